@@ -1,0 +1,451 @@
+//! The command line: flag definitions and the glue that calls the library.
+//! `main.rs` only parses, calls [`run`] and exits with its code.
+
+mod output;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, ConfigError};
+use crate::pipeline::{self, PipelineError};
+use crate::store::{Label, MentionQuery, Store, StoreError};
+
+/// Exit codes, documented in README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Everything worked.
+    Ok = 0,
+    /// A runtime failure.
+    Failure = 1,
+    /// Bad usage or an invalid config.
+    Usage = 2,
+    /// The store could not be opened or written.
+    Store = 3,
+    /// The crawl finished, but some pages failed.
+    Partial = 4,
+}
+
+/// earshot: listen to what the web says about your brands.
+#[derive(Debug, Parser)]
+#[command(name = "earshot", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: the built-in config/earshot.toml]
+    #[arg(long, short = 'c', global = true, env = "EARSHOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Store directory, overriding store.path in the config
+    #[arg(long, global = true, env = "EARSHOT_STORE")]
+    pub store: Option<PathBuf>,
+    /// More log output (-v info, -vv debug)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a configuration file
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Crawl the configured sources once and store the mentions found
+    Crawl(CrawlArgs),
+    /// List stored mentions
+    Mentions(MentionsArgs),
+    /// Summary of the store
+    Stats(JsonArg),
+    /// Serve the bundled demo site, crawl it and show what was found
+    Demo(DemoArgs),
+    /// Check that libtorch, the config and the store work here
+    Doctor(JsonArg),
+    /// Development tool: write synthetic mentions in acknowledged batches
+    #[command(hide = true)]
+    DebugIngest(DebugIngestArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Parse and validate FILE (default: --config, else the built-in one)
+    Check {
+        /// The file to check
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Machine-readable JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Only this [[source]]
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MentionsArgs {
+    /// Only mentions of this watch
+    #[arg(long)]
+    pub watch: Option<String>,
+    /// Only since: a duration back from now (7d, 12h) or a date/time
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only before: a duration back from now or a date/time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this sentiment: negative, neutral or positive
+    #[arg(long)]
+    pub sentiment: Option<Label>,
+    /// At most this many, newest first
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: usize,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep serving the demo site after the crawl (until Ctrl-C)
+    #[arg(long)]
+    pub serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DebugIngestArgs {
+    /// First batch number
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
+    /// Batches to write (0: until killed)
+    #[arg(long, default_value_t = 0)]
+    pub batches: u64,
+    /// Mentions per batch
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: u64,
+}
+
+/// A failure with the exit code it maps to.
+fn exit_for(e: &anyhow::Error) -> Exit {
+    for cause in e.chain() {
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return Exit::Usage;
+        }
+        if cause.downcast_ref::<StoreError>().is_some() {
+            return Exit::Store;
+        }
+        if let Some(p) = cause.downcast_ref::<PipelineError>() {
+            return match p {
+                PipelineError::Store(_) => Exit::Store,
+                PipelineError::NoSuchSource(..)
+                | PipelineError::Watch(..)
+                | PipelineError::Url(..) => Exit::Usage,
+                _ => Exit::Failure,
+            };
+        }
+    }
+    Exit::Failure
+}
+
+/// Runs a parsed command line; prints errors; returns the exit code.
+pub fn run(cli: Cli) -> Exit {
+    init_logging(cli.verbose, cli.quiet);
+    match dispatch(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = exit_for(&e);
+            eprintln!("error: {e:#}");
+            code
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = if quiet {
+        "error"
+    } else {
+        match verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("earshot={level},warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    Ok(Config::load_or_default(cli.config.as_deref())?)
+}
+
+fn store_path(cli: &Cli, config: &Config) -> PathBuf {
+    cli.store
+        .clone()
+        .unwrap_or_else(|| config.store.path.clone())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn dispatch(cli: &Cli) -> Result<Exit> {
+    match &cli.command {
+        Command::Config(ConfigCmd::Check { file }) => {
+            let path = file.clone().or_else(|| cli.config.clone());
+            let config = Config::load_or_default(path.as_deref())?;
+            let name = path
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| crate::config::DEFAULT_CONFIG_NAME.to_string());
+            println!(
+                "{name}: OK ({} sources, {} watches, store at {})",
+                config.sources.len(),
+                config.watches.len(),
+                config.store.path.display()
+            );
+            Ok(Exit::Ok)
+        }
+        Command::Crawl(args) => {
+            let config = load_config(cli)?;
+            let store = Arc::new(Store::open(&store_path(cli, &config))?);
+            let rt = runtime()?;
+            let summary = rt.block_on(crawl_with_ctrl_c(
+                &config,
+                store,
+                args.source.as_deref(),
+                cli.quiet || args.json,
+            ))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                output::print_summary(&summary);
+            }
+            Ok(if summary.pages_failed > 0 {
+                Exit::Partial
+            } else {
+                Exit::Ok
+            })
+        }
+        Command::Mentions(args) => {
+            let config = load_config(cli)?;
+            let store = Store::open_existing(&store_path(cli, &config))?;
+            let now = Utc::now();
+            let q = MentionQuery {
+                watch: args.watch.clone(),
+                since: args
+                    .since
+                    .as_deref()
+                    .map(|s| parse_when(s, now))
+                    .transpose()?,
+                until: args
+                    .until
+                    .as_deref()
+                    .map(|s| parse_when(s, now))
+                    .transpose()?,
+                sentiment: args.sentiment,
+                limit: Some(args.limit),
+            };
+            if let Some(w) = &q.watch {
+                if !config.watches.iter().any(|x| &x.name == w) {
+                    eprintln!("note: `{w}` is not a [[watch]] in the config; showing what the store holds for it");
+                }
+            }
+            let found = store.mentions(&q)?;
+            if args.json {
+                for m in &found {
+                    println!("{}", serde_json::to_string(m)?);
+                }
+            } else {
+                output::print_mentions(&found);
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Stats(a) => {
+            let config = load_config(cli)?;
+            let store = Store::open_existing(&store_path(cli, &config))?;
+            let stats = store.stats()?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                output::print_stats(&stats);
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Demo(args) => demo(cli, args),
+        Command::Doctor(a) => doctor(cli, a.json),
+        Command::DebugIngest(a) => debug_ingest(cli, a),
+    }
+}
+
+/// Reads `7d`, `12h`, `30m` (back from `now`), RFC 3339 or `YYYY-MM-DD`.
+pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if let Ok(d) = humantime::parse_duration(s) {
+        let d = chrono::Duration::from_std(d).context("duration too large")?;
+        return Ok(now - d);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now));
+    }
+    anyhow::bail!("cannot read `{s}` as a time: write a duration back from now (7d, 12h), a date (2026-11-20) or RFC 3339 (2026-11-20T08:00:00+08:00)")
+}
+
+async fn crawl_with_ctrl_c(
+    config: &Config,
+    store: Arc<Store>,
+    only: Option<&str>,
+    quiet: bool,
+) -> Result<pipeline::CrawlSummary, PipelineError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping: finishing in-flight pages and flushing the store (Ctrl-C again to abort)");
+            flag.store(true, Ordering::Relaxed);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let progress = output::progress(quiet);
+    let result = pipeline::crawl(config, store, only, stop, progress.callback()).await;
+    progress.finish();
+    ctrl_c.abort();
+    result
+}
+
+fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let site = crate::demo::start().await.context("cannot start the demo site on 127.0.0.1")?;
+        let base = site.base_url();
+        let mut config = load_config(cli)?;
+        // The demo sources' host name points at the server just started.
+        config.crawl.resolve.insert(crate::demo::DEMO_HOST.to_string(), site.addr.to_string());
+        let path = store_path(cli, &config);
+        println!("earshot demo: the bundled demo site is at {base}/ (crawled as http://{}/)", crate::demo::DEMO_HOST);
+        let torch = crate::sentiment::probe();
+        println!(
+            "libtorch: ok ({} threads, {} CUDA devices); the sentiment model arrives with its issue, mentions are stored unscored",
+            torch.threads, torch.cuda_devices
+        );
+        println!("config: {}", cli.config.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::config::DEFAULT_CONFIG_NAME.into()));
+        println!("store:  {}\n", path.display());
+        let store = Arc::new(Store::open(&path)?);
+        let summary = crawl_with_ctrl_c(&config, store.clone(), None, cli.quiet).await?;
+        output::print_summary(&summary);
+        for w in &config.watches {
+            let q = MentionQuery {
+                watch: Some(w.name.clone()),
+                limit: Some(8),
+                ..Default::default()
+            };
+            let found = store.mentions(&q)?;
+            let total = store.stats()?.watches.get(&w.name).map(|c| c.total + c.spam).unwrap_or(0);
+            println!("\n== {} ({} mentions stored; newest {}) ==", w.name, total, found.len());
+            output::print_mentions(&found);
+        }
+        println!("\nNext:");
+        let exe = "./target/release/earshot";
+        if let Some(w) = config.watches.first() {
+            println!("  {exe} mentions --watch {} --since 30d    # list mentions", w.name);
+        }
+        println!("  {exe} stats                               # what the store holds");
+        println!("  {exe} config check config/earshot.toml    # validate your own config");
+        if args.serve {
+            println!("\nServing the demo site at {base}/ until Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        site.stop().await;
+        store.flush()?;
+        Ok(if summary.pages_failed > 0 { Exit::Partial } else { Exit::Ok })
+    })
+}
+
+fn doctor(cli: &Cli, json: bool) -> Result<Exit> {
+    let torch = crate::sentiment::probe();
+    let config = load_config(cli);
+    let mut report = serde_json::json!({
+        "libtorch": torch,
+        "config": match &config { Ok(_) => "ok".to_string(), Err(e) => format!("{e:#}") },
+    });
+    if let Ok(c) = &config {
+        let path = store_path(cli, c);
+        report["store"] = match Store::open_existing(&path) {
+            Ok(s) => serde_json::to_value(s.stats()?)?,
+            Err(e) => serde_json::Value::String(e.to_string()),
+        };
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "libtorch: ok (check {} , {} threads, {} CUDA devices)",
+            torch.check, torch.threads, torch.cuda_devices
+        );
+        println!("config:   {}", report["config"].as_str().unwrap_or("?"));
+        match &report["store"] {
+            serde_json::Value::String(s) => println!("store:    {s}"),
+            serde_json::Value::Null => {}
+            v => println!("store:    ok ({} mentions)", v["mentions"]),
+        }
+    }
+    Ok(if torch.check == 14.0 && config.is_ok() {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
+}
+
+/// Writes synthetic mentions in batches, printing `ack N` after batch N is
+/// durable. The crash tests kill it at random points.
+fn debug_ingest(cli: &Cli, a: &DebugIngestArgs) -> Result<Exit> {
+    use std::io::Write;
+    let path = cli.store.clone().context("debug-ingest needs --store")?;
+    let store = Store::open(&path)?;
+    let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let watches = ["云雀", "Lumio", "Northwind"];
+    let stdout = std::io::stdout();
+    let mut b = a.start;
+    loop {
+        if a.batches > 0 && b >= a.start + a.batches {
+            break;
+        }
+        let first = b * a.batch_size;
+        let batch: Vec<_> = (first..first + a.batch_size)
+            .map(|i| crate::store::synthetic_mention(i, &watches, start))
+            .collect();
+        store.put_mentions(&batch, None)?;
+        store.flush()?;
+        let mut out = stdout.lock();
+        writeln!(out, "ack {b}")?;
+        out.flush()?;
+        b += 1;
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,133 @@
+//! Human-readable output and the progress display.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::pipeline::{CrawlSummary, Progress};
+use crate::store::{Mention, StoreStats};
+
+/// A spinner on a terminal, plain lines otherwise, nothing when quiet.
+pub struct ProgressDisplay {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+pub fn progress(quiet: bool) -> ProgressDisplay {
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {pos} pages  {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    ProgressDisplay { bar, quiet }
+}
+
+impl ProgressDisplay {
+    pub fn callback(&self) -> Progress {
+        match (&self.bar, self.quiet) {
+            (Some(b), _) => {
+                let b = b.clone();
+                Arc::new(move |line: &str| {
+                    b.inc(1);
+                    b.set_message(line.to_string());
+                })
+            }
+            (None, true) => Arc::new(|_: &str| {}),
+            (None, false) => Arc::new(|line: &str| eprintln!("  {line}")),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+pub fn print_summary(s: &CrawlSummary) {
+    println!(
+        "Crawled {} sources in {:.1} s: {} pages fetched ({} unchanged, {} failed), {} posts read.",
+        s.sources,
+        s.elapsed_ms as f64 / 1000.0,
+        s.pages_fetched,
+        s.pages_unchanged,
+        s.pages_failed,
+        s.posts
+    );
+    println!(
+        "Mentions: {} new, {} updated, {} already stored.",
+        s.mentions_new, s.mentions_updated, s.mentions_unchanged
+    );
+    for (w, n) in &s.new_per_watch {
+        println!("  {w}: {n} new");
+    }
+    if s.interrupted {
+        println!("Interrupted: the rest of the crawl was skipped; everything fetched was stored.");
+    }
+    for e in s.errors.iter().take(20) {
+        println!("  failed: {e}");
+    }
+    if s.errors.len() > 20 {
+        println!("  ... and {} more failures", s.errors.len() - 20);
+    }
+}
+
+fn excerpt(s: &str, n: usize) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().take(n).collect();
+    if one_line.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+pub fn print_mentions(ms: &[Mention]) {
+    if ms.is_empty() {
+        println!("  (no mentions)");
+        return;
+    }
+    for m in ms {
+        let when = m
+            .published_at
+            .map(|t| t.format("%Y-%m-%d %H:%M %:z").to_string())
+            .unwrap_or_else(|| format!("{} (fetched)", m.fetched_at.format("%Y-%m-%d %H:%M")));
+        let sentiment = m
+            .sentiment
+            .as_ref()
+            .map(|s| format!("{} {:+.2}", s.label, s.score))
+            .unwrap_or_else(|| "unscored".into());
+        println!(
+            "  {when}  {}  {}  [{}]{}",
+            m.site,
+            m.author.as_deref().unwrap_or("-"),
+            sentiment,
+            m.spam
+                .as_ref()
+                .map(|r| format!(" SPAM: {r}"))
+                .unwrap_or_default()
+        );
+        println!("      {}", excerpt(&m.context, 90));
+        println!("      {}", m.url);
+    }
+}
+
+pub fn print_stats(s: &StoreStats) {
+    println!("store:          {}", s.path.display());
+    println!("format version: {}", s.schema_version);
+    println!("mentions:       {}", s.mentions);
+    println!("crawled URLs:   {}", s.crawled_urls);
+    println!("alerts:         {}", s.alerts);
+    println!("outbox pending: {}", s.outbox_pending);
+    println!("size on disk:   {:.1} MB", s.size_on_disk as f64 / 1e6);
+    for (w, c) in &s.watches {
+        println!(
+            "  {w}: {} mentions ({} negative, {} neutral, {} positive, {} unscored), {} flagged spam",
+            c.total, c.negative, c.neutral, c.positive, c.unscored, c.spam
+        );
+    }
+}

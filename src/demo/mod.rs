@@ -1,0 +1,104 @@
+//! The bundled demo site behind `earshot demo`: a GBK Discuz! forum, a
+//! WordPress blog with its RSS feed, a review page, a Big5 Q&A page and a
+//! news story syndicated on several sites, all from `demo/site/` (built
+//! into the binary) and served on 127.0.0.1 at an ephemeral port.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::Response;
+use include_dir::{include_dir, Dir};
+
+static SITE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/demo/site");
+
+/// The host name the default config's demo sources use. `.test` never
+/// resolves on the Internet; `earshot demo` maps it to its own server
+/// with `crawl.resolve`, so URLs (and mention ids) stay the same from one
+/// run to the next although the port changes.
+pub const DEMO_HOST: &str = "demo.earshot.test";
+
+/// A running demo site.
+pub struct DemoSite {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DemoSite {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Bytes and content type of the file a demo path maps to.
+pub fn file_for(path: &str) -> Option<(&'static [u8], &'static str)> {
+    let mut rel = path.trim_start_matches('/').to_string();
+    if rel.is_empty() || rel.ends_with('/') {
+        rel.push_str("index.html");
+    }
+    if rel.split('/').any(|seg| seg == "..") {
+        return None;
+    }
+    let file = SITE
+        .get_file(&rel)
+        .or_else(|| SITE.get_file(format!("{rel}/index.html")))?;
+    let ct = match file.path().extension().and_then(|e| e.to_str()) {
+        // Like many real servers: no charset; pages declare theirs.
+        Some("html") => "text/html",
+        Some("xml") => "application/rss+xml",
+        Some("json") => "application/json",
+        Some("txt") => "text/plain",
+        Some("gif") => "image/gif",
+        Some("css") => "text/css",
+        _ => "application/octet-stream",
+    };
+    Some((file.contents(), ct))
+}
+
+async fn serve_file(uri: Uri) -> Response {
+    match file_for(uri.path()) {
+        Some((bytes, ct)) => Response::builder()
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(bytes))
+            .unwrap_or_else(|_| Response::new(Body::empty())),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Body::from(
+                "<html><body><h1>404 Not Found</h1></body></html>",
+            ))
+            .unwrap_or_else(|_| Response::new(Body::empty())),
+    }
+}
+
+/// Starts the demo site on 127.0.0.1 at an ephemeral port.
+pub async fn start() -> std::io::Result<DemoSite> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().fallback(serve_file);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!("demo site stopped: {e}");
+        }
+    });
+    Ok(DemoSite {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,177 @@
+//! Decoding bytes to text as browsers do: BOM, then the HTTP `charset`,
+//! then `<meta charset>` / `http-equiv` in the first bytes, then chardetng.
+
+use encoding_rs::Encoding;
+
+/// How far into a page `<meta charset>` is looked for (browsers use 1024;
+/// forums often put long scripts first, so a little more).
+const PRESCAN: usize = 4096;
+
+/// Decodes `bytes`; returns the text and the encoding used.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
+    let encoding = sniff(bytes, content_type);
+    let (text, used, _had_errors) = encoding.decode(bytes);
+    (text.into_owned(), used)
+}
+
+/// Picks the encoding without decoding.
+pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(bytes) {
+        return enc;
+    }
+    if let Some(enc) = content_type.and_then(charset_param).and_then(label) {
+        return enc;
+    }
+    if let Some(enc) = meta_charset(&bytes[..bytes.len().min(PRESCAN)]) {
+        return enc;
+    }
+    if let Some(enc) = xml_declaration(bytes) {
+        return enc;
+    }
+    let mut det = chardetng::EncodingDetector::new();
+    det.feed(bytes, true);
+    det.guess(None, true)
+}
+
+fn label(name: &str) -> Option<&'static Encoding> {
+    let enc = Encoding::for_label(
+        name.trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .as_bytes(),
+    )?;
+    // Browsers treat a declared UTF-16 in a meta tag as UTF-8, and the
+    // replacement encoding is never useful for reading.
+    if enc == encoding_rs::REPLACEMENT {
+        return None;
+    }
+    Some(enc)
+}
+
+fn charset_param(ct: &str) -> Option<&str> {
+    ct.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("charset").then_some(v.trim())
+    })
+}
+
+/// Finds `<meta charset=...>` or `<meta http-equiv=Content-Type content="...; charset=...">`.
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    // ASCII-compatible prescan: lowercase a copy and search for the attributes.
+    let lower: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"<meta") {
+        let start = from + pos;
+        let end = lower[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
+        let tag = &lower[start..end];
+        if let Some(cs) = find(tag, b"charset") {
+            let rest = &tag[cs + 7..];
+            let rest = skip_ws(rest);
+            if let Some(rest) = rest.strip_prefix(b"=") {
+                let rest = skip_ws(rest);
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
+                let len = rest
+                    .iter()
+                    .position(|&b| {
+                        b == b'"' || b == b'\'' || b == b';' || b == b' ' || b == b'/' || b == b'>'
+                    })
+                    .unwrap_or(rest.len());
+                if let Some(enc) = std::str::from_utf8(&rest[..len]).ok().and_then(label) {
+                    // A page that declares UTF-16 in a meta tag is read as UTF-8.
+                    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+                        return Some(encoding_rs::UTF_8);
+                    }
+                    return Some(enc);
+                }
+            }
+        }
+        from = end.max(start + 1);
+        if from >= lower.len() {
+            break;
+        }
+    }
+    None
+}
+
+fn xml_declaration(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(200)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = find(head, b"?>")?;
+    let decl = &head[..end];
+    let pos = find(decl, b"encoding")?;
+    let rest = skip_ws(&decl[pos + 8..]).strip_prefix(b"=")?;
+    let rest = skip_ws(rest);
+    let q = *rest.first()?;
+    let rest = &rest[1..];
+    let len = rest.iter().position(|&b| b == q)?;
+    std::str::from_utf8(&rest[..len]).ok().and_then(label)
+}
+
+fn skip_ws(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(s: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn order_of_evidence() {
+        let page = |meta: &str, body: &str| {
+            let mut b = format!("<html><head>{meta}</head><body>").into_bytes();
+            b.extend(gbk(body));
+            b
+        };
+        let text = "云雀手机发表于 2026-11-20，电池鼓包怎么办？";
+        // meta http-equiv
+        let b = page(
+            r#"<meta http-equiv="Content-Type" content="text/html; charset=gbk" />"#,
+            text,
+        );
+        let (t, e) = decode(&b, Some("text/html"));
+        assert_eq!(e, encoding_rs::GBK);
+        assert!(t.contains(text));
+        // HTTP header beats meta
+        let b = page(r#"<meta charset="big5">"#, text);
+        assert_eq!(
+            decode(&b, Some("text/html; charset=GBK")).1,
+            encoding_rs::GBK
+        );
+        // BOM beats everything
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice("<meta charset=gbk>中文".as_bytes());
+        let (t, e) = decode(&b, Some("text/html; charset=big5"));
+        assert_eq!(e, encoding_rs::UTF_8);
+        assert!(t.ends_with("中文"));
+        // Nothing declared: the detector finds GBK.
+        let long = text.repeat(5);
+        let (t, e) = decode(&page("", &long), None);
+        assert_eq!(e, encoding_rs::GBK, "{t}");
+        // Mislabelled as UTF-8 by nobody but unlabelled Big5.
+        let big5 = encoding_rs::BIG5
+            .encode("雲雀手機的電池問題嚴重嗎？我買了一台，充電時發熱。")
+            .0
+            .into_owned();
+        assert_eq!(decode(&big5, None).1, encoding_rs::BIG5);
+        // XML declaration
+        let x = b"<?xml version=\"1.0\" encoding=\"gb2312\"?><rss></rss>";
+        assert_eq!(decode(x, Some("application/rss+xml")).1, encoding_rs::GBK);
+    }
+}

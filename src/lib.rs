@@ -1,0 +1,24 @@
+//! earshot: a social-listening and reputation-monitoring crawler.
+//!
+//! The modules mirror the pipeline a page travels through:
+//!
+//! * [`fetch`]: polite HTTP fetching and charset decoding,
+//! * [`extract`]: site profiles turning pages into posts,
+//! * [`watch`]: watchlists and mention matching,
+//! * [`sentiment`]: the local sentiment model (libtorch via rust-bert),
+//! * [`store`]: the sled-backed mention timeline (the only module that
+//!   touches sled),
+//! * [`pipeline`]: wiring the stages together with bounded channels,
+//! * [`demo`]: the bundled demo site behind `earshot demo`.
+//!
+//! [`config`] holds the user's configuration; [`cli`] the command line.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod extract;
+pub mod fetch;
+pub mod pipeline;
+pub mod sentiment;
+pub mod store;
+pub mod watch;

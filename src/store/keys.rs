@@ -1,0 +1,152 @@
+//! Key layout of the single sled tree (see the module docs).
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::Granularity;
+
+pub const META: u8 = b'M';
+pub const MENTION: u8 = b'm';
+pub const TIME: u8 = b't';
+pub const COUNTER: u8 = b'c';
+pub const CRAWL: u8 = b'u';
+pub const ALERT: u8 = b'a';
+pub const OUTBOX: u8 = b'o';
+
+pub fn meta(name: &str) -> Vec<u8> {
+    let mut k = vec![META];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn mention(id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = MENTION;
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// Order-preserving encoding of a signed timestamp.
+fn ts(t: DateTime<Utc>) -> [u8; 8] {
+    ((t.timestamp() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn ts_back(b: &[u8]) -> Option<DateTime<Utc>> {
+    let raw = u64::from_be_bytes(b.try_into().ok()?) ^ (1 << 63);
+    Utc.timestamp_opt(raw as i64, 0).single()
+}
+
+fn push_name(k: &mut Vec<u8>, name: &str) {
+    let len = name.len().min(u16::MAX as usize);
+    k.extend_from_slice(&(len as u16).to_be_bytes());
+    k.extend_from_slice(&name.as_bytes()[..len]);
+}
+
+fn time_prefix(watch: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(3 + watch.len() + 16);
+    k.push(TIME);
+    push_name(&mut k, watch);
+    k
+}
+
+pub fn time_index(watch: &str, t: DateTime<Utc>, id: u64) -> Vec<u8> {
+    let mut k = time_prefix(watch);
+    k.extend_from_slice(&ts(t));
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// Key range of a watch's time index within `[since, until)`.
+pub fn time_range(
+    watch: &str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut lo = time_prefix(watch);
+    let mut hi = lo.clone();
+    match since {
+        Some(t) => lo.extend_from_slice(&ts(t)),
+        None => lo.extend_from_slice(&[0u8; 8]),
+    }
+    match until {
+        Some(t) => hi.extend_from_slice(&ts(t)),
+        None => hi.extend_from_slice(&[0xFFu8; 17]),
+    }
+    (lo, hi)
+}
+
+pub fn id_from_time_index(k: &[u8]) -> Option<u64> {
+    let n = k.len();
+    (n >= 17).then(|| u64::from_be_bytes(k[n - 8..].try_into().unwrap_or([0; 8])))
+}
+
+pub fn counter(g: Granularity, watch: &str, bucket: DateTime<Utc>) -> Vec<u8> {
+    let mut k = Vec::with_capacity(4 + watch.len() + 8);
+    k.push(COUNTER);
+    k.push(g.tag());
+    push_name(&mut k, watch);
+    k.extend_from_slice(&ts(bucket));
+    k
+}
+
+pub fn time_from_counter(k: &[u8]) -> Option<DateTime<Utc>> {
+    let n = k.len();
+    if n < 12 {
+        return None;
+    }
+    ts_back(&k[n - 8..])
+}
+
+pub fn parse_counter(k: &[u8]) -> Option<(Granularity, String, DateTime<Utc>)> {
+    if k.len() < 12 || k[0] != COUNTER {
+        return None;
+    }
+    let g = Granularity::from_tag(k[1])?;
+    let len = u16::from_be_bytes([k[2], k[3]]) as usize;
+    let name = std::str::from_utf8(k.get(4..4 + len)?).ok()?.to_string();
+    let t = ts_back(k.get(4 + len..4 + len + 8)?)?;
+    Some((g, name, t))
+}
+
+pub fn crawl(url: &str) -> Vec<u8> {
+    let mut k = vec![CRAWL];
+    k.extend_from_slice(url.as_bytes());
+    k
+}
+
+pub fn alert(id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = ALERT;
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn outbox(key: &str) -> Vec<u8> {
+    let mut k = vec![OUTBOX];
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+pub fn hex(k: &[u8]) -> String {
+    k.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_sort_in_time_order() {
+        let a = Utc.timestamp_opt(-5, 0).unwrap();
+        let b = Utc.timestamp_opt(3, 0).unwrap();
+        let c = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        assert!(time_index("w", a, 9) < time_index("w", b, 0));
+        assert!(time_index("w", b, 9) < time_index("w", c, 0));
+        assert_eq!(ts_back(&ts(a)), Some(a));
+        let k = counter(Granularity::Hour, "华为", c);
+        assert_eq!(
+            parse_counter(&k),
+            Some((Granularity::Hour, "华为".to_string(), c))
+        );
+        assert_eq!(id_from_time_index(&time_index("w", c, 77)), Some(77));
+    }
+}

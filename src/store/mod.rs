@@ -1,0 +1,677 @@
+//! The mention store: the only module that touches sled.
+//!
+//! Everything lives in one sled tree under key prefixes, so one page's
+//! mentions, their time-index entries, the counters they move and the
+//! page's crawl state land in a single atomic `Batch`:
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `M` | meta name | meta value (schema version, mention count) |
+//! | `m` | mention id (u64 BE) | [`Mention`] |
+//! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
+//! | `c` | granularity, watch, bucket start | [`Counts`] |
+//! | `u` | canonical URL | [`CrawlState`] |
+//! | `a` | alert id | [`Alert`] |
+//! | `o` | outbox key | [`OutboxItem`] |
+//!
+//! Values use postcard, a compact serde encoding with a stable, documented
+//! wire format. The schema version in `M/schema_version` is checked on
+//! open: a newer store is refused, an older one migrated by [`migrate`].
+//!
+//! Writers are serialised by a mutex (counters are read-modify-write);
+//! readers never block. sled 0.34 is beta: nothing outside this module
+//! sees its types, so the engine can be replaced behind this API.
+
+mod keys;
+mod model;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+pub use model::*;
+
+/// Counters keyed by (granularity, watch, bucket start).
+pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
+
+/// The on-disk format this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No store exists at the path.
+    #[error("no mention store at {0}\n  help: run `earshot crawl` or `earshot demo` first, or point store.path in the config at an existing store")]
+    Missing(PathBuf),
+    /// Another process holds the store.
+    #[error("the mention store at {0} is in use by another earshot process\n  help: stop that process (earshot run / demo / crawl) or set a different store.path")]
+    Locked(PathBuf),
+    /// The store cannot be written.
+    #[error("cannot write to the mention store at {path}: {reason}\n  help: check the directory's permissions and free space, or set a writable store.path")]
+    NotWritable {
+        /// The store.
+        path: PathBuf,
+        /// What the OS said.
+        reason: String,
+    },
+    /// A newer earshot wrote this store.
+    #[error("the mention store at {path} has format version {found}, but this earshot reads up to version {supported}\n  help: upgrade earshot, or set a different store.path")]
+    NewerVersion {
+        /// The store.
+        path: PathBuf,
+        /// Version found on disk.
+        found: u32,
+        /// Newest version this build understands.
+        supported: u32,
+    },
+    /// The directory holds something that is not an earshot store.
+    #[error("{0} holds data that is not an earshot mention store\n  help: point store.path at an empty or earshot directory")]
+    Foreign(PathBuf),
+    /// A stored value could not be decoded.
+    #[error("corrupt record in the mention store (key {key}): {reason}")]
+    Corrupt {
+        /// Hex of the key.
+        key: String,
+        /// Decoder message.
+        reason: String,
+    },
+    /// Any other engine error.
+    #[error("mention store error at {path}: {reason}")]
+    Engine {
+        /// The store.
+        path: PathBuf,
+        /// Engine message.
+        reason: String,
+    },
+}
+
+/// Result of writing a batch of mentions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Mentions not stored before.
+    pub inserted: usize,
+    /// Mentions stored before whose record changed.
+    pub updated: usize,
+    /// Mentions stored before, identical.
+    pub unchanged: usize,
+    /// Newly stored mentions per watch.
+    pub new_per_watch: BTreeMap<String, usize>,
+}
+
+/// Summary figures for `earshot stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StoreStats {
+    /// Store directory.
+    pub path: PathBuf,
+    /// On-disk format version.
+    pub schema_version: u32,
+    /// Stored mentions.
+    pub mentions: u64,
+    /// Per watch: all-time counts.
+    pub watches: BTreeMap<String, Counts>,
+    /// URLs with crawl state.
+    pub crawled_urls: u64,
+    /// Stored alerts.
+    pub alerts: u64,
+    /// Outbox items not yet delivered.
+    pub outbox_pending: u64,
+    /// Bytes on disk.
+    pub size_on_disk: u64,
+}
+
+/// A filter over stored mentions.
+#[derive(Debug, Clone, Default)]
+pub struct MentionQuery {
+    /// Only mentions of this watch (uses the time index).
+    pub watch: Option<String>,
+    /// Bucket time at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Bucket time before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only this sentiment label.
+    pub sentiment: Option<Label>,
+    /// At most this many, newest first.
+    pub limit: Option<usize>,
+}
+
+/// The sled-backed store. Cheap to share behind an `Arc`.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it when missing.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| map_io(path, e))?;
+        }
+        Store::open_inner(path)
+    }
+
+    /// Opens an existing store; [`StoreError::Missing`] when there is none.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.join("db").exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        Store::open_inner(path)
+    }
+
+    fn open_inner(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
+        if path.is_dir()
+            && !path.join("db").exists()
+            && std::fs::read_dir(path)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false)
+        {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
+        let db = sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::HighThroughput)
+            .cache_capacity(256 * 1024 * 1024)
+            .open()
+            .map_err(|e| map_sled(path, e))?;
+        let tree = db.open_tree("earshot").map_err(|e| map_sled(path, e))?;
+        let store = Store {
+            path: path.to_path_buf(),
+            db,
+            tree,
+            write_lock: Mutex::new(()),
+        };
+        store.check_version()?;
+        Ok(store)
+    }
+
+    /// The store directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_version(&self) -> Result<(), StoreError> {
+        let key = keys::meta("schema_version");
+        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+            None => {
+                if self.tree.first().map_err(|e| self.engine(e))?.is_some() {
+                    return Err(StoreError::Foreign(self.path.clone()));
+                }
+                self.tree
+                    .insert(key, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.engine(e))?;
+                self.flush()?;
+                Ok(())
+            }
+            Some(v) => {
+                let found =
+                    u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                        key: "M/schema_version".into(),
+                        reason: format!("{} bytes, expected 4", v.len()),
+                    })?);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerVersion {
+                        path: self.path.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                if found < SCHEMA_VERSION {
+                    migrate(self, found)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The schema version on disk.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::meta("schema_version"))
+            .map_err(|e| self.engine(e))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// Stores mentions (and optionally one page's crawl state) atomically:
+    /// after a crash either all of them, their index entries and counter
+    /// changes are on disk, or none. Re-storing a mention with the same id
+    /// replaces it and moves counters by the difference, so retries are
+    /// idempotent. Durable once [`Store::flush`] returns.
+    pub fn put_mentions(
+        &self,
+        mentions: &[Mention],
+        crawl_state: Option<(&str, &CrawlState)>,
+    ) -> Result<IngestReport, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = sled::Batch::default();
+        let mut deltas: HashMap<Vec<u8>, CountsDelta> = HashMap::new();
+        let mut report = IngestReport::default();
+        let mut pending: HashMap<u64, &Mention> = HashMap::new();
+
+        for m in mentions {
+            let key = keys::mention(m.id);
+            let old: Option<Mention> = match pending.get(&m.id) {
+                Some(prev) => Some((*prev).clone()),
+                None => match self.tree.get(key).map_err(|e| self.engine(e))? {
+                    Some(bytes) => Some(decode(&key, &bytes)?),
+                    None => None,
+                },
+            };
+            if let Some(old) = &old {
+                if old == m {
+                    report.unchanged += 1;
+                    continue;
+                }
+                for w in &old.watches {
+                    batch.remove(keys::time_index(w, old.bucket_time(), old.id));
+                    for g in Granularity::STORED {
+                        deltas
+                            .entry(keys::counter(*g, w, g.bucket_start(old.bucket_time())))
+                            .or_default()
+                            .sub(old);
+                    }
+                }
+                report.updated += 1;
+            } else {
+                report.inserted += 1;
+                for w in &m.watches {
+                    *report.new_per_watch.entry(w.clone()).or_default() += 1;
+                }
+            }
+            for w in &m.watches {
+                batch.insert(keys::time_index(w, m.bucket_time(), m.id), &[][..]);
+                for g in Granularity::STORED {
+                    deltas
+                        .entry(keys::counter(*g, w, g.bucket_start(m.bucket_time())))
+                        .or_default()
+                        .add(m);
+                }
+            }
+            batch.insert(&key[..], encode(m));
+            pending.insert(m.id, m);
+        }
+
+        for (key, delta) in deltas {
+            if delta.is_zero() {
+                continue;
+            }
+            let mut counts: Counts = match self.tree.get(&key).map_err(|e| self.engine(e))? {
+                Some(bytes) => decode(&key, &bytes)?,
+                None => Counts::default(),
+            };
+            delta.apply(&mut counts);
+            if counts == Counts::default() {
+                batch.remove(key);
+            } else {
+                batch.insert(key, encode(&counts));
+            }
+        }
+        if report.inserted > 0 {
+            let total = self.mention_count()? + report.inserted as u64;
+            batch.insert(keys::meta("mention_count"), &total.to_be_bytes());
+        }
+        if let Some((url, state)) = crawl_state {
+            batch.insert(keys::crawl(url), encode(state));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        Ok(report)
+    }
+
+    /// Number of stored mentions.
+    pub fn mention_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::meta("mention_count"))
+            .map_err(|e| self.engine(e))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// One mention by id.
+    pub fn get_mention(&self, id: u64) -> Result<Option<Mention>, StoreError> {
+        let key = keys::mention(id);
+        match self.tree.get(key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Mentions matching `q`, newest first.
+    pub fn mentions(&self, q: &MentionQuery) -> Result<Vec<Mention>, StoreError> {
+        let limit = q.limit.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        let keep = |m: &Mention| {
+            q.sentiment
+                .is_none_or(|s| m.sentiment.as_ref().map(|x| x.label) == Some(s))
+                && q.since.is_none_or(|t| m.bucket_time() >= t)
+                && q.until.is_none_or(|t| m.bucket_time() < t)
+        };
+        match &q.watch {
+            Some(w) => {
+                let (lo, hi) = keys::time_range(w, q.since, q.until);
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, _) = item.map_err(|e| self.engine(e))?;
+                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
+                        key: keys::hex(&k),
+                        reason: "time index key too short".into(),
+                    })?;
+                    if let Some(m) = self.get_mention(id)? {
+                        if keep(&m) {
+                            out.push(m);
+                            if out.len() >= limit {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                for item in self.tree.scan_prefix([keys::MENTION]) {
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    let m: Mention = decode(&k, &v)?;
+                    if keep(&m) {
+                        out.push(m);
+                    }
+                }
+                out.sort_by(|a, b| b.bucket_time().cmp(&a.bucket_time()).then(b.id.cmp(&a.id)));
+                out.truncate(limit);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counters of `watch` per bucket in `[from, to)`, one entry per bucket
+    /// (empty buckets included, as zero).
+    pub fn series(
+        &self,
+        watch: &str,
+        granularity: Granularity,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
+        let start = granularity.bucket_start(from);
+        let lo = keys::counter(granularity, watch, start);
+        let hi = keys::counter(granularity, watch, to);
+        let mut found = BTreeMap::new();
+        for item in self.tree.range(lo..hi) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let t = keys::time_from_counter(&k).ok_or_else(|| StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "counter key too short".into(),
+            })?;
+            found.insert(t, decode::<Counts>(&k, &v)?);
+        }
+        let mut out = Vec::new();
+        let mut t = start;
+        while t < to {
+            out.push((t, found.get(&t).copied().unwrap_or_default()));
+            t += granularity.duration();
+        }
+        Ok(out)
+    }
+
+    /// Every stored counter, keyed by (granularity, watch, bucket start).
+    pub fn counters(&self) -> Result<CounterMap, StoreError> {
+        let mut out = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::COUNTER]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let id = keys::parse_counter(&k).ok_or_else(|| StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "bad counter key".into(),
+            })?;
+            out.insert(id, decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Counters recomputed from the stored mentions; equal to
+    /// [`Store::counters`] in a healthy store.
+    pub fn recount(&self) -> Result<CounterMap, StoreError> {
+        let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            for w in &m.watches {
+                for g in Granularity::STORED {
+                    out.entry((*g, w.clone(), g.bucket_start(m.bucket_time())))
+                        .or_default()
+                        .add(&m);
+                }
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(k, d)| {
+                let mut c = Counts::default();
+                d.apply(&mut c);
+                (k, c)
+            })
+            .collect())
+    }
+
+    /// Checks the store's invariants: the mention count, one time-index
+    /// entry per (mention, watch) and no other, counters equal to a
+    /// recount. Returns the problems found.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut expected_index = std::collections::BTreeSet::new();
+        let mut n = 0u64;
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            n += 1;
+            for w in &m.watches {
+                expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
+            }
+        }
+        if n != self.mention_count()? {
+            problems.push(format!(
+                "mention count says {}, {} stored",
+                self.mention_count()?,
+                n
+            ));
+        }
+        let mut index = std::collections::BTreeSet::new();
+        for item in self.tree.scan_prefix([keys::TIME]) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            index.insert(k.to_vec());
+        }
+        if index != expected_index {
+            problems.push(format!(
+                "time index has {} entries, mentions need {} ({} missing, {} extra)",
+                index.len(),
+                expected_index.len(),
+                expected_index.difference(&index).count(),
+                index.difference(&expected_index).count()
+            ));
+        }
+        if self.counters()? != self.recount()? {
+            problems.push("counters differ from a recount of the stored mentions".into());
+        }
+        Ok(problems)
+    }
+
+    /// Crawl state of a canonical URL.
+    pub fn crawl_state(&self, url: &str) -> Result<Option<CrawlState>, StoreError> {
+        let key = keys::crawl(url);
+        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Records crawl state for a page that produced no mentions.
+    pub fn put_crawl_state(&self, url: &str, state: &CrawlState) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::crawl(url), encode(state))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Stores or replaces an alert.
+    pub fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::alert(alert.id), encode(alert))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// All alerts, oldest first.
+    pub fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        self.scan_values(keys::ALERT)
+    }
+
+    /// Queues a notification; a no-op when the key is already queued or
+    /// delivered (deduplication by key).
+    pub fn enqueue(&self, item: &OutboxItem) -> Result<bool, StoreError> {
+        let key = keys::outbox(&item.key);
+        let res = self
+            .tree
+            .compare_and_swap(&key, None::<&[u8]>, Some(encode(item)))
+            .map_err(|e| self.engine(e))?;
+        Ok(res.is_ok())
+    }
+
+    /// Outbox items not yet delivered.
+    pub fn outbox_pending(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        Ok(self
+            .scan_values::<OutboxItem>(keys::OUTBOX)?
+            .into_iter()
+            .filter(|i| i.delivered_at.is_none())
+            .collect())
+    }
+
+    /// Replaces an outbox item (after a delivery attempt).
+    pub fn update_outbox(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::outbox(&item.key), encode(item))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    fn scan_values<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: u8,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([prefix]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            out.push(decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Figures for `earshot stats`.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let mut watches = BTreeMap::new();
+        for ((g, w, _), c) in self.counters()? {
+            if g == Granularity::Day {
+                let e: &mut Counts = watches.entry(w).or_default();
+                e.merge(&c);
+            }
+        }
+        let count = |p: u8| self.tree.scan_prefix([p]).count() as u64;
+        Ok(StoreStats {
+            path: self.path.clone(),
+            schema_version: self.schema_version()?,
+            mentions: self.mention_count()?,
+            watches,
+            crawled_urls: count(keys::CRAWL),
+            alerts: count(keys::ALERT),
+            outbox_pending: self.outbox_pending()?.len() as u64,
+            size_on_disk: self.db.size_on_disk().unwrap_or(0),
+        })
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    fn engine(&self, e: sled::Error) -> StoreError {
+        map_sled(&self.path, e)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.db.flush() {
+            tracing::error!(path = %self.path.display(), "flushing the store on close failed: {e}");
+        }
+    }
+}
+
+/// Migration hook: brings a store written by an older earshot up to
+/// [`SCHEMA_VERSION`]. Each step rewrites what changed and bumps the version
+/// in the same batch.
+fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
+    let mut version = from;
+    while version < SCHEMA_VERSION {
+        // No older on-disk formats exist yet; steps go here, e.g.
+        // `0 => migrate_v0_to_v1(store)?`.
+        version += 1;
+        store
+            .tree
+            .insert(keys::meta("schema_version"), &version.to_be_bytes())
+            .map_err(|e| store.engine(e))?;
+    }
+    store.flush()
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain structs into a Vec cannot fail.
+    postcard::to_allocvec(value).unwrap_or_default()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt {
+        key: keys::hex(key),
+        reason: e.to_string(),
+    })
+}
+
+fn map_io(path: &Path, e: std::io::Error) -> StoreError {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            StoreError::NotWritable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        }
+        _ => StoreError::Engine {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+fn map_sled(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(path.to_path_buf())
+        }
+        sled::Error::Io(io) => map_io(path, io),
+        other => StoreError::Engine {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,339 @@
+//! Records the store keeps.
+
+use chrono::{DateTime, Duration, DurationRound, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One mention of one or more watches: a post (or article) that matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Stable id: see [`Mention::make_id`].
+    pub id: u64,
+    /// URL the post was fetched from.
+    pub url: String,
+    /// Canonical URL of the page.
+    pub canonical_url: String,
+    /// `[[source]]` name.
+    pub source: String,
+    /// Site name (the source's `site`, or the host).
+    pub site: String,
+    /// Post author, when the page names one.
+    pub author: Option<String>,
+    /// When the post was published, with the site's UTC offset.
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// When earshot fetched the page.
+    pub fetched_at: DateTime<Utc>,
+    /// Page or thread title.
+    pub title: Option<String>,
+    /// Post text, paragraphs separated by blank lines.
+    pub text: String,
+    /// The sentences around the mention, what sentiment is scored on.
+    pub context: String,
+    /// Language code (`zh`, `en`), when detected.
+    pub lang: Option<String>,
+    /// Watches this mention matched.
+    pub watches: Vec<String>,
+    /// Sentiment, once scored.
+    pub sentiment: Option<Sentiment>,
+    /// Syndication cluster, once clustered.
+    pub cluster_id: Option<u64>,
+    /// Why this mention was flagged as spam or noise, if it was.
+    pub spam: Option<String>,
+    /// blake3 of the normalised text, first 16 bytes as hex.
+    pub content_hash: String,
+    /// Floor (position) of the post in its thread.
+    pub floor: Option<u32>,
+}
+
+impl Mention {
+    /// A stable id from the page's canonical URL and the post's position:
+    /// the same post crawled twice gets the same id.
+    pub fn make_id(canonical_url: &str, position: u32) -> u64 {
+        let mut h = blake3::Hasher::new();
+        h.update(canonical_url.as_bytes());
+        h.update(b"#");
+        h.update(&position.to_be_bytes());
+        let bytes = h.finalize();
+        u64::from_be_bytes(bytes.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+    }
+
+    /// Hash of a text, for exact-duplicate detection.
+    pub fn hash_text(text: &str) -> String {
+        let h = blake3::hash(text.trim().as_bytes());
+        h.as_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The time the mention is counted at: published, else fetched.
+    pub fn bucket_time(&self) -> DateTime<Utc> {
+        self.published_at
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(self.fetched_at)
+    }
+}
+
+/// Sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Negative.
+    Negative,
+    /// Neutral.
+    Neutral,
+    /// Positive.
+    Positive,
+}
+
+impl std::str::FromStr for Label {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "negative" | "neg" => Ok(Label::Negative),
+            "neutral" | "neu" => Ok(Label::Neutral),
+            "positive" | "pos" => Ok(Label::Positive),
+            _ => Err(format!(
+                "`{s}` is not a sentiment; use negative, neutral or positive"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Positive => "positive",
+        })
+    }
+}
+
+/// A sentiment score and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    /// The most likely class.
+    pub label: Label,
+    /// p(positive) − p(negative), in [-1, 1].
+    pub score: f32,
+    /// Probabilities of negative, neutral, positive.
+    pub probs: [f32; 3],
+    /// Model version that scored it.
+    pub model: String,
+}
+
+/// Mention counts for one watch and bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Mentions not flagged as spam.
+    pub total: u64,
+    /// Of those, scored negative.
+    pub negative: u64,
+    /// Scored neutral.
+    pub neutral: u64,
+    /// Scored positive.
+    pub positive: u64,
+    /// Not scored yet.
+    pub unscored: u64,
+    /// Flagged as spam or noise (not in `total`).
+    pub spam: u64,
+}
+
+impl Counts {
+    /// Adds another bucket's counts.
+    pub fn merge(&mut self, o: &Counts) {
+        self.total += o.total;
+        self.negative += o.negative;
+        self.neutral += o.neutral;
+        self.positive += o.positive;
+        self.unscored += o.unscored;
+        self.spam += o.spam;
+    }
+}
+
+/// Signed change to [`Counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CountsDelta([i64; 6]);
+
+impl CountsDelta {
+    fn slots(m: &Mention) -> [i64; 6] {
+        if m.spam.is_some() {
+            return [0, 0, 0, 0, 0, 1];
+        }
+        let mut d = [1, 0, 0, 0, 0, 0];
+        match m.sentiment.as_ref().map(|s| s.label) {
+            Some(Label::Negative) => d[1] = 1,
+            Some(Label::Neutral) => d[2] = 1,
+            Some(Label::Positive) => d[3] = 1,
+            None => d[4] = 1,
+        }
+        d
+    }
+    pub(crate) fn add(&mut self, m: &Mention) {
+        for (a, b) in self.0.iter_mut().zip(Self::slots(m)) {
+            *a += b;
+        }
+    }
+    pub(crate) fn sub(&mut self, m: &Mention) {
+        for (a, b) in self.0.iter_mut().zip(Self::slots(m)) {
+            *a -= b;
+        }
+    }
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0 == [0; 6]
+    }
+    pub(crate) fn apply(&self, c: &mut Counts) {
+        let f = |v: &mut u64, d: i64| *v = (*v as i64 + d).max(0) as u64;
+        f(&mut c.total, self.0[0]);
+        f(&mut c.negative, self.0[1]);
+        f(&mut c.neutral, self.0[2]);
+        f(&mut c.positive, self.0[3]);
+        f(&mut c.unscored, self.0[4]);
+        f(&mut c.spam, self.0[5]);
+    }
+}
+
+/// Bucket size of a counter series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// One hour (UTC).
+    Hour,
+    /// One day (UTC).
+    Day,
+}
+
+impl Granularity {
+    /// Granularities kept as counters.
+    pub const STORED: &'static [Granularity] = &[Granularity::Hour, Granularity::Day];
+
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            Granularity::Hour => b'h',
+            Granularity::Day => b'd',
+        }
+    }
+    pub(crate) fn from_tag(t: u8) -> Option<Self> {
+        match t {
+            b'h' => Some(Granularity::Hour),
+            b'd' => Some(Granularity::Day),
+            _ => None,
+        }
+    }
+    /// Length of one bucket.
+    pub fn duration(self) -> Duration {
+        match self {
+            Granularity::Hour => Duration::hours(1),
+            Granularity::Day => Duration::days(1),
+        }
+    }
+    /// Start of the bucket holding `t`.
+    pub fn bucket_start(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        t.duration_trunc(self.duration()).unwrap_or(t)
+    }
+}
+
+/// What earshot remembers about a URL between crawls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrawlState {
+    /// `ETag` of the last 200 response.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last 200 response.
+    pub last_modified: Option<String>,
+    /// Hash of the last body.
+    pub content_hash: Option<String>,
+    /// Charset the body was decoded with.
+    pub charset: Option<String>,
+    /// Last HTTP status.
+    pub status: u16,
+    /// When it was last fetched.
+    pub last_fetch: Option<DateTime<Utc>>,
+    /// When it is due again.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// An alert on a watch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Unique id.
+    pub id: u64,
+    /// Watch it concerns.
+    pub watch: String,
+    /// `open`, `resolved`, ...
+    pub state: String,
+    /// `low`, `medium`, `high`.
+    pub severity: String,
+    /// When it opened.
+    pub opened_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// One-line summary.
+    pub summary: String,
+    /// Evidence as JSON text.
+    pub evidence_json: String,
+}
+
+/// A notification waiting to be delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Idempotency key (deduplicates deliveries).
+    pub key: String,
+    /// Channel name from the config.
+    pub channel: String,
+    /// Message body.
+    pub payload: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Not before this time.
+    pub next_attempt: DateTime<Utc>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Last error, if any.
+    pub last_error: Option<String>,
+}
+
+/// A deterministic synthetic mention, for tests, benchmarks and the crash
+/// soak: mention `i` of watch `i % watches.len()`, one every 7 seconds from
+/// `start`, sentiment cycling through the labels, every 50th flagged spam.
+pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Mention {
+    let watch = watches[(i as usize) % watches.len().max(1)].to_string();
+    let label = [
+        Label::Negative,
+        Label::Neutral,
+        Label::Positive,
+        Label::Positive,
+    ][((i / 3) % 4) as usize];
+    let url = format!("https://bbs.example.com/thread-{}-1-1.html", i / 20);
+    let text = format!(
+        "第{i}楼：{watch} 的新手机续航怎么样？用了一周，感觉还行。Battery life is fine, post {i}."
+    );
+    Mention {
+        id: Mention::make_id(&url, (i % 20) as u32),
+        canonical_url: url.clone(),
+        url,
+        source: "synthetic".into(),
+        site: "bbs.example.com".into(),
+        author: Some(format!("user{}", i % 997)),
+        published_at: Some((start + Duration::seconds(7 * i as i64)).fixed_offset()),
+        fetched_at: start + Duration::seconds(7 * i as i64 + 60),
+        title: Some(format!("thread {}", i / 20)),
+        context: text.clone(),
+        content_hash: Mention::hash_text(&text),
+        text,
+        lang: Some("zh".into()),
+        watches: vec![watch],
+        sentiment: (i % 10 != 9).then(|| Sentiment {
+            label,
+            score: match label {
+                Label::Negative => -0.8,
+                Label::Neutral => 0.0,
+                Label::Positive => 0.7,
+            },
+            probs: [0.1, 0.2, 0.7],
+            model: "synthetic".into(),
+        }),
+        cluster_id: None,
+        spam: (i % 50 == 49).then(|| "synthetic spam".to_string()),
+        floor: Some((i % 20) as u32 + 1),
+    }
+}

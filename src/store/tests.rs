@@ -1,0 +1,235 @@
+use super::*;
+use chrono::TimeZone;
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+}
+
+fn batch(range: std::ops::Range<u64>) -> Vec<Mention> {
+    range
+        .map(|i| synthetic_mention(i, &["华为", "Lumio"], start()))
+        .collect()
+}
+
+#[test]
+fn mentions_round_trip_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    {
+        let s = Store::open(&path).unwrap();
+        let r = s.put_mentions(&batch(0..100), None).unwrap();
+        assert_eq!(r.inserted, 100);
+        s.flush().unwrap();
+    }
+    let s = Store::open_existing(&path).unwrap();
+    assert_eq!(s.mention_count().unwrap(), 100);
+    let m = synthetic_mention(42, &["华为", "Lumio"], start());
+    assert_eq!(s.get_mention(m.id).unwrap().as_ref(), Some(&m));
+    assert!(s.verify().unwrap().is_empty());
+}
+
+#[test]
+fn storing_again_is_idempotent_and_updates_move_counters() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let b = batch(0..40);
+    s.put_mentions(&b, None).unwrap();
+    let before = s.counters().unwrap();
+    let r = s.put_mentions(&b, None).unwrap();
+    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 40));
+    assert_eq!(s.counters().unwrap(), before);
+
+    // Rescoring a mention moves it between sentiment counters.
+    let mut m = b[0].clone();
+    let old = m.sentiment.clone().unwrap().label;
+    m.sentiment.as_mut().unwrap().label = Label::Positive;
+    assert_ne!(old, Label::Positive);
+    let r = s.put_mentions(&[m.clone()], None).unwrap();
+    assert_eq!(r.updated, 1);
+    assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify());
+    assert_eq!(s.mention_count().unwrap(), 40);
+
+    // Moving a mention to another watch moves its index entry.
+    m.watches = vec!["other".into()];
+    s.put_mentions(&[m.clone()], None).unwrap();
+    assert!(s.verify().unwrap().is_empty());
+    let q = MentionQuery {
+        watch: Some("other".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.mentions(&q).unwrap().len(), 1);
+}
+
+#[test]
+fn duplicate_ids_inside_one_batch_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let mut b = batch(0..5);
+    b.push(b[0].clone());
+    let r = s.put_mentions(&b, None).unwrap();
+    assert_eq!((r.inserted, r.unchanged), (5, 1));
+    assert_eq!(s.mention_count().unwrap(), 5);
+    assert!(s.verify().unwrap().is_empty());
+}
+
+#[test]
+fn series_and_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    // 2000 mentions, 7 s apart: about 3.9 hours.
+    s.put_mentions(&batch(0..2000), None).unwrap();
+    let series = s
+        .series(
+            "华为",
+            Granularity::Hour,
+            start(),
+            start() + chrono::Duration::hours(6),
+        )
+        .unwrap();
+    assert_eq!(series.len(), 6);
+    let total: u64 = series.iter().map(|(_, c)| c.total + c.spam).sum();
+    assert_eq!(total, 1000);
+    assert_eq!(series[5].1, Counts::default(), "empty buckets are zero");
+    assert_eq!(series[1].0, start() + chrono::Duration::hours(1));
+
+    let q = MentionQuery {
+        watch: Some("Lumio".into()),
+        since: Some(start() + chrono::Duration::hours(1)),
+        until: Some(start() + chrono::Duration::hours(2)),
+        sentiment: Some(Label::Negative),
+        limit: None,
+    };
+    let found = s.mentions(&q).unwrap();
+    assert!(!found.is_empty());
+    for w in found.windows(2) {
+        assert!(w[0].bucket_time() >= w[1].bucket_time(), "newest first");
+    }
+    for m in &found {
+        assert_eq!(m.watches, vec!["Lumio".to_string()]);
+        assert_eq!(m.sentiment.as_ref().unwrap().label, Label::Negative);
+        assert!(m.bucket_time() >= q.since.unwrap() && m.bucket_time() < q.until.unwrap());
+    }
+    let all = s
+        .mentions(&MentionQuery {
+            limit: Some(10),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 10);
+    assert_eq!(
+        all[0].id,
+        synthetic_mention(1999, &["华为", "Lumio"], start()).id
+    );
+}
+
+#[test]
+fn crawl_state_lands_with_mentions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let state = CrawlState {
+        etag: Some("\"abc\"".into()),
+        status: 200,
+        ..Default::default()
+    };
+    s.put_mentions(&batch(0..3), Some(("https://x/1", &state)))
+        .unwrap();
+    assert_eq!(s.crawl_state("https://x/1").unwrap(), Some(state));
+    assert_eq!(s.crawl_state("https://x/2").unwrap(), None);
+}
+
+#[test]
+fn outbox_deduplicates_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let mut item = OutboxItem {
+        key: "alert-1/webhook".into(),
+        channel: "webhook".into(),
+        payload: "{}".into(),
+        attempts: 0,
+        next_attempt: start(),
+        delivered_at: None,
+        last_error: None,
+    };
+    assert!(s.enqueue(&item).unwrap());
+    assert!(!s.enqueue(&item).unwrap());
+    assert_eq!(s.outbox_pending().unwrap().len(), 1);
+    item.delivered_at = Some(start());
+    s.update_outbox(&item).unwrap();
+    assert!(s.outbox_pending().unwrap().is_empty());
+    assert!(
+        !s.enqueue(&item).unwrap(),
+        "a delivered key is not queued again"
+    );
+}
+
+#[test]
+fn missing_store_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Store::open_existing(&dir.path().join("nope")).unwrap_err();
+    assert!(matches!(e, StoreError::Missing(_)));
+    assert!(e.to_string().contains("earshot crawl"), "{e}");
+}
+
+#[test]
+fn second_open_is_refused_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let _a = Store::open(&path).unwrap();
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, StoreError::Locked(_)), "{e:?}");
+    assert!(e.to_string().contains("in use by another earshot process"));
+}
+
+#[test]
+fn newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    {
+        let s = Store::open(&path).unwrap();
+        s.tree
+            .insert(
+                keys::meta("schema_version"),
+                &(SCHEMA_VERSION + 1).to_be_bytes(),
+            )
+            .unwrap();
+        s.flush().unwrap();
+    }
+    let e = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(e, StoreError::NewerVersion { found, .. } if found == SCHEMA_VERSION + 1),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("upgrade earshot"));
+}
+
+#[test]
+fn foreign_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let e = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(e, StoreError::Foreign(_)), "{e:?}");
+    let file = dir.path().join("notes.txt");
+    assert!(matches!(
+        Store::open(&file).unwrap_err(),
+        StoreError::Foreign(_)
+    ));
+}
+
+#[test]
+fn read_only_location_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root ignores directory permissions: use a location the kernel
+    // refuses to everyone instead.
+    let target = if std::fs::write(ro.join("probe"), "x").is_ok() {
+        std::path::PathBuf::from("/sys/earshot-store-test/s")
+    } else {
+        ro.join("s")
+    };
+    let e = Store::open(&target).unwrap_err();
+    assert!(matches!(e, StoreError::NotWritable { .. }), "{e:?}");
+    assert!(e.to_string().contains("permission"), "{e}");
+}

@@ -1,0 +1,157 @@
+//! The command line as a user meets it: exit codes and messages.
+
+use std::io::Write;
+
+use crate::util::{earshot, run, text};
+
+#[test]
+fn config_check_accepts_the_shipped_config() {
+    let out = earshot()
+        .args(["config", "check", "config/earshot.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("OK (8 sources, 2 watches"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn config_check_points_at_line_and_column_with_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "[crawl]\nrate_per_host = 2.0\nconcurency = 4").unwrap();
+    drop(f);
+    let out = earshot()
+        .args(["config", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.toml:3:1"), "{err}");
+    assert!(err.contains("unknown field `concurency`"), "{err}");
+    assert!(err.contains("did you mean `concurrency`?"), "{err}");
+
+    std::fs::write(&path, "[[source]]\nname = \"f\"\nstart_urls = [\"htp:/x\"]\n\n[[watch]]\nname = \"w\"\nquery = \"a AND (b OR\"\n").unwrap();
+    let out = earshot()
+        .args(["config", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.toml:3:15: `source[0].start_urls[0]`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:7:9: `watch[0].query`: query error at character 12"),
+        "{err}"
+    );
+    assert!(err.contains("2 problems found"), "{err}");
+}
+
+#[test]
+fn missing_config_file_is_a_usage_error() {
+    let out = earshot()
+        .args(["--config", "/nonexistent/earshot.toml", "config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read config file /nonexistent/earshot.toml"));
+}
+
+#[test]
+fn reading_a_missing_store_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&dir.path().join("none"), &["mentions"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no mention store at") && err.contains("earshot crawl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_store_in_use_is_refused_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let _held = earshot::store::Store::open(&path).unwrap();
+    let out = run(&path, &["stats"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error: the mention store at"), "{err}");
+    assert!(err.contains("in use by another earshot process"), "{err}");
+}
+
+#[test]
+fn a_store_from_a_newer_earshot_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    // Write a store, then pretend a newer earshot bumped its version.
+    let out = run(
+        &path,
+        &["debug-ingest", "--batches", "1", "--batch-size", "3"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    {
+        let db = sled::open(&path).unwrap();
+        let t = db.open_tree("earshot").unwrap();
+        t.insert(b"Mschema_version", &99u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = run(&path, &["stats"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("format version 99"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn mentions_filters_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let out = run(
+        &path,
+        &["debug-ingest", "--batches", "2", "--batch-size", "60"],
+    );
+    assert!(out.status.success());
+    let out = run(
+        &path,
+        &[
+            "mentions",
+            "--watch",
+            "Lumio",
+            "--sentiment",
+            "negative",
+            "--since",
+            "2020-01-01",
+            "--json",
+            "-n",
+            "500",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    for m in &lines {
+        assert_eq!(m["watches"][0], "Lumio");
+        assert_eq!(m["sentiment"]["label"], "negative");
+    }
+    let out = run(&path, &["mentions", "--since", "yesterday-ish"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read `yesterday-ish` as a time"));
+    let out = run(&path, &["stats", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["mentions"], 120);
+}

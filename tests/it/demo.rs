@@ -1,0 +1,94 @@
+//! `earshot demo`, the front door, and the crawl pipeline over the demo
+//! site: the real binary, the real server on 127.0.0.1, a real store.
+
+use earshot::store::{MentionQuery, Store};
+
+use crate::util::{run, text};
+
+#[test]
+fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let out = run(&path, &["demo"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("== 云雀 ("), "{stdout}");
+    assert!(stdout.contains("== Lumio ("), "{stdout}");
+    assert!(stdout.contains("0 failed"), "{stdout}");
+
+    let store = Store::open_existing(&path).unwrap();
+    assert!(store.verify().unwrap().is_empty());
+    let all = |w: &str| {
+        store
+            .mentions(&MentionQuery {
+                watch: Some(w.into()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let yunque = all("云雀");
+    let lumio = all("Lumio");
+
+    // The GBK forum: posts with authors, floors and +08:00 dates; no
+    // signatures, emoticon codes or edit notices in the text.
+    let forum: Vec<_> = yunque.iter().filter(|m| m.source == "yunque-bbs").collect();
+    assert!(forum.len() >= 10, "{} forum mentions", forum.len());
+    for m in &forum {
+        assert!(m.author.is_some(), "{m:?}");
+        let t = m.published_at.expect("forum posts carry dates");
+        assert_eq!(t.offset().local_minus_utc(), 8 * 3600);
+        assert!(m.floor.is_some());
+        assert!(!m.text.contains("{:soso_"), "{}", m.text);
+        assert!(!m.text.contains("本帖最后由"), "{}", m.text);
+        assert!(!m.text.contains("理性讨论"), "signature leaked: {}", m.text);
+    }
+    // Page 2 of the long thread was followed.
+    assert!(forum.iter().any(|m| m.url.contains("thread-1001-2-1.html")));
+    // The thread that never names the brand stored nothing.
+    assert!(!yunque.iter().any(|m| m.url.contains("thread-1003")));
+    // Traditional characters and full-width Latin count.
+    assert!(
+        yunque.iter().any(|m| m.text.contains("雲雀")),
+        "no traditional-Chinese mention"
+    );
+    assert!(
+        yunque.iter().any(|m| m.source == "qa-forum"),
+        "the Big5 Q&A page was not read"
+    );
+    // The syndicated story was found on every news site.
+    for s in ["news-a", "news-b", "news-c", "news-d"] {
+        assert!(yunque.iter().any(|m| m.source == s), "no mention from {s}");
+    }
+    // English: the blog post, its comments and the review page.
+    assert!(lumio
+        .iter()
+        .any(|m| m.source == "desk-setup-blog" && m.author.is_some()));
+    assert!(
+        lumio
+            .iter()
+            .filter(|m| m.source == "desk-setup-blog")
+            .count()
+            >= 3,
+        "post and comments"
+    );
+    assert!(lumio.iter().any(|m| m.source == "gearverdict-reviews"));
+    assert!(
+        lumio.iter().any(|m| m.text.contains("ＬＵＭＩＯ")),
+        "full-width mention missed"
+    );
+    let stored = store.mention_count().unwrap();
+    drop(store);
+
+    // Second run: everything unchanged, nothing new, no duplicates.
+    let out = run(&path, &["demo"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Mentions: 0 new, 0 updated"), "{stdout}");
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.mention_count().unwrap(), stored);
+    assert!(store.verify().unwrap().is_empty());
+}

@@ -1,0 +1,13 @@
+//! Integration tests: one binary, a module per area (as ripgrep does), so
+//! libtorch is linked once.
+
+#[path = "it/cli.rs"]
+mod cli;
+#[path = "it/crash.rs"]
+mod crash;
+#[path = "it/demo.rs"]
+mod demo;
+#[path = "it/fetch.rs"]
+mod fetch;
+#[path = "it/util.rs"]
+mod util;
