@@ -19,6 +19,7 @@ pub mod demo;
 pub mod extract;
 pub mod fetch;
 pub mod pipeline;
+pub mod schedule;
 pub mod sentiment;
 pub mod store;
 pub mod watch;

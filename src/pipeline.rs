@@ -11,12 +11,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::Utc;
 use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Extracted};
-use crate::fetch::{Fetcher, Page};
+use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Watch;
 
@@ -30,7 +31,8 @@ pub struct CrawlSummary {
     pub sources: usize,
     /// Pages fetched with a 2xx answer.
     pub pages_fetched: u64,
-    /// Of those, unchanged since the last crawl (no extraction stored).
+    /// Pages unchanged since the last crawl: a 304 answer, or the same
+    /// body hash (no extraction stored).
     pub pages_unchanged: u64,
     /// Pages that failed (see `errors`).
     pub pages_failed: u64,
@@ -44,8 +46,12 @@ pub struct CrawlSummary {
     pub mentions_unchanged: u64,
     /// New mentions per watch.
     pub new_per_watch: BTreeMap<String, u64>,
+    /// Pages not fetched because they were fetched less than `revisit` ago.
+    pub pages_fresh: u64,
     /// One line per failed page.
     pub errors: Vec<String>,
+    /// Per-host request counters.
+    pub hosts: BTreeMap<String, crate::fetch::HostStats>,
     /// Whether the pass was stopped early (Ctrl-C).
     pub interrupted: bool,
     /// Wall time.
@@ -79,21 +85,31 @@ struct Work {
     page: Page,
     canonical: String,
     extracted: Extracted,
+    /// Links the crawl followed from this page (stored with its state).
+    links: Vec<String>,
 }
 
 /// Progress callback: called with a line per page.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Removes what does not change a page: the fragment and tracking
-/// parameters (`utm_*`, `spm`, `from`, `fbclid`, `gclid`).
-pub fn canonicalize(url: &Url) -> Url {
+/// Removes what does not change a page: the fragment and the query
+/// parameters in `strip` (`utm_*` matches a prefix). The url crate already
+/// lowercases the host and drops default ports.
+pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
     let mut u = url.clone();
     u.set_fragment(None);
+    if u.query().is_none() {
+        return u;
+    }
+    let stripped = |k: &str| {
+        strip.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => k.starts_with(prefix),
+            None => k == p,
+        })
+    };
     let kept: Vec<(String, String)> = u
         .query_pairs()
-        .filter(|(k, _)| {
-            !(k.starts_with("utm_") || matches!(k.as_ref(), "spm" | "fbclid" | "gclid" | "from"))
-        })
+        .filter(|(k, _)| !stripped(k))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if kept.is_empty() {
@@ -151,6 +167,7 @@ pub async fn crawl(
             .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
         let ctx = SourceCrawl {
             source: source.clone(),
+            store: store.clone(),
             config: config.clone(),
             fetcher: fetcher.clone(),
             tx: tx.clone(),
@@ -169,6 +186,8 @@ pub async fn crawl(
         match res {
             Ok(s) => {
                 summary.pages_failed += s.failed;
+                summary.pages_fresh += s.fresh;
+                summary.pages_unchanged += s.not_modified;
                 summary.errors.extend(s.errors);
             }
             Err(e) => summary.errors.push(format!("a source task failed: {e}")),
@@ -178,7 +197,8 @@ pub async fn crawl(
     let w = writer
         .await
         .map_err(|e| PipelineError::Url("store writer".into(), e.to_string()))??;
-    summary.pages_unchanged = w.unchanged_pages;
+    summary.pages_unchanged += w.unchanged_pages;
+    summary.hosts = fetcher.stats().into_iter().map(|(k, v)| (k.0, v)).collect();
     summary.posts = w.posts;
     summary.mentions_new = w.report.inserted as u64;
     summary.mentions_updated = w.report.updated as u64;
@@ -192,6 +212,7 @@ pub async fn crawl(
 
 struct SourceCrawl {
     source: Arc<SourceConfig>,
+    store: Arc<Store>,
     config: Config,
     fetcher: Arc<Fetcher>,
     tx: tokio::sync::mpsc::Sender<Work>,
@@ -203,17 +224,31 @@ struct SourceCrawl {
 #[derive(Default)]
 struct SourceResult {
     failed: u64,
+    fresh: u64,
+    not_modified: u64,
     errors: Vec<String>,
+}
+
+/// What became of one URL of the frontier.
+enum Visit {
+    /// Fetched and extracted: links to follow, work for the writer.
+    Page(Box<Work>),
+    /// Unchanged (304) or not due: the links stored last time.
+    Known {
+        links: Vec<String>,
+        not_modified: bool,
+    },
+    /// Failed; the crawl goes on.
+    Failed(String),
 }
 
 impl SourceCrawl {
     async fn run(self, starts: Vec<Url>) -> SourceResult {
+        let this = Arc::new(self);
         let mut out = SourceResult::default();
-        let crawl = &self.config.crawl;
-        let rate = self.source.rate_per_host(crawl);
-        let max_depth = self.source.max_depth(crawl);
-        let tz = self.source.timezone(crawl);
-        let follow: Vec<regex::Regex> = self
+        let crawl = &this.config.crawl;
+        let max_depth = this.source.max_depth(crawl);
+        let follow: Vec<regex::Regex> = this
             .source
             .follow
             .iter()
@@ -223,86 +258,197 @@ impl SourceCrawl {
             .iter()
             .filter_map(|u| u.host_str().map(str::to_string))
             .collect();
-        let mut queue: VecDeque<(Url, u32)> = starts.into_iter().map(|u| (u, 0)).collect();
-        let mut seen: HashSet<String> = queue
-            .iter()
-            .map(|(u, _)| canonicalize(u).to_string())
-            .collect();
+        let strip = &crawl.strip_params;
+        let mut queue: VecDeque<(Url, u32)> =
+            starts.iter().map(|u| (canonicalize(u, strip), 0)).collect();
+        // Seen URLs as 64-bit hashes: a million cost ~16 MB, not the URLs.
+        let mut seen: HashSet<u64> = queue.iter().map(|(u, _)| url_hash(u)).collect();
+        let start_set: HashSet<u64> = seen.clone();
+        let in_flight_max = (crawl.per_host_concurrency as usize).max(1) * hosts.len().max(1);
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut pages = 0u32;
-        while let Some((url, depth)) = queue.pop_front() {
-            if self.stop.load(Ordering::Relaxed) || pages >= crawl.max_pages_per_source {
-                break;
+        loop {
+            while in_flight.len() < in_flight_max
+                && !this.stop.load(Ordering::Relaxed)
+                && pages < crawl.max_pages_per_source
+            {
+                let Some((url, depth)) = queue.pop_front() else {
+                    break;
+                };
+                pages += 1;
+                let is_start = start_set.contains(&url_hash(&url));
+                let me = this.clone();
+                in_flight.spawn(async move { (depth, me.visit(url, is_start).await) });
             }
-            pages += 1;
-            let page = match self.fetcher.fetch(&url, rate).await {
-                Ok(p) => p,
-                Err(e) => {
-                    (self.progress)(&format!("error  {e}"));
-                    tracing::warn!(source = %self.source.name, "{e}");
-                    out.failed += 1;
-                    out.errors.push(format!("[{}] {e}", self.source.name));
-                    continue;
-                }
+            let Some(done) = in_flight.join_next().await else {
+                break;
             };
-            self.fetched.fetch_add(1, Ordering::Relaxed);
-            let profile = self.source.profile.clone();
-            let (page_url, text, fetched_at) =
-                (page.url.clone(), page.text.clone(), page.fetched_at);
-            let extracted = tokio::task::spawn_blocking(move || {
-                extract::extract(&page_url, &text, profile.as_deref(), tz, fetched_at)
-            })
-            .await;
-            let extracted = match extracted {
-                Ok(Ok(e)) => e,
-                Ok(Err(e)) => {
-                    out.failed += 1;
-                    out.errors.push(format!("[{}] {e}", self.source.name));
-                    continue;
-                }
+            let (depth, visit) = match done {
+                Ok(v) => v,
                 Err(e) => {
                     out.failed += 1;
-                    out.errors.push(format!(
-                        "[{}] {}: extraction failed: {e}",
-                        self.source.name, url
-                    ));
+                    out.errors
+                        .push(format!("[{}] a fetch task failed: {e}", this.source.name));
                     continue;
                 }
             };
-            if depth < max_depth {
-                let by_profile = extracted.links.iter().map(|l| (l, true));
-                let by_rule = extracted.anchors.iter().map(|l| (l, false));
-                for (link, chosen_by_profile) in by_profile.chain(by_rule) {
-                    let Ok(u) = Url::parse(link) else { continue };
-                    if !u.host_str().is_some_and(|h| hosts.contains(h)) {
-                        continue;
-                    }
-                    let path_q = match u.query() {
-                        Some(q) => format!("{}?{q}", u.path()),
-                        None => u.path().to_string(),
-                    };
-                    if !(chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q))) {
-                        continue;
-                    }
-                    let c = canonicalize(&u);
-                    if seen.insert(c.to_string()) {
-                        queue.push_back((c, depth + 1));
-                    }
+            let (links, profile_links): (Vec<String>, bool) = match visit {
+                Visit::Failed(e) => {
+                    (this.progress)(&format!("error  {e}"));
+                    tracing::warn!(source = %this.source.name, "{e}");
+                    out.failed += 1;
+                    out.errors.push(format!("[{}] {e}", this.source.name));
+                    continue;
                 }
-            }
-            let canonical = canonicalize(&page.url).to_string();
-            let work = Work {
-                source: self.source.clone(),
-                page,
-                canonical,
-                extracted,
+                Visit::Known {
+                    links,
+                    not_modified,
+                } => {
+                    if not_modified {
+                        out.not_modified += 1;
+                    } else {
+                        out.fresh += 1;
+                    }
+                    (links, true)
+                }
+                Visit::Page(work) => {
+                    let mut chosen = Vec::new();
+                    if depth < max_depth {
+                        chosen = this.follow_links(&work.extracted, &hosts, &follow);
+                    }
+                    let mut work = *work;
+                    work.links = chosen.clone();
+                    if this.tx.send(work).await.is_err() {
+                        // The writer stopped (store error): it reports why.
+                        break;
+                    }
+                    (chosen, true)
+                }
             };
-            if self.tx.send(work).await.is_err() {
-                // The writer stopped (store error): it reports why.
-                break;
+            if depth >= max_depth || !profile_links {
+                continue;
+            }
+            for link in links {
+                let Ok(u) = Url::parse(&link) else { continue };
+                let c = canonicalize(&u, strip);
+                if seen.insert(url_hash(&c)) {
+                    queue.push_back((c, depth + 1));
+                }
             }
         }
         out
     }
+
+    /// Links of an extracted page the crawl follows: same host, and picked
+    /// by the profile or matching the source's `follow` rules.
+    fn follow_links(
+        &self,
+        e: &Extracted,
+        hosts: &HashSet<String>,
+        follow: &[regex::Regex],
+    ) -> Vec<String> {
+        let by_profile = e.links.iter().map(|l| (l, true));
+        let by_rule = e.anchors.iter().map(|l| (l, false));
+        let mut out = Vec::new();
+        for (link, chosen_by_profile) in by_profile.chain(by_rule) {
+            let Ok(u) = Url::parse(link) else { continue };
+            if !u.host_str().is_some_and(|h| hosts.contains(h)) {
+                continue;
+            }
+            let path_q = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            };
+            if chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q)) {
+                out.push(link.clone());
+            }
+        }
+        out
+    }
+
+    async fn visit(&self, url: Url, is_start: bool) -> Visit {
+        let crawl = &self.config.crawl;
+        let canonical = url.to_string();
+        let previous = match self.store.crawl_state(&canonical) {
+            Ok(p) => p,
+            Err(e) => return Visit::Failed(format!("{url}: reading crawl state: {e}")),
+        };
+        // Not due yet: follow what it linked to last time.
+        if let Some(p) = &previous {
+            let revisit = self.source.revisit(crawl);
+            let fresh = p.last_fetch.is_some_and(|t| {
+                Utc::now()
+                    .signed_duration_since(t)
+                    .to_std()
+                    .is_ok_and(|age| age < revisit)
+            });
+            if !is_start && fresh && p.status < 300 {
+                (self.progress)(&format!("fresh  {url}"));
+                return Visit::Known {
+                    links: p.links.clone(),
+                    not_modified: false,
+                };
+            }
+        }
+        let req = Request {
+            url: url.clone(),
+            rate: self.source.rate_per_host(crawl),
+            allow_private: self.source.allow_private(crawl),
+            validators: previous
+                .as_ref()
+                .map(|p| Validators {
+                    etag: p.etag.clone(),
+                    last_modified: p.last_modified.clone(),
+                })
+                .unwrap_or_default(),
+        };
+        let page = match self.fetcher.fetch(&req).await {
+            Ok(Fetched::Page(p)) => p,
+            Ok(Fetched::NotModified) => {
+                (self.progress)(&format!("304    {url}"));
+                if let Some(mut p) = previous {
+                    p.last_fetch = Some(Utc::now());
+                    if let Err(e) = self.store.put_crawl_state(&canonical, &p) {
+                        return Visit::Failed(format!("{url}: {e}"));
+                    }
+                    return Visit::Known {
+                        links: p.links,
+                        not_modified: true,
+                    };
+                }
+                return Visit::Known {
+                    links: Vec::new(),
+                    not_modified: true,
+                };
+            }
+            Err(e) => return Visit::Failed(e.to_string()),
+        };
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        let profile = self.source.profile.clone();
+        let tz = self.source.timezone(crawl);
+        let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
+        let extracted = tokio::task::spawn_blocking(move || {
+            extract::extract(&page_url, &text, profile.as_deref(), tz, fetched_at)
+        })
+        .await;
+        let extracted = match extracted {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => return Visit::Failed(e.to_string()),
+            Err(e) => return Visit::Failed(format!("{url}: extraction failed: {e}")),
+        };
+        Visit::Page(Box::new(Work {
+            source: self.source.clone(),
+            page: *page,
+            canonical,
+            extracted,
+            links: Vec::new(),
+        }))
+    }
+}
+
+fn url_hash(u: &Url) -> u64 {
+    let h = blake3::hash(u.as_str().as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
 }
 
 #[derive(Default)]
@@ -331,6 +477,7 @@ fn write_pages(
             status: w.page.status,
             last_fetch: Some(w.page.fetched_at),
             next_due: None,
+            links: w.links.clone(),
         };
         if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
             out.unchanged_pages += 1;

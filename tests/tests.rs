@@ -9,5 +9,9 @@ mod crash;
 mod demo;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[path = "it/run.rs"]
+mod run;
+#[path = "it/server.rs"]
+mod server;
 #[path = "it/util.rs"]
 mod util;

@@ -58,6 +58,8 @@ pub enum Command {
     Config(ConfigCmd),
     /// Crawl the configured sources once and store the mentions found
     Crawl(CrawlArgs),
+    /// Run as a daemon: crawl each source on its schedule until Ctrl-C
+    Run,
     /// List stored mentions
     Mentions(MentionsArgs),
     /// Summary of the store
@@ -69,6 +71,19 @@ pub enum Command {
     /// Development tool: write synthetic mentions in acknowledged batches
     #[command(hide = true)]
     DebugIngest(DebugIngestArgs),
+    /// Development tool: serve a directory of static files on 127.0.0.1
+    /// (benchmarks); prints `listening http://ADDR` when ready
+    #[command(hide = true)]
+    DebugServe(DebugServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DebugServeArgs {
+    /// Directory to serve
+    pub dir: PathBuf,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +262,7 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
                 Exit::Ok
             })
         }
+        Command::Run => run_daemon(cli),
         Command::Mentions(args) => {
             let config = load_config(cli)?;
             let store = Store::open_existing(&store_path(cli, &config))?;
@@ -295,6 +311,11 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
         Command::Demo(args) => demo(cli, args),
         Command::Doctor(a) => doctor(cli, a.json),
         Command::DebugIngest(a) => debug_ingest(cli, a),
+        Command::DebugServe(a) => {
+            let rt = runtime()?;
+            rt.block_on(crate::demo::serve_dir(a.dir.clone(), &a.addr))?;
+            Ok(Exit::Ok)
+        }
     }
 }
 
@@ -313,15 +334,12 @@ pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     anyhow::bail!("cannot read `{s}` as a time: write a duration back from now (7d, 12h), a date (2026-11-20) or RFC 3339 (2026-11-20T08:00:00+08:00)")
 }
 
-async fn crawl_with_ctrl_c(
-    config: &Config,
-    store: Arc<Store>,
-    only: Option<&str>,
-    quiet: bool,
-) -> Result<pipeline::CrawlSummary, PipelineError> {
+/// A flag set by the first Ctrl-C (finish in-flight work, flush); a second
+/// Ctrl-C exits at once.
+fn stop_on_ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    let ctrl_c = tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nstopping: finishing in-flight pages and flushing the store (Ctrl-C again to abort)");
             flag.store(true, Ordering::Relaxed);
@@ -330,11 +348,48 @@ async fn crawl_with_ctrl_c(
             }
         }
     });
+    (stop, task)
+}
+
+async fn crawl_with_ctrl_c(
+    config: &Config,
+    store: Arc<Store>,
+    only: Option<&str>,
+    quiet: bool,
+) -> Result<pipeline::CrawlSummary, PipelineError> {
+    let (stop, ctrl_c) = stop_on_ctrl_c();
     let progress = output::progress(quiet);
     let result = pipeline::crawl(config, store, only, stop, progress.callback()).await;
     progress.finish();
     ctrl_c.abort();
     result
+}
+
+fn run_daemon(cli: &Cli) -> Result<Exit> {
+    let config = load_config(cli)?;
+    let store = Arc::new(Store::open(&store_path(cli, &config))?);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (stop, ctrl_c) = stop_on_ctrl_c();
+        eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
+        let progress: pipeline::Progress = if cli.quiet {
+            Arc::new(|_: &str| {})
+        } else {
+            Arc::new(|line: &str| tracing::info!("{line}"))
+        };
+        let on_pass = |name: &str, s: &pipeline::CrawlSummary| {
+            println!(
+                "pass done: source {name}: {} fetched, {} unchanged, {} fresh, {} failed; {} new mentions",
+                s.pages_fetched, s.pages_unchanged, s.pages_fresh, s.pages_failed, s.mentions_new
+            );
+        };
+        let result = crate::schedule::run(&config, store.clone(), stop, progress, &on_pass).await;
+        ctrl_c.abort();
+        store.flush()?;
+        result?;
+        eprintln!("earshot run: stopped; store flushed");
+        Ok(Exit::Ok)
+    })
 }
 
 fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {

@@ -66,6 +66,26 @@ pub fn print_summary(s: &CrawlSummary) {
     for (w, n) in &s.new_per_watch {
         println!("  {w}: {n} new");
     }
+    if s.pages_fresh > 0 {
+        println!(
+            "{} pages were fetched less than `revisit` ago and were not fetched again.",
+            s.pages_fresh
+        );
+    }
+    for (host, h) in &s.hosts {
+        let statuses: Vec<String> = h.status.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let errors: Vec<String> = h.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!(
+            "  {host}: {} requests ({}), {} not modified, {:.1} KB, {} retries, {} robots refusals{}",
+            h.requests,
+            statuses.join(", "),
+            h.not_modified,
+            h.bytes as f64 / 1024.0,
+            h.retries,
+            h.robots_refusals,
+            if errors.is_empty() { String::new() } else { format!(", errors: {}", errors.join(", ")) }
+        );
+    }
     if s.interrupted {
         println!("Interrupted: the rest of the crawl was skipped; everything fetched was stored.");
     }

@@ -74,6 +74,33 @@ pub struct CrawlConfig {
     /// Time for a whole request, body included.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// Time until the response headers arrive.
+    #[serde(with = "humantime_serde")]
+    pub first_byte_timeout: Duration,
+    /// Retries after 5xx, 429, timeouts and connection errors.
+    pub max_retries: u32,
+    /// First backoff wait (doubles per retry, with full jitter).
+    #[serde(with = "humantime_serde")]
+    pub backoff_base: Duration,
+    /// Longest backoff wait.
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+    /// A Retry-After longer than this skips the URL for this pass.
+    #[serde(with = "humantime_serde")]
+    pub max_retry_after: Duration,
+    /// How long robots.txt rules are kept.
+    #[serde(with = "humantime_serde")]
+    pub robots_ttl: Duration,
+    /// How long a site whose robots.txt fails (5xx, unreachable) is left alone.
+    #[serde(with = "humantime_serde")]
+    pub robots_error_wait: Duration,
+    /// A page (other than start URLs and feeds) fetched less than this long
+    /// ago is not fetched again; its stored links are still followed.
+    #[serde(with = "humantime_serde")]
+    pub revisit: Duration,
+    /// Query parameters removed from URLs before they are compared
+    /// (`*` at the end matches a prefix).
+    pub strip_params: Vec<String>,
     /// Largest response body accepted, in bytes (after decompression).
     pub max_body_bytes: u64,
     /// Redirects followed before a request fails.
@@ -107,6 +134,18 @@ impl Default for CrawlConfig {
             concurrency: 8,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            first_byte_timeout: Duration::from_secs(20),
+            max_retries: 3,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(600),
+            robots_ttl: Duration::from_secs(24 * 3600),
+            robots_error_wait: Duration::from_secs(600),
+            revisit: Duration::from_secs(6 * 3600),
+            strip_params: ["utm_*", "spm", "fbclid", "gclid", "from"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 10,
             max_depth: 3,
@@ -148,6 +187,9 @@ pub struct SourceConfig {
     pub timezone: Option<String>,
     /// Overrides `crawl.allow_private` for this source.
     pub allow_private: Option<bool>,
+    /// Overrides `crawl.revisit` for this source.
+    #[serde(with = "humantime_serde")]
+    pub revisit: Option<Duration>,
 }
 
 /// `[[watch]]`: a brand or topic to listen for.
@@ -180,6 +222,10 @@ impl SourceConfig {
     pub fn timezone(&self, crawl: &CrawlConfig) -> chrono_tz::Tz {
         let name = self.timezone.as_deref().unwrap_or(&crawl.timezone);
         name.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+    /// The effective revisit interval for this source.
+    pub fn revisit(&self, crawl: &CrawlConfig) -> Duration {
+        self.revisit.unwrap_or(crawl.revisit)
     }
     /// Whether private addresses may be fetched for this source.
     pub fn allow_private(&self, crawl: &CrawlConfig) -> bool {

@@ -102,3 +102,41 @@ pub async fn start() -> std::io::Result<DemoSite> {
         task,
     })
 }
+
+/// Serves files under `dir` until Ctrl-C (benchmarks and manual testing);
+/// prints `listening http://ADDR` once bound.
+pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("listening http://{}", listener.local_addr()?);
+    let root = std::sync::Arc::new(dir);
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let root = root.clone();
+        async move {
+            let mut rel = uri.path().trim_start_matches('/').to_string();
+            if rel.is_empty() || rel.ends_with('/') {
+                rel.push_str("index.html");
+            }
+            if rel.split('/').any(|s| s == "..") {
+                return Response::builder()
+                    .status(StatusCode::FORBIDDEN)
+                    .body(Body::empty())
+                    .unwrap_or_default();
+            }
+            match tokio::fs::read(root.join(&rel)).await {
+                Ok(bytes) => Response::builder()
+                    .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                    .body(Body::from(bytes))
+                    .unwrap_or_default(),
+                Err(_) => Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .body(Body::empty())
+                    .unwrap_or_default(),
+            }
+        }
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -180,12 +180,24 @@ impl Store {
         {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
-        let db = sled::Config::new()
-            .path(path)
-            .mode(sled::Mode::HighThroughput)
-            .cache_capacity(256 * 1024 * 1024)
-            .open()
-            .map_err(|e| map_sled(path, e))?;
+        // sled's flusher thread lets go of the file lock a moment after a
+        // Store is dropped: a reopen in the same process waits for that,
+        // briefly, before calling the store locked.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .mode(sled::Mode::HighThroughput)
+                .cache_capacity(256 * 1024 * 1024)
+                .open()
+                .map_err(|e| map_sled(path, e));
+            match opened {
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
         let tree = db.open_tree("earshot").map_err(|e| map_sled(path, e))?;
         let store = Store {
             path: path.to_path_buf(),
@@ -518,6 +530,29 @@ impl Store {
     pub fn put_crawl_state(&self, url: &str, state: &CrawlState) -> Result<(), StoreError> {
         self.tree
             .insert(keys::crawl(url), encode(state))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// When `source` last finished a crawl pass (for `earshot run`).
+    pub fn source_last_run(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let v = self
+            .tree
+            .get(keys::meta(&format!("source_run/{source}")))
+            .map_err(|e| self.engine(e))?;
+        Ok(
+            v.and_then(|b| b.as_ref().try_into().ok().map(i64::from_be_bytes))
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+        )
+    }
+
+    /// Records that `source` finished a crawl pass at `at`.
+    pub fn set_source_last_run(&self, source: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tree
+            .insert(
+                keys::meta(&format!("source_run/{source}")),
+                &at.timestamp().to_be_bytes(),
+            )
             .map_err(|e| self.engine(e))?;
         Ok(())
     }

@@ -250,6 +250,9 @@ pub struct CrawlState {
     pub last_fetch: Option<DateTime<Utc>>,
     /// When it is due again.
     pub next_due: Option<DateTime<Utc>>,
+    /// Links the crawler followed from it, kept so that a 304 or a page
+    /// not yet due still leads the crawl onwards.
+    pub links: Vec<String>,
 }
 
 /// An alert on a watch.

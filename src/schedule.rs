@@ -1,0 +1,124 @@
+//! `earshot run`: crawls each source on its schedule until stopped.
+//!
+//! Each `[[source]]` with a `schedule` is due at its last finished pass
+//! plus the interval (or the next cron time after it); a source never
+//! crawled with an interval is due at once. The time of each finished pass
+//! is kept in the store, so after a restart (or `kill -9`) the schedule
+//! goes on where it was, and pages stored less than `revisit` ago are not
+//! fetched again.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, Schedule};
+use crate::pipeline::{self, CrawlSummary, PipelineError, Progress};
+use crate::store::Store;
+
+/// When a source with `schedule`, last finished at `last`, is due.
+pub fn next_due(
+    schedule: &Schedule,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match schedule {
+        Schedule::Every(d) => match last {
+            Some(l) => l + chrono::Duration::from_std(*d).unwrap_or(chrono::Duration::hours(1)),
+            None => now,
+        },
+        Schedule::Cron(expr) => cron::Schedule::from_str(expr)
+            .ok()
+            .and_then(|c| c.after(&last.unwrap_or(now)).next())
+            .unwrap_or(now + chrono::Duration::hours(1)),
+    }
+}
+
+/// Runs scheduled passes until `stop` is set; calls `on_pass` after each.
+pub async fn run(
+    config: &Config,
+    store: Arc<Store>,
+    stop: Arc<AtomicBool>,
+    progress: Progress,
+    on_pass: &(dyn Fn(&str, &CrawlSummary) + Send + Sync),
+) -> Result<(), PipelineError> {
+    let scheduled: Vec<(String, Schedule)> = config
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let sched = s.schedule.as_deref().and_then(|x| Schedule::parse(x).ok());
+            if sched.is_none() {
+                tracing::warn!(source = %s.name, "no schedule: `earshot run` leaves it alone (crawl it with `earshot crawl --source {}`)", s.name);
+            }
+            sched.map(|x| (s.name.clone(), x))
+        })
+        .collect();
+    if scheduled.is_empty() {
+        tracing::warn!("no [[source]] has a schedule; nothing to run");
+        return Ok(());
+    }
+    while !stop.load(Ordering::Relaxed) {
+        let now = Utc::now();
+        let mut due = Vec::new();
+        for (name, sched) in &scheduled {
+            due.push((
+                next_due(sched, store.source_last_run(name)?, now),
+                name.clone(),
+            ));
+        }
+        due.sort();
+        let (when, name) = due.swap_remove(0);
+        if when > now {
+            tracing::info!(source = %name, at = %when, "next pass");
+            // Sleep in short steps so Ctrl-C is noticed.
+            while Utc::now() < when && !stop.load(Ordering::Relaxed) {
+                let left = (when - Utc::now()).to_std().unwrap_or_default();
+                tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+            }
+            continue;
+        }
+        let summary = pipeline::crawl(
+            config,
+            store.clone(),
+            Some(&name),
+            stop.clone(),
+            progress.clone(),
+        )
+        .await?;
+        if !summary.interrupted {
+            store.set_source_last_run(&name, Utc::now())?;
+        }
+        store.flush()?;
+        on_pass(&name, &summary);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn due_times() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 7, 0).unwrap();
+        let every = Schedule::parse("every 30m").unwrap();
+        assert_eq!(next_due(&every, None, now), now);
+        let last = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        assert_eq!(
+            next_due(&every, Some(last), now),
+            last + chrono::Duration::minutes(30)
+        );
+        let cron = Schedule::parse("0 */15 * * * *").unwrap();
+        assert_eq!(
+            next_due(&cron, Some(last), now),
+            Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap()
+        );
+        assert_eq!(
+            next_due(&cron, None, now),
+            Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap()
+        );
+    }
+}
