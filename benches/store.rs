@@ -46,7 +46,7 @@ fn main() {
 
     // 30 days of hourly buckets in the middle of the stored range.
     let span_end = start + Duration::seconds(7 * total as i64);
-    let from = start + (span_end - start) / 2;
+    let from = Granularity::Hour.bucket_start(start + (span_end - start) / 2);
     let to = from + Duration::days(30);
     let mut times = Vec::new();
     for _ in 0..50 {

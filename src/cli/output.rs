@@ -151,3 +151,37 @@ pub fn print_stats(s: &StoreStats) {
         );
     }
 }
+
+pub fn print_extracted(e: &crate::extract::Extracted) {
+    println!(
+        "{}  [{} {:?}, {}, {}]",
+        e.url,
+        e.profile,
+        e.kind,
+        e.charset.as_deref().unwrap_or("?"),
+        e.lang.as_deref().unwrap_or("?")
+    );
+    if let Some(t) = &e.title {
+        println!("title: {t}");
+    }
+    for p in &e.posts {
+        println!(
+            "\n#{} {} {}",
+            p.floor.map(|f| f.to_string()).unwrap_or_else(|| "-".into()),
+            p.author.as_deref().unwrap_or("-"),
+            p.published_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+        );
+        if let Some(q) = &p.quote {
+            println!("  > {}", excerpt(q, 100));
+        }
+        for line in p.text.lines() {
+            println!("  {line}");
+        }
+    }
+    if !e.links.is_empty() {
+        println!("\nlinks:");
+        for l in &e.links {
+            println!("  {l}");
+        }
+    }
+}

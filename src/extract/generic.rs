@@ -145,6 +145,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         kind: PageKind::Article,
         title: title(doc),
         lang: None,
+        charset: None,
         posts,
         links: Vec::new(),
         anchors: Vec::new(),

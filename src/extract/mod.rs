@@ -119,6 +119,8 @@ pub struct Extracted {
     pub title: Option<String>,
     /// `zh` or `en`, from the text.
     pub lang: Option<String>,
+    /// Charset the page was decoded with, when the caller knows it.
+    pub charset: Option<String>,
     /// Posts in page order.
     pub posts: Vec<Post>,
     /// Links the profile picked (next page, threads, feed items).
@@ -395,6 +397,7 @@ fn read_with_profile(
         kind: p.kind,
         title: select_first(doc.root_element(), &p.title).or_else(|| generic::title(doc)),
         lang: None,
+        charset: None,
         posts,
         links,
         anchors: Vec::new(),
@@ -451,6 +454,7 @@ fn read_feed(url: &Url, text: &str, _tz: chrono_tz::Tz) -> Result<Extracted, Ext
         kind: PageKind::Feed,
         title: feed.title.map(|t| t.content),
         lang: feed.language,
+        charset: None,
         posts: Vec::new(),
         links,
         anchors: Vec::new(),

@@ -155,3 +155,55 @@ fn mentions_filters_and_json() {
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["mentions"], 120);
 }
+
+#[test]
+fn extract_reads_a_gbk_discuz_thread_file_as_the_crawler_does() {
+    let out = earshot()
+        .args([
+            "extract",
+            "demo/site/bbs/thread-1001-1-1.html",
+            "--url",
+            "http://demo.earshot.test/bbs/thread-1001-1-1.html",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["profile"], "discuz-thread");
+    assert_eq!(v["kind"], "thread");
+    assert_eq!(v["charset"], "GBK");
+    assert_eq!(v["lang"], "zh");
+    let posts = v["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 10);
+    assert_eq!(posts[0]["floor"], 1);
+    assert!(posts[0]["published_at"]
+        .as_str()
+        .unwrap()
+        .ends_with("+08:00"));
+    assert!(posts.iter().all(|p| p["author"].is_string()));
+    assert!(v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l == "http://demo.earshot.test/bbs/thread-1001-2-1.html"));
+
+    // Bad input: a clear error per input, the others still extracted.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.html");
+    std::fs::write(&empty, b"").unwrap();
+    let out = earshot()
+        .args(["extract", "--json"])
+        .arg(&empty)
+        .arg("demo/site/qa/question-88.html")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("empty or binary"),
+        "{}",
+        text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["charset"], "Big5");
+}
