@@ -19,7 +19,7 @@ use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
-use crate::watch::Watch;
+use crate::watch::{spam, Doc, Matcher};
 
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
@@ -145,18 +145,15 @@ pub async fn crawl(
             return Err(PipelineError::NoSuchSource(o.to_string(), hint));
         }
     }
-    let watches: Vec<Watch> = config
-        .watches
-        .iter()
-        .map(|w| Watch::new(w).map_err(|e| PipelineError::Watch(w.name.clone(), e.to_string())))
-        .collect::<Result<_, _>>()?;
+    let matcher = Matcher::new(&config.watches)
+        .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
     let fetcher = Arc::new(Fetcher::new(&config.crawl)?);
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
     let writer_store = store.clone();
     let writer_progress = progress.clone();
     let writer = tokio::task::spawn_blocking(move || {
-        write_pages(rx, &writer_store, &watches, &*writer_progress)
+        write_pages(rx, &writer_store, &matcher, &*writer_progress)
     });
 
     let fetched = Arc::new(AtomicU64::new(0));
@@ -462,7 +459,7 @@ struct WriterResult {
 fn write_pages(
     mut rx: tokio::sync::mpsc::Receiver<Work>,
     store: &Store,
-    watches: &[Watch],
+    matcher: &Matcher,
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<WriterResult, StoreError> {
     let mut out = WriterResult::default();
@@ -485,7 +482,7 @@ fn write_pages(
             progress(&format!("same   {}", w.page.url));
             continue;
         }
-        let mut mentions = mentions_of(&w, watches);
+        let mut mentions = mentions_of(&w, matcher, store)?;
         for m in &mut mentions {
             // A re-crawl keeps what earlier stages learnt about a post and
             // when it was first seen, so unchanged posts stay unchanged.
@@ -520,29 +517,63 @@ fn write_pages(
 }
 
 /// Mentions on one extracted page: one per post that some watch matches.
-fn mentions_of(w: &Work, watches: &[Watch]) -> Vec<Mention> {
+/// Ad lines are cut from the text first (the cut is recorded in `flags`);
+/// ads, link farms, mentions outside the post's own text and the same
+/// text posted again by the same author elsewhere are flagged as spam.
+fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention>, StoreError> {
     let title = w.extracted.title.clone().unwrap_or_default();
-    let site = w
-        .source
-        .site
-        .clone()
-        .unwrap_or_else(|| w.page.url.host_str().unwrap_or("").to_string());
+    let host = w.page.url.host_str().unwrap_or("").to_string();
+    let site = w.source.site.clone().unwrap_or_else(|| host.clone());
+    let site_field = format!("{site} {host}");
     let mut out = Vec::new();
     for (i, post) in w.extracted.posts.iter().enumerate() {
+        let cleaned = spam::strip_ad_lines(&post.text);
+        // An ad post is matched and kept whole (and flagged below); a real
+        // post loses its injected ad lines.
+        let body = if cleaned.is_ad() {
+            post.text.as_str()
+        } else {
+            cleaned.text.as_str()
+        };
         // The thread title belongs to the first post only.
         let t = if i == 0 { title.as_str() } else { "" };
-        let lang = extract::detect_lang(&post.text).or_else(|| w.extracted.lang.clone());
-        let matches: Vec<_> = watches
-            .iter()
-            .filter(|watch| watch.applies(&w.source.name, lang.as_deref()))
-            .filter_map(|watch| watch.find(t, &post.text))
-            .collect();
+        let lang = extract::detect_lang(body).or_else(|| w.extracted.lang.clone());
+        let doc = Doc {
+            title: t,
+            text: body,
+            author: post.author.as_deref().unwrap_or(""),
+            site: &site_field,
+            source: &w.source.name,
+            lang: lang.as_deref(),
+        };
+        let matches = matcher.find(&doc);
         let Some(first) = matches.first() else {
             continue;
         };
         let position = post.floor.unwrap_or(i as u32 + 1);
+        let id = Mention::make_id(&w.canonical, position);
+        let content_hash = Mention::hash_text(body);
+        let mut spam_reason = spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.in_text));
+        if spam_reason.is_none() && body.chars().count() >= 30 {
+            if let Some(author) = &post.author {
+                for other in store.ids_with_hash(&content_hash)? {
+                    if other == id {
+                        continue;
+                    }
+                    if let Some(o) = store.get_mention(other)? {
+                        if o.author.as_ref() == Some(author) && o.canonical_url != w.canonical {
+                            spam_reason = Some(format!(
+                                "repeated copy-paste by {author} (also at {})",
+                                o.url
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
         out.push(Mention {
-            id: Mention::make_id(&w.canonical, position),
+            id,
             url: w.page.url.to_string(),
             canonical_url: w.canonical.clone(),
             source: w.source.name.clone(),
@@ -551,16 +582,21 @@ fn mentions_of(w: &Work, watches: &[Watch]) -> Vec<Mention> {
             published_at: post.published_at,
             fetched_at: w.page.fetched_at,
             title: w.extracted.title.clone(),
-            text: post.text.clone(),
+            text: body.to_string(),
             context: first.context.clone(),
             lang,
             watches: matches.iter().map(|m| m.watch.clone()).collect(),
             sentiment: None,
             cluster_id: None,
-            spam: None,
-            content_hash: Mention::hash_text(&post.text),
+            spam: spam_reason,
+            flags: if cleaned.is_ad() {
+                Vec::new()
+            } else {
+                cleaned.removed.clone()
+            },
+            content_hash,
             floor: post.floor,
         });
     }
-    out
+    Ok(out)
 }

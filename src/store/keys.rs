@@ -11,6 +11,20 @@ pub const COUNTER: u8 = b'c';
 pub const CRAWL: u8 = b'u';
 pub const ALERT: u8 = b'a';
 pub const OUTBOX: u8 = b'o';
+pub const HASH: u8 = b'h';
+
+/// Content-hash index: hash, then mention id.
+pub fn hash_index(hash: &str, id: u64) -> Vec<u8> {
+    let mut k = hash_prefix(hash);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn hash_prefix(hash: &str) -> Vec<u8> {
+    let mut k = vec![HASH];
+    push_name(&mut k, hash);
+    k
+}
 
 pub fn meta(name: &str) -> Vec<u8> {
     let mut k = vec![META];

@@ -288,6 +288,7 @@ impl Store {
                     report.unchanged += 1;
                     continue;
                 }
+                batch.remove(keys::hash_index(&old.content_hash, old.id));
                 for w in &old.watches {
                     batch.remove(keys::time_index(w, old.bucket_time(), old.id));
                     for g in Granularity::STORED {
@@ -313,6 +314,7 @@ impl Store {
                         .add(m);
                 }
             }
+            batch.insert(keys::hash_index(&m.content_hash, m.id), &[][..]);
             batch.insert(&key[..], encode(m));
             pending.insert(m.id, m);
         }
@@ -360,6 +362,19 @@ impl Store {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
         }
+    }
+
+    /// Ids of stored mentions whose text has this content hash.
+    pub fn ids_with_hash(&self, hash: &str) -> Result<Vec<u64>, StoreError> {
+        let prefix = keys::hash_prefix(hash);
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(&prefix) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            if let Some(id) = keys::id_from_time_index(&k) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Mentions matching `q`, newest first.

@@ -38,6 +38,8 @@ pub struct Mention {
     pub cluster_id: Option<u64>,
     /// Why this mention was flagged as spam or noise, if it was.
     pub spam: Option<String>,
+    /// What cleaning removed from the post and why (ad lines, ...).
+    pub flags: Vec<String>,
     /// blake3 of the normalised text, first 16 bytes as hex.
     pub content_hash: String,
     /// Floor (position) of the post in its thread.
@@ -337,6 +339,7 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
         }),
         cluster_id: None,
         spam: (i % 50 == 49).then(|| "synthetic spam".to_string()),
+        flags: Vec::new(),
         floor: Some((i % 20) as u32 + 1),
     }
 }

@@ -1,28 +1,122 @@
 //! Watchlists: which posts mention which brands, and where.
 //!
-//! Text and terms are normalised alike (NFKC, so full-width Latin becomes
-//! ASCII, then lower case). A term of ASCII letters and digits matches on
-//! word boundaries (`apple` is not in `pineapple`); other terms (Chinese)
-//! match anywhere. A watch's aliases stand in for its name wherever the
-//! name appears in the query; the default query is the name alone.
+//! Text and terms are normalised alike, character by character: NFKC (so
+//! full-width Latin becomes ASCII), lower case, then traditional to
+//! simplified Chinese (fast2s, OpenCC tables), so `華為` finds `华为` and
+//! `ＬＵＭＩＯ` finds `Lumio`. Every term of every watch is found in one
+//! Aho-Corasick pass per field. A term of ASCII letters and digits matches
+//! on word boundaries (`apple` is not in `pineapple`) unless it ends in
+//! `*`; Chinese terms match anywhere. A watch's aliases stand in for its
+//! name wherever the name appears in its query; the default query is the
+//! name alone.
+//!
+//! Each match keeps a context window: the sentence holding the first
+//! mention plus neighbours while they fit in [`CONTEXT_CHARS`], cut from
+//! the original text. That is what sentiment is scored on.
 
 pub mod query;
+pub mod spam;
 
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::WatchConfig;
-use query::Query;
+use query::{Field, Query, Term};
 
-/// Normalises text for matching: NFKC and lower case.
+/// Longest context window kept, in characters.
+pub const CONTEXT_CHARS: usize = 240;
+
+/// Normalises text for matching (see the module docs).
 pub fn normalize(s: &str) -> String {
-    s.nfkc().flat_map(char::to_lowercase).collect()
+    Normalized::new(s).text
+}
+
+/// Normalised text and, for each of its characters, the index of the
+/// original character it came from.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The normalised text.
+    pub text: String,
+    /// Original char index per normalised char.
+    pub origin: Vec<u32>,
+    /// Byte offset of each normalised char (and the end).
+    bytes: Vec<u32>,
+    /// Word index of each normalised char (CJK: one word per char).
+    words: Vec<u32>,
+}
+
+impl Normalized {
+    /// Normalises `s`.
+    pub fn new(s: &str) -> Normalized {
+        let mut out = String::with_capacity(s.len());
+        let mut origin = Vec::with_capacity(s.len());
+        let mut last_space = true;
+        for (i, c) in s.chars().enumerate() {
+            if c.is_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                    origin.push(i as u32);
+                    last_space = true;
+                }
+                continue;
+            }
+            last_space = false;
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+                origin.push(i as u32);
+                continue;
+            }
+            for n in std::iter::once(c).nfkc() {
+                for l in n.to_lowercase() {
+                    if l.is_whitespace() {
+                        continue;
+                    }
+                    out.push(l);
+                    origin.push(i as u32);
+                }
+            }
+        }
+        // Traditional to simplified, one character for one.
+        let text = fast2s::convert(&out);
+        let mut bytes = Vec::with_capacity(origin.len() + 1);
+        let mut words = Vec::with_capacity(origin.len());
+        let mut word = 0u32;
+        let mut in_word = false;
+        for (b, c) in text.char_indices() {
+            bytes.push(b as u32);
+            if crate::extract::is_cjk(c) {
+                word += 1;
+                in_word = false;
+            } else if c.is_alphanumeric() {
+                if !in_word {
+                    word += 1;
+                    in_word = true;
+                }
+            } else {
+                in_word = false;
+            }
+            words.push(word);
+        }
+        bytes.push(text.len() as u32);
+        Normalized {
+            text,
+            origin,
+            bytes,
+            words,
+        }
+    }
+
+    fn char_at_byte(&self, b: usize) -> usize {
+        self.bytes.partition_point(|&x| (x as usize) < b)
+    }
 }
 
 /// A compiled watch.
 #[derive(Debug, Clone)]
-pub struct Watch {
-    /// The watch's name.
-    pub name: String,
+struct Watch {
+    name: String,
     query: Query,
     /// Normalised name and aliases.
     synonyms: Vec<String>,
@@ -30,126 +124,299 @@ pub struct Watch {
     sources: Vec<String>,
 }
 
-/// Where a watch matched in a text.
+/// A post to match: its fields as extracted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Doc<'a> {
+    /// Page or thread title (may be empty).
+    pub title: &'a str,
+    /// Post text.
+    pub text: &'a str,
+    /// Author name.
+    pub author: &'a str,
+    /// Site name and host, e.g. `云雀手机论坛 bbs.example.com`.
+    pub site: &'a str,
+    /// `[[source]]` name.
+    pub source: &'a str,
+    /// Language code.
+    pub lang: Option<&'a str>,
+}
+
+/// Where a watch matched in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
     /// Watch name.
     pub watch: String,
-    /// The sentences around the first occurrence.
+    /// The sentences around the first mention in the text.
     pub context: String,
+    /// Whether the text itself mentions the watch (not only the title,
+    /// author or site).
+    pub in_text: bool,
 }
 
-/// Longest context window kept, in characters.
-pub const CONTEXT_CHARS: usize = 240;
+#[derive(Debug, Clone)]
+struct Pattern {
+    text: String,
+    prefix: bool,
+}
 
-impl Watch {
-    /// Compiles a watch from its config (validated earlier).
-    pub fn new(c: &WatchConfig) -> Result<Watch, query::QueryError> {
-        let query = match &c.query {
-            Some(q) => Query::parse(q)?,
-            None => Query::Term(normalize(&c.name)),
-        };
-        let mut synonyms: Vec<String> = std::iter::once(&c.name)
-            .chain(&c.aliases)
-            .map(|s| normalize(s))
-            .collect();
-        synonyms.dedup();
-        Ok(Watch {
-            name: c.name.clone(),
-            query,
-            synonyms,
-            languages: c.languages.clone(),
-            sources: c.sources.clone(),
+/// All watches compiled into one automaton.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    watches: Vec<Watch>,
+    patterns: Vec<Pattern>,
+    index: HashMap<(String, bool), usize>,
+    ac: AhoCorasick,
+}
+
+/// Occurrences of each pattern in one field: normalised char positions.
+type Hits = HashMap<usize, Vec<(usize, usize)>>;
+
+struct Scan {
+    title: (Normalized, Hits),
+    text: (Normalized, Hits),
+    author: (Normalized, Hits),
+    site: (Normalized, Hits),
+}
+
+impl Matcher {
+    /// Compiles watches (validated by the config).
+    pub fn new(configs: &[WatchConfig]) -> Result<Matcher, query::QueryError> {
+        let mut watches = Vec::new();
+        for c in configs {
+            let query = match &c.query {
+                Some(q) => Query::parse(q)?,
+                None => Query::parse(&format!("\"{}\"", c.name.replace('"', " ")))?,
+            };
+            let mut synonyms: Vec<String> = std::iter::once(&c.name)
+                .chain(&c.aliases)
+                .map(|s| normalize(s))
+                .collect();
+            synonyms.retain(|s| !s.is_empty());
+            synonyms.dedup();
+            watches.push(Watch {
+                name: c.name.clone(),
+                query,
+                synonyms,
+                languages: c.languages.clone(),
+                sources: c.sources.clone(),
+            });
+        }
+        let mut patterns = Vec::new();
+        let mut index = HashMap::new();
+        for w in &watches {
+            for t in w.query.terms() {
+                for text in w.expand(t) {
+                    index.entry((text.clone(), t.prefix)).or_insert_with(|| {
+                        patterns.push(Pattern {
+                            text: text.clone(),
+                            prefix: t.prefix,
+                        });
+                        patterns.len() - 1
+                    });
+                }
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(patterns.iter().map(|p| p.text.as_str()))
+            .map_err(|e| query::QueryError {
+                position: 0,
+                message: format!("cannot build the matcher: {e}"),
+            })?;
+        Ok(Matcher {
+            watches,
+            patterns,
+            index,
+            ac,
         })
     }
 
+    /// Number of distinct patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    fn scan_field(&self, s: &str) -> (Normalized, Hits) {
+        let n = Normalized::new(s);
+        let mut hits: Hits = HashMap::new();
+        if n.text.is_empty() {
+            return (n, hits);
+        }
+        for m in self.ac.find_overlapping_iter(&n.text) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            if wordy(&p.text) {
+                let before = n.text[..m.start()].chars().next_back();
+                let after = n.text[m.end()..].chars().next();
+                let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+                if !boundary(before) || (!p.prefix && !boundary(after)) {
+                    continue;
+                }
+            }
+            let (s, e) = (n.char_at_byte(m.start()), n.char_at_byte(m.end()));
+            hits.entry(m.pattern().as_usize()).or_default().push((s, e));
+        }
+        (n, hits)
+    }
+
+    /// Watches that `doc` mentions, each with its context window.
+    pub fn find(&self, doc: &Doc<'_>) -> Vec<Match> {
+        let applicable: Vec<&Watch> = self
+            .watches
+            .iter()
+            .filter(|w| w.applies(doc.source, doc.lang))
+            .collect();
+        if applicable.is_empty() {
+            return Vec::new();
+        }
+        let scan = Scan {
+            title: self.scan_field(doc.title),
+            text: self.scan_field(doc.text),
+            author: self.scan_field(doc.author),
+            site: self.scan_field(doc.site),
+        };
+        let mut out = Vec::new();
+        for w in applicable {
+            if !self.eval(w, &w.query, &scan) {
+                continue;
+            }
+            // The earliest occurrence of a positive term in the text.
+            let first = w
+                .query
+                .positive_terms()
+                .into_iter()
+                .flat_map(|t| self.pattern_ids(w, t))
+                .filter_map(|id| scan.text.1.get(&id).and_then(|v| v.first().copied()))
+                .min();
+            let (context, in_text) = match first {
+                Some((s, e)) => (context_window(doc.text, &scan.text.0, s, e), true),
+                None => (
+                    doc.text
+                        .chars()
+                        .take(CONTEXT_CHARS)
+                        .collect::<String>()
+                        .trim()
+                        .to_string(),
+                    false,
+                ),
+            };
+            out.push(Match {
+                watch: w.name.clone(),
+                context,
+                in_text,
+            });
+        }
+        out
+    }
+
+    fn pattern_ids(&self, w: &Watch, t: &Term) -> Vec<usize> {
+        w.expand(t)
+            .into_iter()
+            .filter_map(|s| self.index.get(&(s, t.prefix)).copied())
+            .collect()
+    }
+
+    /// Occurrences of `q` (a term or an OR of terms) in body fields.
+    fn positions(&self, w: &Watch, q: &Query, scan: &Scan) -> Vec<(u8, usize)> {
+        match q {
+            Query::Term(t) => {
+                let mut out = Vec::new();
+                for id in self.pattern_ids(w, t) {
+                    if t.field != Field::Title {
+                        if let Some(v) = scan.text.1.get(&id) {
+                            out.extend(v.iter().map(|(s, _)| {
+                                (
+                                    0u8,
+                                    scan.text.0.words.get(*s).copied().unwrap_or(0) as usize,
+                                )
+                            }));
+                        }
+                    }
+                    if let Some(v) = scan.title.1.get(&id) {
+                        out.extend(v.iter().map(|(s, _)| {
+                            (
+                                1u8,
+                                scan.title.0.words.get(*s).copied().unwrap_or(0) as usize,
+                            )
+                        }));
+                    }
+                }
+                out
+            }
+            Query::Or(v) => v.iter().flat_map(|q| self.positions(w, q, scan)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn eval(&self, w: &Watch, q: &Query, scan: &Scan) -> bool {
+        match q {
+            Query::Term(t) => {
+                let ids = self.pattern_ids(w, t);
+                let present = |hits: &Hits| ids.iter().any(|id| hits.contains_key(id));
+                match t.field {
+                    Field::Body => present(&scan.text.1) || present(&scan.title.1),
+                    Field::Title => present(&scan.title.1),
+                    Field::Author => present(&scan.author.1),
+                    Field::Site => present(&scan.site.1),
+                }
+            }
+            Query::And(v) => v.iter().all(|q| self.eval(w, q, scan)),
+            Query::Or(v) => v.iter().any(|q| self.eval(w, q, scan)),
+            Query::Not(q) => !self.eval(w, q, scan),
+            Query::Near(a, b, n) => {
+                let pa = self.positions(w, a, scan);
+                let pb = self.positions(w, b, scan);
+                pa.iter().any(|(fa, xa)| {
+                    pb.iter()
+                        .any(|(fb, xb)| fa == fb && xa.abs_diff(*xb) <= *n as usize)
+                })
+            }
+        }
+    }
+}
+
+impl Watch {
     /// Whether this watch applies to posts from `source` in `lang`.
-    pub fn applies(&self, source: &str, lang: Option<&str>) -> bool {
+    fn applies(&self, source: &str, lang: Option<&str>) -> bool {
         (self.sources.is_empty() || self.sources.iter().any(|s| s == source))
             && (self.languages.is_empty()
                 || lang.is_none_or(|l| self.languages.iter().any(|x| x == l)))
     }
 
-    fn expand<'a>(&'a self, term: &'a str) -> Vec<&'a str> {
-        if self.synonyms.iter().any(|s| s == term) {
-            self.synonyms.iter().map(String::as_str).collect()
+    /// A term, or all synonyms when it names the watch.
+    fn expand(&self, t: &Term) -> Vec<String> {
+        if self.synonyms.iter().any(|s| s == &t.text) {
+            self.synonyms.clone()
         } else {
-            vec![term]
+            vec![t.text.clone()]
         }
-    }
-
-    /// Matches `text` (and `title`); returns the context of the first
-    /// occurrence when the query holds.
-    pub fn find(&self, title: &str, text: &str) -> Option<Match> {
-        let norm_text = normalize(text);
-        let norm_all = format!("{}\n{}", normalize(title), norm_text);
-        let holds = self.query.eval(&|t| {
-            self.expand(t)
-                .iter()
-                .any(|v| find_term(&norm_all, v).is_some())
-        });
-        if !holds {
-            return None;
-        }
-        let first = self
-            .query
-            .positive_terms()
-            .into_iter()
-            .flat_map(|t| self.expand(t))
-            .filter_map(|t| find_term(&norm_text, t).map(|pos| (pos, t.chars().count())))
-            .min();
-        let context = match first {
-            Some((byte, len)) => context_window(&norm_text, text, byte, len),
-            // Only the title mentions it: the opening of the text.
-            None => text.chars().take(CONTEXT_CHARS).collect(),
-        };
-        Some(Match {
-            watch: self.name.clone(),
-            context,
-        })
     }
 }
 
-/// Byte offset of `term` in `hay`, on word boundaries for ASCII words.
-fn find_term(hay: &str, term: &str) -> Option<usize> {
-    if term.is_empty() {
-        return None;
-    }
-    let wordy = term
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '.');
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(term) {
-        let start = from + i;
-        let end = start + term.len();
-        if !wordy {
-            return Some(start);
-        }
-        let before = hay[..start].chars().next_back();
-        let after = hay[end..].chars().next();
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
-        if boundary(before) && boundary(after) {
-            return Some(start);
-        }
-        from = start + term.chars().next().map(char::len_utf8).unwrap_or(1);
-    }
-    None
+/// ASCII words and phrases match on word boundaries.
+fn wordy(term: &str) -> bool {
+    term.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '.' || c == '\'')
 }
 
 fn is_sentence_end(c: char) -> bool {
     matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n' | '.')
 }
 
-/// The sentence holding the match, plus neighbours while they fit, in the
-/// original (not normalised) text. NFKC can change lengths, so positions
-/// are mapped by character count, which NFKC keeps for the text we see
-/// (full-width forms map one to one).
-fn context_window(norm: &str, original: &str, byte: usize, len: usize) -> String {
+/// The sentence holding the match (normalised chars `s..e`), plus
+/// neighbouring sentences while they fit, cut from the original text.
+fn context_window(original: &str, norm: &Normalized, s: usize, e: usize) -> String {
     let chars: Vec<char> = original.chars().collect();
-    let norm_chars = norm[..byte].chars().count();
-    let at = norm_chars.min(chars.len());
-    let end_match = (at + len).min(chars.len());
-    let mut start = at;
+    if chars.is_empty() {
+        return String::new();
+    }
+    let at = norm.origin.get(s).copied().unwrap_or(0) as usize;
+    let end_match = norm
+        .origin
+        .get(e.saturating_sub(1))
+        .map(|x| *x as usize + 1)
+        .unwrap_or(chars.len())
+        .min(chars.len());
+    let mut start = at.min(chars.len() - 1);
     while start > 0 && !is_sentence_end(chars[start - 1]) {
         start -= 1;
     }
@@ -160,27 +427,26 @@ fn context_window(norm: &str, original: &str, byte: usize, len: usize) -> String
     if end < chars.len() {
         end += 1;
     }
-    // Grow by whole sentences while under the bound.
     loop {
         let mut grown = false;
         if end < chars.len() {
-            let mut e = end;
-            while e < chars.len() && !is_sentence_end(chars[e]) {
-                e += 1;
+            let mut x = end;
+            while x < chars.len() && !is_sentence_end(chars[x]) {
+                x += 1;
             }
-            let e = (e + 1).min(chars.len());
-            if e - start <= CONTEXT_CHARS {
-                end = e;
+            let x = (x + 1).min(chars.len());
+            if x - start <= CONTEXT_CHARS {
+                end = x;
                 grown = true;
             }
         }
         if start > 0 {
-            let mut s = start - 1;
-            while s > 0 && !is_sentence_end(chars[s - 1]) {
-                s -= 1;
+            let mut x = start - 1;
+            while x > 0 && !is_sentence_end(chars[x - 1]) {
+                x -= 1;
             }
-            if end - s <= CONTEXT_CHARS {
-                start = s;
+            if end - x <= CONTEXT_CHARS {
+                start = x;
                 grown = true;
             }
         }
@@ -190,8 +456,7 @@ fn context_window(norm: &str, original: &str, byte: usize, len: usize) -> String
     }
     // One over-long sentence: a window around the match.
     if end - start > CONTEXT_CHARS {
-        let half = CONTEXT_CHARS / 2;
-        start = at.saturating_sub(half).max(start);
+        start = at.saturating_sub(CONTEXT_CHARS / 2).max(start);
         end = (start + CONTEXT_CHARS).min(end);
     }
     chars[start..end]
@@ -205,58 +470,131 @@ fn context_window(norm: &str, original: &str, byte: usize, len: usize) -> String
 mod tests {
     use super::*;
 
-    fn watch(name: &str, query: Option<&str>, aliases: &[&str]) -> Watch {
-        Watch::new(&WatchConfig {
+    fn watch(name: &str, query: Option<&str>, aliases: &[&str]) -> WatchConfig {
+        WatchConfig {
             name: name.into(),
             query: query.map(str::to_string),
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
-        })
-        .unwrap()
+        }
     }
 
-    #[test]
-    fn matching_table() {
-        let lumio = watch("Lumio", None, &[]);
-        let yunque = watch(
-            "云雀",
-            Some("云雀 AND NOT (招聘 OR \"job opening\")"),
-            &["雲雀", "Yunque"],
-        );
-        let apple = watch("apple", None, &[]);
-        let cases: &[(&Watch, &str, bool)] = &[
-            (&lumio, "I love my Lumio Aura lamp.", true),
-            (&lumio, "i love my LUMIO lamp", true),
-            (&lumio, "全角 ＬＵＭＩＯ 也算", true),
-            (&lumio, "Lumios are not a thing", false),
-            (&apple, "pineapple juice", false),
-            (&apple, "an Apple phone", true),
-            (&yunque, "云雀X5电池鼓包", true),
-            (&yunque, "雲雀 X5 值得買嗎", true),
-            (&yunque, "Ｙｕｎｑｕｅ X5 is hot", true),
-            (&yunque, "云雀科技招聘工程师", false),
-            (&yunque, "没有提到品牌", false),
-        ];
-        for (w, text, want) in cases {
-            assert_eq!(w.find("", text).is_some(), *want, "{} on {text:?}", w.name);
+    fn doc(text: &str) -> Doc<'_> {
+        Doc {
+            text,
+            ..Default::default()
         }
     }
 
     #[test]
-    fn context_is_the_sentence_around_the_mention() {
-        let w = watch("云雀", None, &[]);
+    fn normalisation_folds_width_case_and_script() {
+        assert_eq!(normalize("ＬＵＭＩＯ 華為  手機"), "lumio 华为 手机");
+        let n = Normalized::new("Ａb 雲雀");
+        assert_eq!(n.text, "ab 云雀");
+        assert_eq!(n.origin, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn matching_table() {
+        let m = Matcher::new(&[
+            watch("Lumio", None, &[]),
+            watch(
+                "云雀",
+                Some("云雀 AND NOT (招聘 OR \"job opening\")"),
+                &["Yunque"],
+            ),
+            watch("apple", None, &[]),
+            watch("华为", Some("(华为 OR Huawei) AND NOT 招聘"), &[]),
+            watch("flicker", Some("lumio NEAR/3 flicker*"), &[]),
+            watch("jen", Some("author:\"jen alvarez\" lumio"), &[]),
+            watch("weibo", Some("site:weibo.com 云雀"), &[]),
+            watch("headline", Some("title:云雀"), &[]),
+            watch("bigbrand", Some("\"big brand\""), &[]),
+        ])
+        .unwrap();
+        let cases: &[(Doc, &[&str])] = &[
+            (doc("I love my Lumio Aura lamp."), &["Lumio"]),
+            (doc("i love my LUMIO lamp"), &["Lumio"]),
+            (doc("全角 ＬＵＭＩＯ 也算"), &["Lumio"]),
+            (doc("Lumios are not a thing"), &[]),
+            (doc("pineapple juice"), &[]),
+            (doc("an Apple phone"), &["apple"]),
+            (doc("云雀X5电池鼓包"), &["云雀"]),
+            (doc("雲雀 X5 值得買嗎"), &["云雀"]),
+            (doc("Ｙｕｎｑｕｅ X5 is hot"), &["云雀"]),
+            (doc("云雀科技招聘工程师"), &[]),
+            (doc("華為手機"), &["华为"]),
+            (doc("HUAWEI job"), &["华为"]),
+            (doc("华为招聘"), &[]),
+            (
+                doc("My Lumio lamp started flickering badly"),
+                &["Lumio", "flicker"],
+            ),
+            (
+                doc("Lumio is great. Other lamps, a cheap one from the market, flicker."),
+                &["Lumio"],
+            ),
+            (doc("this is a big   brand story"), &["bigbrand"]),
+            (doc("bigbrand"), &[]),
+            (
+                Doc {
+                    text: "my lumio",
+                    author: "Jen Alvarez",
+                    ..Default::default()
+                },
+                &["Lumio", "jen"],
+            ),
+            (
+                Doc {
+                    text: "云雀新机",
+                    site: "weibo.com",
+                    ..Default::default()
+                },
+                &["云雀", "weibo"],
+            ),
+            (
+                Doc {
+                    title: "云雀 X5 评测",
+                    text: "续航不错",
+                    ..Default::default()
+                },
+                &["云雀", "headline"],
+            ),
+        ];
+        for (d, want) in cases {
+            let got: Vec<String> = m.find(d).into_iter().map(|x| x.watch).collect();
+            assert_eq!(
+                got,
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "on {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn context_is_the_sentence_around_the_mention_in_the_original_text() {
+        let m = Matcher::new(&[watch("云雀", None, &["雲雀"])]).unwrap();
         let filler = "今天天气很好，我们去公园散步，然后吃了午饭，下午又看了一场很长很长的电影，晚上回家以后还打了两个小时的游戏。".repeat(3);
-        let text = format!("{filler}我的云雀X5充电时发烫得厉害！{filler}");
-        let m = w.find("", &text).unwrap();
+        let text = format!("{filler}我的雲雀X5充电时发烫得厉害！{filler}");
+        let found = m.find(&doc(&text));
         assert!(
-            m.context.contains("我的云雀X5充电时发烫得厉害！"),
+            found[0].context.contains("我的雲雀X5充电时发烫得厉害！"),
             "{}",
-            m.context
+            found[0].context
         );
-        assert!(m.context.chars().count() <= CONTEXT_CHARS);
+        assert!(found[0].in_text);
+        assert!(found[0].context.chars().count() <= CONTEXT_CHARS);
         let long = "很".repeat(1000) + "云雀" + &"好".repeat(1000);
-        let m = w.find("", &long).unwrap();
-        assert!(m.context.contains("云雀"));
-        assert!(m.context.chars().count() <= CONTEXT_CHARS);
+        let found = m.find(&doc(&long));
+        assert!(found[0].context.contains("云雀"));
+        assert!(found[0].context.chars().count() <= CONTEXT_CHARS);
+        // Full-width Latin maps back to the original characters.
+        let m = Matcher::new(&[watch("Lumio", None, &[])]).unwrap();
+        let found = m.find(&doc("Intro line.\nＬＵＭＩＯ is bright. End."));
+        assert!(
+            found[0].context.contains("ＬＵＭＩＯ is bright."),
+            "{}",
+            found[0].context
+        );
     }
 }

@@ -1,27 +1,60 @@
-//! The watch query language: terms, "quoted phrases", AND, OR, NOT and
-//! parentheses; adjacent terms are ANDed. Case-insensitive.
+//! The watch query language. Case-insensitive; adjacent terms are ANDed.
 //!
 //! ```text
 //! query   := or
 //! or      := and ("OR" and)*
 //! and     := unary (("AND")? unary)*
-//! unary   := "NOT" unary | primary
-//! primary := "(" or ")" | PHRASE | TERM
+//! unary   := "NOT" unary | near
+//! near    := primary ("NEAR/" N primary)*
+//! primary := "(" or ")" | [field ":"] (PHRASE | TERM)
+//! field   := "title" | "author" | "site"
 //! ```
+//!
+//! A term ending in `*` matches as a prefix (`lumio*` finds `lumios`);
+//! other terms of ASCII letters and digits match whole words only.
+//! `a NEAR/5 b`: `a` and `b` at most 5 words apart in the text (each
+//! Chinese character counts as a word); NEAR takes terms, phrases or
+//! parenthesised ORs of them.
 
 use std::fmt;
+
+/// Where a term must occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Title or text.
+    Body,
+    /// The title.
+    Title,
+    /// The author's name.
+    Author,
+    /// The site name or host.
+    Site,
+}
+
+/// One term or phrase, normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Term {
+    /// Where it must occur.
+    pub field: Field,
+    /// Normalised text (see [`super::normalize`]).
+    pub text: String,
+    /// Matches as a prefix (`lumio*`).
+    pub prefix: bool,
+}
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
-    /// A word or phrase (already normalised).
-    Term(String),
+    /// A word or phrase.
+    Term(Term),
     /// All must match.
     And(Vec<Query>),
     /// One must match.
     Or(Vec<Query>),
     /// Must not match.
     Not(Box<Query>),
+    /// Both sides within N words of each other.
+    Near(Box<Query>, Box<Query>, u32),
 }
 
 /// A query that does not parse: where and what was expected.
@@ -53,8 +86,14 @@ enum Tok {
     And,
     Or,
     Not,
+    Near(u32),
+    Field(Field),
     Word(String),
     Phrase(String),
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”')
 }
 
 fn lex(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
@@ -71,11 +110,11 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
         } else if c == ')' || c == '）' {
             out.push((i, Tok::RParen));
             i += 1;
-        } else if c == '"' || c == '“' || c == '”' {
+        } else if is_quote(c) {
             let start = i;
             i += 1;
             let mut phrase = String::new();
-            while i < chars.len() && !matches!(chars[i], '"' | '“' | '”') {
+            while i < chars.len() && !is_quote(chars[i]) {
                 phrase.push(chars[i]);
                 i += 1;
             }
@@ -98,21 +137,54 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
             let mut w = String::new();
             while i < chars.len()
                 && !chars[i].is_whitespace()
-                && !matches!(chars[i], '(' | ')' | '（' | '）' | '"' | '“' | '”')
+                && !matches!(chars[i], '(' | ')' | '（' | '）')
+                && !is_quote(chars[i])
             {
                 w.push(chars[i]);
                 i += 1;
+                // `title:` ends a token so `title:"a phrase"` works.
+                if w.ends_with(':') && field_of(&w[..w.len() - 1]).is_some() {
+                    break;
+                }
             }
-            let tok = match w.as_str() {
-                "AND" => Tok::And,
-                "OR" => Tok::Or,
-                "NOT" => Tok::Not,
-                _ => Tok::Word(w),
+            let tok = if let Some(f) = w.strip_suffix(':').and_then(field_of) {
+                Tok::Field(f)
+            } else if w == "AND" {
+                Tok::And
+            } else if w == "OR" {
+                Tok::Or
+            } else if w == "NOT" {
+                Tok::Not
+            } else if let Some(n) = w.strip_prefix("NEAR") {
+                let n = n
+                    .strip_prefix('/')
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .filter(|n| *n > 0 && *n <= 1000);
+                match n {
+                    Some(n) => Tok::Near(n),
+                    None => {
+                        return Err(QueryError {
+                            position: start,
+                            message: format!("`{w}`: expected NEAR/<words> with a number from 1 to 1000, e.g. NEAR/5"),
+                        })
+                    }
+                }
+            } else {
+                Tok::Word(w)
             };
             out.push((start, tok));
         }
     }
     Ok(out)
+}
+
+fn field_of(name: &str) -> Option<Field> {
+    match name.to_ascii_lowercase().as_str() {
+        "title" => Some(Field::Title),
+        "author" => Some(Field::Author),
+        "site" => Some(Field::Site),
+        _ => None,
+    }
 }
 
 struct Parser {
@@ -135,7 +207,7 @@ impl Parser {
             items.push(self.and()?);
         }
         Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Query::Or(vec![]))
+            items.remove(0)
         } else {
             Query::Or(items)
         })
@@ -148,14 +220,14 @@ impl Parser {
                     self.pos += 1;
                     items.push(self.unary()?);
                 }
-                Some(Tok::Word(_) | Tok::Phrase(_) | Tok::LParen | Tok::Not) => {
+                Some(Tok::Word(_) | Tok::Phrase(_) | Tok::LParen | Tok::Not | Tok::Field(_)) => {
                     items.push(self.unary()?)
                 }
                 _ => break,
             }
         }
         Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Query::And(vec![]))
+            items.remove(0)
         } else {
             Query::And(items)
         })
@@ -165,7 +237,27 @@ impl Parser {
             self.pos += 1;
             return Ok(Query::Not(Box::new(self.unary()?)));
         }
-        self.primary()
+        self.near()
+    }
+    fn near(&mut self) -> Result<Query, QueryError> {
+        let start = self.at();
+        let mut left = self.primary()?;
+        while let Some(Tok::Near(n)) = self.peek().cloned() {
+            let op = self.at();
+            self.pos += 1;
+            let right_at = self.at();
+            let right = self.primary()?;
+            for (q, at) in [(&left, start), (&right, right_at)] {
+                if !near_operand(q) {
+                    return Err(QueryError {
+                        position: at,
+                        message: format!("NEAR/{n} at character {} needs a term, a \"phrase\" or (a OR b) of them on each side", op + 1),
+                    });
+                }
+            }
+            left = Query::Near(Box::new(left), Box::new(right), n);
+        }
+        Ok(left)
     }
     fn primary(&mut self) -> Result<Query, QueryError> {
         let at = self.at();
@@ -182,9 +274,22 @@ impl Parser {
                 self.pos += 1;
                 Ok(q)
             }
+            Some(Tok::Field(field)) => {
+                self.pos += 1;
+                match self.toks.get(self.pos).map(|(_, t)| t.clone()) {
+                    Some(Tok::Word(w) | Tok::Phrase(w)) => {
+                        self.pos += 1;
+                        Ok(term(field, &w))
+                    }
+                    _ => Err(QueryError {
+                        position: self.at(),
+                        message: "expected a term or a \"phrase\" after the field name".into(),
+                    }),
+                }
+            }
             Some(Tok::Word(w)) | Some(Tok::Phrase(w)) => {
                 self.pos += 1;
-                Ok(Query::Term(super::normalize(&w)))
+                Ok(term(Field::Body, &w))
             }
             Some(t) => Err(QueryError {
                 position: at,
@@ -201,6 +306,26 @@ impl Parser {
     }
 }
 
+fn term(field: Field, raw: &str) -> Query {
+    let (raw, prefix) = match raw.strip_suffix('*') {
+        Some(r) if !r.is_empty() => (r, true),
+        _ => (raw, false),
+    };
+    Query::Term(Term {
+        field,
+        text: super::normalize(raw.trim()),
+        prefix,
+    })
+}
+
+fn near_operand(q: &Query) -> bool {
+    match q {
+        Query::Term(t) => t.field == Field::Body || t.field == Field::Title,
+        Query::Or(v) => v.iter().all(near_operand),
+        _ => false,
+    }
+}
+
 fn describe(t: &Tok) -> String {
     match t {
         Tok::LParen => "`(`".into(),
@@ -208,6 +333,8 @@ fn describe(t: &Tok) -> String {
         Tok::And => "`AND`".into(),
         Tok::Or => "`OR`".into(),
         Tok::Not => "`NOT`".into(),
+        Tok::Near(n) => format!("`NEAR/{n}`"),
+        Tok::Field(f) => format!("`{f:?}:`").to_lowercase(),
         Tok::Word(w) => format!("`{w}`"),
         Tok::Phrase(p) => format!("\"{p}\""),
     }
@@ -227,7 +354,7 @@ impl Query {
             return Err(QueryError {
                 position: p.at(),
                 message: format!(
-                    "expected AND, OR or the end of the query, found {}",
+                    "expected AND, OR, NEAR/n or the end of the query, found {}",
                     describe(&t)
                 ),
             });
@@ -245,36 +372,41 @@ impl Query {
 
     fn has_positive(&self) -> bool {
         match self {
-            Query::Term(_) => true,
+            Query::Term(_) | Query::Near(..) => true,
             Query::And(v) => v.iter().any(Query::has_positive),
             Query::Or(v) => v.iter().all(Query::has_positive),
             Query::Not(_) => false,
         }
     }
 
-    /// Evaluates against normalised text; `term` says whether a term occurs.
-    pub fn eval(&self, term: &dyn Fn(&str) -> bool) -> bool {
-        match self {
-            Query::Term(t) => term(t),
-            Query::And(v) => v.iter().all(|q| q.eval(term)),
-            Query::Or(v) => v.iter().any(|q| q.eval(term)),
-            Query::Not(q) => !q.eval(term),
-        }
+    /// Every term in the query.
+    pub fn terms(&self) -> Vec<&Term> {
+        let mut out = Vec::new();
+        self.walk(false, &mut |t, _| out.push(t));
+        out
     }
 
-    /// Terms that count as the mention when present (not under NOT).
-    pub fn positive_terms(&self) -> Vec<&str> {
+    /// Terms whose presence counts as the mention (not under NOT).
+    pub fn positive_terms(&self) -> Vec<&Term> {
         let mut out = Vec::new();
-        fn walk<'a>(q: &'a Query, neg: bool, out: &mut Vec<&'a str>) {
-            match q {
-                Query::Term(t) if !neg => out.push(t),
-                Query::Term(_) => {}
-                Query::And(v) | Query::Or(v) => v.iter().for_each(|q| walk(q, neg, out)),
-                Query::Not(q) => walk(q, !neg, out),
+        self.walk(false, &mut |t, neg| {
+            if !neg {
+                out.push(t)
+            }
+        });
+        out
+    }
+
+    fn walk<'a>(&'a self, neg: bool, f: &mut dyn FnMut(&'a Term, bool)) {
+        match self {
+            Query::Term(t) => f(t, neg),
+            Query::And(v) | Query::Or(v) => v.iter().for_each(|q| q.walk(neg, f)),
+            Query::Not(q) => q.walk(!neg, f),
+            Query::Near(a, b, _) => {
+                a.walk(neg, f);
+                b.walk(neg, f);
             }
         }
-        walk(self, false, &mut out);
-        out
     }
 }
 
@@ -283,7 +415,19 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> Query {
-        Query::Term(s.into())
+        Query::Term(Term {
+            field: Field::Body,
+            text: s.into(),
+            prefix: false,
+        })
+    }
+
+    fn tf(field: Field, s: &str) -> Query {
+        Query::Term(Term {
+            field,
+            text: s.into(),
+            prefix: false,
+        })
     }
 
     #[test]
@@ -303,11 +447,39 @@ mod tests {
             (
                 "(\"华为\" OR Huawei OR 華為) AND NOT (招聘 OR \"job opening\")",
                 Query::And(vec![
-                    Query::Or(vec![t("华为"), t("huawei"), t("華為")]),
+                    Query::Or(vec![t("华为"), t("huawei"), t("华为")]),
                     Query::Not(Box::new(Query::Or(vec![t("招聘"), t("job opening")]))),
                 ]),
             ),
             ("ＬＵＭＩＯ", t("lumio")),
+            (
+                "lumio NEAR/5 flicker",
+                Query::Near(Box::new(t("lumio")), Box::new(t("flicker")), 5),
+            ),
+            (
+                "(lumio OR aura) NEAR/3 \"dimmer broke\"",
+                Query::Near(
+                    Box::new(Query::Or(vec![t("lumio"), t("aura")])),
+                    Box::new(t("dimmer broke")),
+                    3,
+                ),
+            ),
+            (
+                "title:云雀 author:\"Jen Alvarez\"",
+                Query::And(vec![
+                    tf(Field::Title, "云雀"),
+                    tf(Field::Author, "jen alvarez"),
+                ]),
+            ),
+            ("site:weibo.com", tf(Field::Site, "weibo.com")),
+            (
+                "lumio*",
+                Query::Term(Term {
+                    field: Field::Body,
+                    text: "lumio".into(),
+                    prefix: true,
+                }),
+            ),
         ];
         for (q, want) in cases {
             assert_eq!(Query::parse(q).unwrap(), want, "query {q:?}");
@@ -324,6 +496,13 @@ mod tests {
             ("a )", 2, "found `)`"),
             ("NOT a", 0, "only excludes"),
             ("\"\"", 0, "empty phrase"),
+            ("a NEAR b", 2, "NEAR/<words>"),
+            ("a NEAR/0 b", 2, "from 1 to 1000"),
+            ("a NEAR/5", 8, "found the end"),
+            ("(a AND b) NEAR/5 c", 0, "needs a term"),
+            ("title:", 6, "after the field name"),
+            ("a NEAR/3 NOT b", 9, "found `NOT`"),
+            ("a NEAR/2 b NEAR/2 c", 0, "needs a term"),
         ];
         for (q, pos, msg) in cases {
             let e = Query::parse(q).unwrap_err();

@@ -80,6 +80,26 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
         lumio.iter().any(|m| m.text.contains("ＬＵＭＩＯ")),
         "full-width mention missed"
     );
+    // The injected crypto ad line is cut from its post, with the reason kept;
+    // the SEO comment is stored, flagged as an advertisement.
+    let ad_cut = forum
+        .iter()
+        .find(|m| !m.flags.is_empty())
+        .expect("the ad line is recorded");
+    assert!(ad_cut.flags[0].starts_with("ad line"), "{:?}", ad_cut.flags);
+    assert!(!ad_cut.text.contains("DeFi") && ad_cut.spam.is_none());
+    let seo = lumio
+        .iter()
+        .find(|m| m.author.as_deref() == Some("Best SEO Services 2026"))
+        .expect("spam comment stored");
+    assert!(
+        seo.spam
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("advertisement"),
+        "{:?}",
+        seo.spam
+    );
     let stored = store.mention_count().unwrap();
     drop(store);
 
