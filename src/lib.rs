@@ -14,6 +14,7 @@
 //! [`config`] holds the user's configuration; [`cli`] the command line.
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod extract;

@@ -463,6 +463,12 @@ fn write_pages(
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<WriterResult, StoreError> {
     let mut out = WriterResult::default();
+    let mut clusters = crate::cluster::ClusterIndex::new();
+    for (id, bytes) in store.cluster_signatures()? {
+        if let Some(sig) = crate::cluster::Signature::from_bytes(&bytes) {
+            clusters.insert(id, sig);
+        }
+    }
     while let Some(w) = rx.blocking_recv() {
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
@@ -495,6 +501,9 @@ fn write_pages(
                     m.cluster_id = old.cluster_id;
                 }
             }
+            if m.cluster_id.is_none() {
+                m.cluster_id = Some(cluster_of(m, store, &mut clusters)?);
+            }
         }
         out.posts += w.extracted.posts.len() as u64;
         let r = store.put_mentions(&mentions, Some((&w.canonical, &state)))?;
@@ -514,6 +523,32 @@ fn write_pages(
         ));
     }
     Ok(out)
+}
+
+/// The syndication cluster of a new mention: that of an exact copy (same
+/// content hash) already stored, else the MinHash index's best match, else
+/// a new cluster of its own (whose signature is kept).
+fn cluster_of(
+    m: &Mention,
+    store: &Store,
+    index: &mut crate::cluster::ClusterIndex,
+) -> Result<u64, StoreError> {
+    for other in store.ids_with_hash(&m.content_hash)? {
+        if other != m.id {
+            if let Some(c) = store.get_mention(other)?.and_then(|o| o.cluster_id) {
+                return Ok(c);
+            }
+        }
+    }
+    let sig = crate::cluster::Signature::of(&m.text);
+    let bytes = sig.as_ref().map(|s| s.to_bytes());
+    let a = index.assign(m.id, sig);
+    if a.new {
+        if let Some(b) = bytes {
+            store.put_cluster_signature(m.id, &b)?;
+        }
+    }
+    Ok(a.cluster)
 }
 
 /// Mentions on one extracted page: one per post that some watch matches.

@@ -3,6 +3,8 @@
 
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/cluster.rs"]
+mod cluster;
 #[path = "it/crash.rs"]
 mod crash;
 #[path = "it/demo.rs"]

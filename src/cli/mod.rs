@@ -513,6 +513,13 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
             println!("\n== {} ({} mentions stored; newest {}) ==", w.name, total, found.len());
             output::print_mentions(&found);
         }
+        let clusters = store.clusters(2)?;
+        if !clusters.is_empty() {
+            println!("\n== Syndication: stories found on several sites ==");
+            for c in &clusters {
+                println!("  {} copies on {}: {}", c.members.len(), c.sites.join(", "), c.title.as_deref().unwrap_or("(untitled)"));
+            }
+        }
         println!("\nNext:");
         let exe = "./target/release/earshot";
         if let Some(w) = config.watches.first() {

@@ -12,6 +12,25 @@ pub const CRAWL: u8 = b'u';
 pub const ALERT: u8 = b'a';
 pub const OUTBOX: u8 = b'o';
 pub const HASH: u8 = b'h';
+pub const CLUSTER: u8 = b'k';
+pub const SIGNATURE: u8 = b'g';
+
+/// Cluster membership: cluster id, then mention id.
+pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {
+    let mut k = [0u8; 17];
+    k[0] = CLUSTER;
+    k[1..9].copy_from_slice(&cluster.to_be_bytes());
+    k[9..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// MinHash signature of a cluster's canonical member.
+pub fn signature(cluster: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = SIGNATURE;
+    k[1..].copy_from_slice(&cluster.to_be_bytes());
+    k
+}
 
 /// Content-hash index: hash, then mention id.
 pub fn hash_index(hash: &str, id: u64) -> Vec<u8> {

@@ -122,6 +122,19 @@ pub struct StoreStats {
     pub size_on_disk: u64,
 }
 
+/// A syndication cluster as stored.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ClusterSummary {
+    /// Cluster id (the canonical mention's id).
+    pub id: u64,
+    /// Member mention ids.
+    pub members: Vec<u64>,
+    /// Sites the members are on.
+    pub sites: Vec<String>,
+    /// Title of the canonical mention.
+    pub title: Option<String>,
+}
+
 /// A filter over stored mentions.
 #[derive(Debug, Clone, Default)]
 pub struct MentionQuery {
@@ -289,6 +302,9 @@ impl Store {
                     continue;
                 }
                 batch.remove(keys::hash_index(&old.content_hash, old.id));
+                if let Some(c) = old.cluster_id {
+                    batch.remove(&keys::cluster_member(c, old.id)[..]);
+                }
                 for w in &old.watches {
                     batch.remove(keys::time_index(w, old.bucket_time(), old.id));
                     for g in Granularity::STORED {
@@ -315,6 +331,9 @@ impl Store {
                 }
             }
             batch.insert(keys::hash_index(&m.content_hash, m.id), &[][..]);
+            if let Some(c) = m.cluster_id {
+                batch.insert(&keys::cluster_member(c, m.id)[..], m.site.as_bytes());
+            }
             batch.insert(&key[..], encode(m));
             pending.insert(m.id, m);
         }
@@ -374,6 +393,61 @@ impl Store {
                 out.push(id);
             }
         }
+        Ok(out)
+    }
+
+    /// Keeps the MinHash signature of a cluster's canonical member.
+    pub fn put_cluster_signature(&self, cluster: u64, signature: &[u8]) -> Result<(), StoreError> {
+        self.tree
+            .insert(&keys::signature(cluster)[..], signature)
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Every stored canonical signature, for rebuilding the cluster index.
+    pub fn cluster_signatures(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([keys::SIGNATURE]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            if k.len() == 9 {
+                out.push((
+                    u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8])),
+                    v.to_vec(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Syndication clusters with at least `min_members` mentions, biggest
+    /// first.
+    pub fn clusters(&self, min_members: usize) -> Result<Vec<ClusterSummary>, StoreError> {
+        let mut by: BTreeMap<u64, ClusterSummary> = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::CLUSTER]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            if k.len() != 17 {
+                continue;
+            }
+            let cluster = u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8]));
+            let id = u64::from_be_bytes(k[9..17].try_into().unwrap_or([0; 8]));
+            let e = by.entry(cluster).or_insert_with(|| ClusterSummary {
+                id: cluster,
+                ..Default::default()
+            });
+            e.members.push(id);
+            let site = String::from_utf8_lossy(&v).into_owned();
+            if !e.sites.contains(&site) {
+                e.sites.push(site);
+            }
+        }
+        let mut out: Vec<ClusterSummary> = by
+            .into_values()
+            .filter(|c| c.members.len() >= min_members)
+            .collect();
+        for c in &mut out {
+            c.title = self.get_mention(c.id)?.and_then(|m| m.title);
+        }
+        out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 

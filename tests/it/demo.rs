@@ -63,6 +63,22 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     for s in ["news-a", "news-b", "news-c", "news-d"] {
         assert!(yunque.iter().any(|m| m.source == s), "no mention from {s}");
     }
+    // The copies of the story (exact, GBK re-post, reworded) form one
+    // cluster; the different story on the same topic does not join it.
+    let cluster_of = |s: &str| {
+        yunque
+            .iter()
+            .find(|m| m.source == s)
+            .and_then(|m| m.cluster_id)
+            .unwrap()
+    };
+    assert_eq!(cluster_of("news-a"), cluster_of("news-b"));
+    assert_eq!(cluster_of("news-a"), cluster_of("news-c"));
+    assert_ne!(cluster_of("news-a"), cluster_of("news-d"));
+    let big = store.clusters(2).unwrap();
+    assert_eq!(big.len(), 1, "{big:?}");
+    assert_eq!(big[0].members.len(), 3);
+    assert_eq!(big[0].sites.len(), 3);
     // English: the blog post, its comments and the review page.
     assert!(lumio
         .iter()
