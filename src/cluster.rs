@@ -88,8 +88,13 @@ impl Signature {
         if sh.len() < MIN_SHINGLES {
             return None;
         }
+        Some(Signature::from_shingles(&sh))
+    }
+
+    /// The signature of a set of shingle hashes.
+    pub fn from_shingles(sh: &[u64]) -> Signature {
         let mut mins = [u64::MAX; HASHES];
-        for &s in &sh {
+        for &s in sh {
             for (i, m) in mins.iter_mut().enumerate() {
                 let h = mix(s ^ (i as u64).wrapping_mul(0x9e3779b97f4a7c15));
                 if h < *m {
@@ -101,7 +106,7 @@ impl Signature {
         for (o, m) in out.iter_mut().zip(mins) {
             *o = (m >> 48) as u16;
         }
-        Some(Signature(out))
+        Signature(out)
     }
 
     /// Estimated Jaccard similarity.

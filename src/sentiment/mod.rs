@@ -5,8 +5,6 @@
 //! torch wheel, a RUNPATH baked in by build.rs) is proven by every build
 //! and by `earshot doctor`.
 
-use rust_bert::bert::BertConfig;
-
 /// What libtorch reports about itself.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TorchInfo {
@@ -19,6 +17,7 @@ pub struct TorchInfo {
 }
 
 /// Runs a tiny tensor computation to prove libtorch loads and works.
+#[cfg(feature = "sentiment")]
 pub fn probe() -> TorchInfo {
     let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
     let check = t.dot(&t).double_value(&[]);
@@ -29,13 +28,24 @@ pub fn probe() -> TorchInfo {
     }
 }
 
+/// Without the `sentiment` feature there is no libtorch.
+#[cfg(not(feature = "sentiment"))]
+pub fn probe() -> TorchInfo {
+    TorchInfo {
+        cuda_devices: 0,
+        threads: 0,
+        check: 0.0,
+    }
+}
+
 /// Reads a BERT model configuration (`config.json`) as rust-bert does.
-pub fn read_model_config(path: &std::path::Path) -> Result<BertConfig, String> {
+#[cfg(feature = "sentiment")]
+pub fn read_model_config(path: &std::path::Path) -> Result<rust_bert::bert::BertConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sentiment"))]
 mod tests {
     #[test]
     fn libtorch_computes() {
