@@ -18,7 +18,12 @@ use earshot::watch::{Doc, Matcher};
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -35,13 +40,24 @@ impl Rng {
 fn main() {
     // 250 watches x 4 terms: Chinese names, Latin names, aliases.
     let hanzi: Vec<char> = "云雀极光北风星河天虹华锐创新科技电器手机数码智能家居汽车银行保险航空咖啡茶饮服饰运动健康医疗教育游戏音乐影视旅游地产能源物流".chars().collect();
-    let syll = ["lu", "mi", "o", "nor", "th", "wind", "ac", "me", "zen", "tra", "vo", "ka", "ri", "sto", "ne", "qua"];
+    let syll = [
+        "lu", "mi", "o", "nor", "th", "wind", "ac", "me", "zen", "tra", "vo", "ka", "ri", "sto",
+        "ne", "qua",
+    ];
     let mut rng = Rng(0x5eed);
     let mut watches = Vec::new();
     for i in 0..250 {
-        let zh: String = (0..3).map(|_| hanzi[(rng.next() % hanzi.len() as u64) as usize]).collect();
-        let en: String = (0..3).map(|_| syll[(rng.next() % syll.len() as u64) as usize]).collect::<String>() + &i.to_string();
-        let zh2: String = (0..2).map(|_| hanzi[(rng.next() % hanzi.len() as u64) as usize]).collect::<String>() + "集团";
+        let zh: String = (0..3)
+            .map(|_| hanzi[(rng.next() % hanzi.len() as u64) as usize])
+            .collect();
+        let en: String = (0..3)
+            .map(|_| syll[(rng.next() % syll.len() as u64) as usize])
+            .collect::<String>()
+            + &i.to_string();
+        let zh2: String = (0..2)
+            .map(|_| hanzi[(rng.next() % hanzi.len() as u64) as usize])
+            .collect::<String>()
+            + "集团";
         watches.push(WatchConfig {
             name: format!("{zh}{i}"),
             aliases: vec![en.clone(), zh2, format!("{en} group")],
@@ -49,7 +65,11 @@ fn main() {
         });
     }
     let matcher = Matcher::new(&watches).expect("matcher");
-    println!("matcher: {} watches, {} distinct patterns", watches.len(), matcher.pattern_count());
+    println!(
+        "matcher: {} watches, {} distinct patterns",
+        watches.len(),
+        matcher.pattern_count()
+    );
 
     // Texts: the syndication fixtures (zh and en news and forum posts).
     let dir = std::path::Path::new("tests/fixtures/syndication/docs");
@@ -93,7 +113,10 @@ fn main() {
     }
     let secs = t0.elapsed().as_secs_f64();
     let avg_chars = texts.iter().map(|t| t.chars().count()).sum::<usize>() / texts.len();
-    println!("signatures: {:.0} texts/s (mean {avg_chars} chars)", n as f64 / secs);
+    println!(
+        "signatures: {:.0} texts/s (mean {avg_chars} chars)",
+        n as f64 / secs
+    );
 
     // Index: 1 M documents from 250 k stories (each story about 4 copies
     // with a few shingles changed), signatures computed beforehand.

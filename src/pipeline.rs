@@ -588,7 +588,8 @@ fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention
         let position = post.floor.unwrap_or(i as u32 + 1);
         let id = Mention::make_id(&w.canonical, position);
         let content_hash = Mention::hash_text(body);
-        let mut spam_reason = spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.in_text));
+        let mut spam_reason =
+            spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.substantive));
         if spam_reason.is_none() && body.chars().count() >= 30 {
             if let Some(author) = &post.author {
                 for other in store.ids_with_hash(&content_hash)? {

@@ -148,9 +148,9 @@ pub struct Match {
     pub watch: String,
     /// The sentences around the first mention in the text.
     pub context: String,
-    /// Whether the text itself mentions the watch (not only the title,
-    /// author or site).
-    pub in_text: bool,
+    /// Whether the post's own words (text or title) mention the watch,
+    /// rather than only tag or navigation lines, the author or the site.
+    pub substantive: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -279,16 +279,47 @@ impl Matcher {
             if !self.eval(w, &w.query, &scan) {
                 continue;
             }
-            // The earliest occurrence of a positive term in the text.
-            let first = w
+            // Occurrences of positive terms in the text, earliest first.
+            let mut occ: Vec<(usize, usize)> = w
                 .query
                 .positive_terms()
                 .into_iter()
                 .flat_map(|t| self.pattern_ids(w, t))
-                .filter_map(|id| scan.text.1.get(&id).and_then(|v| v.first().copied()))
-                .min();
-            let (context, in_text) = match first {
-                Some((s, e)) => (context_window(doc.text, &scan.text.0, s, e), true),
+                .filter_map(|id| scan.text.1.get(&id))
+                .flatten()
+                .copied()
+                .collect();
+            occ.sort_unstable();
+            let in_title = w
+                .query
+                .positive_terms()
+                .into_iter()
+                .flat_map(|t| self.pattern_ids(w, t))
+                .any(|id| scan.title.1.contains_key(&id));
+            let lines: Vec<&str> = doc.text.split('\n').collect();
+            let line_of = |char_idx: usize| {
+                let mut seen = 0usize;
+                for l in &lines {
+                    let n = l.chars().count() + 1;
+                    if char_idx < seen + n {
+                        return *l;
+                    }
+                    seen += n;
+                }
+                ""
+            };
+            // A mention only in tag or navigation lines is noise.
+            let in_content = occ.iter().any(|(s, _)| {
+                !spam::tag_or_nav_line(line_of(
+                    scan.text.0.origin.get(*s).copied().unwrap_or(0) as usize
+                ))
+            });
+            let (context, substantive) = match occ.first() {
+                Some(&(s, e)) => (
+                    context_window(doc.text, &scan.text.0, s, e),
+                    in_content || in_title,
+                ),
+                // The title (a thread's subject) counts as the post's own.
                 None => (
                     doc.text
                         .chars()
@@ -296,13 +327,13 @@ impl Matcher {
                         .collect::<String>()
                         .trim()
                         .to_string(),
-                    false,
+                    in_title,
                 ),
             };
             out.push(Match {
                 watch: w.name.clone(),
                 context,
-                in_text,
+                substantive,
             });
         }
         out
@@ -572,6 +603,29 @@ mod tests {
     }
 
     #[test]
+    fn mentions_only_in_tag_lines_are_not_substantive() {
+        let m = Matcher::new(&[watch("Lumio", None, &[])]).unwrap();
+        let tags =
+            "A long review of three desk lamps from other makers.\nTags: lamps, Lumio, desk setup";
+        assert!(!m.find(&doc(tags))[0].substantive);
+        let nav = "首页 | 新闻 | Lumio | 论坛 | 下载";
+        assert!(!m.find(&doc(nav))[0].substantive);
+        assert!(m
+            .find(&doc("My Lumio is great.\nTags: lamps"))
+            .iter()
+            .all(|x| x.substantive));
+        let titled = Doc {
+            title: "Lumio Aura review",
+            text: "It is a fine lamp.",
+            ..Default::default()
+        };
+        assert!(
+            m.find(&titled)[0].substantive,
+            "a post's title is its own words"
+        );
+    }
+
+    #[test]
     fn context_is_the_sentence_around_the_mention_in_the_original_text() {
         let m = Matcher::new(&[watch("云雀", None, &["雲雀"])]).unwrap();
         let filler = "今天天气很好，我们去公园散步，然后吃了午饭，下午又看了一场很长很长的电影，晚上回家以后还打了两个小时的游戏。".repeat(3);
@@ -582,7 +636,7 @@ mod tests {
             "{}",
             found[0].context
         );
-        assert!(found[0].in_text);
+        assert!(found[0].substantive);
         assert!(found[0].context.chars().count() <= CONTEXT_CHARS);
         let long = "很".repeat(1000) + "云雀" + &"好".repeat(1000);
         let found = m.find(&doc(&long));

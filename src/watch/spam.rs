@@ -97,8 +97,27 @@ pub fn strip_ad_lines(text: &str) -> Cleaned {
     }
 }
 
+/// A line of tags, keywords, categories or navigation links.
+pub fn tag_or_nav_line(line: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"(?i)^\s*(tags?|标签|標籤|关键词|關鍵詞|关键字|keywords?|分类|分類|categor(y|ies)|相关(阅读|文章|新闻)|相關(閱讀|文章|新聞)|related( posts| articles)?|filed under|posted in)\s*[:：]")
+            .expect("static regex")
+    });
+    if r.is_match(line) {
+        return true;
+    }
+    // Short segments between separators: a menu or breadcrumb.
+    let segments: Vec<&str> = line
+        .split(['|', '›', '»', '>', '/', '·', '｜'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    segments.len() >= 4 && segments.iter().all(|s| s.chars().count() <= 12)
+}
+
 /// Why a mention should be flagged as spam or noise, if it should.
-pub fn flag(cleaned: &Cleaned, original: &str, in_text: bool) -> Option<String> {
+pub fn flag(cleaned: &Cleaned, original: &str, substantive: bool) -> Option<String> {
     if cleaned.ad_share > 0.7 || (!cleaned.removed.is_empty() && cleaned.text.chars().count() < 20)
     {
         return Some(format!(
@@ -116,10 +135,8 @@ pub fn flag(cleaned: &Cleaned, original: &str, in_text: bool) -> Option<String> 
             url_chars * 100 / total
         ));
     }
-    if !in_text {
-        return Some(
-            "mentions the brand only in the title, tags or navigation, not in the post".into(),
-        );
+    if !substantive {
+        return Some("mentions the brand only in tags or navigation, not in the post".into());
     }
     None
 }
@@ -175,6 +192,6 @@ mod tests {
         let plain = "A fine lamp review.";
         assert!(flag(&strip_ad_lines(plain), plain, false)
             .unwrap()
-            .contains("only in the title"));
+            .contains("only in tags"));
     }
 }
