@@ -535,8 +535,12 @@ fn cluster_of(
 ) -> Result<u64, StoreError> {
     for other in store.ids_with_hash(&m.content_hash)? {
         if other != m.id {
-            if let Some(c) = store.get_mention(other)?.and_then(|o| o.cluster_id) {
-                return Ok(c);
+            if let Some(o) = store.get_mention(other)? {
+                if o.content_hash == m.content_hash {
+                    if let Some(c) = o.cluster_id {
+                        return Ok(c);
+                    }
+                }
             }
         }
     }
@@ -597,7 +601,10 @@ fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention
                         continue;
                     }
                     if let Some(o) = store.get_mention(other)? {
-                        if o.author.as_ref() == Some(author) && o.canonical_url != w.canonical {
+                        if o.content_hash == content_hash
+                            && o.author.as_ref() == Some(author)
+                            && o.canonical_url != w.canonical
+                        {
                             spam_reason = Some(format!(
                                 "repeated copy-paste by {author} (also at {})",
                                 o.url

@@ -2,7 +2,7 @@
 //! element a reader would call the article (most paragraph text, least
 //! link text) and keeps its paragraphs.
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::{date, select_first, text, Extracted, PageKind, Post};
@@ -47,10 +47,10 @@ fn date_after_title(
     doc: &Html,
     ctx: &date::Context,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    let h1 = Selector::parse("h1").expect("static selector");
+    let h1 = super::css("h1").expect("static selector");
     let heading = doc.select(&h1).next()?;
     let title: String = heading.text().collect();
-    let body = Selector::parse("body").expect("static selector");
+    let body = super::css("body").expect("static selector");
     let all: String = doc.select(&body).next()?.text().collect();
     let at = all
         .find(title.trim())
@@ -76,7 +76,7 @@ fn author(doc: &Html) -> Option<String> {
 /// Text length of `el` without link text.
 fn scores(el: ElementRef<'_>) -> (usize, usize) {
     let total: usize = el.text().map(|t| t.trim().chars().count()).sum();
-    let a = Selector::parse("a").expect("static selector");
+    let a = super::css("a").expect("static selector");
     let links: usize = el
         .select(&a)
         .flat_map(|x| x.text())
@@ -87,8 +87,8 @@ fn scores(el: ElementRef<'_>) -> (usize, usize) {
 
 /// Extracts the main text of an article page.
 pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
-    let noise = Selector::parse(NOISE).expect("static selector");
-    let p = Selector::parse("p, pre, blockquote").expect("static selector");
+    let noise = super::css(NOISE).expect("static selector");
+    let p = super::css("p, pre, blockquote").expect("static selector");
     // Score each element by the text of the paragraphs directly inside it.
     let mut best: Option<(f64, ElementRef<'_>)> = None;
     let mut seen = std::collections::HashSet::new();

@@ -48,6 +48,9 @@ pub struct Profile {
     /// Regular expressions over the URL that choose this profile.
     #[serde(default)]
     pub url_patterns: Vec<String>,
+    /// `url_patterns`, compiled when the profile is loaded.
+    #[serde(skip)]
+    url_regex: Vec<regex::Regex>,
     /// Substrings of `<meta name="generator">` that choose this profile.
     #[serde(default)]
     pub generator: Vec<String>,
@@ -155,6 +158,23 @@ pub enum ExtractError {
     },
 }
 
+/// A compiled CSS selector, cached: profiles use the same few selectors on
+/// every page.
+pub(crate) fn css(s: &str) -> Option<Selector> {
+    static CACHE: OnceLock<std::sync::RwLock<std::collections::HashMap<String, Option<Selector>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.read().unwrap_or_else(|p| p.into_inner()).get(s) {
+        return hit.clone();
+    }
+    let sel = Selector::parse(s).ok();
+    cache
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(s.to_string(), sel.clone());
+    sel
+}
+
 fn profiles() -> &'static Result<Vec<Profile>, String> {
     static P: OnceLock<Result<Vec<Profile>, String>> = OnceLock::new();
     P.get_or_init(|| {
@@ -169,8 +189,14 @@ fn profiles() -> &'static Result<Vec<Profile>, String> {
             let text = f
                 .contents_utf8()
                 .ok_or_else(|| format!("crawlers/{name} is not UTF-8"))?;
-            let p: Profile = toml::from_str(text).map_err(|e| format!("crawlers/{name}: {e}"))?;
+            let mut p: Profile =
+                toml::from_str(text).map_err(|e| format!("crawlers/{name}: {e}"))?;
             p.check().map_err(|e| format!("crawlers/{name}: {e}"))?;
+            p.url_regex = p
+                .url_patterns
+                .iter()
+                .filter_map(|r| regex::Regex::new(r).ok())
+                .collect();
             out.push(p);
         }
         Ok(out)
@@ -220,13 +246,9 @@ impl Profile {
     /// Chooses a profile for a page: by URL pattern, then by generator.
     pub fn choose(url: &Url, doc: &Html) -> Option<&'static Profile> {
         let all = profiles().as_ref().ok()?;
-        let by_url = all.iter().find(|p| {
-            p.url_patterns.iter().any(|pat| {
-                regex::Regex::new(pat)
-                    .map(|r| r.is_match(url.as_str()))
-                    .unwrap_or(false)
-            })
-        });
+        let by_url = all
+            .iter()
+            .find(|p| p.url_regex.iter().any(|r| r.is_match(url.as_str())));
         if by_url.is_some() {
             return by_url;
         }
@@ -265,7 +287,7 @@ pub fn extract(
     }
     let doc = Html::parse_document(text);
     // Links resolve against <base href> when the page has one.
-    let base = Selector::parse("base[href]").ok().and_then(|sel| {
+    let base = css("base[href]").and_then(|sel| {
         doc.select(&sel)
             .next()
             .and_then(|b| b.value().attr("href"))
@@ -296,7 +318,7 @@ pub fn extract(
         None => generic::extract(url, &doc, &ctx),
     };
     // Every link on the page, resolved, for the crawler's follow rules.
-    let a = Selector::parse("a[href]").expect("static selector");
+    let a = css("a[href]").expect("static selector");
     for el in doc.select(&a) {
         if let Some(u) = el
             .value()
@@ -335,18 +357,14 @@ fn read_with_profile(
     p: &Profile,
     ctx: &date::Context,
 ) -> Extracted {
-    let remove: Vec<Selector> = p
-        .remove
-        .iter()
-        .filter_map(|s| Selector::parse(s).ok())
-        .collect();
-    let quote = p.quote.as_deref().and_then(|s| Selector::parse(s).ok());
+    let remove: Vec<Selector> = p.remove.iter().filter_map(|s| css(s)).collect();
+    let quote = p.quote.as_deref().and_then(css);
     let mut posts = Vec::new();
     for rule in &p.posts {
-        let Ok(item) = Selector::parse(&rule.item) else {
+        let Some(item) = css(&rule.item) else {
             continue;
         };
-        let Ok(content) = Selector::parse(&rule.content) else {
+        let Some(content) = css(&rule.content) else {
             continue;
         };
         for el in doc.select(&item) {
@@ -379,7 +397,7 @@ fn read_with_profile(
     }
     let mut links = Vec::new();
     for s in p.next_page.iter().chain(&p.links) {
-        if let Ok(sel) = Selector::parse(s) {
+        if let Some(sel) = css(s) {
             for el in doc.select(&sel) {
                 if let Some(u) = el
                     .value()
@@ -407,11 +425,11 @@ fn read_with_profile(
 /// Text (or `@attr`) of the first element matching one of `selectors`.
 fn select_first(root: ElementRef<'_>, selectors: &[String]) -> Option<String> {
     for s in selectors {
-        let (css, attr) = match s.rsplit_once('@') {
+        let (css_text, attr) = match s.rsplit_once('@') {
             Some((c, a)) if !a.contains([']', ' ']) => (c, Some(a)),
             _ => (s.as_str(), None),
         };
-        let Ok(sel) = Selector::parse(css) else {
+        let Some(sel) = css(css_text) else {
             continue;
         };
         for el in root.select(&sel) {

@@ -32,7 +32,7 @@ pub fn signature(cluster: u64) -> [u8; 9] {
     k
 }
 
-/// Content-hash index: hash, then mention id.
+/// Content-hash index: the first 8 bytes of the hash, then mention id.
 pub fn hash_index(hash: &str, id: u64) -> Vec<u8> {
     let mut k = hash_prefix(hash);
     k.extend_from_slice(&id.to_be_bytes());
@@ -40,8 +40,13 @@ pub fn hash_index(hash: &str, id: u64) -> Vec<u8> {
 }
 
 pub fn hash_prefix(hash: &str) -> Vec<u8> {
-    let mut k = vec![HASH];
-    push_name(&mut k, hash);
+    let mut k = Vec::with_capacity(17);
+    k.push(HASH);
+    k.extend((0..8).map(|i| {
+        hash.get(2 * i..2 * i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0)
+    }));
     k
 }
 

@@ -201,7 +201,7 @@ impl Store {
             let opened = sled::Config::new()
                 .path(path)
                 .mode(sled::Mode::HighThroughput)
-                .cache_capacity(256 * 1024 * 1024)
+                .cache_capacity(1024 * 1024 * 1024)
                 .open()
                 .map_err(|e| map_sled(path, e));
             match opened {
@@ -383,7 +383,8 @@ impl Store {
         }
     }
 
-    /// Ids of stored mentions whose text has this content hash.
+    /// Ids of stored mentions whose text may have this content hash (the
+    /// index keys on its first 8 bytes: compare `content_hash` to be sure).
     pub fn ids_with_hash(&self, hash: &str) -> Result<Vec<u64>, StoreError> {
         let prefix = keys::hash_prefix(hash);
         let mut out = Vec::new();

@@ -63,8 +63,25 @@ impl Normalized {
                 continue;
             }
             last_space = false;
+            // Fast paths: ASCII, CJK ideographs (NFKC and case leave them
+            // alone) and full-width ASCII forms (NFKC maps them down).
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());
+                origin.push(i as u32);
+                continue;
+            }
+            let u = c as u32;
+            if (0x4E00..=0x9FFF).contains(&u)
+                || (0x3400..=0x4DBF).contains(&u)
+                || (0x3001..=0x3002).contains(&u)
+            {
+                out.push(c);
+                origin.push(i as u32);
+                continue;
+            }
+            if (0xFF01..=0xFF5E).contains(&u) {
+                let a = char::from_u32(u - 0xFEE0).unwrap_or(c);
+                out.push(a.to_ascii_lowercase());
                 origin.push(i as u32);
                 continue;
             }
@@ -80,11 +97,24 @@ impl Normalized {
         }
         // Traditional to simplified, one character for one.
         let text = fast2s::convert(&out);
-        let mut bytes = Vec::with_capacity(origin.len() + 1);
-        let mut words = Vec::with_capacity(origin.len());
+        Normalized {
+            text,
+            origin,
+            bytes: Vec::new(),
+            words: Vec::new(),
+        }
+    }
+
+    /// Builds the byte and word positions (only texts with hits need them).
+    fn index(&mut self) {
+        if !self.bytes.is_empty() {
+            return;
+        }
+        let mut bytes = Vec::with_capacity(self.origin.len() + 1);
+        let mut words = Vec::with_capacity(self.origin.len());
         let mut word = 0u32;
         let mut in_word = false;
-        for (b, c) in text.char_indices() {
+        for (b, c) in self.text.char_indices() {
             bytes.push(b as u32);
             if crate::extract::is_cjk(c) {
                 word += 1;
@@ -99,13 +129,9 @@ impl Normalized {
             }
             words.push(word);
         }
-        bytes.push(text.len() as u32);
-        Normalized {
-            text,
-            origin,
-            bytes,
-            words,
-        }
+        bytes.push(self.text.len() as u32);
+        self.bytes = bytes;
+        self.words = words;
     }
 
     fn char_at_byte(&self, b: usize) -> usize {
@@ -163,6 +189,8 @@ struct Pattern {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     watches: Vec<Watch>,
+    /// For each pattern, the watches whose queries use it.
+    pattern_watches: Vec<Vec<u32>>,
     patterns: Vec<Pattern>,
     index: HashMap<(String, bool), usize>,
     ac: AhoCorasick,
@@ -203,28 +231,43 @@ impl Matcher {
         }
         let mut patterns = Vec::new();
         let mut index = HashMap::new();
-        for w in &watches {
+        let mut pattern_watches: Vec<Vec<u32>> = Vec::new();
+        for (wi, w) in watches.iter().enumerate() {
             for t in w.query.terms() {
                 for text in w.expand(t) {
-                    index.entry((text.clone(), t.prefix)).or_insert_with(|| {
+                    let id = *index.entry((text.clone(), t.prefix)).or_insert_with(|| {
                         patterns.push(Pattern {
                             text: text.clone(),
                             prefix: t.prefix,
                         });
+                        pattern_watches.push(Vec::new());
                         patterns.len() - 1
                     });
+                    if !pattern_watches[id].contains(&(wi as u32)) {
+                        pattern_watches[id].push(wi as u32);
+                    }
                 }
             }
         }
+        // A DFA scans ~2x faster than the NFA; past its size limits (tens
+        // of thousands of terms) the builder's own choice is used.
+        let texts = || patterns.iter().map(|p: &Pattern| p.text.as_str());
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(patterns.iter().map(|p| p.text.as_str()))
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(texts())
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(texts())
+            })
             .map_err(|e| query::QueryError {
                 position: 0,
                 message: format!("cannot build the matcher: {e}"),
             })?;
         Ok(Matcher {
             watches,
+            pattern_watches,
             patterns,
             index,
             ac,
@@ -237,11 +280,12 @@ impl Matcher {
     }
 
     fn scan_field(&self, s: &str) -> (Normalized, Hits) {
-        let n = Normalized::new(s);
+        let mut n = Normalized::new(s);
         let mut hits: Hits = HashMap::new();
         if n.text.is_empty() {
             return (n, hits);
         }
+        let mut found = Vec::new();
         for m in self.ac.find_overlapping_iter(&n.text) {
             let p = &self.patterns[m.pattern().as_usize()];
             if wordy(&p.text) {
@@ -252,30 +296,42 @@ impl Matcher {
                     continue;
                 }
             }
-            let (s, e) = (n.char_at_byte(m.start()), n.char_at_byte(m.end()));
-            hits.entry(m.pattern().as_usize()).or_default().push((s, e));
+            found.push((m.pattern().as_usize(), m.start(), m.end()));
+        }
+        if found.is_empty() {
+            return (n, hits);
+        }
+        n.index();
+        for (p, b0, b1) in found {
+            hits.entry(p)
+                .or_default()
+                .push((n.char_at_byte(b0), n.char_at_byte(b1)));
         }
         (n, hits)
     }
 
     /// Watches that `doc` mentions, each with its context window.
     pub fn find(&self, doc: &Doc<'_>) -> Vec<Match> {
-        let applicable: Vec<&Watch> = self
-            .watches
-            .iter()
-            .filter(|w| w.applies(doc.source, doc.lang))
-            .collect();
-        if applicable.is_empty() {
-            return Vec::new();
-        }
         let scan = Scan {
             title: self.scan_field(doc.title),
             text: self.scan_field(doc.text),
             author: self.scan_field(doc.author),
             site: self.scan_field(doc.site),
         };
+        // Every query needs one of its terms present: only watches with a
+        // pattern found are evaluated.
+        let mut candidates: Vec<u32> = [&scan.title.1, &scan.text.1, &scan.author.1, &scan.site.1]
+            .iter()
+            .flat_map(|h| h.keys())
+            .flat_map(|p| self.pattern_watches[*p].iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut out = Vec::new();
-        for w in applicable {
+        for w in candidates.into_iter().map(|i| &self.watches[i as usize]) {
+            if !w.applies(doc.source, doc.lang) {
+                continue;
+            }
             if !self.eval(w, &w.query, &scan) {
                 continue;
             }
