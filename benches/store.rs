@@ -13,7 +13,10 @@ use earshot::store::{synthetic_mention, Granularity, MentionQuery, Store};
 
 fn main() {
     let big = std::env::args().any(|a| a == "--big");
-    let total: u64 = if big { 10_000_000 } else { 1_000_000 };
+    let total: u64 = std::env::var("EARSHOT_BENCH_MENTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if big { 10_000_000 } else { 1_000_000 });
     let batch: u64 = 5_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("bench")).expect("open store");
@@ -23,13 +26,20 @@ fn main() {
 
     let t0 = Instant::now();
     let mut report_at = 100_000;
+    let (mut gen_time, mut put_time, mut flush_time) = (0.0f64, 0.0f64, 0.0f64);
     let mut i = 0;
     while i < total {
+        let tg = Instant::now();
         let ms: Vec<_> = (i..i + batch)
             .map(|n| synthetic_mention(n, &watches, start))
             .collect();
+        gen_time += tg.elapsed().as_secs_f64();
+        let tp = Instant::now();
         store.put_mentions(&ms, None).expect("ingest");
+        put_time += tp.elapsed().as_secs_f64();
+        let tf = Instant::now();
         store.flush().expect("flush");
+        flush_time += tf.elapsed().as_secs_f64();
         i += batch;
         if i >= report_at {
             let rate = i as f64 / t0.elapsed().as_secs_f64();
@@ -38,6 +48,9 @@ fn main() {
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "  time: generating {gen_time:.1} s, put_mentions {put_time:.1} s, flush {flush_time:.1} s"
+    );
     println!(
         "ingest: {total} mentions in batches of {batch} (flushed per batch): {:.1} s, {:.0} mentions/s [target >= 50000]",
         secs,

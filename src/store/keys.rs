@@ -6,6 +6,7 @@ use super::Granularity;
 
 pub const META: u8 = b'M';
 pub const MENTION: u8 = b'm';
+pub const ID: u8 = b'i';
 pub const TIME: u8 = b't';
 pub const COUNTER: u8 = b'c';
 pub const CRAWL: u8 = b'u';
@@ -56,11 +57,32 @@ pub fn meta(name: &str) -> Vec<u8> {
     k
 }
 
-pub fn mention(id: u64) -> [u8; 9] {
-    let mut k = [0u8; 9];
+/// A mention record: keyed by its bucket time, then id, so a crawl's new
+/// mentions land together instead of all over the tree.
+pub fn mention(t: DateTime<Utc>, id: u64) -> [u8; 17] {
+    let mut k = [0u8; 17];
     k[0] = MENTION;
+    k[1..9].copy_from_slice(&ts(t));
+    k[9..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// Id index: mention id to the bucket time its record is keyed by.
+pub fn id_index(id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = ID;
     k[1..].copy_from_slice(&id.to_be_bytes());
     k
+}
+
+/// The time stored in the id index.
+pub fn ts_value(t: DateTime<Utc>) -> [u8; 8] {
+    ts(t)
+}
+
+/// Reads [`ts_value`].
+pub fn ts_from_value(b: &[u8]) -> Option<DateTime<Utc>> {
+    ts_back(b)
 }
 
 /// Order-preserving encoding of a signed timestamp.

@@ -288,19 +288,17 @@ impl Store {
         let mut pending: HashMap<u64, &Mention> = HashMap::new();
 
         for m in mentions {
-            let key = keys::mention(m.id);
+            let key = keys::mention(m.bucket_time(), m.id);
             let old: Option<Mention> = match pending.get(&m.id) {
                 Some(prev) => Some((*prev).clone()),
-                None => match self.tree.get(key).map_err(|e| self.engine(e))? {
-                    Some(bytes) => Some(decode(&key, &bytes)?),
-                    None => None,
-                },
+                None => self.get_mention(m.id)?,
             };
             if let Some(old) = &old {
                 if old == m {
                     report.unchanged += 1;
                     continue;
                 }
+                batch.remove(&keys::mention(old.bucket_time(), old.id)[..]);
                 batch.remove(keys::hash_index(&old.content_hash, old.id));
                 if let Some(c) = old.cluster_id {
                     batch.remove(&keys::cluster_member(c, old.id)[..]);
@@ -335,6 +333,10 @@ impl Store {
                 batch.insert(&keys::cluster_member(c, m.id)[..], m.site.as_bytes());
             }
             batch.insert(&key[..], encode(m));
+            batch.insert(
+                &keys::id_index(m.id)[..],
+                &keys::ts_value(m.bucket_time())[..],
+            );
             pending.insert(m.id, m);
         }
 
@@ -376,7 +378,18 @@ impl Store {
 
     /// One mention by id.
     pub fn get_mention(&self, id: u64) -> Result<Option<Mention>, StoreError> {
-        let key = keys::mention(id);
+        let Some(t) = self
+            .tree
+            .get(keys::id_index(id))
+            .map_err(|e| self.engine(e))?
+        else {
+            return Ok(None);
+        };
+        let t = keys::ts_from_value(&t).ok_or_else(|| StoreError::Corrupt {
+            key: keys::hex(&keys::id_index(id)),
+            reason: "id index value is not a time".into(),
+        })?;
+        let key = keys::mention(t, id);
         match self.tree.get(key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
@@ -482,15 +495,17 @@ impl Store {
                 }
             }
             None => {
-                for item in self.tree.scan_prefix([keys::MENTION]) {
+                // Records are keyed by time: newest first is a reverse scan.
+                for item in self.tree.scan_prefix([keys::MENTION]).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = decode(&k, &v)?;
                     if keep(&m) {
                         out.push(m);
+                        if out.len() >= limit {
+                            break;
+                        }
                     }
                 }
-                out.sort_by(|a, b| b.bucket_time().cmp(&a.bucket_time()).then(b.id.cmp(&a.id)));
-                out.truncate(limit);
             }
         }
         Ok(out)
@@ -579,6 +594,10 @@ impl Store {
             for w in &m.watches {
                 expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
             }
+        }
+        let ids = self.tree.scan_prefix([keys::ID]).count() as u64;
+        if ids != n {
+            problems.push(format!("id index has {ids} entries for {n} mentions"));
         }
         if n != self.mention_count()? {
             problems.push(format!(
