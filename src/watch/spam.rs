@@ -20,7 +20,7 @@ fn cues() -> &'static Regex {
 fn contact() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)(https?://\S+|www\.\S+|\b1[3-9]\d{9}\b|\b\d{7,}\b|(微信|vx|v信|wechat|qq)[:：\s]*[a-z0-9_-]{5,20}|\d+(\.\d+)?\s*%)")
+        Regex::new(r"(?i)(https?://\S+|www\.\S+|(?-u:\b)1[3-9]\d{9}(?-u:\b)|(?-u:\b)\d{7,}(?-u:\b)|(微信|vx|v信|wechat|qq)[:：\s]*[a-z0-9_-]{5,20}|\d+(\.\d+)?\s*%)")
             .expect("static regex")
     })
 }
@@ -37,6 +37,9 @@ pub fn ad_line(line: &str) -> Option<String> {
         .find_iter(line)
         .map(|m| m.as_str().to_lowercase())
         .collect();
+    if cues.is_empty() {
+        return None;
+    }
     let has_contact = contact().is_match(line);
     if cues.len() >= 2 || (!cues.is_empty() && has_contact) {
         let list: Vec<&str> = cues.iter().map(String::as_str).collect();
