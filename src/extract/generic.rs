@@ -40,7 +40,7 @@ fn published(doc: &Html, ctx: &date::Context) -> Option<chrono::DateTime<chrono:
     .or_else(|| date_after_title(doc, ctx))
 }
 
-/// News templates often print the date in a line under the headline
+/// News templates often print the date in a line under (or inside) the headline
 /// (`2026-11-21 09:47 来源：…`): the first absolute date in the text that
 /// follows the `<h1>`.
 fn date_after_title(
@@ -52,11 +52,12 @@ fn date_after_title(
     let title: String = heading.text().collect();
     let body = super::css("body").expect("static selector");
     let all: String = doc.select(&body).next()?.text().collect();
-    let at = all
-        .find(title.trim())
-        .map(|i| i + title.trim().len())
-        .unwrap_or(0);
-    let window: String = all[at..].chars().take(300).collect();
+    // From the headline on: some templates put the date line inside <h1>.
+    let at = all.find(title.trim()).unwrap_or(0);
+    let window: String = all[at..]
+        .chars()
+        .take(title.chars().count() + 300)
+        .collect();
     date::parse_absolute(&window, ctx)
 }
 
