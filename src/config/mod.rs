@@ -36,6 +36,8 @@ pub struct Config {
     /// Brands and topics to listen for.
     #[serde(rename = "watch")]
     pub watches: Vec<WatchConfig>,
+    /// The sentiment model and how it runs.
+    pub sentiment: crate::sentiment::SentimentConfig,
 }
 
 /// `[store]`
@@ -369,6 +371,9 @@ impl Config {
             });
         };
 
+        for (key, message, hint) in self.sentiment.problems() {
+            push(key, message, Some(hint));
+        }
         let c = &self.crawl;
         if self.store.path.as_os_str().is_empty() {
             push(

@@ -1,9 +1,244 @@
 //! Sentiment scoring with rust-bert on libtorch.
 //!
-//! The model itself arrives with the sentiment issue; this module already
-//! links libtorch through tch and rust-bert, so the install path (the PyPI
-//! torch wheel, a RUNPATH baked in by build.rs) is proven by every build
-//! and by `earshot doctor`.
+//! The model is earshot's own (see `models/sentiment/MODEL_CARD.md` and the
+//! recipe in `scripts/sentiment/`): a BERT-layout encoder with a 3-class head
+//! (negative, neutral, positive) and the XLM-R SentencePiece tokenizer. It is
+//! read from files on disk: `config.json`, `model.safetensors` and
+//! `spiece.model`; nothing is downloaded.
+//!
+//! [`Scorer`] runs the model on the calling thread; [`ScoringWorker`] owns a
+//! scorer on a dedicated thread fed by a bounded channel, so the async crawl
+//! never blocks on inference.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Label, Sentiment};
+
+#[cfg(feature = "sentiment")]
+mod model;
+#[cfg(feature = "sentiment")]
+pub use model::{Scorer, ScoringWorker};
+
+/// Where the shipped model lives in a checkout.
+pub const DEFAULT_MODEL_DIR: &str = "models/sentiment";
+
+/// `[sentiment]`: the model and how it runs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SentimentConfig {
+    /// Score mentions while crawling. With `false`, mentions are stored
+    /// unscored and `earshot rescore` can score them later.
+    pub enabled: bool,
+    /// Model directory (config.json, model.safetensors, spiece.model).
+    /// Relative paths are tried against the working directory, then the
+    /// directory of the earshot executable and its parents.
+    pub model: PathBuf,
+    /// Longest token sequence fed to the model, `<s>` and `</s>` included.
+    /// Longer texts are cut into overlapping windows whose probabilities are
+    /// averaged (weighted by length), never silently truncated.
+    pub max_tokens: usize,
+    /// Texts per forward pass (texts are sorted by length first).
+    pub batch_size: usize,
+    /// libtorch intra-op threads.
+    pub threads: usize,
+    /// `cpu`, `cuda` (fails when no GPU is present) or `auto`.
+    pub device: String,
+    /// Run in bfloat16 (about twice as fast on CPUs with AVX-512 BF16;
+    /// probabilities move by ~0.01). Off by default.
+    pub bf16: bool,
+}
+
+impl Default for SentimentConfig {
+    fn default() -> Self {
+        SentimentConfig {
+            enabled: true,
+            model: PathBuf::from(DEFAULT_MODEL_DIR),
+            max_tokens: 128,
+            batch_size: 32,
+            threads: 2,
+            device: "cpu".into(),
+            bf16: false,
+        }
+    }
+}
+
+impl SentimentConfig {
+    /// Problems as (key, message, hint) for config validation.
+    pub fn problems(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        if !(8..=512).contains(&self.max_tokens) {
+            out.push((
+                "sentiment.max_tokens".into(),
+                format!("must be between 8 and 512, got {}", self.max_tokens),
+                "e.g. max_tokens = 128 (mention context windows are short)".into(),
+            ));
+        }
+        if self.batch_size == 0 || self.batch_size > 1024 {
+            out.push((
+                "sentiment.batch_size".into(),
+                format!("must be between 1 and 1024, got {}", self.batch_size),
+                "e.g. batch_size = 32".into(),
+            ));
+        }
+        if self.threads == 0 || self.threads > 256 {
+            out.push((
+                "sentiment.threads".into(),
+                format!("must be between 1 and 256, got {}", self.threads),
+                "e.g. threads = 2 (one per core)".into(),
+            ));
+        }
+        if !matches!(self.device.as_str(), "cpu" | "cuda" | "auto") {
+            out.push((
+                "sentiment.device".into(),
+                format!("`{}` is not a device", self.device),
+                "use \"cpu\", \"cuda\" or \"auto\"".into(),
+            ));
+        }
+        out
+    }
+
+    /// Finds the model directory (see [`SentimentConfig::model`]).
+    pub fn resolve_model_dir(&self) -> Result<PathBuf, SentimentError> {
+        let mut tried = Vec::new();
+        let mut candidates = vec![self.model.clone()];
+        if self.model.is_relative() {
+            if let Ok(exe) = std::env::current_exe() {
+                let mut dir = exe.parent().map(Path::to_path_buf);
+                while let Some(d) = dir {
+                    candidates.push(d.join(&self.model));
+                    dir = d.parent().map(Path::to_path_buf);
+                }
+            }
+        }
+        for c in candidates {
+            if c.join("config.json").is_file() {
+                return Ok(c);
+            }
+            tried.push(c.display().to_string());
+        }
+        Err(SentimentError::ModelMissing {
+            dir: self.model.clone(),
+            tried,
+        })
+    }
+}
+
+/// What can go wrong loading or running the model.
+#[derive(Debug, thiserror::Error)]
+pub enum SentimentError {
+    /// No model directory found.
+    #[error(
+        "sentiment model not found: no config.json in {} (looked in {})\n  help: set [sentiment] model = \"/path/to/models/sentiment\" in the config, or run from an earshot checkout; [sentiment] enabled = false stores mentions unscored",
+        dir.display(),
+        tried.join(", ")
+    )]
+    ModelMissing {
+        /// The configured directory.
+        dir: PathBuf,
+        /// Every place looked at.
+        tried: Vec<String>,
+    },
+    /// A model file is missing or unreadable.
+    #[error("sentiment model file {}: {message}\n  help: the model directory needs config.json, model.safetensors and spiece.model (see models/sentiment/MODEL_CARD.md)", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// CUDA asked for but absent.
+    #[error("sentiment.device = \"cuda\" but libtorch sees no CUDA device\n  help: use device = \"auto\" or \"cpu\"")]
+    NoCuda,
+    /// libtorch failed during inference.
+    #[error("sentiment inference failed: {0}")]
+    Inference(String),
+    /// The scoring worker has stopped.
+    #[error("the sentiment worker has stopped")]
+    WorkerGone,
+}
+
+/// Scores texts (in order); what the pipeline and `earshot rescore` call.
+pub type ScoreFn =
+    std::sync::Arc<dyn Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync>;
+
+/// The process-wide scorer for `cfg`: the model is loaded once, on a worker
+/// thread, and shared by every crawl pass of `earshot run`. `Ok(None)` when
+/// scoring is disabled in the config or earshot was built without the
+/// `sentiment` feature.
+pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, SentimentError> {
+    if !cfg.enabled {
+        return Ok(None);
+    }
+    #[cfg(feature = "sentiment")]
+    {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        static WORKERS: OnceLock<Mutex<HashMap<String, ScoringWorker>>> = OnceLock::new();
+        let key = serde_json::to_string(cfg).unwrap_or_default();
+        let mut map = WORKERS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let worker = match map.get(&key) {
+            Some(w) => w.clone(),
+            None => {
+                let w = ScoringWorker::start(cfg)?;
+                map.insert(key, w.clone());
+                w
+            }
+        };
+        let f: ScoreFn = Arc::new(move |texts| worker.score_blocking(texts));
+        Ok(Some(f))
+    }
+    #[cfg(not(feature = "sentiment"))]
+    {
+        tracing::warn!(
+            "earshot was built without the `sentiment` feature: mentions are stored unscored"
+        );
+        Ok(None)
+    }
+}
+
+/// Turns the three probabilities (negative, neutral, positive) into a stored
+/// [`Sentiment`]: label = argmax, score = p(positive) − p(negative).
+pub fn from_probs(probs: [f32; 3], model: &str) -> Sentiment {
+    let mut best = 0;
+    for i in 1..3 {
+        if probs[i] > probs[best] {
+            best = i;
+        }
+    }
+    let label = [Label::Negative, Label::Neutral, Label::Positive][best];
+    Sentiment {
+        label,
+        score: (probs[2] - probs[0]).clamp(-1.0, 1.0),
+        probs,
+        model: model.to_string(),
+    }
+}
+
+/// Splits `len` content tokens into windows of at most `width` tokens that
+/// overlap by a quarter, covering every token. Returns (start, end) pairs.
+pub fn windows(len: usize, width: usize) -> Vec<(usize, usize)> {
+    let width = width.max(1);
+    if len <= width {
+        return vec![(0, len)];
+    }
+    let stride = (width - width / 4).max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = (start + width).min(len);
+        out.push((start, end));
+        if end == len {
+            break;
+        }
+        start += stride;
+    }
+    out
+}
 
 /// What libtorch reports about itself.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,18 +273,47 @@ pub fn probe() -> TorchInfo {
     }
 }
 
-/// Reads a BERT model configuration (`config.json`) as rust-bert does.
-#[cfg(feature = "sentiment")]
-pub fn read_model_config(path: &std::path::Path) -> Result<rust_bert::bert::BertConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-#[cfg(all(test, feature = "sentiment"))]
+#[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_every_token_with_overlap() {
+        assert_eq!(windows(10, 126), vec![(0, 10)]);
+        assert_eq!(windows(0, 126), vec![(0, 0)]);
+        let w = windows(1000, 100);
+        assert_eq!(w.first(), Some(&(0, 100)));
+        assert_eq!(w.last().map(|x| x.1), Some(1000));
+        for pair in w.windows(2) {
+            assert!(pair[1].0 < pair[0].1, "windows overlap: {pair:?}");
+            assert!(pair[1].1 - pair[1].0 <= 100);
+        }
+    }
+
+    #[test]
+    fn probs_to_label_and_score() {
+        let s = from_probs([0.7, 0.2, 0.1], "m1");
+        assert_eq!(s.label, Label::Negative);
+        assert!((s.score + 0.6).abs() < 1e-6);
+        assert_eq!(from_probs([0.1, 0.2, 0.7], "m1").label, Label::Positive);
+        assert_eq!(from_probs([0.2, 0.6, 0.2], "m1").label, Label::Neutral);
+    }
+
+    #[test]
+    fn config_problems() {
+        let c = SentimentConfig {
+            max_tokens: 2,
+            device: "tpu".into(),
+            ..Default::default()
+        };
+        let keys: Vec<String> = c.problems().into_iter().map(|p| p.0).collect();
+        assert_eq!(keys, ["sentiment.max_tokens", "sentiment.device"]);
+    }
+
+    #[cfg(feature = "sentiment")]
     #[test]
     fn libtorch_computes() {
-        let info = super::probe();
+        let info = probe();
         assert_eq!(info.check, 14.0);
         assert!(info.threads >= 1);
     }

