@@ -50,6 +50,7 @@ model: setup
 bench: setup
 	$(CARGO) bench --locked --bench store
 	$(CARGO) bench --locked --bench watch
+	$(CARGO) bench --locked --bench sentiment
 
 clean:
 	$(CARGO) clean

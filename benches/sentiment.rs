@@ -1,0 +1,137 @@
+//! Sentiment scoring speed at the lengths mentions really have.
+//!
+//! Texts: context windows cut from the fixture articles the way the matcher
+//! cuts them (whole sentences, at most 240 characters), zh and en. Prints the
+//! token-length distribution, model load time, mentions/s for fp32 and bf16
+//! at batch sizes 16/32/64, and peak RSS.
+//!
+//!     cargo bench --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
+
+use std::time::Instant;
+
+use earshot::sentiment::{Scorer, SentimentConfig};
+
+fn windows_from(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for sentence in text.split_inclusive(['。', '！', '？', '.', '!', '?', '\n']) {
+        let s = sentence.trim();
+        if s.is_empty() {
+            continue;
+        }
+        if cur.chars().count() + s.chars().count() > 240 && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(s);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    let n: usize = std::env::var("EARSHOT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/syndication/docs");
+    let mut pool = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    for p in names {
+        if let Ok(t) = std::fs::read_to_string(&p) {
+            pool.extend(windows_from(&t));
+        }
+    }
+    assert!(!pool.is_empty());
+    let texts: Vec<&str> = (0..n).map(|i| pool[i % pool.len()].as_str()).collect();
+    let threads: usize = std::env::var("EARSHOT_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+
+    let base = SentimentConfig {
+        model: concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment").into(),
+        threads,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let scorer = Scorer::load(&base).expect("model");
+    let load = t.elapsed();
+    let mut lens: Vec<usize> = pool.iter().map(|t| scorer.token_ids(t).len() + 2).collect();
+    lens.sort();
+    let q = |f: f64| lens[((lens.len() - 1) as f64 * f) as usize];
+    let chars: Vec<usize> = pool.iter().map(|t| t.chars().count()).collect();
+    println!(
+        "{} distinct context windows ({} chars mean); tokens: min {} p25 {} median {} p75 {} p95 {} max {}",
+        pool.len(),
+        chars.iter().sum::<usize>() / chars.len(),
+        lens[0],
+        q(0.25),
+        q(0.5),
+        q(0.75),
+        q(0.95),
+        lens[lens.len() - 1]
+    );
+    println!("model load: {:.0} ms (fp32), {threads} threads", load.as_secs_f64() * 1000.0);
+    for bf16 in [false, true] {
+        let cfg = SentimentConfig {
+            bf16,
+            ..base.clone()
+        };
+        let scorer = Scorer::load(&cfg).expect("model");
+        let reference = Scorer::load(&base).expect("model");
+        for batch in [16usize, 32, 64] {
+            let cfg = SentimentConfig {
+                batch_size: batch,
+                ..cfg.clone()
+            };
+            let s = Scorer::load(&cfg).expect("model");
+            let _ = s.score(&texts[..64.min(n)]);
+            let t = Instant::now();
+            let out = s.score(&texts).expect("score");
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "{:<5} batch {batch:>2}: {:>6.1} mentions/s ({n} texts in {secs:.2} s)",
+                if bf16 { "bf16" } else { "fp32" },
+                n as f64 / secs
+            );
+            assert_eq!(out.len(), n);
+        }
+        if bf16 {
+            let a = scorer.score(&texts[..200.min(n)]).expect("bf16");
+            let b = reference.score(&texts[..200.min(n)]).expect("fp32");
+            let agree = a.iter().zip(&b).filter(|(x, y)| x.label == y.label).count();
+            let maxd = a
+                .iter()
+                .zip(&b)
+                .flat_map(|(x, y)| (0..3).map(move |c| (x.probs[c] - y.probs[c]).abs()))
+                .fold(0f32, f32::max);
+            println!(
+                "bf16 vs fp32 on {} texts: same label {agree}, largest probability difference {maxd:.3}",
+                a.len()
+            );
+        }
+    }
+    println!("peak RSS: {:.0} MB", peak_rss_mb());
+}
