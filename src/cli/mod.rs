@@ -66,6 +66,13 @@ pub enum Command {
     Mentions(MentionsArgs),
     /// Summary of the store
     Stats(JsonArg),
+    /// Write a mention report (CSV, XLSX, HTML or JSON) into reports/
+    Report(ReportArgs),
+    /// Serve the dashboard and JSON API (127.0.0.1 unless configured)
+    Serve(ServeArgs),
+    /// Dashboard tokens
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Serve the bundled demo site, crawl it and show what was found
     Demo(DemoArgs),
     /// Check that libtorch, the config and the store work here
@@ -156,6 +163,53 @@ pub struct MentionsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Watch to report on (repeat for several; share of voice compares them)
+    #[arg(long = "watch", required = true)]
+    pub watches: Vec<String>,
+    /// Period start: a duration back from now (30d), a date or RFC 3339
+    #[arg(long, default_value = "30d")]
+    pub from: String,
+    /// Period end (exclusive): `now`, a duration back from now, a date or RFC 3339
+    #[arg(long, default_value = "now")]
+    pub to: String,
+    /// csv, xlsx, html or json (repeat for several)
+    #[arg(long = "format", default_value = "html")]
+    pub formats: Vec<crate::report::Format>,
+    /// Output file (one format) or directory [default: reports/]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print what was written as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, overriding serve.bind in the config
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Print the one-time sign-in link as JSON on the first line (tests, scripts)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Make a new random token and print it with the config entry holding its hash
+    New {
+        /// Who holds it
+        #[arg(long, default_value = "analyst")]
+        name: String,
+        /// viewer or admin
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// Print the SHA-256 hash of a token read from stdin
+    Hash,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep serving the demo site after the crawl (until Ctrl-C)
     #[arg(long)]
@@ -183,6 +237,14 @@ fn exit_for(e: &anyhow::Error) -> Exit {
         }
         if cause.downcast_ref::<StoreError>().is_some() {
             return Exit::Store;
+        }
+        if let Some(r) = cause.downcast_ref::<crate::report::ReportError>() {
+            return match r {
+                crate::report::ReportError::Store(_) => Exit::Store,
+                crate::report::ReportError::EmptyPeriod { .. }
+                | crate::report::ReportError::NoWatch => Exit::Usage,
+                _ => Exit::Failure,
+            };
         }
         if let Some(p) = cause.downcast_ref::<PipelineError>() {
             return match p {
@@ -330,6 +392,9 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
             }
             Ok(Exit::Ok)
         }
+        Command::Report(args) => report_cmd(cli, args),
+        Command::Serve(args) => serve_cmd(cli, args),
+        Command::Token(t) => token_cmd(t),
         Command::Demo(args) => demo(cli, args),
         Command::Doctor(a) => doctor(cli, a.json),
         Command::DebugIngest(a) => debug_ingest(cli, a),
@@ -339,6 +404,113 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
     }
+}
+
+fn report_cmd(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
+    use crate::report::{self, ReportRequest};
+    let config = load_config(cli)?;
+    let now = Utc::now();
+    let req = ReportRequest {
+        watches: args.watches.clone(),
+        from: parse_when(&args.from, now).context("--from")?,
+        to: if args.to == "now" {
+            now
+        } else {
+            parse_when(&args.to, now).context("--to")?
+        },
+    };
+    req.validate()?;
+    for w in &req.watches {
+        if !config.watches.iter().any(|x| &x.name == w) {
+            eprintln!("note: `{w}` is not a [[watch]] in the config; reporting what the store holds for it");
+        }
+    }
+    let mut formats = args.formats.clone();
+    formats.dedup();
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let started = std::time::Instant::now();
+    let data = report::gather(&store, &req)?;
+    let mut written = Vec::new();
+    for f in &formats {
+        let path = match &args.out {
+            Some(p) if formats.len() == 1 && !p.is_dir() => p.clone(),
+            Some(dir) => dir.join(req.file_name(*f)),
+            None => PathBuf::from("reports").join(req.file_name(*f)),
+        };
+        report::write(&data, *f, &path)?;
+        written.push(serde_json::json!({"format": f, "path": path, "bytes": std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)}));
+        if !args.json {
+            println!("wrote {} ({} mentions, {} alerts)", path.display(), data.rows.len(), data.alerts.len());
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "watches": req.watches, "from": req.from, "to": req.to,
+                "mentions": data.rows.len(), "alerts": data.alerts.len(),
+                "elapsed_ms": started.elapsed().as_millis() as u64,
+                "files": written,
+            }))?
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn serve_cmd(cli: &Cli, args: &ServeArgs) -> Result<Exit> {
+    let mut config = load_config(cli)?;
+    if let Some(b) = &args.bind {
+        config.serve.bind = b.clone();
+    }
+    let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
+        format!("`{}` is not an address with a port (e.g. 127.0.0.1:8640)", config.serve.bind)
+    })?;
+    if !addr.ip().is_loopback() && config.serve.tokens.is_empty() {
+        anyhow::bail!("refusing to serve on {addr} without [[serve.tokens]]: anyone on the network could read the dashboard\n  help: add a token (`earshot token new --role admin`) or bind to 127.0.0.1");
+    }
+    let store = Arc::new(Store::open_existing(&store_path(cli, &config))?);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let server = crate::serve::start(config, store.clone(), addr).await?;
+        let link = server.login_link(crate::config::Role::Admin);
+        if args.json {
+            println!("{}", serde_json::json!({"url": server.base_url(), "login": link, "token": server.generated_token()}));
+        } else {
+            println!("earshot serve: dashboard at {}/", server.base_url());
+            println!("  sign in once with this link (valid 10 minutes): {link}");
+            if let Some(t) = server.generated_token() {
+                println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
+            }
+            println!("  Ctrl-C to stop");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        server.stop().await;
+        store.flush()?;
+        Ok(Exit::Ok)
+    })
+}
+
+fn token_cmd(t: &TokenCmd) -> Result<Exit> {
+    match t {
+        TokenCmd::New { name, role } => {
+            let role: crate::config::Role = match role.as_str() {
+                "viewer" => crate::config::Role::Viewer,
+                "admin" => crate::config::Role::Admin,
+                other => anyhow::bail!("`{other}` is not a role; use viewer or admin"),
+            };
+            let token = crate::serve::new_token();
+            println!("token (give it to {name}; it is not stored anywhere): {token}");
+            println!("\nadd to the config:\n[[serve.tokens]]\nname = {name:?}\nrole = \"{role}\"\nsha256 = \"{}\"", crate::serve::hash_token(&token));
+        }
+        TokenCmd::Hash => {
+            let mut s = String::new();
+            std::io::stdin().read_line(&mut s).context("cannot read the token from stdin")?;
+            println!("{}", crate::serve::hash_token(s.trim_end_matches(['\r', '\n'])));
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn extract_cmd(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {

@@ -233,3 +233,49 @@ fn read_only_location_is_a_clear_error() {
     assert!(matches!(e, StoreError::NotWritable { .. }), "{e:?}");
     assert!(e.to_string().contains("permission"), "{e}");
 }
+
+#[test]
+fn cursor_pages_cover_every_mention_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    s.put_mentions(&batch(0..230), None).unwrap();
+    for watch in [None, Some("华为".to_string())] {
+        let q = MentionQuery {
+            watch: watch.clone(),
+            limit: Some(40),
+            ..Default::default()
+        };
+        let all = s
+            .mentions(&MentionQuery {
+                watch: watch.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.mentions_page(&q, after, &|_| true).unwrap();
+            seen.extend(page.mentions.iter().map(|m| m.id));
+            match page.next {
+                Some(c) => {
+                    let text = c.encode();
+                    assert_eq!(MentionCursor::parse(&text), Some(c));
+                    after = Some(c);
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, all.iter().map(|m| m.id).collect::<Vec<_>>());
+    }
+    // A filter applies before the page is cut.
+    let q = MentionQuery {
+        limit: Some(5),
+        ..Default::default()
+    };
+    let page = s
+        .mentions_page(&q, None, &|m| m.text.contains("post 1"))
+        .unwrap();
+    assert_eq!(page.mentions.len(), 5);
+    assert!(page.mentions.iter().all(|m| m.text.contains("post 1")));
+    assert_eq!(MentionCursor::parse("zz"), None);
+}
