@@ -692,8 +692,40 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
                 println!("  {} copies on {}: {}", c.members.len(), c.sites.join(", "), c.title.as_deref().unwrap_or("(untitled)"));
             }
         }
+        // Reports of the demo watches over the period the demo's posts cover.
+        let watches: Vec<String> = config.watches.iter().map(|w| w.name.clone()).collect();
+        let mut earliest: Option<DateTime<Utc>> = None;
+        for w in &watches {
+            for m in store.mentions(&MentionQuery { watch: Some(w.clone()), ..Default::default() })? {
+                let t = m.bucket_time();
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+        }
+        let now = Utc::now();
+        let from = crate::store::Granularity::Day.bucket_start(earliest.unwrap_or(now - chrono::Duration::days(30)));
+        let req = crate::report::ReportRequest { watches, from, to: now };
+        let mut written = Vec::new();
+        if req.validate().is_ok() {
+            let data = crate::report::gather(&store, &req)?;
+            for f in [crate::report::Format::Html, crate::report::Format::Xlsx] {
+                let path = PathBuf::from("reports").join(req.file_name(f));
+                crate::report::write(&data, f, &path)?;
+                written.push(path);
+            }
+        }
+        if !written.is_empty() {
+            println!("\n== Reports ==");
+            for p in &written {
+                println!("  wrote {}", p.display());
+            }
+        }
         println!("\nNext:");
         let exe = "./target/release/earshot";
+        let store_arg = cli.store.as_ref().map(|p| format!(" --store {}", p.display())).unwrap_or_default();
+        println!("  {exe}{store_arg} serve    # the dashboard: open the sign-in link it prints (from: {})", from.format("%Y-%m-%d"));
+        if let Some(p) = written.first() {
+            println!("  open {}    # the HTML report in a browser (xdg-open / open)", p.display());
+        }
         if let Some(w) = config.watches.first() {
             println!("  {exe} mentions --watch {} --since 30d    # list mentions", w.name);
         }

@@ -471,7 +471,7 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
             let encoded: String = name
                 .bytes()
                 .map(|b| {
-                    if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                    if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
                         (b as char).to_string()
                     } else {
                         format!("%{b:02X}")

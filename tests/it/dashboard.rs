@@ -50,9 +50,11 @@ fn start(
     admin: String,
     mentions: usize,
 ) -> Served {
-    let mut child = earshot()
-        .arg("--config")
-        .arg(cfg)
+    let mut cmd = earshot();
+    if !cfg.as_os_str().is_empty() {
+        cmd.arg("--config").arg(cfg);
+    }
+    let mut child = cmd
         .arg("--store")
         .arg(store)
         .args(["serve", "--json"])
@@ -72,7 +74,6 @@ fn start(
     let v: Value = serde_json::from_str(&line).unwrap();
     let base = v["url"].as_str().unwrap().to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-    assert!(v["token"].is_null(), "tokens are configured");
     Served {
         _dir: dir,
         child,
@@ -439,22 +440,97 @@ fn a_public_bind_without_tokens_is_refused() {
     );
 }
 
-/// Debian's chromium, or why the test cannot run.
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+/// Debian's chromium; `None` only when EARSHOT_SKIP_BROWSER says to skip.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .iter()
         .map(PathBuf::from)
-        .find(|p| p.exists())
+        .find(|p| p.exists());
+    if found.is_none() {
+        if std::env::var_os("EARSHOT_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: EARSHOT_SKIP_BROWSER is set and chromium is not installed");
+            return None;
+        }
+        panic!("chromium is not installed: run `apt-get install -y chromium` (make test does), or set EARSHOT_SKIP_BROWSER=1 to skip this test");
+    }
+    found
+}
+
+fn headless(chrome: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--lang=en-US",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = dir.join(name);
+    let _ = std::fs::remove_file(&shot);
+    shot
+}
+
+/// `make demo`'s data on the dashboard: the demo crawl, then `earshot
+/// serve` with the built-in config (no tokens: a token for this run, a
+/// one-time sign-in link), then chromium.
+#[test]
+fn browser_shows_the_demo_crawl_on_the_dashboard() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = earshot()
+        .current_dir(dir.path())
+        .arg("--store")
+        .arg(&store)
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let work = tempfile::tempdir().unwrap();
+    let s = start(work, Path::new(""), &store, String::new(), String::new(), 0);
+    let profile = tempfile::tempdir().unwrap();
+    let out = headless(&chrome, profile.path(), &["--dump-dom", &s.login]);
+    let dom = text(&out.stdout);
+    assert!(dom.contains("Signed in as console (admin)"), "{dom}");
+    assert!(dom.contains("id=\"timeline\"") && dom.contains("<svg"));
+    assert!(dom.contains("desk-setup") || dom.contains("Lumio"), "no demo mention");
+    let shot = screenshot_path("dashboard-demo.png");
+    // Same browser profile: the session cookie from the sign-in link is kept.
+    let out = headless(
+        &chrome,
+        profile.path(),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1500",
+            &format!("{}/", s.base),
+        ],
+    );
+    assert!(
+        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
+        "no screenshot: {}",
+        text(&out.stderr)
+    );
+    eprintln!("screenshot: {}", shot.display());
 }
 
 #[test]
 fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
-    let Some(chrome) = chromium() else {
-        if std::env::var_os("EARSHOT_SKIP_BROWSER").is_some() {
-            eprintln!("skipped: EARSHOT_SKIP_BROWSER is set and chromium is not installed");
-            return;
-        }
-        panic!("chromium is not installed: run `apt-get install -y chromium` (make test does), or set EARSHOT_SKIP_BROWSER=1 to skip this test");
+    let Some(chrome) = chromium_or_skip() else {
+        return;
     };
     let s = serve();
     let c = client();
@@ -472,23 +548,7 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
         })
     };
     let profile = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(&chrome)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--hide-scrollbars",
-                "--lang=en-US",
-                "--virtual-time-budget=3000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| headless(&chrome, profile.path(), args);
     // The DOM after the page's script ran: signed in, chart and mentions.
     let out = run(&["--dump-dom", &link(&s.viewer)]);
     let dom = text(&out.stdout);
@@ -499,10 +559,7 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
     assert!(dom.contains("&lt;script&gt;alert(\"xss\")&lt;/script&gt;"), "{dom}");
     assert!(!dom.contains("<img src=\"x\""));
 
-    let shot_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    std::fs::create_dir_all(&shot_dir).unwrap();
-    let shot = shot_dir.join("dashboard.png");
-    let _ = std::fs::remove_file(&shot);
+    let shot = screenshot_path("dashboard.png");
     let out = run(&[
         &format!("--screenshot={}", shot.display()),
         "--window-size=1280,1700",

@@ -202,7 +202,8 @@ fn html_is_self_contained_escaped_and_printable() {
     // Self-contained: no scripts, no external resources.
     assert!(!html.to_lowercase().contains("<script"), "a script tag");
     assert!(!html.contains("<link"), "an external stylesheet");
-    assert!(!html.contains(" src="), "an external resource");
+    assert!(!html.contains(" src=\""), "an external resource");
+    assert!(!html.contains("url("), "a CSS resource");
     assert!(html.contains("Content-Security-Policy"));
     assert!(html.contains("@media print"));
     // Charts drawn as SVG: the timeline, share of voice and top sites.

@@ -99,7 +99,7 @@ pub fn fixture_store(path: &Path) -> usize {
     hostile.author = Some("Robert\"'); DROP TABLE".into());
     hostile.site = "evil<b>site</b>".into();
     hostile.spam = None;
-    hostile.sentiment = neg(-0.5);
+    hostile.sentiment = neg(-0.99);
     let formula = &mut ms[11];
     formula.watches = vec!["Lumio".into()];
     formula.title = Some(FORMULA_TITLE.into());
