@@ -440,7 +440,12 @@ fn report_cmd(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
         report::write(&data, *f, &path)?;
         written.push(serde_json::json!({"format": f, "path": path, "bytes": std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)}));
         if !args.json {
-            println!("wrote {} ({} mentions, {} alerts)", path.display(), data.rows.len(), data.alerts.len());
+            println!(
+                "wrote {} ({} mentions, {} alerts)",
+                path.display(),
+                data.rows.len(),
+                data.alerts.len()
+            );
         }
     }
     if args.json {
@@ -463,7 +468,10 @@ fn serve_cmd(cli: &Cli, args: &ServeArgs) -> Result<Exit> {
         config.serve.bind = b.clone();
     }
     let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
-        format!("`{}` is not an address with a port (e.g. 127.0.0.1:8640)", config.serve.bind)
+        format!(
+            "`{}` is not an address with a port (e.g. 127.0.0.1:8640)",
+            config.serve.bind
+        )
     })?;
     if !addr.ip().is_loopback() && config.serve.tokens.is_empty() {
         anyhow::bail!("refusing to serve on {addr} without [[serve.tokens]]: anyone on the network could read the dashboard\n  help: add a token (`earshot token new --role admin`) or bind to 127.0.0.1");
@@ -506,8 +514,13 @@ fn token_cmd(t: &TokenCmd) -> Result<Exit> {
         }
         TokenCmd::Hash => {
             let mut s = String::new();
-            std::io::stdin().read_line(&mut s).context("cannot read the token from stdin")?;
-            println!("{}", crate::serve::hash_token(s.trim_end_matches(['\r', '\n'])));
+            std::io::stdin()
+                .read_line(&mut s)
+                .context("cannot read the token from stdin")?;
+            println!(
+                "{}",
+                crate::serve::hash_token(s.trim_end_matches(['\r', '\n']))
+            );
         }
     }
     Ok(Exit::Ok)

@@ -746,34 +746,66 @@ impl Config {
         for (i, r) in self.reports.iter().enumerate() {
             let at = |k: &str| format!("report[{i}].{k}");
             if r.name.trim().is_empty() {
-                push(format!("report[{i}]"), "has no name".into(), Some("add name = \"weekly\"".into()));
+                push(
+                    format!("report[{i}]"),
+                    "has no name".into(),
+                    Some("add name = \"weekly\"".into()),
+                );
             } else if !report_names.insert(r.name.as_str()) {
-                push(at("name"), format!("report name `{}` is used twice", r.name), Some("give every [[report]] its own name".into()));
+                push(
+                    at("name"),
+                    format!("report name `{}` is used twice", r.name),
+                    Some("give every [[report]] its own name".into()),
+                );
             }
             if r.watches.is_empty() {
-                push(at("name"), format!("report `{}` names no watches", r.name), Some("add watches = [\"MyBrand\"]".into()));
+                push(
+                    at("name"),
+                    format!("report `{}` names no watches", r.name),
+                    Some("add watches = [\"MyBrand\"]".into()),
+                );
             }
             for (j, w) in r.watches.iter().enumerate() {
                 if !self.watches.iter().any(|x| &x.name == w) {
                     let hint = did_you_mean(w, self.watches.iter().map(|x| x.name.as_str()))
                         .map(|m| format!("did you mean `{m}`?"))
                         .unwrap_or_else(|| "name a [[watch]] defined in this file".into());
-                    push(format!("report[{i}].watches[{j}]"), format!("no [[watch]] named `{w}`"), Some(hint));
+                    push(
+                        format!("report[{i}].watches[{j}]"),
+                        format!("no [[watch]] named `{w}`"),
+                        Some(hint),
+                    );
                 }
             }
             if r.format.is_empty() {
-                push(at("name"), format!("report `{}` has no format", r.name), Some("add format = [\"html\", \"xlsx\"]".into()));
+                push(
+                    at("name"),
+                    format!("report `{}` has no format", r.name),
+                    Some("add format = [\"html\", \"xlsx\"]".into()),
+                );
             }
             for (j, f) in r.format.iter().enumerate() {
                 if f.parse::<crate::report::Format>().is_err() {
-                    push(format!("report[{i}].format[{j}]"), format!("unknown report format `{f}`"), Some("use csv, xlsx, html or json".into()));
+                    push(
+                        format!("report[{i}].format[{j}]"),
+                        format!("unknown report format `{f}`"),
+                        Some("use csv, xlsx, html or json".into()),
+                    );
                 }
             }
             if let Err(e) = Schedule::parse(&r.schedule) {
-                push(at("schedule"), e, Some("write \"every 1d\" or a cron expression like \"0 0 8 * * Mon\"".into()));
+                push(
+                    at("schedule"),
+                    e,
+                    Some("write \"every 1d\" or a cron expression like \"0 0 8 * * Mon\"".into()),
+                );
             }
             if r.period.is_some_and(|p| p.is_zero()) {
-                push(at("period"), "must be longer than zero".into(), Some("e.g. period = \"7d\"".into()));
+                push(
+                    at("period"),
+                    "must be longer than zero".into(),
+                    Some("e.g. period = \"7d\"".into()),
+                );
             }
         }
         out

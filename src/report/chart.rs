@@ -195,7 +195,10 @@ fn draw_bars(
     let top = n as f64;
     chart.draw_series(items.iter().enumerate().map(|(i, (_, v))| {
         let y = top - i as f64;
-        Rectangle::new([(0.0, y - 0.15), (*v as f64, y - 0.85)], color.mix(0.35).filled())
+        Rectangle::new(
+            [(0.0, y - 0.15), (*v as f64, y - 0.85)],
+            color.mix(0.35).filled(),
+        )
     }))?;
     chart.draw_series(items.iter().enumerate().map(|(i, (label, v))| {
         let y = top - i as f64 - 0.35;

@@ -119,11 +119,7 @@ pub(super) fn render(d: &ReportData) -> String {
     );
     let spam: u64 = d.total.spam;
     let timeline = chart::timeline_svg(&d.timeline, d.granularity, &d.alerts, (1060, 320));
-    let sov: Vec<(String, u64)> = d
-        .totals
-        .iter()
-        .map(|(w, c)| (w.clone(), c.total))
-        .collect();
+    let sov: Vec<(String, u64)> = d.totals.iter().map(|(w, c)| (w.clone(), c.total)).collect();
     let sov_total: u64 = sov.iter().map(|s| s.1).sum();
     let sov_svg = chart::bars_svg(&sov, chart::POSITIVE, 520);
     let sites_svg = chart::bars_svg(&d.top_sites, RGB_ACCENT, 520);

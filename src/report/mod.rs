@@ -469,7 +469,9 @@ pub fn render(data: &ReportData, format: Format) -> Result<Vec<u8>, ReportError>
         Format::Csv => csv_out::render(data),
         Format::Xlsx => xlsx::render(data),
         Format::Html => Ok(html::render(data).into_bytes()),
-        Format::Json => serde_json::to_vec_pretty(data).map_err(|e| ReportError::Json(e.to_string())),
+        Format::Json => {
+            serde_json::to_vec_pretty(data).map_err(|e| ReportError::Json(e.to_string()))
+        }
     }
 }
 

@@ -8,7 +8,14 @@ fn start() -> DateTime<Utc> {
 
 #[test]
 fn formula_cells_are_neutralised_and_others_kept() {
-    for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+    for bad in [
+        "=HYPERLINK(\"x\")",
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+    ] {
         let n = neutralise(bad);
         assert!(n.starts_with('\''), "{bad:?} -> {n:?}");
         assert_eq!(&n[1..], bad);

@@ -125,8 +125,8 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
     }
     for (i, (date, c)) in daily.iter().enumerate() {
         let row = i as u32 + 1;
-        let t = ExcelDateTime::parse_from_str(&date.format("%Y-%m-%d").to_string())
-            .map_err(xerr)?;
+        let t =
+            ExcelDateTime::parse_from_str(&date.format("%Y-%m-%d").to_string()).map_err(xerr)?;
         ws.write_datetime_with_format(row, 0, &t, &day)
             .map_err(xerr)?;
         for (col, v) in [c.negative, c.neutral, c.positive, c.unscored, c.total]
@@ -157,7 +157,9 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
                 .set_name((DAILY, 0, col))
                 .set_categories((DAILY, 1, 0, last, 0))
                 .set_values((DAILY, 1, col, last, col))
-                .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)));
+                .set_format(
+                    ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)),
+                );
         }
         let mut share = Chart::new(ChartType::Line);
         share
@@ -166,11 +168,16 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
             .set_categories((DAILY, 1, 0, last, 0))
             .set_values((DAILY, 1, 6, last, 6))
             .set_secondary_axis(true)
-            .set_format(ChartFormat::new().set_line(ChartLine::new().set_color("#B42318").set_width(2.25)));
+            .set_format(
+                ChartFormat::new().set_line(ChartLine::new().set_color("#B42318").set_width(2.25)),
+            );
         volume.combine(&share);
         volume.title().set_name("Mentions per day by sentiment");
         volume.y_axis().set_name("Mentions");
-        volume.y2_axis().set_name("Negative share").set_num_format("0%");
+        volume
+            .y2_axis()
+            .set_name("Negative share")
+            .set_num_format("0%");
         volume.set_width(880).set_height(360);
         ws.insert_chart(1, heads.len() as u16 + 1, &volume)
             .map_err(xerr)?;

@@ -169,13 +169,15 @@ pub fn find_mentions(
             && site.as_deref().is_none_or(|s| m.site == s)
             && text.as_deref().is_none_or(|t| {
                 m.text.to_lowercase().contains(t)
-                    || m.title.as_deref().is_some_and(|x| x.to_lowercase().contains(t))
-                    || m.author.as_deref().is_some_and(|x| x.to_lowercase().contains(t))
+                    || m.title
+                        .as_deref()
+                        .is_some_and(|x| x.to_lowercase().contains(t))
+                    || m.author
+                        .as_deref()
+                        .is_some_and(|x| x.to_lowercase().contains(t))
             })
     };
-    let page = store
-        .mentions_page(&q, cursor, &keep)
-        .map_err(internal)?;
+    let page = store.mentions_page(&q, cursor, &keep).map_err(internal)?;
     Ok((page.mentions, page.next.map(|c| c.encode())))
 }
 
@@ -195,7 +197,12 @@ pub(super) async fn mentions(
 
 pub(super) async fn watches(State(state): State<Shared>) -> Response {
     let store = state.store.clone();
-    let names: Vec<String> = state.config.watches.iter().map(|w| w.name.clone()).collect();
+    let names: Vec<String> = state
+        .config
+        .watches
+        .iter()
+        .map(|w| w.name.clone())
+        .collect();
     let result = blocking(move || {
         let stats = store.stats().map_err(internal)?;
         let mut all = names.clone();
@@ -257,7 +264,9 @@ pub fn timeline_period(
         Some(other) => return Err(bad(format!("granularity `{other}`: use hour or day"))),
     };
     if g == Granularity::Hour && to - from > chrono::Duration::days(400) {
-        return Err(bad("hourly timelines cover at most 400 days; use granularity=day"));
+        return Err(bad(
+            "hourly timelines cover at most 400 days; use granularity=day",
+        ));
     }
     Ok((from, to, g))
 }
@@ -266,17 +275,19 @@ pub(super) async fn timeline(
     State(state): State<Shared>,
     Query(q): Query<TimelineQuery>,
 ) -> Response {
-    let (from, to, g) = match timeline_period(
-        nonempty(&q.from),
-        nonempty(&q.to),
-        nonempty(&q.granularity),
-    ) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let (from, to, g) =
+        match timeline_period(nonempty(&q.from), nonempty(&q.to), nonempty(&q.granularity)) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     let watches: Vec<String> = match nonempty(&q.watch) {
         Some(w) => w.split(',').map(|s| s.trim().to_string()).collect(),
-        None => state.config.watches.iter().map(|w| w.name.clone()).collect(),
+        None => state
+            .config
+            .watches
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
     };
     let store = state.store.clone();
     let result = blocking(move || {
@@ -334,7 +345,7 @@ pub(super) async fn alerts(State(state): State<Shared>, Query(q): Query<AlertQue
             nonempty(&q.watch).is_none_or(|w| a.watch == w)
                 && nonempty(&q.state).is_none_or(|s| a.state == s)
         });
-        all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at));
+        all.sort_by_key(|a| std::cmp::Reverse(a.opened_at));
         Ok(all.iter().map(alert_view).collect::<Vec<_>>())
     })
     .await;
@@ -401,7 +412,10 @@ pub fn start_crawl(state: &Shared) -> bool {
     true
 }
 
-pub(super) async fn crawl(State(state): State<Shared>, Extension(who): Extension<Identity>) -> Response {
+pub(super) async fn crawl(
+    State(state): State<Shared>,
+    Extension(who): Extension<Identity>,
+) -> Response {
     if let Err(r) = admin_only(&who) {
         return r;
     }
@@ -442,7 +456,12 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
     };
     let watches: Vec<String> = match nonempty(&q.watch) {
         Some(w) => w.split(',').map(|s| s.trim().to_string()).collect(),
-        None => state.config.watches.iter().map(|w| w.name.clone()).collect(),
+        None => state
+            .config
+            .watches
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
     };
     let req = ReportRequest { watches, from, to };
     if let Err(e) = req.validate() {
@@ -466,7 +485,13 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
             // RFC 6266: an ASCII fallback and the UTF-8 name.
             let ascii: String = name
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || ".-_+".contains(c) { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || ".-_+".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             let encoded: String = name
                 .bytes()

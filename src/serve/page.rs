@@ -47,11 +47,7 @@ document.addEventListener('DOMContentLoaded', function () {
 
 /// An HTML response.
 pub fn html_response(body: String) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 pub(super) async fn css() -> Response {
@@ -108,8 +104,14 @@ fn export_link(f: &MentionFilter, watches: &[String], format: &str) -> String {
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| watches.join(","));
     s.append_pair("watch", &watch);
-    s.append_pair("from", f.from.as_deref().filter(|v| !v.is_empty()).unwrap_or("30d"));
-    s.append_pair("to", f.to.as_deref().filter(|v| !v.is_empty()).unwrap_or("now"));
+    s.append_pair(
+        "from",
+        f.from.as_deref().filter(|v| !v.is_empty()).unwrap_or("30d"),
+    );
+    s.append_pair(
+        "to",
+        f.to.as_deref().filter(|v| !v.is_empty()).unwrap_or("now"),
+    );
     s.append_pair("format", format);
     format!("/api/report?{}", s.finish())
 }
@@ -123,7 +125,12 @@ pub(super) async fn dashboard(
         f.from = Some("30d".into());
     }
     f.limit = Some(f.limit.unwrap_or(50).min(200));
-    let watches: Vec<String> = state.config.watches.iter().map(|w| w.name.clone()).collect();
+    let watches: Vec<String> = state
+        .config
+        .watches
+        .iter()
+        .map(|w| w.name.clone())
+        .collect();
     let store = state.store.clone();
     let filter = f.clone();
     let chart_watches: Vec<String> = match f.watch.as_deref().filter(|w| !w.is_empty()) {
@@ -323,7 +330,10 @@ pub(super) async fn silence(
     Path(id): Path<String>,
 ) -> Response {
     if who.role != Role::Admin {
-        return api::error(StatusCode::FORBIDDEN, "silencing alerts needs an admin token");
+        return api::error(
+            StatusCode::FORBIDDEN,
+            "silencing alerts needs an admin token",
+        );
     }
     let Ok(id) = id.parse::<u64>() else {
         return api::error(StatusCode::BAD_REQUEST, "alert ids are numbers");
@@ -337,9 +347,15 @@ pub(super) async fn silence(
     }
 }
 
-pub(super) async fn crawl(State(state): State<Shared>, Extension(who): Extension<Identity>) -> Response {
+pub(super) async fn crawl(
+    State(state): State<Shared>,
+    Extension(who): Extension<Identity>,
+) -> Response {
     if who.role != Role::Admin {
-        return api::error(StatusCode::FORBIDDEN, "starting a crawl needs an admin token");
+        return api::error(
+            StatusCode::FORBIDDEN,
+            "starting a crawl needs an admin token",
+        );
     }
     api::start_crawl(&state);
     Redirect::to("/").into_response()

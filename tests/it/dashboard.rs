@@ -102,7 +102,10 @@ fn rt() -> tokio::runtime::Runtime {
 async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Value {
     let r = c.get(url).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{url}");
-    let ct = r.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
+    let ct = r.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(ct.starts_with("application/json"), "{ct}");
     serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
 }
@@ -139,7 +142,12 @@ fn unauthenticated_and_viewer_requests_are_refused_where_they_should_be() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(r.headers()[header::LOCATION], "/login");
         // Writes without a token, or with a viewer token, are refused.
-        for path in ["/api/alerts/1/silence", "/api/crawl", "/crawl", "/alerts/1/silence"] {
+        for path in [
+            "/api/alerts/1/silence",
+            "/api/crawl",
+            "/crawl",
+            "/alerts/1/silence",
+        ] {
             let r = c.post(format!("{}{path}", s.base)).send().await.unwrap();
             assert!(
                 matches!(r.status(), StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER),
@@ -155,7 +163,10 @@ fn unauthenticated_and_viewer_requests_are_refused_where_they_should_be() {
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} as viewer");
         }
         let alerts = get_json(&c, &format!("{}/api/alerts", s.base), &s.viewer).await;
-        assert_eq!(alerts["alerts"][0]["state"], "open", "viewer changed nothing");
+        assert_eq!(
+            alerts["alerts"][0]["state"], "open",
+            "viewer changed nothing"
+        );
         // An admin may silence.
         let r = c
             .post(format!("{}/api/alerts/1/silence", s.base))
@@ -219,7 +230,12 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
 
         // Filters.
-        let v = get_json(&c, &format!("{b}/api/mentions?sentiment=negative&limit=500"), t).await;
+        let v = get_json(
+            &c,
+            &format!("{b}/api/mentions?sentiment=negative&limit=500"),
+            t,
+        )
+        .await;
         let neg = v["mentions"].as_array().unwrap();
         assert!(!neg.is_empty());
         assert!(neg.iter().all(|m| m["sentiment"] == "negative"));
@@ -230,12 +246,18 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         let v = get_json(&c, &format!("{b}/api/mentions?site={site}"), t).await;
         assert_eq!(v["mentions"][0]["title"], CHINESE_TITLE);
         let watch = url::form_urlencoded::byte_serialize("云雀".as_bytes()).collect::<String>();
-        let v = get_json(&c, &format!("{b}/api/mentions?watch={watch}&from=1d&limit=500"), t).await;
+        let v = get_json(
+            &c,
+            &format!("{b}/api/mentions?watch={watch}&from=1d&limit=500"),
+            t,
+        )
+        .await;
         let day = v["mentions"].as_array().unwrap();
         assert!(!day.is_empty() && day.len() < 13, "{}", day.len());
-        assert!(day
-            .iter()
-            .all(|m| m["watches"].as_array().unwrap().contains(&Value::from("云雀"))));
+        assert!(day.iter().all(|m| m["watches"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("云雀"))));
         let r = c
             .get(format!("{b}/api/mentions?cursor=garbage"))
             .bearer_auth(t)
@@ -269,7 +291,12 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         }
         assert_eq!(sum as usize, s.mentions);
         assert_eq!(v["alerts"].as_array().unwrap().len(), 1);
-        let v = get_json(&c, &format!("{b}/api/timeline?watch={watch}&from=2d&granularity=hour"), t).await;
+        let v = get_json(
+            &c,
+            &format!("{b}/api/timeline?watch={watch}&from=2d&granularity=hour"),
+            t,
+        )
+        .await;
         let n = v["series"][0]["buckets"].as_array().unwrap().len();
         assert!((48..=49).contains(&n), "{n} hourly buckets");
 
@@ -282,15 +309,23 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
 
         // Report download.
         let r = c
-            .get(format!("{b}/api/report?watch={watch},Lumio&from=30d&format=xlsx"))
+            .get(format!(
+                "{b}/api/report?watch={watch},Lumio&from=30d&format=xlsx"
+            ))
             .bearer_auth(t)
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        let cd = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
+        let cd = r.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(cd.starts_with("attachment; filename=\"mentions_"), "{cd}");
-        assert!(cd.contains("filename*=UTF-8''mentions_%E4%BA%91%E9%9B%80+Lumio_"), "{cd}");
+        assert!(
+            cd.contains("filename*=UTF-8''mentions_%E4%BA%91%E9%9B%80+Lumio_"),
+            "{cd}"
+        );
         let bytes = r.bytes().await.unwrap();
         assert_eq!(&bytes[..2], b"PK");
         let r = c
@@ -304,12 +339,23 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         // OpenAPI.
         let v = get_json(&c, &format!("{b}/api/openapi.json"), t).await;
         assert_eq!(v["openapi"], "3.1.0");
-        for p in ["/api/mentions", "/api/timeline", "/api/alerts", "/api/report", "/api/watches"] {
+        for p in [
+            "/api/mentions",
+            "/api/timeline",
+            "/api/alerts",
+            "/api/report",
+            "/api/watches",
+        ] {
             assert!(v["paths"][p].is_object(), "{p} undocumented");
         }
 
         // Metrics in Prometheus text format.
-        let r = c.get(format!("{b}/metrics")).bearer_auth(t).send().await.unwrap();
+        let r = c
+            .get(format!("{b}/metrics"))
+            .bearer_auth(t)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.headers()[header::CONTENT_TYPE]
             .to_str()
@@ -345,10 +391,16 @@ fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let cookie = r.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Strict"), "{cookie}");
-        assert!(!cookie.contains(&s.viewer), "the token itself is not the cookie");
+        assert!(
+            !cookie.contains(&s.viewer),
+            "the token itself is not the cookie"
+        );
         let session = cookie.split(';').next().unwrap().to_string();
 
         let r = c
@@ -358,8 +410,14 @@ fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
         let page = r.text().await.unwrap();
         assert!(page.contains("<svg"), "no timeline chart");
@@ -373,7 +431,10 @@ fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
         assert!(!page.contains("href=\"javascript:"));
         assert!(page.contains("evil&lt;b&gt;site&lt;/b&gt;"));
         assert!(page.contains("&lt;b&gt;not bold&lt;/b&gt;"));
-        let scripts: Vec<&str> = page.match_indices("<script").map(|(i, _)| &page[i..]).collect();
+        let scripts: Vec<&str> = page
+            .match_indices("<script")
+            .map(|(i, _)| &page[i..])
+            .collect();
         assert_eq!(scripts.len(), 1);
         assert!(scripts[0].starts_with("<script src=\"/static/app.js\""));
         assert!(!page.contains("Crawl now"), "viewers get no admin buttons");
@@ -388,13 +449,19 @@ fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         // Filters on the page.
         let r = c
-            .get(format!("{b}/?sentiment=negative&site=%E6%89%8B%E6%9C%BA%E4%B9%8B%E5%AE%B6"))
+            .get(format!(
+                "{b}/?sentiment=negative&site=%E6%89%8B%E6%9C%BA%E4%B9%8B%E5%AE%B6"
+            ))
             .header(header::COOKIE, &session)
             .send()
             .await
             .unwrap();
         let page = r.text().await.unwrap();
-        assert_eq!(page.matches("class=\"pill negative\"").count(), 1, "one mention");
+        assert_eq!(
+            page.matches("class=\"pill negative\"").count(),
+            1,
+            "one mention"
+        );
         // Sign out ends the session.
         let r = c
             .post(format!("{b}/logout"))
@@ -507,7 +574,10 @@ fn browser_shows_the_demo_crawl_on_the_dashboard() {
     let dom = text(&out.stdout);
     assert!(dom.contains("Signed in as console (admin)"), "{dom}");
     assert!(dom.contains("id=\"timeline\"") && dom.contains("<svg"));
-    assert!(dom.contains("desk-setup") || dom.contains("Lumio"), "no demo mention");
+    assert!(
+        dom.contains("desk-setup") || dom.contains("Lumio"),
+        "no demo mention"
+    );
     let shot = screenshot_path("dashboard-demo.png");
     // Same browser profile: the session cookie from the sign-in link is kept.
     let out = headless(
@@ -552,11 +622,21 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
     // The DOM after the page's script ran: signed in, chart and mentions.
     let out = run(&["--dump-dom", &link(&s.viewer)]);
     let dom = text(&out.stdout);
-    assert!(dom.contains("Signed in as vera (viewer)"), "not signed in:\n{dom}\n{}", text(&out.stderr));
-    assert!(dom.contains("id=\"timeline\"") && dom.contains("<svg"), "no timeline");
+    assert!(
+        dom.contains("Signed in as vera (viewer)"),
+        "not signed in:\n{dom}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        dom.contains("id=\"timeline\"") && dom.contains("<svg"),
+        "no timeline"
+    );
     assert!(dom.contains(CHINESE_TITLE), "no mention from the fixture");
     // Escaped text stayed text in the live DOM (no element was created).
-    assert!(dom.contains("&lt;script&gt;alert(\"xss\")&lt;/script&gt;"), "{dom}");
+    assert!(
+        dom.contains("&lt;script&gt;alert(\"xss\")&lt;/script&gt;"),
+        "{dom}"
+    );
     assert!(!dom.contains("<img src=\"x\""));
 
     let shot = screenshot_path("dashboard.png");

@@ -27,7 +27,12 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(reports.iter().any(|r| r.starts_with("mentions_云雀+Lumio_") && r.ends_with(".html")), "{reports:?}");
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.starts_with("mentions_云雀+Lumio_") && r.ends_with(".html")),
+        "{reports:?}"
+    );
     assert!(reports.iter().any(|r| r.ends_with(".xlsx")), "{reports:?}");
     assert!(stdout.contains(" serve "), "{stdout}");
     assert!(stdout.contains("== 云雀 ("), "{stdout}");
