@@ -9,12 +9,12 @@ VENV   := .venv
 TORCH  := $(VENV)/.torch-2.4.0
 CARGO  ?= cargo
 
-.PHONY: demo test setup build bench clean help
+.PHONY: demo test setup browser build bench clean help
 
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
-	@echo "make bench  - store and watchlist benchmarks (figures in the output)"
+	@echo "make bench  - store, watchlist and report/dashboard benchmarks (figures in the output)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -33,7 +33,12 @@ build: setup
 demo: build
 	./target/release/earshot demo
 
-test: setup
+# The dashboard's browser test drives Debian's chromium in headless mode.
+browser:
+	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium; else sudo apt-get install -y chromium; fi; }
+
+test: setup browser
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
@@ -41,6 +46,7 @@ test: setup
 bench: setup
 	$(CARGO) bench --locked --bench store
 	$(CARGO) bench --locked --bench watch
+	$(CARGO) bench --locked --bench report
 
 clean:
 	$(CARGO) clean

@@ -658,7 +658,18 @@ fn run_daemon(cli: &Cli) -> Result<Exit> {
                 s.pages_fetched, s.pages_unchanged, s.pages_fresh, s.pages_failed, s.mentions_new
             );
         };
-        let result = crate::schedule::run(&config, store.clone(), stop, progress, &on_pass).await;
+        let reports = {
+            let (config, store, stop) = (config.clone(), store.clone(), stop.clone());
+            tokio::spawn(async move { crate::report::scheduled::run(&config, store, stop).await })
+        };
+        let result = crate::schedule::run(&config, store.clone(), stop.clone(), progress, &on_pass).await;
+        if result.is_ok() && !config.reports.is_empty() {
+            // Sources done (or none scheduled): reports go on until Ctrl-C.
+            let _ = reports.await;
+        } else {
+            stop.store(true, Ordering::Relaxed);
+            let _ = reports.await;
+        }
         ctrl_c.abort();
         store.flush()?;
         result?;

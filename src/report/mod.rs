@@ -12,6 +12,7 @@
 mod chart;
 mod csv_out;
 mod html;
+pub mod scheduled;
 mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};

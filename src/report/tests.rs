@@ -125,3 +125,32 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         Err(ReportError::EmptyPeriod { .. })
     ));
 }
+
+#[test]
+fn a_scheduled_report_writes_its_files_and_queues_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s")).unwrap();
+    let now = Utc::now();
+    let ms: Vec<Mention> = (0..50)
+        .map(|i| synthetic_mention(i, &["A"], now - chrono::Duration::hours(2)))
+        .collect();
+    store.put_mentions(&ms, None).unwrap();
+    let r = crate::config::ReportConfig {
+        name: "weekly".into(),
+        watches: vec!["A".into()],
+        period: Some(std::time::Duration::from_secs(7 * 86400)),
+        format: vec!["html".into(), "xlsx".into()],
+        schedule: "every 1d".into(),
+        out_dir: Some(dir.path().join("out")),
+        channel: Some("pr-email".into()),
+    };
+    let files = scheduled::produce(&store, &r, now).unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f.exists()));
+    let queued = store.outbox_pending().unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].channel, "pr-email");
+    let v: serde_json::Value = serde_json::from_str(&queued[0].payload).unwrap();
+    assert_eq!(v["kind"], "report");
+    assert_eq!(v["mentions"], 49);
+}

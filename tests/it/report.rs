@@ -297,3 +297,59 @@ fn report_errors_say_what_to_do() {
     assert!(text(&out.stderr).contains("no mention store"));
     let _ = Path::new("");
 }
+
+#[test]
+fn earshot_run_writes_scheduled_reports() {
+    use std::io::{BufRead, BufReader};
+    let f = fixture();
+    let out_dir = f.root.join("weekly");
+    let cfg = f.root.join("earshot.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"weekly\"\nwatches = [\"云雀\"]\nperiod = \"7d\"\nformat = [\"html\", \"xlsx\"]\nschedule = \"every 1d\"\nout_dir = {:?}\n",
+            out_dir.display().to_string()
+        ),
+    )
+    .unwrap();
+    let check = earshot().args(["config", "check"]).arg(&cfg).output().unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let mut child = earshot()
+        .current_dir(&f.root)
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--store")
+        .arg(&f.store)
+        .arg("run")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut wrote = Vec::new();
+    while wrote.len() < 2 {
+        match lines.next() {
+            Some(Ok(l)) if l.starts_with("report weekly: wrote ") => wrote.push(l),
+            Some(Ok(_)) => {}
+            _ => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(wrote.len(), 2, "{wrote:?}");
+    let files: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert_eq!(files.len(), 2);
+
+    // Config errors in [[report]] point at the key.
+    std::fs::write(
+        &cfg,
+        "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"pdf\"]\nschedule = \"every 1d\"\n",
+    )
+    .unwrap();
+    let check = earshot().args(["config", "check"]).arg(&cfg).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let err = text(&check.stderr);
+    assert!(err.contains(":6:12: `report[0].watches[0]`: no [[watch]] named `云雀x`"), "{err}");
+    assert!(err.contains("did you mean `云雀`?"), "{err}");
+    assert!(err.contains("`report[0].format[0]`: unknown report format `pdf`"), "{err}");
+}
