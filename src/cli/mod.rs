@@ -59,7 +59,7 @@ pub enum Command {
     /// Crawl the configured sources once and store the mentions found
     Crawl(CrawlArgs),
     /// Run as a daemon: crawl each source on its schedule until Ctrl-C
-    Run,
+    Run(RunArgs),
     /// Extract posts from pages (files or URLs) as the crawler would
     Extract(ExtractArgs),
     /// List stored mentions
@@ -160,6 +160,14 @@ pub struct MentionsArgs {
     /// One JSON object per line
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also serve the dashboard and API (serve.bind) from this process,
+    /// sharing its store (a second process cannot open the store)
+    #[arg(long)]
+    pub serve: bool,
 }
 
 #[derive(Debug, Args)]
@@ -345,7 +353,7 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
                 Exit::Ok
             })
         }
-        Command::Run => run_daemon(cli),
+        Command::Run(args) => run_daemon(cli, args),
         Command::Extract(args) => extract_cmd(cli, args),
         Command::Mentions(args) => {
             let config = load_config(cli)?;
@@ -640,12 +648,25 @@ async fn crawl_with_ctrl_c(
     result
 }
 
-fn run_daemon(cli: &Cli) -> Result<Exit> {
+fn run_daemon(cli: &Cli, args: &RunArgs) -> Result<Exit> {
     let config = load_config(cli)?;
     let store = Arc::new(Store::open(&store_path(cli, &config))?);
     let rt = runtime()?;
     rt.block_on(async {
         let (stop, ctrl_c) = stop_on_ctrl_c();
+        let server = if args.serve {
+            let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
+                format!("serve.bind `{}` is not an address with a port", config.serve.bind)
+            })?;
+            let server = crate::serve::start(config.clone(), store.clone(), addr).await?;
+            println!("dashboard at {}/ ; sign in once with {}", server.base_url(), server.login_link(crate::config::Role::Admin));
+            if let Some(t) = server.generated_token() {
+                println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
+            }
+            Some(server)
+        } else {
+            None
+        };
         eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
         let progress: pipeline::Progress = if cli.quiet {
             Arc::new(|_: &str| {})
@@ -663,12 +684,17 @@ fn run_daemon(cli: &Cli) -> Result<Exit> {
             tokio::spawn(async move { crate::report::scheduled::run(&config, store, stop).await })
         };
         let result = crate::schedule::run(&config, store.clone(), stop.clone(), progress, &on_pass).await;
-        if result.is_ok() && !config.reports.is_empty() {
-            // Sources done (or none scheduled): reports go on until Ctrl-C.
-            let _ = reports.await;
-        } else {
-            stop.store(true, Ordering::Relaxed);
-            let _ = reports.await;
+        if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
+            // Sources done (or none scheduled): reports and the dashboard
+            // go on until Ctrl-C.
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let _ = reports.await;
+        if let Some(s) = server {
+            s.stop().await;
         }
         ctrl_c.abort();
         store.flush()?;

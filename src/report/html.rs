@@ -65,7 +65,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .pill.sev-high{background:var(--neg)}.pill.sev-medium{background:#de911d}.pill.sev-low{background:var(--neu)}
 .muted{color:var(--muted)}
 .excerpt{color:#3e4c59;max-width:640px}
-.two{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+.two{display:grid;grid-template-columns:1fr 1fr;gap:18px;margin-bottom:18px}
 .two section{margin:0}
 svg{max-width:100%;height:auto}
 a{color:var(--accent);text-decoration:none}

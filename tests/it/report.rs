@@ -299,7 +299,7 @@ fn report_errors_say_what_to_do() {
 }
 
 #[test]
-fn earshot_run_writes_scheduled_reports() {
+fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     use std::io::{BufRead, BufReader};
     let f = fixture();
     let out_dir = f.root.join("weekly");
@@ -307,7 +307,7 @@ fn earshot_run_writes_scheduled_reports() {
     std::fs::write(
         &cfg,
         format!(
-            "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"weekly\"\nwatches = [\"云雀\"]\nperiod = \"7d\"\nformat = [\"html\", \"xlsx\"]\nschedule = \"every 1d\"\nout_dir = {:?}\n",
+            "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"weekly\"\nwatches = [\"云雀\"]\nperiod = \"7d\"\nformat = [\"html\", \"xlsx\"]\nschedule = \"every 1d\"\nout_dir = {:?}\n\n[serve]\nbind = \"127.0.0.1:0\"\n",
             out_dir.display().to_string()
         ),
     )
@@ -320,20 +320,41 @@ fn earshot_run_writes_scheduled_reports() {
         .arg(&cfg)
         .arg("--store")
         .arg(&f.store)
-        .arg("run")
+        .args(["run", "--serve"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut wrote = Vec::new();
-    while wrote.len() < 2 {
+    let mut dashboard = None;
+    while wrote.len() < 2 || dashboard.is_none() {
         match lines.next() {
             Some(Ok(l)) if l.starts_with("report weekly: wrote ") => wrote.push(l),
+            Some(Ok(l)) if l.starts_with("dashboard at ") => dashboard = Some(l),
             Some(Ok(_)) => {}
             _ => break,
         }
     }
+    // The dashboard shares the daemon's store.
+    let line = dashboard.expect("no dashboard line");
+    let link = line.rsplit(' ').next().unwrap().to_string();
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let c = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = c.get(&link).send().await.unwrap();
+            let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+            let base = link.split("/login").next().unwrap().to_string();
+            let r = c.get(format!("{base}/api/watches")).header("cookie", cookie).send().await.unwrap();
+            r.status()
+        });
+    assert_eq!(status, reqwest::StatusCode::OK);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(wrote.len(), 2, "{wrote:?}");
