@@ -36,7 +36,8 @@ demo: build
 # The dashboard's browser test drives Debian's chromium in headless mode.
 browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium; else sudo apt-get install -y chromium; fi; }
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
 
 test: setup browser
 	$(CARGO) fmt --all -- --check

@@ -937,6 +937,32 @@ mod tests {
     }
 
     #[test]
+    fn serve_is_loopback_by_default_and_public_needs_hashed_tokens() {
+        let c = Config::builtin().unwrap();
+        let addr: std::net::SocketAddr = c.serve.bind.parse().unwrap();
+        assert!(addr.ip().is_loopback());
+        assert!(c.serve.tokens.is_empty());
+        let Err(ConfigError::Invalid(p)) =
+            Config::parse("[serve]\nbind = \"0.0.0.0:8640\"\n", "t.toml")
+        else {
+            panic!("a public bind without tokens passed")
+        };
+        assert_eq!(p[0].key, "serve.bind");
+        assert_eq!((p[0].line, p[0].column), (Some(2), Some(8)));
+        let text = "[serve]\nbind = \"0.0.0.0:8640\"\n[[serve.tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"plaintext-token\"\n";
+        let Err(ConfigError::Invalid(p)) = Config::parse(text, "t.toml") else {
+            panic!("a plain token passed")
+        };
+        assert_eq!(p[0].key, "serve.tokens[0].sha256");
+        assert!(p[0].hint.as_deref().unwrap_or("").contains("earshot token new"));
+        let ok = text.replace("plaintext-token", &"ab".repeat(32));
+        let c = Config::parse(&ok, "t.toml").unwrap();
+        assert_eq!(c.serve.tokens[0].role, Role::Admin);
+        let bad_role = ok.replace("\"admin\"", "\"root\"");
+        assert!(Config::parse(&bad_role, "t.toml").is_err());
+    }
+
+    #[test]
     fn builtin_default_is_valid() {
         let c = Config::builtin().expect("default config must validate");
         assert!(!c.sources.is_empty());
