@@ -954,7 +954,11 @@ mod tests {
             panic!("a plain token passed")
         };
         assert_eq!(p[0].key, "serve.tokens[0].sha256");
-        assert!(p[0].hint.as_deref().unwrap_or("").contains("earshot token new"));
+        assert!(p[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("earshot token new"));
         let ok = text.replace("plaintext-token", &"ab".repeat(32));
         let c = Config::parse(&ok, "t.toml").unwrap();
         assert_eq!(c.serve.tokens[0].role, Role::Admin);

@@ -33,7 +33,10 @@ pub fn produce(
         to: now,
     };
     let data = gather(store, &req)?;
-    let dir = r.out_dir.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    let dir = r
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports"));
     let mut files = Vec::new();
     for f in &r.format {
         let Ok(format) = f.parse::<Format>() else {

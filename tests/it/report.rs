@@ -312,7 +312,11 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
         ),
     )
     .unwrap();
-    let check = earshot().args(["config", "check"]).arg(&cfg).output().unwrap();
+    let check = earshot()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert!(check.status.success(), "{}", text(&check.stderr));
     let mut child = earshot()
         .current_dir(&f.root)
@@ -349,9 +353,20 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
                 .build()
                 .unwrap();
             let r = c.get(&link).send().await.unwrap();
-            let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+            let cookie = r.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
             let base = link.split("/login").next().unwrap().to_string();
-            let r = c.get(format!("{base}/api/watches")).header("cookie", cookie).send().await.unwrap();
+            let r = c
+                .get(format!("{base}/api/watches"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
             r.status()
         });
     assert_eq!(status, reqwest::StatusCode::OK);
@@ -367,10 +382,20 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
         "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"pdf\"]\nschedule = \"every 1d\"\n",
     )
     .unwrap();
-    let check = earshot().args(["config", "check"]).arg(&cfg).output().unwrap();
+    let check = earshot()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(2));
     let err = text(&check.stderr);
-    assert!(err.contains(":6:12: `report[0].watches[0]`: no [[watch]] named `云雀x`"), "{err}");
+    assert!(
+        err.contains(":6:12: `report[0].watches[0]`: no [[watch]] named `云雀x`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `云雀`?"), "{err}");
-    assert!(err.contains("`report[0].format[0]`: unknown report format `pdf`"), "{err}");
+    assert!(
+        err.contains("`report[0].format[0]`: unknown report format `pdf`"),
+        "{err}"
+    );
 }
