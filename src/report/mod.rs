@@ -337,25 +337,41 @@ pub fn gather(store: &Store, req: &ReportRequest) -> Result<ReportData, ReportEr
     }
 
     // Mentions of every watch, merged by id (a mention may match several).
-    let mut by_id: HashMap<u64, Row> = HashMap::new();
-    for w in &req.watches {
-        let found = store.mentions(&MentionQuery {
-            watch: Some(w.clone()),
-            since: Some(req.from),
-            until: Some(req.to),
-            ..Default::default()
+    // When the report covers every watch the store counts, one sequential
+    // read of the period's records beats a lookup per index entry.
+    let everything = store
+        .stats()?
+        .watches
+        .keys()
+        .all(|w| req.watches.contains(w));
+    let mut found: Vec<Mention> = Vec::new();
+    if everything {
+        found = store.mentions_between(req.from, req.to, &|m| {
+            m.watches.iter().any(|w| req.watches.contains(w))
         })?;
-        for m in found {
-            by_id
-                .entry(m.id)
-                .or_insert_with(|| Row {
-                    mention: m,
-                    report_watches: Vec::new(),
-                    cluster_size: 1,
-                })
-                .report_watches
-                .push(w.clone());
+    } else {
+        for w in &req.watches {
+            found.extend(store.mentions(&MentionQuery {
+                watch: Some(w.clone()),
+                since: Some(req.from),
+                until: Some(req.to),
+                ..Default::default()
+            })?);
         }
+    }
+    let mut by_id: HashMap<u64, Row> = HashMap::with_capacity(found.len());
+    for m in found {
+        let watches: Vec<String> = m
+            .watches
+            .iter()
+            .filter(|w| req.watches.contains(w))
+            .cloned()
+            .collect();
+        by_id.entry(m.id).or_insert_with(|| Row {
+            mention: m,
+            report_watches: watches,
+            cluster_size: 1,
+        });
     }
     let mut rows: Vec<Row> = by_id.into_values().collect();
     rows.sort_by(|a, b| {

@@ -127,11 +127,15 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Stored mentions one request examines at most: a filter that matches
+/// little returns a short page and a cursor rather than a slow answer.
+pub const SCAN_BUDGET: usize = 20_000;
+
 /// One page of mentions matching `f`.
 pub fn find_mentions(
     store: &Store,
     f: &MentionFilter,
-) -> Result<(Vec<Mention>, Option<String>), Response> {
+) -> Result<(Vec<Mention>, Option<String>, bool), Response> {
     let now = Utc::now();
     let since = nonempty(&f.from)
         .map(|s| parse_time(s, now))
@@ -177,8 +181,10 @@ pub fn find_mentions(
                         .is_some_and(|x| x.to_lowercase().contains(t))
             })
     };
-    let page = store.mentions_page(&q, cursor, &keep).map_err(internal)?;
-    Ok((page.mentions, page.next.map(|c| c.encode())))
+    let page = store
+        .mentions_page(&q, cursor, &keep, SCAN_BUDGET)
+        .map_err(internal)?;
+    Ok((page.mentions, page.next.map(|c| c.encode()), page.partial))
 }
 
 pub(super) async fn mentions(
@@ -187,9 +193,10 @@ pub(super) async fn mentions(
 ) -> Response {
     let store = state.store.clone();
     match blocking(move || find_mentions(&store, &f)).await {
-        Ok((ms, next)) => {
+        Ok((ms, next, partial)) => {
             let views: Vec<MentionView> = ms.into_iter().map(MentionView::from).collect();
-            Json(json!({"mentions": views, "next_cursor": next})).into_response()
+            Json(json!({"mentions": views, "next_cursor": next, "partial": partial}))
+                .into_response()
         }
         Err(r) => r,
     }
@@ -550,7 +557,7 @@ pub fn openapi_doc() -> serde_json::Value {
                     param("q", "text in the title, text or author (any case)"),
                     param("cursor", "next_cursor of the previous page"), param("limit", "page size, 1-500 (50)"),
                     param("spam", "true to include mentions flagged as spam")],
-                "responses": ok("{mentions: [...], next_cursor: string|null}")}},
+                "responses": ok("{mentions: [...], next_cursor: string|null, partial: bool}; partial: the scan budget (20,000 stored mentions) ran out before the page filled: follow next_cursor for more")}},
             "/api/timeline": {"get": {"summary": "Volume per hour or day by sentiment, per watch, with alerts",
                 "parameters": [param("watch", "watch names, comma-separated (default all)"), param("from", time),
                     param("to", time), param("granularity", "hour or day")],

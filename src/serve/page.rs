@@ -159,11 +159,11 @@ pub(super) async fn dashboard(
         let svg = report::timeline_svg(&buckets, g, &alerts, (1060, 300));
         let total: u64 = buckets.iter().map(|b| b.counts.total).sum();
         let negative: u64 = buckets.iter().map(|b| b.counts.negative).sum();
-        let (mentions, next) = api::find_mentions(&store, &filter)?;
-        Ok::<_, Response>((svg, alerts, mentions, next, total, negative))
+        let (mentions, next, partial) = api::find_mentions(&store, &filter)?;
+        Ok::<_, Response>((svg, alerts, mentions, next, partial, total, negative))
     })
     .await;
-    let (svg, alerts, mentions, next, total, negative) = match result {
+    let (svg, alerts, mentions, next, partial, total, negative) = match result {
         Ok(Ok(v)) => v,
         Ok(Err(r)) => return r,
         Err(e) => return internal(e),
@@ -271,9 +271,14 @@ pub(super) async fn dashboard(
                         @if mentions.is_empty() { p.muted { "No mentions match these filters." } }
                         @else { (mention_table(&mentions)) }
                         div.pager {
-                            span.muted { (mentions.len()) " shown" }
+                            span.muted {
+                                (mentions.len()) " shown"
+                                @if partial { " · searched part of the store so far" }
+                            }
                             @if let Some(c) = &next {
-                                a href={"/?" (query_string(&f, Some(c)))} { "Older mentions →" }
+                                a href={"/?" (query_string(&f, Some(c)))} {
+                                    @if partial { "Search older mentions →" } @else { "Older mentions →" }
+                                }
                             }
                         }
                     }

@@ -184,6 +184,9 @@ pub struct MentionPage {
     pub mentions: Vec<Mention>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<MentionCursor>,
+    /// The scan budget ran out before the page was full: more may follow
+    /// from `next`.
+    pub partial: bool,
 }
 
 /// The sled-backed store. Cheap to share behind an `Arc`.
@@ -570,11 +573,17 @@ impl Store {
     /// mention comes back when more may follow. `q.limit` is the page size
     /// (default 50). Pages stay stable while new mentions arrive: a cursor
     /// is a position in the time order, not an offset.
+    ///
+    /// At most `max_scan` stored mentions are examined: a filter that
+    /// matches little then returns a short (even empty) page with
+    /// `partial` set and a cursor to go on from, instead of reading the
+    /// whole store in one request.
     pub fn mentions_page(
         &self,
         q: &MentionQuery,
         after: Option<MentionCursor>,
         keep: &dyn Fn(&Mention) -> bool,
+        max_scan: usize,
     ) -> Result<MentionPage, StoreError> {
         let limit = q.limit.unwrap_or(50).max(1);
         let mut page = MentionPage::default();
@@ -585,20 +594,28 @@ impl Store {
                 && q.until.is_none_or(|t| m.bucket_time() < t)
                 && keep(m)
         };
-        let push = |m: Mention, page: &mut MentionPage| -> bool {
-            if wanted(&m) {
-                page.next = Some(MentionCursor {
-                    time: m.bucket_time(),
-                    id: m.id,
-                });
+        let mut scanned = 0usize;
+        let mut last: Option<MentionCursor> = None;
+        let mut full = false;
+        // Called per index entry or record; true when the page is done.
+        let mut visit = |k: &[u8], m: Option<Mention>, page: &mut MentionPage| -> bool {
+            scanned += 1;
+            if let Some((time, id)) = keys::position(k) {
+                last = Some(MentionCursor { time, id });
+            }
+            if let Some(m) = m.filter(|m| wanted(m)) {
                 page.mentions.push(m);
                 if page.mentions.len() >= limit {
+                    full = true;
                     return true;
                 }
             }
+            if scanned >= max_scan.max(1) {
+                page.partial = true;
+                return true;
+            }
             false
         };
-        let mut full = false;
         match &q.watch {
             Some(w) => {
                 let (lo, mut hi) = keys::time_range(w, q.since, q.until);
@@ -611,11 +628,9 @@ impl Store {
                         key: keys::hex(&k),
                         reason: "time index key too short".into(),
                     })?;
-                    if let Some(m) = self.get_mention(id)? {
-                        if push(m, &mut page) {
-                            full = true;
-                            break;
-                        }
+                    let m = self.get_mention(id)?;
+                    if visit(&k, m, &mut page) {
+                        break;
                     }
                 }
             }
@@ -634,17 +649,36 @@ impl Store {
                 for item in self.tree.range(lo..hi).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = decode(&k, &v)?;
-                    if push(m, &mut page) {
-                        full = true;
+                    if visit(&k, Some(m), &mut page) {
                         break;
                     }
                 }
             }
         }
-        if !full {
-            page.next = None;
-        }
+        page.next = if full || page.partial { last } else { None };
         Ok(page)
+    }
+
+    /// Every mention whose bucket time is in `[since, until)` and that
+    /// `keep` accepts, newest first: one sequential read of the records,
+    /// for exports that cover most of a period.
+    pub fn mentions_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        keep: &dyn Fn(&Mention) -> bool,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let mut out = Vec::new();
+        let lo = keys::mention(since, 0);
+        let hi = keys::mention(until, 0);
+        for item in self.tree.range(lo..hi).rev() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            if keep(&m) {
+                out.push(m);
+            }
+        }
+        Ok(out)
     }
 
     /// Counters of `watch` per bucket in `[from, to)`, one entry per bucket
