@@ -129,7 +129,7 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 /// Stored mentions one request examines at most: a filter that matches
 /// little returns a short page and a cursor rather than a slow answer.
-pub const SCAN_BUDGET: usize = 20_000;
+pub const SCAN_BUDGET: usize = 10_000;
 
 /// One page of mentions matching `f`.
 pub fn find_mentions(
@@ -557,7 +557,7 @@ pub fn openapi_doc() -> serde_json::Value {
                     param("q", "text in the title, text or author (any case)"),
                     param("cursor", "next_cursor of the previous page"), param("limit", "page size, 1-500 (50)"),
                     param("spam", "true to include mentions flagged as spam")],
-                "responses": ok("{mentions: [...], next_cursor: string|null, partial: bool}; partial: the scan budget (20,000 stored mentions) ran out before the page filled: follow next_cursor for more")}},
+                "responses": ok("{mentions: [...], next_cursor: string|null, partial: bool}; partial: the scan budget (10,000 stored mentions) ran out before the page filled: follow next_cursor for more")}},
             "/api/timeline": {"get": {"summary": "Volume per hour or day by sentiment, per watch, with alerts",
                 "parameters": [param("watch", "watch names, comma-separated (default all)"), param("from", time),
                     param("to", time), param("granularity", "hour or day")],
