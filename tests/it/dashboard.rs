@@ -651,4 +651,33 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
         text(&out.stderr)
     );
     eprintln!("screenshot: {}", shot.display());
+
+    // The HTML report, as the dashboard's export button downloads it,
+    // opened from disk (no network needed: it is self-contained).
+    let html = rt().block_on(async {
+        c.get(format!("{}/api/report?from=30d&format=html", s.base))
+            .bearer_auth(&s.viewer)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    let file = profile.path().join("report.html");
+    std::fs::write(&file, &html).unwrap();
+    let shot = screenshot_path("report.png");
+    let out = run(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1200,2600",
+        &format!("file://{}", file.display()),
+    ]);
+    assert!(shot.exists(), "no report screenshot: {}", text(&out.stderr));
+    let out = run(&["--dump-dom", &format!("file://{}", file.display())]);
+    let dom = text(&out.stdout);
+    assert!(dom.contains("Top negative stories") && dom.contains(CHINESE_TITLE));
+    assert!(
+        !dom.contains("<img src=\"x\""),
+        "hostile markup became elements"
+    );
 }
