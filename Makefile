@@ -9,12 +9,12 @@ VENV   := .venv
 TORCH  := $(VENV)/.torch-2.4.0
 CARGO  ?= cargo
 
-.PHONY: demo test setup build bench model clean help
+.PHONY: demo test setup browser build bench model clean help
 
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
-	@echo "make bench  - store and watchlist benchmarks (figures in the output)"
+	@echo "make bench  - store, watchlist, report/dashboard and sentiment benchmarks (figures in the output)"
 	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~90 min on 2 cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
@@ -34,7 +34,13 @@ build: setup
 demo: build
 	./target/release/earshot demo
 
-test: setup
+# The dashboard's browser test drives Debian's chromium in headless mode.
+browser:
+	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
+
+test: setup browser
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
@@ -50,6 +56,7 @@ model: setup
 bench: setup
 	$(CARGO) bench --locked --bench store
 	$(CARGO) bench --locked --bench watch
+	$(CARGO) bench --locked --bench report
 	$(CARGO) bench --locked --bench sentiment
 
 clean:

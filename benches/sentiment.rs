@@ -51,7 +51,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/syndication/docs");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/syndication/docs"
+    );
     let mut pool = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("fixtures")
@@ -93,7 +96,10 @@ fn main() {
         q(0.95),
         lens[lens.len() - 1]
     );
-    println!("model load: {:.0} ms (fp32), {threads} threads", load.as_secs_f64() * 1000.0);
+    println!(
+        "model load: {:.0} ms (fp32), {threads} threads",
+        load.as_secs_f64() * 1000.0
+    );
     for bf16 in [false, true] {
         let cfg = SentimentConfig {
             bf16,

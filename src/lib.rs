@@ -9,6 +9,8 @@
 //! * [`store`]: the sled-backed mention timeline (the only module that
 //!   touches sled),
 //! * [`pipeline`]: wiring the stages together with bounded channels,
+//! * [`report`]: CSV, XLSX, HTML and JSON mention reports,
+//! * [`serve`]: the dashboard and JSON API behind `earshot serve`,
 //! * [`demo`]: the bundled demo site behind `earshot demo`.
 //!
 //! [`config`] holds the user's configuration; [`cli`] the command line.
@@ -20,7 +22,9 @@ pub mod demo;
 pub mod extract;
 pub mod fetch;
 pub mod pipeline;
+pub mod report;
 pub mod schedule;
 pub mod sentiment;
+pub mod serve;
 pub mod store;
 pub mod watch;

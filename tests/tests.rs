@@ -7,10 +7,14 @@ mod cli;
 mod cluster;
 #[path = "it/crash.rs"]
 mod crash;
+#[path = "it/dashboard.rs"]
+mod dashboard;
 #[path = "it/demo.rs"]
 mod demo;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[path = "it/report.rs"]
+mod report;
 #[path = "it/run.rs"]
 mod run;
 #[path = "it/sentiment.rs"]

@@ -60,13 +60,20 @@ pub enum Command {
     /// Crawl the configured sources once and store the mentions found
     Crawl(CrawlArgs),
     /// Run as a daemon: crawl each source on its schedule until Ctrl-C
-    Run,
+    Run(RunArgs),
     /// Extract posts from pages (files or URLs) as the crawler would
     Extract(ExtractArgs),
     /// List stored mentions
     Mentions(MentionsArgs),
     /// Summary of the store
     Stats(JsonArg),
+    /// Write a mention report (CSV, XLSX, HTML or JSON) into reports/
+    Report(ReportArgs),
+    /// Serve the dashboard and JSON API (127.0.0.1 unless configured)
+    Serve(ServeArgs),
+    /// Dashboard tokens
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Serve the bundled demo site, crawl it and show what was found
     Demo(DemoArgs),
     /// Check that libtorch, the config and the store work here
@@ -163,6 +170,61 @@ pub struct MentionsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also serve the dashboard and API (serve.bind) from this process,
+    /// sharing its store (a second process cannot open the store)
+    #[arg(long)]
+    pub serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Watch to report on (repeat for several; share of voice compares them)
+    #[arg(long = "watch", required = true)]
+    pub watches: Vec<String>,
+    /// Period start: a duration back from now (30d), a date or RFC 3339
+    #[arg(long, default_value = "30d")]
+    pub from: String,
+    /// Period end (exclusive): `now`, a duration back from now, a date or RFC 3339
+    #[arg(long, default_value = "now")]
+    pub to: String,
+    /// csv, xlsx, html or json (repeat for several)
+    #[arg(long = "format", default_value = "html")]
+    pub formats: Vec<crate::report::Format>,
+    /// Output file (one format) or directory [default: reports/]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print what was written as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, overriding serve.bind in the config
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Print the one-time sign-in link as JSON on the first line (tests, scripts)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Make a new random token and print it with the config entry holding its hash
+    New {
+        /// Who holds it
+        #[arg(long, default_value = "analyst")]
+        name: String,
+        /// viewer or admin
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// Print the SHA-256 hash of a token read from stdin
+    Hash,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep serving the demo site after the crawl (until Ctrl-C)
     #[arg(long)]
@@ -190,6 +252,14 @@ fn exit_for(e: &anyhow::Error) -> Exit {
         }
         if cause.downcast_ref::<StoreError>().is_some() {
             return Exit::Store;
+        }
+        if let Some(r) = cause.downcast_ref::<crate::report::ReportError>() {
+            return match r {
+                crate::report::ReportError::Store(_) => Exit::Store,
+                crate::report::ReportError::EmptyPeriod { .. }
+                | crate::report::ReportError::NoWatch => Exit::Usage,
+                _ => Exit::Failure,
+            };
         }
         if let Some(p) = cause.downcast_ref::<PipelineError>() {
             return match p {
@@ -290,7 +360,7 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
                 Exit::Ok
             })
         }
-        Command::Run => run_daemon(cli),
+        Command::Run(args) => run_daemon(cli, args),
         Command::Extract(args) => extract_cmd(cli, args),
         Command::Mentions(args) => {
             let config = load_config(cli)?;
@@ -337,6 +407,9 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
             }
             Ok(Exit::Ok)
         }
+        Command::Report(args) => report_cmd(cli, args),
+        Command::Serve(args) => serve_cmd(cli, args),
+        Command::Token(t) => token_cmd(t),
         Command::Demo(args) => demo(cli, args),
         Command::Doctor(a) => doctor(cli, a.json),
         Command::Score(a) => sentiment::score_cmd(cli, a),
@@ -349,6 +422,126 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
     }
+}
+
+fn report_cmd(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
+    use crate::report::{self, ReportRequest};
+    let config = load_config(cli)?;
+    let now = Utc::now();
+    let req = ReportRequest {
+        watches: args.watches.clone(),
+        from: parse_when(&args.from, now).context("--from")?,
+        to: if args.to == "now" {
+            now
+        } else {
+            parse_when(&args.to, now).context("--to")?
+        },
+    };
+    req.validate()?;
+    for w in &req.watches {
+        if !config.watches.iter().any(|x| &x.name == w) {
+            eprintln!("note: `{w}` is not a [[watch]] in the config; reporting what the store holds for it");
+        }
+    }
+    let mut formats = args.formats.clone();
+    formats.dedup();
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let started = std::time::Instant::now();
+    let data = report::gather(&store, &req)?;
+    let mut written = Vec::new();
+    for f in &formats {
+        let path = match &args.out {
+            Some(p) if formats.len() == 1 && !p.is_dir() => p.clone(),
+            Some(dir) => dir.join(req.file_name(*f)),
+            None => PathBuf::from("reports").join(req.file_name(*f)),
+        };
+        report::write(&data, *f, &path)?;
+        written.push(serde_json::json!({"format": f, "path": path, "bytes": std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)}));
+        if !args.json {
+            println!(
+                "wrote {} ({} mentions, {} alerts)",
+                path.display(),
+                data.rows.len(),
+                data.alerts.len()
+            );
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "watches": req.watches, "from": req.from, "to": req.to,
+                "mentions": data.rows.len(), "alerts": data.alerts.len(),
+                "elapsed_ms": started.elapsed().as_millis() as u64,
+                "files": written,
+            }))?
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn serve_cmd(cli: &Cli, args: &ServeArgs) -> Result<Exit> {
+    let mut config = load_config(cli)?;
+    if let Some(b) = &args.bind {
+        config.serve.bind = b.clone();
+    }
+    let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
+        format!(
+            "`{}` is not an address with a port (e.g. 127.0.0.1:8640)",
+            config.serve.bind
+        )
+    })?;
+    if !addr.ip().is_loopback() && config.serve.tokens.is_empty() {
+        anyhow::bail!("refusing to serve on {addr} without [[serve.tokens]]: anyone on the network could read the dashboard\n  help: add a token (`earshot token new --role admin`) or bind to 127.0.0.1");
+    }
+    let store = Arc::new(Store::open_existing(&store_path(cli, &config))?);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let server = crate::serve::start(config, store.clone(), addr).await?;
+        let link = server.login_link(crate::config::Role::Admin);
+        if args.json {
+            println!("{}", serde_json::json!({"url": server.base_url(), "login": link, "token": server.generated_token()}));
+        } else {
+            println!("earshot serve: dashboard at {}/", server.base_url());
+            println!("  sign in once with this link (valid 10 minutes): {link}");
+            if let Some(t) = server.generated_token() {
+                println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
+            }
+            println!("  Ctrl-C to stop");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        server.stop().await;
+        store.flush()?;
+        Ok(Exit::Ok)
+    })
+}
+
+fn token_cmd(t: &TokenCmd) -> Result<Exit> {
+    match t {
+        TokenCmd::New { name, role } => {
+            let role: crate::config::Role = match role.as_str() {
+                "viewer" => crate::config::Role::Viewer,
+                "admin" => crate::config::Role::Admin,
+                other => anyhow::bail!("`{other}` is not a role; use viewer or admin"),
+            };
+            let token = crate::serve::new_token();
+            println!("token (give it to {name}; it is not stored anywhere): {token}");
+            println!("\nadd to the config:\n[[serve.tokens]]\nname = {name:?}\nrole = \"{role}\"\nsha256 = \"{}\"", crate::serve::hash_token(&token));
+        }
+        TokenCmd::Hash => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_line(&mut s)
+                .context("cannot read the token from stdin")?;
+            println!(
+                "{}",
+                crate::serve::hash_token(s.trim_end_matches(['\r', '\n']))
+            );
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn extract_cmd(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
@@ -465,12 +658,25 @@ async fn crawl_with_ctrl_c(
     result
 }
 
-fn run_daemon(cli: &Cli) -> Result<Exit> {
+fn run_daemon(cli: &Cli, args: &RunArgs) -> Result<Exit> {
     let config = load_config(cli)?;
     let store = Arc::new(Store::open(&store_path(cli, &config))?);
     let rt = runtime()?;
     rt.block_on(async {
         let (stop, ctrl_c) = stop_on_ctrl_c();
+        let server = if args.serve {
+            let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
+                format!("serve.bind `{}` is not an address with a port", config.serve.bind)
+            })?;
+            let server = crate::serve::start(config.clone(), store.clone(), addr).await?;
+            println!("dashboard at {}/ ; sign in once with {}", server.base_url(), server.login_link(crate::config::Role::Admin));
+            if let Some(t) = server.generated_token() {
+                println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
+            }
+            Some(server)
+        } else {
+            None
+        };
         eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
         let progress: pipeline::Progress = if cli.quiet {
             Arc::new(|_: &str| {})
@@ -483,7 +689,23 @@ fn run_daemon(cli: &Cli) -> Result<Exit> {
                 s.pages_fetched, s.pages_unchanged, s.pages_fresh, s.pages_failed, s.mentions_new
             );
         };
-        let result = crate::schedule::run(&config, store.clone(), stop, progress, &on_pass).await;
+        let reports = {
+            let (config, store, stop) = (config.clone(), store.clone(), stop.clone());
+            tokio::spawn(async move { crate::report::scheduled::run(&config, store, stop).await })
+        };
+        let result = crate::schedule::run(&config, store.clone(), stop.clone(), progress, &on_pass).await;
+        if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
+            // Sources done (or none scheduled): reports and the dashboard
+            // go on until Ctrl-C.
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let _ = reports.await;
+        if let Some(s) = server {
+            s.stop().await;
+        }
         ctrl_c.abort();
         store.flush()?;
         result?;
@@ -552,8 +774,40 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
                 println!("  {} copies on {}: {}", c.members.len(), c.sites.join(", "), c.title.as_deref().unwrap_or("(untitled)"));
             }
         }
+        // Reports of the demo watches over the period the demo's posts cover.
+        let watches: Vec<String> = config.watches.iter().map(|w| w.name.clone()).collect();
+        let mut earliest: Option<DateTime<Utc>> = None;
+        for w in &watches {
+            for m in store.mentions(&MentionQuery { watch: Some(w.clone()), ..Default::default() })? {
+                let t = m.bucket_time();
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+        }
+        let now = Utc::now();
+        let from = crate::store::Granularity::Day.bucket_start(earliest.unwrap_or(now - chrono::Duration::days(30)));
+        let req = crate::report::ReportRequest { watches, from, to: now };
+        let mut written = Vec::new();
+        if req.validate().is_ok() {
+            let data = crate::report::gather(&store, &req)?;
+            for f in [crate::report::Format::Html, crate::report::Format::Xlsx] {
+                let path = PathBuf::from("reports").join(req.file_name(f));
+                crate::report::write(&data, f, &path)?;
+                written.push(path);
+            }
+        }
+        if !written.is_empty() {
+            println!("\n== Reports ==");
+            for p in &written {
+                println!("  wrote {}", p.display());
+            }
+        }
         println!("\nNext:");
         let exe = "./target/release/earshot";
+        let store_arg = cli.store.as_ref().map(|p| format!(" --store {}", p.display())).unwrap_or_default();
+        println!("  {exe}{store_arg} serve    # the dashboard: open the sign-in link it prints (from: {})", from.format("%Y-%m-%d"));
+        if let Some(p) = written.first() {
+            println!("  open {}    # the HTML report in a browser (xdg-open / open)", p.display());
+        }
         if let Some(w) = config.watches.first() {
             println!("  {exe} mentions --watch {} --since 30d    # list mentions", w.name);
         }

@@ -38,6 +38,101 @@ pub struct Config {
     pub watches: Vec<WatchConfig>,
     /// The sentiment model and how it runs.
     pub sentiment: crate::sentiment::SentimentConfig,
+    /// The dashboard and JSON API of `earshot serve`.
+    pub serve: ServeConfig,
+    /// Reports `earshot run` writes on a schedule.
+    #[serde(rename = "report")]
+    pub reports: Vec<ReportConfig>,
+}
+
+/// What a dashboard token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read everything, change nothing.
+    Viewer,
+    /// Also silence alerts and trigger crawls.
+    Admin,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+        })
+    }
+}
+
+/// `[serve]`: the dashboard and JSON API.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address and port to listen on. Loopback unless you mean otherwise.
+    pub bind: String,
+    /// Who may sign in; tokens are kept as SHA-256 hashes.
+    pub tokens: Vec<TokenConfig>,
+    /// How long a browser sign-in lasts.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (set when a TLS proxy fronts earshot).
+    pub secure_cookie: bool,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            bind: "127.0.0.1:8640".into(),
+            tokens: Vec::new(),
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookie: false,
+        }
+    }
+}
+
+/// `[[serve.tokens]]`: one API / dashboard token.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Who holds it (shown in logs and on the page).
+    pub name: String,
+    /// Lower-case hex SHA-256 of the token (`earshot token new` prints it).
+    pub sha256: String,
+    /// `viewer` or `admin`.
+    #[serde(default = "default_role")]
+    pub role: Role,
+}
+
+fn default_role() -> Role {
+    Role::Viewer
+}
+
+/// `[[report]]`: a report `earshot run` writes on a schedule.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Unique name (used in logs).
+    pub name: String,
+    /// Watches the report covers.
+    pub watches: Vec<String>,
+    /// How far back each report looks, e.g. "7d".
+    #[serde(with = "humantime_serde")]
+    pub period: Option<Duration>,
+    /// `csv`, `xlsx`, `html` or `json`; several may be listed.
+    pub format: Vec<String>,
+    /// When to write it: `every 1d` or a cron expression.
+    pub schedule: String,
+    /// Directory the files go to [default: reports/].
+    pub out_dir: Option<PathBuf>,
+    /// Notification channel to send the report to (e-mail), by name.
+    pub channel: Option<String>,
+}
+
+impl ReportConfig {
+    /// The period, 7 days when not given.
+    pub fn period(&self) -> Duration {
+        self.period.unwrap_or(Duration::from_secs(7 * 24 * 3600))
+    }
 }
 
 /// `[store]`
@@ -614,6 +709,110 @@ impl Config {
                 }
             }
         }
+
+        match self.serve.bind.parse::<std::net::SocketAddr>() {
+            Err(_) => push(
+                "serve.bind".into(),
+                format!("`{}` is not an IP address with a port", self.serve.bind),
+                Some("e.g. bind = \"127.0.0.1:8640\"".into()),
+            ),
+            Ok(a) if !a.ip().is_loopback() && self.serve.tokens.is_empty() => push(
+                "serve.bind".into(),
+                format!("`{}` is reachable from other machines but no [[serve.tokens]] are configured", self.serve.bind),
+                Some("add a token (`earshot token new --name you --role admin` prints one), or bind to 127.0.0.1".into()),
+            ),
+            Ok(_) => {}
+        }
+        for (i, t) in self.serve.tokens.iter().enumerate() {
+            if t.sha256.len() != 64 || !t.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                push(
+                    format!("serve.tokens[{i}].sha256"),
+                    "is not a SHA-256 hash (64 hex digits)".into(),
+                    Some("store the hash, never the token: `earshot token new` prints both, or `printf %s TOKEN | sha256sum`".into()),
+                );
+            }
+            if t.name.trim().is_empty() {
+                push(
+                    format!("serve.tokens[{i}]"),
+                    "has no name".into(),
+                    Some("add name = \"analyst\"".into()),
+                );
+            }
+        }
+        if self.serve.session_ttl.is_zero() {
+            push(
+                "serve.session_ttl".into(),
+                "must be longer than zero".into(),
+                Some("e.g. session_ttl = \"12h\"".into()),
+            );
+        }
+
+        let mut report_names = HashSet::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            let at = |k: &str| format!("report[{i}].{k}");
+            if r.name.trim().is_empty() {
+                push(
+                    format!("report[{i}]"),
+                    "has no name".into(),
+                    Some("add name = \"weekly\"".into()),
+                );
+            } else if !report_names.insert(r.name.as_str()) {
+                push(
+                    at("name"),
+                    format!("report name `{}` is used twice", r.name),
+                    Some("give every [[report]] its own name".into()),
+                );
+            }
+            if r.watches.is_empty() {
+                push(
+                    at("name"),
+                    format!("report `{}` names no watches", r.name),
+                    Some("add watches = [\"MyBrand\"]".into()),
+                );
+            }
+            for (j, w) in r.watches.iter().enumerate() {
+                if !self.watches.iter().any(|x| &x.name == w) {
+                    let hint = did_you_mean(w, self.watches.iter().map(|x| x.name.as_str()))
+                        .map(|m| format!("did you mean `{m}`?"))
+                        .unwrap_or_else(|| "name a [[watch]] defined in this file".into());
+                    push(
+                        format!("report[{i}].watches[{j}]"),
+                        format!("no [[watch]] named `{w}`"),
+                        Some(hint),
+                    );
+                }
+            }
+            if r.format.is_empty() {
+                push(
+                    at("name"),
+                    format!("report `{}` has no format", r.name),
+                    Some("add format = [\"html\", \"xlsx\"]".into()),
+                );
+            }
+            for (j, f) in r.format.iter().enumerate() {
+                if f.parse::<crate::report::Format>().is_err() {
+                    push(
+                        format!("report[{i}].format[{j}]"),
+                        format!("unknown report format `{f}`"),
+                        Some("use csv, xlsx, html or json".into()),
+                    );
+                }
+            }
+            if let Err(e) = Schedule::parse(&r.schedule) {
+                push(
+                    at("schedule"),
+                    e,
+                    Some("write \"every 1d\" or a cron expression like \"0 0 8 * * Mon\"".into()),
+                );
+            }
+            if r.period.is_some_and(|p| p.is_zero()) {
+                push(
+                    at("period"),
+                    "must be longer than zero".into(),
+                    Some("e.g. period = \"7d\"".into()),
+                );
+            }
+        }
         out
     }
 }
@@ -740,6 +939,36 @@ mod tests {
             Err(ConfigError::Invalid(p)) => p,
             Err(e) => panic!("unexpected {e}"),
         }
+    }
+
+    #[test]
+    fn serve_is_loopback_by_default_and_public_needs_hashed_tokens() {
+        let c = Config::builtin().unwrap();
+        let addr: std::net::SocketAddr = c.serve.bind.parse().unwrap();
+        assert!(addr.ip().is_loopback());
+        assert!(c.serve.tokens.is_empty());
+        let Err(ConfigError::Invalid(p)) =
+            Config::parse("[serve]\nbind = \"0.0.0.0:8640\"\n", "t.toml")
+        else {
+            panic!("a public bind without tokens passed")
+        };
+        assert_eq!(p[0].key, "serve.bind");
+        assert_eq!((p[0].line, p[0].column), (Some(2), Some(8)));
+        let text = "[serve]\nbind = \"0.0.0.0:8640\"\n[[serve.tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"plaintext-token\"\n";
+        let Err(ConfigError::Invalid(p)) = Config::parse(text, "t.toml") else {
+            panic!("a plain token passed")
+        };
+        assert_eq!(p[0].key, "serve.tokens[0].sha256");
+        assert!(p[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("earshot token new"));
+        let ok = text.replace("plaintext-token", &"ab".repeat(32));
+        let c = Config::parse(&ok, "t.toml").unwrap();
+        assert_eq!(c.serve.tokens[0].role, Role::Admin);
+        let bad_role = ok.replace("\"admin\"", "\"root\"");
+        assert!(Config::parse(&bad_role, "t.toml").is_err());
     }
 
     #[test]

@@ -134,6 +134,17 @@ pub fn time_range(
     (lo, hi)
 }
 
+/// (time, id) of a time-index or mention-record key: both end in the
+/// encoded time and the id.
+pub fn position(k: &[u8]) -> Option<(DateTime<Utc>, u64)> {
+    let n = k.len();
+    if n < 17 {
+        return None;
+    }
+    let id = u64::from_be_bytes(k[n - 8..].try_into().ok()?);
+    Some((ts_back(&k[n - 16..n - 8])?, id))
+}
+
 pub fn id_from_time_index(k: &[u8]) -> Option<u64> {
     let n = k.len();
     (n >= 17).then(|| u64::from_be_bytes(k[n - 8..].try_into().unwrap_or([0; 8])))

@@ -150,6 +150,45 @@ pub struct MentionQuery {
     pub limit: Option<usize>,
 }
 
+/// A position in the newest-first order of mentions (see
+/// [`Store::mentions_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentionCursor {
+    /// Bucket time of the last mention returned.
+    pub time: DateTime<Utc>,
+    /// Its id.
+    pub id: u64,
+}
+
+impl MentionCursor {
+    /// An opaque text form for URLs: `SECONDS.ID` (both hex).
+    pub fn encode(&self) -> String {
+        format!("{:x}.{:x}", self.time.timestamp(), self.id)
+    }
+
+    /// Reads [`MentionCursor::encode`]; `None` when malformed.
+    pub fn parse(s: &str) -> Option<MentionCursor> {
+        let (t, id) = s.split_once('.')?;
+        let t = i64::from_str_radix(t, 16).ok()?;
+        Some(MentionCursor {
+            time: DateTime::from_timestamp(t, 0)?,
+            id: u64::from_str_radix(id, 16).ok()?,
+        })
+    }
+}
+
+/// One page of [`Store::mentions_page`].
+#[derive(Debug, Clone, Default)]
+pub struct MentionPage {
+    /// The mentions, newest first.
+    pub mentions: Vec<Mention>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<MentionCursor>,
+    /// The scan budget ran out before the page was full: more may follow
+    /// from `next`.
+    pub partial: bool,
+}
+
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub struct Store {
     path: PathBuf,
@@ -465,6 +504,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Members per cluster, for the given cluster ids (absent when none).
+    pub fn cluster_sizes(&self, ids: &[u64]) -> Result<HashMap<u64, usize>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for &c in ids {
+            let mut prefix = [0u8; 9];
+            prefix.copy_from_slice(&keys::cluster_member(c, 0)[..9]);
+            let mut n = 0;
+            for item in self.tree.scan_prefix(prefix) {
+                item.map_err(|e| self.engine(e))?;
+                n += 1;
+            }
+            if n > 0 {
+                out.insert(c, n);
+            }
+        }
+        Ok(out)
+    }
+
     /// Mentions matching `q`, newest first.
     pub fn mentions(&self, q: &MentionQuery) -> Result<Vec<Mention>, StoreError> {
         let limit = q.limit.unwrap_or(usize::MAX);
@@ -506,6 +563,119 @@ impl Store {
                         }
                     }
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of mentions matching `q` and `keep`, newest first, starting
+    /// strictly after (older than) `after`; the cursor of the page's last
+    /// mention comes back when more may follow. `q.limit` is the page size
+    /// (default 50). Pages stay stable while new mentions arrive: a cursor
+    /// is a position in the time order, not an offset.
+    ///
+    /// At most `max_scan` stored mentions are examined: a filter that
+    /// matches little then returns a short (even empty) page with
+    /// `partial` set and a cursor to go on from, instead of reading the
+    /// whole store in one request.
+    pub fn mentions_page(
+        &self,
+        q: &MentionQuery,
+        after: Option<MentionCursor>,
+        keep: &dyn Fn(&Mention) -> bool,
+        max_scan: usize,
+    ) -> Result<MentionPage, StoreError> {
+        let limit = q.limit.unwrap_or(50).max(1);
+        let mut page = MentionPage::default();
+        let wanted = |m: &Mention| {
+            q.sentiment
+                .is_none_or(|s| m.sentiment.as_ref().map(|x| x.label) == Some(s))
+                && q.since.is_none_or(|t| m.bucket_time() >= t)
+                && q.until.is_none_or(|t| m.bucket_time() < t)
+                && keep(m)
+        };
+        let mut scanned = 0usize;
+        let mut last: Option<MentionCursor> = None;
+        let mut full = false;
+        // Called per index entry or record; true when the page is done.
+        let mut visit = |k: &[u8], m: Option<Mention>, page: &mut MentionPage| -> bool {
+            scanned += 1;
+            if let Some((time, id)) = keys::position(k) {
+                last = Some(MentionCursor { time, id });
+            }
+            if let Some(m) = m.filter(|m| wanted(m)) {
+                page.mentions.push(m);
+                if page.mentions.len() >= limit {
+                    full = true;
+                    return true;
+                }
+            }
+            if scanned >= max_scan.max(1) {
+                page.partial = true;
+                return true;
+            }
+            false
+        };
+        match &q.watch {
+            Some(w) => {
+                let (lo, mut hi) = keys::time_range(w, q.since, q.until);
+                if let Some(c) = after {
+                    hi = hi.min(keys::time_index(w, c.time, c.id));
+                }
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, _) = item.map_err(|e| self.engine(e))?;
+                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
+                        key: keys::hex(&k),
+                        reason: "time index key too short".into(),
+                    })?;
+                    let m = self.get_mention(id)?;
+                    if visit(&k, m, &mut page) {
+                        break;
+                    }
+                }
+            }
+            None => {
+                let lo = match q.since {
+                    Some(t) => keys::mention(t, 0).to_vec(),
+                    None => vec![keys::MENTION],
+                };
+                let mut hi = match q.until {
+                    Some(t) => keys::mention(t, 0).to_vec(),
+                    None => vec![keys::MENTION + 1],
+                };
+                if let Some(c) = after {
+                    hi = hi.min(keys::mention(c.time, c.id).to_vec());
+                }
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    let m: Mention = decode(&k, &v)?;
+                    if visit(&k, Some(m), &mut page) {
+                        break;
+                    }
+                }
+            }
+        }
+        page.next = if full || page.partial { last } else { None };
+        Ok(page)
+    }
+
+    /// Every mention whose bucket time is in `[since, until)` and that
+    /// `keep` accepts, newest first: one sequential read of the records,
+    /// for exports that cover most of a period.
+    pub fn mentions_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        keep: &dyn Fn(&Mention) -> bool,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let mut out = Vec::new();
+        let lo = keys::mention(since, 0);
+        let hi = keys::mention(until, 0);
+        for item in self.tree.range(lo..hi).rev() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            if keep(&m) {
+                out.push(m);
             }
         }
         Ok(out)

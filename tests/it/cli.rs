@@ -207,3 +207,34 @@ fn extract_reads_a_gbk_discuz_thread_file_as_the_crawler_does() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["charset"], "Big5");
 }
+
+#[test]
+fn token_new_prints_a_token_and_its_hash_entry() {
+    let out = earshot()
+        .args(["token", "new", "--name", "pr", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let token = stdout
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("es_"), "{stdout}");
+    assert!(stdout.contains("role = \"admin\""), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "sha256 = \"{}\"",
+            earshot::serve::hash_token(&token)
+        )),
+        "{stdout}"
+    );
+    let bad = earshot()
+        .args(["token", "new", "--role", "root"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("use viewer or admin"));
+}

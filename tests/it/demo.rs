@@ -3,19 +3,38 @@
 
 use earshot::store::{MentionQuery, Store};
 
-use crate::util::{run, text};
+use crate::util::{earshot, text};
 
 #[test]
 fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
-    let out = run(&path, &["demo"]);
+    let out = earshot()
+        .current_dir(dir.path())
+        .arg("--store")
+        .arg(&path)
+        .arg("demo")
+        .output()
+        .unwrap();
     let stdout = text(&out.stdout);
     assert!(
         out.status.success(),
         "stdout:\n{stdout}\nstderr:\n{}",
         text(&out.stderr)
     );
+    // The demo writes an HTML and an XLSX report and says how to see the dashboard.
+    let reports: Vec<String> = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.starts_with("mentions_云雀+Lumio_") && r.ends_with(".html")),
+        "{reports:?}"
+    );
+    assert!(reports.iter().any(|r| r.ends_with(".xlsx")), "{reports:?}");
+    assert!(stdout.contains(" serve "), "{stdout}");
     assert!(stdout.contains("== 云雀 ("), "{stdout}");
     assert!(stdout.contains("== Lumio ("), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
@@ -120,7 +139,13 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     drop(store);
 
     // Second run: everything unchanged, nothing new, no duplicates.
-    let out = run(&path, &["demo"]);
+    let out = earshot()
+        .current_dir(dir.path())
+        .arg("--store")
+        .arg(&path)
+        .arg("demo")
+        .output()
+        .unwrap();
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("Mentions: 0 new, 0 updated"), "{stdout}");
