@@ -202,6 +202,8 @@ def main():
     ap.add_argument("--train-embeddings", action="store_true",
                     help="also fine-tune the word embedding table (slow on CPU: AdamW over ~12 M rows' weights)")
     ap.add_argument("--freeze-layers", type=int, default=2, help="keep the bottom N encoder layers fixed")
+    ap.add_argument("--class-weight-power", type=float, default=0.0,
+                    help="weight classes by (n / 3 n_c) ** p; 0.5 over-predicted neutral")
     ap.add_argument("--max-test", type=int, default=2000, help="cap each test set (0: all rows)")
     ap.add_argument("--measure", type=int, default=0, help="time N training steps and exit")
     args = ap.parse_args()
@@ -219,7 +221,8 @@ def main():
     train, test = split(rows, args.seed)
     train = sample_train(train, args.seed, args.max_examples)
     if args.max_test:
-        test = {k: v[: args.max_test] for k, v in test.items()}
+        # a seeded random sample: the files are sorted by label, a prefix would be one class
+        test = {k: random.Random(args.seed).sample(v, min(len(v), args.max_test)) for k, v in test.items()}
     log(f"{len(rows)} rows; train {len(train)}; test " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
     log("train labels", Counter(r[2] for r in train), "families", Counter(r[0].split('/')[0] for r in train))
 
@@ -282,7 +285,7 @@ def main():
     warm = max(1, int(0.06 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
     counts = Counter(e[1] for e in train_ex)
-    weights = torch.tensor([len(train_ex) / (3 * counts[c]) for c in range(3)]) ** 0.5
+    weights = torch.tensor([len(train_ex) / (3 * counts[c]) for c in range(3)]) ** args.class_weight_power
     log("class weights", weights.tolist())
     lossf = torch.nn.CrossEntropyLoss(weight=weights)
     # SIGUSR1 or SIGTERM: stop after the current step, then evaluate and export what is there
@@ -438,7 +441,7 @@ def export(model, bcfg, proto, args, results, full, remap, test):
     with open(os.path.join(args.out, "test-vectors.json"), "w") as f:
         json.dump({"max_len": args.max_len, "vectors": vectors}, f, ensure_ascii=False, indent=1)
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
-            "epochs": args.epochs, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
+            "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
             "max_examples": args.max_examples, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "held_out_domains": sorted(HELD_OUT_DOMAINS),
             "vocab": len(proto) + 2, "results": results, "torch": torch.__version__}
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
