@@ -620,7 +620,7 @@ mod tests {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let jitter = (x >> 60) as u64; // 0..15
+                let jitter = x >> 60; // 0..15
                 let day = (h % 24) as f64;
                 let base = 20.0 + 15.0 * (std::f64::consts::PI * day / 12.0).sin();
                 let total = base as u64 + jitter;

@@ -645,7 +645,7 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
             let store = Store::open_existing(&path)?;
             let mut list = store.alerts()?;
             list.retain(|x| a.watch.as_ref().is_none_or(|w| &x.watch == w));
-            list.sort_by(|x, y| y.opened_at.cmp(&x.opened_at));
+            list.sort_by_key(|x| std::cmp::Reverse(x.opened_at));
             if a.json {
                 for al in &list {
                     let evidence: serde_json::Value =
