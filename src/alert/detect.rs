@@ -333,15 +333,23 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
     Some(d)
 }
 
-/// The threshold detector at bucket `i`.
+/// The threshold detector at bucket `i`. Its `expected` is the mean of
+/// the buckets before (up to a week), for the message.
 pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
     let obs = s[i].negative;
+    let first = first_active(s).unwrap_or(i).min(i);
+    let from = first.max(i.saturating_sub(168));
+    let expected = if i > from {
+        sum(s, from, i, |p| p.negative) as f64 / (i - from) as f64
+    } else {
+        0.0
+    };
     Decision {
         detector: Detector::Threshold,
         fire: obs >= cfg.threshold.max(1),
         elevated: obs * 2 >= cfg.threshold.max(1),
         observed: obs,
-        expected: cfg.threshold as f64,
+        expected,
         window: 1,
         p_value: f64::NAN,
     }
@@ -349,7 +357,7 @@ pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
 
 /// What the configured detectors say about bucket `i`: the firing decision
 /// with the smallest p-value, else the most elevated one. The threshold
-/// detector stands in while the statistical ones lack history.
+/// detector stands in while the seasonal one lacks its weeks of history.
 pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Duration) -> Decision {
     let week = per_week(bucket);
     let mut out: Vec<Decision> = Vec::new();
@@ -360,14 +368,17 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
                 Some(x) => out.push(x),
                 None => cold = true,
             },
-            Detector::Share => match share(s, i, cfg, week) {
-                Some(x) => out.push(x),
-                None => cold = true,
-            },
+            Detector::Share => {
+                if let Some(x) = share(s, i, cfg, week) {
+                    out.push(x);
+                }
+            }
             Detector::Threshold => out.push(threshold(s, i, cfg)),
         }
     }
-    if cold && !cfg.detectors.contains(&Detector::Threshold) && out.is_empty() {
+    // Cold start: while the seasonal baseline lacks its weeks of history
+    // (or nothing else applies), the threshold stands in.
+    if (cold || out.is_empty()) && !cfg.detectors.contains(&Detector::Threshold) {
         out.push(threshold(s, i, cfg));
     }
     let key = |d: &Decision| (d.fire, d.elevated, -d.p_value.min(1.0));
@@ -379,6 +390,22 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
                 .then(ka.2.partial_cmp(&kb.2).unwrap_or(std::cmp::Ordering::Equal))
         })
         .unwrap_or_else(|| threshold(s, i, cfg))
+}
+
+/// Severity of a firing decision: by observed / expected, or for the
+/// threshold detector by how far over the threshold (2× medium, 3× high).
+pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
+    if d.detector == Detector::Threshold {
+        let r = d.observed as f64 / cfg.threshold.max(1) as f64;
+        return if r >= 3.0 {
+            Severity::High
+        } else if r >= 2.0 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+    }
+    Severity::from_ratio(d.observed as f64 / d.expected.max(0.5))
 }
 
 /// One alert as the lifecycle sees it.
@@ -445,7 +472,7 @@ pub fn run(
                     }
                     if d.fire {
                         ep.p_value = ep.p_value.min(d.p_value);
-                        let sev = Severity::from_ratio(d.observed as f64 / d.expected.max(0.5));
+                        let sev = severity(&d, cfg);
                         if sev > ep.severity {
                             ep.severity = sev;
                             ep.escalations.push((t, sev));
@@ -464,7 +491,7 @@ pub fn run(
             None => {
                 since_resolve = since_resolve.saturating_add(1);
                 if d.fire {
-                    let sev = Severity::from_ratio(d.observed as f64 / d.expected.max(0.5));
+                    let sev = severity(&d, cfg);
                     let start_i = i + 1 - d.window;
                     // Within the cooldown: reopen the last alert.
                     if since_resolve <= cfg.cooldown && !out.is_empty() {

@@ -294,7 +294,7 @@ pub fn evaluate(
                     severity: ep.severity,
                 });
                 history.push(HistoryEntry {
-                    at,
+                    at: ep.resolved.unwrap_or(ep.end) + Duration::hours(1),
                     event: "resolve".into(),
                     severity: ep.severity,
                 });

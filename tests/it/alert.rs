@@ -617,3 +617,112 @@ fn silences_keep_alerts_but_send_nothing() {
         serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(a["state"], "silenced");
 }
+
+/// The demo timeline once mentions are scored (here: the battery thread
+/// 1001 and the syndicated battery story scored negative, as the sentiment
+/// model does): the spike is detected and delivered with its evidence.
+#[test]
+fn the_demo_spike_is_detected_once_mentions_are_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let out = crate::util::run(&db, &["demo"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("is scored for sentiment yet"), "{stdout}");
+    {
+        let store = Store::open_existing(&db).unwrap();
+        let ms: Vec<Mention> = store
+            .mentions(&earshot::store::MentionQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|mut m| {
+                let neg = m.url.contains("thread-1001") || m.context.contains("鼓包");
+                let label = if neg {
+                    Label::Negative
+                } else {
+                    Label::Positive
+                };
+                m.sentiment = Some(Sentiment {
+                    label,
+                    score: if neg { -0.9 } else { 0.6 },
+                    probs: [0.8, 0.1, 0.1],
+                    model: "test".into(),
+                });
+                m
+            })
+            .collect();
+        store.put_mentions(&ms, None).unwrap();
+        assert!(store.verify().unwrap().is_empty());
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seen = Shared::default();
+    let port = rt.block_on(serve(webhook_app("demo-secret", seen.clone()), 0));
+    let cfg_path = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg_path,
+        format!(
+            "{}\n[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/x\"\nsecret = \"demo-secret\"\n",
+            earshot::config::DEFAULT_CONFIG
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        earshot()
+            .arg("--config")
+            .arg(&cfg_path)
+            .arg("--store")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "alerts",
+        "check",
+        "--now",
+        "2026-11-22T00:00:00Z",
+        "--max-age",
+        "3650d",
+        "--wait",
+        "10s",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let check = text(&out.stdout);
+    assert!(check.contains("1 delivered"), "{check}");
+    let out = run(&["alerts"]);
+    let listing = text(&out.stdout);
+    println!("{listing}");
+    let out = run(&["alerts", "--json", "--watch", "云雀"]);
+    let alerts: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let spike = alerts
+        .iter()
+        .find(|a| {
+            a["evidence"]["start"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("2026-11-20T0")
+        })
+        .unwrap_or_else(|| panic!("no alert on 2026-11-20 morning UTC: {alerts:?}\n{listing}"));
+    let top = spike["evidence"]["top_mentions"].as_array().unwrap();
+    assert!(
+        top.iter()
+            .any(|m| m["url"].as_str().unwrap().contains("thread-1001")),
+        "{spike}"
+    );
+    let got = seen.lock().unwrap();
+    assert!(
+        got.ok
+            .iter()
+            .any(|(k, _)| k.starts_with(spike["id"].as_str().unwrap())),
+        "delivered: {:?}",
+        got.ok.len()
+    );
+}
