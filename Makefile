@@ -14,7 +14,7 @@ CARGO  ?= cargo
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
-	@echo "make bench  - store and watchlist benchmarks (figures in the output)"
+	@echo "make bench  - store, watchlist and alert-accuracy benchmarks (figures in the output)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -41,6 +41,7 @@ test: setup
 bench: setup
 	$(CARGO) bench --locked --bench store
 	$(CARGO) bench --locked --bench watch
+	$(CARGO) bench --locked --bench alert
 
 clean:
 	$(CARGO) clean

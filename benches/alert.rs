@@ -273,8 +273,14 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
+    // ALERT_BENCH_DETECTORS=seasonal,share compares another selection.
+    let detectors: Vec<detect::Detector> = std::env::var("ALERT_BENCH_DETECTORS")
+        .unwrap_or_else(|_| "seasonal".into())
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
     let cfg = DetectorConfig {
-        detectors: vec![detect::Detector::Seasonal],
+        detectors,
         ..Default::default()
     };
     let started = std::time::Instant::now();
@@ -284,8 +290,14 @@ fn main() {
         WEEKS - WARMUP_WEEKS
     );
     println!(
-        "detector settings: weeks={} alpha={} dispersion={} min_count={} resolve_after={} cooldown={}",
-        cfg.weeks, cfg.alpha, cfg.dispersion, cfg.min_count, cfg.resolve_after, cfg.cooldown
+        "detectors {:?}: weeks={} alpha={} dispersion={} min_count={} resolve_after={} cooldown={}",
+        cfg.detectors,
+        cfg.weeks,
+        cfg.alpha,
+        cfg.dispersion,
+        cfg.min_count,
+        cfg.resolve_after,
+        cfg.cooldown
     );
     println!(
         "volume: normal = 40-200 mentions/h on average (5-40 negative), low = 8-16/h (1-3 negative)\n"
@@ -326,7 +338,7 @@ fn main() {
         } else {
             format!("{size}x {dur}h")
         } + if low { " low" } else { "" };
-        println!("{}", a.row("seasonal-nb", &label));
+        println!("{}", a.row("earshot", &label));
         println!("{}", b.row("mean+3sd", &label));
     }
     println!(
