@@ -36,6 +36,8 @@ pub enum ChannelKind {
     Feishu,
     /// WeCom (企业微信) group robot.
     Wecom,
+    /// Email over SMTP (`url` = `smtp://` or `smtps://user:pass@host:port`).
+    Email,
 }
 
 /// Message language.
@@ -71,6 +73,12 @@ pub struct ChannelConfig {
     /// Least severity notified.
     #[serde(default = "low")]
     pub min_severity: Severity,
+    /// Email: sender address.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Email: recipients.
+    #[serde(default)]
+    pub to: Vec<String>,
 }
 
 fn low() -> Severity {
@@ -264,6 +272,10 @@ pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
             "msgtype": "markdown",
             "markdown": {"content": md},
         }),
+        ChannelKind::Email => serde_json::json!({
+            "subject": title,
+            "text": md,
+        }),
     };
     v.to_string()
 }
@@ -292,7 +304,11 @@ pub async fn send(
 ) -> Result<(), DeliveryError> {
     let url = ch.url();
     let secret = ch.secret();
+    if ch.kind == ChannelKind::Email {
+        return send_email(ch, &url, key, payload).await;
+    }
     let req = match ch.kind {
+        ChannelKind::Email => unreachable!("handled above"),
         ChannelKind::Webhook => {
             let mut r = client
                 .post(&url)
@@ -373,6 +389,52 @@ pub async fn send(
             )));
         }
     }
+    Ok(())
+}
+
+/// Sends a queued email through the SMTP server in `url`. The outbox key
+/// becomes the Message-ID, so a mail system can drop a duplicate.
+async fn send_email(
+    ch: &ChannelConfig,
+    url: &str,
+    key: &str,
+    payload: &str,
+) -> Result<(), DeliveryError> {
+    use lettre::message::header::ContentType;
+    use lettre::message::{Body, Mailbox};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let v: serde_json::Value = serde_json::from_str(payload)
+        .map_err(|e| DeliveryError::Rejected(format!("queued body is not JSON: {e}")))?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        DeliveryError::Rejected(format!("{}: {what}: {e}", ch.name))
+    };
+    let from: Mailbox = ch
+        .from
+        .as_deref()
+        .unwrap_or("earshot <earshot@localhost>")
+        .parse()
+        .map_err(|e| bad("bad from address", &e))?;
+    let mut b = Message::builder()
+        .from(from)
+        .subject(v["subject"].as_str().unwrap_or("earshot alert"))
+        .message_id(Some(format!("<{key}@earshot>")))
+        .header(ContentType::TEXT_PLAIN);
+    for to in &ch.to {
+        b = b.to(to.parse().map_err(|e| bad("bad to address", &e))?);
+    }
+    // lettre picks quoted-printable or base64 for the UTF-8 text.
+    let body = Body::new(v["text"].as_str().unwrap_or("").to_string());
+    let msg = b
+        .body(body)
+        .map_err(|e| bad("cannot build the message", &e))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| bad("bad SMTP URL", &e))?
+        .timeout(Some(std::time::Duration::from_secs(15)))
+        .build();
+    transport
+        .send(msg)
+        .await
+        .map_err(|e| DeliveryError::Http(format!("{}: SMTP: {e}", ch.name)))?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Alerting (issue #7): negative word-of-mouth spikes on a watch's
 //! timeline are detected ([`detect`]), stored as alerts with their evidence
 //! and queued in the store's outbox in the same atomic batch, then
-//! delivered to webhooks, Slack, DingTalk, Feishu/Lark and WeCom
+//! delivered to webhooks, Slack, DingTalk, Feishu/Lark, WeCom and email
 //! ([`channel`]) with retries until they get through.
 //!
 //! [`evaluate`] is idempotent: alert ids and outbox keys are derived from

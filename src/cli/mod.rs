@@ -935,6 +935,8 @@ async fn demo_alerts(config: &Config, store: &Store) -> Result<()> {
         language: Lang::En,
         watches: Vec::new(),
         min_severity: Severity::Low,
+        from: None,
+        to: Vec::new(),
     }];
     // The demo posts are from November 2026: evaluate as of a day after the
     // newest one, and notify whatever is found in them.

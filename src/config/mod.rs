@@ -641,7 +641,21 @@ impl Config {
                     Some("give every [[channel]] its own name, e.g. name = \"pr-team\"".into()),
                 );
             }
+            let email = ch.kind == crate::alert::ChannelKind::Email;
+            if email && ch.to.is_empty() {
+                push(
+                    format!("channel[{i}].to"),
+                    "an email channel needs recipients".into(),
+                    Some("add to = [\"pr-team@example.com\"]".into()),
+                );
+            }
             match expand_env(&ch.url).map(|u| url::Url::parse(&u)) {
+                Ok(Ok(u)) if email && matches!(u.scheme(), "smtp" | "smtps") => {}
+                Ok(_) if email => push(
+                    format!("channel[{i}].url"),
+                    format!("`{}` is not an SMTP URL", ch.url),
+                    Some("write smtps://user:password@smtp.example.com:465, or smtp://host:587?tls=required for STARTTLS".into()),
+                ),
                 Ok(Ok(u)) if matches!(u.scheme(), "http" | "https") => {}
                 Ok(_) => push(
                     format!("channel[{i}].url"),

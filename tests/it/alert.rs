@@ -726,3 +726,103 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
         got.ok.len()
     );
 }
+
+/// A small SMTP sink on a tokio TcpListener: enough of RFC 5321 for a
+/// client to hand over a message; keeps each DATA.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = l.accept().await else {
+                return;
+            };
+            let g = g.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let cmd = line.to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") {
+                        b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                    } else if cmd.starts_with("DATA") {
+                        w.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        g.lock().unwrap().push(data);
+                        b"250 queued\r\n"
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_goes_through_a_real_smtp_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    store.put_mentions(&burst_mentions(), None).unwrap();
+    let (port, got) = smtp_sink().await;
+    let cfg = config(&format!(
+        "[[channel]]\nname = \"mail\"\nkind = \"email\"\nurl = \"smtp://127.0.0.1:{port}\"\nfrom = \"earshot <alerts@example.com>\"\nto = [\"pr@example.com\"]\nlanguage = \"zh\"\n"
+    ));
+    earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+    let r = channel::drain(
+        &store,
+        &cfg.channels,
+        Duration::from_millis(50),
+        Duration::from_millis(200),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.delivered, 1, "{r:?}");
+    let mails = got.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0];
+    assert!(
+        m.contains("@earshot>"),
+        "Message-ID from the outbox key: {m}"
+    );
+    assert!(m.contains("To: pr@example.com"), "{m}");
+    // The body as the mail client would decode it.
+    let (head, body) = m.split_once("\n\n").unwrap();
+    let text = if head.contains("Content-Transfer-Encoding: base64") {
+        let b: String = body.split_whitespace().collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap()).unwrap()
+    } else {
+        // quoted-printable
+        let joined = body.replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                out.push(u8::from_str_radix(&joined[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    assert!(text.contains("鼓包") && text.contains("负面提及"), "{text}");
+}
