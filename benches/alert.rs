@@ -273,9 +273,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
-    // ALERT_BENCH_DETECTORS=seasonal,share compares another selection.
+    // The shipped default (seasonal + share); ALERT_BENCH_DETECTORS=seasonal
+    // compares another selection.
     let detectors: Vec<detect::Detector> = std::env::var("ALERT_BENCH_DETECTORS")
-        .unwrap_or_else(|_| "seasonal".into())
+        .unwrap_or_else(|_| "seasonal,share".into())
         .split(',')
         .filter_map(|d| d.trim().parse().ok())
         .collect();

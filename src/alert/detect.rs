@@ -690,6 +690,30 @@ mod tests {
     }
 
     #[test]
+    fn a_growing_spike_escalates_and_a_relapse_in_the_cooldown_reopens_it() {
+        let cfg = DetectorConfig::default();
+        let h = chrono::Duration::hours(1);
+        let at = 24 * 7 * 5 + 10;
+        let mut s = series(24 * 7 * 6, None);
+        for (k, extra) in [(0usize, 12u64), (1, 14), (2, 90), (3, 90)] {
+            s[at + k].negative += extra;
+            s[at + k].total += extra;
+        }
+        // Back to normal for 3 hours, then a relapse within the cooldown.
+        s[at + 7].negative += 40;
+        s[at + 7].total += 40;
+        s[at + 8].negative += 40;
+        s[at + 8].total += 40;
+        let eps = run(&s, &cfg, h, Some(s[24 * 7 * 4 + 1].time));
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        let e = &eps[0];
+        assert!(e.escalations.len() >= 2, "{e:#?}");
+        assert_eq!(e.severity, Severity::High);
+        assert!(e.end >= s[at + 8].time, "relapse folded in: {e:#?}");
+        assert_eq!(e.peak, s[at + 2].time.max(e.peak));
+    }
+
+    #[test]
     fn cold_start_uses_the_threshold() {
         let cfg = DetectorConfig {
             threshold: 8,

@@ -75,6 +75,9 @@ pub enum Command {
     /// Run the detectors over stored history or a CSV series and print the
     /// alerts they would have raised
     Backtest(BacktestArgs),
+    /// A watch's timeline per bucket: mentions by sentiment, authors,
+    /// sites, and clusters counted once
+    Timeline(TimelineArgs),
     /// Development tool: write synthetic mentions in acknowledged batches
     #[command(hide = true)]
     DebugIngest(DebugIngestArgs),
@@ -223,6 +226,25 @@ pub struct CheckArgs {
     #[arg(long)]
     pub max_age: Option<String>,
     /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The watch
+    #[arg(long)]
+    pub watch: String,
+    /// Bucket: 5m, hour or day
+    #[arg(long, default_value = "hour")]
+    pub bucket: String,
+    /// Since: a duration back from now, a date or RFC 3339 [default: 2d]
+    #[arg(long, default_value = "2d")]
+    pub since: String,
+    /// Until [default: now]
+    #[arg(long)]
+    pub until: Option<String>,
+    /// One JSON object per bucket and line
     #[arg(long)]
     pub json: bool,
 }
@@ -425,6 +447,7 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
         Command::Doctor(a) => doctor(cli, a.json),
         Command::Alerts(a) => alerts_cmd(cli, a),
         Command::Backtest(a) => backtest_cmd(cli, a),
+        Command::Timeline(a) => timeline_cmd(cli, a),
         Command::DebugIngest(a) => debug_ingest(cli, a),
         Command::DebugServe(a) => {
             let rt = runtime()?;
@@ -829,6 +852,56 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
             })
         }
     }
+}
+
+fn timeline_cmd(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
+    use crate::alert::timeline::{timeline, Bucket};
+    let bucket = match a.bucket.as_str() {
+        "5m" => Bucket::Min5,
+        "hour" | "1h" => Bucket::Hour,
+        "day" | "1d" => Bucket::Day,
+        other => {
+            eprintln!("error: `{other}` is not a bucket\n  help: --bucket 5m, hour or day");
+            return Ok(Exit::Usage);
+        }
+    };
+    let config = load_config(cli)?;
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let now = Utc::now();
+    let since = parse_when(&a.since, now)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| parse_when(u, now))
+        .transpose()?
+        .unwrap_or(now);
+    let rows = timeline(&store, &a.watch, bucket, since, until)?;
+    if a.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        println!(
+            "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
+            "bucket (UTC)", "total", "neg", "neu", "pos", "unscrd", "clusters", "authors", "sites"
+        );
+        for r in rows.iter().filter(|r| r.mentions.total > 0) {
+            let m = &r.mentions;
+            println!(
+                "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
+                r.start.format("%Y-%m-%d %H:%M"),
+                m.total,
+                m.negative,
+                m.neutral,
+                m.positive,
+                m.unscored,
+                r.clusters.total,
+                r.authors,
+                r.sites
+            );
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn backtest_cmd(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {

@@ -717,6 +717,28 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
             .any(|m| m["url"].as_str().unwrap().contains("thread-1001")),
         "{spike}"
     );
+    // The timeline query behind it: 01:00 UTC (09:00 +08:00) holds three
+    // negative posts by three authors on one site.
+    let out = run(&[
+        "timeline",
+        "--watch",
+        "云雀",
+        "--bucket",
+        "hour",
+        "--since",
+        "2026-11-20T00:00:00Z",
+        "--until",
+        "2026-11-20T06:00:00Z",
+        "--json",
+    ]);
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert_eq!(rows[1]["mentions"]["negative"], 3, "{:?}", rows[1]);
+    assert_eq!(rows[1]["authors"], 3);
+    assert_eq!(rows[1]["sites"], 1);
     let got = seen.lock().unwrap();
     assert!(
         got.ok
