@@ -246,7 +246,15 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         // Drop outlier weeks (earlier bursts, odd days) around the median.
         let med = median(&weeks);
         let band = 3.0 * med.sqrt() + 2.0 + 0.2 * med;
+        let all = weeks.clone();
         weeks.retain(|b| (b - med).abs() <= band);
+        if weeks.len() * 2 < k {
+            // Outliers on both sides (say two earlier bursts and two
+            // ordinary weeks): keep the lower half rather than nothing.
+            weeks = all;
+            weeks.sort_by(f64::total_cmp);
+            weeks.truncate(k.div_ceil(2));
+        }
         let n = weeks.len().max(1) as f64;
         let total: f64 = weeks.iter().sum();
         // Rate ~ Gamma(total + 0.5, n) scaled by level: predictive NegBin.
