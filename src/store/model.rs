@@ -278,6 +278,31 @@ pub struct Alert {
     pub evidence_json: String,
 }
 
+/// A silence: no notifications for a watch (or every watch) in a time
+/// range. Alerts still open and are stored, marked silenced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    /// Unique id.
+    pub id: u64,
+    /// Watch it applies to; `None` for every watch.
+    pub watch: Option<String>,
+    /// Start of the range.
+    pub from: DateTime<Utc>,
+    /// End of the range (exclusive).
+    pub until: DateTime<Utc>,
+    /// Why, for the people reading `earshot alerts`.
+    pub reason: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Silence {
+    /// Whether it silences `watch` at `t`.
+    pub fn covers(&self, watch: &str, t: DateTime<Utc>) -> bool {
+        self.watch.as_deref().is_none_or(|w| w == watch) && t >= self.from && t < self.until
+    }
+}
+
 /// A notification waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxItem {
