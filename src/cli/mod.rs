@@ -300,10 +300,13 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct TimelineArgs {
+    #[command(subcommand)]
+    pub cmd: Option<TimelineCmd>,
     /// The watch
     #[arg(long)]
-    pub watch: String,
+    pub watch: Option<String>,
     /// Bucket: 5m, hour or day
     #[arg(long, default_value = "hour")]
     pub bucket: String,
@@ -1140,8 +1143,37 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TimelineCmd {
+    /// Recompute every stored hourly and daily counter from the stored
+    /// mentions (after a crash of an old version, or to check them)
+    Rebuild {
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 fn timeline_cmd(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
     use crate::alert::timeline::{timeline, Bucket};
+    if let Some(TimelineCmd::Rebuild { json }) = &a.cmd {
+        let config = load_config(cli)?;
+        let store = Store::open_existing(&store_path(cli, &config))?;
+        let (buckets, differed) = store.rebuild_counters()?;
+        if *json {
+            println!(
+                "{}",
+                serde_json::json!({"buckets": buckets, "differed": differed})
+            );
+        } else {
+            println!("rebuilt {buckets} hourly and daily buckets from the stored mentions; {differed} differed from what was stored");
+        }
+        return Ok(Exit::Ok);
+    }
+    let Some(watch) = a.watch.as_deref() else {
+        eprintln!("error: `earshot timeline` needs --watch NAME (or `earshot timeline rebuild`)");
+        return Ok(Exit::Usage);
+    };
     let bucket = match a.bucket.as_str() {
         "5m" => Bucket::Min5,
         "hour" | "1h" => Bucket::Hour,
@@ -1161,7 +1193,7 @@ fn timeline_cmd(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
         .map(|u| parse_when(u, now))
         .transpose()?
         .unwrap_or(now);
-    let rows = timeline(&store, &a.watch, bucket, since, until)?;
+    let rows = timeline(&store, watch, bucket, since, until)?;
     if a.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r)?);

@@ -56,7 +56,7 @@ impl Default for SentimentConfig {
             enabled: true,
             model: PathBuf::from(DEFAULT_MODEL_DIR),
             max_tokens: 128,
-            batch_size: 32,
+            batch_size: 16,
             threads: 2,
             device: "cpu".into(),
             bf16: false,

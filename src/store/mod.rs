@@ -751,6 +751,35 @@ impl Store {
             .collect())
     }
 
+    /// Rebuilds every hourly and daily counter from the stored mentions, in
+    /// one atomic batch (`earshot timeline rebuild`). Returns how many
+    /// buckets were written and how many differed from what was stored.
+    pub fn rebuild_counters(&self) -> Result<(usize, usize), StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = self.recount()?;
+        let stored = self.counters()?;
+        let mut batch = sled::Batch::default();
+        let mut differed = 0;
+        for (k, old) in &stored {
+            match fresh.get(k) {
+                Some(new) if new == old => {}
+                _ => differed += 1,
+            }
+            if !fresh.contains_key(k) {
+                batch.remove(keys::counter(k.0, &k.1, k.2));
+            }
+        }
+        for (k, c) in &fresh {
+            if !stored.contains_key(k) {
+                differed += 1;
+            }
+            batch.insert(keys::counter(k.0, &k.1, k.2), encode(c));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.flush()?;
+        Ok((fresh.len(), differed))
+    }
+
     /// Checks the store's invariants: the mention count, one time-index
     /// entry per (mention, watch) and no other, counters equal to a
     /// recount. Returns the problems found.

@@ -301,3 +301,30 @@ fn cursor_pages_cover_every_mention_once_in_order() {
     assert_eq!(between.len(), 100);
     assert_eq!(MentionCursor::parse("zz"), None);
 }
+
+#[test]
+fn rebuild_counters_repairs_a_damaged_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    store.put_mentions(&batch(0..200), None).unwrap();
+    assert_eq!(store.rebuild_counters().unwrap().1, 0, "nothing to repair");
+    assert!(store.verify().unwrap().is_empty());
+    // damage one counter and add a stray one
+    let (k, c) = store.counters().unwrap().into_iter().next().unwrap();
+    let mut wrong = c;
+    wrong.total += 7;
+    store
+        .tree
+        .insert(keys::counter(k.0, &k.1, k.2), encode(&wrong))
+        .unwrap();
+    store
+        .tree
+        .insert(keys::counter(k.0, "ghost", k.2), encode(&wrong))
+        .unwrap();
+    assert!(!store.verify().unwrap().is_empty());
+    let (buckets, differed) = store.rebuild_counters().unwrap();
+    assert_eq!(differed, 2);
+    assert!(buckets > 0);
+    assert!(store.verify().unwrap().is_empty(), "{:?}", store.verify());
+    assert_eq!(store.counters().unwrap(), store.recount().unwrap());
+}

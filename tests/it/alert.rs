@@ -637,6 +637,12 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
     );
     assert!(stdout.contains("1 deliveries verified"), "{stdout}");
     assert!(stdout.contains("thread-1001"), "{stdout}");
+    // The counters kept incrementally equal a rebuild from the mentions.
+    let out = crate::util::run(&db, &["timeline", "rebuild", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["differed"], 0, "{v}");
+    assert!(v["buckets"].as_u64().unwrap() > 0, "{v}");
     {
         let store = Store::open_existing(&db).unwrap();
         let ms: Vec<Mention> = store
