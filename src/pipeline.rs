@@ -523,7 +523,7 @@ fn write_pages(
                 .collect();
             if !todo.is_empty() {
                 let texts = todo.iter().map(|&i| mentions[i].context.clone()).collect();
-                let scores = score(texts)?;
+                let scores = score.score(texts)?;
                 for (i, s) in todo.into_iter().zip(scores) {
                     mentions[i].sentiment = Some(s);
                 }

@@ -95,7 +95,7 @@ pub fn score_cmd(cli: &Cli, args: &ScoreArgs) -> Result<Exit> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for chunk in lines.chunks(512) {
-        let scores = score(chunk.to_vec())?;
+        let scores = score.score(chunk.to_vec())?;
         for (text, s) in chunk.iter().zip(scores) {
             if args.json {
                 let v = serde_json::json!({
@@ -175,7 +175,7 @@ pub fn eval_cmd(cli: &Cli, args: &EvalArgs) -> Result<Exit> {
     let mut pred = Vec::with_capacity(texts.len());
     let mut probs = Vec::with_capacity(texts.len());
     for chunk in texts.chunks(256) {
-        for s in score(chunk.to_vec())? {
+        for s in score.score(chunk.to_vec())? {
             pred.push(s.label as usize);
             probs.push(s.probs);
         }
@@ -286,10 +286,7 @@ pub fn rescore_cmd(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
         watch: args.watch.clone(),
         ..Default::default()
     })?;
-    let version = score(vec![String::new()])?
-        .pop()
-        .map(|s| s.model)
-        .unwrap_or_default();
+    let version = score.version().to_string();
     let todo: Vec<_> = mentions
         .into_iter()
         .filter(|m| args.all || m.sentiment.as_ref().map(|s| s.model.as_str()) != Some(&version))
@@ -297,7 +294,7 @@ pub fn rescore_cmd(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
     let bar = super::output::bar(todo.len() as u64, "rescoring");
     let (mut changed, mut same) = (0u64, 0u64);
     for chunk in todo.chunks(256) {
-        let scores = score(chunk.iter().map(|m| m.context.clone()).collect())?;
+        let scores = score.score(chunk.iter().map(|m| m.context.clone()).collect())?;
         let mut batch = Vec::with_capacity(chunk.len());
         for (m, s) in chunk.iter().zip(scores) {
             if m.sentiment.as_ref().map(|o| o.label) != Some(s.label) {

@@ -159,9 +159,46 @@ pub enum SentimentError {
     WorkerGone,
 }
 
-/// Scores texts (in order); what the pipeline and `earshot rescore` call.
-pub type ScoreFn =
-    std::sync::Arc<dyn Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync>;
+type ScoreClosure = dyn Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync;
+
+/// Scores texts (in order) with one loaded model; what the pipeline and
+/// `earshot rescore` call. Cheap to clone.
+#[derive(Clone)]
+pub struct ScoreFn {
+    version: std::sync::Arc<str>,
+    score: std::sync::Arc<ScoreClosure>,
+}
+
+impl ScoreFn {
+    /// Wraps a scoring function and the model version it stores.
+    pub fn new(
+        version: &str,
+        score: impl Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync + 'static,
+    ) -> ScoreFn {
+        ScoreFn {
+            version: version.into(),
+            score: std::sync::Arc::new(score),
+        }
+    }
+
+    /// The model version every score carries.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Scores `texts`, one result per text, in order.
+    pub fn score(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
+        (self.score)(texts)
+    }
+}
+
+impl std::fmt::Debug for ScoreFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScoreFn")
+            .field("version", &self.version)
+            .finish()
+    }
+}
 
 /// The process-wide scorer for `cfg`: the model is loaded once, on a worker
 /// thread, and shared by every crawl pass of `earshot run`. `Ok(None)` when
@@ -174,7 +211,7 @@ pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, Sentiment
     #[cfg(feature = "sentiment")]
     {
         use std::collections::HashMap;
-        use std::sync::{Arc, Mutex, OnceLock};
+        use std::sync::{Mutex, OnceLock};
         static WORKERS: OnceLock<Mutex<HashMap<String, ScoringWorker>>> = OnceLock::new();
         let key = serde_json::to_string(cfg).unwrap_or_default();
         let mut map = WORKERS
@@ -189,8 +226,10 @@ pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, Sentiment
                 w
             }
         };
-        let f: ScoreFn = Arc::new(move |texts| worker.score_blocking(texts));
-        Ok(Some(f))
+        let version = worker.version().to_string();
+        Ok(Some(ScoreFn::new(&version, move |texts| {
+            worker.score_blocking(texts)
+        })))
     }
     #[cfg(not(feature = "sentiment"))]
     {
