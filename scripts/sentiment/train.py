@@ -91,24 +91,31 @@ def split(rows, seed):
     return train, test
 
 
-def sample_train(train, seed, max_examples):
+def sample_train(train, seed, max_examples, upsample):
     """Balance sources: cap each (domain family, label) so SST phrases do not drown the rest,
-    and oversample the scarce neutral class up to a floor."""
+    and repeat the scarce three-class English sets (`upsample`: family -> times). The repeated
+    families are always kept whole; `max_examples` trims the others."""
     rng = random.Random(seed)
     groups = defaultdict(list)
     for r in train:
         fam = r[0].split("/")[0]
         groups[(fam, r[2])].append(r)
-    out = []
+    kept, rest = [], []
     caps = {"en_sst2_train": 14000}
     for (fam, label), g in sorted(groups.items()):
         rng.shuffle(g)
-        cap = caps.get(fam, 10**9)
-        out.extend(g[:cap])
-        if label == 1 and fam in ("en_sst5", "en_tweeteval"):
-            out.extend(g)  # neutral English is scarce: show it twice
+        g = g[:caps.get(fam, 10**9)]
+        times = upsample.get(fam, 0)
+        if times:
+            kept.extend(g * times)
+        else:
+            rest.extend(g)
+    rng.shuffle(rest)
+    if max_examples:
+        rest = rest[:max(0, max_examples - len(kept))]
+    out = kept + rest
     rng.shuffle(out)
-    return out[:max_examples] if max_examples else out
+    return out
 
 
 def prune_vocab(pieces, scores, used_ids):
@@ -195,7 +202,9 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--epochs", type=float, default=1.0)
-    ap.add_argument("--max-examples", type=int, default=70000, help="0: every training row")
+    ap.add_argument("--max-examples", type=int, default=90000, help="0: every training row")
+    ap.add_argument("--upsample", default="en_tweeteval=4,en_sst5=2",
+                    help="family=times: show these (scarce three-class English) sets that many times")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast for training (AVX-512 BF16 CPUs)")
@@ -219,7 +228,9 @@ def main():
     cfg, pieces, scores, special, sd = e5s1.read(base)
     rows = list(load_rows(args.data))
     train, test = split(rows, args.seed)
-    train = sample_train(train, args.seed, args.max_examples)
+    upsample = {k: int(v) for k, v in (u.split('=') for u in args.upsample.split(',') if u)}
+    log('upsample', upsample)
+    train = sample_train(train, args.seed, args.max_examples, upsample)
     if args.max_test:
         # a seeded random sample: the files are sorted by label, a prefix would be one class
         test = {k: random.Random(args.seed).sample(v, min(len(v), args.max_test)) for k, v in test.items()}
@@ -442,7 +453,7 @@ def export(model, bcfg, proto, args, results, full, remap, test):
         json.dump({"max_len": args.max_len, "vectors": vectors}, f, ensure_ascii=False, indent=1)
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
-            "max_examples": args.max_examples, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "held_out_domains": sorted(HELD_OUT_DOMAINS),
+            "max_examples": args.max_examples, "upsample": args.upsample, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "held_out_domains": sorted(HELD_OUT_DOMAINS),
             "vocab": len(proto) + 2, "results": results, "torch": torch.__version__}
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(meta, f, ensure_ascii=False, indent=1)
