@@ -677,7 +677,9 @@ fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention
                 // Ad lines the extractor already cut, then any it left.
                 post.removed
                     .iter()
-                    .filter(|r| r.reason.starts_with("ad line") || r.reason.starts_with("matched pattern"))
+                    .filter(|r| {
+                        r.reason.starts_with("ad line") || r.reason.starts_with("matched pattern")
+                    })
                     .map(|r| {
                         format!(
                             "{}: {}",

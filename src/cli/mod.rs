@@ -715,9 +715,7 @@ fn extract_cmd(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
                     let (text, enc) = crate::fetch::decode(&bytes, None);
                     let modified = match &args.fetched_at {
                         Some(t) => DateTime::parse_from_rfc3339(t)
-                            .with_context(|| {
-                                format!("--fetched-at `{t}` is not an RFC 3339 time")
-                            })?
+                            .with_context(|| format!("--fetched-at `{t}` is not an RFC 3339 time"))?
                             .with_timezone(&Utc),
                         None => std::fs::metadata(input)
                             .and_then(|m| m.modified())

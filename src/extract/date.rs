@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
 use regex::Regex;
 
 /// What relative and zone-less dates are read against.
@@ -100,9 +102,19 @@ fn english(s: &str, ctx: &Context) -> Option<DateTime<FixedOffset>> {
         &format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+([A-Za-z]{{3,9}})\.?,?\s+(\d{{4}}){time}"),
     );
     let (month, day, year, c) = if let Some(c) = mdy.captures(s) {
-        (month_number(&c[1])?, c[2].parse().ok()?, c[3].parse().ok()?, c)
+        (
+            month_number(&c[1])?,
+            c[2].parse().ok()?,
+            c[3].parse().ok()?,
+            c,
+        )
     } else if let Some(c) = dmy.captures(s) {
-        (month_number(&c[2])?, c[1].parse().ok()?, c[3].parse().ok()?, c)
+        (
+            month_number(&c[2])?,
+            c[1].parse().ok()?,
+            c[3].parse().ok()?,
+            c,
+        )
     } else {
         return None;
     };
@@ -249,12 +261,24 @@ mod tests {
             ("2026-11-18 3:04 PM", Some("2026-11-18T15:04:00+08:00")),
             ("2026-11-18T10:02:11", Some("2026-11-18T10:02:11+08:00")),
             ("2026-11-18T10:02:11Z", Some("2026-11-18T10:02:11+00:00")),
-            ("2026-11-18T10:02:11.250+0800", Some("2026-11-18T10:02:11.250+08:00")),
-            ("2026-11-18 10:02:11 +0100", Some("2026-11-18T10:02:11+01:00")),
+            (
+                "2026-11-18T10:02:11.250+0800",
+                Some("2026-11-18T10:02:11.250+08:00"),
+            ),
+            (
+                "2026-11-18 10:02:11 +0100",
+                Some("2026-11-18T10:02:11+01:00"),
+            ),
             ("2026-11-14", Some("2026-11-14T00:00:00+08:00")),
-            ("Wed, 18 Nov 2026 08:30:00 GMT", Some("2026-11-18T08:30:00+00:00")),
+            (
+                "Wed, 18 Nov 2026 08:30:00 GMT",
+                Some("2026-11-18T08:30:00+00:00"),
+            ),
             ("Nov 19, 2026", Some("2026-11-19T00:00:00+08:00")),
-            ("November 18, 2026 at 3:47 pm", Some("2026-11-18T15:47:00+08:00")),
+            (
+                "November 18, 2026 at 3:47 pm",
+                Some("2026-11-18T15:47:00+08:00"),
+            ),
             ("19 Nov 2026 14:00", Some("2026-11-19T14:00:00+08:00")),
             ("剛剛", Some("2026-11-23T14:00:00+08:00")),
             ("just now", Some("2026-11-23T14:00:00+08:00")),

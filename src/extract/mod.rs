@@ -464,9 +464,10 @@ impl Profile {
         }
         if all.iter().any(|p| !p.jsonld.is_empty()) {
             let (blocks, _) = structured::jsonld_blocks(doc);
-            if let Some(p) = all.iter().find(|p| {
-                !p.jsonld.is_empty() && structured::has_types(&blocks, &p.jsonld)
-            }) {
+            if let Some(p) = all
+                .iter()
+                .find(|p| !p.jsonld.is_empty() && structured::has_types(&blocks, &p.jsonld))
+            {
                 return Some(p);
             }
         }
@@ -635,7 +636,9 @@ fn read_html(
     let link_base = base.as_ref().unwrap_or(url);
     let chosen = forced.or_else(|| Profile::choose(url, &doc));
     let mut out = match chosen {
-        Some(p) if !p.posts.is_empty() || !p.jsonld.is_empty() || p.kind == PageKind::ThreadList => {
+        Some(p)
+            if !p.posts.is_empty() || !p.jsonld.is_empty() || p.kind == PageKind::ThreadList =>
+        {
             read_with_profile(url, link_base, &doc, p, ctx)
         }
         Some(p) => {
@@ -688,7 +691,14 @@ fn body_text(
 ) -> (String, Option<String>) {
     let quoted = quote
         .and_then(|q| body.select(q).next())
-        .map(|q| text::clean(&text::element_text_recorded(q, drops, None, &mut Vec::new())))
+        .map(|q| {
+            text::clean(&text::element_text_recorded(
+                q,
+                drops,
+                None,
+                &mut Vec::new(),
+            ))
+        })
         .filter(|q| !q.is_empty());
     let raw = text::element_text_recorded(body, drops, quote, removed);
     (text::clean_recorded(&raw, removed), quoted)
@@ -795,10 +805,7 @@ fn floor_number(s: &str, names: &[String]) -> Option<u32> {
         return Some(n);
     }
     let t = s.trim();
-    names
-        .iter()
-        .position(|n| n == t)
-        .map(|i| i as u32 + 1)
+    names.iter().position(|n| n == t).map(|i| i as u32 + 1)
 }
 
 /// `sel@attr` split into the selector and the attribute.

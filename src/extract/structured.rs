@@ -195,7 +195,11 @@ fn type_matches(o: &serde_json::Map<String, Value>, types: &[String]) -> bool {
 /// Objects of the given schema.org types anywhere in `blocks`, in
 /// document order. serde_json stops at 128 levels, so this recursion is
 /// bounded.
-fn objects_of<'a>(v: &'a Value, types: &[String], out: &mut Vec<&'a serde_json::Map<String, Value>>) {
+fn objects_of<'a>(
+    v: &'a Value,
+    types: &[String],
+    out: &mut Vec<&'a serde_json::Map<String, Value>>,
+) {
     match v {
         Value::Object(o) => {
             if type_matches(o, types) {
@@ -258,7 +262,10 @@ pub fn jsonld_posts(
             continue;
         }
         let rating = o.get("reviewRating").and_then(|r| {
-            let value = r.get("ratingValue").and_then(value_number).or_else(|| value_number(r))?;
+            let value = r
+                .get("ratingValue")
+                .and_then(value_number)
+                .or_else(|| value_number(r))?;
             Some(Rating {
                 value,
                 best: r.get("bestRating").and_then(value_number).unwrap_or(5.0),
@@ -308,7 +315,12 @@ pub fn read_feed(
         title: feed.title.map(|t| text::collapse(&t.content)),
         lang: feed
             .language
-            .map(|l| l.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase())
+            .map(|l| {
+                l.split(['-', '_'])
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            })
             .filter(|l| !l.is_empty()),
         ..Default::default()
     };
@@ -340,10 +352,7 @@ pub fn read_feed(
         if body.is_empty() {
             continue;
         }
-        let published_at = entry
-            .published
-            .or(entry.updated)
-            .map(|d| d.fixed_offset());
+        let published_at = entry.published.or(entry.updated).map(|d| d.fixed_offset());
         out.posts.push(Post {
             author: entry
                 .authors

@@ -43,6 +43,7 @@ const BLOCK: &[&str] = &[
     "figure",
     "figcaption",
     "aside",
+    "cite",
     "nav",
     "main",
     "hr",
@@ -88,8 +89,12 @@ pub fn element_text_recorded(
     enum Step<'a> {
         Enter(NodeRef<'a, Node>),
         Close,
+        ClosePre,
     }
     let mut out = String::new();
+    // Inside <pre> line breaks in the source are text; elsewhere they are
+    // spaces, and only <br> and blocks break lines.
+    let mut pre = 0usize;
     let mut stack: Vec<Step<'_>> = el.children().rev().map(Step::Enter).collect();
     while let Some(step) = stack.pop() {
         let node = match step {
@@ -97,10 +102,19 @@ pub fn element_text_recorded(
                 out.push_str("\n\n");
                 continue;
             }
+            Step::ClosePre => {
+                pre = pre.saturating_sub(1);
+                out.push_str("\n\n");
+                continue;
+            }
             Step::Enter(n) => n,
         };
         match node.value() {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t) if pre > 0 => out.push_str(t),
+            Node::Text(t) => out.extend(t.chars().map(|c| match c {
+                '\n' | '\r' | '\t' => ' ',
+                c => c,
+            })),
             Node::Element(e) => {
                 let name = e.name();
                 if name == "img" {
@@ -130,7 +144,7 @@ pub fn element_text_recorded(
                         continue;
                     }
                     if let Some(d) = remove.iter().find(|d| d.sel.matches(&er)) {
-                        let t = clip(&collapse(&er.text().collect::<String>()));
+                        let t = clip(&collapse(&er.text().collect::<Vec<_>>().join(" ")));
                         if !t.is_empty() {
                             let reason = if d.name.is_empty() {
                                 "removed by the profile".to_string()
@@ -143,7 +157,11 @@ pub fn element_text_recorded(
                     }
                 }
                 let block = BLOCK.contains(&name);
-                if block {
+                if name == "pre" {
+                    pre += 1;
+                    out.push_str("\n\n");
+                    stack.push(Step::ClosePre);
+                } else if block {
                     out.push_str("\n\n");
                     stack.push(Step::Close);
                 }
@@ -192,21 +210,21 @@ fn inline_patterns() -> &'static [(Regex, &'static str)] {
     static R: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     R.get_or_init(|| {
         [
+            (r"本帖最后由\s*\S+\s*于\s*[\d\-/: ]+\s*编辑", "edit notice"),
+            (r"本帖最後由\s*\S+\s*於\s*[\d\-/: ]+\s*編輯", "edit notice"),
             (
-                r"本帖最后由\s*\S+\s*于\s*[\d\-/: ]+\s*编辑",
+                r"(?i)last edited by .{1,60}? on .{4,40}?; edited \d+ times? in total\.?",
                 "edit notice",
             ),
-            (
-                r"本帖最後由\s*\S+\s*於\s*[\d\-/: ]+\s*編輯",
-                "edit notice",
-            ),
-            (r"(?i)last edited by .{1,60}? on .{4,40}?; edited \d+ times? in total\.?", "edit notice"),
             (r"您需要\s*登录\s*才可以下载或查看[^\n]*", "login prompt"),
             (r"您需要\s*登錄\s*才可以下載或查看[^\n]*", "login prompt"),
             (r"\{:[A-Za-z0-9_]{1,40}:\}", "emoticon code"),
             (r"\[s:\d{1,4}\]", "emoticon code"),
             (r"\[em\][A-Za-z]?\d{1,4}\[/em\]", "emoticon code"),
-            (r"\[/?(?:img|url|quote|b|i|u|color|size|font|align)(?:=[^\]\n]{0,80})?\]", "unrendered BBCode"),
+            (
+                r"\[/?(?:img|url|quote|b|i|u|color|size|font|align)(?:=[^\]\n]{0,80})?\]",
+                "unrendered BBCode",
+            ),
         ]
         .into_iter()
         .filter_map(|(p, why)| Regex::new(p).ok().map(|r| (r, why)))
@@ -314,8 +332,8 @@ fn vocabulary(s: &str) -> HashSet<String> {
 
 /// Common words that say nothing about a line's topic.
 const STOP: &[&str] = &[
-    "the", "and", "for", "you", "this", "that", "with", "are", "was", "have", "not", "了解", "我们",
-    "你们", "大家", "一个", "没有", "可以", "就是",
+    "the", "and", "for", "you", "this", "that", "with", "are", "was", "have", "not", "了解",
+    "我们", "你们", "大家", "一个", "没有", "可以", "就是",
 ];
 
 /// Cuts lines injected as ads: a promotional line (two ad cues, or one
@@ -323,7 +341,11 @@ const STOP: &[&str] = &[
 /// shares no vocabulary with the rest of the post, or that matches one of
 /// `patterns` (from the profile or the config). Each cut is recorded. A
 /// post that is mostly ads is left whole: the crawler flags it as spam.
-pub fn cut_ad_lines(text: &str, patterns: &[(String, Regex)], removed: &mut Vec<Removed>) -> String {
+pub fn cut_ad_lines(
+    text: &str,
+    patterns: &[(String, Regex)],
+    removed: &mut Vec<Removed>,
+) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut cut: Vec<Option<String>> = vec![None; lines.len()];
     for (i, line) in lines.iter().enumerate() {
@@ -404,7 +426,10 @@ pub fn nesting_depth(html: &str) -> usize {
     let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
     let find = |from: usize, pat: &[u8]| -> usize {
         b.get(from..)
-            .and_then(|rest| rest.windows(pat.len()).position(|w| w.eq_ignore_ascii_case(pat)))
+            .and_then(|rest| {
+                rest.windows(pat.len())
+                    .position(|w| w.eq_ignore_ascii_case(pat))
+            })
             .map_or(b.len(), |p| from + p + pat.len())
     };
     while i < b.len() {
@@ -419,7 +444,8 @@ pub fn nesting_depth(html: &str) -> usize {
         let close = b.get(i + 1) == Some(&b'/');
         let start = i + 1 + close as usize;
         let mut end = start;
-        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'!' || b[end] == b'-') {
+        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'!' || b[end] == b'-')
+        {
             end += 1;
         }
         if end == start || !(b[start].is_ascii_alphabetic() || b[start] == b'!') {
@@ -427,7 +453,10 @@ pub fn nesting_depth(html: &str) -> usize {
             continue;
         }
         let name = html[start..end].to_ascii_lowercase();
-        let gt = b[end..].iter().position(|&c| c == b'>').map_or(b.len(), |p| end + p);
+        let gt = b[end..]
+            .iter()
+            .position(|&c| c == b'>')
+            .map_or(b.len(), |p| end + p);
         let self_closing = gt > 0 && gt < b.len() && b[gt - 1] == b'/';
         i = (gt + 1).min(b.len());
         if FLAT.contains(&name.as_str()) {
@@ -535,7 +564,11 @@ mod tests {
         // Configured patterns cut with their own reason.
         let pats = vec![("^本站广告".to_string(), Regex::new("^本站广告").unwrap())];
         let mut removed = Vec::new();
-        let t = cut_ad_lines("正文内容比较长，超过二十个字，说的是手机电池的问题。\n本站广告：招商", &pats, &mut removed);
+        let t = cut_ad_lines(
+            "正文内容比较长，超过二十个字，说的是手机电池的问题。\n本站广告：招商",
+            &pats,
+            &mut removed,
+        );
         assert_eq!(t, "正文内容比较长，超过二十个字，说的是手机电池的问题。");
         assert_eq!(removed[0].reason, "matched pattern `^本站广告`");
     }
@@ -551,7 +584,10 @@ mod tests {
                 let n = 100_000;
                 let html = format!("<div>{}深{}</div>", "<span>".repeat(n), "</span>".repeat(n));
                 let doc = Html::parse_document(&html);
-                let body = doc.select(&Selector::parse("body").unwrap()).next().unwrap();
+                let body = doc
+                    .select(&Selector::parse("body").unwrap())
+                    .next()
+                    .unwrap();
                 clean(&element_text(body, &[], None))
             })
             .unwrap()
@@ -562,7 +598,10 @@ mod tests {
 
     #[test]
     fn nesting_depth_is_measured_without_parsing() {
-        assert_eq!(nesting_depth("<div><p>a<br>b<img src=x></p></div><section><b>x</b></section>"), 2);
+        assert_eq!(
+            nesting_depth("<div><p>a<br>b<img src=x></p></div><section><b>x</b></section>"),
+            2
+        );
         assert_eq!(nesting_depth("<div><section><b>x</b></section></div>"), 3);
         assert_eq!(nesting_depth("<ul><li>a<li>b</ul>"), 1);
         assert_eq!(
