@@ -185,16 +185,21 @@ fn relative(s: &str, ctx: &Context) -> Option<DateTime<FixedOffset>> {
             d => d.parse().ok()?,
         };
         let unit = &c[2];
+        // Checked: "99999999999 days ago" is not a date, and must not panic.
         let d = match unit {
-            u if u.starts_with('秒') || u.starts_with("sec") => Duration::seconds(n),
-            u if u.starts_with('分') || u.starts_with("min") => Duration::minutes(n),
-            u if u.contains('时') || u.contains('時') || u.starts_with('h') => Duration::hours(n),
-            "周" | "週" | "星期" => Duration::weeks(n),
-            u if u.starts_with("week") => Duration::weeks(n),
-            u if u.contains('月') || u.starts_with("month") => Duration::days(30 * n),
-            _ => Duration::days(n),
-        };
-        return Some((now - d).fixed_offset());
+            u if u.starts_with('秒') || u.starts_with("sec") => Duration::try_seconds(n),
+            u if u.starts_with('分') || u.starts_with("min") => Duration::try_minutes(n),
+            u if u.contains('时') || u.contains('時') || u.starts_with('h') => {
+                Duration::try_hours(n)
+            }
+            "周" | "週" | "星期" => Duration::try_weeks(n),
+            u if u.starts_with("week") => Duration::try_weeks(n),
+            u if u.contains('月') || u.starts_with("month") => {
+                n.checked_mul(30).and_then(Duration::try_days)
+            }
+            _ => Duration::try_days(n),
+        }?;
+        return now.checked_sub_signed(d).map(|t| t.fixed_offset());
     }
     static DAYREL: OnceLock<Regex> = OnceLock::new();
     let dayrel = re(
@@ -303,6 +308,9 @@ mod tests {
             ("no date here", None),
             ("Posted 12 2026", None),
             ("99 hours from now", None),
+            ("99999999999999999 days ago", None),
+            ("9223372036854775807 months ago", None),
+            ("99999999999 weeks ago", None),
             ("", None),
             ("2026-13-45", None),
         ];

@@ -4,7 +4,7 @@
 //! The walk over the tree is iterative: pages with 100,000 nested elements
 //! must not overflow the stack of a 2 MiB worker thread.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ego_tree::NodeRef;
@@ -311,23 +311,21 @@ pub fn clean_recorded(raw: &str, removed: &mut Vec<Removed>) -> String {
     out
 }
 
-/// Words of a text for comparing vocabulary: CJK bigrams and Latin words
-/// of three letters or more, lower-cased.
-fn vocabulary(s: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Words of a text for comparing vocabulary, counted: CJK bigrams and
+/// Latin words of three letters or more, lower-cased.
+fn vocabulary(s: &str, out: &mut HashMap<String, usize>) {
     let chars: Vec<char> = s.chars().collect();
     for w in chars.windows(2) {
         if super::is_cjk(w[0]) && super::is_cjk(w[1]) {
-            out.insert(w.iter().collect());
+            *out.entry(w.iter().collect()).or_default() += 1;
         }
     }
     for word in s
         .split(|c: char| !c.is_alphanumeric() || super::is_cjk(c))
         .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
     {
-        out.insert(word.to_lowercase());
+        *out.entry(word.to_lowercase()).or_default() += 1;
     }
-    out
 }
 
 /// Common words that say nothing about a line's topic.
@@ -348,29 +346,36 @@ pub fn cut_ad_lines(
 ) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut cut: Vec<Option<String>> = vec![None; lines.len()];
+    // Promotional lines, then the words of the other lines: an ad repeated
+    // down a post shares words only with itself.
+    let mut candidates: Vec<Option<String>> = vec![None; lines.len()];
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         if let Some((p, _)) = patterns.iter().find(|(_, r)| r.is_match(line)) {
             cut[i] = Some(format!("matched pattern `{p}`"));
-            continue;
+        } else {
+            candidates[i] = crate::watch::spam::ad_line(line);
         }
-        let Some(reason) = crate::watch::spam::ad_line(line) else {
+    }
+    let mut others = HashMap::new();
+    if candidates.iter().any(Option::is_some) {
+        for (i, line) in lines.iter().enumerate() {
+            if candidates[i].is_none() && cut[i].is_none() {
+                vocabulary(line, &mut others);
+            }
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let Some(reason) = candidates[i].take() else {
             continue;
         };
-        let rest: String = lines
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, l)| *l)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mine = vocabulary(line);
-        let theirs = vocabulary(&rest);
+        let mut mine = HashMap::new();
+        vocabulary(line, &mut mine);
         let shared = mine
-            .iter()
-            .filter(|w| !STOP.contains(&w.as_str()) && theirs.contains(*w))
+            .keys()
+            .filter(|w| !STOP.contains(&w.as_str()) && others.contains_key(*w))
             .count();
         // Unrelated: at most one shared word (brand names leak into ads).
         if shared * 10 <= mine.len().max(1) || shared <= 1 {

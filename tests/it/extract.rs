@@ -439,6 +439,26 @@ fn bad_input_gives_an_error_or_a_best_effort_result() {
     assert!(e.posts.len() <= 1);
     assert!(t.elapsed().as_secs() < 60, "{:?}", t.elapsed());
 
+    // Thousands of ad lines between real ones: cut in linear time.
+    let mut page = String::from(
+        "<html><body><div id=\"post_1\"><table class=\"plhin\"><tr><td class=\"t_f\">",
+    );
+    for i in 0..20_000 {
+        page.push_str(&format!("第{i}层楼，耳机左耳又断连了，客服还是说正常。<br />加微信 coin{i:05} 空投项目稳赚不赔<br />"));
+    }
+    page.push_str("</td></tr></table></div></body></html>");
+    let t = std::time::Instant::now();
+    let e = on_worker_stack(move || {
+        lib_extract(
+            "http://bbs.jikechaguan.test/thread-9-1-1.html",
+            page.as_bytes(),
+        )
+    })
+    .unwrap();
+    assert_eq!(e.posts[0].removed.len(), 20_000);
+    assert!(!e.posts[0].text.contains("加微信"));
+    assert!(t.elapsed().as_secs() < 30, "{:?}", t.elapsed());
+
     // 100,000 nested elements, through the generic extractor and through a
     // profile, on a worker's stack.
     let n = 100_000;
