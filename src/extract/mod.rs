@@ -872,3 +872,53 @@ pub fn detect_lang(text: &str) -> Option<String> {
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_profiles_load_and_bad_ones_are_explained() {
+        let mut names = Profile::names();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "discourse",
+                "discuz-list",
+                "discuz-thread",
+                "feed",
+                "phpbb",
+                "qa",
+                "review",
+                "wordpress"
+            ]
+        );
+        let bad = |t: &str| Profile::from_toml(t).unwrap_err();
+        let head = "name = \"x\"\ndescription = \"x\"\nkind = \"thread\"\n";
+        assert!(bad(&format!("{head}title = [\"div[\"]")).contains("does not parse"));
+        assert!(bad(&format!("{head}drop_lines = [\"(\"]")).contains("pattern `(`"));
+        assert!(bad(&format!("{head}format = \"json\"")).contains("needs a [json] table"));
+        assert!(bad(&format!(
+            "{head}format = \"json\"\n[json]\nitems = \"posts\"\ntext = \"/t\""
+        ))
+        .contains("must start with `/`"));
+        assert!(bad(&format!("{head}colour = \"red\"")).contains("unknown field"));
+    }
+
+    #[test]
+    fn json_links_fill_their_templates() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"slug": "a b/c", "id": 7, "n": null}"#).unwrap();
+        assert_eq!(
+            structured_fill("/t/{slug}/{id}.json", &v).as_deref(),
+            Some("/t/a%20b%2Fc/7.json")
+        );
+        assert_eq!(structured_fill("/t/{missing}", &v), None);
+        assert_eq!(structured_fill("/t/{slug", &v), None);
+    }
+
+    fn structured_fill(t: &str, v: &serde_json::Value) -> Option<String> {
+        structured::fill(t, v)
+    }
+}

@@ -136,7 +136,7 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
 
 /// `href` with each `{field}` replaced by the item's field; `None` when a
 /// field is missing.
-fn fill(template: &str, item: &Value) -> Option<String> {
+pub(super) fn fill(template: &str, item: &Value) -> Option<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -144,7 +144,14 @@ fn fill(template: &str, item: &Value) -> Option<String> {
         let close = rest[open..].find('}')? + open;
         let key = &rest[open + 1..close];
         let v = item.get(key).and_then(value_text)?;
-        out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+        // Percent-encoded as one path segment.
+        for b in v.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
