@@ -434,8 +434,18 @@ impl SourceCrawl {
         let profile = self.source.profile.clone();
         let tz = self.source.timezone(crawl);
         let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
+        let drop_lines = self.config.extract.patterns();
         let extracted = tokio::task::spawn_blocking(move || {
-            extract::extract(&page_url, &text, profile.as_deref(), tz, fetched_at)
+            extract::extract_with(
+                &page_url,
+                &text,
+                &extract::Options {
+                    profile: profile.as_deref(),
+                    tz,
+                    fetched_at,
+                    drop_lines: &drop_lines,
+                },
+            )
         })
         .await;
         let extracted = match extracted {
@@ -589,6 +599,11 @@ fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention
     let site = w.source.site.clone().unwrap_or_else(|| host.clone());
     let site_field = format!("{site} {host}");
     let mut out = Vec::new();
+    // A feed's items are the pages it links to, which are fetched and
+    // read themselves: mentions come from those pages, not twice.
+    if w.extracted.kind == extract::PageKind::Feed {
+        return Ok(out);
+    }
     for (i, post) in w.extracted.posts.iter().enumerate() {
         let cleaned = spam::strip_ad_lines(&post.text);
         // An ad post is matched and kept whole (and flagged below); a real
@@ -659,7 +674,21 @@ fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention
             flags: if cleaned.is_ad() {
                 Vec::new()
             } else {
-                cleaned.removed.clone()
+                // Ad lines the extractor already cut, then any it left.
+                post.removed
+                    .iter()
+                    .filter(|r| {
+                        r.reason.starts_with("ad line") || r.reason.starts_with("matched pattern")
+                    })
+                    .map(|r| {
+                        format!(
+                            "{}: {}",
+                            r.reason,
+                            r.text.chars().take(60).collect::<String>()
+                        )
+                    })
+                    .chain(cleaned.removed.iter().cloned())
+                    .collect()
             },
             content_hash,
             floor: post.floor,

@@ -13,12 +13,16 @@ mod crash;
 mod dashboard;
 #[path = "it/demo.rs"]
 mod demo;
+#[path = "it/extract.rs"]
+mod extract;
 #[path = "it/fetch.rs"]
 mod fetch;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]
 mod run;
+// The model tests need libtorch: `--no-default-features` builds leave them out.
+#[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;
 #[path = "it/server.rs"]

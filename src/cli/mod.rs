@@ -153,6 +153,10 @@ pub struct ExtractArgs {
     /// One JSON object per input
     #[arg(long)]
     pub json: bool,
+    /// Fetch time that relative dates ("3小时前") count back from, for a
+    /// file: RFC 3339 [default: the file's modification time]
+    #[arg(long)]
+    pub fetched_at: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -674,6 +678,7 @@ fn extract_cmd(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
     })?;
     let rt = runtime()?;
     let fetcher = crate::fetch::Fetcher::new(&config.crawl)?;
+    let drop_lines = config.extract.patterns();
     let mut code = Exit::Ok;
     for input in &args.inputs {
         let result: Result<crate::extract::Extracted> = rt.block_on(async {
@@ -708,14 +713,27 @@ fn extract_cmd(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
                             .map_err(|_| anyhow::anyhow!("cannot make a file URL for {input}"))?,
                     };
                     let (text, enc) = crate::fetch::decode(&bytes, None);
-                    let modified = std::fs::metadata(input)
-                        .and_then(|m| m.modified())
-                        .map(DateTime::<Utc>::from)
-                        .unwrap_or_else(|_| Utc::now());
+                    let modified = match &args.fetched_at {
+                        Some(t) => DateTime::parse_from_rfc3339(t)
+                            .with_context(|| format!("--fetched-at `{t}` is not an RFC 3339 time"))?
+                            .with_timezone(&Utc),
+                        None => std::fs::metadata(input)
+                            .and_then(|m| m.modified())
+                            .map(DateTime::<Utc>::from)
+                            .unwrap_or_else(|_| Utc::now()),
+                    };
                     (url, text, enc.name().to_string(), modified)
                 };
-            let mut e =
-                crate::extract::extract(&url, &text, args.profile.as_deref(), tz, fetched_at)?;
+            let mut e = crate::extract::extract_with(
+                &url,
+                &text,
+                &crate::extract::Options {
+                    profile: args.profile.as_deref(),
+                    tz,
+                    fetched_at,
+                    drop_lines: &drop_lines,
+                },
+            )?;
             e.charset = Some(charset);
             Ok(e)
         });

@@ -185,12 +185,24 @@ pub fn print_extracted(e: &crate::extract::Extracted) {
             p.author.as_deref().unwrap_or("-"),
             p.published_at.map(|t| t.to_rfc3339()).unwrap_or_default()
         );
+        if let Some(t) = &p.title {
+            println!("  [{t}]");
+        }
+        if let Some(r) = &p.rating {
+            println!("  rating {}/{}", r.value, r.best);
+        }
         if let Some(q) = &p.quote {
             println!("  > {}", excerpt(q, 100));
         }
         for line in p.text.lines() {
             println!("  {line}");
         }
+        for r in &p.removed {
+            println!("  (removed, {}: {})", r.reason, excerpt(&r.text, 60));
+        }
+    }
+    for n in &e.notes {
+        println!("\nnote: {n}");
     }
     if !e.links.is_empty() {
         println!("\nlinks:");

@@ -48,6 +48,29 @@ pub struct Config {
     /// Where alerts are sent.
     #[serde(rename = "channel")]
     pub channels: Vec<crate::alert::ChannelConfig>,
+    /// Cleaning applied to every extracted page.
+    pub extract: ExtractConfig,
+}
+
+/// `[extract]`: cleaning applied to every page, on top of the site
+/// profiles' own rules.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractConfig {
+    /// Regular expressions: post lines matching one are cut, and the cut
+    /// recorded with the pattern (ads a site injects, boilerplate lines).
+    pub drop_lines: Vec<String>,
+}
+
+impl ExtractConfig {
+    /// `drop_lines`, compiled (patterns that do not compile are reported by
+    /// `config check` and left out here).
+    pub fn patterns(&self) -> Vec<(String, regex::Regex)> {
+        self.drop_lines
+            .iter()
+            .filter_map(|p| regex::Regex::new(p).ok().map(|r| (p.clone(), r)))
+            .collect()
+    }
 }
 
 /// What a dashboard token may do.
@@ -667,6 +690,16 @@ impl Config {
                         Some(hint),
                     );
                 }
+            }
+        }
+
+        for (i, p) in self.extract.drop_lines.iter().enumerate() {
+            if let Err(e) = regex::Regex::new(p) {
+                push(
+                    format!("extract.drop_lines[{i}]"),
+                    format!("`{p}` is not a regular expression: {e}"),
+                    Some("e.g. drop_lines = ['^本站广告', '(?i)^sponsored:']".into()),
+                );
             }
         }
 

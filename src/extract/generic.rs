@@ -138,6 +138,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
             text: body,
             quote: None,
             floor: Some(1),
+            ..Default::default()
         }]
     };
     Extracted {
@@ -150,5 +151,6 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         posts,
         links: Vec::new(),
         anchors: Vec::new(),
+        ..Default::default()
     }
 }
