@@ -77,8 +77,6 @@ const BLOCK: &[&str] = &[
 
 /// Text blocks shorter than this (weighted characters) are not scored.
 const MIN_BLOCK: usize = 25;
-/// A result shorter than this makes the finder try again with fewer rules.
-const RETRY_BELOW: usize = 500;
 /// Weighted characters below which a page has no article (an index page).
 const MIN_ARTICLE: usize = 140;
 
@@ -98,6 +96,9 @@ struct Item<'a> {
     unlikely: bool,
     /// A share/social bar by name.
     share: bool,
+    /// Holds the page's article by markup: `<main>`, a likely `<article>`
+    /// or schema.org `articleBody` (unlikely names never drop it).
+    holds_article: bool,
 }
 
 /// Per-node totals over the kept part of its subtree.
@@ -137,6 +138,7 @@ struct Res {
     negative: Regex,
     unlikely: Regex,
     maybe: Regex,
+    hard: Regex,
     share: Regex,
     hidden_style: Regex,
     boiler_line: Regex,
@@ -157,6 +159,7 @@ fn res() -> &'static Res {
                 r"(?i)-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|subscribe|navbar|topnav|sitenav|copyright",
             ),
             maybe: re(r"(?i)and|article|body|column|content|main|mathjax|shadow"),
+            hard: re(r"(?i)comment|disqus|respond|replies|sidebar|breadcrumb|cookie|newsletter|related|share|social|footer"),
             share: re(r"(?i)(\b|_)(share|sharedaddy|sharing|social|addthis|sociable)(\b|_)"),
             hidden_style: re(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden"),
             boiler_line: re(
@@ -239,6 +242,7 @@ impl<'a> Arena<'a> {
                     item.weight = w;
                     let both = format!("{class} {id}");
                     item.unlikely = (r.unlikely.is_match(&both) && !r.maybe.is_match(&both))
+                        || (knob("GEN_HARD", 0.0) > 0.0 && r.hard.is_match(&both))
                         || e.attr("role").is_some_and(|role| {
                             matches!(
                                 role,
@@ -253,6 +257,10 @@ impl<'a> Arena<'a> {
                         })
                         || matches!(name, "nav" | "aside");
                     item.share = r.share.is_match(&both);
+                    item.holds_article = name == "main"
+                        || e
+                            .attr("itemprop")
+                            .is_some_and(|p| p.contains("articleBody"));
                     true
                 }
                 _ => continue,
@@ -279,6 +287,17 @@ impl<'a> Arena<'a> {
         }
         if body == NONE {
             body = 0;
+        }
+        // The only `<article>` of a page is its article.
+        let mut articles = items.iter().enumerate().filter(|(_, it)| it.tag == "article");
+        if let (Some((i, _)), None) = (articles.next(), articles.next()) {
+            items[i].holds_article |= !items[i].unlikely;
+        }
+        for i in (1..items.len()).rev() {
+            let p = items[i].parent;
+            if items[i].holds_article && p != NONE {
+                items[p].holds_article = true;
+            }
         }
         Arena { items, body }
     }
@@ -324,6 +343,30 @@ struct Attempt {
 /// The main text of `doc`, paragraphs separated by blank lines; empty when
 /// the page has no article (too little text outside links).
 pub fn main_text(doc: &Html) -> String {
+    let text = best_text(doc);
+    if !text.is_empty() {
+        return text;
+    }
+    // A `<title>` left open swallows the whole page as its text (browsers
+    // then show nothing, but the markup is all there): read that text as
+    // the page.
+    static TITLE: OnceLock<scraper::Selector> = OnceLock::new();
+    let sel = TITLE.get_or_init(|| scraper::Selector::parse("title").expect("static selector"));
+    let swallowed = doc
+        .select(sel)
+        .map(|t| t.text().collect::<String>())
+        .find(|t| t.len() > 2000 && t.contains("</"));
+    match swallowed {
+        Some(rest) => best_text(&Html::parse_document(&rest)),
+        None => text,
+    }
+}
+
+fn knob(name: &str, default: f64) -> f64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn best_text(doc: &Html) -> String {
     let arena = Arena::new(doc);
     let all = [
         Flags {
@@ -347,10 +390,13 @@ pub fn main_text(doc: &Html) -> String {
             clean_conditionally: false,
         },
     ];
+    // Later attempts only when the strict one finds no article: relaxing
+    // the rules on a page with a short article lets in its comments and
+    // link lists, not more article.
     let mut best: Option<Attempt> = None;
     for flags in all {
         let a = attempt(&arena, flags);
-        if a.chars >= RETRY_BELOW {
+        if a.chars >= MIN_ARTICLE {
             best = Some(a);
             break;
         }
@@ -358,10 +404,28 @@ pub fn main_text(doc: &Html) -> String {
             best = Some(a);
         }
     }
-    match best {
+    let text = match best {
         Some(a) if a.chars >= MIN_ARTICLE => a.text,
-        _ => String::new(),
+        _ => return String::new(),
+    };
+    if knob("GEN_H1", 0.0) > 0.0 {
+        if let Some(h) = headline(&arena) {
+            if !text.contains(&h) {
+                return format!("{h}\n\n{text}");
+            }
+        }
     }
+    text
+}
+
+/// The text of the first visible `<h1>`, when it is headline-sized.
+fn headline(arena: &Arena<'_>) -> Option<String> {
+    let h = arena.items.iter().position(|it| it.tag == "h1")?;
+    let mut s = String::new();
+    render(arena, h, &[], &mut s);
+    let h = text::collapse(&s);
+    let n = h.chars().count();
+    (n > 0 && n <= 300).then_some(h)
 }
 
 fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
@@ -381,6 +445,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         }
         if flags.strip_unlikely
             && it.unlikely
+            && !it.holds_article
             && !matches!(it.tag, "body" | "html" | "a" | "#document")
             && !(p != NONE && sheltered[p])
         {
