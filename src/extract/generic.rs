@@ -111,7 +111,11 @@ mod tests {
             now: chrono::Utc::now(),
         };
         let e = extract(&url, &doc, &ctx);
-        e.posts.into_iter().map(|p| p.text).collect::<Vec<_>>().join("\n\n")
+        e.posts
+            .into_iter()
+            .map(|p| p.text)
+            .collect::<Vec<_>>()
+            .join("\n\n")
     }
 
     const PARAS: [&str; 4] = [
@@ -124,7 +128,7 @@ mod tests {
     #[test]
     fn keeps_the_article_and_drops_the_chrome_around_it() {
         let html = format!(
-            r#"<html><head><title>Night buses | Example News</title></head><body>
+            r##"<html><head><title>Night buses | Example News</title></head><body>
 <header class="site-header"><a href="/">Example News</a>
   <nav><ul><li><a href="/world">World</a></li><li><a href="/business">Business</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
 <div id="wrap">
@@ -143,7 +147,7 @@ mod tests {
  <aside class="sidebar"><h3>Most read</h3><ol><li><a href="/1">Storm closes the harbour for two days</a></li><li><a href="/2">Local bakery wins a national prize</a></li></ol></aside>
 </div>
 <footer><p>Copyright © 2026 Example News. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
-</body></html>"#,
+</body></html>"##,
             PARAS[0], PARAS[1], PARAS[2], PARAS[3]
         );
         let body = body_of(&html);
@@ -151,7 +155,10 @@ mod tests {
             assert!(body.contains(p), "missing paragraph {p:?} in {body:?}");
         }
         // Paragraphs stay apart.
-        assert!(body.contains(&format!("{}\n\n{}", PARAS[0], PARAS[1])), "{body:?}");
+        assert!(
+            body.contains(&format!("{}\n\n{}", PARAS[0], PARAS[1])),
+            "{body:?}"
+        );
         for junk in [
             "Business",
             "Tweet",
@@ -169,14 +176,14 @@ mod tests {
     #[test]
     fn joins_an_article_split_over_sibling_blocks() {
         let html = format!(
-            r#"<html><body><div id="page"><h1>Council extends night buses</h1>
+            r##"<html><body><div id="page"><h1>Council extends night buses</h1>
 <div class="story-body"><p>{}</p><p>{}</p></div>
 <div class="ad-slot"><a href="https://ads.example.com/x">Buy cheap flights now</a></div>
 <div class="story-body"><p>{}</p></div>
 <div class="inline-promo"><a href="/subscribe">Subscribe for one euro</a></div>
 <div class="story-body"><p>{}</p></div>
 </div>
-<div id="footer"><a href="/about">About us</a> | <a href="/jobs">Jobs</a></div></body></html>"#,
+<div id="footer"><a href="/about">About us</a> | <a href="/jobs">Jobs</a></div></body></html>"##,
             PARAS[0], PARAS[1], PARAS[2], PARAS[3]
         );
         let body = body_of(&html);
@@ -197,14 +204,14 @@ mod tests {
             "发布会上，记者还就票价调整、无障碍设施建设等问题进行了提问，有关部门逐一作了回答。",
         ];
         let html = format!(
-            r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>新闻中心</title></head>
+            r##"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>新闻中心</title></head>
 <body><table width="100%"><tr><td><a href="/">首页</a> | <a href="/news">新闻</a> | <a href="/bbs">论坛</a> | <a href="/blog">博客</a></td></tr></table>
 <table width="760"><tr>
 <td width="180" valign="top"><a href="/1">热点新闻一</a><br><a href="/2">热点新闻二</a><br><a href="/3">热点新闻三</a></td>
 <td width="580" valign="top"><font size="4"><b>市公交夜班线路扩大</b></font><br><br>
 &nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br></td>
 </tr></table>
-<table><tr><td><a href="/about">关于我们</a> 版权所有 2005 新闻网</td></tr></table></body></html>"#,
+<table><tr><td><a href="/about">关于我们</a> 版权所有 2005 新闻网</td></tr></table></body></html>"##,
             lines[0], lines[1], lines[2], lines[3]
         );
         let (bytes, _, _) = encoding_rs::GBK.encode(&html);
@@ -215,7 +222,10 @@ mod tests {
             assert!(body.contains(l), "missing line {l:?} in {body:?}");
         }
         // <br> lines stay separate lines.
-        assert!(body.contains(&format!("{}\n{}", lines[0], lines[1])), "{body:?}");
+        assert!(
+            body.contains(&format!("{}\n{}", lines[0], lines[1])),
+            "{body:?}"
+        );
         for junk in ["论坛", "热点新闻", "版权所有", "关于我们"] {
             assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
         }
@@ -246,7 +256,10 @@ mod tests {
         let body = body_of(&html);
         assert!(body.contains(PARAS[0]), "{}", body.len());
 
-        let line = format!("<html><body><p>{}</p></body></html>", "word, ".repeat(400_000));
+        let line = format!(
+            "<html><body><p>{}</p></body></html>",
+            "word, ".repeat(400_000)
+        );
         assert!(!body_of(&line).is_empty());
 
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -138,7 +138,6 @@ struct Res {
     negative: Regex,
     unlikely: Regex,
     maybe: Regex,
-    hard: Regex,
     share: Regex,
     hidden_style: Regex,
     boiler_line: Regex,
@@ -159,7 +158,6 @@ fn res() -> &'static Res {
                 r"(?i)-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|subscribe|navbar|topnav|sitenav|copyright",
             ),
             maybe: re(r"(?i)and|article|body|column|content|main|mathjax|shadow"),
-            hard: re(r"(?i)comment|disqus|respond|replies|sidebar|breadcrumb|cookie|newsletter|related|share|social|footer"),
             share: re(r"(?i)(\b|_)(share|sharedaddy|sharing|social|addthis|sociable)(\b|_)"),
             hidden_style: re(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden"),
             boiler_line: re(
@@ -183,7 +181,10 @@ fn weigh(s: &str) -> (usize, usize) {
             gap = false;
         }
         n += if super::super::is_cjk(c) { 3 } else { 1 };
-        if matches!(c, ',' | '，' | '、' | '\u{60c}' | '\u{fe50}' | '\u{fe10}' | '\u{fe11}') {
+        if matches!(
+            c,
+            ',' | '，' | '、' | '\u{60c}' | '\u{fe50}' | '\u{fe10}' | '\u{fe11}'
+        ) {
             commas += 1;
         }
     }
@@ -242,7 +243,6 @@ impl<'a> Arena<'a> {
                     item.weight = w;
                     let both = format!("{class} {id}");
                     item.unlikely = (r.unlikely.is_match(&both) && !r.maybe.is_match(&both))
-                        || (knob("GEN_HARD", 0.0) > 0.0 && r.hard.is_match(&both))
                         || e.attr("role").is_some_and(|role| {
                             matches!(
                                 role,
@@ -258,8 +258,7 @@ impl<'a> Arena<'a> {
                         || matches!(name, "nav" | "aside");
                     item.share = r.share.is_match(&both);
                     item.holds_article = name == "main"
-                        || e
-                            .attr("itemprop")
+                        || e.attr("itemprop")
                             .is_some_and(|p| p.contains("articleBody"));
                     true
                 }
@@ -289,7 +288,10 @@ impl<'a> Arena<'a> {
             body = 0;
         }
         // The only `<article>` of a page is its article.
-        let mut articles = items.iter().enumerate().filter(|(_, it)| it.tag == "article");
+        let mut articles = items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.tag == "article");
         if let (Some((i, _)), None) = (articles.next(), articles.next()) {
             items[i].holds_article |= !items[i].unlikely;
         }
@@ -362,10 +364,6 @@ pub fn main_text(doc: &Html) -> String {
     }
 }
 
-fn knob(name: &str, default: f64) -> f64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn best_text(doc: &Html) -> String {
     let arena = Arena::new(doc);
     let all = [
@@ -408,24 +406,7 @@ fn best_text(doc: &Html) -> String {
         Some(a) if a.chars >= MIN_ARTICLE => a.text,
         _ => return String::new(),
     };
-    if knob("GEN_H1", 0.0) > 0.0 {
-        if let Some(h) = headline(&arena) {
-            if !text.contains(&h) {
-                return format!("{h}\n\n{text}");
-            }
-        }
-    }
     text
-}
-
-/// The text of the first visible `<h1>`, when it is headline-sized.
-fn headline(arena: &Arena<'_>) -> Option<String> {
-    let h = arena.items.iter().position(|it| it.tag == "h1")?;
-    let mut s = String::new();
-    render(arena, h, &[], &mut s);
-    let h = text::collapse(&s);
-    let n = h.chars().count();
-    (n > 0 && n <= 300).then_some(h)
 }
 
 fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
@@ -666,9 +647,10 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         if p == NONE || p == start || items[p].tag == "#document" {
             break;
         }
-        let live = arena.children(p).filter(|&c| !dropped[c]).filter(|&c| {
-            !items[c].tag.is_empty() || sums[c].chars > 0
-        });
+        let live = arena
+            .children(p)
+            .filter(|&c| !dropped[c])
+            .filter(|&c| !items[c].tag.is_empty() || sums[c].chars > 0);
         if live.count() != 1 {
             break;
         }
@@ -926,7 +908,6 @@ fn is_boiler_line(line: &str, r: &Res) -> bool {
         || lower.starts_with("(c) ")
         || lower.contains("all rights reserved")
         || t.starts_with("版权所有")
-        || t.contains("版权所有")
-            && t.chars().count() < 60)
+        || t.contains("版权所有") && t.chars().count() < 60)
         && t.chars().count() < 200
 }
