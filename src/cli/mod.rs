@@ -895,6 +895,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
                 );
             }
         }
+        demo_extraction(&config).await?;
         let negative = store.mentions(&MentionQuery {
             sentiment: Some(Label::Negative),
             limit: Some(5),
@@ -1328,6 +1329,58 @@ fn backtest_cmd(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
 /// The demo's alert step: evaluates the detectors over the demo watches'
 /// stored timeline and delivers what they find to a webhook receiver
 /// started on 127.0.0.1, then prints each alert with its evidence.
+/// One page of each kind the demo site holds, as `earshot extract` sees it:
+/// the profile chosen, the posts found and what cleaning removed, and why.
+async fn demo_extraction(config: &Config) -> Result<()> {
+    const PAGES: &[&str] = &[
+        "bbs/thread-1001-1-1.html",
+        "blog/2026/11/lumio-aura-review/",
+        "reviews/lumio-aura.html",
+        "qa/question-88.html",
+        "blog/feed/",
+        "news-a/2026/11/21/yunque-x5-battery.html",
+    ];
+    println!("\n== Extraction: the post model of one page of each kind (earshot extract URL) ==");
+    let fetcher = crate::fetch::Fetcher::new(&config.crawl)?;
+    let tz: chrono_tz::Tz = config
+        .crawl
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let drop_lines = config.extract.patterns();
+    for path in PAGES {
+        let url = url::Url::parse(&format!("http://{}/{path}", crate::demo::DEMO_HOST))?;
+        let req = crate::fetch::Request {
+            url,
+            rate: config.crawl.rate_per_host,
+            allow_private: config.crawl.allow_private,
+            validators: Default::default(),
+        };
+        let page = match fetcher.fetch(&req).await {
+            Ok(crate::fetch::Fetched::Page(p)) => p,
+            Ok(crate::fetch::Fetched::NotModified) => continue,
+            Err(e) => {
+                println!("  /{path}: {e}");
+                continue;
+            }
+        };
+        let opts = crate::extract::Options {
+            profile: None,
+            tz,
+            fetched_at: page.fetched_at,
+            drop_lines: &drop_lines,
+        };
+        match crate::extract::extract_with(&page.url, &page.text, &opts) {
+            Ok(mut e) => {
+                e.charset = Some(page.charset.to_string());
+                output::print_extracted_brief(&format!("/{path}"), &e);
+            }
+            Err(e) => println!("  /{path}: {e}"),
+        }
+    }
+    Ok(())
+}
+
 async fn demo_alerts(config: &Config, store: &Store) -> Result<()> {
     use crate::alert::{channel, ChannelConfig, ChannelKind, Lang, Severity};
     println!("\n== Alerts: negative spikes on the demo timeline ==");

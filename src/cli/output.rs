@@ -212,6 +212,55 @@ pub fn print_extracted(e: &crate::extract::Extracted) {
     }
 }
 
+/// A page's extraction in a few lines (the demo): profile, kind, charset,
+/// the first post and what cleaning removed, with the reasons.
+pub fn print_extracted_brief(label: &str, e: &crate::extract::Extracted) {
+    let removed: Vec<&crate::extract::Removed> = e.posts.iter().flat_map(|p| &p.removed).collect();
+    println!(
+        "  {label}\n      profile {}, {:?}, {}, lang {}: {} post{}, {} link{} to follow",
+        e.profile,
+        e.kind,
+        e.charset.as_deref().unwrap_or("?"),
+        e.lang.as_deref().unwrap_or("?"),
+        e.posts.len(),
+        if e.posts.len() == 1 { "" } else { "s" },
+        e.links.len(),
+        if e.links.len() == 1 { "" } else { "s" },
+    );
+    if let Some(p) = e.posts.first() {
+        let mut who = p.author.clone().unwrap_or_else(|| "(no author)".into());
+        if let Some(t) = p.published_at {
+            who.push_str(&format!(", {}", t.format("%Y-%m-%d %H:%M %:z")));
+        }
+        if let Some(r) = &p.rating {
+            who.push_str(&format!(", rated {}/{}", r.value, r.best));
+        }
+        println!("      first: {who}: \"{}\"", excerpt(&p.text, 60));
+    }
+    if !removed.is_empty() {
+        let mut reasons: Vec<(&str, usize)> = Vec::new();
+        for r in &removed {
+            match reasons.iter_mut().find(|(k, _)| *k == r.reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((r.reason.as_str(), 1)),
+            }
+        }
+        let list: Vec<String> = reasons.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        println!("      cleaned: {}", list.join(", "));
+        if let Some(r) = removed
+            .iter()
+            .find(|r| r.reason.starts_with("ad line"))
+            .or(removed.first())
+        {
+            println!(
+                "      e.g. removed ({}): \"{}\"",
+                r.reason,
+                excerpt(&r.text, 50)
+            );
+        }
+    }
+}
+
 /// One alert with its evidence, for `earshot alerts` and the demo.
 pub fn print_alert(a: &crate::store::Alert) {
     println!(

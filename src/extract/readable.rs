@@ -382,11 +382,6 @@ fn best_text(doc: &Html) -> String {
             weight_classes: false,
             clean_conditionally: true,
         },
-        Flags {
-            strip_unlikely: false,
-            weight_classes: false,
-            clean_conditionally: false,
-        },
     ];
     // Later attempts only when the strict one finds no article: relaxing
     // the rules on a page with a short article lets in its comments and
@@ -402,11 +397,10 @@ fn best_text(doc: &Html) -> String {
             best = Some(a);
         }
     }
-    let text = match best {
+    match best {
         Some(a) if a.chars >= MIN_ARTICLE => a.text,
-        _ => return String::new(),
-    };
-    text
+        _ => String::new(),
+    }
 }
 
 fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
@@ -570,10 +564,10 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
 
     // The best candidate, its score scaled by its non-link share.
     let mut cands: Vec<(f64, usize)> = Vec::new();
-    for i in 0..n {
-        if !score[i].is_nan() {
-            score[i] *= 1.0 - density(i);
-            cands.push((score[i], i));
+    for (i, sc) in score.iter_mut().enumerate().take(n) {
+        if !sc.is_nan() {
+            *sc *= 1.0 - density(i);
+            cands.push((*sc, i));
         }
     }
     cands.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -778,20 +772,17 @@ fn clean(
         };
         let drop = if is_root {
             false
-        } else if matches!(it.tag, "footer" | "nav" | "aside" | "form" | "fieldset")
-            && (s.commas < 10 || density > 0.3)
-        {
-            true
-        } else if it.share && s.chars < 500 {
-            true
-        } else if (is_heading(it.tag) || it.tag == "header")
-            && flags.weight_classes
-            && (it.weight < 0 || density > 0.33)
+        } else if (matches!(it.tag, "footer" | "nav" | "aside" | "form" | "fieldset")
+            && (s.commas < 10 || density > 0.3))
+            || (it.share && s.chars < 500)
+            || ((is_heading(it.tag) || it.tag == "header")
+                && flags.weight_classes
+                && (it.weight < 0 || density > 0.33))
         {
             true
         } else if matches!(
             it.tag,
-            "table" | "ul" | "ol" | "div" | "section" | "dl" | "header" | "center"
+            "table" | "td" | "ul" | "ol" | "div" | "section" | "dl" | "header" | "center"
         ) {
             let weight = if flags.weight_classes { it.weight } else { 0 };
             let sc = if score[i].is_nan() { 0.0 } else { score[i] };

@@ -63,6 +63,7 @@ pub struct Drop {
 
 /// Text of `el` with paragraph breaks, leaving out elements matching
 /// `remove` and `skip_quote`.
+#[cfg(test)]
 pub fn element_text(
     el: ElementRef<'_>,
     remove: &[Selector],

@@ -632,7 +632,7 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
     // The demo itself, with the shipped sentiment model, finds the spike of
     // thread 1001 and delivers it to its signed webhook receiver.
     assert!(
-        stdout.contains("云雀: 20 mentions (20 scored), 1 spikes found"),
+        stdout.contains("云雀: 22 mentions (22 scored), 1 spikes found"),
         "{stdout}"
     );
     assert!(stdout.contains("1 deliveries verified"), "{stdout}");

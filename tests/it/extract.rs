@@ -110,7 +110,6 @@ fn fixtures_match_their_golden_output() {
 }
 
 #[test]
-#[ignore = "the generic extractor takes the h1's date line into the title, the header's \"今天是\" date for the article's and the byline's \"记者\"; being rewritten on another branch"]
 fn generic_article_fixtures_match_their_golden_output() {
     check_golden(GENERIC_FIXTURES);
 }
