@@ -34,10 +34,13 @@ python3 "$DIR/evaluate.py" "$DIR/ground-truth.jsonl" "$OUT/pred-earshot.jsonl" \
 
 if [[ -z "${SKIP_TRAFILATURA:-}" ]]; then
     VENV=.venv-bench
-    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import trafilatura' 2>/dev/null; then
-        echo "== installing trafilatura into $VENV (git-ignored) =="
+    REQ=scripts/trafilatura-requirements.txt
+    if [[ ! -x "$VENV/bin/python" || ! -f "$VENV/.req" ]] || ! cmp -s "$REQ" "$VENV/.req" \
+        || ! "$VENV/bin/python" -c 'import trafilatura' 2>/dev/null; then
+        echo "== installing trafilatura into $VENV (git-ignored, pinned in $REQ) =="
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install --quiet trafilatura
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ"
+        cp "$REQ" "$VENV/.req"
     fi
     echo
     echo "== trafilatura (defaults, 1 process) =="

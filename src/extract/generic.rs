@@ -298,7 +298,8 @@ fn mostly_links(doc: &Html, body: &str) -> bool {
             linked += n;
         }
     }
-    total > 0 && linked * 2 >= total
+    // An article with a long list of links under it still has its prose.
+    total > 0 && linked * 2 >= total && total - linked < 800
 }
 
 #[cfg(test)]

@@ -552,7 +552,7 @@ pub fn extract_with(url: &Url, text: &str, o: &Options<'_>) -> Result<Extracted,
         });
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.is_empty() || trimmed.contains('\0') {
+    if trimmed.is_empty() || looks_binary(trimmed) {
         return Err(ExtractError::NotText(url.to_string()));
     }
     let forced = match o.profile {
@@ -642,7 +642,25 @@ fn read_html(
         Some(p)
             if !p.posts.is_empty() || !p.jsonld.is_empty() || p.kind == PageKind::ThreadList =>
         {
-            read_with_profile(url, link_base, &doc, p, ctx)
+            let e = read_with_profile(url, link_base, &doc, p, ctx);
+            if p.kind != PageKind::ThreadList && e.posts.iter().all(|p| p.text.trim().is_empty()) {
+                // The profile claimed the page (a WordPress generator meta on a
+                // theme its selectors do not know) but found no post: the
+                // generic extractor reads it, keeping the profile's links.
+                let mut g = generic::extract(url, &doc, ctx);
+                g.notes = e.notes;
+                g.notes.push(format!(
+                    "profile `{}` found no post on this page; the generic article extractor read it",
+                    p.name
+                ));
+                g.links = e.links;
+                if g.title.is_none() {
+                    g.title = e.title;
+                }
+                g
+            } else {
+                e
+            }
         }
         Some(p) => {
             let mut e = generic::extract(url, &doc, ctx);
@@ -837,6 +855,20 @@ fn select_first(root: ElementRef<'_>, selectors: &[String]) -> Option<String> {
         }
     }
     None
+}
+
+/// Binary, not text: more than 1 % of the first 8,192 characters are NUL or
+/// other control characters (an image, an archive, UTF-16 read as bytes).
+/// A stray NUL inside a real page does not make it binary.
+fn looks_binary(t: &str) -> bool {
+    let (mut n, mut bad) = (0usize, 0usize);
+    for c in t.chars().take(8192) {
+        n += 1;
+        if c == '\0' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) {
+            bad += 1;
+        }
+    }
+    bad * 100 > n
 }
 
 fn looks_like_feed(t: &str) -> bool {

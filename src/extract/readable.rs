@@ -382,6 +382,14 @@ fn best_text(doc: &Html) -> String {
             weight_classes: false,
             clean_conditionally: true,
         },
+        // Last resort, for short articles the cleaning rules eat; an index
+        // page's link text that this lets through is caught by the generic
+        // extractor's `mostly_links`.
+        Flags {
+            strip_unlikely: false,
+            weight_classes: false,
+            clean_conditionally: false,
+        },
     ];
     // Later attempts only when the strict one finds no article: relaxing
     // the rules on a page with a short article lets in its comments and
