@@ -1337,7 +1337,7 @@ async fn demo_extraction(config: &Config) -> Result<()> {
         "blog/2026/11/lumio-aura-review/",
         "reviews/lumio-aura.html",
         "qa/question-88.html",
-        "blog/feed/",
+        "blog/feed/index.xml",
         "news-a/2026/11/21/yunque-x5-battery.html",
     ];
     println!("\n== Extraction: the post model of one page of each kind (earshot extract URL) ==");

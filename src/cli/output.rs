@@ -217,9 +217,12 @@ pub fn print_extracted(e: &crate::extract::Extracted) {
 pub fn print_extracted_brief(label: &str, e: &crate::extract::Extracted) {
     let removed: Vec<&crate::extract::Removed> = e.posts.iter().flat_map(|p| &p.removed).collect();
     println!(
-        "  {label}\n      profile {}, {:?}, {}, lang {}: {} post{}, {} link{} to follow",
+        "  {label}\n      profile {}, {}, {}, lang {}: {} post{}, {} link{} to follow",
         e.profile,
-        e.kind,
+        serde_json::to_value(e.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         e.charset.as_deref().unwrap_or("?"),
         e.lang.as_deref().unwrap_or("?"),
         e.posts.len(),
@@ -240,9 +243,11 @@ pub fn print_extracted_brief(label: &str, e: &crate::extract::Extracted) {
     if !removed.is_empty() {
         let mut reasons: Vec<(&str, usize)> = Vec::new();
         for r in &removed {
-            match reasons.iter_mut().find(|(k, _)| *k == r.reason) {
+            // `ad line (cues…), unrelated to the post` counts as `ad line`.
+            let reason = r.reason.split(" (").next().unwrap_or(&r.reason);
+            match reasons.iter_mut().find(|(k, _)| *k == reason) {
                 Some((_, n)) => *n += 1,
-                None => reasons.push((r.reason.as_str(), 1)),
+                None => reasons.push((reason, 1)),
             }
         }
         let list: Vec<String> = reasons.iter().map(|(k, n)| format!("{k} ×{n}")).collect();

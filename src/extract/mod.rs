@@ -910,6 +910,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stray_nul_is_not_binary_but_an_image_is() {
+        let page = format!(
+            "<html><body><p>{}\0{}</p></body></html>",
+            "text ".repeat(200),
+            "more"
+        );
+        assert!(!looks_binary(&page));
+        let png = "\u{89}PNG\r\n\u{1a}\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0";
+        assert!(looks_binary(png));
+        let url = Url::parse("http://example.test/a.html").unwrap();
+        let o = Options {
+            profile: None,
+            tz: chrono_tz::UTC,
+            fetched_at: chrono::Utc::now(),
+            drop_lines: &[],
+        };
+        assert!(extract_with(&url, &page, &o).is_ok());
+        assert!(matches!(
+            extract_with(&url, png, &o),
+            Err(ExtractError::NotText(_))
+        ));
+    }
+
+    #[test]
     fn bundled_profiles_load_and_bad_ones_are_explained() {
         let mut names = Profile::names();
         names.sort();

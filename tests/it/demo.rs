@@ -38,6 +38,20 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     assert!(stdout.contains("== 云雀 ("), "{stdout}");
     assert!(stdout.contains("== Lumio ("), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
+    // One page of each kind through the extractor, with what cleaning cut.
+    for want in [
+        "== Extraction",
+        "profile discuz-thread, thread, GBK",
+        "profile wordpress, article",
+        "profile review, review",
+        "profile qa, question, Big5",
+        "profile feed, feed",
+        "profile generic, article",
+        "ad line ×1",
+        "emoticon code",
+    ] {
+        assert!(stdout.contains(want), "no {want:?} in:\n{stdout}");
+    }
 
     let store = Store::open_existing(&path).unwrap();
     assert!(store.verify().unwrap().is_empty());
