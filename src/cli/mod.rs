@@ -1342,13 +1342,27 @@ async fn demo_extraction(config: &Config) -> Result<()> {
     ];
     println!("\n== Extraction: the post model of one page of each kind (earshot extract URL) ==");
     let fetcher = crate::fetch::Fetcher::new(&config.crawl)?;
-    let tz: chrono_tz::Tz = config
-        .crawl
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Shanghai);
     let drop_lines = config.extract.patterns();
     for path in PAGES {
+        // Read as the crawl reads it: the timezone and profile of the demo
+        // source whose pages live under the same top folder.
+        let folder = format!("/{}/", path.split('/').next().unwrap_or_default());
+        let source = config.sources.iter().find(|s| {
+            s.start_urls
+                .iter()
+                .chain(&s.feeds)
+                .any(|u| u.contains(&folder))
+        });
+        let tz = source.map_or_else(
+            || {
+                config
+                    .crawl
+                    .timezone
+                    .parse()
+                    .unwrap_or(chrono_tz::Asia::Shanghai)
+            },
+            |s| s.timezone(&config.crawl),
+        );
         let url = url::Url::parse(&format!("http://{}/{path}", crate::demo::DEMO_HOST))?;
         let req = crate::fetch::Request {
             url,
@@ -1365,7 +1379,7 @@ async fn demo_extraction(config: &Config) -> Result<()> {
             }
         };
         let opts = crate::extract::Options {
-            profile: None,
+            profile: source.and_then(|s| s.profile.as_deref()),
             tz,
             fetched_at: page.fetched_at,
             drop_lines: &drop_lines,

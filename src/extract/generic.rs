@@ -261,7 +261,7 @@ fn mostly_links(doc: &Html, body: &str) -> bool {
     let Some(a) = super::css("a") else {
         return false;
     };
-    let anchors: std::collections::HashSet<String> = doc
+    let set: std::collections::HashSet<String> = doc
         .select(&a)
         .map(|e| {
             text::collapse(&e.text().collect::<String>())
@@ -270,9 +270,15 @@ fn mostly_links(doc: &Html, body: &str) -> bool {
         })
         .filter(|t| t.chars().count() >= 4)
         .collect();
-    if anchors.is_empty() {
+    if set.is_empty() {
         return false;
     }
+    // Longest first, with their lengths: a line is covered by an anchor
+    // only if the anchor is at least half its length, so the search stops
+    // early on a paragraph of prose.
+    let mut anchors: Vec<(usize, String)> =
+        set.into_iter().map(|t| (t.chars().count(), t)).collect();
+    anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
     static DATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let dated = DATED.get_or_init(|| {
         regex::Regex::new(r"(\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2})?\)?\s*$")
@@ -290,11 +296,9 @@ fn mostly_links(doc: &Html, body: &str) -> bool {
         total += n;
         let covered = anchors
             .iter()
-            .filter(|t| line.contains(t.as_str()))
-            .map(|t| t.chars().count())
-            .max()
-            .unwrap_or(0);
-        if covered * 2 >= n || (n < 80 && dated.is_match(line)) {
+            .take_while(|(len, _)| len * 2 >= n)
+            .any(|(_, t)| line.contains(t.as_str()));
+        if covered || (n < 80 && dated.is_match(line)) {
             linked += n;
         }
     }

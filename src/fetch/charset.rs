@@ -28,6 +28,12 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     if let Some(enc) = xml_declaration(bytes) {
         return enc;
     }
+    // Valid UTF-8 (pure ASCII included) is what the detector answers anyway
+    // when it may guess UTF-8, unless ESC sequences make it ISO-2022-JP;
+    // checking is much cheaper than detecting.
+    if !bytes.contains(&0x1b) && std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
+    }
     let mut det = chardetng::EncodingDetector::new();
     det.feed(bytes, true);
     det.guess(None, true)
