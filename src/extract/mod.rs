@@ -474,6 +474,29 @@ impl Profile {
                 return Some(p);
             }
         }
+        // One pass for "does any signature match?" before asking which:
+        // most pages match none.
+        static ANY: OnceLock<Option<Selector>> = OnceLock::new();
+        let any = ANY.get_or_init(|| {
+            let list: Vec<&str> = profiles()
+                .as_ref()
+                .ok()?
+                .iter()
+                .filter(|p| p.format == Format::Html)
+                .flat_map(|p| p.detect.iter().map(String::as_str))
+                .filter(|s| css(s).is_some())
+                .collect();
+            if list.is_empty() {
+                None
+            } else {
+                Selector::parse(&list.join(", ")).ok()
+            }
+        });
+        if let Some(sel) = any {
+            if doc.select(sel).next().is_none() {
+                return None;
+            }
+        }
         all.into_iter().find(|p| {
             p.detect
                 .iter()
