@@ -493,9 +493,7 @@ impl Profile {
             }
         });
         if let Some(sel) = any {
-            if doc.select(sel).next().is_none() {
-                return None;
-            }
+            doc.select(sel).next()?;
         }
         all.into_iter().find(|p| {
             p.detect
@@ -666,7 +664,18 @@ fn read_html(
             if !p.posts.is_empty() || !p.jsonld.is_empty() || p.kind == PageKind::ThreadList =>
         {
             let e = read_with_profile(url, link_base, &doc, p, ctx);
-            if p.kind != PageKind::ThreadList && e.posts.iter().all(|p| p.text.trim().is_empty()) {
+            // Post items present but empty is a listing of excerpts (a
+            // WordPress front page): nothing to read, no fallback.
+            let items_found = || {
+                p.posts
+                    .iter()
+                    .filter_map(|r| css(&r.item))
+                    .any(|sel| doc.select(&sel).next().is_some())
+            };
+            if p.kind != PageKind::ThreadList
+                && e.posts.iter().all(|p| p.text.trim().is_empty())
+                && !items_found()
+            {
                 // The profile claimed the page (a WordPress generator meta on a
                 // theme its selectors do not know) but found no post: the
                 // generic extractor reads it, keeping the profile's links.
@@ -954,6 +963,44 @@ mod tests {
             extract_with(&url, png, &o),
             Err(ExtractError::NotText(_))
         ));
+    }
+
+    #[test]
+    fn a_claiming_profile_that_finds_no_post_hands_the_page_to_the_generic_extractor() {
+        let o = Options {
+            profile: None,
+            tz: chrono_tz::UTC,
+            fetched_at: chrono::Utc::now(),
+            drop_lines: &[],
+        };
+        let url = Url::parse("http://blog.example.test/2026/11/a-post/").unwrap();
+        let prose =
+            "The lamp arrived on Monday and the light is warm and even across the desk. ".repeat(8);
+        // A WordPress theme the profile's selectors do not know.
+        let unknown_theme = format!(
+            "<html><head><meta name=\"generator\" content=\"WordPress 6.4\"><title>A post</title></head>\
+             <body><div id=\"content\"><h1>A post</h1><div class=\"storycontent\"><p>{prose}</p><p>{prose}</p></div></div></body></html>"
+        );
+        let e = extract_with(&url, &unknown_theme, &o).unwrap();
+        assert_eq!(e.profile, "generic");
+        assert_eq!(e.posts.len(), 1);
+        assert!(e.posts[0].text.contains("warm and even"));
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("profile `wordpress` found no post")),
+            "{:?}",
+            e.notes
+        );
+        // A front page: post items with excerpts only. Nothing to read there.
+        let front = format!(
+            "<html><head><meta name=\"generator\" content=\"WordPress 6.4\"><title>Blog</title></head><body>\
+             <article class=\"post\"><h2><a href=\"/2026/11/a-post/\">A post</a></h2>\
+             <div class=\"entry-summary\"><p>{prose}</p></div></article></body></html>"
+        );
+        let e = extract_with(&url, &front, &o).unwrap();
+        assert_eq!(e.profile, "wordpress");
+        assert!(e.posts.is_empty(), "{:?}", e.posts);
     }
 
     #[test]
