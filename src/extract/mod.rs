@@ -664,17 +664,17 @@ fn read_html(
             if !p.posts.is_empty() || !p.jsonld.is_empty() || p.kind == PageKind::ThreadList =>
         {
             let e = read_with_profile(url, link_base, &doc, p, ctx);
-            // Post items present but empty is a listing of excerpts (a
-            // WordPress front page): nothing to read, no fallback.
-            let items_found = || {
+            // Several main-post items, all without content, are a listing
+            // of excerpts (a WordPress front page): nothing to read there.
+            let listing = || {
                 p.posts
-                    .iter()
-                    .filter_map(|r| css(&r.item))
-                    .any(|sel| doc.select(&sel).next().is_some())
+                    .first()
+                    .and_then(|r| css(&r.item))
+                    .is_some_and(|sel| doc.select(&sel).nth(1).is_some())
             };
             if p.kind != PageKind::ThreadList
                 && e.posts.iter().all(|p| p.text.trim().is_empty())
-                && !items_found()
+                && !listing()
             {
                 // The profile claimed the page (a WordPress generator meta on a
                 // theme its selectors do not know) but found no post: the
@@ -993,9 +993,12 @@ mod tests {
             e.notes
         );
         // A front page: post items with excerpts only. Nothing to read there.
+        // (One item without content is a theme mismatch and goes to generic.)
         let front = format!(
             "<html><head><meta name=\"generator\" content=\"WordPress 6.4\"><title>Blog</title></head><body>\
              <article class=\"post\"><h2><a href=\"/2026/11/a-post/\">A post</a></h2>\
+             <div class=\"entry-summary\"><p>{prose}</p></div></article>\
+             <article class=\"post\"><h2><a href=\"/2026/11/b-post/\">B post</a></h2>\
              <div class=\"entry-summary\"><p>{prose}</p></div></article></body></html>"
         );
         let e = extract_with(&url, &front, &o).unwrap();
