@@ -1326,9 +1326,6 @@ fn backtest_cmd(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// The demo's alert step: evaluates the detectors over the demo watches'
-/// stored timeline and delivers what they find to a webhook receiver
-/// started on 127.0.0.1, then prints each alert with its evidence.
 /// One page of each kind the demo site holds, as `earshot extract` sees it:
 /// the profile chosen, the posts found and what cleaning removed, and why.
 async fn demo_extraction(config: &Config) -> Result<()> {
@@ -1395,6 +1392,9 @@ async fn demo_extraction(config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// The demo's alert step: evaluates the detectors over the demo watches'
+/// stored timeline and delivers what they find to a webhook receiver
+/// started on 127.0.0.1, then prints each alert with its evidence.
 async fn demo_alerts(config: &Config, store: &Store) -> Result<()> {
     use crate::alert::{channel, ChannelConfig, ChannelKind, Lang, Severity};
     println!("\n== Alerts: negative spikes on the demo timeline ==");

@@ -318,6 +318,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_article_with_a_long_list_of_links_under_it_is_not_an_index() {
+        let links: String = (0..60)
+            .map(|i| {
+                format!("<li><a href=\"/s/{i}\">Related story number {i} of the week</a></li>")
+            })
+            .collect();
+        let prose = "The recall covers lamps sold between March and October, and owners can ask for a replacement base. ";
+        let html = format!(
+            "<html><body><ul>{links}</ul><p>{}</p></body></html>",
+            prose.repeat(10)
+        );
+        let doc = Html::parse_document(&html);
+        let anchors: Vec<String> = (0..60)
+            .map(|i| format!("Related story number {i} of the week"))
+            .collect();
+        let body = format!("{}\n\n{}", anchors.join("\n"), prose.repeat(10).trim());
+        assert!(
+            !mostly_links(&doc, &body),
+            "prose of {} chars",
+            prose.len() * 10
+        );
+        // The same list with one short line of prose is an index.
+        let body = format!("{}\n\nShort note.", anchors.join("\n"));
+        assert!(mostly_links(&doc, &body));
+    }
+
+    #[test]
     fn bylines_lose_their_prefix_and_placeholders_are_no_author() {
         for (raw, want) in [
             ("记者 李晓萌", Some("李晓萌")),

@@ -180,4 +180,21 @@ mod tests {
         let x = b"<?xml version=\"1.0\" encoding=\"gb2312\"?><rss></rss>";
         assert_eq!(decode(x, Some("application/rss+xml")).1, encoding_rs::GBK);
     }
+
+    #[test]
+    fn unlabelled_utf8_skips_the_detector_but_iso_2022_jp_does_not() {
+        // Valid UTF-8: the answer the detector would give.
+        let b = "<html><body><p>云雀手机的电池问题</p></body></html>".as_bytes();
+        assert_eq!(decode(b, None).1, encoding_rs::UTF_8);
+        // ISO-2022-JP is 7-bit (so also valid UTF-8) with ESC sequences:
+        // the detector still gets it.
+        let jp = encoding_rs::ISO_2022_JP
+            .encode("電池の問題について、サポートに問い合わせました。")
+            .0
+            .into_owned();
+        assert!(std::str::from_utf8(&jp).is_ok());
+        let (t, e) = decode(&jp, None);
+        assert_eq!(e, encoding_rs::ISO_2022_JP);
+        assert!(t.contains("電池"), "{t}");
+    }
 }
