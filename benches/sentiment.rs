@@ -2,14 +2,15 @@
 //!
 //! Texts: context windows cut from the fixture articles the way the matcher
 //! cuts them (whole sentences, at most 240 characters), zh and en. Prints the
-//! token-length distribution, model load time, mentions/s for fp32 and bf16
-//! at batch sizes 16/32/64, and peak RSS.
+//! token-length distribution, model load time, mentions/s for int8, fp32 and
+//! bf16 at batch sizes 16/32/64 (with label agreement against fp32), and peak
+//! RSS. `EARSHOT_BENCH_PRECISION=int8` measures one precision only.
 //!
 //!     cargo bench --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
 
 use std::time::Instant;
 
-use earshot::sentiment::{Scorer, SentimentConfig};
+use earshot::sentiment::{Precision, Scorer, SentimentConfig};
 
 fn windows_from(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -97,20 +98,28 @@ fn main() {
         lens[lens.len() - 1]
     );
     println!(
-        "model load: {:.0} ms (fp32), {threads} threads",
-        load.as_secs_f64() * 1000.0
+        "model load: {:.0} ms (precision auto = {}), {threads} threads",
+        load.as_secs_f64() * 1000.0,
+        scorer.precision().name()
     );
-    for bf16 in [false, true] {
-        let cfg = SentimentConfig {
-            bf16,
-            ..base.clone()
-        };
-        let scorer = Scorer::load(&cfg).expect("model");
-        let reference = Scorer::load(&base).expect("model");
+    // fp32 (rust-bert's forward pass) is the reference the others are compared with
+    let reference = Scorer::load(&SentimentConfig {
+        precision: Precision::Fp32,
+        ..base.clone()
+    })
+    .expect("model");
+    let reference_out = reference.score(&texts[..200.min(n)]).expect("fp32");
+    let only: Option<String> = std::env::var("EARSHOT_BENCH_PRECISION").ok();
+    for precision in [Precision::Fp32, Precision::Bf16, Precision::Int8] {
+        let name = format!("{precision:?}").to_lowercase();
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         for batch in [16usize, 32, 64] {
             let cfg = SentimentConfig {
                 batch_size: batch,
-                ..cfg.clone()
+                precision,
+                ..base.clone()
             };
             let s = Scorer::load(&cfg).expect("model");
             let _ = s.score(&texts[..64.min(n)]);
@@ -118,25 +127,27 @@ fn main() {
             let out = s.score(&texts).expect("score");
             let secs = t.elapsed().as_secs_f64();
             println!(
-                "{:<5} batch {batch:>2}: {:>6.1} mentions/s ({n} texts in {secs:.2} s)",
-                if bf16 { "bf16" } else { "fp32" },
+                "{name:<5} batch {batch:>2}: {:>6.1} mentions/s ({n} texts in {secs:.2} s)",
                 n as f64 / secs
             );
             assert_eq!(out.len(), n);
-        }
-        if bf16 {
-            let a = scorer.score(&texts[..200.min(n)]).expect("bf16");
-            let b = reference.score(&texts[..200.min(n)]).expect("fp32");
-            let agree = a.iter().zip(&b).filter(|(x, y)| x.label == y.label).count();
-            let maxd = a
-                .iter()
-                .zip(&b)
-                .flat_map(|(x, y)| (0..3).map(move |c| (x.probs[c] - y.probs[c]).abs()))
-                .fold(0f32, f32::max);
-            println!(
-                "bf16 vs fp32 on {} texts: same label {agree}, largest probability difference {maxd:.3}",
-                a.len()
-            );
+            if batch == 16 && precision != Precision::Fp32 {
+                let a = &out[..reference_out.len()];
+                let agree = a
+                    .iter()
+                    .zip(&reference_out)
+                    .filter(|(x, y)| x.label == y.label)
+                    .count();
+                let maxd = a
+                    .iter()
+                    .zip(&reference_out)
+                    .flat_map(|(x, y)| (0..3).map(move |c| (x.probs[c] - y.probs[c]).abs()))
+                    .fold(0f32, f32::max);
+                println!(
+                    "{name} vs fp32 on {} texts: same label {agree}, largest probability difference {maxd:.3}",
+                    a.len()
+                );
+            }
         }
     }
     println!("peak RSS: {:.0} MB", peak_rss_mb());

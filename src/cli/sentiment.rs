@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{load_config, store_path, Cli, Exit};
 use crate::config::Config;
-use crate::sentiment::ScoreFn;
+use crate::sentiment::{Precision, ScoreFn};
 use crate::store::{MentionQuery, Store};
 
 #[derive(Debug, Args)]
@@ -19,6 +19,9 @@ pub struct ScoreArgs {
     /// One JSON object per line: {"label","score","probs"}
     #[arg(long)]
     pub json: bool,
+    /// Override [sentiment] precision: auto, fp32, bf16 or int8
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<Precision>,
 }
 
 #[derive(Debug, Args)]
@@ -30,6 +33,21 @@ pub struct EvalArgs {
     /// Print the figures as one JSON object
     #[arg(long)]
     pub json: bool,
+    /// Override [sentiment] precision: auto, fp32, bf16 or int8
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<Precision>,
+}
+
+fn parse_precision(s: &str) -> Result<Precision, String> {
+    match s {
+        "auto" => Ok(Precision::Auto),
+        "int8" => Ok(Precision::Int8),
+        "fp32" => Ok(Precision::Fp32),
+        "bf16" => Ok(Precision::Bf16),
+        _ => Err(format!(
+            "`{s}` is not a precision: use auto, fp32, bf16 or int8"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -45,9 +63,13 @@ pub struct RescoreArgs {
     pub json: bool,
 }
 
-fn scorer(config: &Config) -> Result<ScoreFn> {
+fn scorer(config: &Config, precision: Option<Precision>) -> Result<ScoreFn> {
     let mut cfg = config.sentiment.clone();
     cfg.enabled = true;
+    if let Some(p) = precision {
+        cfg.precision = p;
+        cfg.bf16 = None;
+    }
     match crate::sentiment::shared_scorer(&cfg)? {
         Some(s) => Ok(s),
         None => bail!(
@@ -91,7 +113,7 @@ pub fn score_cmd(cli: &Cli, args: &ScoreArgs) -> Result<Exit> {
         ),
     };
     let lines = read_lines(input, &name)?;
-    let score = scorer(&config)?;
+    let score = scorer(&config, args.precision)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for chunk in lines.chunks(512) {
@@ -169,7 +191,7 @@ pub fn eval_cmd(cli: &Cli, args: &EvalArgs) -> Result<Exit> {
     if texts.is_empty() {
         bail!("{name}: no rows");
     }
-    let score = scorer(&config)?;
+    let score = scorer(&config, args.precision)?;
     let started = std::time::Instant::now();
     let bar = super::output::bar(texts.len() as u64, "scoring");
     let mut pred = Vec::with_capacity(texts.len());
@@ -281,7 +303,7 @@ impl Figures {
 pub fn rescore_cmd(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
     let config = load_config(cli)?;
     let store = Store::open_existing(&store_path(cli, &config))?;
-    let score = scorer(&config)?;
+    let score = scorer(&config, None)?;
     let mentions = store.mentions(&MentionQuery {
         watch: args.watch.clone(),
         ..Default::default()

@@ -9,7 +9,8 @@ use rust_bert::bert::{BertConfig, BertForSequenceClassification};
 use rust_tokenizers::tokenizer::{Tokenizer, XLMRobertaTokenizer};
 use tch::{nn, Device, Kind, Tensor};
 
-use super::{from_probs, windows, SentimentConfig, SentimentError};
+use super::int8::Int8Bert;
+use super::{from_probs, windows, Precision, SentimentConfig, SentimentError};
 use crate::store::Sentiment;
 
 const BOS: i64 = 0;
@@ -20,6 +21,9 @@ const EOS: i64 = 2;
 /// a [`ScoringWorker`].
 pub struct Scorer {
     model: BertForSequenceClassification,
+    // The int8 encoder built from the same weights (CPU, `precision = "int8"`).
+    int8: Option<Int8Bert>,
+    precision: Precision,
     tokenizer: XLMRobertaTokenizer,
     // Keeps the weights alive.
     _vs: nn::VarStore,
@@ -36,6 +40,7 @@ impl std::fmt::Debug for Scorer {
             .field("dir", &self.dir)
             .field("version", &self.version)
             .field("device", &self.device)
+            .field("precision", &self.precision)
             .finish()
     }
 }
@@ -91,18 +96,40 @@ impl Scorer {
         let model = BertForSequenceClassification::new(vs.root(), &config)
             .map_err(|e| file_err(&config_path, e))?;
         vs.load(&weights).map_err(|e| file_err(&weights, e))?;
-        let kind = if cfg.bf16 {
+        // fbgemm's int8 kernels are CPU-only, and bf16 on a GPU is untested
+        // here: a GPU runs fp32
+        let precision = if device == Device::Cpu {
+            cfg.effective_precision().on_cpu()
+        } else {
+            Precision::Fp32
+        };
+        // the file holds fp16; rust-bert runs in fp32 (or bf16 when asked)
+        vs.set_kind(if precision == Precision::Bf16 {
             Kind::BFloat16
         } else {
             Kind::Float
+        });
+        let int8 = if precision == Precision::Int8 {
+            Some(Int8Bert::from_vars(&vs.variables(), &config).map_err(|e| file_err(&weights, e))?)
+        } else {
+            None
         };
-        vs.set_kind(kind);
+        tracing::info!(
+            model = %version,
+            precision = precision.name(),
+            asked = cfg.effective_precision().name(),
+            native_bf16 = super::native_bf16(),
+            threads = cfg.threads,
+            "sentiment model loaded"
+        );
         let max_tokens = cfg
             .max_tokens
             .min(config.max_position_embeddings as usize)
             .max(8);
         Ok(Scorer {
             model,
+            int8,
+            precision,
             tokenizer,
             _vs: vs,
             device,
@@ -116,6 +143,11 @@ impl Scorer {
     /// The model version stored with every score.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The precision the model runs in (int8 falls back to fp32 on a GPU).
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The model directory.
@@ -205,10 +237,15 @@ impl Scorer {
         let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
             let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
             let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
-            let out = self
-                .model
-                .forward_t(Some(&ids), Some(&mask), None, None, None, false);
-            let logits = out.logits.to_kind(Kind::Float).to(Device::Cpu);
+            let logits = match &self.int8 {
+                Some(q) => q.forward(&ids, &mask)?,
+                None => {
+                    self.model
+                        .forward_t(Some(&ids), Some(&mask), None, None, None, false)
+                        .logits
+                }
+            };
+            let logits = logits.to_kind(Kind::Float).to(Device::Cpu);
             let flat: Vec<f32> = Vec::<f32>::try_from(logits.f_flatten(0, -1)?)?;
             Ok(flat.chunks(3).map(<[f32]>::to_vec).collect())
         });

@@ -5,29 +5,103 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use earshot::sentiment::{Scorer, SentimentConfig};
+use earshot::sentiment::{Precision, Scorer, SentimentConfig};
 
 use crate::util::{earshot, text};
 
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
 
+/// The reference: rust-bert's own fp32 forward pass.
 fn scorer() -> Scorer {
+    scorer_in(Precision::Fp32)
+}
+
+fn scorer_in(precision: Precision) -> Scorer {
     let cfg = SentimentConfig {
         model: MODEL.into(),
+        precision,
         ..Default::default()
     };
-    Scorer::load(&cfg).expect("the shipped model loads")
+    let s = Scorer::load(&cfg).expect("the shipped model loads");
+    assert_eq!(s.precision(), precision.on_cpu());
+    s
+}
+
+fn test_vectors() -> Vec<serde_json::Value> {
+    let raw = std::fs::read_to_string(format!("{MODEL}/test-vectors.json")).expect("test vectors");
+    let v: serde_json::Value = serde_json::from_str(&raw).expect("json");
+    v["vectors"].as_array().expect("vectors").clone()
+}
+
+fn softmax(l: &[f64]) -> [f64; 3] {
+    let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = l.iter().map(|x| (x - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    [e[0] / s, e[1] / s, e[2] / s]
+}
+
+fn argmax(p: &[f64]) -> usize {
+    (0..p.len())
+        .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+        .unwrap_or(0)
+}
+
+/// The speed levers against the training framework's probabilities, texts
+/// scored as one batch (as the pipeline does): bf16 keeps every label, int8
+/// (activations quantised per batch) moves probabilities a few hundredths.
+#[test]
+fn bf16_and_int8_stay_close_to_the_training_framework() {
+    let vectors = test_vectors();
+    let texts: Vec<&str> = vectors
+        .iter()
+        .map(|t| t["text"].as_str().expect("text"))
+        .collect();
+    let want: Vec<[f64; 3]> = vectors
+        .iter()
+        .map(|t| {
+            let l: Vec<f64> = t["logits"]
+                .as_array()
+                .expect("logits")
+                .iter()
+                .map(|x| x.as_f64().expect("logit"))
+                .collect();
+            softmax(&l)
+        })
+        .collect();
+    // (precision, labels that may differ, largest probability difference)
+    for (precision, flips, tol) in [(Precision::Bf16, 0, 0.03), (Precision::Int8, 2, 0.1)] {
+        let got = scorer_in(precision)
+            .probabilities(&texts)
+            .expect("inference");
+        let mut differ = 0;
+        let mut worst = 0f64;
+        for ((g, w), text) in got.iter().zip(&want).zip(&texts) {
+            let g: Vec<f64> = g.iter().map(|&x| x as f64).collect();
+            if argmax(&g) != argmax(w) {
+                differ += 1;
+            }
+            for c in 0..3 {
+                worst = worst.max((g[c] - w[c]).abs());
+            }
+            assert!(
+                (0..3).all(|c| (g[c] - w[c]).abs() < tol),
+                "{precision:?} {text:?}: {g:?} vs {w:?}"
+            );
+        }
+        assert!(differ <= flips, "{precision:?}: {differ} labels differ");
+        eprintln!(
+            "{precision:?}: {differ} labels differ, largest probability difference {worst:.4}"
+        );
+    }
 }
 
 #[test]
 fn rust_logits_equal_training_logits() {
     let s = scorer();
-    let raw = std::fs::read_to_string(format!("{MODEL}/test-vectors.json")).expect("test vectors");
-    let v: serde_json::Value = serde_json::from_str(&raw).expect("json");
-    let vectors = v["vectors"].as_array().expect("vectors");
+    let vectors = test_vectors();
     assert!(vectors.len() >= 40, "{} vectors", vectors.len());
     let mut worst = 0f32;
-    for t in vectors {
+    for t in &vectors {
         let text = t["text"].as_str().expect("text");
         let want_ids: Vec<i64> = t["ids"]
             .as_array()
