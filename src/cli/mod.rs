@@ -886,6 +886,13 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<Exit> {
             output::print_mentions(&found);
         }
         println!("\n== Sentiment (mentions stored, spam left out) ==");
+        let asked = config.sentiment.effective_precision();
+        println!(
+            "  scored on CPU in {} (precision = \"{}\"; native bfloat16 on this CPU: {})",
+            asked.on_cpu().name(),
+            asked.name(),
+            if crate::sentiment::native_bf16() { "yes" } else { "no" }
+        );
         let stats = store.stats()?;
         for w in &config.watches {
             if let Some(c) = stats.watches.get(&w.name) {

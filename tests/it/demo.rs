@@ -37,6 +37,7 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     assert!(stdout.contains(" serve "), "{stdout}");
     assert!(stdout.contains("== 云雀 ("), "{stdout}");
     assert!(stdout.contains("== Lumio ("), "{stdout}");
+    assert!(stdout.contains("  scored on CPU in "), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
     // One page of each kind through the extractor, with what cleaning cut.
     for want in [
