@@ -20,7 +20,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub json: bool,
     /// Override [sentiment] precision: auto, fp32, bf16 or int8
-    #[arg(long, value_parser = parse_precision)]
+    #[arg(long)]
     pub precision: Option<Precision>,
 }
 
@@ -34,20 +34,8 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Override [sentiment] precision: auto, fp32, bf16 or int8
-    #[arg(long, value_parser = parse_precision)]
+    #[arg(long)]
     pub precision: Option<Precision>,
-}
-
-fn parse_precision(s: &str) -> Result<Precision, String> {
-    match s {
-        "auto" => Ok(Precision::Auto),
-        "int8" => Ok(Precision::Int8),
-        "fp32" => Ok(Precision::Fp32),
-        "bf16" => Ok(Precision::Bf16),
-        _ => Err(format!(
-            "`{s}` is not a precision: use auto, fp32, bf16 or int8"
-        )),
-    }
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use rust_bert::bert::BertConfig;
-use tch::{Kind, Tensor};
+use tch::{nn, Kind, Tensor};
 
 /// A linear layer with an int8 weight packed for fbgemm.
 struct QLinear {
@@ -90,15 +90,8 @@ impl QLinear {
     }
 }
 
-struct Linear {
-    weight: Tensor,
-    bias: Tensor,
-}
-
-impl Linear {
-    fn forward(&self, x: &Tensor) -> Result<Tensor, tch::TchError> {
-        x.f_linear(&self.weight, Some(&self.bias))
-    }
+fn linear(x: &Tensor, l: &nn::Linear) -> Result<Tensor, tch::TchError> {
+    x.f_linear(&l.ws, l.bs.as_ref())
 }
 
 struct LayerNorm {
@@ -113,7 +106,7 @@ struct Layer {
     attn_out: QLinear,
     attn_norm: LayerNorm,
     intermediate: QLinear,
-    output: Linear,
+    output: nn::Linear,
     out_norm: LayerNorm,
 }
 
@@ -124,8 +117,8 @@ pub(super) struct Int8Bert {
     token_type: Tensor,
     emb_norm: LayerNorm,
     layers: Vec<Layer>,
-    pooler: Linear,
-    classifier: Linear,
+    pooler: nn::Linear,
+    classifier: nn::Linear,
     heads: i64,
     eps: f64,
 }
@@ -142,10 +135,10 @@ impl Int8Bert {
                 .map(|t| t.to_kind(Kind::Float).contiguous())
                 .ok_or_else(|| format!("weight `{name}` missing"))
         };
-        let linear = |p: &str| -> Result<Linear, String> {
-            Ok(Linear {
-                weight: get(&format!("{p}.weight"))?,
-                bias: get(&format!("{p}.bias"))?,
+        let fp32 = |p: &str| -> Result<nn::Linear, String> {
+            Ok(nn::Linear {
+                ws: get(&format!("{p}.weight"))?,
+                bs: Some(get(&format!("{p}.bias"))?),
             })
         };
         let qlinear = |p: &str| -> Result<QLinear, String> {
@@ -168,7 +161,7 @@ impl Int8Bert {
                 attn_out: qlinear(&format!("{p}.attention.output.dense"))?,
                 attn_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
                 intermediate: qlinear(&format!("{p}.intermediate.dense"))?,
-                output: linear(&format!("{p}.output.dense"))?,
+                output: fp32(&format!("{p}.output.dense"))?,
                 out_norm: norm(&format!("{p}.output.LayerNorm"))?,
             });
         }
@@ -178,8 +171,8 @@ impl Int8Bert {
             token_type: get("bert.embeddings.token_type_embeddings.weight")?,
             emb_norm: norm("bert.embeddings.LayerNorm")?,
             layers,
-            pooler: linear("bert.pooler.dense")?,
-            classifier: linear("classifier")?,
+            pooler: fp32("bert.pooler.dense")?,
+            classifier: fp32("classifier")?,
             heads: config.num_attention_heads,
             // rust-bert's BERT layer norms use 1e-12
             eps: 1e-12,
@@ -219,11 +212,11 @@ impl Int8Bert {
                 .f_view([b, l, hidden])?;
             let a = self.norm(&(layer.attn_out.forward(&ctx)? + &h), &layer.attn_norm)?;
             let inter = layer.intermediate.forward(&a)?.f_gelu("none")?;
-            h = self.norm(&(layer.output.forward(&inter)? + &a), &layer.out_norm)?;
+            h = self.norm(&(linear(&inter, &layer.output)? + &a), &layer.out_norm)?;
         }
         let first = h.f_select(1, 0)?;
-        let pooled = self.pooler.forward(&first)?.f_tanh()?;
-        self.classifier.forward(&pooled)
+        let pooled = linear(&first, &self.pooler)?.f_tanh()?;
+        linear(&pooled, &self.classifier)
     }
 }
 

@@ -95,6 +95,14 @@ impl Precision {
         }
     }
 
+    /// Every precision, in the order the docs list them.
+    pub const ALL: [Precision; 4] = [
+        Precision::Auto,
+        Precision::Fp32,
+        Precision::Bf16,
+        Precision::Int8,
+    ];
+
     /// The config spelling.
     pub fn name(self) -> &'static str {
         match self {
@@ -103,6 +111,18 @@ impl Precision {
             Precision::Fp32 => "fp32",
             Precision::Bf16 => "bf16",
         }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+
+    /// The config spelling (`earshot score --precision int8`).
+    fn from_str(s: &str) -> Result<Precision, String> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a precision: use auto, fp32, bf16 or int8"))
     }
 }
 
@@ -440,6 +460,10 @@ mod tests {
         };
         assert_eq!(Precision::Auto.on_cpu(), want);
         assert_eq!(Precision::Int8.on_cpu(), Precision::Int8);
+        for p in Precision::ALL {
+            assert_eq!(p.name().parse::<Precision>(), Ok(p));
+        }
+        assert!("fp8".parse::<Precision>().is_err());
     }
 
     #[cfg(feature = "sentiment")]

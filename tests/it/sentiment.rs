@@ -33,6 +33,16 @@ fn test_vectors() -> Vec<serde_json::Value> {
     v["vectors"].as_array().expect("vectors").clone()
 }
 
+/// A test vector's number array (`ids`, `logits`).
+fn numbers(t: &serde_json::Value, key: &str) -> Vec<f64> {
+    t[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} missing"))
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
+}
+
 fn softmax(l: &[f64]) -> [f64; 3] {
     let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let e: Vec<f64> = l.iter().map(|x| (x - m).exp()).collect();
@@ -58,15 +68,7 @@ fn bf16_and_int8_stay_close_to_the_training_framework() {
         .collect();
     let want: Vec<[f64; 3]> = vectors
         .iter()
-        .map(|t| {
-            let l: Vec<f64> = t["logits"]
-                .as_array()
-                .expect("logits")
-                .iter()
-                .map(|x| x.as_f64().expect("logit"))
-                .collect();
-            softmax(&l)
-        })
+        .map(|t| softmax(&numbers(t, "logits")))
         .collect();
     // (precision, labels that may differ, largest probability difference)
     for (precision, flips, tol) in [(Precision::Bf16, 0, 0.03), (Precision::Int8, 2, 0.1)] {
@@ -103,19 +105,14 @@ fn rust_logits_equal_training_logits() {
     let mut worst = 0f32;
     for t in &vectors {
         let text = t["text"].as_str().expect("text");
-        let want_ids: Vec<i64> = t["ids"]
-            .as_array()
-            .expect("ids")
-            .iter()
-            .map(|x| x.as_i64().expect("id"))
-            .collect();
+        let want_ids: Vec<i64> = numbers(t, "ids").iter().map(|&x| x as i64).collect();
         let mut ids = vec![0];
         ids.extend(s.token_ids(text));
         ids.push(2);
         assert_eq!(ids, want_ids, "token ids differ for {text:?}");
         let got = s.logits_for_ids(&ids).expect("inference");
-        for (g, w) in got.iter().zip(t["logits"].as_array().expect("logits")) {
-            let d = (g - w.as_f64().expect("logit") as f32).abs();
+        for (g, w) in got.iter().zip(numbers(t, "logits")) {
+            let d = (g - w as f32).abs();
             worst = worst.max(d);
             assert!(d < 1e-3, "{text:?}: logits {got:?} vs {}", t["logits"]);
         }
@@ -153,12 +150,9 @@ fn batching_and_windowing_keep_order_and_agree_with_single_texts() {
     assert!(s.token_ids(&long).len() > 126);
 }
 
-fn score_stdin(input: &[u8], json: bool) -> std::process::Output {
+fn score_stdin(input: &[u8], args: &[&str]) -> std::process::Output {
     let mut cmd = earshot();
-    cmd.arg("score");
-    if json {
-        cmd.arg("--json");
-    }
+    cmd.arg("score").args(args);
     let mut child = cmd
         .env("EARSHOT_LOG", "error")
         .stdin(Stdio::piped())
@@ -189,7 +183,7 @@ fn score_cli_handles_awkward_lines_in_order() {
         "The update broke everything &amp; now it won&#39;t boot",
         "Absolutely love this phone, the camera is amazing!",
     ];
-    let out = score_stdin(lines.join("\n").as_bytes(), true);
+    let out = score_stdin(lines.join("\n").as_bytes(), &["--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rows: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
@@ -212,8 +206,35 @@ fn score_cli_handles_awkward_lines_in_order() {
 }
 
 #[test]
+fn score_cli_precision_flag_runs_each_precision_and_rejects_others() {
+    let input = "这个手机用了三天就坏了，客服也不理人\nAbsolutely love this phone!\n";
+    let labels = |precision: &str| -> Vec<String> {
+        let out = score_stdin(input.as_bytes(), &["--json", "--precision", precision]);
+        assert!(out.status.success(), "{precision}: {}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                v["label"].as_str().unwrap_or("").to_string()
+            })
+            .collect()
+    };
+    let want = ["negative", "positive"];
+    for p in ["fp32", "bf16", "int8", "auto"] {
+        assert_eq!(labels(p), want, "--precision {p}");
+    }
+    let out = score_stdin(input.as_bytes(), &["--precision", "fp8"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("fp8") && err.contains("auto, fp32, bf16 or int8"),
+        "{err}"
+    );
+}
+
+#[test]
 fn score_cli_names_the_line_that_is_not_utf8() {
-    let out = score_stdin(b"fine\nalso fine\n\xff\xfebad\n", false);
+    let out = score_stdin(b"fine\nalso fine\n\xff\xfebad\n", &[]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
