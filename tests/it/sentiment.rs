@@ -58,7 +58,9 @@ fn argmax(p: &[f64]) -> usize {
 
 /// The speed levers against the training framework's probabilities, texts
 /// scored as one batch (as the pipeline does): bf16 keeps every label, int8
-/// (activations quantised per batch) moves probabilities a few hundredths.
+/// (activations quantised per batch) moves most probabilities by a hundredth
+/// or two but a borderline text's by up to ~0.25 (the 8-layer model, measured),
+/// and may flip its label.
 #[test]
 fn bf16_and_int8_stay_close_to_the_training_framework() {
     let vectors = test_vectors();
@@ -70,13 +72,17 @@ fn bf16_and_int8_stay_close_to_the_training_framework() {
         .iter()
         .map(|t| softmax(&numbers(t, "logits")))
         .collect();
-    // (precision, labels that may differ, largest probability difference)
-    for (precision, flips, tol) in [(Precision::Bf16, 0, 0.03), (Precision::Int8, 2, 0.1)] {
+    // (precision, labels that may differ, largest and mean probability difference)
+    for (precision, flips, tol, mean_tol) in [
+        (Precision::Bf16, 0, 0.03, 0.01),
+        (Precision::Int8, 2, 0.35, 0.04),
+    ] {
         let got = scorer_in(precision)
             .probabilities(&texts)
             .expect("inference");
         let mut differ = 0;
         let mut worst = 0f64;
+        let mut total = 0f64;
         for ((g, w), text) in got.iter().zip(&want).zip(&texts) {
             let g: Vec<f64> = g.iter().map(|&x| x as f64).collect();
             if argmax(&g) != argmax(w) {
@@ -84,15 +90,21 @@ fn bf16_and_int8_stay_close_to_the_training_framework() {
             }
             for c in 0..3 {
                 worst = worst.max((g[c] - w[c]).abs());
+                total += (g[c] - w[c]).abs();
             }
             assert!(
                 (0..3).all(|c| (g[c] - w[c]).abs() < tol),
                 "{precision:?} {text:?}: {g:?} vs {w:?}"
             );
         }
+        let mean = total / (3 * texts.len()) as f64;
         assert!(differ <= flips, "{precision:?}: {differ} labels differ");
+        assert!(
+            mean < mean_tol,
+            "{precision:?}: mean probability difference {mean:.4}"
+        );
         eprintln!(
-            "{precision:?}: {differ} labels differ, largest probability difference {worst:.4}"
+            "{precision:?}: {differ} labels differ, probability difference largest {worst:.4}, mean {mean:.4}"
         );
     }
 }
