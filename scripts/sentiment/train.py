@@ -254,6 +254,8 @@ def main():
                     help="weight classes by (n / 3 n_c) ** p; 0.5 over-predicted neutral")
     ap.add_argument("--max-test", type=int, default=2000, help="cap each test set (0: all rows)")
     ap.add_argument("--measure", type=int, default=0, help="time N training steps and exit")
+    ap.add_argument("--write-test", default=None,
+                    help="write each test set as DIR/<set>.csv (label,text; for earshot eval-sentiment) and exit")
     ap.add_argument("--case-augment", type=float, default=0.5,
                     help="share of SST rows rewritten as natural text (detokenised, sentence case)")
     ap.add_argument("--nlpcc-train", type=float, default=0.5,
@@ -292,6 +294,15 @@ def main():
     if args.max_test:
         # a seeded random sample: the files are sorted by label, a prefix would be one class
         test = {k: random.Random(args.seed).sample(v, min(len(v), args.max_test)) for k, v in test.items()}
+    if args.write_test:
+        os.makedirs(args.write_test, exist_ok=True)
+        for k, v in test.items():
+            with open(os.path.join(args.write_test, k.replace("/", "_") + ".csv"), "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["label", "text"])
+                w.writerows([r[2], r[3]] for r in v)
+        log(f"test sets written to {args.write_test}: " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
+        return
     log(f"{len(rows)} rows; train {len(train)}; test " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
     log("train labels", Counter(r[2] for r in train), "families", Counter(r[0].split('/')[0] for r in train))
 
