@@ -4,12 +4,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earshot::store::Store;
 
-use crate::server::{html, not_found, start};
+use crate::server::{html, not_found, start, Reply};
 
 const PAGES: usize = 12;
 
@@ -66,28 +67,73 @@ name = "Lumio"
     path
 }
 
-fn spawn(cfg: &std::path::Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+/// Starts `earshot -v run`; stdout and stderr lines arrive on channels.
+fn spawn(
+    cfg: &std::path::Path,
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    std::sync::mpsc::Receiver<String>,
+) {
     let mut child = crate::util::earshot()
+        .arg("-v")
         .arg("--config")
         .arg(cfg)
         .arg("run")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (child, rx)
+    let lines = |r: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(r).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
+    let out = lines(Box::new(child.stdout.take().unwrap()));
+    let err = lines(Box::new(child.stderr.take().unwrap()));
+    (child, out, err)
+}
+
+/// The page number of a writer's `page <url> ...` progress line.
+fn stored_page(line: &str, base: &str) -> Option<usize> {
+    let at = line.find(&format!(" {base}/p/"))?;
+    let rest = &line[at + base.len() + 4..];
+    let (n, tail) = rest.split_once(' ')?;
+    if !line[..at].trim_end().ends_with("page") || !tail.contains("mentions") {
+        return None;
+    }
+    n.parse().ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_resumes_after_kill_9_without_refetching_or_duplicating() {
-    let srv = start(Arc::new(|path, _, _| site(path))).await;
+    // The first PAGES/2 pages are served at once; the first request for
+    // any later page is held (its body trickles) until the test lets go,
+    // so the kill lands mid-crawl however slow the machine is.
+    let served = Arc::new(AtomicUsize::new(0));
+    let released = Arc::new(AtomicBool::new(false));
+    let (s2, r2) = (served.clone(), released.clone());
+    let srv = start(Arc::new(move |path, _, nth| {
+        if path.starts_with("/p/")
+            && nth == 0
+            && !r2.load(Ordering::SeqCst)
+            && s2.fetch_add(1, Ordering::SeqCst) >= PAGES / 2
+        {
+            return Reply::Drip {
+                head:
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+                        .to_vec(),
+                every: Duration::from_millis(200),
+                total: 100_000,
+            };
+        }
+        site(path)
+    }))
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &srv.base);
     let page_hits = || {
@@ -97,14 +143,25 @@ async fn run_resumes_after_kill_9_without_refetching_or_duplicating() {
             .count()
     };
 
-    // First run: kill -9 once about half the pages were served.
-    let (mut child, _rx) = spawn(&cfg);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while page_hits() < PAGES / 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // First run: kill -9 once the writer has logged every page served so
+    // far as stored (the rest are held), i.e. mid-crawl.
+    let (mut child, _out, err) = spawn(&cfg);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut logged = vec![false; PAGES];
+    while logged.iter().filter(|l| **l).count() < PAGES / 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match err.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(n) = stored_page(&line, &srv.base) {
+                    logged[n] = true;
+                }
+            }
+            Err(e) => panic!("the writer logged {logged:?} as stored, then {e}"),
+        }
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    released.store(true, Ordering::SeqCst);
     let first_run = page_hits();
     assert!(
         (PAGES / 2..PAGES).contains(&first_run),
@@ -123,14 +180,20 @@ async fn run_resumes_after_kill_9_without_refetching_or_duplicating() {
             })
             .collect()
     };
+    // A page the writer logged as stored was durable at that moment: the
+    // kill -9 did not take it back.
+    for i in 0..PAGES {
+        assert!(
+            !logged[i] || stored_at_kill[i],
+            "/p/{i} was logged as stored but the kill lost it"
+        );
+    }
     let hits_at_kill: Vec<usize> = (0..PAGES)
         .map(|i| srv.hits_for(&format!("/p/{i}")).len())
         .collect();
-    let stored = stored_at_kill.iter().filter(|s| **s).count();
-    assert!(stored >= 1, "nothing was stored before the kill");
 
     // Second run: finishes the pass, then Ctrl-C.
-    let (mut child, rx) = spawn(&cfg);
+    let (mut child, rx, _err) = spawn(&cfg);
     let line = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("a pass finishes");
