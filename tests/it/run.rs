@@ -180,8 +180,9 @@ async fn run_resumes_after_kill_9_without_refetching_or_duplicating() {
             })
             .collect()
     };
-    // A page the writer logged as stored was durable at that moment: the
-    // kill -9 did not take it back.
+    // The writer stored the last page served with nothing queued behind it
+    // (the rest are held), so it flushed before logging it: every page it
+    // logged as stored survived the kill -9.
     for i in 0..PAGES {
         assert!(
             !logged[i] || stored_at_kill[i],
