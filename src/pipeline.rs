@@ -24,9 +24,6 @@ use crate::watch::{spam, Doc, Matcher};
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
 
-/// The longest a busy store writer goes without making its writes durable.
-const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-
 /// What a crawl pass did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CrawlSummary {
@@ -480,17 +477,15 @@ struct WriterResult {
 }
 
 /// Group commit: the writer makes its writes durable whenever it has
-/// caught up with the fetchers (nothing queued), and at least every
-/// [`FLUSH_EVERY`] while busy. So a page logged as stored survives a
-/// kill -9, and a fast crawl pays for one fsync per burst, not per page.
+/// caught up with the fetchers (nothing queued), so a page it logs while
+/// idle survives a kill -9. While busy, sled's own flusher (every 500 ms)
+/// covers it, and a fast crawl pays for one fsync per burst, not per page.
 fn flush_when_idle(
     rx: &tokio::sync::mpsc::Receiver<Work>,
     store: &Store,
-    last_flush: &mut Instant,
 ) -> Result<(), StoreError> {
-    if rx.is_empty() || last_flush.elapsed() >= FLUSH_EVERY {
+    if rx.is_empty() {
         store.flush()?;
-        *last_flush = Instant::now();
     }
     Ok(())
 }
@@ -509,7 +504,6 @@ fn write_pages(
             clusters.insert(id, sig);
         }
     }
-    let mut last_flush = Instant::now();
     while let Some(w) = rx.blocking_recv() {
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
@@ -526,7 +520,7 @@ fn write_pages(
         if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
             out.unchanged_pages += 1;
             store.put_crawl_state(&w.canonical, &state)?;
-            flush_when_idle(&rx, store, &mut last_flush)?;
+            flush_when_idle(&rx, store)?;
             progress(&format!("same   {}", w.page.url));
             continue;
         }
@@ -568,7 +562,7 @@ fn write_pages(
         out.report.inserted += r.inserted;
         out.report.updated += r.updated;
         out.report.unchanged += r.unchanged;
-        flush_when_idle(&rx, store, &mut last_flush)?;
+        flush_when_idle(&rx, store)?;
         progress(&format!(
             "{:<6} {} [{}] {} posts, {} mentions",
             "page",
