@@ -29,13 +29,17 @@ def is_control(ch):
     )
 
 
-def normalise(text):
+def normalise(text, lower=False):
+    """rust_tokenizers' XLM-R preprocessing: clean, NFKC, then (if asked) lower-case character by
+    character as Rust's char::to_lowercase does (no context rules: final sigma stays σ)."""
     out = []
     for ch in text:
         if is_control(ch) or ch == "\x00" or ch == "\ufffd":
             continue
         out.append(" " if ord(ch) in WHITESPACE else ch)
     s = unicodedata.normalize("NFKC", "".join(out))
+    if lower:
+        s = "".join(ch.lower() for ch in s)
     s = "".join("\u2581" if ord(ch) in WHITESPACE else ch for ch in s)
     if not s.startswith("\u2581"):
         s = "\u2581" + s
@@ -45,8 +49,9 @@ def normalise(text):
 class Unigram:
     """pieces: list of (piece, score) in proto order (first three: <unk>, <s>, </s>)."""
 
-    def __init__(self, pieces):
+    def __init__(self, pieces, lower=False):
         self.pieces = pieces
+        self.lower = lower
         self.table = {}
         self.maxlen = 1
         for i, (p, sc) in enumerate(pieces):
@@ -55,7 +60,7 @@ class Unigram:
             self.maxlen = max(self.maxlen, len(p))
 
     def encode(self, text):
-        s = normalise(text)
+        s = normalise(text, self.lower)
         n = len(s)
         best = [float("-inf")] * (n + 1)
         back = [None] * (n + 1)
@@ -122,3 +127,54 @@ def write_model(path, pieces):
         body += _field(1, 2, _varint(len(sp)) + sp)
     with open(path, "wb") as f:
         f.write(bytes(body))
+
+
+def _read_varint(buf, i):
+    n = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def read_model(path):
+    """The pieces [(piece, score, type)] of a ModelProto written by write_model (other fields skipped)."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    out, i = [], 0
+    while i < len(buf):
+        key, i = _read_varint(buf, i)
+        num, wire = key >> 3, key & 7
+        if wire == 2:
+            ln, i = _read_varint(buf, i)
+            payload, i = buf[i : i + ln], i + ln
+        elif wire == 0:
+            _, i = _read_varint(buf, i)
+            continue
+        elif wire == 5:
+            i += 4
+            continue
+        elif wire == 1:
+            i += 8
+            continue
+        else:
+            raise ValueError(f"{path}: unsupported protobuf wire type {wire}")
+        if num != 1:
+            continue
+        piece, score, typ, j = "", 0.0, 1, 0
+        while j < len(payload):
+            k, j = _read_varint(payload, j)
+            if k == (1 << 3) | 2:
+                ln, j = _read_varint(payload, j)
+                piece, j = payload[j : j + ln].decode("utf-8"), j + ln
+            elif k == (2 << 3) | 5:
+                score, j = struct.unpack("<f", payload[j : j + 4])[0], j + 4
+            elif k == (3 << 3) | 0:
+                typ, j = _read_varint(payload, j)
+            else:
+                raise ValueError(f"{path}: unexpected field {k >> 3} in a piece")
+        out.append((piece, score, typ))
+    return out

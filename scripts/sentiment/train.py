@@ -15,9 +15,13 @@
 3. keep the bottom --layers encoder layers, add a 3-class head (negative, neutral, positive),
    fine-tune everything but the word embeddings with AdamW on length-bucketed batches (bf16 autocast
    on CPUs with native bfloat16), optionally distilling from a bigger model's saved logits;
-4. evaluate per domain, including domains held out from training;
+4. evaluate per domain, including domains held out from training, reading test text as earshot will
+   (pruned vocabulary; lower-cased with the default --lower-case inference);
 5. export what rust-bert loads: model.safetensors (fp16), config.json, spiece.model, plus
    test-vectors.json (texts, token ids and logits) for earshot's equality test, and metrics.json.
+
+--reexport DIR re-evaluates a trained model with another --lower-case setting and rewrites only what
+depends on it (config.json, test-vectors.json, metrics.json), without training.
 """
 import argparse
 import csv
@@ -266,6 +270,12 @@ def main():
                     help="distil: a --save-teacher file whose logits the model also learns from")
     ap.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the teacher's soft targets")
     ap.add_argument("--distill-temp", type=float, default=2.0, help="softmax temperature of the soft targets")
+    ap.add_argument("--lower-case", choices=["off", "inference", "all"], default="inference",
+                    help="lower-case text before tokenising: at inference only (evaluation, test vectors and "
+                         "earshot, via config.json's earshot_lower_case), also in training, or never")
+    ap.add_argument("--reexport", default=None, metavar="DIR",
+                    help="no training: re-evaluate the model in DIR with this --lower-case setting and rewrite "
+                         "its config.json, test-vectors.json and metrics.json")
     args = ap.parse_args()
     if args.bf16 is None:
         args.bf16 = native_bf16()
@@ -294,6 +304,8 @@ def main():
     if args.max_test:
         # a seeded random sample: the files are sorted by label, a prefix would be one class
         test = {k: random.Random(args.seed).sample(v, min(len(v), args.max_test)) for k, v in test.items()}
+    if args.reexport:
+        return reexport(args, test)
     if args.write_test:
         os.makedirs(args.write_test, exist_ok=True)
         for k, v in test.items():
@@ -308,7 +320,8 @@ def main():
 
     # tokenise with the full vocabulary (XLM-R ids), then prune and renumber
     full = spm.Unigram([("<unk>", 0.0)] + [("<s>", 0.0), ("</s>", 0.0)] +
-                       [(pieces[k], float(scores[k])) for k in range(4, len(pieces) - 1)])
+                       [(pieces[k], float(scores[k])) for k in range(4, len(pieces) - 1)],
+                       lower=args.lower_case == "all")
     t0 = time.time()
     tok_cache = {}
 
@@ -320,12 +333,14 @@ def main():
         return ids
 
     train_ids = [tok(r[3]) for r in train]
-    test_ids = {k: [tok(r[3]) for r in v] for k, v in test.items()}
     log(f"tokenised in {time.time() - t0:.0f}s; mean train length {np.mean([len(t) for t in train_ids]):.1f} tokens")
     used = set(i for t in train_ids for i in t)
     old_ids, proto = prune_vocab(pieces, scores, used)
     remap = {o: n for n, o in enumerate(old_ids)}
     log(f"vocabulary {len(old_ids)} of {len(pieces)}")
+    # test texts are read as earshot reads them: the pruned vocabulary, lower-cased unless --lower-case off
+    pruned = spm.Unigram([(p, s) for p, s, _ in proto], lower=args.lower_case != "off")
+    test_ex = {k: [(pruned.encode(r[3]), r[2]) for r in v] for k, v in test.items()}
 
     def renum(ids):
         return [remap.get(i, 3) for i in ids]
@@ -338,7 +353,6 @@ def main():
         soft = [tl.get(r[3], tl.get(k)) for r, k in zip(train, teacher_keys)]
         missing = sum(x is None for x in soft)
         log(f"teacher {args.teacher}: {len(tl)} texts; {missing} training texts without teacher logits (hard label only)")
-    test_ex = {k: [(renum(t), r[2]) for t, r in zip(v, test[k])] for k, v in test_ids.items()}
 
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -443,7 +457,7 @@ def main():
         results[k] = metrics(ex, predict(model, ex, args.max_len))
         log(k, json.dumps({a: b for a, b in results[k].items() if a != "confusion"}, ensure_ascii=False))
     args.steps_done, args.steps_planned = step, total
-    export(model, bcfg, proto, args, results, full, remap, test)
+    export(model, bcfg, proto, args, results)
 
 
 def native_bf16():
@@ -529,7 +543,55 @@ TEST_TEXTS = [
 ]
 
 
-def export(model, bcfg, proto, args, results, full, remap, test):
+def reexport(args, test):
+    """Evaluate a shipped model (its fp16 weights in fp32, as earshot's reference) with the tokenizer
+    setting of --lower-case, and rewrite what depends on that setting."""
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertForSequenceClassification
+
+    d = args.reexport
+    with open(os.path.join(d, "config.json"), encoding="utf-8") as f:
+        cfgd = json.load(f)
+    with open(os.path.join(d, "metrics.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    proto = spm.read_model(os.path.join(d, "spiece.model"))
+    model = BertForSequenceClassification(BertConfig.from_dict(cfgd))
+    model.load_state_dict({k: v.float() for k, v in load_file(os.path.join(d, "model.safetensors")).items()},
+                          strict=False)
+    model.eval()
+    lower = args.lower_case != "off"
+    pruned = spm.Unigram([(p, s) for p, s, _ in proto], lower=lower)
+    results = {}
+    for k, v in test.items():
+        ex = [(pruned.encode(r[3]), r[2]) for r in v]
+        results[k] = metrics(ex, predict(model, ex, meta["max_len"]))
+        log(k, json.dumps({a: b for a, b in results[k].items() if a != "confusion"}, ensure_ascii=False))
+    base = re.sub(r"-lc$", "", cfgd["earshot_model_version"])
+    cfgd["earshot_lower_case"] = lower
+    cfgd["earshot_model_version"] = base + ("-lc" if lower else "")
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfgd, f, indent=2, ensure_ascii=False)
+    write_test_vectors(model, pruned, meta["max_len"], d)
+    meta["lower_case"] = args.lower_case
+    meta["results_reexport"] = {"note": "the shipped fp16 weights in fp32, tokenised as earshot does with "
+                                        f"lower_case={lower}", "results": results}
+    with open(os.path.join(d, "metrics.json"), "w") as f:
+        json.dump(meta, f, ensure_ascii=False, indent=1)
+    log("re-exported", d, "as", cfgd["earshot_model_version"])
+
+
+def write_test_vectors(model, tokenizer, max_len, out):
+    vectors = []
+    with torch.no_grad():
+        for t in TEST_TEXTS:
+            ids = [0] + tokenizer.encode(t)[: max_len - 2] + [2]
+            logits = model(input_ids=torch.tensor([ids])).logits[0].tolist()
+            vectors.append({"text": t, "ids": ids, "logits": logits})
+    with open(os.path.join(out, "test-vectors.json"), "w") as f:
+        json.dump({"max_len": max_len, "vectors": vectors}, f, ensure_ascii=False, indent=1)
+
+
+def export(model, bcfg, proto, args, results):
     from safetensors.torch import save_file
 
     model.eval()
@@ -544,7 +606,10 @@ def export(model, bcfg, proto, args, results, full, remap, test):
     cfgd["architectures"] = ["BertForSequenceClassification"]
     cfgd["output_past"] = False
     # stored with every score, so `earshot rescore` knows what an older model scored
-    cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}"
+    # earshot lower-cases text before tokenising when this is set (rust_tokenizers' lower_case)
+    cfgd["earshot_lower_case"] = args.lower_case != "off"
+    lc = "-lc" if cfgd["earshot_lower_case"] else ""
+    cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}{lc}"
     for k in ("transformers_version",):
         cfgd.pop(k, None)
     with open(os.path.join(args.out, "config.json"), "w") as f:
@@ -553,18 +618,11 @@ def export(model, bcfg, proto, args, results, full, remap, test):
     shipped = type(model)(bcfg)
     shipped.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
     shipped.eval()
-    pruned = spm.Unigram([(p, s) for p, s, _ in proto])
-    vectors = []
-    with torch.no_grad():
-        for t in TEST_TEXTS:
-            ids = [0] + pruned.encode(t)[: args.max_len - 2] + [2]
-            logits = shipped(input_ids=torch.tensor([ids])).logits[0].tolist()
-            vectors.append({"text": t, "ids": ids, "logits": logits})
-    with open(os.path.join(args.out, "test-vectors.json"), "w") as f:
-        json.dump({"max_len": args.max_len, "vectors": vectors}, f, ensure_ascii=False, indent=1)
+    pruned = spm.Unigram([(p, s) for p, s, _ in proto], lower=cfgd["earshot_lower_case"])
+    write_test_vectors(shipped, pruned, args.max_len, args.out)
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
-            "max_examples": args.max_examples, "upsample": args.upsample, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment,
+            "max_examples": args.max_examples, "upsample": args.upsample, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
             "teacher": os.path.basename(args.teacher) if args.teacher else None, "distill_alpha": args.distill_alpha,
             "distill_temp": args.distill_temp, "held_out_domains": sorted(HELD_OUT_DOMAINS),
             "vocab": len(proto) + 2, "results": results, "torch": torch.__version__}

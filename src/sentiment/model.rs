@@ -85,8 +85,13 @@ impl Scorer {
             .and_then(|v| v.as_str())
             .unwrap_or("unversioned")
             .to_string();
+        // a model trained or exported to read lower-cased text says so; older ones did not
+        let lower_case = meta
+            .get("earshot_lower_case")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         let spm = dir.join("spiece.model");
-        let tokenizer = XLMRobertaTokenizer::from_file(&spm, false)
+        let tokenizer = XLMRobertaTokenizer::from_file(&spm, lower_case)
             .map_err(|e| file_err(&spm, format!("{e:?}")))?;
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
@@ -116,6 +121,7 @@ impl Scorer {
         };
         tracing::info!(
             model = %version,
+            lower_case,
             precision = precision.name(),
             asked = cfg.effective_precision().name(),
             native_bf16 = super::native_bf16(),

@@ -292,3 +292,51 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
         text(&out.stderr)
     );
 }
+
+/// The shipped model reads text lower-cased (its config.json says
+/// `earshot_lower_case`): XLM-R cuts many capitalised words into odd pieces
+/// ("Terrible" is `▁Terri` + `ble`), and read cased the sentence-initial
+/// "Terrible support." came out positive. A model whose config does not ask
+/// for it still reads text as written.
+#[test]
+fn capitalised_text_reads_like_lower_case_unless_the_model_says_otherwise() {
+    let s = scorer();
+    let p = s
+        .probabilities(&[
+            "Terrible support.",
+            "terrible support.",
+            "TERRIBLE SUPPORT.",
+        ])
+        .expect("inference");
+    assert_eq!(
+        s.token_ids("Terrible support."),
+        s.token_ids("terrible support.")
+    );
+    for row in &p {
+        assert_eq!(argmax(&row.map(f64::from)), 0, "negative: {p:?}");
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["model.safetensors", "spiece.model"] {
+        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
+    }
+    let mut config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
+    )
+    .expect("json");
+    assert_eq!(config["earshot_lower_case"], true);
+    config
+        .as_object_mut()
+        .expect("object")
+        .remove("earshot_lower_case");
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    let cased = Scorer::load(&SentimentConfig {
+        model: dir.path().to_path_buf(),
+        ..Default::default()
+    })
+    .expect("load");
+    assert_ne!(
+        cased.token_ids("Terrible support."),
+        cased.token_ids("terrible support.")
+    );
+}
