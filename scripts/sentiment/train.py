@@ -273,6 +273,9 @@ def main():
     ap.add_argument("--lower-case", choices=["off", "inference", "all"], default="inference",
                     help="lower-case text before tokenising: at inference only (evaluation, test vectors and "
                          "earshot, via config.json's earshot_lower_case), also in training, or never")
+    ap.add_argument("--simplify-chinese", action=argparse.BooleanOptionalAction, default=True,
+                    help="tell earshot (config.json's earshot_simplify_chinese) to convert traditional Chinese to "
+                         "simplified before tokenising: the training data is simplified only")
     ap.add_argument("--reexport", default=None, metavar="DIR",
                     help="no training: re-evaluate the model in DIR with this --lower-case setting and rewrite "
                          "its config.json, test-vectors.json and metrics.json")
@@ -313,7 +316,18 @@ def main():
                 w = csv.writer(f)
                 w.writerow(["label", "text"])
                 w.writerows([r[2], r[3]] for r in v)
-        log(f"test sets written to {args.write_test}: " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
+        # traditional Chinese as Taiwan writes it (OpenCC s2twp: characters and phrases): the training
+        # data holds simplified text only, so these measure how earshot carries to traditional posts
+        import opencc
+        cc = opencc.OpenCC("s2twp")
+        for k in ("zh_shopping/平板", "zh_nlpcc2014"):
+            with open(os.path.join(args.write_test, k.replace("/", "_") + "_traditional.csv"), "w", newline="",
+                      encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["label", "text"])
+                w.writerows([r[2], cc.convert(r[3])] for r in test[k])
+        log(f"test sets written to {args.write_test}: " + ", ".join(f"{k} {len(v)}" for k, v in test.items())
+            + "; zh_shopping/平板 and zh_nlpcc2014 also in traditional Chinese (*_traditional.csv)")
         return
     log(f"{len(rows)} rows; train {len(train)}; test " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
     log("train labels", Counter(r[2] for r in train), "families", Counter(r[0].split('/')[0] for r in train))
@@ -566,9 +580,10 @@ def reexport(args, test):
         ex = [(pruned.encode(r[3]), r[2]) for r in v]
         results[k] = metrics(ex, predict(model, ex, meta["max_len"]))
         log(k, json.dumps({a: b for a, b in results[k].items() if a != "confusion"}, ensure_ascii=False))
-    base = re.sub(r"-lc$", "", cfgd["earshot_model_version"])
+    base = re.sub(r"(-lc)?(-t2s)?$", "", cfgd["earshot_model_version"])
     cfgd["earshot_lower_case"] = lower
-    cfgd["earshot_model_version"] = base + ("-lc" if lower else "")
+    cfgd["earshot_simplify_chinese"] = args.simplify_chinese
+    cfgd["earshot_model_version"] = base + prep_suffix(cfgd)
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(cfgd, f, indent=2, ensure_ascii=False)
     write_test_vectors(model, pruned, meta["max_len"], d)
@@ -578,6 +593,11 @@ def reexport(args, test):
     with open(os.path.join(d, "metrics.json"), "w") as f:
         json.dump(meta, f, ensure_ascii=False, indent=1)
     log("re-exported", d, "as", cfgd["earshot_model_version"])
+
+
+def prep_suffix(cfgd):
+    """The version names how earshot prepares text too: the same weights score differently without it."""
+    return ("-lc" if cfgd["earshot_lower_case"] else "") + ("-t2s" if cfgd["earshot_simplify_chinese"] else "")
 
 
 def write_test_vectors(model, tokenizer, max_len, out):
@@ -608,8 +628,8 @@ def export(model, bcfg, proto, args, results):
     # stored with every score, so `earshot rescore` knows what an older model scored
     # earshot lower-cases text before tokenising when this is set (rust_tokenizers' lower_case)
     cfgd["earshot_lower_case"] = args.lower_case != "off"
-    lc = "-lc" if cfgd["earshot_lower_case"] else ""
-    cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}{lc}"
+    cfgd["earshot_simplify_chinese"] = args.simplify_chinese
+    cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}{prep_suffix(cfgd)}"
     for k in ("transformers_version",):
         cfgd.pop(k, None)
     with open(os.path.join(args.out, "config.json"), "w") as f:

@@ -1,6 +1,7 @@
 //! The model on libtorch: loading, batching by length, windowing, and the
 //! worker thread.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
@@ -31,6 +32,8 @@ pub struct Scorer {
     max_tokens: usize,
     batch_size: usize,
     version: String,
+    /// convert traditional Chinese to simplified before tokenising
+    simplify_chinese: bool,
     dir: PathBuf,
 }
 
@@ -90,6 +93,12 @@ impl Scorer {
             .get("earshot_lower_case")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
+        // a model trained on simplified Chinese only reads traditional text
+        // converted to simplified (earshot does it before tokenising)
+        let simplify_chinese = meta
+            .get("earshot_simplify_chinese")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         let spm = dir.join("spiece.model");
         let tokenizer = XLMRobertaTokenizer::from_file(&spm, lower_case)
             .map_err(|e| file_err(&spm, format!("{e:?}")))?;
@@ -122,6 +131,7 @@ impl Scorer {
         tracing::info!(
             model = %version,
             lower_case,
+            simplify_chinese,
             precision = precision.name(),
             asked = cfg.effective_precision().name(),
             native_bf16 = super::native_bf16(),
@@ -142,6 +152,7 @@ impl Scorer {
             max_tokens,
             batch_size: cfg.batch_size.max(1),
             version,
+            simplify_chinese,
             dir: dir.to_path_buf(),
         })
     }
@@ -161,7 +172,18 @@ impl Scorer {
         &self.dir
     }
 
-    /// Token ids of `text` without `<s>`/`</s>`, as the model sees them.
+    /// The text the tokenizer gets: traditional Chinese converted to
+    /// simplified when the model asks for it (`earshot_simplify_chinese`).
+    pub fn prepare<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.simplify_chinese && !text.is_ascii() {
+            Cow::Owned(fast2s::convert(text))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// Token ids of `text` without `<s>`/`</s>`, as the model's own tokenizer
+    /// gives them (what the training framework saw; no [`Scorer::prepare`]).
     pub fn token_ids(&self, text: &str) -> Vec<i64> {
         let tokens = self.tokenizer.tokenize(text);
         self.tokenizer.convert_tokens_to_ids(&tokens)
@@ -190,7 +212,7 @@ impl Scorer {
         // (text index, weight, ids with specials)
         let mut pieces: Vec<(usize, f32, Vec<i64>)> = Vec::new();
         for (i, text) in texts.iter().enumerate() {
-            let ids = self.token_ids(text);
+            let ids = self.token_ids(&self.prepare(text));
             for (a, b) in windows(ids.len(), width) {
                 let mut seq = Vec::with_capacity(b - a + 2);
                 seq.push(BOS);

@@ -293,28 +293,29 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
     );
 }
 
-/// The shipped model reads text lower-cased (its config.json says
-/// `earshot_lower_case`): XLM-R cuts many capitalised words into odd pieces
-/// ("Terrible" is `▁Terri` + `ble`), and read cased the sentence-initial
-/// "Terrible support." came out positive. A model whose config does not ask
-/// for it still reads text as written.
+/// The shipped model reads text lower-cased and traditional Chinese as
+/// simplified (its config.json says `earshot_lower_case` and
+/// `earshot_simplify_chinese`). XLM-R cuts many capitalised words into odd
+/// pieces ("Terrible" is `▁Terri` + `ble`): read cased, the sentence-initial
+/// "Terrible support." came out positive. The training data holds simplified
+/// Chinese only: read as written, traditional product reviews scored 8 points
+/// lower. A model whose config does not ask for either reads text as written.
 #[test]
-fn capitalised_text_reads_like_lower_case_unless_the_model_says_otherwise() {
+fn text_is_prepared_as_the_model_config_says() {
     let s = scorer();
+    let ids = |t: &str| s.token_ids(&s.prepare(t));
+    assert_eq!(ids("Terrible support."), ids("terrible support."));
+    let trad = "這家餐廳的服務態度非常差，再也不會來了";
+    let simp = "这家餐厅的服务态度非常差，再也不会来了";
+    assert_eq!(s.prepare(trad), simp);
+    assert_eq!(s.prepare("terrible support."), "terrible support.");
     let p = s
-        .probabilities(&[
-            "Terrible support.",
-            "terrible support.",
-            "TERRIBLE SUPPORT.",
-        ])
+        .probabilities(&["Terrible support.", "TERRIBLE SUPPORT.", trad, simp])
         .expect("inference");
-    assert_eq!(
-        s.token_ids("Terrible support."),
-        s.token_ids("terrible support.")
-    );
     for row in &p {
         assert_eq!(argmax(&row.map(f64::from)), 0, "negative: {p:?}");
     }
+    assert_eq!(p[2], p[3], "traditional scores as its simplified form");
 
     let dir = tempfile::tempdir().expect("tempdir");
     for f in ["model.safetensors", "spiece.model"] {
@@ -324,19 +325,21 @@ fn capitalised_text_reads_like_lower_case_unless_the_model_says_otherwise() {
         &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
     )
     .expect("json");
-    assert_eq!(config["earshot_lower_case"], true);
-    config
-        .as_object_mut()
-        .expect("object")
-        .remove("earshot_lower_case");
+    let keys = config.as_object_mut().expect("object");
+    for key in ["earshot_lower_case", "earshot_simplify_chinese"] {
+        assert_eq!(
+            keys.remove(key),
+            Some(serde_json::Value::Bool(true)),
+            "{key}"
+        );
+    }
     std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
-    let cased = Scorer::load(&SentimentConfig {
+    let as_written = Scorer::load(&SentimentConfig {
         model: dir.path().to_path_buf(),
         ..Default::default()
     })
     .expect("load");
-    assert_ne!(
-        cased.token_ids("Terrible support."),
-        cased.token_ids("terrible support.")
-    );
+    let ids = |t: &str| as_written.token_ids(&as_written.prepare(t));
+    assert_ne!(ids("Terrible support."), ids("terrible support."));
+    assert_eq!(as_written.prepare(trad), trad);
 }
