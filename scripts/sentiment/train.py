@@ -559,7 +559,8 @@ TEST_TEXTS = [
 
 def reexport(args, test):
     """Evaluate a shipped model (its fp16 weights in fp32, as earshot's reference) with the tokenizer
-    setting of --lower-case, and rewrite what depends on that setting."""
+    setting of --lower-case, and rewrite what depends on it and on --simplify-chinese (which earshot
+    applies; the test sets evaluated here are simplified already)."""
     from safetensors.torch import load_file
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -625,10 +626,10 @@ def export(model, bcfg, proto, args, results):
     cfgd = bcfg.to_dict()
     cfgd["architectures"] = ["BertForSequenceClassification"]
     cfgd["output_past"] = False
-    # stored with every score, so `earshot rescore` knows what an older model scored
-    # earshot lower-cases text before tokenising when this is set (rust_tokenizers' lower_case)
+    # how earshot prepares text: lower-case it (rust_tokenizers' lower_case), traditional -> simplified
     cfgd["earshot_lower_case"] = args.lower_case != "off"
     cfgd["earshot_simplify_chinese"] = args.simplify_chinese
+    # stored with every score, so `earshot rescore` knows what an older model scored
     cfgd["earshot_model_version"] = f"earshot-sentiment-{args.layers}L-{digest}{prep_suffix(cfgd)}"
     for k in ("transformers_version",):
         cfgd.pop(k, None)
