@@ -88,17 +88,13 @@ impl Scorer {
             .and_then(|v| v.as_str())
             .unwrap_or("unversioned")
             .to_string();
-        // a model trained or exported to read lower-cased text says so; older ones did not
-        let lower_case = meta
-            .get("earshot_lower_case")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        // a model trained on simplified Chinese only reads traditional text
-        // converted to simplified (earshot does it before tokenising)
-        let simplify_chinese = meta
-            .get("earshot_simplify_chinese")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
+        // how the model wants its text prepared; models that say nothing read
+        // text as written
+        let flag = |key: &str| meta.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
+        // lower-cased by the tokenizer (rust_tokenizers' lower_case)
+        let lower_case = flag("earshot_lower_case");
+        // traditional Chinese converted to simplified first (see `prepare`)
+        let simplify_chinese = flag("earshot_simplify_chinese");
         let spm = dir.join("spiece.model");
         let tokenizer = XLMRobertaTokenizer::from_file(&spm, lower_case)
             .map_err(|e| file_err(&spm, format!("{e:?}")))?;
