@@ -4,7 +4,7 @@
 //! cuts them (whole sentences, at most 240 characters), zh and en. Prints the
 //! token-length distribution, model load time, mentions/s for int8, fp32 and
 //! bf16 at batch sizes 16/32/64 (with label agreement against fp32), and peak
-//! RSS. `EARSHOT_BENCH_PRECISION=int8` measures one precision only.
+//! RSS. `EARSHOT_BENCH_PRECISION=int8` measures one precision only; `EARSHOT_BENCH_MODEL=DIR` another model.
 //!
 //!     cargo bench --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
 
@@ -74,8 +74,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
 
+    // EARSHOT_BENCH_MODEL: another model directory (a candidate from scripts/sentiment/train.py)
+    let model = std::env::var("EARSHOT_BENCH_MODEL")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment").into());
     let base = SentimentConfig {
-        model: concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment").into(),
+        model: model.into(),
         threads,
         ..Default::default()
     };

@@ -20,6 +20,10 @@
 5. export what rust-bert loads: model.safetensors (fp16), config.json, spiece.model, plus
    test-vectors.json (texts, token ids and logits) for earshot's equality test, and metrics.json.
 
+--init DIR starts from a trained model's bottom --layers layers instead of the base, and --teacher-model DIR
+distils from a trained model directly (its logits computed in the run): a smaller student of the shipped
+model is `--layers 6 --init models/sentiment --teacher-model models/sentiment --out DIR`.
+
 --reexport DIR re-evaluates a trained model with another --lower-case setting and rewrites only what
 depends on it (config.json, test-vectors.json, metrics.json), without training.
 """
@@ -268,6 +272,12 @@ def main():
                     help="after training, write the model's logits on every training text here (JSON)")
     ap.add_argument("--teacher", default=None,
                     help="distil: a --save-teacher file whose logits the model also learns from")
+    ap.add_argument("--teacher-model", default=None, metavar="DIR",
+                    help="distil from a trained model (e.g. models/sentiment): its logits on every training text, "
+                         "read as earshot reads it, are computed here instead of loaded from --teacher")
+    ap.add_argument("--init", default=None, metavar="DIR",
+                    help="start from a trained model's weights (its bottom --layers layers, embeddings and head) "
+                         "instead of the base; its vocabulary must be the one this run prunes to")
     ap.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the teacher's soft targets")
     ap.add_argument("--distill-temp", type=float, default=2.0, help="softmax temperature of the soft targets")
     ap.add_argument("--lower-case", choices=["off", "inference", "all"], default="inference",
@@ -280,6 +290,8 @@ def main():
                     help="no training: re-evaluate the model in DIR with this --lower-case setting and rewrite "
                          "its config.json, test-vectors.json and metrics.json")
     args = ap.parse_args()
+    if args.teacher and args.teacher_model:
+        ap.error("--teacher and --teacher-model both name a teacher: give one")
     if args.bf16 is None:
         args.bf16 = native_bf16()
 
@@ -370,6 +382,10 @@ def main():
 
     from transformers import BertConfig, BertForSequenceClassification
 
+    init = init_state(args.init, old_ids, args.layers) if args.init else {}
+    if args.teacher_model:
+        soft = teacher_logits(args.teacher_model, train, args.max_len, args.bf16)
+
     bcfg = BertConfig(vocab_size=len(old_ids), hidden_size=cfg["hidden"], num_hidden_layers=args.layers,
                       num_attention_heads=cfg["heads"], intermediate_size=cfg["ff"], hidden_act="gelu",
                       max_position_embeddings=cfg["max_pos"], type_vocab_size=cfg["type_vocab"],
@@ -384,6 +400,7 @@ def main():
         if k.endswith("word_embeddings.weight"):
             v = v[old_ids]
         state[k] = torch.from_numpy(np.ascontiguousarray(v))
+    state.update(init)
     missing, unexpected = model.load_state_dict(state, strict=False)
     log("not from the base (new):", missing)
     assert not unexpected, unexpected
@@ -474,6 +491,56 @@ def main():
     export(model, bcfg, proto, args, results)
 
 
+def load_trained(d):
+    """A model this script exported: (model in fp32, its config dict, its vocabulary pieces)."""
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertForSequenceClassification
+
+    with open(os.path.join(d, "config.json"), encoding="utf-8") as f:
+        cfgd = json.load(f)
+    model = BertForSequenceClassification(BertConfig.from_dict(cfgd))
+    model.load_state_dict({k: v.float() for k, v in load_file(os.path.join(d, "model.safetensors")).items()},
+                          strict=False)
+    model.eval()
+    return model, cfgd, spm.read_model(os.path.join(d, "spiece.model"))
+
+
+def teacher_logits(d, train, max_len, bf16):
+    """The logits of the model in `d` on every training text, tokenised as earshot tokenises for it."""
+    t0 = time.time()
+    model, cfgd, proto = load_trained(d)
+    tokenizer = spm.Unigram([(p, s) for p, s, _ in proto], lower=cfgd.get("earshot_lower_case", False))
+    ex = [(tokenizer.encode(r[3]), 0) for r in train]
+    out = [None] * len(ex)
+    with torch.no_grad():
+        for b in batches(ex, 64, 0, shuffle=False):
+            x, m, _ = collate(ex, b, max_len)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                lg = model(input_ids=x, attention_mask=m).logits.float()
+            for i, row in zip(b, lg):
+                out[i] = [round(v, 4) for v in row.tolist()]
+    log(f"teacher {d}: logits on {len(out)} training texts in {(time.time() - t0) / 60:.1f} min")
+    return out
+
+
+def init_state(d, old_ids, layers):
+    """The weights of the trained model in `d` for a model of `layers` layers (its bottom ones)."""
+    from safetensors.torch import load_file
+
+    sd = load_file(os.path.join(d, "model.safetensors"))
+    emb = sd["bert.embeddings.word_embeddings.weight"]
+    if emb.shape[0] != len(old_ids):
+        sys.exit(f"--init {d}: its vocabulary has {emb.shape[0]} pieces but this run prunes to {len(old_ids)}; "
+                 "train with the data and --lower-case setting that model was trained with")
+    out = {}
+    for k, v in sd.items():
+        if ".layer." in k and int(k.split(".layer.")[1].split(".")[0]) >= layers:
+            continue
+        out[k] = v.float()
+    log(f"initialised from {d}: {len(out)} tensors")
+    return out
+
+
 def native_bf16():
     """bf16 autocast is ~3x faster than fp32 where the CPU computes bfloat16 natively, and many
     times slower where oneDNN has to emulate it."""
@@ -561,19 +628,10 @@ def reexport(args, test):
     """Evaluate a shipped model (its fp16 weights in fp32, as earshot's reference) with the tokenizer
     setting of --lower-case, and rewrite what depends on it and on --simplify-chinese (which earshot
     applies; the test sets evaluated here are simplified already)."""
-    from safetensors.torch import load_file
-    from transformers import BertConfig, BertForSequenceClassification
-
     d = args.reexport
-    with open(os.path.join(d, "config.json"), encoding="utf-8") as f:
-        cfgd = json.load(f)
     with open(os.path.join(d, "metrics.json"), encoding="utf-8") as f:
         meta = json.load(f)
-    proto = spm.read_model(os.path.join(d, "spiece.model"))
-    model = BertForSequenceClassification(BertConfig.from_dict(cfgd))
-    model.load_state_dict({k: v.float() for k, v in load_file(os.path.join(d, "model.safetensors")).items()},
-                          strict=False)
-    model.eval()
+    model, cfgd, proto = load_trained(d)
     lower = args.lower_case != "off"
     pruned = spm.Unigram([(p, s) for p, s, _ in proto], lower=lower)
     results = {}
@@ -644,7 +702,8 @@ def export(model, bcfg, proto, args, results):
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
             "max_examples": args.max_examples, "upsample": args.upsample, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
-            "teacher": os.path.basename(args.teacher) if args.teacher else None, "distill_alpha": args.distill_alpha,
+            "teacher": os.path.basename(args.teacher) if args.teacher else None,
+            "teacher_model": args.teacher_model, "init": args.init, "distill_alpha": args.distill_alpha,
             "distill_temp": args.distill_temp, "held_out_domains": sorted(HELD_OUT_DOMAINS),
             "vocab": len(proto) + 2, "results": results, "torch": torch.__version__}
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
