@@ -470,15 +470,7 @@ def main():
         return
 
     if args.save_teacher:
-        model.eval()
-        tl = {}
-        with torch.no_grad():
-            for b in batches(train_ex, 64, 0, shuffle=False):
-                x, m, _ = collate(train_ex, b, args.max_len)
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                    lg = model(input_ids=x, attention_mask=m).logits.float()
-                for i, row in zip(b, lg):
-                    tl[train[i][3]] = [round(v, 4) for v in row.tolist()]
+        tl = {r[3]: lg for r, lg in zip(train, logits_of(model, train_ex, args.max_len, args.bf16))}
         with open(args.save_teacher, "w", encoding="utf-8") as f:
             json.dump(tl, f, ensure_ascii=False)
         log(f"teacher logits for {len(tl)} texts written to {args.save_teacher}")
@@ -505,20 +497,26 @@ def load_trained(d):
     return model, cfgd, spm.read_model(os.path.join(d, "spiece.model"))
 
 
+@torch.no_grad()
+def logits_of(model, examples, max_len, bf16):
+    """The model's logits on every example, in order (rounded: they are saved as teacher targets)."""
+    model.eval()
+    out = [None] * len(examples)
+    for b in batches(examples, 64, 0, shuffle=False):
+        x, m, _ = collate(examples, b, max_len)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            lg = model(input_ids=x, attention_mask=m).logits.float()
+        for i, row in zip(b, lg):
+            out[i] = [round(v, 4) for v in row.tolist()]
+    return out
+
+
 def teacher_logits(d, train, max_len, bf16):
     """The logits of the model in `d` on every training text, tokenised as earshot tokenises for it."""
     t0 = time.time()
     model, cfgd, proto = load_trained(d)
     tokenizer = spm.Unigram([(p, s) for p, s, _ in proto], lower=cfgd.get("earshot_lower_case", False))
-    ex = [(tokenizer.encode(r[3]), 0) for r in train]
-    out = [None] * len(ex)
-    with torch.no_grad():
-        for b in batches(ex, 64, 0, shuffle=False):
-            x, m, _ = collate(ex, b, max_len)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                lg = model(input_ids=x, attention_mask=m).logits.float()
-            for i, row in zip(b, lg):
-                out[i] = [round(v, 4) for v in row.tolist()]
+    out = logits_of(model, [(tokenizer.encode(r[3]), 0) for r in train], max_len, bf16)
     log(f"teacher {d}: logits on {len(out)} training texts in {(time.time() - t0) / 60:.1f} min")
     return out
 
