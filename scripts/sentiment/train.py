@@ -116,7 +116,7 @@ def split(rows, seed, nlpcc_train=0.0):
     return train, test
 
 
-def sample_train(train, seed, max_examples, upsample):
+def sample_train(train, seed, max_examples, upsample, sst_cap=14000):
     """Balance sources: cap each (domain family, label) so SST phrases do not drown the rest,
     and repeat the scarce three-class English sets (`upsample`: family -> times, or
     "family:label" -> times for one class of a family). The repeated
@@ -127,7 +127,7 @@ def sample_train(train, seed, max_examples, upsample):
         fam = r[0].split("/")[0]
         groups[(fam, r[2])].append(r)
     kept, rest = [], []
-    caps = {"en_sst2_train": 14000}
+    caps = {"en_sst2_train": sst_cap or 10**9}
     for (fam, label), g in sorted(groups.items()):
         rng.shuffle(g)
         g = g[:caps.get(fam, 10**9)]
@@ -251,6 +251,8 @@ def main():
     ap.add_argument("--max-examples", type=int, default=0, help="0: every training row")
     ap.add_argument("--upsample", default="en_tweeteval=5,en_sst5=2",
                     help="family=times (or family:label=times): show these (scarce three-class English) sets that many times")
+    ap.add_argument("--sst-cap", type=int, default=14000,
+                    help="keep at most N SST-2 training phrases per label (0: all 67,349)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
@@ -308,7 +310,7 @@ def main():
     train, test = split(rows, args.seed, args.nlpcc_train)
     upsample = {k: int(v) for k, v in (u.split('=') for u in args.upsample.split(',') if u)}
     log('upsample', upsample)
-    train = sample_train(train, args.seed, args.max_examples, upsample)
+    train = sample_train(train, args.seed, args.max_examples, upsample, args.sst_cap)
     # what a teacher's logits are looked up by: a naturalised SST row learns its original's logits
     teacher_keys = [r[3] for r in train]
     if args.case_augment:
@@ -699,7 +701,7 @@ def export(model, bcfg, proto, args, results):
     write_test_vectors(shipped, pruned, args.max_len, args.out)
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
-            "max_examples": args.max_examples, "upsample": args.upsample, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
+            "max_examples": args.max_examples, "upsample": args.upsample, "sst_cap": args.sst_cap, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
             "teacher": os.path.basename(args.teacher) if args.teacher else None,
             "teacher_model": args.teacher_model, "init": args.init, "distill_alpha": args.distill_alpha,
             "distill_temp": args.distill_temp, "held_out_domains": sorted(HELD_OUT_DOMAINS),

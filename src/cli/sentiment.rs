@@ -22,6 +22,10 @@ pub struct ScoreArgs {
     /// Override [sentiment] precision: auto, fp32, bf16 or int8
     #[arg(long)]
     pub precision: Option<Precision>,
+    /// Override [sentiment] model: score with the model in DIR (for
+    /// example a retrained one, to compare it with the shipped model)
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +40,10 @@ pub struct EvalArgs {
     /// Override [sentiment] precision: auto, fp32, bf16 or int8
     #[arg(long)]
     pub precision: Option<Precision>,
+    /// Override [sentiment] model: score with the model in DIR (for
+    /// example a retrained one, to compare it with the shipped model)
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -51,9 +59,16 @@ pub struct RescoreArgs {
     pub json: bool,
 }
 
-fn scorer(config: &Config, precision: Option<Precision>) -> Result<ScoreFn> {
+fn scorer(
+    config: &Config,
+    precision: Option<Precision>,
+    model: Option<&PathBuf>,
+) -> Result<ScoreFn> {
     let mut cfg = config.sentiment.clone();
     cfg.enabled = true;
+    if let Some(dir) = model {
+        cfg.model = dir.clone();
+    }
     if let Some(p) = precision {
         cfg.precision = p;
         cfg.bf16 = None;
@@ -101,7 +116,7 @@ pub fn score_cmd(cli: &Cli, args: &ScoreArgs) -> Result<Exit> {
         ),
     };
     let lines = read_lines(input, &name)?;
-    let score = scorer(&config, args.precision)?;
+    let score = scorer(&config, args.precision, args.model.as_ref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for chunk in lines.chunks(512) {
@@ -179,7 +194,7 @@ pub fn eval_cmd(cli: &Cli, args: &EvalArgs) -> Result<Exit> {
     if texts.is_empty() {
         bail!("{name}: no rows");
     }
-    let score = scorer(&config, args.precision)?;
+    let score = scorer(&config, args.precision, args.model.as_ref())?;
     let started = std::time::Instant::now();
     let bar = super::output::bar(texts.len() as u64, "scoring");
     let mut pred = Vec::with_capacity(texts.len());
@@ -291,7 +306,7 @@ impl Figures {
 pub fn rescore_cmd(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
     let config = load_config(cli)?;
     let store = Store::open_existing(&store_path(cli, &config))?;
-    let score = scorer(&config, None)?;
+    let score = scorer(&config, None, None)?;
     let mentions = store.mentions(&MentionQuery {
         watch: args.watch.clone(),
         ..Default::default()

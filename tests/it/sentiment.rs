@@ -343,3 +343,62 @@ fn text_is_prepared_as_the_model_config_says() {
     assert_ne!(ids("Terrible support."), ids("terrible support."));
     assert_eq!(as_written.prepare(trad), trad);
 }
+
+/// `--model DIR` scores with another model than the configured one (to
+/// compare a retrained model with the shipped one), and a directory without a
+/// model is named in the error.
+#[test]
+fn score_and_eval_take_another_model_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["model.safetensors", "spiece.model"] {
+        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
+    }
+    let mut config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
+    )
+    .expect("json");
+    // the same weights, told to read text as written
+    config
+        .as_object_mut()
+        .expect("object")
+        .insert("earshot_lower_case".into(), serde_json::Value::Bool(false));
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    let other = dir.path().to_str().expect("utf-8 path");
+
+    let input = b"Terrible support.\nterrible support.\n";
+    let probs = |args: &[&str]| -> Vec<String> {
+        let out = score_stdin(input, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                v["probs"].to_string()
+            })
+            .collect()
+    };
+    let shipped = probs(&["--json", "--precision", "fp32"]);
+    let cased = probs(&["--json", "--precision", "fp32", "--model", other]);
+    assert_eq!(shipped[0], shipped[1], "the shipped model lower-cases");
+    assert_eq!(shipped[1], cased[1], "same weights on lower-case text");
+    assert_ne!(cased[0], cased[1], "--model's config reads text as written");
+
+    let empty = dir.path().join("no-model-here");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let csv = dir.path().join("eval.csv");
+    std::fs::write(&csv, "label,text\nnegative,Terrible support.\n").expect("csv");
+    let out = earshot()
+        .env("EARSHOT_LOG", "error")
+        .args(["eval-sentiment", "--data"])
+        .arg(&csv)
+        .arg("--model")
+        .arg(&empty)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no-model-here") && err.contains("config.json"),
+        "{err}"
+    );
+}
