@@ -293,6 +293,24 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
     );
 }
 
+/// A copy of the shipped model in a temporary directory, its config.json
+/// edited by `edit`.
+fn model_copy_with(
+    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["model.safetensors", "spiece.model"] {
+        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
+    }
+    let mut config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
+    )
+    .expect("json");
+    edit(config.as_object_mut().expect("object"));
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    dir
+}
+
 /// The shipped model reads text lower-cased and traditional Chinese as
 /// simplified (its config.json says `earshot_lower_case` and
 /// `earshot_simplify_chinese`). XLM-R cuts many capitalised words into odd
@@ -317,23 +335,15 @@ fn text_is_prepared_as_the_model_config_says() {
     }
     assert_eq!(p[2], p[3], "traditional scores as its simplified form");
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    for f in ["model.safetensors", "spiece.model"] {
-        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
-    }
-    let mut config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
-    )
-    .expect("json");
-    let keys = config.as_object_mut().expect("object");
-    for key in ["earshot_lower_case", "earshot_simplify_chinese"] {
-        assert_eq!(
-            keys.remove(key),
-            Some(serde_json::Value::Bool(true)),
-            "{key}"
-        );
-    }
-    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    let dir = model_copy_with(|keys| {
+        for key in ["earshot_lower_case", "earshot_simplify_chinese"] {
+            assert_eq!(
+                keys.remove(key),
+                Some(serde_json::Value::Bool(true)),
+                "{key}"
+            );
+        }
+    });
     let as_written = Scorer::load(&SentimentConfig {
         model: dir.path().to_path_buf(),
         ..Default::default()
@@ -349,20 +359,10 @@ fn text_is_prepared_as_the_model_config_says() {
 /// model is named in the error.
 #[test]
 fn score_and_eval_take_another_model_dir() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for f in ["model.safetensors", "spiece.model"] {
-        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
-    }
-    let mut config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
-    )
-    .expect("json");
     // the same weights, told to read text as written
-    config
-        .as_object_mut()
-        .expect("object")
-        .insert("earshot_lower_case".into(), serde_json::Value::Bool(false));
-    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    let dir = model_copy_with(|keys| {
+        keys.insert("earshot_lower_case".into(), serde_json::Value::Bool(false));
+    });
     let other = dir.path().to_str().expect("utf-8 path");
 
     let input = b"Terrible support.\nterrible support.\n";
