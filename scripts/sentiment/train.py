@@ -251,7 +251,7 @@ def main():
     ap.add_argument("--max-examples", type=int, default=0, help="0: every training row")
     ap.add_argument("--upsample", default="en_tweeteval=5,en_sst5=2",
                     help="family=times (or family:label=times): show these (scarce three-class English) sets that many times")
-    ap.add_argument("--sst-cap", type=int, default=14000,
+    ap.add_argument("--sst-cap", type=int, default=0,
                     help="keep at most N SST-2 training phrases per label (0: all 67,349)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261123)
