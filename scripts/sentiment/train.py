@@ -116,7 +116,7 @@ def split(rows, seed, nlpcc_train=0.0):
     return train, test
 
 
-def sample_train(train, seed, max_examples, upsample, sst_cap=14000):
+def sample_train(train, seed, max_examples, upsample, sst_cap=0):
     """Balance sources: cap each (domain family, label) so SST phrases do not drown the rest,
     and repeat the scarce three-class English sets (`upsample`: family -> times, or
     "family:label" -> times for one class of a family). The repeated
