@@ -49,10 +49,11 @@ pub struct SentimentConfig {
     pub device: String,
     /// Arithmetic: `auto` (default: `bf16` on a CPU with native bfloat16,
     /// AVX512-BF16 or AMX, where it is ~3x faster than fp32 with the same
-    /// accuracy; `fp32` elsewhere), `fp32` (rust-bert's forward pass, the
-    /// reference), `bf16` (slow on CPUs without native bfloat16), or `int8`
-    /// (the encoder's matrix products in int8: ~2.5x fp32 on any
-    /// x86 CPU, within a point of fp32 accuracy; see the model card).
+    /// accuracy; else `int8` on an x86-64 CPU with AVX2, ~1.5x fp32 there;
+    /// else `fp32`), `fp32` (rust-bert's forward pass, the reference),
+    /// `bf16` (slow on CPUs without native bfloat16), or `int8` (the
+    /// encoder's matrix products in int8 through fbgemm: 1.5-2.3x fp32 on
+    /// x86, within half a point of fp32 accuracy; see the model card).
     /// A GPU runs fp32.
     pub precision: Precision,
     /// Older spelling: `bf16 = true` is `precision = "bf16"`.
@@ -64,7 +65,8 @@ pub struct SentimentConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// bf16 where the CPU computes it natively, else fp32.
+    /// bf16 where the CPU computes it natively, else int8 where fbgemm
+    /// runs (x86-64 with AVX2), else fp32.
     Auto,
     /// Dynamic int8 quantisation of the encoder's linear layers (CPU).
     Int8,
@@ -90,6 +92,7 @@ impl Precision {
     pub fn on_cpu(self) -> Precision {
         match self {
             Precision::Auto if native_bf16() => Precision::Bf16,
+            Precision::Auto if fbgemm_cpu() => Precision::Int8,
             Precision::Auto => Precision::Fp32,
             p => p,
         }
@@ -132,6 +135,19 @@ pub fn native_bf16() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether libtorch's fbgemm int8 kernels have their fast path on this CPU
+/// (x86-64 with AVX2 and FMA; elsewhere `auto` runs fp32).
+pub fn fbgemm_cpu() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -452,9 +468,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("auto") && err.contains("int8"), "{err}");
-        // auto is bf16 exactly where the CPU has native bfloat16
+        // auto is bf16 exactly where the CPU has native bfloat16, else int8
+        // where fbgemm runs
         let want = if native_bf16() {
             Precision::Bf16
+        } else if fbgemm_cpu() {
+            Precision::Int8
         } else {
             Precision::Fp32
         };

@@ -108,7 +108,7 @@ impl Scorer {
         vs.load(&weights).map_err(|e| file_err(&weights, e))?;
         // fbgemm's int8 kernels are CPU-only, and bf16 on a GPU is untested
         // here: a GPU runs fp32
-        let precision = if device == Device::Cpu {
+        let mut precision = if device == Device::Cpu {
             cfg.effective_precision().on_cpu()
         } else {
             Precision::Fp32
@@ -119,11 +119,19 @@ impl Scorer {
         } else {
             Kind::Float
         });
-        let int8 = if precision == Precision::Int8 {
-            Some(Int8Bert::from_vars(&vs.variables(), &config).map_err(|e| file_err(&weights, e))?)
-        } else {
-            None
-        };
+        // int8 chosen by `auto` falls back to fp32 where this libtorch has no
+        // fbgemm; asked for by name, its failure is the error
+        let mut int8 = None;
+        if precision == Precision::Int8 {
+            match Int8Bert::from_vars(&vs.variables(), &config) {
+                Ok(m) => int8 = Some(m),
+                Err(e) if cfg.effective_precision() == Precision::Auto => {
+                    tracing::warn!(error = %e, "int8 kernels unavailable; the sentiment model runs in fp32");
+                    precision = Precision::Fp32;
+                }
+                Err(e) => return Err(file_err(&weights, e)),
+            }
+        }
         tracing::info!(
             model = %version,
             lower_case,
