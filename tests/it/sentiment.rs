@@ -293,6 +293,32 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
     );
 }
 
+/// The shipped model on reviews written for earshot from domains its
+/// training data lacks (hotels, takeout, apps, airlines…), in simplified and
+/// traditional Chinese and English: a release that gets clear-cut reviews
+/// of a new domain wrong fails here even when its logits match its own test
+/// vectors (tests/fixtures/sentiment/README.md).
+#[test]
+fn shipped_model_gets_clear_reviews_of_unseen_domains_right() {
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sentiment/unseen-domains.csv"
+    );
+    let out = earshot()
+        .args(["eval-sentiment", "--json", "--data"])
+        .arg(csv)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json");
+    assert_eq!(v["n"], 48);
+    let binary = v["binary_accuracy"].as_f64().expect("binary accuracy");
+    assert!(
+        binary >= 0.9,
+        "binary accuracy {binary} on unseen domains: {v}"
+    );
+}
+
 /// A copy of the shipped model in a temporary directory, its config.json
 /// edited by `edit`.
 fn model_copy_with(
