@@ -76,7 +76,7 @@ pub enum Command {
     Token(TokenCmd),
     /// Serve the bundled demo site, crawl it and show what was found
     Demo(DemoArgs),
-    /// Check that libtorch, the config and the store work here
+    /// Check that libtorch, the sentiment model, the config and the store work here
     Doctor(JsonArg),
     /// Score texts with the sentiment model, one per line (stdin by default)
     Score(sentiment::ScoreArgs),
@@ -1490,7 +1490,11 @@ fn doctor(cli: &Cli, json: bool) -> Result<Exit> {
         "libtorch": torch,
         "config": match &config { Ok(_) => "ok".to_string(), Err(e) => format!("{e:#}") },
     });
+    let mut sentiment_ok = true;
     if let Ok(c) = &config {
+        let check = sentiment::doctor_check(c);
+        sentiment_ok = check["ok"] == true;
+        report["sentiment"] = check;
         let path = store_path(cli, c);
         report["store"] = match Store::open_existing(&path) {
             Ok(s) => serde_json::to_value(s.stats()?)?,
@@ -1505,13 +1509,29 @@ fn doctor(cli: &Cli, json: bool) -> Result<Exit> {
             torch.check, torch.threads, torch.cuda_devices
         );
         println!("config:   {}", report["config"].as_str().unwrap_or("?"));
+        let st = &report["sentiment"];
+        match st["model"].as_str() {
+            Some(model) => println!(
+                "sentiment: {} ({model}, {} on this CPU (precision = \"{}\"; native bfloat16: {}), loaded in {} ms)",
+                st["status"].as_str().unwrap_or("?"),
+                st["precision"].as_str().unwrap_or("?"),
+                st["asked"].as_str().unwrap_or("?"),
+                if st["native_bf16"] == true { "yes" } else { "no" },
+                st["load_ms"],
+            ),
+            None => {
+                if let Some(s) = st["status"].as_str() {
+                    println!("sentiment: {s}");
+                }
+            }
+        }
         match &report["store"] {
             serde_json::Value::String(s) => println!("store:    {s}"),
             serde_json::Value::Null => {}
             v => println!("store:    ok ({} mentions)", v["mentions"]),
         }
     }
-    Ok(if torch.check == 14.0 && config.is_ok() {
+    Ok(if torch.check == 14.0 && config.is_ok() && sentiment_ok {
         Exit::Ok
     } else {
         Exit::Failure

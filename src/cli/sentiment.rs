@@ -349,3 +349,62 @@ pub fn rescore_cmd(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
     }
     Ok(Exit::Ok)
 }
+
+/// `earshot doctor`'s sentiment check: loads the configured model the way
+/// the pipeline does, says which precision this CPU runs it in, and scores
+/// one clearly negative and one clearly positive text. `ok` is false when
+/// scoring is enabled and the model does not load or gets either wrong.
+pub fn doctor_check(config: &Config) -> serde_json::Value {
+    let cfg = &config.sentiment;
+    if !cfg.enabled {
+        return serde_json::json!({"ok": true, "status": "disabled in the config ([sentiment] enabled = false)"});
+    }
+    #[cfg(feature = "sentiment")]
+    {
+        let started = std::time::Instant::now();
+        let scorer = match crate::sentiment::Scorer::load(cfg) {
+            Ok(s) => s,
+            Err(e) => return serde_json::json!({"ok": false, "status": e.to_string()}),
+        };
+        let load_ms = started.elapsed().as_millis() as u64;
+        const PROBES: [(&str, crate::store::Label); 2] = [
+            (
+                "质量太差了，用两天就坏，非常失望。",
+                crate::store::Label::Negative,
+            ),
+            (
+                "Works perfectly and the battery lasts for days. Love it!",
+                crate::store::Label::Positive,
+            ),
+        ];
+        let texts: Vec<&str> = PROBES.iter().map(|p| p.0).collect();
+        let status = match scorer.score(&texts) {
+            Err(e) => Err(format!("the model loaded but cannot score: {e}")),
+            Ok(scores) => match PROBES.iter().zip(&scores).find(|(p, s)| s.label != p.1) {
+                Some((p, s)) => Err(format!(
+                    "the model scores \"{}\" {} ({:+.2}), expected {}: is {} the shipped model?",
+                    p.0,
+                    s.label,
+                    s.score,
+                    p.1,
+                    cfg.model.display()
+                )),
+                None => Ok(()),
+            },
+        };
+        let precision = scorer.precision();
+        serde_json::json!({
+            "ok": status.is_ok(),
+            "status": match &status { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
+            "model": scorer.version(),
+            "precision": precision.name(),
+            "asked": cfg.effective_precision().name(),
+            "native_bf16": crate::sentiment::native_bf16(),
+            "load_ms": load_ms,
+        })
+    }
+    #[cfg(not(feature = "sentiment"))]
+    {
+        serde_json::json!({"ok": false, "status": "this earshot was built without the `sentiment` feature; rebuild with default features"})
+    }
+}

@@ -319,6 +319,61 @@ fn shipped_model_gets_clear_reviews_of_unseen_domains_right() {
     );
 }
 
+/// `earshot doctor` loads the configured model, names the precision this
+/// CPU runs it in and scores two clear texts; a model directory that is not
+/// there fails it with the path in the message.
+#[test]
+fn doctor_checks_the_sentiment_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doctor = |model: &std::path::Path| {
+        let cfg = dir.path().join("earshot.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "[sentiment]\nmodel = {:?}\n[[watch]]\nname = \"云雀\"\n",
+                model.display().to_string()
+            ),
+        )
+        .expect("write config");
+        earshot()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--store")
+            .arg(dir.path().join("db"))
+            .args(["doctor", "--json"])
+            .output()
+            .expect("run")
+    };
+    let out = doctor(std::path::Path::new(MODEL));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+    let st = &v["sentiment"];
+    assert_eq!(st["ok"], true, "{v}");
+    assert!(
+        st["model"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("earshot-sentiment")),
+        "{v}"
+    );
+    assert_eq!(
+        st["precision"].as_str(),
+        Some(Precision::Auto.on_cpu().name()),
+        "{v}"
+    );
+
+    let missing = dir.path().join("no-such-model");
+    let out = doctor(&missing);
+    assert!(!out.status.success(), "a missing model must fail doctor");
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+    let status = v["sentiment"]["status"].as_str().unwrap_or_default();
+    assert!(status.contains("no-such-model"), "{v}");
+}
+
 /// A copy of the shipped model in a temporary directory, its config.json
 /// edited by `edit`.
 fn model_copy_with(
