@@ -253,6 +253,18 @@ fn score_cli_names_the_line_that_is_not_utf8() {
     assert!(out.stdout.is_empty(), "nothing printed before the error");
 }
 
+/// `earshot eval-sentiment --json --data CSV` with the shipped model; the
+/// figures it prints.
+fn eval_json(csv: &std::path::Path) -> serde_json::Value {
+    let out = earshot()
+        .args(["eval-sentiment", "--json", "--data"])
+        .arg(csv)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_str(text(&out.stdout).trim()).expect("json")
+}
+
 #[test]
 fn eval_sentiment_prints_accuracy_and_confusion() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -262,13 +274,7 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
         "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n",
     )
     .expect("write csv");
-    let out = earshot()
-        .args(["eval-sentiment", "--json", "--data"])
-        .arg(&csv)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json");
+    let v = eval_json(&csv);
     assert_eq!(v["n"], 5);
     let conf = v["confusion"].as_array().expect("confusion");
     let total: u64 = conf
@@ -304,13 +310,7 @@ fn shipped_model_gets_clear_reviews_of_unseen_domains_right() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/sentiment/unseen-domains.csv"
     );
-    let out = earshot()
-        .args(["eval-sentiment", "--json", "--data"])
-        .arg(csv)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json");
+    let v = eval_json(std::path::Path::new(csv));
     assert_eq!(v["n"], 48);
     let binary = v["binary_accuracy"].as_f64().expect("binary accuracy");
     assert!(
