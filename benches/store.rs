@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use earshot::store::{synthetic_mention, Granularity, MentionQuery, Store};
+use earshot::store::{Granularity, MentionQuery, Store};
+use earshot_test_utils::synthetic_mention;
 
 fn main() {
     let big = std::env::args().any(|a| a == "--big");

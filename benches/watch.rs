@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use earshot::cluster::{ClusterIndex, Signature};
-use earshot::config::WatchConfig;
+use earshot::watch::WatchConfig;
 use earshot::watch::{Doc, Matcher};
 
 fn rss_kb() -> u64 {

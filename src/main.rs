@@ -3,6 +3,6 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = earshot::cli::Cli::parse();
-    std::process::ExitCode::from(earshot::cli::run(cli) as u8)
+    let cli = earshot_cli::cli::Cli::parse();
+    std::process::ExitCode::from(earshot_cli::cli::run(cli) as u8)
 }

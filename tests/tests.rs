@@ -25,7 +25,5 @@ mod run;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;
-#[path = "it/server.rs"]
-mod server;
 #[path = "it/util.rs"]
 mod util;

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else { return };
     if let Ok(q) = earshot::watch::query::Query::parse(s) {
-        let w = earshot::config::WatchConfig {
+        let w = earshot::watch::WatchConfig {
             name: "w".into(),
             query: Some(s.to_string()),
             ..Default::default()

@@ -789,7 +789,14 @@ async fn crawl_with_ctrl_c(
 ) -> Result<pipeline::CrawlSummary, PipelineError> {
     let (stop, ctrl_c) = stop_on_ctrl_c();
     let progress = output::progress(quiet);
-    let result = pipeline::crawl(config, store, only, stop, progress.callback()).await;
+    let result = pipeline::crawl(
+        &config.crawl_setup(),
+        store,
+        only,
+        stop,
+        progress.callback(),
+    )
+    .await;
     progress.finish();
     ctrl_c.abort();
     result
@@ -828,9 +835,9 @@ fn run_daemon(cli: &Cli, args: &RunArgs) -> Result<Exit> {
         };
         let reports = {
             let (config, store, stop) = (config.clone(), store.clone(), stop.clone());
-            tokio::spawn(async move { crate::report::scheduled::run(&config, store, stop).await })
+            tokio::spawn(async move { crate::report::scheduled::run(&config.reports, store, stop).await })
         };
-        let result = crate::schedule::run(&config, store.clone(), stop.clone(), progress, &on_pass).await;
+        let result = crate::daemon::run(&config, store.clone(), stop.clone(), progress, &on_pass).await;
         if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
             // Sources done (or none scheduled): reports and the dashboard
             // go on until Ctrl-C.
@@ -1107,7 +1114,13 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
                 .to_std()
                 .unwrap_or_default();
             let store = Store::open(&path)?;
-            let evals = crate::alert::evaluate(&store, &config, now)?;
+            let evals = crate::alert::evaluate(
+                &store,
+                &config.alert,
+                &config.watches,
+                &config.channels,
+                now,
+            )?;
             let rt = runtime()?;
             let deadline = std::time::Instant::now() + wait;
             let report = rt.block_on(async {
@@ -1437,7 +1450,8 @@ async fn demo_alerts(config: &Config, store: &Store) -> Result<()> {
         .unwrap_or_else(Utc::now);
     config.alert.max_age = std::time::Duration::from_secs(3650 * 86400);
     config.alert.retry_base = std::time::Duration::from_millis(200);
-    let evals = crate::alert::evaluate(store, &config, now)?;
+    let evals =
+        crate::alert::evaluate(store, &config.alert, &config.watches, &config.channels, now)?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let r = channel::drain(

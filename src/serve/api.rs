@@ -18,9 +18,7 @@ use crate::store::{Alert, Granularity, Label, Mention, MentionCursor, MentionQue
 use super::{auth, parse_time, Identity, Shared};
 
 /// A JSON error body `{"error": ...}` with `status`.
-pub fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"error": message}))).into_response()
-}
+pub use super::error;
 
 fn bad(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, &message.into())
@@ -410,7 +408,7 @@ pub fn start_crawl(state: &Shared) -> bool {
     tokio::spawn(async move {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let progress: crate::pipeline::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
-        match crate::pipeline::crawl(&config, store, None, stop, progress).await {
+        match crate::pipeline::crawl(&config.crawl_setup(), store, None, stop, progress).await {
             Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
             Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
         }

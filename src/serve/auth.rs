@@ -11,7 +11,7 @@ use maud::html;
 
 use crate::config::Role;
 
-use super::{hash_token, hex, page, Shared};
+use super::{hash_token, hex, Shared};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "earshot_session";
@@ -110,7 +110,7 @@ pub(super) fn check_origin(req: &Request<Body>, id: &Identity) -> Result<(), Res
     {
         None => Ok(()),
         Some(o) if o == format!("http://{host}") || o == format!("https://{host}") => Ok(()),
-        Some(_) => Err(super::api::error(
+        Some(_) => Err(super::error(
             StatusCode::FORBIDDEN,
             "cross-site request refused",
         )),
@@ -202,7 +202,7 @@ fn login_page(error: Option<&str>) -> Response {
     } else {
         StatusCode::OK
     };
-    (status, page::html_response(body.into_string())).into_response()
+    (status, super::html_response(body.into_string())).into_response()
 }
 
 pub(super) async fn login_form() -> Response {

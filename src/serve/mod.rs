@@ -434,6 +434,16 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> 
     ))
 }
 
+/// An HTML response.
+pub fn html_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// A JSON error body, `{"error": message}`, with `status`.
+pub fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({"error": message}))).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,10 +45,7 @@ document.addEventListener('DOMContentLoaded', function () {
 });
 "#;
 
-/// An HTML response.
-pub fn html_response(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
+pub use super::html_response;
 
 pub(super) async fn css() -> Response {
     let mut r = format!("{}{}", report::html_css(), APP_CSS_EXTRA).into_response();

@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use chrono::{TimeZone, Utc};
 use earshot::alert::channel;
-use earshot::config::Config;
-use earshot::store::{synthetic_mention, Label, Mention, Sentiment, Store};
+use earshot::store::{Label, Mention, Sentiment, Store};
+use earshot_cli::config::Config;
+use earshot_test_utils::synthetic_mention;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -285,7 +286,8 @@ secret = "not-the-secret"
 "#,
         ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
     ));
-    let evals = earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+    let evals =
+        earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
     assert_eq!(evals[0].queued, 6, "{evals:?}");
     let r = channel::drain(
         &store,
@@ -343,7 +345,8 @@ secret = "not-the-secret"
     let ding = &seen[1].lock().unwrap().ok[0].1;
     assert!(ding.contains("负面"), "Chinese template: {ding}");
     // Evaluating again queues nothing twice.
-    let again = earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+    let again =
+        earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
     assert_eq!(again[0].queued, 0, "{again:?}");
     assert_eq!(store.alerts().unwrap().len(), 1);
 }
@@ -361,7 +364,7 @@ async fn a_channel_down_then_back_receives_the_alert_exactly_once() {
     let cfg = config(&format!(
         "[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/x\"\nsecret = \"s\"\n"
     ));
-    earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+    earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
     let (b, m) = (Duration::from_millis(50), Duration::from_millis(200));
     for _ in 0..3 {
         let r = channel::drain(&store, &cfg.channels, b, m).await.unwrap();
@@ -398,7 +401,7 @@ async fn a_channel_down_then_back_receives_the_alert_exactly_once() {
     }
     // More drains and evaluations change nothing.
     for _ in 0..3 {
-        earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+        earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
         channel::drain(&store, &cfg.channels, b, m).await.unwrap();
     }
     assert_eq!(delivered, 1);
@@ -676,7 +679,7 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
         &cfg_path,
         format!(
             "{}\n[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/x\"\nsecret = \"demo-secret\"\n",
-            earshot::config::DEFAULT_CONFIG
+            earshot_cli::config::DEFAULT_CONFIG
         ),
     )
     .unwrap();
@@ -818,7 +821,7 @@ async fn email_goes_through_a_real_smtp_server() {
     let cfg = config(&format!(
         "[[channel]]\nname = \"mail\"\nkind = \"email\"\nurl = \"smtp://127.0.0.1:{port}\"\nfrom = \"earshot <alerts@example.com>\"\nto = [\"pr@example.com\"]\nlanguage = \"zh\"\n"
     ));
-    earshot::alert::evaluate(&store, &cfg, now()).unwrap();
+    earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
     let r = channel::drain(
         &store,
         &cfg.channels,

@@ -227,7 +227,7 @@ fn token_new_prints_a_token_and_its_hash_entry() {
     assert!(
         stdout.contains(&format!(
             "sha256 = \"{}\"",
-            earshot::serve::hash_token(&token)
+            earshot_cli::serve::hash_token(&token)
         )),
         "{stdout}"
     );

@@ -9,7 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use earshot::store::{synthetic_mention, Store};
+use earshot::store::Store;
+use earshot_test_utils::synthetic_mention;
 use rand::{Rng, SeedableRng};
 
 const BATCH: u64 = 150;

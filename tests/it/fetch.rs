@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use earshot::config::CrawlConfig;
+use earshot::fetch::CrawlConfig;
 use earshot::fetch::{FetchError, Fetched, Fetcher, Request, Validators};
 
-use crate::server::{html, not_found, resp, start, Reply};
+use earshot_test_utils::server::{html, not_found, resp, start, Reply};
 
 fn crawl() -> CrawlConfig {
     CrawlConfig {
@@ -40,7 +40,7 @@ fn page(f: Result<Fetched, FetchError>) -> Box<earshot::fetch::Page> {
 }
 
 /// Gaps between consecutive hits, in seconds.
-fn gaps(hits: &[crate::server::Hit]) -> Vec<f64> {
+fn gaps(hits: &[earshot_test_utils::server::Hit]) -> Vec<f64> {
     hits.windows(2)
         .map(|w| (w[1].at - w[0].at).as_secs_f64())
         .collect()

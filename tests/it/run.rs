@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use earshot::store::Store;
 
-use crate::server::{html, not_found, start, Reply};
+use earshot_test_utils::server::{html, not_found, start, Reply};
 
 const PAGES: usize = 12;
 
-fn site(path: &str) -> crate::server::Reply {
+fn site(path: &str) -> earshot_test_utils::server::Reply {
     match path {
         "/robots.txt" => not_found(),
         "/" => {

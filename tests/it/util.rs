@@ -46,8 +46,8 @@ pub fn fixture_config() -> (String, String, String) {
     let admin = "admin-token-9876543210".to_string();
     let cfg = format!(
         "[[watch]]\nname = \"云雀\"\n\n[[watch]]\nname = \"Lumio\"\n\n[serve]\nbind = \"127.0.0.1:0\"\n\n[[serve.tokens]]\nname = \"vera\"\nrole = \"viewer\"\nsha256 = \"{}\"\n\n[[serve.tokens]]\nname = \"adam\"\nrole = \"admin\"\nsha256 = \"{}\"\n",
-        earshot::serve::hash_token(&viewer),
-        earshot::serve::hash_token(&admin)
+        earshot_cli::serve::hash_token(&viewer),
+        earshot_cli::serve::hash_token(&admin)
     );
     (cfg, viewer, admin)
 }
@@ -59,7 +59,8 @@ pub fn fixture_config() -> (String, String, String) {
 /// Returns the number of mentions and the time the newest is at.
 pub fn fixture_store(path: &Path) -> usize {
     use chrono::{Duration, Utc};
-    use earshot::store::{synthetic_mention, Alert, Label, Sentiment, Store};
+    use earshot::store::{Alert, Label, Sentiment, Store};
+    use earshot_test_utils::synthetic_mention;
     let now = Utc::now();
     let base = now - Duration::days(10);
     let neg = |score: f32| {

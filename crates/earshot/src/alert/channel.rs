@@ -1,0 +1,553 @@
+//! Notification channels: message rendering (English and Chinese), each
+//! platform's signature scheme, and delivery of the outbox with backoff.
+//!
+//! Signatures, exactly as the platforms specify:
+//! * generic webhook: `X-Earshot-Signature: sha256=<hex HMAC-SHA256(secret,
+//!   body)>`, `X-Earshot-Timestamp` (Unix seconds), `Idempotency-Key`;
+//! * DingTalk robot: `sign = urlencode(base64(HMAC-SHA256(secret,
+//!   timestamp_ms + "\n" + secret)))` in the `timestamp` and `sign` query
+//!   parameters;
+//! * Feishu/Lark bot: `sign = base64(HMAC-SHA256(key = timestamp + "\n" +
+//!   secret, msg = ""))` with `timestamp` (seconds, a string) in the body;
+//! * WeCom and Slack: no signature (the URL is the secret).
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use super::Severity;
+use crate::store::{OutboxItem, Store, StoreError};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Which platform a channel talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Generic JSON webhook, HMAC-signed.
+    Webhook,
+    /// Slack incoming webhook.
+    Slack,
+    /// DingTalk group robot.
+    Dingtalk,
+    /// Feishu/Lark custom bot.
+    Feishu,
+    /// WeCom (企业微信) group robot.
+    Wecom,
+    /// Email over SMTP (`url` = `smtp://` or `smtps://user:pass@host:port`).
+    Email,
+}
+
+/// Message language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+/// `[[channel]]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// Unique name, used in the outbox and the logs.
+    pub name: String,
+    /// `webhook`, `slack`, `dingtalk`, `feishu` or `wecom`.
+    pub kind: ChannelKind,
+    /// Endpoint URL (`${VAR}` is expanded).
+    pub url: String,
+    /// Signing secret (`${VAR}` is expanded); required for `webhook`.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Message language.
+    #[serde(default)]
+    pub language: Lang,
+    /// Watches it notifies about; empty means all.
+    #[serde(default)]
+    pub watches: Vec<String>,
+    /// Least severity notified.
+    #[serde(default = "low")]
+    pub min_severity: Severity,
+    /// Email: sender address.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Email: recipients.
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+fn low() -> Severity {
+    Severity::Low
+}
+
+impl ChannelConfig {
+    /// Whether this channel wants alerts on `watch` at `severity`.
+    pub fn wants(&self, watch: &str, severity: Severity) -> bool {
+        (self.watches.is_empty() || self.watches.iter().any(|w| w == watch))
+            && severity >= self.min_severity
+    }
+    fn url(&self) -> String {
+        crate::util::expand_env(&self.url).unwrap_or_else(|_| self.url.clone())
+    }
+    fn secret(&self) -> Option<String> {
+        self.secret
+            .as_ref()
+            .map(|s| crate::util::expand_env(s).unwrap_or_else(|_| s.clone()))
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A channel-neutral notification, rendered per channel when queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notice {
+    /// `open`, `escalate` or `resolve`.
+    pub event: String,
+    /// Alert id (hex).
+    pub alert_id: String,
+    /// Watch.
+    pub watch: String,
+    /// Severity.
+    pub severity: Severity,
+    /// One-line summary.
+    pub summary: String,
+    /// The evidence (see `alert::Evidence`).
+    pub evidence: super::Evidence,
+}
+
+/// `X-Earshot-Signature` value for a body.
+pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(body);
+    let out = mac.finalize().into_bytes();
+    format!(
+        "sha256={}",
+        out.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// DingTalk `sign` before URL encoding.
+pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp_ms}\n{secret}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Feishu/Lark `sign`.
+pub fn feishu_sign(secret: &str, timestamp_s: i64) -> String {
+    let key = format!("{timestamp_s}\n{secret}");
+    let mac = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// The message as Markdown (DingTalk, WeCom, Feishu, Slack mrkdwn-ish).
+pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
+    let e = &n.evidence;
+    let sev = match (lang, n.severity) {
+        (Lang::En, s) => s.to_string(),
+        (Lang::Zh, Severity::Low) => "低".into(),
+        (Lang::Zh, Severity::Medium) => "中".into(),
+        (Lang::Zh, Severity::High) => "高".into(),
+    };
+    let event = match (lang, n.event.as_str()) {
+        (Lang::En, "open") => "Negative spike",
+        (Lang::En, "escalate") => "Negative spike growing",
+        (Lang::En, "resolve") => "Resolved",
+        (Lang::Zh, "open") => "负面声量激增",
+        (Lang::Zh, "escalate") => "负面声量继续上升",
+        (Lang::Zh, "resolve") => "已恢复",
+        _ => "Alert",
+    };
+    let title = format!("[{sev}] {event}: {}", n.watch);
+    let mut md = format!("### {title}\n\n");
+    md.push_str(&format!(
+        "- {}: {} – {} UTC\n- {}: **{}** / {} {:.1} ({:.1}×)\n- {}: {}\n",
+        t(lang, "Window", "时间"),
+        e.start.format("%Y-%m-%d %H:%M"),
+        (e.end + chrono::Duration::hours(1)).format("%H:%M"),
+        t(lang, "Negative mentions", "负面提及"),
+        e.observed,
+        t(lang, "expected", "预期"),
+        e.expected,
+        e.observed as f64 / e.expected.max(0.5),
+        t(lang, "Detector", "检测器"),
+        e.detector,
+    ));
+    if !e.top_mentions.is_empty() {
+        md.push_str(&format!(
+            "\n**{}**\n\n",
+            t(lang, "Top negative mentions", "主要负面内容")
+        ));
+        for m in &e.top_mentions {
+            let copies = if m.copies > 1 {
+                format!(
+                    " ({} {} {} {})",
+                    m.copies,
+                    t(lang, "copies on", "份转载，"),
+                    m.sites.len(),
+                    t(lang, "sites", "个站点")
+                )
+            } else {
+                String::new()
+            };
+            md.push_str(&format!(
+                "- [{}]({}) — {}{}{}: {}\n",
+                m.title.as_deref().unwrap_or("(untitled)"),
+                m.url,
+                m.site,
+                m.author
+                    .as_deref()
+                    .map(|a| format!(" / {a}"))
+                    .unwrap_or_default(),
+                copies,
+                m.excerpt
+            ));
+        }
+    }
+    if !e.top_sites.is_empty() {
+        md.push_str(&format!(
+            "\n**{}**: {}\n",
+            t(lang, "Top sites", "主要站点"),
+            e.top_sites
+                .iter()
+                .map(|(s, c)| format!("{s} ({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !e.phrases.is_empty() {
+        md.push_str(&format!(
+            "\n**{}**: {}\n",
+            t(lang, "Over-represented phrases", "突出词语"),
+            e.phrases.join(", ")
+        ));
+    }
+    (title, md)
+}
+
+/// The body queued for a channel (before any signature).
+pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
+    let (title, md) = markdown(n, ch.language);
+    let v = match ch.kind {
+        ChannelKind::Webhook => serde_json::json!({
+            "idempotency_key": key,
+            "event": n.event,
+            "alert_id": n.alert_id,
+            "watch": n.watch,
+            "severity": n.severity,
+            "summary": n.summary,
+            "evidence": n.evidence,
+            "text": md,
+        }),
+        ChannelKind::Slack => serde_json::json!({
+            "text": title,
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": title}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": md}},
+            ],
+        }),
+        ChannelKind::Dingtalk => serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": {"title": title, "text": md},
+        }),
+        ChannelKind::Feishu => serde_json::json!({
+            "msg_type": "interactive",
+            "card": {
+                "header": {"title": {"tag": "plain_text", "content": title}},
+                "elements": [{"tag": "markdown", "content": md}],
+            },
+        }),
+        ChannelKind::Wecom => serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": {"content": md},
+        }),
+        ChannelKind::Email => serde_json::json!({
+            "subject": title,
+            "text": md,
+        }),
+    };
+    v.to_string()
+}
+
+/// Why a delivery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// No such channel in the config.
+    #[error("channel `{0}` is not in the config (it was removed?)\n  help: add the [[channel]] back, or the item stays queued")]
+    NoChannel(String),
+    /// HTTP or network failure.
+    #[error("{0}")]
+    Http(String),
+    /// The platform answered with an error.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// Sends one queued body to its channel, signing it as the platform wants.
+pub async fn send(
+    client: &reqwest::Client,
+    ch: &ChannelConfig,
+    key: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DeliveryError> {
+    let url = ch.url();
+    let secret = ch.secret();
+    if ch.kind == ChannelKind::Email {
+        return send_email(ch, &url, key, payload).await;
+    }
+    let req = match ch.kind {
+        ChannelKind::Email => unreachable!("handled above"),
+        ChannelKind::Webhook => {
+            let mut r = client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .header("X-Earshot-Timestamp", now.timestamp().to_string())
+                .header("Idempotency-Key", key);
+            if let Some(s) = &secret {
+                r = r.header(
+                    "X-Earshot-Signature",
+                    webhook_signature(s, payload.as_bytes()),
+                );
+            }
+            r.body(payload.to_string())
+        }
+        ChannelKind::Dingtalk => {
+            let mut u = url::Url::parse(&url)
+                .map_err(|e| DeliveryError::Http(format!("bad URL {url}: {e}")))?;
+            if let Some(s) = &secret {
+                let ts = now.timestamp_millis();
+                // `append_pair` form-urlencodes the base64 (+, /, =).
+                u.query_pairs_mut()
+                    .append_pair("timestamp", &ts.to_string())
+                    .append_pair("sign", &dingtalk_sign(s, ts));
+            }
+            client
+                .post(u)
+                .header("Content-Type", "application/json")
+                .body(payload.to_string())
+        }
+        ChannelKind::Feishu => {
+            let mut v: serde_json::Value = serde_json::from_str(payload)
+                .map_err(|e| DeliveryError::Rejected(format!("queued body is not JSON: {e}")))?;
+            if let (Some(s), Some(obj)) = (&secret, v.as_object_mut()) {
+                let ts = now.timestamp();
+                obj.insert("timestamp".into(), ts.to_string().into());
+                obj.insert("sign".into(), feishu_sign(s, ts).into());
+            }
+            client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .body(v.to_string())
+        }
+        ChannelKind::Slack | ChannelKind::Wecom => client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(payload.to_string()),
+    };
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| DeliveryError::Http(format!("{}: {e}", ch.name)))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(DeliveryError::Http(format!(
+            "{}: HTTP {status}: {}",
+            ch.name,
+            body.chars().take(200).collect::<String>()
+        )));
+    }
+    // DingTalk and WeCom answer 200 with errcode; Feishu with code.
+    if matches!(
+        ch.kind,
+        ChannelKind::Dingtalk | ChannelKind::Wecom | ChannelKind::Feishu
+    ) {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let code = v
+            .get("errcode")
+            .or_else(|| v.get("code"))
+            .or_else(|| v.get("StatusCode"))
+            .and_then(|c| c.as_i64())
+            .unwrap_or(0);
+        if code != 0 {
+            return Err(DeliveryError::Rejected(format!(
+                "{}: the platform refused the message: {}",
+                ch.name,
+                body.chars().take(200).collect::<String>()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Sends a queued email through the SMTP server in `url`. The outbox key
+/// becomes the Message-ID, so a mail system can drop a duplicate.
+async fn send_email(
+    ch: &ChannelConfig,
+    url: &str,
+    key: &str,
+    payload: &str,
+) -> Result<(), DeliveryError> {
+    use lettre::message::header::ContentType;
+    use lettre::message::{Body, Mailbox};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let v: serde_json::Value = serde_json::from_str(payload)
+        .map_err(|e| DeliveryError::Rejected(format!("queued body is not JSON: {e}")))?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        DeliveryError::Rejected(format!("{}: {what}: {e}", ch.name))
+    };
+    let from: Mailbox = ch
+        .from
+        .as_deref()
+        .unwrap_or("earshot <earshot@localhost>")
+        .parse()
+        .map_err(|e| bad("bad from address", &e))?;
+    let mut b = Message::builder()
+        .from(from)
+        .subject(v["subject"].as_str().unwrap_or("earshot alert"))
+        .message_id(Some(format!("<{key}@earshot>")))
+        .header(ContentType::TEXT_PLAIN);
+    for to in &ch.to {
+        b = b.to(to.parse().map_err(|e| bad("bad to address", &e))?);
+    }
+    // lettre picks quoted-printable or base64 for the UTF-8 text.
+    let body = Body::new(v["text"].as_str().unwrap_or("").to_string());
+    let msg = b
+        .body(body)
+        .map_err(|e| bad("cannot build the message", &e))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| bad("bad SMTP URL", &e))?
+        .timeout(Some(std::time::Duration::from_secs(15)))
+        .build();
+    transport
+        .send(msg)
+        .await
+        .map_err(|e| DeliveryError::Http(format!("{}: SMTP: {e}", ch.name)))?;
+    Ok(())
+}
+
+/// Outcome of one pass over the outbox.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DrainReport {
+    /// Delivered in this pass.
+    pub delivered: usize,
+    /// Attempted and failed (will be retried).
+    pub failed: usize,
+    /// Still queued after the pass (failed or not yet due).
+    pub pending: usize,
+    /// Errors seen, per key.
+    pub errors: Vec<String>,
+}
+
+/// Backoff before attempt `attempts + 1`: base × 2^attempts, capped, ±20%.
+pub fn backoff(
+    attempts: u32,
+    base: std::time::Duration,
+    max: std::time::Duration,
+) -> chrono::Duration {
+    let exp = base.saturating_mul(1u32 << attempts.min(20)).min(max);
+    let jitter = 0.8 + 0.4 * rand::random::<f64>();
+    chrono::Duration::milliseconds((exp.as_millis() as f64 * jitter) as i64)
+}
+
+/// Delivers every due outbox item once; failed ones get their next attempt
+/// time. Each result is written to the store before the next send.
+pub async fn drain(
+    store: &Store,
+    channels: &[ChannelConfig],
+    retry_base: std::time::Duration,
+    retry_max: std::time::Duration,
+) -> Result<DrainReport, StoreError> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| StoreError::Engine {
+            path: store.path().to_path_buf(),
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
+    let mut report = DrainReport::default();
+    for mut item in store.outbox_pending()? {
+        let now = Utc::now();
+        if item.next_attempt > now {
+            report.pending += 1;
+            continue;
+        }
+        let res = match channels.iter().find(|c| c.name == item.channel) {
+            Some(ch) => send(&client, ch, &item.key, &item.payload, now).await,
+            None => Err(DeliveryError::NoChannel(item.channel.clone())),
+        };
+        item.attempts += 1;
+        match res {
+            Ok(()) => {
+                item.delivered_at = Some(Utc::now());
+                item.last_error = None;
+                report.delivered += 1;
+                tracing::info!(key = %item.key, channel = %item.channel, "alert delivered");
+            }
+            Err(e) => {
+                item.next_attempt = Utc::now() + backoff(item.attempts - 1, retry_base, retry_max);
+                tracing::warn!(key = %item.key, channel = %item.channel, attempts = item.attempts, "delivery failed, retrying at {}: {e}", item.next_attempt);
+                report.errors.push(format!("{}: {e}", item.key));
+                item.last_error = Some(e.to_string());
+                report.failed += 1;
+                report.pending += 1;
+            }
+        }
+        store.update_outbox(&item)?;
+        store.flush()?;
+    }
+    Ok(report)
+}
+
+/// A queued item for `channel`.
+pub fn outbox_item(ch: &ChannelConfig, n: &Notice, key: String, now: DateTime<Utc>) -> OutboxItem {
+    OutboxItem {
+        payload: render(ch, n, &key),
+        key,
+        channel: ch.name.clone(),
+        attempts: 0,
+        next_attempt: now,
+        delivered_at: None,
+        last_error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_match_known_values() {
+        // HMAC-SHA256 test vector (RFC 4231 case 2).
+        let sig = webhook_signature("Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            sig,
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // Same construction as DingTalk's Java/Python samples.
+        let a = dingtalk_sign("SEC123", 1_700_000_000_000);
+        assert_eq!(a.len(), 44);
+        assert_ne!(a, dingtalk_sign("SEC123", 1_700_000_000_001));
+        let f = feishu_sign("s3cret", 1_700_000_000);
+        assert_eq!(f.len(), 44);
+        let b = backoff(
+            3,
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(5),
+        );
+        assert!(b <= chrono::Duration::seconds(6) && b >= chrono::Duration::seconds(4));
+    }
+}

@@ -1,0 +1,715 @@
+//! One crawl pass: fetch → extract → match → store.
+//!
+//! Each source is crawled breadth-first by its own task, pages are
+//! extracted on the blocking pool, and extracted pages go through a bounded
+//! channel to a single store writer, so a slow store slows the crawl
+//! instead of filling memory. A stop flag (Ctrl-C) ends fetching; what was
+//! fetched is still written and the store flushed.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use serde::Serialize;
+use url::Url;
+
+mod config;
+
+use crate::extract::{self, Extracted};
+use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
+use crate::store::{CrawlState, Mention, Store, StoreError};
+use crate::watch::{spam, Doc, Matcher};
+pub use config::{problems as source_problems, CrawlSetup, SourceConfig};
+
+/// Pages waiting for the store writer.
+const CHANNEL_CAPACITY: usize = 16;
+
+/// What a crawl pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrawlSummary {
+    /// Sources crawled.
+    pub sources: usize,
+    /// Pages fetched with a 2xx answer.
+    pub pages_fetched: u64,
+    /// Pages unchanged since the last crawl: a 304 answer, or the same
+    /// body hash (no extraction stored).
+    pub pages_unchanged: u64,
+    /// Pages that failed (see `errors`).
+    pub pages_failed: u64,
+    /// Posts extracted from changed pages.
+    pub posts: u64,
+    /// Mentions stored for the first time.
+    pub mentions_new: u64,
+    /// Mentions stored before whose record changed.
+    pub mentions_updated: u64,
+    /// Mentions found again unchanged.
+    pub mentions_unchanged: u64,
+    /// New mentions per watch.
+    pub new_per_watch: BTreeMap<String, u64>,
+    /// Pages not fetched because they were fetched less than `revisit` ago.
+    pub pages_fresh: u64,
+    /// One line per failed page.
+    pub errors: Vec<String>,
+    /// Per-host request counters.
+    pub hosts: BTreeMap<String, crate::fetch::HostStats>,
+    /// Whether the pass was stopped early (Ctrl-C).
+    pub interrupted: bool,
+    /// Wall time.
+    pub elapsed_ms: u64,
+}
+
+/// Why a crawl could not run at all (per-page failures are in the summary).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// `--source` named no configured source.
+    #[error("no [[source]] named `{0}` in the config{1}")]
+    NoSuchSource(String, String),
+    /// A watch query failed to compile.
+    #[error("watch `{0}`: {1}")]
+    Watch(String, String),
+    /// The HTTP client failed to build.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    /// The store failed; the crawl stops so nothing is lost silently.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A configured URL is wrong.
+    #[error("source `{0}`: {1}")]
+    Url(String, String),
+    /// The sentiment model failed to load or run.
+    #[error(transparent)]
+    Sentiment(#[from] crate::sentiment::SentimentError),
+}
+
+/// A page ready for the store writer.
+struct Work {
+    source: Arc<SourceConfig>,
+    page: Page,
+    canonical: String,
+    extracted: Extracted,
+    /// Links the crawl followed from this page (stored with its state).
+    links: Vec<String>,
+}
+
+/// Progress callback: called with a line per page.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Removes what does not change a page: the fragment and the query
+/// parameters in `strip` (`utm_*` matches a prefix). The url crate already
+/// lowercases the host and drops default ports.
+pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if u.query().is_none() {
+        return u;
+    }
+    let stripped = |k: &str| {
+        strip.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => k.starts_with(prefix),
+            None => k == p,
+        })
+    };
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| !stripped(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    u
+}
+
+/// Runs one crawl pass over the configured sources (or the one named).
+pub async fn crawl(
+    config: &CrawlSetup,
+    store: Arc<Store>,
+    only: Option<&str>,
+    stop: Arc<AtomicBool>,
+    progress: Progress,
+) -> Result<CrawlSummary, PipelineError> {
+    let started = Instant::now();
+    let sources: Vec<Arc<SourceConfig>> = config
+        .sources
+        .iter()
+        .filter(|s| only.is_none_or(|o| s.name == o))
+        .cloned()
+        .map(Arc::new)
+        .collect();
+    if let Some(o) = only {
+        if sources.is_empty() {
+            let hint = crate::util::did_you_mean(o, config.sources.iter().map(|s| s.name.as_str()))
+                .map(|m| format!("; did you mean `{m}`?"))
+                .unwrap_or_default();
+            return Err(PipelineError::NoSuchSource(o.to_string(), hint));
+        }
+    }
+    let matcher = Matcher::new(&config.watches)
+        .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
+    let fetcher = Arc::new(Fetcher::new(&config.crawl)?);
+    let scorer = crate::sentiment::shared_scorer(&config.sentiment)?;
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
+    let writer_store = store.clone();
+    let writer_progress = progress.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        write_pages(
+            rx,
+            &writer_store,
+            &matcher,
+            scorer.as_ref(),
+            &*writer_progress,
+        )
+    });
+
+    let fetched = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for source in &sources {
+        let starts = source
+            .expanded_start_urls()
+            .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
+        let ctx = SourceCrawl {
+            source: source.clone(),
+            store: store.clone(),
+            config: config.clone(),
+            fetcher: fetcher.clone(),
+            tx: tx.clone(),
+            stop: stop.clone(),
+            progress: progress.clone(),
+            fetched: fetched.clone(),
+        };
+        tasks.spawn(ctx.run(starts));
+    }
+    drop(tx);
+    let mut summary = CrawlSummary {
+        sources: sources.len(),
+        ..Default::default()
+    };
+    while let Some(res) = tasks.join_next().await {
+        match res {
+            Ok(s) => {
+                summary.pages_failed += s.failed;
+                summary.pages_fresh += s.fresh;
+                summary.pages_unchanged += s.not_modified;
+                summary.errors.extend(s.errors);
+            }
+            Err(e) => summary.errors.push(format!("a source task failed: {e}")),
+        }
+    }
+    summary.pages_fetched = fetched.load(Ordering::Relaxed);
+    let w = writer
+        .await
+        .map_err(|e| PipelineError::Url("store writer".into(), e.to_string()))??;
+    summary.pages_unchanged += w.unchanged_pages;
+    summary.hosts = fetcher.stats().into_iter().map(|(k, v)| (k.0, v)).collect();
+    summary.posts = w.posts;
+    summary.mentions_new = w.report.inserted as u64;
+    summary.mentions_updated = w.report.updated as u64;
+    summary.mentions_unchanged = w.report.unchanged as u64;
+    summary.new_per_watch = w.new_per_watch;
+    store.flush()?;
+    summary.interrupted = stop.load(Ordering::Relaxed);
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+struct SourceCrawl {
+    source: Arc<SourceConfig>,
+    store: Arc<Store>,
+    config: CrawlSetup,
+    fetcher: Arc<Fetcher>,
+    tx: tokio::sync::mpsc::Sender<Work>,
+    stop: Arc<AtomicBool>,
+    progress: Progress,
+    fetched: Arc<AtomicU64>,
+}
+
+#[derive(Default)]
+struct SourceResult {
+    failed: u64,
+    fresh: u64,
+    not_modified: u64,
+    errors: Vec<String>,
+}
+
+/// What became of one URL of the frontier.
+enum Visit {
+    /// Fetched and extracted: links to follow, work for the writer.
+    Page(Box<Work>),
+    /// Unchanged (304) or not due: the links stored last time.
+    Known {
+        links: Vec<String>,
+        not_modified: bool,
+    },
+    /// Failed; the crawl goes on.
+    Failed(String),
+}
+
+impl SourceCrawl {
+    async fn run(self, starts: Vec<Url>) -> SourceResult {
+        let this = Arc::new(self);
+        let mut out = SourceResult::default();
+        let crawl = &this.config.crawl;
+        let max_depth = this.source.max_depth(crawl);
+        let follow: Vec<regex::Regex> = this
+            .source
+            .follow
+            .iter()
+            .filter_map(|f| regex::Regex::new(f).ok())
+            .collect();
+        let hosts: HashSet<String> = starts
+            .iter()
+            .filter_map(|u| u.host_str().map(str::to_string))
+            .collect();
+        let strip = &crawl.strip_params;
+        let mut queue: VecDeque<(Url, u32)> =
+            starts.iter().map(|u| (canonicalize(u, strip), 0)).collect();
+        // Seen URLs as 64-bit hashes: a million cost ~16 MB, not the URLs.
+        let mut seen: HashSet<u64> = queue.iter().map(|(u, _)| url_hash(u)).collect();
+        let start_set: HashSet<u64> = seen.clone();
+        let in_flight_max = (crawl.per_host_concurrency as usize).max(1) * hosts.len().max(1);
+        let mut in_flight = tokio::task::JoinSet::new();
+        let mut pages = 0u32;
+        loop {
+            while in_flight.len() < in_flight_max
+                && !this.stop.load(Ordering::Relaxed)
+                && pages < crawl.max_pages_per_source
+            {
+                let Some((url, depth)) = queue.pop_front() else {
+                    break;
+                };
+                pages += 1;
+                let is_start = start_set.contains(&url_hash(&url));
+                let me = this.clone();
+                in_flight.spawn(async move { (depth, me.visit(url, is_start).await) });
+            }
+            let Some(done) = in_flight.join_next().await else {
+                break;
+            };
+            let (depth, visit) = match done {
+                Ok(v) => v,
+                Err(e) => {
+                    out.failed += 1;
+                    out.errors
+                        .push(format!("[{}] a fetch task failed: {e}", this.source.name));
+                    continue;
+                }
+            };
+            let (links, profile_links): (Vec<String>, bool) = match visit {
+                Visit::Failed(e) => {
+                    (this.progress)(&format!("error  {e}"));
+                    tracing::warn!(source = %this.source.name, "{e}");
+                    out.failed += 1;
+                    out.errors.push(format!("[{}] {e}", this.source.name));
+                    continue;
+                }
+                Visit::Known {
+                    links,
+                    not_modified,
+                } => {
+                    if not_modified {
+                        out.not_modified += 1;
+                    } else {
+                        out.fresh += 1;
+                    }
+                    (links, true)
+                }
+                Visit::Page(work) => {
+                    let mut chosen = Vec::new();
+                    if depth < max_depth {
+                        chosen = this.follow_links(&work.extracted, &hosts, &follow);
+                    }
+                    let mut work = *work;
+                    work.links = chosen.clone();
+                    if this.tx.send(work).await.is_err() {
+                        // The writer stopped (store error): it reports why.
+                        break;
+                    }
+                    (chosen, true)
+                }
+            };
+            if depth >= max_depth || !profile_links {
+                continue;
+            }
+            for link in links {
+                let Ok(u) = Url::parse(&link) else { continue };
+                let c = canonicalize(&u, strip);
+                if seen.insert(url_hash(&c)) {
+                    queue.push_back((c, depth + 1));
+                }
+            }
+        }
+        out
+    }
+
+    /// Links of an extracted page the crawl follows: same host, and picked
+    /// by the profile or matching the source's `follow` rules.
+    fn follow_links(
+        &self,
+        e: &Extracted,
+        hosts: &HashSet<String>,
+        follow: &[regex::Regex],
+    ) -> Vec<String> {
+        let by_profile = e.links.iter().map(|l| (l, true));
+        let by_rule = e.anchors.iter().map(|l| (l, false));
+        let mut out = Vec::new();
+        for (link, chosen_by_profile) in by_profile.chain(by_rule) {
+            let Ok(u) = Url::parse(link) else { continue };
+            if !u.host_str().is_some_and(|h| hosts.contains(h)) {
+                continue;
+            }
+            let path_q = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            };
+            if chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q)) {
+                out.push(link.clone());
+            }
+        }
+        out
+    }
+
+    async fn visit(&self, url: Url, is_start: bool) -> Visit {
+        let crawl = &self.config.crawl;
+        let canonical = url.to_string();
+        let previous = match self.store.crawl_state(&canonical) {
+            Ok(p) => p,
+            Err(e) => return Visit::Failed(format!("{url}: reading crawl state: {e}")),
+        };
+        // Not due yet: follow what it linked to last time.
+        if let Some(p) = &previous {
+            let revisit = self.source.revisit(crawl);
+            let fresh = p.last_fetch.is_some_and(|t| {
+                Utc::now()
+                    .signed_duration_since(t)
+                    .to_std()
+                    .is_ok_and(|age| age < revisit)
+            });
+            if !is_start && fresh && p.status < 300 {
+                (self.progress)(&format!("fresh  {url}"));
+                return Visit::Known {
+                    links: p.links.clone(),
+                    not_modified: false,
+                };
+            }
+        }
+        let req = Request {
+            url: url.clone(),
+            rate: self.source.rate_per_host(crawl),
+            allow_private: self.source.allow_private(crawl),
+            validators: previous
+                .as_ref()
+                .map(|p| Validators {
+                    etag: p.etag.clone(),
+                    last_modified: p.last_modified.clone(),
+                })
+                .unwrap_or_default(),
+        };
+        let page = match self.fetcher.fetch(&req).await {
+            Ok(Fetched::Page(p)) => p,
+            Ok(Fetched::NotModified) => {
+                (self.progress)(&format!("304    {url}"));
+                if let Some(mut p) = previous {
+                    p.last_fetch = Some(Utc::now());
+                    if let Err(e) = self.store.put_crawl_state(&canonical, &p) {
+                        return Visit::Failed(format!("{url}: {e}"));
+                    }
+                    return Visit::Known {
+                        links: p.links,
+                        not_modified: true,
+                    };
+                }
+                return Visit::Known {
+                    links: Vec::new(),
+                    not_modified: true,
+                };
+            }
+            Err(e) => return Visit::Failed(e.to_string()),
+        };
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        let profile = self.source.profile.clone();
+        let tz = self.source.timezone(crawl);
+        let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
+        let drop_lines = self.config.extract.patterns();
+        let extracted = tokio::task::spawn_blocking(move || {
+            extract::extract_with(
+                &page_url,
+                &text,
+                &extract::Options {
+                    profile: profile.as_deref(),
+                    tz,
+                    fetched_at,
+                    drop_lines: &drop_lines,
+                },
+            )
+        })
+        .await;
+        let extracted = match extracted {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => return Visit::Failed(e.to_string()),
+            Err(e) => return Visit::Failed(format!("{url}: extraction failed: {e}")),
+        };
+        Visit::Page(Box::new(Work {
+            source: self.source.clone(),
+            page: *page,
+            canonical,
+            extracted,
+            links: Vec::new(),
+        }))
+    }
+}
+
+fn url_hash(u: &Url) -> u64 {
+    let h = blake3::hash(u.as_str().as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+}
+
+#[derive(Default)]
+struct WriterResult {
+    unchanged_pages: u64,
+    posts: u64,
+    report: crate::store::IngestReport,
+    new_per_watch: BTreeMap<String, u64>,
+}
+
+/// Group commit: the writer makes its writes durable whenever it has
+/// caught up with the fetchers (nothing queued), so a page it logs while
+/// idle survives a kill -9. While busy, sled's own flusher (every 500 ms)
+/// covers it, and a fast crawl pays for one fsync per burst, not per page.
+fn flush_when_idle(
+    rx: &tokio::sync::mpsc::Receiver<Work>,
+    store: &Store,
+) -> Result<(), StoreError> {
+    if rx.is_empty() {
+        store.flush()?;
+    }
+    Ok(())
+}
+
+fn write_pages(
+    mut rx: tokio::sync::mpsc::Receiver<Work>,
+    store: &Store,
+    matcher: &Matcher,
+    scorer: Option<&crate::sentiment::ScoreFn>,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<WriterResult, PipelineError> {
+    let mut out = WriterResult::default();
+    let mut clusters = crate::cluster::ClusterIndex::new();
+    for (id, bytes) in store.cluster_signatures()? {
+        if let Some(sig) = crate::cluster::Signature::from_bytes(&bytes) {
+            clusters.insert(id, sig);
+        }
+    }
+    while let Some(w) = rx.blocking_recv() {
+        let hash = Mention::hash_text(&w.page.text);
+        let previous = store.crawl_state(&w.canonical)?;
+        let state = CrawlState {
+            etag: w.page.etag.clone(),
+            last_modified: w.page.last_modified.clone(),
+            content_hash: Some(hash.clone()),
+            charset: Some(w.page.charset.to_string()),
+            status: w.page.status,
+            last_fetch: Some(w.page.fetched_at),
+            next_due: None,
+            links: w.links.clone(),
+        };
+        if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
+            out.unchanged_pages += 1;
+            store.put_crawl_state(&w.canonical, &state)?;
+            flush_when_idle(&rx, store)?;
+            progress(&format!("same   {}", w.page.url));
+            continue;
+        }
+        let mut mentions = mentions_of(&w, matcher, store)?;
+        for m in &mut mentions {
+            // A re-crawl keeps what earlier stages learnt about a post and
+            // when it was first seen, so unchanged posts stay unchanged.
+            if let Some(old) = store.get_mention(m.id)? {
+                m.fetched_at = old.fetched_at;
+                if m.sentiment.is_none() {
+                    m.sentiment = old.sentiment;
+                }
+                if m.cluster_id.is_none() {
+                    m.cluster_id = old.cluster_id;
+                }
+            }
+            if m.cluster_id.is_none() {
+                m.cluster_id = Some(cluster_of(m, store, &mut clusters)?);
+            }
+        }
+        if let Some(score) = scorer {
+            // Score what is new or changed, on the mention's context window.
+            let todo: Vec<usize> = (0..mentions.len())
+                .filter(|&i| mentions[i].sentiment.is_none())
+                .collect();
+            if !todo.is_empty() {
+                let texts = todo.iter().map(|&i| mentions[i].context.clone()).collect();
+                let scores = score.score(texts)?;
+                for (i, s) in todo.into_iter().zip(scores) {
+                    mentions[i].sentiment = Some(s);
+                }
+            }
+        }
+        out.posts += w.extracted.posts.len() as u64;
+        let r = store.put_mentions(&mentions, Some((&w.canonical, &state)))?;
+        for (watch, n) in &r.new_per_watch {
+            *out.new_per_watch.entry(watch.clone()).or_default() += *n as u64;
+        }
+        out.report.inserted += r.inserted;
+        out.report.updated += r.updated;
+        out.report.unchanged += r.unchanged;
+        flush_when_idle(&rx, store)?;
+        progress(&format!(
+            "{:<6} {} [{}] {} posts, {} mentions",
+            "page",
+            w.page.url,
+            w.extracted.profile,
+            w.extracted.posts.len(),
+            mentions.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// The syndication cluster of a new mention: that of an exact copy (same
+/// content hash) already stored, else the MinHash index's best match, else
+/// a new cluster of its own (whose signature is kept).
+fn cluster_of(
+    m: &Mention,
+    store: &Store,
+    index: &mut crate::cluster::ClusterIndex,
+) -> Result<u64, StoreError> {
+    for other in store.ids_with_hash(&m.content_hash)? {
+        if other != m.id {
+            if let Some(o) = store.get_mention(other)? {
+                if o.content_hash == m.content_hash {
+                    if let Some(c) = o.cluster_id {
+                        return Ok(c);
+                    }
+                }
+            }
+        }
+    }
+    let sig = crate::cluster::Signature::of(&m.text);
+    let bytes = sig.as_ref().map(|s| s.to_bytes());
+    let a = index.assign(m.id, sig);
+    if a.new {
+        if let Some(b) = bytes {
+            store.put_cluster_signature(m.id, &b)?;
+        }
+    }
+    Ok(a.cluster)
+}
+
+/// Mentions on one extracted page: one per post that some watch matches.
+/// Ad lines are cut from the text first (the cut is recorded in `flags`);
+/// ads, link farms, mentions outside the post's own text and the same
+/// text posted again by the same author elsewhere are flagged as spam.
+fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention>, StoreError> {
+    let title = w.extracted.title.clone().unwrap_or_default();
+    let host = w.page.url.host_str().unwrap_or("").to_string();
+    let site = w.source.site.clone().unwrap_or_else(|| host.clone());
+    let site_field = format!("{site} {host}");
+    let mut out = Vec::new();
+    // A feed's items are the pages it links to, which are fetched and
+    // read themselves: mentions come from those pages, not twice.
+    if w.extracted.kind == extract::PageKind::Feed {
+        return Ok(out);
+    }
+    for (i, post) in w.extracted.posts.iter().enumerate() {
+        let cleaned = spam::strip_ad_lines(&post.text);
+        // An ad post is matched and kept whole (and flagged below); a real
+        // post loses its injected ad lines.
+        let body = if cleaned.is_ad() {
+            post.text.as_str()
+        } else {
+            cleaned.text.as_str()
+        };
+        // The thread title belongs to the first post only.
+        let t = if i == 0 { title.as_str() } else { "" };
+        let lang = extract::detect_lang(body).or_else(|| w.extracted.lang.clone());
+        let doc = Doc {
+            title: t,
+            text: body,
+            author: post.author.as_deref().unwrap_or(""),
+            site: &site_field,
+            source: &w.source.name,
+            lang: lang.as_deref(),
+        };
+        let matches = matcher.find(&doc);
+        let Some(first) = matches.first() else {
+            continue;
+        };
+        let position = post.floor.unwrap_or(i as u32 + 1);
+        let id = Mention::make_id(&w.canonical, position);
+        let content_hash = Mention::hash_text(body);
+        let mut spam_reason =
+            spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.substantive));
+        if spam_reason.is_none() && body.chars().count() >= 30 {
+            if let Some(author) = &post.author {
+                for other in store.ids_with_hash(&content_hash)? {
+                    if other == id {
+                        continue;
+                    }
+                    if let Some(o) = store.get_mention(other)? {
+                        if o.content_hash == content_hash
+                            && o.author.as_ref() == Some(author)
+                            && o.canonical_url != w.canonical
+                        {
+                            spam_reason = Some(format!(
+                                "repeated copy-paste by {author} (also at {})",
+                                o.url
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out.push(Mention {
+            id,
+            url: w.page.url.to_string(),
+            canonical_url: w.canonical.clone(),
+            source: w.source.name.clone(),
+            site: site.clone(),
+            author: post.author.clone(),
+            published_at: post.published_at,
+            fetched_at: w.page.fetched_at,
+            title: w.extracted.title.clone(),
+            text: body.to_string(),
+            context: first.context.clone(),
+            lang,
+            watches: matches.iter().map(|m| m.watch.clone()).collect(),
+            sentiment: None,
+            cluster_id: None,
+            spam: spam_reason,
+            flags: if cleaned.is_ad() {
+                Vec::new()
+            } else {
+                // Ad lines the extractor already cut, then any it left.
+                post.removed
+                    .iter()
+                    .filter(|r| {
+                        r.reason.starts_with("ad line") || r.reason.starts_with("matched pattern")
+                    })
+                    .map(|r| {
+                        format!(
+                            "{}: {}",
+                            r.reason,
+                            r.text.chars().take(60).collect::<String>()
+                        )
+                    })
+                    .chain(cleaned.removed.iter().cloned())
+                    .collect()
+            },
+            content_hash,
+            floor: post.floor,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,791 @@
+//! Spike detectors over an hourly (or any fixed-bucket) series of
+//! `total` and `negative` counts, and the alert lifecycle that turns
+//! per-bucket decisions into alerts (open, escalate, resolve, cooldown).
+//!
+//! * **seasonal**: the expected count of a bucket is taken from the same
+//!   bucket one, two, … `weeks` weeks back (same hour of week), outlier
+//!   weeks (holidays, earlier bursts) dropped, scaled by the recent level of
+//!   total volume (slow growth). The test is the negative-binomial
+//!   predictive distribution of a Poisson count whose rate was estimated
+//!   from those weeks (a Gamma posterior), so the uncertainty of the baseline
+//!   is part of the test; windows of the last 1, 2 and 3 buckets are tested
+//!   at `alpha / 3` each, and the window needs at least `min_count`.
+//! * **share**: the negative share of the last 1–3 buckets against the
+//!   share of the past week, binomial test at `alpha / 3`, and at least
+//!   `share_ratio` times the baseline share.
+//! * **threshold**: a plain count per bucket, for the first weeks of a
+//!   watch (cold start) or when chosen alone.
+//!
+//! Everything here is a pure function of the series, so `earshot backtest`,
+//! the benchmark and the live evaluation share it.
+
+pub mod stats;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use self::stats::{binomial_sf, neg_binomial_sf};
+
+/// One bucket of a series.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Point {
+    /// Bucket start.
+    pub time: DateTime<Utc>,
+    /// Mentions (scored ones, for the share detector).
+    pub total: u64,
+    /// Negative mentions.
+    pub negative: u64,
+}
+
+/// Which detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detector {
+    /// Same-hour-of-week baseline, negative-binomial test.
+    Seasonal,
+    /// Negative share against the past week, binomial test.
+    Share,
+    /// Plain count threshold (cold start).
+    Threshold,
+}
+
+impl std::fmt::Display for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Detector::Seasonal => "seasonal",
+            Detector::Share => "share",
+            Detector::Threshold => "threshold",
+        })
+    }
+}
+
+impl std::str::FromStr for Detector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "seasonal" => Ok(Detector::Seasonal),
+            "share" => Ok(Detector::Share),
+            "threshold" => Ok(Detector::Threshold),
+            _ => Err(format!(
+                "`{s}` is not a detector; use seasonal, share or threshold"
+            )),
+        }
+    }
+}
+
+/// Alert severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Significant, under 3× expected.
+    Low,
+    /// 3× to 5× expected.
+    Medium,
+    /// 5× expected or more.
+    High,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        })
+    }
+}
+
+impl Severity {
+    /// From observed / expected.
+    pub fn from_ratio(ratio: f64) -> Severity {
+        if ratio >= 5.0 {
+            Severity::High
+        } else if ratio >= 3.0 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    }
+}
+
+/// Detector settings (the `[alert]` section and per-watch overrides).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectorConfig {
+    /// Detectors to run once the watch has `weeks` of history.
+    pub detectors: Vec<Detector>,
+    /// Weeks of history for the seasonal baseline.
+    pub weeks: usize,
+    /// Significance level per bucket (split over the three windows).
+    pub alpha: f64,
+    /// A one-bucket window fires at `alpha × single_bucket` (longer
+    /// windows at `alpha`): lone blips need far stronger evidence.
+    pub single_bucket: f64,
+    /// Extra-Poisson dispersion of the seasonal test: the variance of a
+    /// window is mean + dispersion × mean² (0 is pure Poisson).
+    pub dispersion: f64,
+    /// Least negative mentions in the tested window.
+    pub min_count: u64,
+    /// Share detector: the share must be at least this many times the
+    /// baseline share.
+    pub share_ratio: f64,
+    /// Threshold detector (cold start): negative mentions in one bucket.
+    pub threshold: u64,
+    /// Consecutive buckets back under the baseline that resolve an alert.
+    pub resolve_after: usize,
+    /// Buckets after a resolve in which a new spike reopens the same alert
+    /// instead of a new one.
+    pub cooldown: usize,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            detectors: vec![Detector::Seasonal, Detector::Share],
+            weeks: 4,
+            alpha: 1e-4,
+            dispersion: 0.01,
+            single_bucket: 0.01,
+            min_count: 5,
+            share_ratio: 1.5,
+            threshold: 10,
+            resolve_after: 2,
+            cooldown: 6,
+        }
+    }
+}
+
+/// A detector's verdict on one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Decision {
+    /// Detector that fired (or was tested).
+    pub detector: Detector,
+    /// Significant at alpha in some window.
+    pub fire: bool,
+    /// The bucket alone is above its baseline (p < 0.05): keeps an alert open.
+    pub elevated: bool,
+    /// Observed in the firing (or last) window.
+    pub observed: u64,
+    /// Expected in that window.
+    pub expected: f64,
+    /// Buckets in that window.
+    pub window: usize,
+    /// p-value of that window.
+    pub p_value: f64,
+}
+
+const WINDOWS: [usize; 3] = [1, 2, 3];
+
+/// Buckets per week at this bucket length.
+fn per_week(bucket: chrono::Duration) -> usize {
+    (chrono::Duration::weeks(1).num_seconds() / bucket.num_seconds().max(1)).max(1) as usize
+}
+
+fn sum(s: &[Point], from: usize, to: usize, f: impl Fn(&Point) -> u64) -> u64 {
+    s[from..to].iter().map(f).sum()
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut x = v.to_vec();
+    x.sort_by(f64::total_cmp);
+    let n = x.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => x[n / 2],
+        _ => (x[n / 2 - 1] + x[n / 2]) / 2.0,
+    }
+}
+
+/// First bucket with any mention.
+fn first_active(s: &[Point]) -> Option<usize> {
+    s.iter().position(|p| p.total > 0 || p.negative > 0)
+}
+
+/// The seasonal detector at bucket `i`; `None` without `weeks` of history.
+pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
+    let k = cfg.weeks.max(1);
+    if i < k * week + 3 || first_active(s).is_none_or(|f| f + k * week > i) {
+        return None;
+    }
+    // Level: total volume of the past week against the same weeks back.
+    let recent = sum(s, i + 1 - week, i + 1, |p| p.total) as f64;
+    let past: f64 = (1..=k)
+        .map(|j| {
+            sum(
+                s,
+                i + 1 - week * (j + 1).min(i / week),
+                i + 1 - week * j,
+                |p| p.total,
+            ) as f64
+        })
+        .sum::<f64>()
+        / k as f64;
+    let level = ((recent + 10.0) / (past + 10.0)).clamp(0.67, 1.5);
+    // Each baseline week is scaled by how busy its day was (24 buckets-of-
+    // an-hour around the same time) against the median of those days: a
+    // holiday week counts as a normal week at its own volume.
+    let span = (week / 14).max(1);
+    let day_totals: Vec<f64> = (1..=k)
+        .map(|j| {
+            let c = i - j * week;
+            sum(s, c.saturating_sub(span), (c + span).min(i), |p| p.total) as f64
+        })
+        .collect();
+    let med_day = median(&day_totals);
+    let scale: Vec<f64> = day_totals
+        .iter()
+        .map(|d| ((med_day + 1.0) / (d + 1.0)).clamp(0.5, 3.0))
+        .collect();
+    let mut best: Option<Decision> = None;
+    let mut one = None;
+    for w in WINDOWS {
+        let obs = sum(s, i + 1 - w, i + 1, |p| p.negative);
+        let mut weeks: Vec<f64> = (1..=k)
+            .map(|j| {
+                sum(s, i + 1 - w - j * week, i + 1 - j * week, |p| p.negative) as f64 * scale[j - 1]
+            })
+            .collect();
+        // Drop outlier weeks (earlier bursts, odd days) around the median.
+        let med = median(&weeks);
+        let band = 3.0 * med.sqrt() + 2.0 + 0.2 * med;
+        let all = weeks.clone();
+        weeks.retain(|b| (b - med).abs() <= band);
+        if weeks.len() * 2 < k {
+            // Outliers on both sides (say two earlier bursts and two
+            // ordinary weeks): keep the lower half rather than nothing.
+            weeks = all;
+            weeks.sort_by(f64::total_cmp);
+            weeks.truncate(k.div_ceil(2));
+        }
+        let n = weeks.len().max(1) as f64;
+        let total: f64 = weeks.iter().sum();
+        // Rate ~ Gamma(total + 0.5, n) scaled by level: predictive NegBin.
+        let r = total + 0.5;
+        let expected = r * level / n;
+        // Extra-Poisson dispersion (day-to-day swings of the level): the
+        // variance grows by dispersion × mean², as in a negative binomial.
+        let r = 1.0 / (1.0 / r + cfg.dispersion.max(0.0));
+        let p = r / (r + expected);
+        let pv = neg_binomial_sf(obs, r, p);
+        // A single bucket must be far more extreme than a longer window:
+        // one-bucket blips are what wakes people for nothing.
+        let a = if w == 1 {
+            cfg.alpha * cfg.single_bucket
+        } else {
+            cfg.alpha
+        } / WINDOWS.len() as f64;
+        let d = Decision {
+            detector: Detector::Seasonal,
+            fire: pv < a && obs >= cfg.min_count,
+            elevated: false,
+            observed: obs,
+            expected,
+            window: w,
+            p_value: pv,
+        };
+        if w == 1 {
+            one = Some(d);
+        }
+        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
+            best = Some(d);
+        }
+    }
+    let one = one?;
+    let mut d = best?;
+    // The newest bucket must still be above its expectation.
+    d.fire &= one.observed as f64 > one.expected;
+    d.elevated = one.p_value < 0.05 && one.observed >= 2;
+    Some(d)
+}
+
+/// The negative-share detector at bucket `i`; `None` without a week of
+/// history.
+pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
+    if i < week + 3 || first_active(s).is_none_or(|f| f + week > i) {
+        return None;
+    }
+    let base_neg = sum(s, i + 1 - week, i + 1 - 3, |p| p.negative) as f64;
+    let base_tot = sum(s, i + 1 - week, i + 1 - 3, |p| p.total) as f64;
+    let p0 = (base_neg + 1.0) / (base_tot + 2.0);
+    let mut best: Option<Decision> = None;
+    let mut one = None;
+    for w in WINDOWS {
+        let neg = sum(s, i + 1 - w, i + 1, |p| p.negative);
+        let tot = sum(s, i + 1 - w, i + 1, |p| p.total).max(neg);
+        let pv = binomial_sf(neg, tot, p0);
+        let share = if tot > 0 {
+            neg as f64 / tot as f64
+        } else {
+            0.0
+        };
+        let d = Decision {
+            detector: Detector::Share,
+            fire: pv < cfg.alpha / WINDOWS.len() as f64
+                && neg >= cfg.min_count
+                && share >= cfg.share_ratio * p0,
+            elevated: false,
+            observed: neg,
+            expected: tot as f64 * p0,
+            window: w,
+            p_value: pv,
+        };
+        if w == 1 {
+            one = Some(d);
+        }
+        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
+            best = Some(d);
+        }
+    }
+    let one = one?;
+    let mut d = best?;
+    d.fire &= one.observed as f64 > one.expected;
+    d.elevated = one.p_value < 0.05 && one.observed >= 2;
+    Some(d)
+}
+
+/// The threshold detector at bucket `i`. Its `expected` is the mean of
+/// the buckets before (up to a week), for the message.
+pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
+    let obs = s[i].negative;
+    let first = first_active(s).unwrap_or(i).min(i);
+    let from = first.max(i.saturating_sub(168));
+    let expected = if i > from {
+        sum(s, from, i, |p| p.negative) as f64 / (i - from) as f64
+    } else {
+        0.0
+    };
+    Decision {
+        detector: Detector::Threshold,
+        fire: obs >= cfg.threshold.max(1),
+        elevated: obs * 2 >= cfg.threshold.max(1),
+        observed: obs,
+        expected,
+        window: 1,
+        p_value: f64::NAN,
+    }
+}
+
+/// What the configured detectors say about bucket `i`: the firing decision
+/// with the smallest p-value, else the most elevated one. The threshold
+/// detector stands in while the seasonal one lacks its weeks of history.
+pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Duration) -> Decision {
+    let week = per_week(bucket);
+    let mut out: Vec<Decision> = Vec::new();
+    let mut cold = false;
+    for d in &cfg.detectors {
+        match d {
+            Detector::Seasonal => match seasonal(s, i, cfg, week) {
+                Some(x) => out.push(x),
+                None => cold = true,
+            },
+            Detector::Share => {
+                if let Some(x) = share(s, i, cfg, week) {
+                    out.push(x);
+                }
+            }
+            Detector::Threshold => out.push(threshold(s, i, cfg)),
+        }
+    }
+    // Cold start: while the seasonal baseline lacks its weeks of history
+    // (or nothing else applies), the threshold stands in.
+    if (cold || out.is_empty()) && !cfg.detectors.contains(&Detector::Threshold) {
+        out.push(threshold(s, i, cfg));
+    }
+    let key = |d: &Decision| (d.fire, d.elevated, -d.p_value.min(1.0));
+    out.into_iter()
+        .max_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0)
+                .then(ka.1.cmp(&kb.1))
+                .then(ka.2.partial_cmp(&kb.2).unwrap_or(std::cmp::Ordering::Equal))
+        })
+        .unwrap_or_else(|| threshold(s, i, cfg))
+}
+
+/// Severity of a firing decision: by observed / expected, or for the
+/// threshold detector by how far over the threshold (2× medium, 3× high).
+pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
+    if d.detector == Detector::Threshold {
+        let r = d.observed as f64 / cfg.threshold.max(1) as f64;
+        return if r >= 3.0 {
+            Severity::High
+        } else if r >= 2.0 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+    }
+    Severity::from_ratio(d.observed as f64 / d.expected.max(0.5))
+}
+
+/// One alert as the lifecycle sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Episode {
+    /// Detector that opened it.
+    pub detector: Detector,
+    /// First bucket of the spike.
+    pub start: DateTime<Utc>,
+    /// Last bucket above the baseline (so far).
+    pub end: DateTime<Utc>,
+    /// Bucket where the alert opened (detection time).
+    pub opened: DateTime<Utc>,
+    /// Bucket with the largest excess over expected.
+    pub peak: DateTime<Utc>,
+    /// Negative mentions in the peak bucket.
+    pub peak_observed: u64,
+    /// Negative mentions from start to end.
+    pub observed: u64,
+    /// Expected from start to end.
+    pub expected: f64,
+    /// Smallest p-value seen.
+    pub p_value: f64,
+    /// Current severity.
+    pub severity: Severity,
+    /// Severity changes: (bucket, new severity); the first is the opening.
+    pub escalations: Vec<(DateTime<Utc>, Severity)>,
+    /// When it was resolved (the bucket that resolved it), if it was.
+    pub resolved: Option<DateTime<Utc>>,
+}
+
+/// Runs the lifecycle over a whole series: opens an alert when a detector
+/// fires, keeps it open (and escalates it) while buckets stay elevated,
+/// resolves it after `resolve_after` buckets back under the baseline, and
+/// folds a new spike within `cooldown` buckets of a resolve into the same
+/// alert. `from` skips the buckets before it (they are baseline only).
+pub fn run(
+    s: &[Point],
+    cfg: &DetectorConfig,
+    bucket: chrono::Duration,
+    from: Option<DateTime<Utc>>,
+) -> Vec<Episode> {
+    let mut out: Vec<Episode> = Vec::new();
+    let mut open: Option<Episode> = None;
+    let mut quiet = 0usize;
+    let mut since_resolve = usize::MAX;
+    for i in 0..s.len() {
+        if from.is_some_and(|f| s[i].time < f) {
+            continue;
+        }
+        let d = decide(s, i, cfg, bucket);
+        let t = s[i].time;
+        match open.as_mut() {
+            Some(ep) => {
+                if d.fire || d.elevated {
+                    quiet = 0;
+                    ep.end = t;
+                    let one = bucket_expected(&d);
+                    ep.observed += s[i].negative;
+                    ep.expected += one;
+                    if s[i].negative > ep.peak_observed {
+                        ep.peak = t;
+                        ep.peak_observed = s[i].negative;
+                    }
+                    if d.fire {
+                        ep.p_value = ep.p_value.min(d.p_value);
+                        let sev = severity(&d, cfg);
+                        if sev > ep.severity {
+                            ep.severity = sev;
+                            ep.escalations.push((t, sev));
+                        }
+                    }
+                } else {
+                    quiet += 1;
+                    if quiet >= cfg.resolve_after.max(1) {
+                        let mut ep = open.take().unwrap_or_else(|| unreachable_episode(t));
+                        ep.resolved = Some(t);
+                        out.push(ep);
+                        since_resolve = 0;
+                    }
+                }
+            }
+            None => {
+                since_resolve = since_resolve.saturating_add(1);
+                if d.fire {
+                    let sev = severity(&d, cfg);
+                    let start_i = i + 1 - d.window;
+                    // Within the cooldown: reopen the last alert.
+                    if since_resolve <= cfg.cooldown && !out.is_empty() {
+                        let mut ep = out.pop().unwrap_or_else(|| unreachable_episode(t));
+                        ep.resolved = None;
+                        ep.end = t;
+                        ep.observed += sum(s, start_i, i + 1, |p| p.negative);
+                        ep.expected += d.expected;
+                        if sev > ep.severity {
+                            ep.severity = sev;
+                            ep.escalations.push((t, sev));
+                        }
+                        open = Some(ep);
+                    } else {
+                        let (pk, pv) = (start_i..=i)
+                            .map(|j| (j, s[j].negative))
+                            .max_by_key(|x| x.1)
+                            .unwrap_or((i, s[i].negative));
+                        open = Some(Episode {
+                            detector: d.detector,
+                            start: s[start_i].time,
+                            end: t,
+                            opened: t,
+                            peak: s[pk].time,
+                            peak_observed: pv,
+                            observed: d.observed,
+                            expected: d.expected,
+                            p_value: d.p_value,
+                            severity: sev,
+                            escalations: vec![(t, sev)],
+                            resolved: None,
+                        });
+                    }
+                    quiet = 0;
+                }
+            }
+        }
+    }
+    if let Some(ep) = open {
+        out.push(ep);
+    }
+    out
+}
+
+/// Expected count of the newest bucket alone.
+fn bucket_expected(d: &Decision) -> f64 {
+    d.expected / d.window.max(1) as f64
+}
+
+fn unreachable_episode(t: DateTime<Utc>) -> Episode {
+    Episode {
+        detector: Detector::Threshold,
+        start: t,
+        end: t,
+        opened: t,
+        peak: t,
+        peak_observed: 0,
+        observed: 0,
+        expected: 0.0,
+        p_value: 1.0,
+        severity: Severity::Low,
+        escalations: Vec::new(),
+        resolved: None,
+    }
+}
+
+/// Reads a `time,total,negative` CSV (RFC 3339 times, one bucket a line).
+pub fn read_csv(text: &str) -> Result<Vec<Point>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if n == 0 {
+            let head: Vec<&str> = line.split(',').map(str::trim).collect();
+            if head != ["time", "total", "negative"] {
+                return Err(format!(
+                    "line 1: the header is `{line}`; it must be `time,total,negative`"
+                ));
+            }
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != 3 {
+            return Err(format!(
+                "line {}: {} fields; write time,total,negative",
+                n + 1,
+                f.len()
+            ));
+        }
+        let time = DateTime::parse_from_rfc3339(f[0])
+            .map_err(|e| format!("line {}: `{}` is not an RFC 3339 time: {e}", n + 1, f[0]))?
+            .with_timezone(&Utc);
+        let num = |s: &str, what: &str| {
+            s.parse::<u64>()
+                .map_err(|_| format!("line {}: {what} `{s}` is not a whole number", n + 1))
+        };
+        let total = num(f[1], "total")?;
+        let negative = num(f[2], "negative")?;
+        if let Some(prev) = out.last().map(|p: &Point| p.time) {
+            if time <= prev {
+                return Err(format!(
+                    "line {}: {} is not after the line before ({prev}); sort the file by time",
+                    n + 1,
+                    f[0]
+                ));
+            }
+        }
+        out.push(Point {
+            time,
+            total,
+            negative,
+        });
+    }
+    if out.is_empty() {
+        return Err("no data lines after the header".into());
+    }
+    Ok(fill_gaps(&out, chrono::Duration::hours(1)))
+}
+
+/// Inserts zero buckets where the series skips buckets.
+pub fn fill_gaps(s: &[Point], bucket: chrono::Duration) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::with_capacity(s.len());
+    for p in s {
+        if let Some(last) = out.last().map(|x| x.time) {
+            let mut t = last + bucket;
+            while t < p.time {
+                out.push(Point {
+                    time: t,
+                    total: 0,
+                    negative: 0,
+                });
+                t += bucket;
+            }
+        }
+        out.push(*p);
+    }
+    out
+}
+
+/// `alert = { ... }` in a `[[watch]]`: overrides of `[alert.detect]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchAlertConfig {
+    /// Detectors for this watch.
+    pub detectors: Option<Vec<Detector>>,
+    /// Cold-start threshold for this watch.
+    pub threshold: Option<u64>,
+    /// Least negative mentions in a window for this watch.
+    pub min_count: Option<u64>,
+    /// Significance level for this watch.
+    pub alpha: Option<f64>,
+}
+
+impl WatchAlertConfig {
+    /// The detector settings for a watch.
+    pub fn apply(&self, base: &DetectorConfig) -> DetectorConfig {
+        let mut c = base.clone();
+        if let Some(d) = &self.detectors {
+            c.detectors = d.clone();
+        }
+        if let Some(t) = self.threshold {
+            c.threshold = t;
+        }
+        if let Some(m) = self.min_count {
+            c.min_count = m;
+        }
+        if let Some(a) = self.alpha {
+            c.alpha = a;
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Deterministic series with daily seasonality and a little jitter.
+    fn series(hours: usize, burst: Option<(usize, usize, u64)>) -> Vec<Point> {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+        let mut x: u64 = 12345;
+        (0..hours)
+            .map(|h| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let jitter = x >> 60; // 0..15
+                let day = (h % 24) as f64;
+                let base = 20.0 + 15.0 * (std::f64::consts::PI * day / 12.0).sin();
+                let total = base as u64 + jitter;
+                let mut neg = total / 6 + (jitter % 3);
+                if let Some((s, d, extra)) = burst {
+                    if h >= s && h < s + d {
+                        neg += extra;
+                    }
+                }
+                Point {
+                    time: t0 + chrono::Duration::hours(h as i64),
+                    total: total + neg - total / 6,
+                    negative: neg,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn quiet_series_has_no_alerts_and_a_burst_is_found_in_time() {
+        let cfg = DetectorConfig::default();
+        let h = chrono::Duration::hours(1);
+        let quiet = series(24 * 7 * 6, None);
+        let eps = run(&quiet, &cfg, h, None);
+        assert!(
+            eps.iter()
+                .all(|e| e.detector == Detector::Threshold || e.start < quiet[24 * 7 * 4].time),
+            "{eps:?}"
+        );
+        let at = 24 * 7 * 5 + 10;
+        let s = series(24 * 7 * 6, Some((at, 3, 25)));
+        let from = Some(s[24 * 7 * 4 + 1].time);
+        let eps = run(&s, &cfg, h, from);
+        assert_eq!(eps.len(), 1, "{eps:?}");
+        let e = &eps[0];
+        assert!(e.opened <= s[at + 1].time, "late: {e:?}");
+        assert!(e.start >= s[at - 1].time && e.start <= s[at].time, "{e:?}");
+        assert!(e.resolved.is_some());
+        assert!(e.observed as f64 > 2.0 * e.expected);
+    }
+
+    #[test]
+    fn a_growing_spike_escalates_and_a_relapse_in_the_cooldown_reopens_it() {
+        let cfg = DetectorConfig::default();
+        let h = chrono::Duration::hours(1);
+        let at = 24 * 7 * 5 + 10;
+        let mut s = series(24 * 7 * 6, None);
+        for (k, extra) in [(0usize, 12u64), (1, 14), (2, 90), (3, 90)] {
+            s[at + k].negative += extra;
+            s[at + k].total += extra;
+        }
+        // Back to normal for 3 hours, then a relapse within the cooldown.
+        s[at + 7].negative += 40;
+        s[at + 7].total += 40;
+        s[at + 8].negative += 40;
+        s[at + 8].total += 40;
+        let eps = run(&s, &cfg, h, Some(s[24 * 7 * 4 + 1].time));
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        let e = &eps[0];
+        assert!(e.escalations.len() >= 2, "{e:#?}");
+        assert_eq!(e.severity, Severity::High);
+        assert!(e.end >= s[at + 8].time, "relapse folded in: {e:#?}");
+        assert_eq!(e.peak, s[at + 2].time.max(e.peak));
+    }
+
+    #[test]
+    fn cold_start_uses_the_threshold() {
+        let cfg = DetectorConfig {
+            threshold: 8,
+            ..Default::default()
+        };
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let s: Vec<Point> = (0..24)
+            .map(|h| Point {
+                time: t0 + chrono::Duration::hours(h),
+                total: 10,
+                negative: if h == 5 { 9 } else { 1 },
+            })
+            .collect();
+        let eps = run(&s, &cfg, chrono::Duration::hours(1), None);
+        assert_eq!(eps.len(), 1);
+        assert_eq!(eps[0].detector, Detector::Threshold);
+        assert_eq!(eps[0].start, s[5].time);
+    }
+
+    #[test]
+    fn csv_is_checked() {
+        let ok = "time,total,negative\n2026-01-01T00:00:00Z,5,1\n2026-01-01T02:00:00Z,4,0\n";
+        let s = read_csv(ok).unwrap();
+        assert_eq!(s.len(), 3, "gap filled");
+        assert!(read_csv("t,total,negative\n")
+            .unwrap_err()
+            .contains("header"));
+        let e = read_csv("time,total,negative\n2026-01-01T00:00:00Z,x,1\n").unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+    }
+}

@@ -1,0 +1,581 @@
+//! The article extractor used when no profile claims a page: finds the
+//! element a reader would call the article (most paragraph text, least
+//! link text) and keeps its paragraphs.
+
+use scraper::Html;
+use url::Url;
+
+use super::{date, select_first, text, Extracted, PageKind, Post};
+
+use super::readable;
+
+/// Page title: og:title; else the headline in `<h1>` (its first line: some
+/// templates put the date line inside the h1 after a `<br>`) when `<title>`
+/// agrees; else `<title>` without its ` - section - site` suffix.
+pub fn title(doc: &Html) -> Option<String> {
+    if let Some(t) = select_first(
+        doc.root_element(),
+        &["meta[property='og:title']@content".into()],
+    ) {
+        return Some(t);
+    }
+    let page = select_first(doc.root_element(), &["title".into()]);
+    let h1 = super::css("h1").and_then(|s| {
+        doc.select(&s)
+            .map(|h| first_line(h))
+            .find(|t| t.chars().count() >= 4)
+    });
+    match (h1, page) {
+        (Some(h), Some(p)) if p.contains(&h) => Some(h),
+        (Some(h), None) => Some(h),
+        (_, Some(p)) => Some(strip_site_suffix(&p)),
+        (None, None) => None,
+    }
+}
+
+/// The text of `el` up to its first `<br>` or block child, collapsed.
+fn first_line(el: scraper::ElementRef<'_>) -> String {
+    let mut out = String::new();
+    for node in el.descendants() {
+        if let Some(e) = node.value().as_element() {
+            if matches!(e.name(), "br" | "p" | "div" | "span" | "small" | "time")
+                && !out.trim().is_empty()
+            {
+                break;
+            }
+        } else if let Some(t) = node.value().as_text() {
+            out.push_str(t);
+        }
+    }
+    text::collapse(&out).trim().to_string()
+}
+
+/// `星舟 S3 耳机… - 数码资讯 - 电子产品网` → `星舟 S3 耳机…`: the first part
+/// before a ` - `, ` | `, `_` or ` — ` separator, when it is long enough to
+/// be a headline.
+fn strip_site_suffix(t: &str) -> String {
+    let cut = [" - ", " | ", "_", " — ", " – "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min();
+    match cut {
+        Some(i) if t[..i].trim().chars().count() >= 8 => t[..i].trim().to_string(),
+        _ => t.trim().to_string(),
+    }
+}
+
+/// Lines that carry the date of the visit, not of the article
+/// (`今天是：2026年11月23日` in a portal's header).
+fn is_todays_date(s: &str) -> bool {
+    let l = s.to_lowercase();
+    ["今天是", "今天：", "今日：", "today is"]
+        .iter()
+        .any(|k| l.contains(k))
+}
+
+fn published(doc: &Html, ctx: &date::Context) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    const SELECTORS: &[&str] = &[
+        "meta[property='article:published_time']@content",
+        "meta[itemprop=datePublished]@content",
+        "[itemprop=datePublished]@datetime",
+        "time[datetime]@datetime",
+        ".date",
+        ".time",
+    ];
+    for s in SELECTORS {
+        let (css_text, attr) = super::split_attr(s);
+        let Some(sel) = super::css(css_text) else {
+            continue;
+        };
+        for el in doc.select(&sel) {
+            let v = match attr {
+                Some(a) => el.value().attr(a).map(str::to_string),
+                None => Some(text::collapse(&el.text().collect::<String>())),
+            };
+            let Some(v) = v.filter(|v| !v.trim().is_empty() && !is_todays_date(v)) else {
+                continue;
+            };
+            if let Some(d) = date::parse(v.trim(), ctx) {
+                return Some(d);
+            }
+        }
+    }
+    date_after_title(doc, ctx)
+}
+
+/// News templates often print the date in a line under (or inside) the headline
+/// (`2026-11-21 09:47 来源：…`): the first absolute date in the text that
+/// follows the headline (the page's title found in its body text).
+fn date_after_title(
+    doc: &Html,
+    ctx: &date::Context,
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let title = title(doc)?;
+    let body = super::css("body").expect("static selector");
+    let all = text::collapse(&doc.select(&body).next()?.text().collect::<String>());
+    // From the headline on: some templates put the date line inside <h1>.
+    let at = all.find(title.trim())?;
+    let window: String = all[at..]
+        .chars()
+        .take(title.chars().count() + 300)
+        .collect();
+    date::parse_absolute(&window, ctx)
+}
+
+/// The byline's name: `记者 李晓萌` → `李晓萌`, `By Jane Doe` → `Jane Doe`;
+/// placeholders (`佚名`, `未知`, `admin`) are no author.
+fn author(doc: &Html) -> Option<String> {
+    const SELECTORS: &[&str] = &[
+        "meta[name=author]@content",
+        "meta[property='article:author']@content",
+        "[rel=author]",
+        "[itemprop=author] [itemprop=name]",
+        ".author",
+        ".byline",
+    ];
+    for s in SELECTORS {
+        let Some(v) = select_first(doc.root_element(), &[(*s).to_string()]) else {
+            continue;
+        };
+        if v.starts_with("http://") || v.starts_with("https://") {
+            continue;
+        }
+        if let Some(name) = clean_byline(&v) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+fn clean_byline(v: &str) -> Option<String> {
+    static PREFIX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
+        regex::Regex::new(r"(?i)^\s*(?:(?:本报|本站)?记者|作者|文|编辑|责任编辑|責任編輯|撰文|by|posted by|written by)\s*[:：/|]?\s*")
+            .expect("static regex")
+    });
+    let name = prefix.replace(v.trim(), "");
+    let name = name.trim().trim_end_matches(['|', '/', '·']).trim();
+    if name.is_empty()
+        || name.chars().count() > 60
+        || ["佚名", "未知", "匿名", "admin", "unknown", "anonymous"]
+            .iter()
+            .any(|p| name.eq_ignore_ascii_case(p))
+    {
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// Extracts the main text of an article page.
+pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
+    let title = title(doc);
+    let mut body = readable::main_text(doc);
+    if mostly_links(doc, &body) {
+        // An index page: its "text" is a list of headlines.
+        body.clear();
+    }
+    let body = tidy_body(&body, title.as_deref(), ctx);
+    let posts = if body.is_empty() {
+        Vec::new()
+    } else {
+        vec![Post {
+            author: author(doc),
+            published_at: published(doc, ctx),
+            text: body,
+            quote: None,
+            floor: Some(1),
+            ..Default::default()
+        }]
+    };
+    Extracted {
+        url: url.to_string(),
+        profile: "generic".into(),
+        kind: PageKind::Article,
+        title,
+        lang: None,
+        charset: None,
+        posts,
+        links: Vec::new(),
+        anchors: Vec::new(),
+        ..Default::default()
+    }
+}
+
+/// What a reader would not call the article's text, though it sits inside
+/// the article's element: the headline and the date/source line under it at
+/// the top (the title is kept in `Extracted.title`, the date in
+/// `published_at`), and a summary paragraph that the next paragraph repeats.
+fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
+    let mut paras: Vec<&str> = body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let title = title.map(squash).unwrap_or_default();
+    let mut lead = 0;
+    while lead < paras.len().min(3) && paras.len() - lead > 1 {
+        let p = paras[lead];
+        let is_title = !title.is_empty() && squash(p) == title;
+        if is_title || is_meta_line(p, ctx) {
+            lead += 1;
+        } else {
+            break;
+        }
+    }
+    paras.drain(..lead);
+    let mut out: Vec<&str> = Vec::with_capacity(paras.len());
+    for (i, p) in paras.iter().enumerate() {
+        let stem = p.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let repeated = paras.get(i + 1).is_some_and(|next| {
+            stem.chars().count() >= 20 && next.len() > stem.len() && next.starts_with(stem)
+        });
+        if !repeated {
+            out.push(p);
+        }
+    }
+    out.join("\n\n")
+}
+
+/// A short line under a headline with the date and the source, author or
+/// counters: `2026-11-22 13:05:41 来源：极速科技 评论：0 点击：`.
+fn is_meta_line(p: &str, ctx: &date::Context) -> bool {
+    static CUES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let cues = CUES.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)来源|來源|作者|编辑|編輯|责编|點擊|点击|阅读|閱讀|评论|評論|发布|發布|时间|時間|\bby\b|\bposted\b|\bupdated\b|\bpublished\b",
+        )
+        .expect("static regex")
+    });
+    p.chars().count() <= 120
+        && !p.contains('\n')
+        && cues.is_match(p)
+        && date::parse_absolute(p, ctx).is_some()
+}
+
+/// True when most of `body` is list entries: lines made of the page's link
+/// texts, or short lines ending in a date (`…拒保 11-21 08:00`). That is an
+/// index of headlines, not an article.
+fn mostly_links(doc: &Html, body: &str) -> bool {
+    let Some(a) = super::css("a") else {
+        return false;
+    };
+    let set: std::collections::HashSet<String> = doc
+        .select(&a)
+        .map(|e| {
+            text::collapse(&e.text().collect::<String>())
+                .trim()
+                .to_string()
+        })
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
+    if set.is_empty() {
+        return false;
+    }
+    // Longest first, with their lengths: a line is covered by an anchor
+    // only if the anchor is at least half its length, so the search stops
+    // early on a paragraph of prose.
+    let mut anchors: Vec<(usize, String)> =
+        set.into_iter().map(|t| (t.chars().count(), t)).collect();
+    anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
+    static DATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let dated = DATED.get_or_init(|| {
+        regex::Regex::new(r"(\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2})?\)?\s*$")
+            .expect("static regex")
+    });
+    let (mut total, mut linked) = (0usize, 0usize);
+    // The first 200 lines tell (and bound the work on huge pages).
+    for line in body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(200)
+    {
+        let n = line.chars().count();
+        total += n;
+        let covered = anchors
+            .iter()
+            .take_while(|(len, _)| len * 2 >= n)
+            .any(|(_, t)| line.contains(t.as_str()));
+        if covered || (n < 80 && dated.is_match(line)) {
+            linked += n;
+        }
+    }
+    // An article with a long list of links under it still has its prose.
+    total > 0 && linked * 2 >= total && total - linked < 800
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_news_index_of_headlines_with_dates_has_no_article() {
+        let doc = Html::parse_document(include_str!("../../../../demo/site/news-a/index.html"));
+        let body = readable::main_text(&doc);
+        assert!(super::mostly_links(&doc, &body), "{body:?}");
+    }
+
+    use super::*;
+
+    #[test]
+    fn an_article_with_a_long_list_of_links_under_it_is_not_an_index() {
+        let links: String = (0..60)
+            .map(|i| {
+                format!("<li><a href=\"/s/{i}\">Related story number {i} of the week</a></li>")
+            })
+            .collect();
+        let prose = "The recall covers lamps sold between March and October, and owners can ask for a replacement base. ";
+        let html = format!(
+            "<html><body><ul>{links}</ul><p>{}</p></body></html>",
+            prose.repeat(10)
+        );
+        let doc = Html::parse_document(&html);
+        let anchors: Vec<String> = (0..60)
+            .map(|i| format!("Related story number {i} of the week"))
+            .collect();
+        let body = format!("{}\n\n{}", anchors.join("\n"), prose.repeat(10).trim());
+        assert!(
+            !mostly_links(&doc, &body),
+            "prose of {} chars",
+            prose.len() * 10
+        );
+        // The same list with one short line of prose is an index.
+        let body = format!("{}\n\nShort note.", anchors.join("\n"));
+        assert!(mostly_links(&doc, &body));
+    }
+
+    #[test]
+    fn bylines_lose_their_prefix_and_placeholders_are_no_author() {
+        for (raw, want) in [
+            ("记者 李晓萌", Some("李晓萌")),
+            ("本报记者：王强", Some("王强")),
+            ("作者: 张三 |", Some("张三")),
+            ("By Jane Doe", Some("Jane Doe")),
+            ("佚名", None),
+            ("作者：未知", None),
+            ("admin", None),
+            ("", None),
+        ] {
+            assert_eq!(clean_byline(raw).as_deref(), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn titles_come_from_the_headline_not_its_date_line_or_the_site_name() {
+        let doc = Html::parse_document(
+            "<html><head><title>新品发布 - 数码资讯 - 电子产品网</title></head><body>\
+             <h1>新品发布<br><span>2026-11-22 13:05 来源：某站</span></h1><p>正文</p></body></html>",
+        );
+        assert_eq!(title(&doc).as_deref(), Some("新品发布"));
+        let doc = Html::parse_document(
+            "<html><head><title>星舟耳机遭曝掉线 厂家回应_新品速递_数码天天看</title></head><body>\
+             <h1><a href=\"/\"><img alt=\"数码天天看\"></a></h1><h2>星舟耳机遭曝掉线 厂家回应</h2></body></html>",
+        );
+        assert_eq!(title(&doc).as_deref(), Some("星舟耳机遭曝掉线 厂家回应"));
+        assert_eq!(strip_site_suffix("Short | Site"), "Short | Site");
+    }
+
+    #[test]
+    fn the_header_s_date_of_the_visit_is_not_the_article_s() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+        };
+        let doc = Html::parse_document(
+            "<html><body><span class=\"time\">今天是：2026年11月23日</span>\
+             <h1>标题一二三四</h1><div class=\"info\">2026-11-22 18:20 来源：未知</div><p>正文</p></body></html>",
+        );
+        let d = published(&doc, &ctx).expect("a date");
+        assert_eq!(d.format("%Y-%m-%d %H:%M").to_string(), "2026-11-22 18:20");
+    }
+
+    #[test]
+    fn the_headline_its_date_line_and_a_repeated_summary_leave_the_body() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+        };
+        let body = "星舟 S3 耳机断连\n\n2026-11-22 13:05:41 来源：极速科技 评论：0\n\n\
+                    多名消费者在社交平台反映耳机左耳频繁断连。\n\n\
+                    多名消费者在社交平台反映耳机左耳频繁断连，在地铁尤为明显。\n\n厂商回应将免费换新。";
+        assert_eq!(
+            tidy_body(body, Some("星舟 S3 耳机断连"), &ctx),
+            "多名消费者在社交平台反映耳机左耳频繁断连，在地铁尤为明显。\n\n厂商回应将免费换新。"
+        );
+        // A dated sentence of the article itself stays.
+        let body = "On 2026-11-20 the company said the lamps were recalled because of overheating \
+                    bases, and published a list of affected serial numbers for owners to check.\n\nMore.";
+        assert_eq!(tidy_body(body, None, &ctx), body);
+    }
+
+    fn body_of(html: &str) -> String {
+        let doc = Html::parse_document(html);
+        let url = Url::parse("https://news.example.org/2026/11/21/story.html").unwrap();
+        let ctx = date::Context {
+            tz: chrono_tz::UTC,
+            now: chrono::Utc::now(),
+        };
+        let e = extract(&url, &doc, &ctx);
+        e.posts
+            .into_iter()
+            .map(|p| p.text)
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    const PARAS: [&str; 4] = [
+        "The city council voted on Tuesday to extend the night bus network, adding three routes that will run until four in the morning, the transport office said.",
+        "Officials said the new routes, which cost about two million a year, would serve hospital workers, cleaners and students who finish late, and were funded by a parking levy.",
+        "Opponents argued that the money could be better spent on daytime service, where buses are crowded, but the motion passed by eleven votes to four after a long debate.",
+        "The first night buses are expected to start in March, once drivers have been hired and trained, and the timetable will be reviewed after six months of service.",
+    ];
+
+    #[test]
+    fn keeps_the_article_and_drops_the_chrome_around_it() {
+        let html = format!(
+            r##"<html><head><title>Night buses | Example News</title></head><body>
+<header class="site-header"><a href="/">Example News</a>
+  <nav><ul><li><a href="/world">World</a></li><li><a href="/business">Business</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<div id="wrap">
+ <div class="main-column">
+  <article>
+   <h1>Council extends night buses</h1>
+   <div class="share-bar"><a href="#">Share</a> <a href="#">Tweet</a> <a href="#">Email</a></div>
+   <p>{}</p><p>{}</p><p>{}</p><p>{}</p>
+   <div class="related-links"><h3>Related stories</h3><ul><li><a href="/a">Bus fares rise again next year</a></li><li><a href="/b">Tram line opens to the airport</a></li></ul></div>
+  </article>
+  <section id="comments"><h3>3 comments</h3>
+   <div class="comment"><p>Great news for people who work nights, finally something sensible from the council.</p></div>
+   <div class="comment"><p>What about the villages, we still have one bus a day and nobody seems to care about that.</p></div>
+  </section>
+ </div>
+ <aside class="sidebar"><h3>Most read</h3><ol><li><a href="/1">Storm closes the harbour for two days</a></li><li><a href="/2">Local bakery wins a national prize</a></li></ol></aside>
+</div>
+<footer><p>Copyright © 2026 Example News. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
+</body></html>"##,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let body = body_of(&html);
+        for p in PARAS {
+            assert!(body.contains(p), "missing paragraph {p:?} in {body:?}");
+        }
+        // Paragraphs stay apart.
+        assert!(
+            body.contains(&format!("{}\n\n{}", PARAS[0], PARAS[1])),
+            "{body:?}"
+        );
+        for junk in [
+            "Business",
+            "Tweet",
+            "Share",
+            "Bus fares rise",
+            "finally something sensible",
+            "Storm closes",
+            "Copyright",
+            "Privacy",
+        ] {
+            assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+        }
+    }
+
+    #[test]
+    fn joins_an_article_split_over_sibling_blocks() {
+        let html = format!(
+            r##"<html><body><div id="page"><h1>Council extends night buses</h1>
+<div class="story-body"><p>{}</p><p>{}</p></div>
+<div class="ad-slot"><a href="https://ads.example.com/x">Buy cheap flights now</a></div>
+<div class="story-body"><p>{}</p></div>
+<div class="inline-promo"><a href="/subscribe">Subscribe for one euro</a></div>
+<div class="story-body"><p>{}</p></div>
+</div>
+<div id="footer"><a href="/about">About us</a> | <a href="/jobs">Jobs</a></div></body></html>"##,
+            PARAS[0], PARAS[1], PARAS[2], PARAS[3]
+        );
+        let body = body_of(&html);
+        for p in PARAS {
+            assert!(body.contains(p), "missing paragraph {p:?} in {body:?}");
+        }
+        for junk in ["cheap flights", "Subscribe", "About us"] {
+            assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+        }
+    }
+
+    #[test]
+    fn reads_a_gbk_table_layout_with_br_lines() {
+        let lines = [
+            "本市今天召开新闻发布会，介绍了今年以来城市公共交通建设的总体情况和下一步工作安排。",
+            "据介绍，今年新开通夜间公交线路三条，日均客流量比去年同期增长百分之十二，市民反映良好。",
+            "有关负责人表示，明年将继续优化线路布局，重点解决郊区居民出行难的问题，并加强车辆维护。",
+            "发布会上，记者还就票价调整、无障碍设施建设等问题进行了提问，有关部门逐一作了回答。",
+        ];
+        let html = format!(
+            r##"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>新闻中心</title></head>
+<body><table width="100%"><tr><td><a href="/">首页</a> | <a href="/news">新闻</a> | <a href="/bbs">论坛</a> | <a href="/blog">博客</a></td></tr></table>
+<table width="760"><tr>
+<td width="180" valign="top"><a href="/1">热点新闻一</a><br><a href="/2">热点新闻二</a><br><a href="/3">热点新闻三</a></td>
+<td width="580" valign="top"><font size="4"><b>市公交夜班线路扩大</b></font><br><br>
+&nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br>&nbsp;&nbsp;{}<br></td>
+</tr></table>
+<table><tr><td><a href="/about">关于我们</a> 版权所有 2005 新闻网</td></tr></table></body></html>"##,
+            lines[0], lines[1], lines[2], lines[3]
+        );
+        let (bytes, _, _) = encoding_rs::GBK.encode(&html);
+        let (text, enc) = crate::fetch::decode(&bytes, None);
+        assert_eq!(enc, encoding_rs::GBK);
+        let body = body_of(&text);
+        for l in lines {
+            assert!(body.contains(l), "missing line {l:?} in {body:?}");
+        }
+        // <br> lines stay separate lines.
+        assert!(
+            body.contains(&format!("{}\n{}", lines[0], lines[1])),
+            "{body:?}"
+        );
+        for junk in ["论坛", "热点新闻", "版权所有", "关于我们"] {
+            assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_of_links_has_no_article() {
+        let items: String = (0..40)
+            .map(|i| format!("<li><a href=\"/story/{i}\">Headline number {i} about the news of the day</a></li>"))
+            .collect();
+        let html = format!("<html><body><h1>Latest</h1><ul>{items}</ul></body></html>");
+        assert_eq!(body_of(&html), "");
+    }
+
+    #[test]
+    fn deep_nesting_long_lines_and_junk_do_not_panic() {
+        let depth = 100_000;
+        let mut html = String::with_capacity(depth * 12 + 1000);
+        html.push_str("<html><body>");
+        for _ in 0..depth {
+            html.push_str("<div>");
+        }
+        html.push_str(&format!("<p>{}</p><p>{}</p>", PARAS[0], PARAS[1]));
+        for _ in 0..depth {
+            html.push_str("</div>");
+        }
+        html.push_str("</body></html>");
+        let body = body_of(&html);
+        assert!(body.contains(PARAS[0]), "{}", body.len());
+
+        let line = format!(
+            "<html><body><p>{}</p></body></html>",
+            "word, ".repeat(400_000)
+        );
+        assert!(!body_of(&line).is_empty());
+
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let junk: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let (text, _) = crate::fetch::decode(&junk, None);
+        let _ = body_of(&text);
+    }
+}

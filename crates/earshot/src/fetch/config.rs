@@ -1,0 +1,203 @@
+//! `[crawl]`: politeness and limits of every request, and the crawl-wide
+//! defaults each `[[source]]` inherits. The fetcher reads most of it; the
+//! crawl ([`crate::crawl`]) reads the rest (depth, revisit, pages per
+//! source, timezone).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::util::Problem;
+
+/// `[crawl]`: defaults that every `[[source]]` inherits.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrawlConfig {
+    /// User-Agent header; must carry a contact URL or address.
+    pub user_agent: String,
+    /// Requests per second to one host.
+    pub rate_per_host: f64,
+    /// Requests allowed back to back before the rate applies.
+    pub burst: u32,
+    /// Requests in flight to one host at once.
+    pub per_host_concurrency: u32,
+    /// Requests in flight overall.
+    pub concurrency: u32,
+    /// Time to establish a connection.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Time for a whole request, body included.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Time until the response headers arrive.
+    #[serde(with = "humantime_serde")]
+    pub first_byte_timeout: Duration,
+    /// Retries after 5xx, 429, timeouts and connection errors.
+    pub max_retries: u32,
+    /// First backoff wait (doubles per retry, with full jitter).
+    #[serde(with = "humantime_serde")]
+    pub backoff_base: Duration,
+    /// Longest backoff wait.
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+    /// A Retry-After longer than this skips the URL for this pass.
+    #[serde(with = "humantime_serde")]
+    pub max_retry_after: Duration,
+    /// How long robots.txt rules are kept.
+    #[serde(with = "humantime_serde")]
+    pub robots_ttl: Duration,
+    /// How long a site whose robots.txt fails (5xx, unreachable) is left alone.
+    #[serde(with = "humantime_serde")]
+    pub robots_error_wait: Duration,
+    /// A page (other than start URLs and feeds) fetched less than this long
+    /// ago is not fetched again; its stored links are still followed.
+    #[serde(with = "humantime_serde")]
+    pub revisit: Duration,
+    /// Query parameters removed from URLs before they are compared
+    /// (`*` at the end matches a prefix).
+    pub strip_params: Vec<String>,
+    /// Largest response body accepted, in bytes (after decompression).
+    pub max_body_bytes: u64,
+    /// Redirects followed before a request fails.
+    pub max_redirects: u32,
+    /// Link hops followed from a start URL.
+    pub max_depth: u32,
+    /// Pages fetched from one source in one pass.
+    pub max_pages_per_source: u32,
+    /// Allow loopback and private addresses (tests and the demo only).
+    pub allow_private: bool,
+    /// Timezone of dates written without one (IANA name).
+    pub timezone: String,
+    /// Fixed addresses for host names, like curl's `--resolve`:
+    /// `{ "bbs.example.test" = "127.0.0.1:8080" }`. The port is used when
+    /// the URL names none.
+    pub resolve: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            user_agent: concat!(
+                "earshot/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/earshot-dev/earshot)"
+            )
+            .to_string(),
+            rate_per_host: 1.0,
+            burst: 1,
+            per_host_concurrency: 1,
+            concurrency: 8,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            first_byte_timeout: Duration::from_secs(20),
+            max_retries: 3,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(600),
+            robots_ttl: Duration::from_secs(24 * 3600),
+            robots_error_wait: Duration::from_secs(600),
+            revisit: Duration::from_secs(6 * 3600),
+            strip_params: ["utm_*", "spm", "fbclid", "gclid", "from"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 10,
+            max_depth: 3,
+            max_pages_per_source: 500,
+            allow_private: false,
+            timezone: "Asia/Shanghai".to_string(),
+            resolve: Default::default(),
+        }
+    }
+}
+
+impl CrawlConfig {
+    /// What is wrong with this section.
+    pub fn problems(&self) -> Vec<Problem> {
+        let c = self;
+        let mut out = Vec::new();
+        if !(c.rate_per_host.is_finite() && c.rate_per_host > 0.0) {
+            out.push(Problem::new(
+                "crawl.rate_per_host",
+                format!(
+                    "must be a positive number of requests per second, got {}",
+                    c.rate_per_host
+                ),
+                "e.g. rate_per_host = 1.0 (one request per second per host)",
+            ));
+        }
+        for (key, v) in [
+            ("crawl.burst", c.burst),
+            ("crawl.per_host_concurrency", c.per_host_concurrency),
+            ("crawl.concurrency", c.concurrency),
+            ("crawl.max_pages_per_source", c.max_pages_per_source),
+        ] {
+            if v == 0 {
+                out.push(Problem::new(
+                    key,
+                    "must be at least 1",
+                    format!("e.g. {} = 1", key.rsplit('.').next().unwrap_or(key)),
+                ));
+            }
+        }
+        if c.max_redirects > 20 {
+            out.push(Problem::new(
+                "crawl.max_redirects",
+                format!(
+                    "{} redirects is more than browsers follow (20)",
+                    c.max_redirects
+                ),
+                "use 10, the default",
+            ));
+        }
+        if c.max_body_bytes < 1024 {
+            out.push(Problem::new(
+                "crawl.max_body_bytes",
+                format!("{} bytes is too small for any web page", c.max_body_bytes),
+                "use 10485760 (10 MB), the default",
+            ));
+        }
+        for (key, d) in [
+            ("crawl.connect_timeout", c.connect_timeout),
+            ("crawl.request_timeout", c.request_timeout),
+        ] {
+            if d.is_zero() {
+                out.push(Problem::new(
+                    key,
+                    "must be longer than zero",
+                    "write a duration such as \"10s\"",
+                ));
+            }
+        }
+        if !has_contact(&c.user_agent) {
+            out.push(Problem::new(
+                "crawl.user_agent",
+                format!("`{}` carries no contact URL or e-mail address", c.user_agent),
+                "site owners must be able to reach you: e.g. \"earshot/0.1 (+https://example.com/bot; ops@example.com)\"",
+            ));
+        }
+        if c.timezone.parse::<chrono_tz::Tz>().is_err() {
+            out.push(Problem::new(
+                "crawl.timezone",
+                format!("`{}` is not an IANA timezone", c.timezone),
+                "e.g. \"Asia/Shanghai\", \"Asia/Taipei\", \"UTC\"",
+            ));
+        }
+        for (host, addr) in &c.resolve {
+            if addr.parse::<std::net::SocketAddr>().is_err() {
+                out.push(Problem::new(
+                    format!("crawl.resolve.{host}"),
+                    format!("`{addr}` is not an IP address with a port"),
+                    "write e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// True when a User-Agent carries something a site owner can reach.
+fn has_contact(ua: &str) -> bool {
+    ua.contains("http://") || ua.contains("https://") || (ua.contains('@') && ua.contains('.'))
+}

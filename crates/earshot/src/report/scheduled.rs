@@ -1,0 +1,119 @@
+//! Scheduled reports: each `[[report]]` entry is written by `earshot run`
+//! on its schedule, covering the `period` up to the time it runs. The time
+//! of the last report is kept in the store (like a source's last pass), so
+//! a restart neither repeats nor skips one. With a `channel`, a message
+//! naming the files is queued in the store's outbox for the notifier.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{OutboxItem, Store};
+use crate::util::{next_due, Schedule};
+
+use super::{gather, write, Format, ReportConfig, ReportError, ReportRequest};
+
+/// The key a report's last run is kept under.
+fn run_key(name: &str) -> String {
+    format!("report:{name}")
+}
+
+/// Writes one `[[report]]` entry now: the files written.
+pub fn produce(
+    store: &Store,
+    r: &ReportConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let period = chrono::Duration::from_std(r.period()).unwrap_or(chrono::Duration::days(7));
+    let req = ReportRequest {
+        watches: r.watches.clone(),
+        from: now - period,
+        to: now,
+    };
+    let data = gather(store, &req)?;
+    let dir = r
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports"));
+    let mut files = Vec::new();
+    for f in &r.format {
+        let Ok(format) = f.parse::<Format>() else {
+            continue;
+        };
+        let path = dir.join(req.file_name(format));
+        write(&data, format, &path)?;
+        files.push(path);
+    }
+    if let Some(channel) = &r.channel {
+        let payload = serde_json::json!({
+            "kind": "report",
+            "subject": format!("earshot report {}: {} ({} – {})", r.name, r.watches.join(", "),
+                req.from.format("%Y-%m-%d"), req.to.format("%Y-%m-%d")),
+            "mentions": data.total.total,
+            "negative": data.total.negative,
+            "alerts": data.alerts.len(),
+            "files": files,
+        });
+        store.enqueue(&OutboxItem {
+            key: format!("report:{}:{}", r.name, now.timestamp()),
+            channel: channel.clone(),
+            payload: payload.to_string(),
+            attempts: 0,
+            next_attempt: now,
+            delivered_at: None,
+            last_error: None,
+        })?;
+    }
+    Ok(files)
+}
+
+/// Writes every `[[report]]` when due until `stop` is set.
+pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: Arc<AtomicBool>) {
+    let entries: Vec<(ReportConfig, Schedule)> = reports
+        .iter()
+        .filter_map(|r| Schedule::parse(&r.schedule).ok().map(|s| (r.clone(), s)))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    while !stop.load(Ordering::Relaxed) {
+        let now = Utc::now();
+        for (r, sched) in &entries {
+            let last = match store.source_last_run(&run_key(&r.name)) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!(report = %r.name, "cannot read the report schedule: {e}");
+                    continue;
+                }
+            };
+            // A report never written is due at its first scheduled time
+            // (interval schedules: now).
+            if next_due(sched, last, now) > now {
+                continue;
+            }
+            let s = store.clone();
+            let entry = r.clone();
+            let result = tokio::task::spawn_blocking(move || produce(&s, &entry, now)).await;
+            match result {
+                Ok(Ok(files)) => {
+                    for f in &files {
+                        println!("report {}: wrote {}", r.name, f.display());
+                    }
+                }
+                Ok(Err(e)) => tracing::error!(report = %r.name, "report failed: {e}"),
+                Err(e) => tracing::error!(report = %r.name, "report task failed: {e}"),
+            }
+            if let Err(e) = store.set_source_last_run(&run_key(&r.name), now) {
+                tracing::error!(report = %r.name, "cannot record the report run: {e}");
+            }
+        }
+        for _ in 0..50 {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Sentiment scoring with rust-bert on libtorch.
+//!
+//! The model is earshot's own (see `models/sentiment/MODEL_CARD.md` and the
+//! recipe in `scripts/sentiment/`): a BERT-layout encoder with a 3-class head
+//! (negative, neutral, positive) and the XLM-R SentencePiece tokenizer. It is
+//! read from files on disk: `config.json`, `model.safetensors` and
+//! `spiece.model`; nothing is downloaded.
+//!
+//! [`Scorer`] runs the model on the calling thread; [`ScoringWorker`] owns a
+//! scorer on a dedicated thread fed by a bounded channel, so the async crawl
+//! never blocks on inference.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Label, Sentiment};
+
+#[cfg(feature = "sentiment")]
+mod int8;
+#[cfg(feature = "sentiment")]
+mod model;
+#[cfg(feature = "sentiment")]
+pub use model::{Scorer, ScoringWorker};
+
+/// Where the shipped model lives in a checkout.
+pub const DEFAULT_MODEL_DIR: &str = "models/sentiment";
+
+/// `[sentiment]`: the model and how it runs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SentimentConfig {
+    /// Score mentions while crawling. With `false`, mentions are stored
+    /// unscored and `earshot rescore` can score them later.
+    pub enabled: bool,
+    /// Model directory (config.json, model.safetensors, spiece.model).
+    /// Relative paths are tried against the working directory, then the
+    /// directory of the earshot executable and its parents.
+    pub model: PathBuf,
+    /// Longest token sequence fed to the model, `<s>` and `</s>` included.
+    /// Longer texts are cut into overlapping windows whose probabilities are
+    /// averaged (weighted by length), never silently truncated.
+    pub max_tokens: usize,
+    /// Texts per forward pass (texts are sorted by length first).
+    pub batch_size: usize,
+    /// libtorch intra-op threads.
+    pub threads: usize,
+    /// `cpu`, `cuda` (fails when no GPU is present) or `auto`.
+    pub device: String,
+    /// Arithmetic: `auto` (default: `bf16` on a CPU with native bfloat16,
+    /// AVX512-BF16 or AMX, where it is ~3x faster than fp32 with the same
+    /// accuracy; else `int8` on an x86-64 CPU with AVX2, ~1.5x fp32 there;
+    /// else `fp32`), `fp32` (rust-bert's forward pass, the reference),
+    /// `bf16` (slow on CPUs without native bfloat16), or `int8` (the
+    /// encoder's matrix products in int8 through fbgemm: 1.5-2.3x fp32 on
+    /// x86, within half a point of fp32 accuracy; see the model card).
+    /// A GPU runs fp32.
+    pub precision: Precision,
+    /// Older spelling: `bf16 = true` is `precision = "bf16"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bf16: Option<bool>,
+}
+
+/// How the model computes (see [`SentimentConfig::precision`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// bf16 where the CPU computes it natively, else int8 where fbgemm
+    /// runs (x86-64 with AVX2), else fp32.
+    Auto,
+    /// Dynamic int8 quantisation of the encoder's linear layers (CPU).
+    Int8,
+    /// Full precision through rust-bert.
+    Fp32,
+    /// bfloat16 weights and activations.
+    Bf16,
+}
+
+impl SentimentConfig {
+    /// The precision asked for (`bf16 = true` wins, for old configs).
+    pub fn effective_precision(&self) -> Precision {
+        if self.bf16 == Some(true) {
+            Precision::Bf16
+        } else {
+            self.precision
+        }
+    }
+}
+
+impl Precision {
+    /// What `self` means on a CPU (`auto` decided by the CPU's features).
+    pub fn on_cpu(self) -> Precision {
+        match self {
+            Precision::Auto if native_bf16() => Precision::Bf16,
+            Precision::Auto if fbgemm_cpu() => Precision::Int8,
+            Precision::Auto => Precision::Fp32,
+            p => p,
+        }
+    }
+
+    /// Every precision, in the order the docs list them.
+    pub const ALL: [Precision; 4] = [
+        Precision::Auto,
+        Precision::Fp32,
+        Precision::Bf16,
+        Precision::Int8,
+    ];
+
+    /// The config spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Auto => "auto",
+            Precision::Int8 => "int8",
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+
+    /// The config spelling (`earshot score --precision int8`).
+    fn from_str(s: &str) -> Result<Precision, String> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a precision: use auto, fp32, bf16 or int8"))
+    }
+}
+
+/// Whether this CPU has bfloat16 dot products (AVX512-BF16; AMX CPUs have
+/// it too), so that oneDNN runs bf16 faster than fp32 instead of emulating it.
+pub fn native_bf16() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether libtorch's fbgemm int8 kernels have their fast path on this CPU
+/// (x86-64 with AVX2 and FMA; elsewhere `auto` runs fp32).
+pub fn fbgemm_cpu() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+impl Default for SentimentConfig {
+    fn default() -> Self {
+        SentimentConfig {
+            enabled: true,
+            model: PathBuf::from(DEFAULT_MODEL_DIR),
+            max_tokens: 128,
+            batch_size: 16,
+            threads: 2,
+            device: "cpu".into(),
+            precision: Precision::Auto,
+            bf16: None,
+        }
+    }
+}
+
+impl SentimentConfig {
+    /// What is wrong with this section.
+    pub fn problems(&self) -> Vec<crate::util::Problem> {
+        let mut out = Vec::new();
+        if !(8..=512).contains(&self.max_tokens) {
+            out.push(crate::util::Problem::new(
+                "sentiment.max_tokens",
+                format!("must be between 8 and 512, got {}", self.max_tokens),
+                "e.g. max_tokens = 128 (mention context windows are short)",
+            ));
+        }
+        if self.batch_size == 0 || self.batch_size > 1024 {
+            out.push(crate::util::Problem::new(
+                "sentiment.batch_size",
+                format!("must be between 1 and 1024, got {}", self.batch_size),
+                "e.g. batch_size = 32",
+            ));
+        }
+        if self.threads == 0 || self.threads > 256 {
+            out.push(crate::util::Problem::new(
+                "sentiment.threads",
+                format!("must be between 1 and 256, got {}", self.threads),
+                "e.g. threads = 2 (one per core)",
+            ));
+        }
+        if !matches!(self.device.as_str(), "cpu" | "cuda" | "auto") {
+            out.push(crate::util::Problem::new(
+                "sentiment.device",
+                format!("`{}` is not a device", self.device),
+                "use \"cpu\", \"cuda\" or \"auto\"",
+            ));
+        }
+        out
+    }
+
+    /// Finds the model directory (see [`SentimentConfig::model`]).
+    pub fn resolve_model_dir(&self) -> Result<PathBuf, SentimentError> {
+        let mut tried = Vec::new();
+        let mut candidates = vec![self.model.clone()];
+        if self.model.is_relative() {
+            if let Ok(exe) = std::env::current_exe() {
+                let mut dir = exe.parent().map(Path::to_path_buf);
+                while let Some(d) = dir {
+                    candidates.push(d.join(&self.model));
+                    dir = d.parent().map(Path::to_path_buf);
+                }
+            }
+        }
+        for c in candidates {
+            if c.join("config.json").is_file() {
+                return Ok(c);
+            }
+            tried.push(c.display().to_string());
+        }
+        Err(SentimentError::ModelMissing {
+            dir: self.model.clone(),
+            tried,
+        })
+    }
+}
+
+/// What can go wrong loading or running the model.
+#[derive(Debug, thiserror::Error)]
+pub enum SentimentError {
+    /// No model directory found.
+    #[error(
+        "sentiment model not found: no config.json in {} (looked in {})\n  help: set [sentiment] model = \"/path/to/models/sentiment\" in the config, or run from an earshot checkout; [sentiment] enabled = false stores mentions unscored",
+        dir.display(),
+        tried.join(", ")
+    )]
+    ModelMissing {
+        /// The configured directory.
+        dir: PathBuf,
+        /// Every place looked at.
+        tried: Vec<String>,
+    },
+    /// A model file is missing or unreadable.
+    #[error("sentiment model file {}: {message}\n  help: the model directory needs config.json, model.safetensors and spiece.model (see models/sentiment/MODEL_CARD.md)", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// CUDA asked for but absent.
+    #[error("sentiment.device = \"cuda\" but libtorch sees no CUDA device\n  help: use device = \"auto\" or \"cpu\"")]
+    NoCuda,
+    /// libtorch failed during inference.
+    #[error("sentiment inference failed: {0}")]
+    Inference(String),
+    /// The scoring worker has stopped.
+    #[error("the sentiment worker has stopped")]
+    WorkerGone,
+}
+
+type ScoreClosure = dyn Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync;
+
+/// Scores texts (in order) with one loaded model; what the pipeline and
+/// `earshot rescore` call. Cheap to clone.
+#[derive(Clone)]
+pub struct ScoreFn {
+    version: std::sync::Arc<str>,
+    score: std::sync::Arc<ScoreClosure>,
+}
+
+impl ScoreFn {
+    /// Wraps a scoring function and the model version it stores.
+    pub fn new(
+        version: &str,
+        score: impl Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync + 'static,
+    ) -> ScoreFn {
+        ScoreFn {
+            version: version.into(),
+            score: std::sync::Arc::new(score),
+        }
+    }
+
+    /// The model version every score carries.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Scores `texts`, one result per text, in order.
+    pub fn score(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
+        (self.score)(texts)
+    }
+}
+
+impl std::fmt::Debug for ScoreFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScoreFn")
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// The process-wide scorer for `cfg`: the model is loaded once, on a worker
+/// thread, and shared by every crawl pass of `earshot run`. `Ok(None)` when
+/// scoring is disabled in the config or earshot was built without the
+/// `sentiment` feature.
+pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, SentimentError> {
+    if !cfg.enabled {
+        return Ok(None);
+    }
+    #[cfg(feature = "sentiment")]
+    {
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        static WORKERS: OnceLock<Mutex<HashMap<String, ScoringWorker>>> = OnceLock::new();
+        let key = serde_json::to_string(cfg).unwrap_or_default();
+        let mut map = WORKERS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let worker = match map.get(&key) {
+            Some(w) => w.clone(),
+            None => {
+                let w = ScoringWorker::start(cfg)?;
+                map.insert(key, w.clone());
+                w
+            }
+        };
+        let version = worker.version().to_string();
+        Ok(Some(ScoreFn::new(&version, move |texts| {
+            worker.score_blocking(texts)
+        })))
+    }
+    #[cfg(not(feature = "sentiment"))]
+    {
+        tracing::warn!(
+            "earshot was built without the `sentiment` feature: mentions are stored unscored"
+        );
+        Ok(None)
+    }
+}
+
+/// Turns the three probabilities (negative, neutral, positive) into a stored
+/// [`Sentiment`]: label = argmax, score = p(positive) − p(negative).
+pub fn from_probs(probs: [f32; 3], model: &str) -> Sentiment {
+    let mut best = 0;
+    for i in 1..3 {
+        if probs[i] > probs[best] {
+            best = i;
+        }
+    }
+    let label = [Label::Negative, Label::Neutral, Label::Positive][best];
+    Sentiment {
+        label,
+        score: (probs[2] - probs[0]).clamp(-1.0, 1.0),
+        probs,
+        model: model.to_string(),
+    }
+}
+
+/// Splits `len` content tokens into windows of at most `width` tokens that
+/// overlap by a quarter, covering every token. Returns (start, end) pairs.
+pub fn windows(len: usize, width: usize) -> Vec<(usize, usize)> {
+    let width = width.max(1);
+    if len <= width {
+        return vec![(0, len)];
+    }
+    let stride = (width - width / 4).max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = (start + width).min(len);
+        out.push((start, end));
+        if end == len {
+            break;
+        }
+        start += stride;
+    }
+    out
+}
+
+/// What libtorch reports about itself.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TorchInfo {
+    /// CUDA devices usable.
+    pub cuda_devices: i64,
+    /// Intra-op threads.
+    pub threads: i32,
+    /// Result of a small computation (must be 14).
+    pub check: f64,
+}
+
+/// Runs a tiny tensor computation to prove libtorch loads and works.
+#[cfg(feature = "sentiment")]
+pub fn probe() -> TorchInfo {
+    let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+    let check = t.dot(&t).double_value(&[]);
+    TorchInfo {
+        cuda_devices: tch::Cuda::device_count(),
+        threads: tch::get_num_threads(),
+        check,
+    }
+}
+
+/// Without the `sentiment` feature there is no libtorch.
+#[cfg(not(feature = "sentiment"))]
+pub fn probe() -> TorchInfo {
+    TorchInfo {
+        cuda_devices: 0,
+        threads: 0,
+        check: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_every_token_with_overlap() {
+        assert_eq!(windows(10, 126), vec![(0, 10)]);
+        assert_eq!(windows(0, 126), vec![(0, 0)]);
+        let w = windows(1000, 100);
+        assert_eq!(w.first(), Some(&(0, 100)));
+        assert_eq!(w.last().map(|x| x.1), Some(1000));
+        for pair in w.windows(2) {
+            assert!(pair[1].0 < pair[0].1, "windows overlap: {pair:?}");
+            assert!(pair[1].1 - pair[1].0 <= 100);
+        }
+    }
+
+    #[test]
+    fn probs_to_label_and_score() {
+        let s = from_probs([0.7, 0.2, 0.1], "m1");
+        assert_eq!(s.label, Label::Negative);
+        assert!((s.score + 0.6).abs() < 1e-6);
+        assert_eq!(from_probs([0.1, 0.2, 0.7], "m1").label, Label::Positive);
+        assert_eq!(from_probs([0.2, 0.6, 0.2], "m1").label, Label::Neutral);
+    }
+
+    #[test]
+    fn config_problems() {
+        let c = SentimentConfig {
+            max_tokens: 2,
+            device: "tpu".into(),
+            ..Default::default()
+        };
+        let keys: Vec<String> = c.problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["sentiment.max_tokens", "sentiment.device"]);
+    }
+
+    #[test]
+    fn precision_from_config() {
+        let parse = |t: &str| toml::from_str::<SentimentConfig>(t).map(|c| c.effective_precision());
+        assert_eq!(parse("").ok(), Some(Precision::Auto));
+        assert_eq!(parse("precision = \"int8\"").ok(), Some(Precision::Int8));
+        // the older spelling still works
+        assert_eq!(parse("bf16 = true").ok(), Some(Precision::Bf16));
+        assert_eq!(parse("bf16 = false").ok(), Some(Precision::Auto));
+        let err = parse("precision = \"fp8\"")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auto") && err.contains("int8"), "{err}");
+        // auto is bf16 exactly where the CPU has native bfloat16, else int8
+        // where fbgemm runs
+        let want = if native_bf16() {
+            Precision::Bf16
+        } else if fbgemm_cpu() {
+            Precision::Int8
+        } else {
+            Precision::Fp32
+        };
+        assert_eq!(Precision::Auto.on_cpu(), want);
+        assert_eq!(Precision::Int8.on_cpu(), Precision::Int8);
+        for p in Precision::ALL {
+            assert_eq!(p.name().parse::<Precision>(), Ok(p));
+        }
+        assert!("fp8".parse::<Precision>().is_err());
+    }
+
+    #[cfg(feature = "sentiment")]
+    #[test]
+    fn libtorch_computes() {
+        let info = probe();
+        assert_eq!(info.check, 14.0);
+        assert!(info.threads >= 1);
+    }
+}

@@ -1,0 +1,1083 @@
+//! The mention store: the only module that touches sled.
+//!
+//! Everything lives in one sled tree under key prefixes, so one page's
+//! mentions, their time-index entries, the counters they move and the
+//! page's crawl state land in a single atomic `Batch`:
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `M` | meta name | meta value (schema version, mention count) |
+//! | `m` | mention id (u64 BE) | [`Mention`] |
+//! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
+//! | `c` | granularity, watch, bucket start | [`Counts`] |
+//! | `u` | canonical URL | [`CrawlState`] |
+//! | `a` | alert id | [`Alert`] |
+//! | `o` | outbox key | [`OutboxItem`] |
+//! | `s` | silence id | [`Silence`] |
+//!
+//! Values use postcard, a compact serde encoding with a stable, documented
+//! wire format. The schema version in `M/schema_version` is checked on
+//! open: a newer store is refused, an older one migrated by [`migrate`].
+//!
+//! Writers are serialised by a mutex (counters are read-modify-write);
+//! readers never block. sled 0.34 is beta: nothing outside this module
+//! sees its types, so the engine can be replaced behind this API.
+
+mod config;
+mod keys;
+mod model;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+pub use config::StoreConfig;
+pub use model::*;
+
+/// Counters keyed by (granularity, watch, bucket start).
+pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
+
+/// The on-disk format this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No store exists at the path.
+    #[error("no mention store at {0}\n  help: run `earshot crawl` or `earshot demo` first, or point store.path in the config at an existing store")]
+    Missing(PathBuf),
+    /// Another process holds the store.
+    #[error("the mention store at {0} is in use by another earshot process\n  help: stop that process (earshot run / demo / crawl) or set a different store.path")]
+    Locked(PathBuf),
+    /// The store cannot be written.
+    #[error("cannot write to the mention store at {path}: {reason}\n  help: check the directory's permissions and free space, or set a writable store.path")]
+    NotWritable {
+        /// The store.
+        path: PathBuf,
+        /// What the OS said.
+        reason: String,
+    },
+    /// A newer earshot wrote this store.
+    #[error("the mention store at {path} has format version {found}, but this earshot reads up to version {supported}\n  help: upgrade earshot, or set a different store.path")]
+    NewerVersion {
+        /// The store.
+        path: PathBuf,
+        /// Version found on disk.
+        found: u32,
+        /// Newest version this build understands.
+        supported: u32,
+    },
+    /// The directory holds something that is not an earshot store.
+    #[error("{0} holds data that is not an earshot mention store\n  help: point store.path at an empty or earshot directory")]
+    Foreign(PathBuf),
+    /// A stored value could not be decoded.
+    #[error("corrupt record in the mention store (key {key}): {reason}")]
+    Corrupt {
+        /// Hex of the key.
+        key: String,
+        /// Decoder message.
+        reason: String,
+    },
+    /// Any other engine error.
+    #[error("mention store error at {path}: {reason}")]
+    Engine {
+        /// The store.
+        path: PathBuf,
+        /// Engine message.
+        reason: String,
+    },
+}
+
+/// Result of writing a batch of mentions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Mentions not stored before.
+    pub inserted: usize,
+    /// Mentions stored before whose record changed.
+    pub updated: usize,
+    /// Mentions stored before, identical.
+    pub unchanged: usize,
+    /// Newly stored mentions per watch.
+    pub new_per_watch: BTreeMap<String, usize>,
+}
+
+/// Summary figures for `earshot stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StoreStats {
+    /// Store directory.
+    pub path: PathBuf,
+    /// On-disk format version.
+    pub schema_version: u32,
+    /// Stored mentions.
+    pub mentions: u64,
+    /// Per watch: all-time counts.
+    pub watches: BTreeMap<String, Counts>,
+    /// URLs with crawl state.
+    pub crawled_urls: u64,
+    /// Stored alerts.
+    pub alerts: u64,
+    /// Outbox items not yet delivered.
+    pub outbox_pending: u64,
+    /// Bytes on disk.
+    pub size_on_disk: u64,
+}
+
+/// A syndication cluster as stored.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ClusterSummary {
+    /// Cluster id (the canonical mention's id).
+    pub id: u64,
+    /// Member mention ids.
+    pub members: Vec<u64>,
+    /// Sites the members are on.
+    pub sites: Vec<String>,
+    /// Title of the canonical mention.
+    pub title: Option<String>,
+}
+
+/// A filter over stored mentions.
+#[derive(Debug, Clone, Default)]
+pub struct MentionQuery {
+    /// Only mentions of this watch (uses the time index).
+    pub watch: Option<String>,
+    /// Bucket time at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Bucket time before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only this sentiment label.
+    pub sentiment: Option<Label>,
+    /// At most this many, newest first.
+    pub limit: Option<usize>,
+}
+
+/// A position in the newest-first order of mentions (see
+/// [`Store::mentions_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentionCursor {
+    /// Bucket time of the last mention returned.
+    pub time: DateTime<Utc>,
+    /// Its id.
+    pub id: u64,
+}
+
+impl MentionCursor {
+    /// An opaque text form for URLs: `SECONDS.ID` (both hex).
+    pub fn encode(&self) -> String {
+        format!("{:x}.{:x}", self.time.timestamp(), self.id)
+    }
+
+    /// Reads [`MentionCursor::encode`]; `None` when malformed.
+    pub fn parse(s: &str) -> Option<MentionCursor> {
+        let (t, id) = s.split_once('.')?;
+        let t = i64::from_str_radix(t, 16).ok()?;
+        Some(MentionCursor {
+            time: DateTime::from_timestamp(t, 0)?,
+            id: u64::from_str_radix(id, 16).ok()?,
+        })
+    }
+}
+
+/// One page of [`Store::mentions_page`].
+#[derive(Debug, Clone, Default)]
+pub struct MentionPage {
+    /// The mentions, newest first.
+    pub mentions: Vec<Mention>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<MentionCursor>,
+    /// The scan budget ran out before the page was full: more may follow
+    /// from `next`.
+    pub partial: bool,
+}
+
+/// The sled-backed store. Cheap to share behind an `Arc`.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it when missing.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| map_io(path, e))?;
+        }
+        Store::open_inner(path)
+    }
+
+    /// Opens an existing store; [`StoreError::Missing`] when there is none.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.join("db").exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        Store::open_inner(path)
+    }
+
+    fn open_inner(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
+        if path.is_dir()
+            && !path.join("db").exists()
+            && std::fs::read_dir(path)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false)
+        {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
+        // sled's flusher thread lets go of the file lock a moment after a
+        // Store is dropped: a reopen in the same process waits for that,
+        // briefly, before calling the store locked.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .mode(sled::Mode::HighThroughput)
+                .cache_capacity(1024 * 1024 * 1024)
+                .open()
+                .map_err(|e| map_sled(path, e));
+            match opened {
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
+        let tree = db.open_tree("earshot").map_err(|e| map_sled(path, e))?;
+        let store = Store {
+            path: path.to_path_buf(),
+            db,
+            tree,
+            write_lock: Mutex::new(()),
+        };
+        store.check_version()?;
+        Ok(store)
+    }
+
+    /// The store directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_version(&self) -> Result<(), StoreError> {
+        let key = keys::meta("schema_version");
+        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+            None => {
+                if self.tree.first().map_err(|e| self.engine(e))?.is_some() {
+                    return Err(StoreError::Foreign(self.path.clone()));
+                }
+                self.tree
+                    .insert(key, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.engine(e))?;
+                self.flush()?;
+                Ok(())
+            }
+            Some(v) => {
+                let found =
+                    u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                        key: "M/schema_version".into(),
+                        reason: format!("{} bytes, expected 4", v.len()),
+                    })?);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerVersion {
+                        path: self.path.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                if found < SCHEMA_VERSION {
+                    migrate(self, found)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The schema version on disk.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::meta("schema_version"))
+            .map_err(|e| self.engine(e))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// Stores mentions (and optionally one page's crawl state) atomically:
+    /// after a crash either all of them, their index entries and counter
+    /// changes are on disk, or none. Re-storing a mention with the same id
+    /// replaces it and moves counters by the difference, so retries are
+    /// idempotent. Durable once [`Store::flush`] returns.
+    pub fn put_mentions(
+        &self,
+        mentions: &[Mention],
+        crawl_state: Option<(&str, &CrawlState)>,
+    ) -> Result<IngestReport, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = sled::Batch::default();
+        let mut deltas: HashMap<Vec<u8>, CountsDelta> = HashMap::new();
+        let mut report = IngestReport::default();
+        let mut pending: HashMap<u64, &Mention> = HashMap::new();
+
+        for m in mentions {
+            let key = keys::mention(m.bucket_time(), m.id);
+            let old: Option<Mention> = match pending.get(&m.id) {
+                Some(prev) => Some((*prev).clone()),
+                None => self.get_mention(m.id)?,
+            };
+            if let Some(old) = &old {
+                if old == m {
+                    report.unchanged += 1;
+                    continue;
+                }
+                batch.remove(&keys::mention(old.bucket_time(), old.id)[..]);
+                batch.remove(keys::hash_index(&old.content_hash, old.id));
+                if let Some(c) = old.cluster_id {
+                    batch.remove(&keys::cluster_member(c, old.id)[..]);
+                }
+                for w in &old.watches {
+                    batch.remove(keys::time_index(w, old.bucket_time(), old.id));
+                    for g in Granularity::STORED {
+                        deltas
+                            .entry(keys::counter(*g, w, g.bucket_start(old.bucket_time())))
+                            .or_default()
+                            .sub(old);
+                    }
+                }
+                report.updated += 1;
+            } else {
+                report.inserted += 1;
+                for w in &m.watches {
+                    *report.new_per_watch.entry(w.clone()).or_default() += 1;
+                }
+            }
+            for w in &m.watches {
+                batch.insert(keys::time_index(w, m.bucket_time(), m.id), &[][..]);
+                for g in Granularity::STORED {
+                    deltas
+                        .entry(keys::counter(*g, w, g.bucket_start(m.bucket_time())))
+                        .or_default()
+                        .add(m);
+                }
+            }
+            batch.insert(keys::hash_index(&m.content_hash, m.id), &[][..]);
+            if let Some(c) = m.cluster_id {
+                batch.insert(&keys::cluster_member(c, m.id)[..], m.site.as_bytes());
+            }
+            batch.insert(&key[..], encode(m));
+            batch.insert(
+                &keys::id_index(m.id)[..],
+                &keys::ts_value(m.bucket_time())[..],
+            );
+            pending.insert(m.id, m);
+        }
+
+        for (key, delta) in deltas {
+            if delta.is_zero() {
+                continue;
+            }
+            let mut counts: Counts = match self.tree.get(&key).map_err(|e| self.engine(e))? {
+                Some(bytes) => decode(&key, &bytes)?,
+                None => Counts::default(),
+            };
+            delta.apply(&mut counts);
+            if counts == Counts::default() {
+                batch.remove(key);
+            } else {
+                batch.insert(key, encode(&counts));
+            }
+        }
+        if report.inserted > 0 {
+            let total = self.mention_count()? + report.inserted as u64;
+            batch.insert(keys::meta("mention_count"), &total.to_be_bytes());
+        }
+        if let Some((url, state)) = crawl_state {
+            batch.insert(keys::crawl(url), encode(state));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        Ok(report)
+    }
+
+    /// Number of stored mentions.
+    pub fn mention_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::meta("mention_count"))
+            .map_err(|e| self.engine(e))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// One mention by id.
+    pub fn get_mention(&self, id: u64) -> Result<Option<Mention>, StoreError> {
+        let Some(t) = self
+            .tree
+            .get(keys::id_index(id))
+            .map_err(|e| self.engine(e))?
+        else {
+            return Ok(None);
+        };
+        let t = keys::ts_from_value(&t).ok_or_else(|| StoreError::Corrupt {
+            key: keys::hex(&keys::id_index(id)),
+            reason: "id index value is not a time".into(),
+        })?;
+        let key = keys::mention(t, id);
+        match self.tree.get(key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Ids of stored mentions whose text may have this content hash (the
+    /// index keys on its first 8 bytes: compare `content_hash` to be sure).
+    pub fn ids_with_hash(&self, hash: &str) -> Result<Vec<u64>, StoreError> {
+        let prefix = keys::hash_prefix(hash);
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(&prefix) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            if let Some(id) = keys::id_from_time_index(&k) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps the MinHash signature of a cluster's canonical member.
+    pub fn put_cluster_signature(&self, cluster: u64, signature: &[u8]) -> Result<(), StoreError> {
+        self.tree
+            .insert(&keys::signature(cluster)[..], signature)
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Every stored canonical signature, for rebuilding the cluster index.
+    pub fn cluster_signatures(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([keys::SIGNATURE]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            if k.len() == 9 {
+                out.push((
+                    u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8])),
+                    v.to_vec(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Syndication clusters with at least `min_members` mentions, biggest
+    /// first.
+    pub fn clusters(&self, min_members: usize) -> Result<Vec<ClusterSummary>, StoreError> {
+        let mut by: BTreeMap<u64, ClusterSummary> = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::CLUSTER]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            if k.len() != 17 {
+                continue;
+            }
+            let cluster = u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8]));
+            let id = u64::from_be_bytes(k[9..17].try_into().unwrap_or([0; 8]));
+            let e = by.entry(cluster).or_insert_with(|| ClusterSummary {
+                id: cluster,
+                ..Default::default()
+            });
+            e.members.push(id);
+            let site = String::from_utf8_lossy(&v).into_owned();
+            if !e.sites.contains(&site) {
+                e.sites.push(site);
+            }
+        }
+        let mut out: Vec<ClusterSummary> = by
+            .into_values()
+            .filter(|c| c.members.len() >= min_members)
+            .collect();
+        for c in &mut out {
+            c.title = self.get_mention(c.id)?.and_then(|m| m.title);
+        }
+        out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// Members per cluster, for the given cluster ids (absent when none).
+    pub fn cluster_sizes(&self, ids: &[u64]) -> Result<HashMap<u64, usize>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for &c in ids {
+            let mut prefix = [0u8; 9];
+            prefix.copy_from_slice(&keys::cluster_member(c, 0)[..9]);
+            let mut n = 0;
+            for item in self.tree.scan_prefix(prefix) {
+                item.map_err(|e| self.engine(e))?;
+                n += 1;
+            }
+            if n > 0 {
+                out.insert(c, n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Mentions matching `q`, newest first.
+    pub fn mentions(&self, q: &MentionQuery) -> Result<Vec<Mention>, StoreError> {
+        let limit = q.limit.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        let keep = |m: &Mention| {
+            q.sentiment
+                .is_none_or(|s| m.sentiment.as_ref().map(|x| x.label) == Some(s))
+                && q.since.is_none_or(|t| m.bucket_time() >= t)
+                && q.until.is_none_or(|t| m.bucket_time() < t)
+        };
+        match &q.watch {
+            Some(w) => {
+                let (lo, hi) = keys::time_range(w, q.since, q.until);
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, _) = item.map_err(|e| self.engine(e))?;
+                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
+                        key: keys::hex(&k),
+                        reason: "time index key too short".into(),
+                    })?;
+                    if let Some(m) = self.get_mention(id)? {
+                        if keep(&m) {
+                            out.push(m);
+                            if out.len() >= limit {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                // Records are keyed by time: newest first is a reverse scan.
+                for item in self.tree.scan_prefix([keys::MENTION]).rev() {
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    let m: Mention = decode(&k, &v)?;
+                    if keep(&m) {
+                        out.push(m);
+                        if out.len() >= limit {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of mentions matching `q` and `keep`, newest first, starting
+    /// strictly after (older than) `after`; the cursor of the page's last
+    /// mention comes back when more may follow. `q.limit` is the page size
+    /// (default 50). Pages stay stable while new mentions arrive: a cursor
+    /// is a position in the time order, not an offset.
+    ///
+    /// At most `max_scan` stored mentions are examined: a filter that
+    /// matches little then returns a short (even empty) page with
+    /// `partial` set and a cursor to go on from, instead of reading the
+    /// whole store in one request.
+    pub fn mentions_page(
+        &self,
+        q: &MentionQuery,
+        after: Option<MentionCursor>,
+        keep: &dyn Fn(&Mention) -> bool,
+        max_scan: usize,
+    ) -> Result<MentionPage, StoreError> {
+        let limit = q.limit.unwrap_or(50).max(1);
+        let mut page = MentionPage::default();
+        let wanted = |m: &Mention| {
+            q.sentiment
+                .is_none_or(|s| m.sentiment.as_ref().map(|x| x.label) == Some(s))
+                && q.since.is_none_or(|t| m.bucket_time() >= t)
+                && q.until.is_none_or(|t| m.bucket_time() < t)
+                && keep(m)
+        };
+        let mut scanned = 0usize;
+        let mut last: Option<MentionCursor> = None;
+        let mut full = false;
+        // Called per index entry or record; true when the page is done.
+        let mut visit = |k: &[u8], m: Option<Mention>, page: &mut MentionPage| -> bool {
+            scanned += 1;
+            if let Some((time, id)) = keys::position(k) {
+                last = Some(MentionCursor { time, id });
+            }
+            if let Some(m) = m.filter(|m| wanted(m)) {
+                page.mentions.push(m);
+                if page.mentions.len() >= limit {
+                    full = true;
+                    return true;
+                }
+            }
+            if scanned >= max_scan.max(1) {
+                page.partial = true;
+                return true;
+            }
+            false
+        };
+        match &q.watch {
+            Some(w) => {
+                let (lo, mut hi) = keys::time_range(w, q.since, q.until);
+                if let Some(c) = after {
+                    hi = hi.min(keys::time_index(w, c.time, c.id));
+                }
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, _) = item.map_err(|e| self.engine(e))?;
+                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
+                        key: keys::hex(&k),
+                        reason: "time index key too short".into(),
+                    })?;
+                    let m = self.get_mention(id)?;
+                    if visit(&k, m, &mut page) {
+                        break;
+                    }
+                }
+            }
+            None => {
+                let lo = match q.since {
+                    Some(t) => keys::mention(t, 0).to_vec(),
+                    None => vec![keys::MENTION],
+                };
+                let mut hi = match q.until {
+                    Some(t) => keys::mention(t, 0).to_vec(),
+                    None => vec![keys::MENTION + 1],
+                };
+                if let Some(c) = after {
+                    hi = hi.min(keys::mention(c.time, c.id).to_vec());
+                }
+                for item in self.tree.range(lo..hi).rev() {
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    let m: Mention = decode(&k, &v)?;
+                    if visit(&k, Some(m), &mut page) {
+                        break;
+                    }
+                }
+            }
+        }
+        page.next = if full || page.partial { last } else { None };
+        Ok(page)
+    }
+
+    /// Every mention whose bucket time is in `[since, until)` and that
+    /// `keep` accepts, newest first: one sequential read of the records,
+    /// for exports that cover most of a period.
+    pub fn mentions_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        keep: &dyn Fn(&Mention) -> bool,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let mut out = Vec::new();
+        let lo = keys::mention(since, 0);
+        let hi = keys::mention(until, 0);
+        for item in self.tree.range(lo..hi).rev() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            if keep(&m) {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counters of `watch` per bucket in `[from, to)`, one entry per bucket
+    /// (empty buckets included, as zero).
+    pub fn series(
+        &self,
+        watch: &str,
+        granularity: Granularity,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
+        let start = granularity.bucket_start(from);
+        let lo = keys::counter(granularity, watch, start);
+        let hi = keys::counter(granularity, watch, to);
+        let mut found = BTreeMap::new();
+        for item in self.tree.range(lo..hi) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let t = keys::time_from_counter(&k).ok_or_else(|| StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "counter key too short".into(),
+            })?;
+            found.insert(t, decode::<Counts>(&k, &v)?);
+        }
+        let mut out = Vec::new();
+        let mut t = start;
+        while t < to {
+            out.push((t, found.get(&t).copied().unwrap_or_default()));
+            t += granularity.duration();
+        }
+        Ok(out)
+    }
+
+    /// Every stored counter, keyed by (granularity, watch, bucket start).
+    pub fn counters(&self) -> Result<CounterMap, StoreError> {
+        let mut out = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::COUNTER]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let id = keys::parse_counter(&k).ok_or_else(|| StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "bad counter key".into(),
+            })?;
+            out.insert(id, decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Counters recomputed from the stored mentions; equal to
+    /// [`Store::counters`] in a healthy store.
+    pub fn recount(&self) -> Result<CounterMap, StoreError> {
+        let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            for w in &m.watches {
+                for g in Granularity::STORED {
+                    out.entry((*g, w.clone(), g.bucket_start(m.bucket_time())))
+                        .or_default()
+                        .add(&m);
+                }
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(k, d)| {
+                let mut c = Counts::default();
+                d.apply(&mut c);
+                (k, c)
+            })
+            .collect())
+    }
+
+    /// Rebuilds every hourly and daily counter from the stored mentions, in
+    /// one atomic batch (`earshot timeline rebuild`). Returns how many
+    /// buckets were written and how many differed from what was stored.
+    pub fn rebuild_counters(&self) -> Result<(usize, usize), StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = self.recount()?;
+        let stored = self.counters()?;
+        let mut batch = sled::Batch::default();
+        let mut differed = 0;
+        for (k, old) in &stored {
+            match fresh.get(k) {
+                Some(new) if new == old => {}
+                _ => differed += 1,
+            }
+            if !fresh.contains_key(k) {
+                batch.remove(keys::counter(k.0, &k.1, k.2));
+            }
+        }
+        for (k, c) in &fresh {
+            if !stored.contains_key(k) {
+                differed += 1;
+            }
+            batch.insert(keys::counter(k.0, &k.1, k.2), encode(c));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.flush()?;
+        Ok((fresh.len(), differed))
+    }
+
+    /// Checks the store's invariants: the mention count, one time-index
+    /// entry per (mention, watch) and no other, counters equal to a
+    /// recount. Returns the problems found.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut expected_index = std::collections::BTreeSet::new();
+        let mut n = 0u64;
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            n += 1;
+            for w in &m.watches {
+                expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
+            }
+        }
+        let ids = self.tree.scan_prefix([keys::ID]).count() as u64;
+        if ids != n {
+            problems.push(format!("id index has {ids} entries for {n} mentions"));
+        }
+        if n != self.mention_count()? {
+            problems.push(format!(
+                "mention count says {}, {} stored",
+                self.mention_count()?,
+                n
+            ));
+        }
+        let mut index = std::collections::BTreeSet::new();
+        for item in self.tree.scan_prefix([keys::TIME]) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            index.insert(k.to_vec());
+        }
+        if index != expected_index {
+            problems.push(format!(
+                "time index has {} entries, mentions need {} ({} missing, {} extra)",
+                index.len(),
+                expected_index.len(),
+                expected_index.difference(&index).count(),
+                index.difference(&expected_index).count()
+            ));
+        }
+        if self.counters()? != self.recount()? {
+            problems.push("counters differ from a recount of the stored mentions".into());
+        }
+        Ok(problems)
+    }
+
+    /// Crawl state of a canonical URL.
+    pub fn crawl_state(&self, url: &str) -> Result<Option<CrawlState>, StoreError> {
+        let key = keys::crawl(url);
+        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Records crawl state for a page that produced no mentions.
+    pub fn put_crawl_state(&self, url: &str, state: &CrawlState) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::crawl(url), encode(state))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// When `source` last finished a crawl pass (for `earshot run`).
+    pub fn source_last_run(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let v = self
+            .tree
+            .get(keys::meta(&format!("source_run/{source}")))
+            .map_err(|e| self.engine(e))?;
+        Ok(
+            v.and_then(|b| b.as_ref().try_into().ok().map(i64::from_be_bytes))
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+        )
+    }
+
+    /// Records that `source` finished a crawl pass at `at`.
+    pub fn set_source_last_run(&self, source: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tree
+            .insert(
+                keys::meta(&format!("source_run/{source}")),
+                &at.timestamp().to_be_bytes(),
+            )
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Stores or replaces an alert.
+    pub fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::alert(alert.id), encode(alert))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// One alert by id.
+    pub fn get_alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
+        let key = keys::alert(id);
+        match self.tree.get(key).map_err(|e| self.engine(e))? {
+            Some(b) => Ok(Some(decode(&key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores an alert and queues its notifications in one atomic batch: a
+    /// crash leaves both or neither, so an alert is never stored without
+    /// its deliveries. Items whose key is already queued or delivered are
+    /// left alone (deduplication by key); returns how many were queued.
+    pub fn put_alert_with_outbox(
+        &self,
+        alert: &Alert,
+        items: &[OutboxItem],
+    ) -> Result<usize, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = sled::Batch::default();
+        batch.insert(&keys::alert(alert.id)[..], encode(alert));
+        let mut queued = 0;
+        for item in items {
+            let key = keys::outbox(&item.key);
+            if self.tree.get(&key).map_err(|e| self.engine(e))?.is_none() {
+                batch.insert(key, encode(item));
+                queued += 1;
+            }
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        Ok(queued)
+    }
+
+    /// Every outbox item, delivered or not.
+    pub fn outbox_all(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        self.scan_values(keys::OUTBOX)
+    }
+
+    /// Stores or replaces a silence.
+    pub fn put_silence(&self, s: &Silence) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::silence(s.id), encode(s))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    /// Removes a silence; whether it existed.
+    pub fn remove_silence(&self, id: u64) -> Result<bool, StoreError> {
+        Ok(self
+            .tree
+            .remove(keys::silence(id))
+            .map_err(|e| self.engine(e))?
+            .is_some())
+    }
+
+    /// All silences.
+    pub fn silences(&self) -> Result<Vec<Silence>, StoreError> {
+        self.scan_values(keys::SILENCE)
+    }
+
+    /// All alerts, oldest first.
+    pub fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        self.scan_values(keys::ALERT)
+    }
+
+    /// Queues a notification; a no-op when the key is already queued or
+    /// delivered (deduplication by key).
+    pub fn enqueue(&self, item: &OutboxItem) -> Result<bool, StoreError> {
+        let key = keys::outbox(&item.key);
+        let res = self
+            .tree
+            .compare_and_swap(&key, None::<&[u8]>, Some(encode(item)))
+            .map_err(|e| self.engine(e))?;
+        Ok(res.is_ok())
+    }
+
+    /// Outbox items not yet delivered.
+    pub fn outbox_pending(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        Ok(self
+            .scan_values::<OutboxItem>(keys::OUTBOX)?
+            .into_iter()
+            .filter(|i| i.delivered_at.is_none())
+            .collect())
+    }
+
+    /// Replaces an outbox item (after a delivery attempt).
+    pub fn update_outbox(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::outbox(&item.key), encode(item))
+            .map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    fn scan_values<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: u8,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([prefix]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            out.push(decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Figures for `earshot stats`.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let mut watches = BTreeMap::new();
+        for ((g, w, _), c) in self.counters()? {
+            if g == Granularity::Day {
+                let e: &mut Counts = watches.entry(w).or_default();
+                e.merge(&c);
+            }
+        }
+        let count = |p: u8| self.tree.scan_prefix([p]).count() as u64;
+        Ok(StoreStats {
+            path: self.path.clone(),
+            schema_version: self.schema_version()?,
+            mentions: self.mention_count()?,
+            watches,
+            crawled_urls: count(keys::CRAWL),
+            alerts: count(keys::ALERT),
+            outbox_pending: self.outbox_pending()?.len() as u64,
+            size_on_disk: self.db.size_on_disk().unwrap_or(0),
+        })
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(|e| self.engine(e))?;
+        Ok(())
+    }
+
+    fn engine(&self, e: sled::Error) -> StoreError {
+        map_sled(&self.path, e)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.db.flush() {
+            tracing::error!(path = %self.path.display(), "flushing the store on close failed: {e}");
+        }
+    }
+}
+
+/// Migration hook: brings a store written by an older earshot up to
+/// [`SCHEMA_VERSION`]. Each step rewrites what changed and bumps the version
+/// in the same batch.
+fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
+    let mut version = from;
+    while version < SCHEMA_VERSION {
+        // No older on-disk formats exist yet; steps go here, e.g.
+        // `0 => migrate_v0_to_v1(store)?`.
+        version += 1;
+        store
+            .tree
+            .insert(keys::meta("schema_version"), &version.to_be_bytes())
+            .map_err(|e| store.engine(e))?;
+    }
+    store.flush()
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain structs into a Vec cannot fail.
+    postcard::to_allocvec(value).unwrap_or_default()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt {
+        key: keys::hex(key),
+        reason: e.to_string(),
+    })
+}
+
+fn map_io(path: &Path, e: std::io::Error) -> StoreError {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            StoreError::NotWritable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        }
+        _ => StoreError::Engine {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+fn map_sled(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(path.to_path_buf())
+        }
+        sled::Error::Io(io) => map_io(path, io),
+        other => StoreError::Engine {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

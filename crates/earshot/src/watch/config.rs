@@ -1,0 +1,68 @@
+//! `[[watch]]`: the brands and topics to listen for.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::query::Query;
+use crate::util::Problem;
+
+/// `[[watch]]`: a brand or topic to listen for.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// Unique name, used on the command line and in reports.
+    pub name: String,
+    /// Boolean query: terms, "quoted phrases", AND, OR, NOT, parentheses.
+    /// Defaults to the name OR'd with the aliases.
+    pub query: Option<String>,
+    /// Other spellings of the brand; any one of them is a mention.
+    pub aliases: Vec<String>,
+    /// Languages to keep (`zh`, `en`); empty keeps all.
+    pub languages: Vec<String>,
+    /// Sources this watch applies to; empty means all.
+    pub sources: Vec<String>,
+    /// Alert detector overrides for this watch.
+    pub alert: Option<crate::detect::WatchAlertConfig>,
+}
+
+/// What is wrong with the `[[watch]]` list on its own (the sources a watch
+/// names are checked by the application, which sees both lists).
+pub fn problems(watches: &[WatchConfig]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut names = HashSet::new();
+    for (i, w) in watches.iter().enumerate() {
+        if w.name.trim().is_empty() {
+            out.push(Problem::new(
+                format!("watch[{i}]"),
+                "has no name",
+                "add name = \"MyBrand\"",
+            ));
+        } else if !names.insert(w.name.as_str()) {
+            out.push(Problem::new(
+                format!("watch[{i}].name"),
+                format!("watch name `{}` is used twice", w.name),
+                "give every [[watch]] its own name",
+            ));
+        }
+        if let Some(q) = &w.query {
+            if let Err(e) = Query::parse(q) {
+                out.push(Problem::new(
+                    format!("watch[{i}].query"),
+                    format!("{e}"),
+                    "e.g. query = '(\"华为\" OR Huawei) AND NOT 招聘'",
+                ));
+            }
+        }
+        for (j, l) in w.languages.iter().enumerate() {
+            if !["zh", "en"].contains(&l.as_str()) {
+                out.push(Problem::new(
+                    format!("watch[{i}].languages[{j}]"),
+                    format!("unknown language `{l}`"),
+                    "use \"zh\" or \"en\"",
+                ));
+            }
+        }
+    }
+    out
+}

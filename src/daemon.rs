@@ -1,0 +1,130 @@
+//! `earshot run`: crawls each source on its schedule until stopped.
+//!
+//! Each `[[source]]` with a `schedule` is due at its last finished pass
+//! plus the interval (or the next cron time after it); a source never
+//! crawled with an interval is due at once. The time of each finished pass
+//! is kept in the store, so after a restart (or `kill -9`) the schedule
+//! goes on where it was, and pages stored less than `revisit` ago are not
+//! fetched again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use earshot::util::{next_due, Schedule};
+
+use crate::config::Config;
+use crate::pipeline::{self, CrawlSummary, PipelineError, Progress};
+use crate::store::Store;
+
+/// Runs scheduled passes until `stop` is set; calls `on_pass` after each.
+pub async fn run(
+    config: &Config,
+    store: Arc<Store>,
+    stop: Arc<AtomicBool>,
+    progress: Progress,
+    on_pass: &(dyn Fn(&str, &CrawlSummary) + Send + Sync),
+) -> Result<(), PipelineError> {
+    let scheduled: Vec<(String, Schedule)> = config
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let sched = s.schedule.as_deref().and_then(|x| Schedule::parse(x).ok());
+            if sched.is_none() {
+                tracing::warn!(source = %s.name, "no schedule: `earshot run` leaves it alone (crawl it with `earshot crawl --source {}`)", s.name);
+            }
+            sched.map(|x| (s.name.clone(), x))
+        })
+        .collect();
+    if scheduled.is_empty() {
+        tracing::warn!("no [[source]] has a schedule; nothing to run");
+        return Ok(());
+    }
+    while !stop.load(Ordering::Relaxed) {
+        let now = Utc::now();
+        let mut due = Vec::new();
+        for (name, sched) in &scheduled {
+            due.push((
+                next_due(sched, store.source_last_run(name)?, now),
+                name.clone(),
+            ));
+        }
+        due.sort();
+        let (when, name) = due.swap_remove(0);
+        if when > now {
+            tracing::info!(source = %name, at = %when, "next pass");
+            // Sleep in short steps so Ctrl-C is noticed; retry queued
+            // alert deliveries meanwhile.
+            let mut next_drain = std::time::Instant::now();
+            while Utc::now() < when && !stop.load(Ordering::Relaxed) {
+                if std::time::Instant::now() >= next_drain {
+                    deliver_alerts(config, &store).await;
+                    next_drain = std::time::Instant::now()
+                        + config.alert.retry_base.max(Duration::from_secs(1));
+                }
+                let left = (when - Utc::now()).to_std().unwrap_or_default();
+                tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+            }
+            continue;
+        }
+        let summary = pipeline::crawl(
+            &config.crawl_setup(),
+            store.clone(),
+            Some(&name),
+            stop.clone(),
+            progress.clone(),
+        )
+        .await?;
+        if !summary.interrupted {
+            store.set_source_last_run(&name, Utc::now())?;
+        }
+        store.flush()?;
+        on_pass(&name, &summary);
+        if config.alert.enabled {
+            match crate::alert::evaluate(
+                &store,
+                &config.alert,
+                &config.watches,
+                &config.channels,
+                Utc::now(),
+            ) {
+                Ok(evals) => {
+                    for e in evals.iter().filter(|e| !e.events.is_empty()) {
+                        tracing::warn!(watch = %e.watch, "alerts: {}", e.events.join("; "));
+                    }
+                }
+                Err(e) => tracing::error!("evaluating alerts failed: {e}"),
+            }
+            deliver_alerts(config, &store).await;
+        }
+    }
+    Ok(())
+}
+
+/// One pass over the alert outbox; failures are logged and retried later.
+async fn deliver_alerts(config: &Config, store: &Store) {
+    if config.channels.is_empty() {
+        return;
+    }
+    match crate::alert::channel::drain(
+        store,
+        &config.channels,
+        config.alert.retry_base,
+        config.alert.retry_max,
+    )
+    .await
+    {
+        Ok(r) if r.delivered > 0 || r.failed > 0 => {
+            tracing::info!(
+                delivered = r.delivered,
+                failed = r.failed,
+                pending = r.pending,
+                "alert outbox"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!("alert outbox: {e}"),
+    }
+}
