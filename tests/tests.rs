@@ -27,5 +27,7 @@ mod run;
 mod sentiment;
 #[path = "it/server.rs"]
 mod server;
+#[path = "it/store_format.rs"]
+mod store_format;
 #[path = "it/util.rs"]
 mod util;
