@@ -6,14 +6,22 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `M` | meta name | meta value (schema version, mention count) |
-//! | `m` | mention id (u64 BE) | [`Mention`] |
+//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass) |
+//! | `m` | bucket time, mention id | [`Mention`] |
+//! | `i` | mention id | bucket time (where its `m` record is) |
 //! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
-//! | `c` | granularity, watch, bucket start | [`Counts`] |
+//! | `h` | first 8 bytes of the content hash, mention id | empty (duplicate index) |
+//! | `k` | cluster id, mention id | the member's site (UTF-8) |
+//! | `g` | cluster id | MinHash signature of its canonical member |
+//! | `c` | granularity (`h`, `d`), watch, bucket start | [`Counts`] |
 //! | `u` | canonical URL | [`CrawlState`] |
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
+//!
+//! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
+//! the sign bit flipped (so keys sort in time order); a watch is its UTF-8
+//! name after its length (u16 BE). See `keys.rs`.
 //!
 //! Values use postcard, a compact serde encoding with a stable, documented
 //! wire format. The schema version in `M/schema_version` is checked on
