@@ -24,14 +24,18 @@
 //! name after its length (u16 BE). See `keys.rs`.
 //!
 //! Values use postcard, a compact serde encoding with a stable, documented
-//! wire format. The schema version in `M/schema_version` is checked on
-//! open: a newer store is refused, an older one migrated by [`migrate`].
+//! wire format: a record's layout is its struct's field order, and an enum
+//! is stored by variant index. Changing either changes the format. The
+//! schema version in `M/schema_version` ([`SCHEMA_VERSION`]) is checked on
+//! open: a newer store is refused, an older one migrated (in `migrate.rs`,
+//! one atomic batch per version step) before anything reads it.
 //!
 //! Writers are serialised by a mutex (counters are read-modify-write);
 //! readers never block. sled 0.34 is beta: nothing outside this module
 //! sees its types, so the engine can be replaced behind this API.
 
 mod keys;
+mod migrate;
 mod model;
 
 use std::collections::{BTreeMap, HashMap};
@@ -45,8 +49,10 @@ pub use model::*;
 /// Counters keyed by (granularity, watch, bucket start).
 pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 
-/// The on-disk format this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The on-disk format this build writes (the migrations from older ones
+/// are listed in `migrate.rs`). 2: alerts with typed state, severity and
+/// evidence.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -302,7 +308,7 @@ impl Store {
                     });
                 }
                 if found < SCHEMA_VERSION {
-                    migrate(self, found)?;
+                    migrate::migrate(self, found)?;
                 }
                 Ok(())
             }
@@ -1026,23 +1032,6 @@ impl Drop for Store {
             tracing::error!(path = %self.path.display(), "flushing the store on close failed: {e}");
         }
     }
-}
-
-/// Migration hook: brings a store written by an older earshot up to
-/// [`SCHEMA_VERSION`]. Each step rewrites what changed and bumps the version
-/// in the same batch.
-fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
-    let mut version = from;
-    while version < SCHEMA_VERSION {
-        // No older on-disk formats exist yet; steps go here, e.g.
-        // `0 => migrate_v0_to_v1(store)?`.
-        version += 1;
-        store
-            .tree
-            .insert(keys::meta("schema_version"), &version.to_be_bytes())
-            .map_err(|e| store.engine(e))?;
-    }
-    store.flush()
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {

@@ -12,7 +12,10 @@ use std::process::Output;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::config::Config;
-use earshot::store::{synthetic_mention, CrawlState, Label, Mention, Sentiment, Silence, Store};
+use earshot::store::{
+    synthetic_mention, Alert, AlertEvent, AlertState, CrawlState, Detector, Label, Mention,
+    Sentiment, Severity, Silence, Store, SCHEMA_VERSION,
+};
 
 use crate::util::{earshot, text};
 
@@ -341,27 +344,101 @@ fn assert_records_intact(store: &Store) {
 }
 
 #[test]
-fn a_format_1_store_opens_with_every_record_intact() {
+fn a_format_1_store_is_migrated_with_every_record_intact() {
     let (tmp, path) = format_1_store();
-    // The alerts print exactly as the release that wrote the store printed
-    // them.
+    // The first open migrates; the alerts print exactly as the release that
+    // wrote the store printed them.
     let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
     assert_eq!(text(&json), read_fixture("v1.alerts.jsonl"));
     let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
     assert_eq!(text(&plain), read_fixture("v1.alerts.txt"));
 
     let store = Store::open_existing(&path).unwrap();
-    assert_eq!(
-        store.schema_version().unwrap(),
-        earshot::store::SCHEMA_VERSION
-    );
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_records_intact(&store);
+
+    // The typed fields say what the text said.
     let alerts = store.alerts().unwrap();
     assert_eq!(alerts.len(), 3);
+    let by_watch = |w: &str| alerts.iter().find(|a| a.watch == w).unwrap();
+    let history = |a: &Alert| -> Vec<(AlertEvent, Severity)> {
+        let e = a.evidence.as_ref().unwrap();
+        e.history.iter().map(|h| (h.event, h.severity)).collect()
+    };
+    use AlertEvent::{Escalate, Open, Resolve};
+    use Severity::{High, Low};
 
-    // A second open changes nothing.
+    let yunque = by_watch("云雀");
+    assert_eq!((yunque.state, yunque.severity), (AlertState::Resolved, Low));
+    assert_eq!(history(yunque), [(Open, Low), (Resolve, Low)]);
+    let e = yunque.evidence.as_ref().unwrap();
+    assert_eq!(e.detector, Detector::Threshold);
+    assert_eq!(e.start, day() + Duration::hours(9));
+    assert_eq!(e.resolved, Some(day() + Duration::hours(11)));
+    assert_eq!(e.observed, 9);
+    let story = &e.top_mentions[0];
+    assert_eq!((story.copies, story.sites.len()), (3, 2), "{story:?}");
+
+    let lumio = by_watch("Lumio");
+    assert_eq!((lumio.state, lumio.severity), (AlertState::Open, High));
+    assert_eq!(history(lumio), [(Open, Low), (Escalate, High)]);
+    let e = lumio.evidence.as_ref().unwrap();
+    assert_eq!((e.resolved, e.observed, e.peak_observed), (None, 23, 17));
+
+    let nova = by_watch("Nova");
+    assert_eq!((nova.state, nova.severity), (AlertState::Silenced, Low));
+    assert_eq!(history(nova), [(Open, Low), (Resolve, Low), (Resolve, Low)]);
+
+    // Every field is what the old release printed, evidence included.
+    let printed: Vec<serde_json::Value> = read_fixture("v1.alerts.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed.len(), alerts.len());
+    for a in &alerts {
+        let p = printed
+            .iter()
+            .find(|p| p["id"] == format!("{:016x}", a.id))
+            .unwrap();
+        assert_eq!(p["watch"], a.watch);
+        assert_eq!(p["state"], a.state.as_str());
+        assert_eq!(p["severity"], a.severity.as_str());
+        assert_eq!(p["opened_at"], serde_json::to_value(a.opened_at).unwrap());
+        assert_eq!(p["updated_at"], serde_json::to_value(a.updated_at).unwrap());
+        assert_eq!(p["summary"], a.summary);
+        assert_eq!(p["evidence"], serde_json::to_value(&a.evidence).unwrap());
+    }
+
+    // A second open finds format 2 and changes nothing.
     drop(store);
     let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(store.alerts().unwrap(), alerts);
     assert_records_intact(&store);
+    drop(store);
+    let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
+    assert_eq!(text(&json), read_fixture("v1.alerts.jsonl"));
+}
+
+/// Alerting carries on from migrated alerts: the next pass over the same
+/// timeline reads their history back and notifies nothing again.
+#[test]
+fn alerting_carries_on_from_a_migrated_store() {
+    let (_tmp, path) = format_1_store();
+    let store = Store::open_existing(&path).unwrap();
+    let before = store.alerts().unwrap();
+    let config = Config::parse(FIXTURE_CONFIG, "earshot.toml").unwrap();
+    let now = day() + Duration::minutes(21 * 60 + 30);
+    let evals = earshot::alert::evaluate(&store, &config, now).unwrap();
+    assert_eq!(
+        evals.iter().map(|e| e.queued).sum::<usize>(),
+        0,
+        "{evals:?}"
+    );
+    assert_eq!(store.outbox_all().unwrap().len(), 3);
+    let after = store.alerts().unwrap();
+    assert_eq!(after.len(), before.len());
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!((a.id, a.state, a.severity), (b.id, b.state, b.severity));
+    }
 }
