@@ -25,5 +25,7 @@ mod run;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;
+#[path = "it/store_format.rs"]
+mod store_format;
 #[path = "it/util.rs"]
 mod util;

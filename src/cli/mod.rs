@@ -993,8 +993,6 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
             list.sort_by_key(|x| std::cmp::Reverse(x.opened_at));
             if a.json {
                 for al in &list {
-                    let evidence: serde_json::Value =
-                        serde_json::from_str(&al.evidence_json).unwrap_or_default();
                     println!(
                         "{}",
                         serde_json::json!({
@@ -1005,7 +1003,7 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
                             "opened_at": al.opened_at,
                             "updated_at": al.updated_at,
                             "summary": al.summary,
-                            "evidence": evidence,
+                            "evidence": al.evidence,
                         })
                     );
                 }

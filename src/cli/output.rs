@@ -275,7 +275,7 @@ pub fn print_alert(a: &crate::store::Alert) {
         a.opened_at.format("%Y-%m-%d %H:%M UTC"),
         a.summary
     );
-    let Ok(e) = serde_json::from_str::<crate::alert::Evidence>(&a.evidence_json) else {
+    let Some(e) = &a.evidence else {
         return;
     };
     println!(

@@ -13,7 +13,9 @@ use serde_json::json;
 
 use crate::config::Role;
 use crate::report::{self, Format, ReportRequest};
-use crate::store::{Alert, Granularity, Label, Mention, MentionCursor, MentionQuery, Store};
+use crate::store::{
+    Alert, AlertState, Granularity, Label, Mention, MentionCursor, MentionQuery, Store,
+};
 
 use super::{auth, parse_time, Identity, Shared};
 
@@ -322,14 +324,12 @@ pub(super) async fn timeline(
     }
 }
 
-/// An alert as the API shows it: evidence parsed when it is JSON.
+/// An alert as the API shows it, evidence as an object (`null` when none).
 pub fn alert_view(a: &Alert) -> serde_json::Value {
-    let evidence: serde_json::Value = serde_json::from_str(&a.evidence_json)
-        .unwrap_or_else(|_| serde_json::Value::String(a.evidence_json.clone()));
     json!({
         "id": a.id.to_string(), "watch": a.watch, "state": a.state, "severity": a.severity,
         "opened_at": a.opened_at, "updated_at": a.updated_at, "summary": a.summary,
-        "evidence": evidence,
+        "evidence": a.evidence,
     })
 }
 
@@ -338,7 +338,7 @@ pub fn alert_view(a: &Alert) -> serde_json::Value {
 pub struct AlertQuery {
     /// Only this watch.
     pub watch: Option<String>,
-    /// Only this state (open, silenced, resolved, ...).
+    /// Only this state (open, silenced or resolved; any other matches none).
     pub state: Option<String>,
 }
 
@@ -348,7 +348,8 @@ pub(super) async fn alerts(State(state): State<Shared>, Query(q): Query<AlertQue
         let mut all = store.alerts().map_err(internal)?;
         all.retain(|a| {
             nonempty(&q.watch).is_none_or(|w| a.watch == w)
-                && nonempty(&q.state).is_none_or(|s| a.state == s)
+                && nonempty(&q.state)
+                    .is_none_or(|s| s.parse::<AlertState>().is_ok_and(|s| s == a.state))
         });
         all.sort_by_key(|a| std::cmp::Reverse(a.opened_at));
         Ok(all.iter().map(alert_view).collect::<Vec<_>>())
@@ -370,7 +371,7 @@ pub fn silence_alert(store: &Store, id: u64, by: &str) -> Result<Option<Alert>, 
     else {
         return Ok(None);
     };
-    a.state = "silenced".into();
+    a.state = AlertState::Silenced;
     a.updated_at = Utc::now();
     store.put_alert(&a).map_err(internal)?;
     tracing::info!(alert = id, by, "alert silenced");

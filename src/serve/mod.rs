@@ -38,7 +38,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Role};
-use crate::store::Store;
+use crate::store::{AlertState, Store};
 
 pub use auth::Identity;
 
@@ -370,7 +370,11 @@ async fn metrics(axum::extract::State(state): axum::extract::State<Shared>) -> R
     let store = state.store.clone();
     let stats = tokio::task::spawn_blocking(move || {
         let stats = store.stats()?;
-        let open = store.alerts()?.iter().filter(|a| a.state == "open").count();
+        let open = store
+            .alerts()?
+            .iter()
+            .filter(|a| a.state == AlertState::Open)
+            .count();
         Ok::<_, crate::store::StoreError>((stats, open))
     })
     .await;

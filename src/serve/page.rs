@@ -9,7 +9,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::config::Role;
 use crate::report::{self, Bucket};
-use crate::store::Counts;
+use crate::store::{AlertState, Counts, Evidence};
 
 use super::api::{self, MentionFilter};
 use super::{Identity, Shared};
@@ -242,15 +242,17 @@ pub(super) async fn dashboard(
                                         tr {
                                             td.muted { (a.opened_at.format("%Y-%m-%d %H:%M")) }
                                             td { (a.watch) }
-                                            td { span class={"pill sev-" (a.severity)} { (a.severity) } }
-                                            td { (a.state) }
+                                            td { span class={"pill sev-" (a.severity.as_str())} { (a.severity.as_str()) } }
+                                            td { (a.state.as_str()) }
                                             td {
                                                 (a.summary)
-                                                details { summary { "Evidence" } pre.evidence { (pretty(&a.evidence_json)) } }
+                                                @if let Some(e) = &a.evidence {
+                                                    details { summary { "Evidence" } pre.evidence { (pretty(e)) } }
+                                                }
                                             }
                                             @if admin {
                                                 td {
-                                                    @if a.state != "silenced" {
+                                                    @if a.state != AlertState::Silenced {
                                                         form method="post" action={"/alerts/" (a.id) "/silence"} data-confirm="Silence this alert?" {
                                                             button.secondary type="submit" { "Silence" }
                                                         }
@@ -286,11 +288,12 @@ pub(super) async fn dashboard(
     html_response(body.into_string())
 }
 
-fn pretty(evidence: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(evidence)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| evidence.to_string())
+/// Evidence as indented JSON, keys sorted (through a `Value`, as the
+/// dashboard always showed it).
+fn pretty(evidence: &Evidence) -> String {
+    serde_json::to_value(evidence)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_default()
 }
 
 fn mention_table(mentions: &[crate::store::Mention]) -> Markup {

@@ -304,7 +304,7 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         let v = get_json(&c, &format!("{b}/api/alerts"), t).await;
         let a = &v["alerts"][0];
         assert_eq!(a["summary"], ALERT_SUMMARY);
-        assert_eq!(a["evidence"]["mentions"][0]["title"], XSS_TITLE);
+        assert_eq!(a["evidence"]["top_mentions"][0]["title"], XSS_TITLE);
         assert_eq!(a["id"], "1");
 
         // Report download.

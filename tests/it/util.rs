@@ -59,7 +59,10 @@ pub fn fixture_config() -> (String, String, String) {
 /// Returns the number of mentions and the time the newest is at.
 pub fn fixture_store(path: &Path) -> usize {
     use chrono::{Duration, Utc};
-    use earshot::store::{Alert, Label, Sentiment, Store};
+    use earshot::store::{
+        Alert, AlertEvent, AlertState, Detector, Evidence, EvidenceMention, HistoryEntry, Label,
+        Sentiment, Severity, Store,
+    };
     use earshot_test_utils::synthetic_mention;
     let now = Utc::now();
     let base = now - Duration::days(10);
@@ -115,15 +118,41 @@ pub fn fixture_store(path: &Path) -> usize {
         .put_alert(&Alert {
             id: 1,
             watch: "云雀".into(),
-            state: "open".into(),
-            severity: "high".into(),
+            state: AlertState::Open,
+            severity: Severity::High,
             opened_at: now - Duration::hours(7),
             updated_at: now - Duration::hours(6),
             summary: ALERT_SUMMARY.into(),
-            evidence_json: format!(
-                "{{\"mentions\":[{{\"title\":{}}}],\"negative_share\":0.6}}",
-                serde_json::to_string(XSS_TITLE).unwrap()
-            ),
+            // The hostile post is the evidence: it must come out as text.
+            evidence: Some(Evidence {
+                detector: Detector::Threshold,
+                start: now - Duration::hours(9),
+                end: now - Duration::hours(8),
+                opened: now - Duration::hours(8),
+                peak: now - Duration::hours(8),
+                peak_observed: 6,
+                observed: 9,
+                expected: 1.5,
+                p_value: None,
+                resolved: None,
+                top_mentions: vec![EvidenceMention {
+                    title: Some(XSS_TITLE.into()),
+                    url: JS_URL.into(),
+                    site: "evil<b>site</b>".into(),
+                    author: Some("Robert\"'); DROP TABLE".into()),
+                    excerpt: XSS_TEXT.into(),
+                    published_at: Some(now - Duration::hours(8)),
+                    copies: 1,
+                    sites: vec!["evil<b>site</b>".into()],
+                }],
+                top_sites: vec![("evil<b>site</b>".into(), 1)],
+                phrases: vec!["<svg onload".into()],
+                history: vec![HistoryEntry {
+                    at: now - Duration::hours(7),
+                    event: AlertEvent::Open,
+                    severity: Severity::High,
+                }],
+            }),
         })
         .unwrap();
     store.flush().unwrap();

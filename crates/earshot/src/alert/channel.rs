@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::Severity;
+use super::{AlertEvent, Severity};
 use crate::store::{OutboxItem, Store, StoreError};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -106,7 +106,7 @@ impl ChannelConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Notice {
     /// `open`, `escalate` or `resolve`.
-    pub event: String,
+    pub event: AlertEvent,
     /// Alert id (hex).
     pub alert_id: String,
     /// Watch.
@@ -160,14 +160,14 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
         (Lang::Zh, Severity::Medium) => "中".into(),
         (Lang::Zh, Severity::High) => "高".into(),
     };
-    let event = match (lang, n.event.as_str()) {
-        (Lang::En, "open") => "Negative spike",
-        (Lang::En, "escalate") => "Negative spike growing",
-        (Lang::En, "resolve") => "Resolved",
-        (Lang::Zh, "open") => "负面声量激增",
-        (Lang::Zh, "escalate") => "负面声量继续上升",
-        (Lang::Zh, "resolve") => "已恢复",
-        _ => "Alert",
+    let event = match (lang, n.event) {
+        (Lang::En, AlertEvent::Open) => "Negative spike",
+        (Lang::En, AlertEvent::Escalate) => "Negative spike growing",
+        (Lang::En, AlertEvent::Resolve) => "Resolved",
+        (Lang::Zh, AlertEvent::Open) => "负面声量激增",
+        (Lang::Zh, AlertEvent::Escalate) => "负面声量继续上升",
+        (Lang::Zh, AlertEvent::Resolve) => "已恢复",
+        (_, AlertEvent::Silenced) => "Alert",
     };
     let title = format!("[{sev}] {event}: {}", n.watch);
     let mut md = format!("### {title}\n\n");

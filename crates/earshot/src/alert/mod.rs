@@ -16,81 +16,17 @@ pub mod timeline;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use crate::detect::{
     self, stats, Decision, Detector, DetectorConfig, Episode, Point, Severity, WatchAlertConfig,
 };
 pub use channel::{ChannelConfig, ChannelKind, Lang, Notice};
 pub use config::{channel_problems, AlertConfig};
+// Alerts are stored with their evidence: the types live in the store model.
+pub use crate::store::{AlertEvent, AlertState, Evidence, EvidenceMention, HistoryEntry};
 
 use crate::store::{Alert, Label, MentionQuery, Store, StoreError};
-
-/// A negative mention quoted in an alert (a cluster collapsed to one).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EvidenceMention {
-    /// Title of the page or thread.
-    pub title: Option<String>,
-    /// Link.
-    pub url: String,
-    /// Site.
-    pub site: String,
-    /// Author.
-    pub author: Option<String>,
-    /// The sentences around the mention, shortened.
-    pub excerpt: String,
-    /// Published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Copies in its syndication cluster (reach).
-    pub copies: u64,
-    /// Sites the copies are on.
-    pub sites: Vec<String>,
-}
-
-/// One change in an alert's life.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    /// When (bucket end).
-    pub at: DateTime<Utc>,
-    /// `open`, `escalate`, `resolve`, `silenced`.
-    pub event: String,
-    /// Severity then.
-    pub severity: Severity,
-}
-
-/// What an alert shows: observed against expected, the mentions behind it,
-/// where they are, and what they say more than usual.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// Detector that opened the alert.
-    pub detector: Detector,
-    /// First bucket of the spike.
-    pub start: DateTime<Utc>,
-    /// Last bucket above baseline.
-    pub end: DateTime<Utc>,
-    /// Bucket the alert opened in.
-    pub opened: DateTime<Utc>,
-    /// Bucket with the most negative mentions.
-    pub peak: DateTime<Utc>,
-    /// Negative mentions in the peak bucket.
-    pub peak_observed: u64,
-    /// Negative mentions from start to end (clusters once).
-    pub observed: u64,
-    /// Expected from start to end.
-    pub expected: f64,
-    /// Smallest p-value (none for the threshold detector).
-    pub p_value: Option<f64>,
-    /// Resolved at.
-    pub resolved: Option<DateTime<Utc>>,
-    /// Top negative mentions.
-    pub top_mentions: Vec<EvidenceMention>,
-    /// Sites with the most negative mentions.
-    pub top_sites: Vec<(String, u64)>,
-    /// Phrases most over-represented against the week before.
-    pub phrases: Vec<String>,
-    /// Lifecycle.
-    pub history: Vec<HistoryEntry>,
-}
 
 /// What [`evaluate`] did for one watch.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -192,10 +128,8 @@ pub fn evaluate(
             let last_change = ep.resolved.unwrap_or(ep.end) + Duration::hours(1);
             let id = alert_id(&w.name, ep.detector, ep.start);
             let prev = stored.get(&id).cloned();
-            let prev_ev: Option<Evidence> = prev
-                .as_ref()
-                .and_then(|p| serde_json::from_str(&p.evidence_json).ok());
-            let prev_sev = prev_ev.as_ref().map(|e| {
+            let prev_ev: Option<&Evidence> = prev.as_ref().and_then(|p| p.evidence.as_ref());
+            let prev_sev = prev_ev.map(|e| {
                 e.history
                     .iter()
                     .map(|h| h.severity)
@@ -203,45 +137,47 @@ pub fn evaluate(
                     .unwrap_or(Severity::Low)
             });
             let event = match (&prev, prev_sev) {
-                (None, _) => Some("open"),
-                (Some(_), Some(s)) if ep.severity > s => Some("escalate"),
-                (Some(p), _) if p.state != "resolved" && ep.resolved.is_some() => Some("resolve"),
+                (None, _) => Some(AlertEvent::Open),
+                (Some(_), Some(s)) if ep.severity > s => Some(AlertEvent::Escalate),
+                (Some(p), _) if p.state != AlertState::Resolved && ep.resolved.is_some() => {
+                    Some(AlertEvent::Resolve)
+                }
                 _ => None,
             };
             let Some(event) = event else { continue };
             let silenced = silences.iter().any(|s| s.covers(&w.name, ep.opened));
-            let mut history = prev_ev.map(|e| e.history).unwrap_or_default();
+            let mut history = prev_ev.map(|e| e.history.clone()).unwrap_or_default();
             let at = match event {
-                "resolve" => ep.resolved.unwrap_or(ep.end),
-                "escalate" => ep.escalations.last().map(|x| x.0).unwrap_or(ep.end),
+                AlertEvent::Resolve => ep.resolved.unwrap_or(ep.end),
+                AlertEvent::Escalate => ep.escalations.last().map(|x| x.0).unwrap_or(ep.end),
                 _ => ep.opened,
             } + Duration::hours(1);
-            if event == "open" && ep.resolved.is_some() {
+            if event == AlertEvent::Open && ep.resolved.is_some() {
                 // Found after the fact (backfill): open and resolve at once.
                 history.push(HistoryEntry {
                     at: ep.opened + Duration::hours(1),
-                    event: "open".into(),
+                    event: AlertEvent::Open,
                     severity: ep.severity,
                 });
                 history.push(HistoryEntry {
                     at: ep.resolved.unwrap_or(ep.end) + Duration::hours(1),
-                    event: "resolve".into(),
+                    event: AlertEvent::Resolve,
                     severity: ep.severity,
                 });
             } else {
                 history.push(HistoryEntry {
                     at,
-                    event: event.into(),
+                    event,
                     severity: ep.severity,
                 });
             }
             let evidence = build_evidence(store, &w.name, &ep, a.evidence_mentions, history)?;
             let state = if silenced {
-                "silenced"
+                AlertState::Silenced
             } else if ep.resolved.is_some() {
-                "resolved"
+                AlertState::Resolved
             } else {
-                "open"
+                AlertState::Open
             };
             let summary = format!(
                 "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {})",
@@ -256,16 +192,16 @@ pub fn evaluate(
             let alert = Alert {
                 id,
                 watch: w.name.clone(),
-                state: state.into(),
-                severity: ep.severity.to_string(),
+                state,
+                severity: ep.severity,
                 opened_at: ep.opened + Duration::hours(1),
                 updated_at: now,
                 summary: summary.clone(),
-                evidence_json: serde_json::to_string(&evidence).unwrap_or_default(),
+                evidence: Some(evidence.clone()),
             };
             let notify = !silenced && now - last_change <= max_age;
             let notice = Notice {
-                event: event.into(),
+                event,
                 alert_id: format!("{id:016x}"),
                 watch: w.name.clone(),
                 severity: ep.severity,

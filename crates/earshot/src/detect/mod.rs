@@ -26,6 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use self::stats::{binomial_sf, neg_binomial_sf};
 
+// The enums live in the store model (alerts are stored with them); their
+// paths here still work.
+pub use crate::store::{Detector, Severity};
+
 /// One bucket of a series.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Point {
@@ -35,64 +39,6 @@ pub struct Point {
     pub total: u64,
     /// Negative mentions.
     pub negative: u64,
-}
-
-/// Which detector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Detector {
-    /// Same-hour-of-week baseline, negative-binomial test.
-    Seasonal,
-    /// Negative share against the past week, binomial test.
-    Share,
-    /// Plain count threshold (cold start).
-    Threshold,
-}
-
-impl std::fmt::Display for Detector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Detector::Seasonal => "seasonal",
-            Detector::Share => "share",
-            Detector::Threshold => "threshold",
-        })
-    }
-}
-
-impl std::str::FromStr for Detector {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "seasonal" => Ok(Detector::Seasonal),
-            "share" => Ok(Detector::Share),
-            "threshold" => Ok(Detector::Threshold),
-            _ => Err(format!(
-                "`{s}` is not a detector; use seasonal, share or threshold"
-            )),
-        }
-    }
-}
-
-/// Alert severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Significant, under 3× expected.
-    Low,
-    /// 3× to 5× expected.
-    Medium,
-    /// 5× expected or more.
-    High,
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-        })
-    }
 }
 
 impl Severity {

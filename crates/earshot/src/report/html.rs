@@ -222,8 +222,8 @@ pub(super) fn render(d: &ReportData) -> String {
                                         tr {
                                             td.muted { (a.opened_at.format("%Y-%m-%d %H:%M")) }
                                             td { (a.watch) }
-                                            td { span class={"pill sev-" (a.severity)} { (a.severity) } }
-                                            td { (a.state) }
+                                            td { span class={"pill sev-" (a.severity.as_str())} { (a.severity.as_str()) } }
+                                            td { (a.state.as_str()) }
                                             td { (a.summary) }
                                         }
                                     }

@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::{Alert, Counts, Granularity, Label, Mention, MentionQuery, Store, StoreError};
+use crate::store::{
+    Alert, AlertState, Counts, Granularity, Label, Mention, MentionQuery, Severity, Store,
+    StoreError,
+};
 
 pub use chart::timeline_svg;
 pub use config::{problems, ReportConfig};
@@ -259,6 +262,7 @@ pub struct ReportData {
     /// All watches together.
     pub total: Counts,
     /// Alerts on the watches opened or updated in the period.
+    #[serde(serialize_with = "alerts_as_format_1")]
     pub alerts: Vec<Alert>,
     /// Non-spam mentions per site, most first.
     pub top_sites: Vec<(String, u64)>,
@@ -266,6 +270,32 @@ pub struct ReportData {
     pub top_negative: Vec<Story>,
     /// Every mention, newest first.
     pub rows: Vec<Row>,
+}
+
+/// The JSON report shows an alert as it always has: the fields of store
+/// format 1, evidence as JSON text in `evidence_json`.
+fn alerts_as_format_1<S: serde::Serializer>(alerts: &[Alert], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct AlertJson<'a> {
+        id: u64,
+        watch: &'a str,
+        state: AlertState,
+        severity: Severity,
+        opened_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        summary: &'a str,
+        evidence_json: String,
+    }
+    s.collect_seq(alerts.iter().map(|a| AlertJson {
+        id: a.id,
+        watch: &a.watch,
+        state: a.state,
+        severity: a.severity,
+        opened_at: a.opened_at,
+        updated_at: a.updated_at,
+        summary: &a.summary,
+        evidence_json: a.evidence_json(),
+    }))
 }
 
 impl ReportData {

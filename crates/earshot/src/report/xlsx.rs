@@ -272,11 +272,11 @@ fn alerts_sheet(
                 .map_err(xerr)?;
         }
         ws.write_string(row, 2, &a.watch).map_err(xerr)?;
-        ws.write_string(row, 3, &a.severity).map_err(xerr)?;
-        ws.write_string(row, 4, &a.state).map_err(xerr)?;
+        ws.write_string(row, 3, a.severity.as_str()).map_err(xerr)?;
+        ws.write_string(row, 4, a.state.as_str()).map_err(xerr)?;
         ws.write_string(row, 5, &a.summary).map_err(xerr)?;
         // Excel cells hold at most 32,767 characters.
-        let ev: String = a.evidence_json.chars().take(32_000).collect();
+        let ev: String = a.evidence_json().chars().take(32_000).collect();
         ws.write_string_with_format(row, 6, ev, wrap)
             .map_err(xerr)?;
     }

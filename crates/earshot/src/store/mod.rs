@@ -6,18 +6,29 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `M` | meta name | meta value (schema version, mention count) |
-//! | `m` | mention id (u64 BE) | [`Mention`] |
+//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass) |
+//! | `m` | bucket time, mention id | [`Mention`] |
+//! | `i` | mention id | bucket time (where its `m` record is) |
 //! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
-//! | `c` | granularity, watch, bucket start | [`Counts`] |
+//! | `h` | first 8 bytes of the content hash, mention id | empty (duplicate index) |
+//! | `k` | cluster id, mention id | the member's site (UTF-8) |
+//! | `g` | cluster id | MinHash signature of its canonical member |
+//! | `c` | granularity (`h`, `d`), watch, bucket start | [`Counts`] |
 //! | `u` | canonical URL | [`CrawlState`] |
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
 //!
+//! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
+//! the sign bit flipped (so keys sort in time order); a watch is its UTF-8
+//! name after its length (u16 BE). See `keys.rs`.
+//!
 //! Values use postcard, a compact serde encoding with a stable, documented
-//! wire format. The schema version in `M/schema_version` is checked on
-//! open: a newer store is refused, an older one migrated by [`migrate`].
+//! wire format: a record's layout is its struct's field order, and an enum
+//! is stored by variant index. Changing either changes the format. The
+//! schema version in `M/schema_version` ([`SCHEMA_VERSION`]) is checked on
+//! open: a newer store is refused, an older one migrated (in `migrate.rs`,
+//! one atomic batch per version step) before anything reads it.
 //!
 //! Writers are serialised by a mutex (counters are read-modify-write);
 //! readers never block. sled 0.34 is beta: nothing outside this module
@@ -25,6 +36,7 @@
 
 mod config;
 mod keys;
+mod migrate;
 mod model;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,8 +51,10 @@ pub use model::*;
 /// Counters keyed by (granularity, watch, bucket start).
 pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 
-/// The on-disk format this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The on-disk format this build writes (the migrations from older ones
+/// are listed in `migrate.rs`). 2: alerts with typed state, severity and
+/// evidence.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -296,7 +310,7 @@ impl Store {
                     });
                 }
                 if found < SCHEMA_VERSION {
-                    migrate(self, found)?;
+                    migrate::migrate(self, found)?;
                 }
                 Ok(())
             }
@@ -1020,23 +1034,6 @@ impl Drop for Store {
             tracing::error!(path = %self.path.display(), "flushing the store on close failed: {e}");
         }
     }
-}
-
-/// Migration hook: brings a store written by an older earshot up to
-/// [`SCHEMA_VERSION`]. Each step rewrites what changed and bumps the version
-/// in the same batch.
-fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
-    let mut version = from;
-    while version < SCHEMA_VERSION {
-        // No older on-disk formats exist yet; steps go here, e.g.
-        // `0 => migrate_v0_to_v1(store)?`.
-        version += 1;
-        store
-            .tree
-            .insert(keys::meta("schema_version"), &version.to_be_bytes())
-            .map_err(|e| store.engine(e))?;
-    }
-    store.flush()
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {

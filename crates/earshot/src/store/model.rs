@@ -257,6 +257,234 @@ pub struct CrawlState {
     pub links: Vec<String>,
 }
 
+/// Where an alert stands. The names are what `earshot alerts`, the API,
+/// the dashboard and reports show. Stored by variant index: append new
+/// states at the end, never reorder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    /// Firing: notifications were queued.
+    Open,
+    /// Opened under a silence, or silenced by an admin: nothing is sent.
+    Silenced,
+    /// Back under the baseline.
+    Resolved,
+}
+
+impl AlertState {
+    /// The name as shown and serialised: `open`, `silenced`, `resolved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Open => "open",
+            AlertState::Silenced => "silenced",
+            AlertState::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::fmt::Display for AlertState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so `{:<8}` lines up as it did for the string.
+        f.pad(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AlertState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(AlertState::Open),
+            "silenced" => Ok(AlertState::Silenced),
+            "resolved" => Ok(AlertState::Resolved),
+            _ => Err(format!(
+                "`{s}` is not an alert state; use open, silenced or resolved"
+            )),
+        }
+    }
+}
+
+/// Alert severity (see `alert::detect` for how it is judged). Ordered
+/// low < medium < high. Stored by variant index: never reorder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Significant, under 3× expected.
+    Low,
+    /// 3× to 5× expected.
+    Medium,
+    /// 5× expected or more.
+    High,
+}
+
+impl Severity {
+    /// The name as shown and serialised: `low`, `medium`, `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            _ => Err(format!("`{s}` is not a severity; use low, medium or high")),
+        }
+    }
+}
+
+/// Which spike detector (see `alert::detect`). Stored by variant index:
+/// never reorder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detector {
+    /// Same-hour-of-week baseline, negative-binomial test.
+    Seasonal,
+    /// Negative share against the past week, binomial test.
+    Share,
+    /// Plain count threshold (cold start).
+    Threshold,
+}
+
+impl std::fmt::Display for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Detector::Seasonal => "seasonal",
+            Detector::Share => "share",
+            Detector::Threshold => "threshold",
+        })
+    }
+}
+
+impl std::str::FromStr for Detector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "seasonal" => Ok(Detector::Seasonal),
+            "share" => Ok(Detector::Share),
+            "threshold" => Ok(Detector::Threshold),
+            _ => Err(format!(
+                "`{s}` is not a detector; use seasonal, share or threshold"
+            )),
+        }
+    }
+}
+
+/// A change in an alert's life: a history entry, and the event a
+/// notification announces. Stored by variant index: never reorder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertEvent {
+    /// The alert opened.
+    Open,
+    /// Its severity rose.
+    Escalate,
+    /// It went back under the baseline.
+    Resolve,
+    /// It was silenced (named by the history format; nothing records it
+    /// yet).
+    Silenced,
+}
+
+impl AlertEvent {
+    /// The name as shown and serialised: `open`, `escalate`, `resolve`,
+    /// `silenced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertEvent::Open => "open",
+            AlertEvent::Escalate => "escalate",
+            AlertEvent::Resolve => "resolve",
+            AlertEvent::Silenced => "silenced",
+        }
+    }
+}
+
+impl std::fmt::Display for AlertEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A negative mention quoted in an alert (a cluster collapsed to one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceMention {
+    /// Title of the page or thread.
+    pub title: Option<String>,
+    /// Link.
+    pub url: String,
+    /// Site.
+    pub site: String,
+    /// Author.
+    pub author: Option<String>,
+    /// The sentences around the mention, shortened.
+    pub excerpt: String,
+    /// Published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Copies in its syndication cluster (reach).
+    pub copies: u64,
+    /// Sites the copies are on.
+    pub sites: Vec<String>,
+}
+
+/// One change in an alert's life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When (bucket end).
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub event: AlertEvent,
+    /// Severity then.
+    pub severity: Severity,
+}
+
+/// What an alert shows: observed against expected, the mentions behind it,
+/// where they are, and what they say more than usual. Its JSON (field
+/// order included) is what `earshot alerts --json`, the API, webhooks and
+/// reports show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Detector that opened the alert.
+    pub detector: Detector,
+    /// First bucket of the spike.
+    pub start: DateTime<Utc>,
+    /// Last bucket above baseline.
+    pub end: DateTime<Utc>,
+    /// Bucket the alert opened in.
+    pub opened: DateTime<Utc>,
+    /// Bucket with the most negative mentions.
+    pub peak: DateTime<Utc>,
+    /// Negative mentions in the peak bucket.
+    pub peak_observed: u64,
+    /// Negative mentions from start to end (clusters once).
+    pub observed: u64,
+    /// Expected from start to end.
+    pub expected: f64,
+    /// Smallest p-value (none for the threshold detector).
+    pub p_value: Option<f64>,
+    /// Resolved at.
+    pub resolved: Option<DateTime<Utc>>,
+    /// Top negative mentions.
+    pub top_mentions: Vec<EvidenceMention>,
+    /// Sites with the most negative mentions.
+    pub top_sites: Vec<(String, u64)>,
+    /// Phrases most over-represented against the week before.
+    pub phrases: Vec<String>,
+    /// Lifecycle.
+    pub history: Vec<HistoryEntry>,
+}
+
 /// An alert on a watch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
@@ -264,18 +492,31 @@ pub struct Alert {
     pub id: u64,
     /// Watch it concerns.
     pub watch: String,
-    /// `open`, `resolved`, ...
-    pub state: String,
-    /// `low`, `medium`, `high`.
-    pub severity: String,
+    /// Where it stands.
+    pub state: AlertState,
+    /// Severity (the highest it reached).
+    pub severity: Severity,
     /// When it opened.
     pub opened_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
     /// One-line summary.
     pub summary: String,
-    /// Evidence as JSON text.
-    pub evidence_json: String,
+    /// What it is based on. `None` only for an alert migrated from a store
+    /// format 1 record whose evidence text was not evidence JSON (earshot
+    /// itself always wrote evidence).
+    pub evidence: Option<Evidence>,
+}
+
+impl Alert {
+    /// The evidence as compact JSON text, as format 1 stored it and as the
+    /// XLSX and JSON reports show it (empty when there is none).
+    pub fn evidence_json(&self) -> String {
+        self.evidence
+            .as_ref()
+            .and_then(|e| serde_json::to_string(e).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A silence: no notifications for a watch (or every watch) in a time

@@ -202,6 +202,85 @@ fn newer_version_is_refused() {
     assert!(e.to_string().contains("upgrade earshot"));
 }
 
+/// A store at format 1 holding `alerts` as format 1 wrote them.
+fn format_1_store(path: &Path, alerts: &[migrate::AlertV1]) {
+    let s = Store::open(path).unwrap();
+    s.tree
+        .insert(keys::meta("schema_version"), &1u32.to_be_bytes())
+        .unwrap();
+    for a in alerts {
+        s.tree.insert(keys::alert(a.id), encode(a)).unwrap();
+    }
+    s.flush().unwrap();
+}
+
+fn alert_v1(id: u64, state: &str, evidence_json: &str) -> migrate::AlertV1 {
+    migrate::AlertV1 {
+        id,
+        watch: "华为".into(),
+        state: state.into(),
+        severity: "medium".into(),
+        opened_at: start(),
+        updated_at: start() + chrono::Duration::hours(2),
+        summary: format!("alert {id}"),
+        evidence_json: evidence_json.into(),
+    }
+}
+
+#[test]
+fn format_1_alerts_are_migrated_and_evidence_that_is_not_evidence_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    format_1_store(
+        &path,
+        &[
+            alert_v1(1, "silenced", "{\"mentions\":[],\"negative_share\":0.6}"),
+            alert_v1(2, "resolved", ""),
+        ],
+    );
+    let s = Store::open_existing(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    let a = s.alerts().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(
+        (a[0].state, a[0].severity, a[0].evidence.as_ref()),
+        (AlertState::Silenced, Severity::Medium, None)
+    );
+    assert_eq!(a[0].summary, "alert 1");
+    assert_eq!(a[0].updated_at, start() + chrono::Duration::hours(2));
+    assert_eq!(
+        (a[1].state, a[1].evidence.as_ref()),
+        (AlertState::Resolved, None)
+    );
+    assert_eq!(a[1].evidence_json(), "");
+}
+
+#[test]
+fn a_format_1_alert_earshot_never_wrote_stops_the_migration_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    format_1_store(&path, &[alert_v1(1, "open", ""), alert_v1(2, "acked", "")]);
+    let e = Store::open_existing(&path).unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Corrupt { reason, .. } if reason.contains("`acked`")),
+        "{e:?}"
+    );
+    // Nothing was rewritten: still format 1, every record in its old layout.
+    // (sled lets go of its file lock a moment after the failed open.)
+    let db = (0..40)
+        .find_map(|_| {
+            sled::open(&path)
+                .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
+                .ok()
+        })
+        .unwrap();
+    let tree = db.open_tree("earshot").unwrap();
+    let v = tree.get(keys::meta("schema_version")).unwrap().unwrap();
+    assert_eq!(v.as_ref(), 1u32.to_be_bytes());
+    let old: migrate::AlertV1 = decode(b"a", &tree.get(keys::alert(1)).unwrap().unwrap()).unwrap();
+    assert_eq!(old, alert_v1(1, "open", ""));
+}
+
 #[test]
 fn foreign_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
