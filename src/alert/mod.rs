@@ -11,6 +11,7 @@
 
 pub mod channel;
 pub mod detect;
+pub mod silence;
 pub mod stats;
 pub mod timeline;
 
