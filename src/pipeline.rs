@@ -80,6 +80,10 @@ pub enum PipelineError {
     /// The sentiment model failed to load or run.
     #[error(transparent)]
     Sentiment(#[from] crate::sentiment::SentimentError),
+    /// The store writer thread panicked or was cancelled: a bug, not the
+    /// config's fault.
+    #[error("the store writer stopped: {0}")]
+    Writer(String),
 }
 
 /// A page ready for the store writer.
@@ -203,7 +207,7 @@ pub async fn crawl(
     summary.pages_fetched = fetched.load(Ordering::Relaxed);
     let w = writer
         .await
-        .map_err(|e| PipelineError::Url("store writer".into(), e.to_string()))??;
+        .map_err(|e| PipelineError::Writer(e.to_string()))??;
     summary.pages_unchanged += w.unchanged_pages;
     summary.hosts = fetcher.stats().into_iter().map(|(k, v)| (k.0, v)).collect();
     summary.posts = w.posts;
