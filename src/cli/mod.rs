@@ -5,12 +5,12 @@ mod output;
 mod sentiment;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigError};
 use crate::pipeline::{self, PipelineError};
@@ -541,7 +541,15 @@ fn dispatch(cli: &Cli) -> Result<Exit> {
         Command::DebugIngest(a) => debug_ingest(cli, a),
         Command::DebugServe(a) => {
             let rt = runtime()?;
-            rt.block_on(crate::demo::serve_dir(a.dir.clone(), &a.addr))?;
+            rt.block_on(async {
+                let stop = CancellationToken::new();
+                let on_ctrl_c = stop.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::signal::ctrl_c().await;
+                    on_ctrl_c.cancel();
+                });
+                crate::demo::serve_dir(a.dir.clone(), &a.addr, stop).await
+            })?;
             Ok(Exit::Ok)
         }
     }
@@ -620,7 +628,8 @@ fn serve_cmd(cli: &Cli, args: &ServeArgs) -> Result<Exit> {
     let store = Arc::new(Store::open_existing(&store_path(cli, &config))?);
     let rt = runtime()?;
     rt.block_on(async {
-        let server = crate::serve::start(config, store.clone(), addr).await?;
+        let stop = CancellationToken::new();
+        let server = crate::serve::start(config, store.clone(), addr, &stop).await?;
         let link = server.login_link(crate::config::Role::Admin);
         if args.json {
             println!("{}", serde_json::json!({"url": server.base_url(), "login": link, "token": server.generated_token()}));
@@ -764,15 +773,15 @@ pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     anyhow::bail!("cannot read `{s}` as a time: write a duration back from now (7d, 12h), a date (2026-11-20) or RFC 3339 (2026-11-20T08:00:00+08:00)")
 }
 
-/// A flag set by the first Ctrl-C (finish in-flight work, flush); a second
-/// Ctrl-C exits at once.
-fn stop_on_ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
-    let stop = Arc::new(AtomicBool::new(false));
+/// A token cancelled by the first Ctrl-C (finish in-flight work, flush); a
+/// second Ctrl-C exits at once.
+fn stop_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let stop = CancellationToken::new();
     let flag = stop.clone();
     let task = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nstopping: finishing in-flight pages and flushing the store (Ctrl-C again to abort)");
-            flag.store(true, Ordering::Relaxed);
+            flag.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
             }
@@ -805,7 +814,7 @@ fn run_daemon(cli: &Cli, args: &RunArgs) -> Result<Exit> {
             let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
                 format!("serve.bind `{}` is not an address with a port", config.serve.bind)
             })?;
-            let server = crate::serve::start(config.clone(), store.clone(), addr).await?;
+            let server = crate::serve::start(config.clone(), store.clone(), addr, &stop).await?;
             println!("dashboard at {}/ ; sign in once with {}", server.base_url(), server.login_link(crate::config::Role::Admin));
             if let Some(t) = server.generated_token() {
                 println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
@@ -834,11 +843,9 @@ fn run_daemon(cli: &Cli, args: &RunArgs) -> Result<Exit> {
         if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
             // Sources done (or none scheduled): reports and the dashboard
             // go on until Ctrl-C.
-            while !stop.load(Ordering::Relaxed) {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
+            stop.cancelled().await;
         }
-        stop.store(true, Ordering::Relaxed);
+        stop.cancel();
         let _ = reports.await;
         if let Some(s) = server {
             s.stop().await;
@@ -1046,25 +1053,28 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
                     return Ok(Exit::Usage);
                 }
             };
-            if until <= from {
-                eprintln!("error: the silence ends ({until}) before it starts ({from})\n  help: --until must be after --from");
-                return Ok(Exit::Usage);
-            }
-            if let Some(w) = &s.watch {
-                if !config.watches.iter().any(|x| &x.name == w) {
-                    eprintln!("error: no [[watch]] named `{w}` in the config\n  help: earshot alerts silence --watch NAME, with a name from the config, or no --watch for every watch");
-                    return Ok(Exit::Usage);
-                }
-            }
-            let id = rand::random::<u64>();
-            store.put_silence(&crate::store::Silence {
-                id,
-                watch: s.watch.clone(),
+            use crate::alert::silence::{new_silence, SilenceError};
+            let watches: Vec<&str> = config.watches.iter().map(|w| w.name.as_str()).collect();
+            let silence = match new_silence(
+                &watches,
+                s.watch.clone(),
                 from,
                 until,
-                reason: s.reason.clone(),
-                created_at: now,
-            })?;
+                s.reason.clone(),
+                now,
+            ) {
+                Ok(s) => s,
+                Err(e) => {
+                    let help = match e {
+                        SilenceError::EndsBeforeStart { .. } => "--until must be after --from",
+                        SilenceError::NoSuchWatch(_) => "earshot alerts silence --watch NAME, with a name from the config, or no --watch for every watch",
+                    };
+                    eprintln!("error: {e}\n  help: {help}");
+                    return Ok(Exit::Usage);
+                }
+            };
+            let id = silence.id;
+            store.put_silence(&silence)?;
             store.flush()?;
             if s.json {
                 println!(
@@ -1110,27 +1120,14 @@ fn alerts_cmd(cli: &Cli, a: &AlertsArgs) -> Result<Exit> {
             let evals = crate::alert::evaluate(&store, &config, now)?;
             let rt = runtime()?;
             let deadline = std::time::Instant::now() + wait;
-            let report = rt.block_on(async {
-                let mut total = crate::alert::channel::DrainReport::default();
-                loop {
-                    let r = crate::alert::channel::drain(
-                        &store,
-                        &config.channels,
-                        config.alert.retry_base,
-                        config.alert.retry_max,
-                    )
-                    .await?;
-                    total.delivered += r.delivered;
-                    total.failed += r.failed;
-                    total.errors.extend(r.errors);
-                    total.pending = r.pending;
-                    if r.pending == 0 || std::time::Instant::now() >= deadline {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                Ok::<_, StoreError>(total)
-            })?;
+            let report = rt.block_on(crate::alert::channel::drain_until(
+                &store,
+                &config.channels,
+                config.alert.retry_base,
+                config.alert.retry_max,
+                crate::alert::channel::Until::EmptyOr(deadline),
+                &CancellationToken::new(),
+            ))?;
             if c.json {
                 println!(
                     "{}",
@@ -1439,19 +1436,15 @@ async fn demo_alerts(config: &Config, store: &Store) -> Result<()> {
     config.alert.retry_base = std::time::Duration::from_millis(200);
     let evals = crate::alert::evaluate(store, &config, now)?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let r = channel::drain(
-            store,
-            &config.channels,
-            config.alert.retry_base,
-            config.alert.retry_max,
-        )
-        .await?;
-        if r.pending == 0 || std::time::Instant::now() >= deadline {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    channel::drain_until(
+        store,
+        &config.channels,
+        config.alert.retry_base,
+        config.alert.retry_max,
+        channel::Until::EmptyOr(deadline),
+        &CancellationToken::new(),
+    )
+    .await?;
     for e in &evals {
         match &e.note {
             Some(n) => println!("{}: {n}", e.watch),

@@ -103,9 +103,13 @@ pub async fn start() -> std::io::Result<DemoSite> {
     })
 }
 
-/// Serves files under `dir` until Ctrl-C (benchmarks and manual testing);
-/// prints `listening http://ADDR` once bound.
-pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<()> {
+/// Serves files under `dir` until `stop` is cancelled (Ctrl-C; benchmarks
+/// and manual testing); prints `listening http://ADDR` once bound.
+pub async fn serve_dir(
+    dir: std::path::PathBuf,
+    addr: &str,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening http://{}", listener.local_addr()?);
     let root = std::sync::Arc::new(dir);
@@ -135,9 +139,7 @@ pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<(
         }
     });
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
 }
 
