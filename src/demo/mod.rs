@@ -10,6 +10,8 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::Response;
 use include_dir::{include_dir, Dir};
 
+pub mod steps;
+
 static SITE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/demo/site");
 
 /// The host name the default config's demo sources use. `.test` never
@@ -30,6 +32,14 @@ impl DemoSite {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Points the demo sources' host name ([`DEMO_HOST`]) at this server.
+    pub fn route(&self, config: &mut crate::config::Config) {
+        config
+            .crawl
+            .resolve
+            .insert(DEMO_HOST.to_string(), self.addr.to_string());
     }
 
     /// Stops the server and waits for it.
