@@ -68,6 +68,7 @@ fn main() {
             config,
             store.clone(),
             "127.0.0.1:0".parse().expect("addr"),
+            &tokio_util::sync::CancellationToken::new(),
         )
         .await
         .expect("serve");

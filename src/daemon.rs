@@ -7,11 +7,10 @@
 //! goes on where it was, and pages stored less than `revisit` ago are not
 //! fetched again.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
+use tokio_util::sync::CancellationToken;
 
 use earshot::util::{next_due, Schedule};
 
@@ -19,11 +18,12 @@ use crate::config::Config;
 use crate::pipeline::{self, CrawlSummary, PipelineError, Progress};
 use crate::store::Store;
 
-/// Runs scheduled passes until `stop` is set; calls `on_pass` after each.
+/// Runs scheduled passes until `stop` is cancelled; calls `on_pass` after
+/// each. Between passes it delivers the alert outbox.
 pub async fn run(
     config: &Config,
     store: Arc<Store>,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
     progress: Progress,
     on_pass: &(dyn Fn(&str, &CrawlSummary) + Send + Sync),
 ) -> Result<(), PipelineError> {
@@ -42,7 +42,7 @@ pub async fn run(
         tracing::warn!("no [[source]] has a schedule; nothing to run");
         return Ok(());
     }
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.is_cancelled() {
         let now = Utc::now();
         let mut due = Vec::new();
         for (name, sched) in &scheduled {
@@ -55,17 +55,28 @@ pub async fn run(
         let (when, name) = due.swap_remove(0);
         if when > now {
             tracing::info!(source = %name, at = %when, "next pass");
-            // Sleep in short steps so Ctrl-C is noticed; retry queued
-            // alert deliveries meanwhile.
-            let mut next_drain = std::time::Instant::now();
-            while Utc::now() < when && !stop.load(Ordering::Relaxed) {
-                if std::time::Instant::now() >= next_drain {
-                    deliver_alerts(config, &store).await;
-                    next_drain = std::time::Instant::now()
-                        + config.alert.retry_base.max(Duration::from_secs(1));
-                }
-                let left = (when - Utc::now()).to_std().unwrap_or_default();
-                tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+            // Wait for it (or Ctrl-C), retrying queued alert deliveries
+            // meanwhile.
+            let left = (when - now).to_std().unwrap_or_default();
+            let deadline = std::time::Instant::now() + left;
+            if !config.channels.is_empty() {
+                let until = crate::alert::channel::Until::Deadline(deadline);
+                log_delivery(
+                    crate::alert::channel::drain_until(
+                        &store,
+                        &config.channels,
+                        config.alert.retry_base,
+                        config.alert.retry_max,
+                        until,
+                        &stop,
+                    )
+                    .await,
+                );
+            }
+            // What is left of the wait: no channels, or the outbox failed.
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::sleep_until(deadline.into()) => {}
             }
             continue;
         }
@@ -108,14 +119,19 @@ async fn deliver_alerts(config: &Config, store: &Store) {
     if config.channels.is_empty() {
         return;
     }
-    match crate::alert::channel::drain(
-        store,
-        &config.channels,
-        config.alert.retry_base,
-        config.alert.retry_max,
-    )
-    .await
-    {
+    log_delivery(
+        crate::alert::channel::drain(
+            store,
+            &config.channels,
+            config.alert.retry_base,
+            config.alert.retry_max,
+        )
+        .await,
+    );
+}
+
+fn log_delivery(result: Result<crate::alert::channel::DrainReport, crate::store::StoreError>) {
+    match result {
         Ok(r) if r.delivered > 0 || r.failed > 0 => {
             tracing::info!(
                 delivered = r.delivered,

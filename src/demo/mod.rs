@@ -10,6 +10,8 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::Response;
 use include_dir::{include_dir, Dir};
 
+pub mod steps;
+
 static SITE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/demo/site");
 
 /// The host name the default config's demo sources use. `.test` never
@@ -30,6 +32,14 @@ impl DemoSite {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Points the demo sources' host name ([`DEMO_HOST`]) at this server.
+    pub fn route(&self, config: &mut crate::config::Config) {
+        config
+            .crawl
+            .resolve
+            .insert(DEMO_HOST.to_string(), self.addr.to_string());
     }
 
     /// Stops the server and waits for it.
@@ -103,9 +113,13 @@ pub async fn start() -> std::io::Result<DemoSite> {
     })
 }
 
-/// Serves files under `dir` until Ctrl-C (benchmarks and manual testing);
-/// prints `listening http://ADDR` once bound.
-pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<()> {
+/// Serves files under `dir` until `stop` is cancelled (Ctrl-C; benchmarks
+/// and manual testing); prints `listening http://ADDR` once bound.
+pub async fn serve_dir(
+    dir: std::path::PathBuf,
+    addr: &str,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening http://{}", listener.local_addr()?);
     let root = std::sync::Arc::new(dir);
@@ -135,9 +149,7 @@ pub async fn serve_dir(dir: std::path::PathBuf, addr: &str) -> std::io::Result<(
         }
     });
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
 }
 

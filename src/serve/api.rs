@@ -406,15 +406,19 @@ pub fn start_crawl(state: &Shared) -> bool {
     let config = state.config.clone();
     let store = state.store.clone();
     let flag = state.crawling.clone();
-    tokio::spawn(async move {
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Stops with the server: fetching ends, what is in flight is stored.
+    let stop = state.shutdown.clone();
+    // Held while spawning, so a crawl that ends at once cannot be followed
+    // by the next one's handle before its own is stored.
+    let mut slot = state.crawl_task.lock().unwrap_or_else(|p| p.into_inner());
+    *slot = Some(tokio::spawn(async move {
         let progress: crate::pipeline::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
         match crate::pipeline::crawl(&config.crawl_setup(), store, None, stop, progress).await {
             Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
             Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
         }
         flag.store(false, Ordering::SeqCst);
-    });
+    }));
     true
 }
 

@@ -36,6 +36,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Role};
 use crate::store::{AlertState, Store};
@@ -92,6 +93,11 @@ pub(crate) struct AppState {
     once: Mutex<HashMap<String, auth::Session>>,
     metrics: Metrics,
     crawling: Arc<AtomicBool>,
+    /// The crawl started from the dashboard, waited for on stop.
+    crawl_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Cancelled when the server stops (or the process shuts down): ends
+    /// the server and a crawl started from the dashboard.
+    shutdown: CancellationToken,
     started: Instant,
 }
 
@@ -102,7 +108,6 @@ pub struct Server {
     addr: SocketAddr,
     state: Shared,
     generated: Option<String>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -128,20 +133,30 @@ impl Server {
         self.generated.as_deref()
     }
 
-    /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// Stops the server and waits for it, and for a crawl started from the
+    /// dashboard to finish what it has in flight.
+    pub async fn stop(self) {
+        self.state.shutdown.cancel();
+        let _ = self.task.await;
+        let crawl = self
+            .state
+            .crawl_task
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(crawl) = crawl {
+            let _ = crawl.await;
         }
-        let _ = (&mut self.task).await;
     }
 }
 
-/// Starts the server on `addr`.
+/// Starts the server on `addr`. It stops when `shutdown` is cancelled or
+/// on [`Server::stop`] (which cancels only the server's own child token).
 pub async fn start(
     config: Config,
     store: Arc<Store>,
     addr: SocketAddr,
+    shutdown: &CancellationToken,
 ) -> Result<Server, ServeError> {
     let mut tokens: Vec<(String, String, Role)> = config
         .serve
@@ -161,6 +176,8 @@ pub async fn start(
         once: Mutex::new(HashMap::new()),
         metrics: Metrics::default(),
         crawling: Arc::new(AtomicBool::new(false)),
+        crawl_task: Mutex::new(None),
+        shutdown: shutdown.child_token(),
         started: Instant::now(),
     });
     let listener = tokio::net::TcpListener::bind(addr)
@@ -174,10 +191,10 @@ pub async fn start(
         reason: e.to_string(),
     })?;
     let app = router(state.clone());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = state.shutdown.clone();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = rx.await;
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stop.cancelled().await;
         });
         if let Err(e) = server.await {
             tracing::error!("earshot serve stopped: {e}");
@@ -188,7 +205,6 @@ pub async fn start(
         addr,
         state,
         generated,
-        shutdown: Some(tx),
         task,
     })
 }

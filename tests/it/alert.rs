@@ -414,6 +414,81 @@ async fn a_channel_down_then_back_receives_the_alert_exactly_once() {
     assert!(store.outbox_pending().unwrap().is_empty());
 }
 
+/// `drain_until`: retries while the channel is down, returns once the
+/// outbox is empty (well before the deadline), and stops waiting at once
+/// when cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_until_retries_until_delivered_or_cancelled() {
+    use channel::Until;
+    use std::time::Instant;
+    use tokio_util::sync::CancellationToken;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    store.put_mentions(&burst_mentions(), None).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cfg = config(&format!(
+        "[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/x\"\nsecret = \"s\"\n"
+    ));
+    earshot::alert::evaluate(&store, &cfg.alert, &cfg.watches, &cfg.channels, now()).unwrap();
+    let (b, m) = (Duration::from_millis(50), Duration::from_millis(200));
+
+    // Cancelled: one pass, no waiting for the deadline.
+    let stop = CancellationToken::new();
+    stop.cancel();
+    let started = Instant::now();
+    let far = Until::EmptyOr(started + Duration::from_secs(60));
+    let r = channel::drain_until(&store, &cfg.channels, b, m, far, &stop)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20), "did not wait");
+    assert_eq!((r.delivered, r.failed, r.pending), (0, 1, 1), "{r:?}");
+
+    // Down, then back after a while: delivered by the retries, and the
+    // call returns as soon as nothing is queued.
+    let seen = Shared::default();
+    let app = webhook_app("s", seen.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        serve(app, port).await;
+    });
+    let stop = CancellationToken::new();
+    let started = Instant::now();
+    let r = channel::drain_until(&store, &cfg.channels, b, m, far, &stop)
+        .await
+        .unwrap();
+    assert_eq!((r.delivered, r.pending), (1, 0), "{r:?}");
+    assert!(r.failed >= 1 && r.errors.len() == r.failed, "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "returned when empty"
+    );
+    assert_eq!(seen.lock().unwrap().ok.len(), 1);
+
+    // `Deadline` keeps going on an empty outbox until the deadline, and a
+    // cancellation ends its wait.
+    let started = Instant::now();
+    let soon = Until::Deadline(started + Duration::from_millis(300));
+    let r = channel::drain_until(&store, &cfg.channels, b, m, soon, &stop)
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!((r.delivered, r.pending), (0, 0), "{r:?}");
+    let canceller = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        canceller.cancel();
+    });
+    let started = Instant::now();
+    let late = Until::Deadline(started + Duration::from_secs(60));
+    channel::drain_until(&store, &cfg.channels, b, m, late, &stop)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20), "cancelled");
+}
+
 #[test]
 fn a_killed_process_delivers_the_outbox_after_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -512,6 +512,54 @@ pub async fn drain(
     Ok(report)
 }
 
+/// When [`drain_until`] stops (besides cancellation).
+#[derive(Debug, Clone, Copy)]
+pub enum Until {
+    /// At the deadline, or as soon as nothing is left queued: a command
+    /// waiting for its own deliveries (`earshot alerts check --wait`, the
+    /// demo). Retries every 100 ms.
+    EmptyOr(std::time::Instant),
+    /// At the deadline, however empty the outbox: the daemon between two
+    /// passes, delivering what scheduled reports queue meanwhile. Retries
+    /// every `retry_base`, at most once a second.
+    Deadline(std::time::Instant),
+}
+
+/// Drains the outbox again and again until `until` says stop or `stop` is
+/// cancelled; the report adds up the passes (`pending`: after the last).
+/// Waits between passes end at once on cancellation.
+pub async fn drain_until(
+    store: &Store,
+    channels: &[ChannelConfig],
+    retry_base: std::time::Duration,
+    retry_max: std::time::Duration,
+    until: Until,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<DrainReport, StoreError> {
+    use std::time::{Duration, Instant};
+    let (deadline, until_empty, every) = match until {
+        Until::EmptyOr(d) => (d, true, Duration::from_millis(100)),
+        Until::Deadline(d) => (d, false, retry_base.max(Duration::from_secs(1))),
+    };
+    let mut total = DrainReport::default();
+    loop {
+        let r = drain(store, channels, retry_base, retry_max).await?;
+        total.delivered += r.delivered;
+        total.failed += r.failed;
+        total.errors.extend(r.errors);
+        total.pending = r.pending;
+        let now = Instant::now();
+        if (until_empty && r.pending == 0) || now >= deadline || stop.is_cancelled() {
+            return Ok(total);
+        }
+        let wake = deadline.min(now + every);
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(total),
+            _ = tokio::time::sleep_until(wake.into()) => {}
+        }
+    }
+}
+
 /// A queued item for `channel`.
 pub fn outbox_item(ch: &ChannelConfig, n: &Notice, key: String, now: DateTime<Utc>) -> OutboxItem {
     OutboxItem {

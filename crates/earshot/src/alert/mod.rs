@@ -11,6 +11,7 @@
 
 pub mod channel;
 mod config;
+pub mod silence;
 pub mod timeline;
 
 use std::collections::HashMap;

@@ -3,16 +3,17 @@
 //! Each source is crawled breadth-first by its own task, pages are
 //! extracted on the blocking pool, and extracted pages go through a bounded
 //! channel to a single store writer, so a slow store slows the crawl
-//! instead of filling memory. A stop flag (Ctrl-C) ends fetching; what was
-//! fetched is still written and the store flushed.
+//! instead of filling memory. Cancelling the shutdown token (Ctrl-C) ends
+//! fetching; what was fetched is still written and the store flushed.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 mod config;
@@ -82,6 +83,10 @@ pub enum PipelineError {
     /// The sentiment model failed to load or run.
     #[error(transparent)]
     Sentiment(#[from] crate::sentiment::SentimentError),
+    /// The store writer thread panicked or was cancelled: a bug, not the
+    /// config's fault.
+    #[error("the store writer stopped: {0}")]
+    Writer(String),
 }
 
 /// A page ready for the store writer.
@@ -126,11 +131,13 @@ pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
 }
 
 /// Runs one crawl pass over the configured sources (or the one named).
+/// Once `stop` is cancelled no new page is fetched; the pass finishes what
+/// is in flight and returns with `interrupted` set.
 pub async fn crawl(
     config: &CrawlSetup,
     store: Arc<Store>,
     only: Option<&str>,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
     progress: Progress,
 ) -> Result<CrawlSummary, PipelineError> {
     let started = Instant::now();
@@ -204,7 +211,7 @@ pub async fn crawl(
     summary.pages_fetched = fetched.load(Ordering::Relaxed);
     let w = writer
         .await
-        .map_err(|e| PipelineError::Url("store writer".into(), e.to_string()))??;
+        .map_err(|e| PipelineError::Writer(e.to_string()))??;
     summary.pages_unchanged += w.unchanged_pages;
     summary.hosts = fetcher.stats().into_iter().map(|(k, v)| (k.0, v)).collect();
     summary.posts = w.posts;
@@ -213,7 +220,7 @@ pub async fn crawl(
     summary.mentions_unchanged = w.report.unchanged as u64;
     summary.new_per_watch = w.new_per_watch;
     store.flush()?;
-    summary.interrupted = stop.load(Ordering::Relaxed);
+    summary.interrupted = stop.is_cancelled();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
 }
@@ -224,7 +231,7 @@ struct SourceCrawl {
     config: CrawlSetup,
     fetcher: Arc<Fetcher>,
     tx: tokio::sync::mpsc::Sender<Work>,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
     progress: Progress,
     fetched: Arc<AtomicU64>,
 }
@@ -277,7 +284,7 @@ impl SourceCrawl {
         let mut pages = 0u32;
         loop {
             while in_flight.len() < in_flight_max
-                && !this.stop.load(Ordering::Relaxed)
+                && !this.stop.is_cancelled()
                 && pages < crawl.max_pages_per_source
             {
                 let Some((url, depth)) = queue.pop_front() else {

@@ -5,10 +5,10 @@
 //! naming the files is queued in the store's outbox for the notifier.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 use crate::store::{OutboxItem, Store};
 use crate::util::{next_due, Schedule};
@@ -69,8 +69,9 @@ pub fn produce(
     Ok(files)
 }
 
-/// Writes every `[[report]]` when due until `stop` is set.
-pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: Arc<AtomicBool>) {
+/// Writes every `[[report]]` when due until `stop` is cancelled; looks
+/// every 10 seconds.
+pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: CancellationToken) {
     let entries: Vec<(ReportConfig, Schedule)> = reports
         .iter()
         .filter_map(|r| Schedule::parse(&r.schedule).ok().map(|s| (r.clone(), s)))
@@ -78,7 +79,7 @@ pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: Arc<AtomicBo
     if entries.is_empty() {
         return;
     }
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.is_cancelled() {
         let now = Utc::now();
         for (r, sched) in &entries {
             let last = match store.source_last_run(&run_key(&r.name)) {
@@ -109,11 +110,9 @@ pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: Arc<AtomicBo
                 tracing::error!(report = %r.name, "cannot record the report run: {e}");
             }
         }
-        for _ in 0..50 {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
         }
     }
 }

@@ -1,0 +1,278 @@
+//! `earshot alerts`: list alerts; `silence`, `unsilence` and `check`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use super::when::{parse_duration, parse_when};
+use super::{load_config, output, runtime, store_path, Cli, Exit, UsageError};
+use crate::alert::channel;
+use crate::alert::silence::{new_silence, SilenceError};
+use crate::config::Config;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+    /// Only alerts of this watch
+    #[arg(long)]
+    pub watch: Option<String>,
+    #[command(subcommand)]
+    pub cmd: Option<AlertsCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCmd {
+    /// Silence notifications for a watch (or all) for a time range
+    Silence(SilenceArgs),
+    /// Remove a silence by id
+    Unsilence {
+        /// Silence id (from `earshot alerts silence --list`)
+        id: String,
+    },
+    /// Evaluate the detectors over the stored timeline, store alerts and
+    /// deliver queued notifications
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceArgs {
+    /// Watch to silence [default: every watch]
+    #[arg(long)]
+    pub watch: Option<String>,
+    /// Silence for this long from now (2h, 3d)
+    #[arg(long = "for", conflicts_with_all = ["from", "until"])]
+    pub duration: Option<String>,
+    /// Start of the range (RFC 3339, date, or a duration back from now)
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the range
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Why (shown in `earshot alerts`)
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// List the silences instead
+    #[arg(long)]
+    pub list: bool,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Keep retrying failed deliveries for up to this long (30s, 5m)
+    #[arg(long, default_value = "0s")]
+    pub wait: String,
+    /// Evaluate as if it were this time [default: now]
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Notify spikes changed within this long [default: alert.max_age]
+    #[arg(long)]
+    pub max_age: Option<String>,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(cli: &Cli, a: &AlertsArgs, shutdown: &CancellationToken) -> Result<Exit> {
+    let config = load_config(cli)?;
+    let path = store_path(cli, &config);
+    match &a.cmd {
+        None => list(a, &path),
+        Some(AlertsCmd::Silence(s)) => silence(&config, s, &path),
+        Some(AlertsCmd::Unsilence { id }) => unsilence(id, &path),
+        Some(AlertsCmd::Check(c)) => check(config, c, &path, shutdown),
+    }
+}
+
+/// `earshot alerts`: the stored alerts, newest first.
+fn list(a: &AlertsArgs, path: &Path) -> Result<Exit> {
+    let store = Store::open_existing(path)?;
+    let mut list = store.alerts()?;
+    list.retain(|x| a.watch.as_ref().is_none_or(|w| &x.watch == w));
+    list.sort_by_key(|x| std::cmp::Reverse(x.opened_at));
+    if a.json {
+        for al in &list {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "id": format!("{:016x}", al.id),
+                    "watch": al.watch,
+                    "state": al.state,
+                    "severity": al.severity,
+                    "opened_at": al.opened_at,
+                    "updated_at": al.updated_at,
+                    "summary": al.summary,
+                    "evidence": al.evidence,
+                })
+            );
+        }
+    } else if list.is_empty() {
+        println!("no alerts");
+    } else {
+        for al in &list {
+            output::print_alert(al);
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// `earshot alerts silence`: makes one, or lists them.
+fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
+    let store = Store::open(path)?;
+    if s.list {
+        let list = store.silences()?;
+        for x in &list {
+            if s.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"id": format!("{:016x}", x.id), "watch": x.watch, "from": x.from, "until": x.until, "reason": x.reason})
+                );
+            } else {
+                println!(
+                    "{:016x}  {}  {} – {}  {}",
+                    x.id,
+                    x.watch.as_deref().unwrap_or("(every watch)"),
+                    x.from.to_rfc3339(),
+                    x.until.to_rfc3339(),
+                    x.reason
+                );
+            }
+        }
+        if list.is_empty() && !s.json {
+            println!("no silences");
+        }
+        return Ok(Exit::Ok);
+    }
+    let now = Utc::now();
+    let (from, until) =
+        match (&s.duration, &s.from, &s.until) {
+            (Some(d), _, _) => (now, now + parse_duration(d, "--for")?),
+            (None, Some(f), Some(u)) => (parse_when(f, now)?, parse_when(u, now)?),
+            _ => return Err(UsageError::new(
+                "say how long: --for 2h, or --from TIME --until TIME",
+            )
+            .help("earshot alerts silence --watch 云雀 --for 3h --reason \"launch event\"")
+            .into()),
+        };
+    let watches: Vec<&str> = config.watches.iter().map(|w| w.name.as_str()).collect();
+    let silence = new_silence(&watches, s.watch.clone(), from, until, s.reason.clone(), now)
+        .map_err(|e| {
+            let help = match e {
+                SilenceError::EndsBeforeStart { .. } => "--until must be after --from",
+                SilenceError::NoSuchWatch(_) => "earshot alerts silence --watch NAME, with a name from the config, or no --watch for every watch",
+            };
+            UsageError::new(e.to_string()).help(help)
+        })?;
+    let id = silence.id;
+    store.put_silence(&silence)?;
+    store.flush()?;
+    if s.json {
+        println!(
+            "{}",
+            serde_json::json!({"id": format!("{id:016x}"), "from": from, "until": until})
+        );
+    } else {
+        println!(
+            "silenced {} from {} until {} (id {id:016x})",
+            s.watch.as_deref().unwrap_or("every watch"),
+            from.to_rfc3339(),
+            until.to_rfc3339()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// `earshot alerts unsilence ID`.
+fn unsilence(id: &str, path: &Path) -> Result<Exit> {
+    let store = Store::open(path)?;
+    let n = u64::from_str_radix(id.trim(), 16).with_context(|| {
+        format!("`{id}` is not a silence id (16 hex digits from `earshot alerts silence --list`)")
+    })?;
+    if store.remove_silence(n)? {
+        store.flush()?;
+        println!("removed silence {n:016x}");
+        Ok(Exit::Ok)
+    } else {
+        anyhow::bail!("no silence {n:016x}\n  help: earshot alerts silence --list")
+    }
+}
+
+/// `earshot alerts check`: evaluates the detectors, then delivers the
+/// outbox (retrying up to `--wait`).
+fn check(
+    mut config: Config,
+    c: &CheckArgs,
+    path: &Path,
+    shutdown: &CancellationToken,
+) -> Result<Exit> {
+    let now = match &c.now {
+        Some(t) => parse_when(t, Utc::now())?,
+        None => Utc::now(),
+    };
+    if let Some(m) = &c.max_age {
+        config.alert.max_age = parse_duration(m, "--max-age")?.to_std().unwrap_or_default();
+    }
+    let wait = parse_duration(&c.wait, "--wait")?
+        .to_std()
+        .unwrap_or_default();
+    let store = Store::open(path)?;
+    let evals = crate::alert::evaluate(
+        &store,
+        &config.alert,
+        &config.watches,
+        &config.channels,
+        now,
+    )?;
+    let rt = runtime()?;
+    let deadline = std::time::Instant::now() + wait;
+    let report = rt.block_on(channel::drain_until(
+        &store,
+        &config.channels,
+        config.alert.retry_base,
+        config.alert.retry_max,
+        channel::Until::EmptyOr(deadline),
+        shutdown,
+    ))?;
+    if c.json {
+        println!(
+            "{}",
+            serde_json::json!({"watches": evals, "delivery": report})
+        );
+    } else {
+        for e in &evals {
+            match (&e.note, e.events.is_empty()) {
+                (Some(n), _) => println!("{}: {n}", e.watch),
+                (None, true) => println!(
+                    "{}: {} mentions ({} scored), {} spikes, nothing new",
+                    e.watch, e.mentions, e.scored, e.spikes
+                ),
+                (None, false) => println!(
+                    "{}: {}; {} notifications queued",
+                    e.watch,
+                    e.events.join("; "),
+                    e.queued
+                ),
+            }
+        }
+        println!(
+            "delivery: {} delivered, {} failed attempts, {} still queued",
+            report.delivered, report.failed, report.pending
+        );
+        for err in report.errors.iter().take(5) {
+            println!("  {err}");
+        }
+    }
+    Ok(if report.pending > 0 {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
+}

@@ -1,0 +1,71 @@
+//! `earshot crawl`: one pass over the configured sources.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use super::{load_config, output, runtime, signal, store_path, Cli, Exit};
+use crate::config::Config;
+use crate::pipeline::{self, CrawlSummary, PipelineError};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Only this [[source]]
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> Result<Exit> {
+    let config = load_config(cli)?;
+    let store = Arc::new(Store::open(&store_path(cli, &config))?);
+    let rt = runtime()?;
+    let summary = rt.block_on(async {
+        let _signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));
+        crawl_with_progress(
+            &config,
+            store,
+            args.source.as_deref(),
+            cli.quiet || args.json,
+            shutdown,
+        )
+        .await
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        output::print_summary(&summary);
+    }
+    Ok(if summary.pages_failed > 0 {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
+}
+
+/// One crawl pass with the progress display (none when `quiet`); `stop`
+/// ends fetching.
+pub(super) async fn crawl_with_progress(
+    config: &Config,
+    store: Arc<Store>,
+    only: Option<&str>,
+    quiet: bool,
+    stop: &CancellationToken,
+) -> Result<CrawlSummary, PipelineError> {
+    let progress = output::progress(quiet);
+    let result = pipeline::crawl(
+        &config.crawl_setup(),
+        store,
+        only,
+        stop.clone(),
+        progress.callback(),
+    )
+    .await;
+    progress.finish();
+    result
+}

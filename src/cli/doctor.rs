@@ -1,0 +1,123 @@
+//! `earshot doctor`: whether libtorch, the sentiment model, the config and
+//! the store work here.
+
+use anyhow::Result;
+
+use super::{load_config, store_path, Cli, Exit, JsonArg};
+use crate::config::Config;
+use crate::store::Store;
+
+pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
+    let json = a.json;
+    let torch = crate::sentiment::probe();
+    let config = load_config(cli);
+    let mut report = serde_json::json!({
+        "libtorch": torch,
+        "config": match &config { Ok(_) => "ok".to_string(), Err(e) => format!("{e:#}") },
+    });
+    let mut sentiment_ok = true;
+    if let Ok(c) = &config {
+        let check = sentiment_check(c);
+        sentiment_ok = check["ok"] == true;
+        report["sentiment"] = check;
+        let path = store_path(cli, c);
+        report["store"] = match Store::open_existing(&path) {
+            Ok(s) => serde_json::to_value(s.stats()?)?,
+            Err(e) => serde_json::Value::String(e.to_string()),
+        };
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "libtorch: ok (check {} , {} threads, {} CUDA devices)",
+            torch.check, torch.threads, torch.cuda_devices
+        );
+        println!("config:   {}", report["config"].as_str().unwrap_or("?"));
+        let st = &report["sentiment"];
+        match st["model"].as_str() {
+            Some(model) => println!(
+                "sentiment: {} ({model}, {} on this CPU (precision = \"{}\"; native bfloat16: {}), loaded in {} ms)",
+                st["status"].as_str().unwrap_or("?"),
+                st["precision"].as_str().unwrap_or("?"),
+                st["asked"].as_str().unwrap_or("?"),
+                if st["native_bf16"] == true { "yes" } else { "no" },
+                st["load_ms"],
+            ),
+            None => {
+                if let Some(s) = st["status"].as_str() {
+                    println!("sentiment: {s}");
+                }
+            }
+        }
+        match &report["store"] {
+            serde_json::Value::String(s) => println!("store:    {s}"),
+            serde_json::Value::Null => {}
+            v => println!("store:    ok ({} mentions)", v["mentions"]),
+        }
+    }
+    Ok(if torch.check == 14.0 && config.is_ok() && sentiment_ok {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
+}
+
+/// `earshot doctor`'s sentiment check: loads the configured model the way
+/// the pipeline does, says which precision this CPU runs it in, and scores
+/// one clearly negative and one clearly positive text. `ok` is false when
+/// scoring is enabled and the model does not load or gets either wrong.
+fn sentiment_check(config: &Config) -> serde_json::Value {
+    let cfg = &config.sentiment;
+    if !cfg.enabled {
+        return serde_json::json!({"ok": true, "status": "disabled in the config ([sentiment] enabled = false)"});
+    }
+    #[cfg(feature = "sentiment")]
+    {
+        let started = std::time::Instant::now();
+        let scorer = match crate::sentiment::Scorer::load(cfg) {
+            Ok(s) => s,
+            Err(e) => return serde_json::json!({"ok": false, "status": e.to_string()}),
+        };
+        let load_ms = started.elapsed().as_millis() as u64;
+        const PROBES: [(&str, crate::store::Label); 2] = [
+            (
+                "质量太差了，用两天就坏，非常失望。",
+                crate::store::Label::Negative,
+            ),
+            (
+                "Works perfectly and the battery lasts for days. Love it!",
+                crate::store::Label::Positive,
+            ),
+        ];
+        let texts: Vec<&str> = PROBES.iter().map(|p| p.0).collect();
+        let status = match scorer.score(&texts) {
+            Err(e) => Err(format!("the model loaded but cannot score: {e}")),
+            Ok(scores) => match PROBES.iter().zip(&scores).find(|(p, s)| s.label != p.1) {
+                Some((p, s)) => Err(format!(
+                    "the model scores \"{}\" {} ({:+.2}), expected {}: is {} the shipped model?",
+                    p.0,
+                    s.label,
+                    s.score,
+                    p.1,
+                    cfg.model.display()
+                )),
+                None => Ok(()),
+            },
+        };
+        let precision = scorer.precision();
+        serde_json::json!({
+            "ok": status.is_ok(),
+            "status": match &status { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
+            "model": scorer.version(),
+            "precision": precision.name(),
+            "asked": cfg.effective_precision().name(),
+            "native_bf16": crate::sentiment::native_bf16(),
+            "load_ms": load_ms,
+        })
+    }
+    #[cfg(not(feature = "sentiment"))]
+    {
+        serde_json::json!({"ok": false, "status": "this earshot was built without the `sentiment` feature; rebuild with default features"})
+    }
+}

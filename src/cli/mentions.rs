@@ -1,0 +1,67 @@
+//! `earshot mentions`: stored mentions, newest first.
+
+use anyhow::Result;
+use chrono::Utc;
+use clap::Args;
+
+use super::{load_config, output, parse_when, store_path, Cli, Exit};
+use crate::store::{Label, MentionQuery, Store};
+
+#[derive(Debug, Args)]
+pub struct MentionsArgs {
+    /// Only mentions of this watch
+    #[arg(long)]
+    pub watch: Option<String>,
+    /// Only since: a duration back from now (7d, 12h) or a date/time
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only before: a duration back from now or a date/time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this sentiment: negative, neutral or positive
+    #[arg(long)]
+    pub sentiment: Option<Label>,
+    /// At most this many, newest first
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: usize,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(cli: &Cli, args: &MentionsArgs) -> Result<Exit> {
+    let config = load_config(cli)?;
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let now = Utc::now();
+    let q = MentionQuery {
+        watch: args.watch.clone(),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_when(s, now))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_when(s, now))
+            .transpose()?,
+        sentiment: args.sentiment,
+        limit: Some(args.limit),
+    };
+    if let Some(w) = &q.watch {
+        if !config.watches.iter().any(|x| &x.name == w) {
+            eprintln!(
+                "note: `{w}` is not a [[watch]] in the config; showing what the store holds for it"
+            );
+        }
+    }
+    let found = store.mentions(&q)?;
+    if args.json {
+        for m in &found {
+            println!("{}", serde_json::to_string(m)?);
+        }
+    } else {
+        output::print_mentions(&found);
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,88 @@
+//! `earshot report`: a mention report file per format.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use clap::Args;
+
+use super::{load_config, parse_when, store_path, Cli, Exit};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Watch to report on (repeat for several; share of voice compares them)
+    #[arg(long = "watch", required = true)]
+    pub watches: Vec<String>,
+    /// Period start: a duration back from now (30d), a date or RFC 3339
+    #[arg(long, default_value = "30d")]
+    pub from: String,
+    /// Period end (exclusive): `now`, a duration back from now, a date or RFC 3339
+    #[arg(long, default_value = "now")]
+    pub to: String,
+    /// csv, xlsx, html or json (repeat for several)
+    #[arg(long = "format", default_value = "html")]
+    pub formats: Vec<crate::report::Format>,
+    /// Output file (one format) or directory [default: reports/]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print what was written as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
+    use crate::report::{self, ReportRequest};
+    let config = load_config(cli)?;
+    let now = Utc::now();
+    let req = ReportRequest {
+        watches: args.watches.clone(),
+        from: parse_when(&args.from, now).context("--from")?,
+        to: if args.to == "now" {
+            now
+        } else {
+            parse_when(&args.to, now).context("--to")?
+        },
+    };
+    req.validate()?;
+    for w in &req.watches {
+        if !config.watches.iter().any(|x| &x.name == w) {
+            eprintln!("note: `{w}` is not a [[watch]] in the config; reporting what the store holds for it");
+        }
+    }
+    let mut formats = args.formats.clone();
+    formats.dedup();
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let started = std::time::Instant::now();
+    let data = report::gather(&store, &req)?;
+    let mut written = Vec::new();
+    for f in &formats {
+        let path = match &args.out {
+            Some(p) if formats.len() == 1 && !p.is_dir() => p.clone(),
+            Some(dir) => dir.join(req.file_name(*f)),
+            None => PathBuf::from("reports").join(req.file_name(*f)),
+        };
+        report::write(&data, *f, &path)?;
+        written.push(serde_json::json!({"format": f, "path": path, "bytes": std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)}));
+        if !args.json {
+            println!(
+                "wrote {} ({} mentions, {} alerts)",
+                path.display(),
+                data.rows.len(),
+                data.alerts.len()
+            );
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "watches": req.watches, "from": req.from, "to": req.to,
+                "mentions": data.rows.len(), "alerts": data.alerts.len(),
+                "elapsed_ms": started.elapsed().as_millis() as u64,
+                "files": written,
+            }))?
+        );
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,112 @@
+//! `earshot timeline` and `earshot timeline rebuild`.
+
+use anyhow::Result;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+
+use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TimelineArgs {
+    #[command(subcommand)]
+    pub cmd: Option<TimelineCmd>,
+    /// The watch
+    #[arg(long)]
+    pub watch: Option<String>,
+    /// Bucket: 5m, hour or day
+    #[arg(long, default_value = "hour")]
+    pub bucket: String,
+    /// Since: a duration back from now, a date or RFC 3339 [default: 2d]
+    #[arg(long, default_value = "2d")]
+    pub since: String,
+    /// Until [default: now]
+    #[arg(long)]
+    pub until: Option<String>,
+    /// One JSON object per bucket and line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimelineCmd {
+    /// Recompute every stored hourly and daily counter from the stored
+    /// mentions (after a crash of an old version, or to check them)
+    Rebuild {
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
+    use crate::alert::timeline::{timeline, Bucket};
+    if let Some(TimelineCmd::Rebuild { json }) = &a.cmd {
+        let config = load_config(cli)?;
+        let store = Store::open_existing(&store_path(cli, &config))?;
+        let (buckets, differed) = store.rebuild_counters()?;
+        if *json {
+            println!(
+                "{}",
+                serde_json::json!({"buckets": buckets, "differed": differed})
+            );
+        } else {
+            println!("rebuilt {buckets} hourly and daily buckets from the stored mentions; {differed} differed from what was stored");
+        }
+        return Ok(Exit::Ok);
+    }
+    let Some(watch) = a.watch.as_deref() else {
+        return Err(UsageError::new(
+            "`earshot timeline` needs --watch NAME (or `earshot timeline rebuild`)",
+        )
+        .into());
+    };
+    let bucket = match a.bucket.as_str() {
+        "5m" => Bucket::Min5,
+        "hour" | "1h" => Bucket::Hour,
+        "day" | "1d" => Bucket::Day,
+        other => {
+            return Err(UsageError::new(format!("`{other}` is not a bucket"))
+                .help("--bucket 5m, hour or day")
+                .into());
+        }
+    };
+    let config = load_config(cli)?;
+    let store = Store::open_existing(&store_path(cli, &config))?;
+    let now = Utc::now();
+    let since = parse_when(&a.since, now)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| parse_when(u, now))
+        .transpose()?
+        .unwrap_or(now);
+    let rows = timeline(&store, watch, bucket, since, until)?;
+    if a.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        println!(
+            "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
+            "bucket (UTC)", "total", "neg", "neu", "pos", "unscrd", "clusters", "authors", "sites"
+        );
+        for r in rows.iter().filter(|r| r.mentions.total > 0) {
+            let m = &r.mentions;
+            println!(
+                "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
+                r.start.format("%Y-%m-%d %H:%M"),
+                m.total,
+                m.negative,
+                m.neutral,
+                m.positive,
+                m.unscored,
+                r.clusters.total,
+                r.authors,
+                r.sites
+            );
+        }
+    }
+    Ok(Exit::Ok)
+}
