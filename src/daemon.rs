@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 use earshot::util::{next_due, Schedule};
 
 use crate::config::Config;
-use crate::pipeline::{self, CrawlSummary, PipelineError, Progress};
-use crate::store::Store;
+use earshot::crawl::{self, CrawlSummary, PipelineError, Progress};
+use earshot::store::Store;
 
 /// Runs scheduled passes until `stop` is cancelled; calls `on_pass` after
 /// each. Between passes it delivers the alert outbox.
@@ -60,9 +60,9 @@ pub async fn run(
             let left = (when - now).to_std().unwrap_or_default();
             let deadline = std::time::Instant::now() + left;
             if !config.channels.is_empty() {
-                let until = crate::alert::channel::Until::Deadline(deadline);
+                let until = earshot::alert::channel::Until::Deadline(deadline);
                 log_delivery(
-                    crate::alert::channel::drain_until(
+                    earshot::alert::channel::drain_until(
                         &store,
                         &config.channels,
                         config.alert.retry_base,
@@ -80,7 +80,7 @@ pub async fn run(
             }
             continue;
         }
-        let summary = pipeline::crawl(
+        let summary = crawl::crawl(
             &config.crawl_setup(),
             store.clone(),
             Some(&name),
@@ -94,7 +94,7 @@ pub async fn run(
         store.flush()?;
         on_pass(&name, &summary);
         if config.alert.enabled {
-            match crate::alert::evaluate(
+            match earshot::alert::evaluate(
                 &store,
                 &config.alert,
                 &config.watches,
@@ -120,7 +120,7 @@ async fn deliver_alerts(config: &Config, store: &Store) {
         return;
     }
     log_delivery(
-        crate::alert::channel::drain(
+        earshot::alert::channel::drain(
             store,
             &config.channels,
             config.alert.retry_base,
@@ -130,7 +130,7 @@ async fn deliver_alerts(config: &Config, store: &Store) {
     );
 }
 
-fn log_delivery(result: Result<crate::alert::channel::DrainReport, crate::store::StoreError>) {
+fn log_delivery(result: Result<earshot::alert::channel::DrainReport, earshot::store::StoreError>) {
     match result {
         Ok(r) if r.delivered > 0 || r.failed > 0 => {
             tracing::info!(

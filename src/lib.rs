@@ -9,9 +9,3 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod serve;
-
-// The library's modules under the paths the application used before the
-// workspace split.
-pub use earshot::{
-    alert, cluster, crawl as pipeline, extract, fetch, report, sentiment, store, watch,
-};

@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::when::{parse_duration, parse_when};
 use super::{load_config, output, runtime, store_path, Cli, Exit, UsageError};
-use crate::alert::channel;
-use crate::alert::silence::{new_silence, SilenceError};
 use crate::config::Config;
-use crate::store::Store;
+use earshot::alert::channel;
+use earshot::alert::silence::{new_silence, SilenceError};
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct AlertsArgs {
@@ -224,7 +224,7 @@ fn check(
         .to_std()
         .unwrap_or_default();
     let store = Store::open(path)?;
-    let evals = crate::alert::evaluate(
+    let evals = earshot::alert::evaluate(
         &store,
         &config.alert,
         &config.watches,

@@ -8,7 +8,7 @@ use chrono::Utc;
 use clap::Args;
 
 use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
-use crate::store::Store;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -30,7 +30,7 @@ pub struct BacktestArgs {
 }
 
 pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
-    use crate::alert::detect;
+    use earshot::alert::detect;
     let config = load_config(cli)?;
     let now = Utc::now();
     let (series, from, cfg) = match (&a.series, &a.watch) {
@@ -69,7 +69,7 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
             let store = Store::open_existing(&store_path(cli, &config))?;
             let base = from - chrono::Duration::weeks(cfg.weeks as i64 + 1);
             let (s, n, scored) =
-                crate::alert::hourly_series(&store, w, base, to, config.alert.collapse_clusters)?;
+                earshot::alert::hourly_series(&store, w, base, to, config.alert.collapse_clusters)?;
             if scored == 0 {
                 eprintln!("note: none of the {n} stored mentions of {w} in the range is scored for sentiment; no negative spike can show");
             }

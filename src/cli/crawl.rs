@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{load_config, output, runtime, signal, store_path, Cli, Exit};
 use crate::config::Config;
-use crate::pipeline::{self, CrawlSummary, PipelineError};
-use crate::store::Store;
+use earshot::crawl::{self, CrawlSummary, PipelineError};
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct CrawlArgs {
@@ -58,7 +58,7 @@ pub(super) async fn crawl_with_progress(
     stop: &CancellationToken,
 ) -> Result<CrawlSummary, PipelineError> {
     let progress = output::progress(quiet);
-    let result = pipeline::crawl(
+    let result = crawl::crawl(
         &config.crawl_setup(),
         store,
         only,

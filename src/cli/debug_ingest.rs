@@ -6,7 +6,7 @@ use chrono::Utc;
 use clap::Args;
 
 use super::{Cli, Exit};
-use crate::store::Store;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct DebugIngestArgs {
@@ -39,7 +39,7 @@ pub(super) fn run(cli: &Cli, a: &DebugIngestArgs) -> Result<Exit> {
         }
         let first = b * a.batch_size;
         let batch: Vec<_> = (first..first + a.batch_size)
-            .map(|i| crate::store::synthetic_mention(i, &watches, start))
+            .map(|i| earshot::store::synthetic_mention(i, &watches, start))
             .collect();
         store.put_mentions(&batch, None)?;
         store.flush()?;

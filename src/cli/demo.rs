@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::crawl::crawl_with_progress;
 use super::{load_config, output, runtime, signal, store_path, Cli, Exit};
 use crate::config::Config;
-use crate::store::{Label, MentionQuery, Store};
+use earshot::store::{Label, MentionQuery, Store};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -30,7 +30,7 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
         site.route(&mut config);
         let path = store_path(cli, &config);
         println!("earshot demo: the bundled demo site is at {base}/ (crawled as http://{}/)", crate::demo::DEMO_HOST);
-        let torch = crate::sentiment::probe();
+        let torch = earshot::sentiment::probe();
         let model_dir = config.sentiment.resolve_model_dir()?;
         println!(
             "sentiment: model {} on libtorch ({} threads, {} CUDA devices); each mention is scored on its context window",
@@ -130,7 +130,7 @@ fn print_found(config: &Config, store: &Store) -> Result<()> {
         "  scored on CPU in {} (precision = \"{}\"; native bfloat16 on this CPU: {})",
         asked.on_cpu().name(),
         asked.name(),
-        if crate::sentiment::native_bf16() {
+        if earshot::sentiment::native_bf16() {
             "yes"
         } else {
             "no"

@@ -5,11 +5,11 @@ use anyhow::Result;
 
 use super::{load_config, store_path, Cli, Exit, JsonArg};
 use crate::config::Config;
-use crate::store::Store;
+use earshot::store::Store;
 
 pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     let json = a.json;
-    let torch = crate::sentiment::probe();
+    let torch = earshot::sentiment::probe();
     let config = load_config(cli);
     let mut report = serde_json::json!({
         "libtorch": torch,
@@ -75,19 +75,19 @@ fn sentiment_check(config: &Config) -> serde_json::Value {
     #[cfg(feature = "sentiment")]
     {
         let started = std::time::Instant::now();
-        let scorer = match crate::sentiment::Scorer::load(cfg) {
+        let scorer = match earshot::sentiment::Scorer::load(cfg) {
             Ok(s) => s,
             Err(e) => return serde_json::json!({"ok": false, "status": e.to_string()}),
         };
         let load_ms = started.elapsed().as_millis() as u64;
-        const PROBES: [(&str, crate::store::Label); 2] = [
+        const PROBES: [(&str, earshot::store::Label); 2] = [
             (
                 "质量太差了，用两天就坏，非常失望。",
-                crate::store::Label::Negative,
+                earshot::store::Label::Negative,
             ),
             (
                 "Works perfectly and the battery lasts for days. Love it!",
-                crate::store::Label::Positive,
+                earshot::store::Label::Positive,
             ),
         ];
         let texts: Vec<&str> = PROBES.iter().map(|p| p.0).collect();
@@ -112,7 +112,7 @@ fn sentiment_check(config: &Config) -> serde_json::Value {
             "model": scorer.version(),
             "precision": precision.name(),
             "asked": cfg.effective_precision().name(),
-            "native_bf16": crate::sentiment::native_bf16(),
+            "native_bf16": earshot::sentiment::native_bf16(),
             "load_ms": load_ms,
         })
     }

@@ -5,9 +5,9 @@
 //! it once (`error: ...`) and exits with [`exit_code`].
 
 use crate::config::ConfigError;
-use crate::pipeline::PipelineError;
-use crate::report::ReportError;
-use crate::store::StoreError;
+use earshot::crawl::PipelineError;
+use earshot::report::ReportError;
+use earshot::store::StoreError;
 
 /// Exit codes, documented in README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub fn exit_code(e: &anyhow::Error) -> Exit {
         if cause.is::<UsageError>() || cause.is::<ConfigError>() {
             return Exit::Usage;
         }
-        if cause.is::<crate::alert::silence::SilenceError>() {
+        if cause.is::<earshot::alert::silence::SilenceError>() {
             return Exit::Usage;
         }
         if cause.is::<StoreError>() {

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::score::scorer;
 use super::{load_config, Cli, Exit};
-use crate::sentiment::Precision;
+use earshot::sentiment::Precision;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {

@@ -41,29 +41,29 @@ pub(super) fn run(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
         anyhow::anyhow!("`{tz_name}` is not an IANA timezone (e.g. Asia/Shanghai, UTC)")
     })?;
     let rt = runtime()?;
-    let fetcher = crate::fetch::Fetcher::new(&config.crawl)?;
+    let fetcher = earshot::fetch::Fetcher::new(&config.crawl)?;
     let drop_lines = config.extract.patterns();
     let mut code = Exit::Ok;
     for input in &args.inputs {
-        let result: Result<crate::extract::Extracted> = rt.block_on(async {
+        let result: Result<earshot::extract::Extracted> = rt.block_on(async {
             let (url, text, charset, fetched_at) =
                 if input.starts_with("http://") || input.starts_with("https://") {
                     let url = url::Url::parse(input)
                         .with_context(|| format!("`{input}` is not a URL"))?;
-                    let req = crate::fetch::Request {
+                    let req = earshot::fetch::Request {
                         url,
                         rate: config.crawl.rate_per_host,
                         allow_private: config.crawl.allow_private,
                         validators: Default::default(),
                     };
                     match fetcher.fetch(&req).await? {
-                        crate::fetch::Fetched::Page(p) => (
+                        earshot::fetch::Fetched::Page(p) => (
                             p.url.clone(),
                             p.text.clone(),
                             p.charset.to_string(),
                             p.fetched_at,
                         ),
-                        crate::fetch::Fetched::NotModified => {
+                        earshot::fetch::Fetched::NotModified => {
                             anyhow::bail!("{input}: 304 without a conditional request")
                         }
                     }
@@ -76,7 +76,7 @@ pub(super) fn run(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
                         None => url::Url::from_file_path(std::fs::canonicalize(input)?)
                             .map_err(|_| anyhow::anyhow!("cannot make a file URL for {input}"))?,
                     };
-                    let (text, enc) = crate::fetch::decode(&bytes, None);
+                    let (text, enc) = earshot::fetch::decode(&bytes, None);
                     let modified = match &args.fetched_at {
                         Some(t) => DateTime::parse_from_rfc3339(t)
                             .with_context(|| format!("--fetched-at `{t}` is not an RFC 3339 time"))?
@@ -88,10 +88,10 @@ pub(super) fn run(cli: &Cli, args: &ExtractArgs) -> Result<Exit> {
                     };
                     (url, text, enc.name().to_string(), modified)
                 };
-            let mut e = crate::extract::extract_with(
+            let mut e = earshot::extract::extract_with(
                 &url,
                 &text,
-                &crate::extract::Options {
+                &earshot::extract::Options {
                     profile: args.profile.as_deref(),
                     tz,
                     fetched_at,

@@ -5,7 +5,7 @@ use chrono::Utc;
 use clap::Args;
 
 use super::{load_config, output, parse_when, store_path, Cli, Exit};
-use crate::store::{Label, MentionQuery, Store};
+use earshot::store::{Label, MentionQuery, Store};
 
 #[derive(Debug, Args)]
 pub struct MentionsArgs {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::pipeline::{CrawlSummary, Progress};
-use crate::store::{Mention, StoreStats};
+use earshot::crawl::{CrawlSummary, Progress};
+use earshot::store::{Mention, StoreStats};
 
 /// A spinner on a terminal, plain lines otherwise, nothing when quiet.
 pub struct ProgressDisplay {
@@ -166,7 +166,7 @@ pub fn print_stats(s: &StoreStats) {
     }
 }
 
-pub fn print_extracted(e: &crate::extract::Extracted) {
+pub fn print_extracted(e: &earshot::extract::Extracted) {
     println!(
         "{}  [{} {:?}, {}, {}]",
         e.url,
@@ -214,8 +214,9 @@ pub fn print_extracted(e: &crate::extract::Extracted) {
 
 /// A page's extraction in a few lines (the demo): profile, kind, charset,
 /// the first post and what cleaning removed, with the reasons.
-pub fn print_extracted_brief(label: &str, e: &crate::extract::Extracted) {
-    let removed: Vec<&crate::extract::Removed> = e.posts.iter().flat_map(|p| &p.removed).collect();
+pub fn print_extracted_brief(label: &str, e: &earshot::extract::Extracted) {
+    let removed: Vec<&earshot::extract::Removed> =
+        e.posts.iter().flat_map(|p| &p.removed).collect();
     println!(
         "  {label}\n      profile {}, {}, {}, lang {}: {} post{}, {} link{} to follow",
         e.profile,
@@ -267,7 +268,7 @@ pub fn print_extracted_brief(label: &str, e: &crate::extract::Extracted) {
 }
 
 /// One alert with its evidence, for `earshot alerts` and the demo.
-pub fn print_alert(a: &crate::store::Alert) {
+pub fn print_alert(a: &earshot::store::Alert) {
     println!(
         "[{}] {:<8} {}  {}",
         a.severity,

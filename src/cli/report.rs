@@ -7,7 +7,7 @@ use chrono::Utc;
 use clap::Args;
 
 use super::{load_config, parse_when, store_path, Cli, Exit};
-use crate::store::Store;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -22,7 +22,7 @@ pub struct ReportArgs {
     pub to: String,
     /// csv, xlsx, html or json (repeat for several)
     #[arg(long = "format", default_value = "html")]
-    pub formats: Vec<crate::report::Format>,
+    pub formats: Vec<earshot::report::Format>,
     /// Output file (one format) or directory [default: reports/]
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -32,7 +32,7 @@ pub struct ReportArgs {
 }
 
 pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
-    use crate::report::{self, ReportRequest};
+    use earshot::report::{self, ReportRequest};
     let config = load_config(cli)?;
     let now = Utc::now();
     let req = ReportRequest {

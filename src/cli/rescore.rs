@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::score::scorer;
 use super::{load_config, store_path, Cli, Exit};
-use crate::store::{MentionQuery, Store};
+use earshot::store::{MentionQuery, Store};
 
 #[derive(Debug, Args)]
 pub struct RescoreArgs {

@@ -9,8 +9,8 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::{load_config, runtime, signal, store_path, Cli, Exit};
-use crate::pipeline;
-use crate::store::Store;
+use earshot::crawl;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -40,12 +40,12 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
             None
         };
         eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
-        let progress: pipeline::Progress = if cli.quiet {
+        let progress: crawl::Progress = if cli.quiet {
             Arc::new(|_: &str| {})
         } else {
             Arc::new(|line: &str| tracing::info!("{line}"))
         };
-        let on_pass = |name: &str, s: &pipeline::CrawlSummary| {
+        let on_pass = |name: &str, s: &crawl::CrawlSummary| {
             println!(
                 "pass done: source {name}: {} fetched, {} unchanged, {} fresh, {} failed; {} new mentions",
                 s.pages_fetched, s.pages_unchanged, s.pages_fresh, s.pages_failed, s.mentions_new
@@ -53,7 +53,7 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         };
         let reports = {
             let (config, store, stop) = (config.clone(), store.clone(), shutdown.clone());
-            tokio::spawn(async move { crate::report::scheduled::run(&config.reports, store, stop).await })
+            tokio::spawn(async move { earshot::report::scheduled::run(&config.reports, store, stop).await })
         };
         let result = crate::daemon::run(&config, store.clone(), shutdown.clone(), progress, &on_pass).await;
         if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {

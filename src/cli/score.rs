@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{load_config, Cli, Exit};
 use crate::config::Config;
-use crate::sentiment::{Precision, ScoreFn};
+use earshot::sentiment::{Precision, ScoreFn};
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -44,7 +44,7 @@ pub(super) fn scorer(
         cfg.precision = p;
         cfg.bf16 = None;
     }
-    match crate::sentiment::shared_scorer(&cfg)? {
+    match earshot::sentiment::shared_scorer(&cfg)? {
         Some(s) => Ok(s),
         None => bail!(
             "this earshot was built without the `sentiment` feature; rebuild with default features"

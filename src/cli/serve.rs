@@ -7,7 +7,7 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::{load_config, runtime, signal, store_path, Cli, Exit};
-use crate::store::Store;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

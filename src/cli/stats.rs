@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::{load_config, output, store_path, Cli, Exit, JsonArg};
-use crate::store::Store;
+use earshot::store::Store;
 
 pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     let config = load_config(cli)?;

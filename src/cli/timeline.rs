@@ -5,7 +5,7 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 
 use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
-use crate::store::Store;
+use earshot::store::Store;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -41,7 +41,7 @@ pub enum TimelineCmd {
 }
 
 pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
-    use crate::alert::timeline::{timeline, Bucket};
+    use earshot::alert::timeline::{timeline, Bucket};
     if let Some(TimelineCmd::Rebuild { json }) = &a.cmd {
         let config = load_config(cli)?;
         let store = Store::open_existing(&store_path(cli, &config))?;

@@ -199,7 +199,7 @@ pub async fn start_receiver(secret: String) -> std::io::Result<Receiver> {
             let ts: i64 = h("x-earshot-timestamp").parse().unwrap_or(0);
             let fresh = (chrono::Utc::now().timestamp() - ts).abs() <= 300;
             let good = h("x-earshot-signature")
-                == crate::alert::channel::webhook_signature(&secret, &body);
+                == earshot::alert::channel::webhook_signature(&secret, &body);
             if !(fresh && good) {
                 bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return StatusCode::UNAUTHORIZED;

@@ -9,10 +9,10 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::alert::{channel, ChannelConfig, ChannelKind, Lang, Severity, WatchEval};
 use crate::config::Config;
-use crate::extract::Extracted;
-use crate::store::{Alert, MentionQuery, Store};
+use earshot::alert::{channel, ChannelConfig, ChannelKind, Lang, Severity, WatchEval};
+use earshot::extract::Extracted;
+use earshot::store::{Alert, MentionQuery, Store};
 
 /// One page of each kind the demo site holds.
 pub const SAMPLE_PAGES: &[&str] = &[
@@ -29,7 +29,7 @@ pub const SAMPLE_PAGES: &[&str] = &[
 /// live under the same top folder): `/path` and the extraction, or why it
 /// failed. A page answering 304 is left out.
 pub async fn extract_samples(config: &Config) -> Result<Vec<(String, Result<Extracted, String>)>> {
-    let fetcher = crate::fetch::Fetcher::new(&config.crawl)?;
+    let fetcher = earshot::fetch::Fetcher::new(&config.crawl)?;
     let drop_lines = config.extract.patterns();
     let mut out = Vec::new();
     for path in SAMPLE_PAGES {
@@ -52,27 +52,27 @@ pub async fn extract_samples(config: &Config) -> Result<Vec<(String, Result<Extr
             |s| s.timezone(&config.crawl),
         );
         let url = url::Url::parse(&format!("http://{}/{path}", super::DEMO_HOST))?;
-        let req = crate::fetch::Request {
+        let req = earshot::fetch::Request {
             url,
             rate: config.crawl.rate_per_host,
             allow_private: config.crawl.allow_private,
             validators: Default::default(),
         };
         let page = match fetcher.fetch(&req).await {
-            Ok(crate::fetch::Fetched::Page(p)) => p,
-            Ok(crate::fetch::Fetched::NotModified) => continue,
+            Ok(earshot::fetch::Fetched::Page(p)) => p,
+            Ok(earshot::fetch::Fetched::NotModified) => continue,
             Err(e) => {
                 out.push((label, Err(e.to_string())));
                 continue;
             }
         };
-        let opts = crate::extract::Options {
+        let opts = earshot::extract::Options {
             profile: source.and_then(|s| s.profile.as_deref()),
             tz,
             fetched_at: page.fetched_at,
             drop_lines: &drop_lines,
         };
-        let result = crate::extract::extract_with(&page.url, &page.text, &opts)
+        let result = earshot::extract::extract_with(&page.url, &page.text, &opts)
             .map(|mut e| {
                 e.charset = Some(page.charset.to_string());
                 e
@@ -139,7 +139,7 @@ pub async fn deliver_alerts(
     config.alert.max_age = std::time::Duration::from_secs(3650 * 86400);
     config.alert.retry_base = std::time::Duration::from_millis(200);
     let evals =
-        crate::alert::evaluate(store, &config.alert, &config.watches, &config.channels, now)?;
+        earshot::alert::evaluate(store, &config.alert, &config.watches, &config.channels, now)?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     channel::drain_until(
         store,
@@ -187,19 +187,19 @@ pub fn write_reports(
             earliest = Some(earliest.map_or(t, |e| e.min(t)));
         }
     }
-    let from = crate::store::Granularity::Day
+    let from = earshot::store::Granularity::Day
         .bucket_start(earliest.unwrap_or(now - chrono::Duration::days(30)));
-    let req = crate::report::ReportRequest {
+    let req = earshot::report::ReportRequest {
         watches,
         from,
         to: now,
     };
     let mut written = Vec::new();
     if req.validate().is_ok() {
-        let data = crate::report::gather(store, &req)?;
-        for f in [crate::report::Format::Html, crate::report::Format::Xlsx] {
+        let data = earshot::report::gather(store, &req)?;
+        for f in [earshot::report::Format::Html, earshot::report::Format::Xlsx] {
             let path = PathBuf::from("reports").join(req.file_name(f));
-            crate::report::write(&data, f, &path)?;
+            earshot::report::write(&data, f, &path)?;
             written.push(path);
         }
     }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::Role;
-use crate::report::{self, Format, ReportRequest};
-use crate::store::{
+use earshot::report::{self, Format, ReportRequest};
+use earshot::store::{
     Alert, AlertState, Granularity, Label, Mention, MentionCursor, MentionQuery, Store,
 };
 
@@ -412,8 +412,8 @@ pub fn start_crawl(state: &Shared) -> bool {
     // by the next one's handle before its own is stored.
     let mut slot = state.crawl_task.lock().unwrap_or_else(|p| p.into_inner());
     *slot = Some(tokio::spawn(async move {
-        let progress: crate::pipeline::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
-        match crate::pipeline::crawl(&config.crawl_setup(), store, None, stop, progress).await {
+        let progress: earshot::crawl::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
+        match earshot::crawl::crawl(&config.crawl_setup(), store, None, stop, progress).await {
             Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
             Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
         }

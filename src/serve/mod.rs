@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Role};
-use crate::store::{AlertState, Store};
+use earshot::store::{AlertState, Store};
 
 pub use auth::Identity;
 
@@ -391,7 +391,7 @@ async fn metrics(axum::extract::State(state): axum::extract::State<Shared>) -> R
             .iter()
             .filter(|a| a.state == AlertState::Open)
             .count();
-        Ok::<_, crate::store::StoreError>((stats, open))
+        Ok::<_, earshot::store::StoreError>((stats, open))
     })
     .await;
     match stats {

@@ -8,8 +8,8 @@ use axum::Extension;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::config::Role;
-use crate::report::{self, Bucket};
-use crate::store::{AlertState, Counts, Evidence};
+use earshot::report::{self, Bucket};
+use earshot::store::{AlertState, Counts, Evidence};
 
 use super::api::{self, MentionFilter};
 use super::{Identity, Shared};
@@ -296,7 +296,7 @@ fn pretty(evidence: &Evidence) -> String {
         .unwrap_or_default()
 }
 
-fn mention_table(mentions: &[crate::store::Mention]) -> Markup {
+fn mention_table(mentions: &[earshot::store::Mention]) -> Markup {
     html! {
         table.mentions {
             thead { tr { th { "Time (UTC)" } th { "Watch" } th { "Site" } th { "Author" } th { "Mention" } th { "Sentiment" } } }
