@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::util::{earshot, run, text};
+use crate::util::{earshot, ingest, run, text};
 
 #[test]
 fn config_check_accepts_the_shipped_config() {
@@ -94,10 +94,7 @@ fn a_store_from_a_newer_earshot_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
     // Write a store, then pretend a newer earshot bumped its version.
-    let out = run(
-        &path,
-        &["debug-ingest", "--batches", "1", "--batch-size", "3"],
-    );
+    let out = ingest(&path, 3, 3);
     assert!(out.status.success(), "{}", text(&out.stderr));
     {
         let db = sled::open(&path).unwrap();
@@ -118,10 +115,7 @@ fn a_store_from_a_newer_earshot_is_refused() {
 fn mentions_filters_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
-    let out = run(
-        &path,
-        &["debug-ingest", "--batches", "2", "--batch-size", "60"],
-    );
+    let out = ingest(&path, 120, 60);
     assert!(out.status.success());
     let out = run(
         &path,

@@ -1,9 +1,10 @@
 //! kill -9 at random points must never lose an acknowledged batch nor
-//! corrupt the store. A child `earshot debug-ingest` writes batches and
-//! prints `ack N` once batch N is durable; we SIGKILL it after a random
-//! delay, reopen the store and check it. More trials: EARSHOT_CRASH_TRIALS.
+//! corrupt the store. A child `earshot debug-ingest` stores the synthetic
+//! mentions we write to its stdin in batches and prints `ack N` once batch
+//! N is durable; we SIGKILL it after a random delay, reopen the store and
+//! check it. More trials: EARSHOT_CRASH_TRIALS.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -45,10 +46,24 @@ fn kill_9_loses_no_acknowledged_mention() {
                 "--start",
                 &next_batch.to_string(),
             ])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn earshot");
+        // Mentions from the first unacknowledged batch on, until the kill
+        // breaks the pipe.
+        let mut stdin = child.stdin.take().unwrap();
+        let first_mention = next_batch * BATCH;
+        let writer = std::thread::spawn(move || {
+            for i in first_mention.. {
+                let m = synthetic_mention(i, &WATCHES, start);
+                let line = serde_json::to_string(&m).unwrap();
+                if writeln!(stdin, "{line}").is_err() {
+                    break;
+                }
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         let reader = std::thread::spawn(move || {
@@ -68,6 +83,7 @@ fn kill_9_loses_no_acknowledged_mention() {
         child.kill().expect("kill -9");
         let status = child.wait().unwrap();
         reader.join().unwrap();
+        writer.join().unwrap();
         let mut acked: Vec<u64> = first.into_iter().collect();
         acked.extend(rx.try_iter());
         if status.code().is_none() {

@@ -38,6 +38,8 @@ mod config;
 mod keys;
 mod migrate;
 mod model;
+#[cfg(any(test, feature = "test-utils"))]
+mod testing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -47,6 +49,8 @@ use chrono::{DateTime, Utc};
 
 pub use config::StoreConfig;
 pub use model::*;
+#[cfg(any(test, feature = "test-utils"))]
+pub use testing::synthetic_mention;
 
 /// Counters keyed by (granularity, watch, bucket start).
 pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
