@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks earshot's import graph: no cycles and no upward imports.
+"""Checks earshot's import graph (no cycles, no upward imports) and that
+no source file is over MAX_LINES lines.
 
 Reads every `crate::a::b`, `super::x` and `earshot::a` path in the Rust
 sources (comments and doc comments left out) and builds two graphs:
@@ -44,6 +45,7 @@ LAYERS = {
     "app:cli": 6,
 }
 
+MAX_LINES = 800
 ROOTS = {"lib": pathlib.Path("crates/earshot/src"), "app": pathlib.Path("src")}
 PATH = re.compile(r"\b(crate|super|earshot)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
 
@@ -159,6 +161,11 @@ def main():
                 file_edges.setdefault(f, set()).add(tfile)
         if src_top is None and me:
             problems.append(f"{f}: module `{me[0]}` has no layer in scripts/check-layers.py")
+    for f in sorted(pathlib.Path(".").glob("*/**/*.rs")):
+        if f.parts[0] in ("src", "crates", "tests", "benches", "fuzz"):
+            n = len(f.read_text(encoding="utf-8").splitlines())
+            if n > MAX_LINES:
+                problems.append(f"{f}: {n} lines; split it (at most {MAX_LINES})")
     for name, graph in (("module", mod_edges), ("file", file_edges)):
         cycle = find_cycle(graph)
         if cycle:
@@ -171,7 +178,7 @@ def main():
     if problems:
         print(f"{len(set(problems))} layering problems; see ARCHITECTURE.md", file=sys.stderr)
         return 1
-    print("no cycles, no upward imports")
+    print(f"no cycles, no upward imports, no file over {MAX_LINES} lines")
     return 0
 
 

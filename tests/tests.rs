@@ -3,6 +3,8 @@
 
 #[path = "it/alert.rs"]
 mod alert;
+#[path = "it/alert_cli.rs"]
+mod alert_cli;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cluster.rs"]

@@ -34,7 +34,10 @@
 //! readers never block. sled 0.34 is beta: nothing outside this module
 //! sees its types, so the engine can be replaced behind this API.
 
+mod alerts;
+mod clusters;
 mod config;
+mod counters;
 mod keys;
 mod migrate;
 mod model;
@@ -470,79 +473,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Keeps the MinHash signature of a cluster's canonical member.
-    pub fn put_cluster_signature(&self, cluster: u64, signature: &[u8]) -> Result<(), StoreError> {
-        self.tree
-            .insert(&keys::signature(cluster)[..], signature)
-            .map_err(|e| self.engine(e))?;
-        Ok(())
-    }
-
-    /// Every stored canonical signature, for rebuilding the cluster index.
-    pub fn cluster_signatures(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree.scan_prefix([keys::SIGNATURE]) {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            if k.len() == 9 {
-                out.push((
-                    u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8])),
-                    v.to_vec(),
-                ));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Syndication clusters with at least `min_members` mentions, biggest
-    /// first.
-    pub fn clusters(&self, min_members: usize) -> Result<Vec<ClusterSummary>, StoreError> {
-        let mut by: BTreeMap<u64, ClusterSummary> = BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::CLUSTER]) {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            if k.len() != 17 {
-                continue;
-            }
-            let cluster = u64::from_be_bytes(k[1..9].try_into().unwrap_or([0; 8]));
-            let id = u64::from_be_bytes(k[9..17].try_into().unwrap_or([0; 8]));
-            let e = by.entry(cluster).or_insert_with(|| ClusterSummary {
-                id: cluster,
-                ..Default::default()
-            });
-            e.members.push(id);
-            let site = String::from_utf8_lossy(&v).into_owned();
-            if !e.sites.contains(&site) {
-                e.sites.push(site);
-            }
-        }
-        let mut out: Vec<ClusterSummary> = by
-            .into_values()
-            .filter(|c| c.members.len() >= min_members)
-            .collect();
-        for c in &mut out {
-            c.title = self.get_mention(c.id)?.and_then(|m| m.title);
-        }
-        out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.id.cmp(&b.id)));
-        Ok(out)
-    }
-
-    /// Members per cluster, for the given cluster ids (absent when none).
-    pub fn cluster_sizes(&self, ids: &[u64]) -> Result<HashMap<u64, usize>, StoreError> {
-        let mut out = HashMap::with_capacity(ids.len());
-        for &c in ids {
-            let mut prefix = [0u8; 9];
-            prefix.copy_from_slice(&keys::cluster_member(c, 0)[..9]);
-            let mut n = 0;
-            for item in self.tree.scan_prefix(prefix) {
-                item.map_err(|e| self.engine(e))?;
-                n += 1;
-            }
-            if n > 0 {
-                out.insert(c, n);
-            }
-        }
-        Ok(out)
-    }
-
     /// Mentions matching `q`, newest first.
     pub fn mentions(&self, q: &MentionQuery) -> Result<Vec<Mention>, StoreError> {
         let limit = q.limit.unwrap_or(usize::MAX);
@@ -732,120 +662,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Every stored counter, keyed by (granularity, watch, bucket start).
-    pub fn counters(&self) -> Result<CounterMap, StoreError> {
-        let mut out = BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::COUNTER]) {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            let id = keys::parse_counter(&k).ok_or_else(|| StoreError::Corrupt {
-                key: keys::hex(&k),
-                reason: "bad counter key".into(),
-            })?;
-            out.insert(id, decode(&k, &v)?);
-        }
-        Ok(out)
-    }
-
-    /// Counters recomputed from the stored mentions; equal to
-    /// [`Store::counters`] in a healthy store.
-    pub fn recount(&self) -> Result<CounterMap, StoreError> {
-        let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::MENTION]) {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
-            for w in &m.watches {
-                for g in Granularity::STORED {
-                    out.entry((*g, w.clone(), g.bucket_start(m.bucket_time())))
-                        .or_default()
-                        .add(&m);
-                }
-            }
-        }
-        Ok(out
-            .into_iter()
-            .map(|(k, d)| {
-                let mut c = Counts::default();
-                d.apply(&mut c);
-                (k, c)
-            })
-            .collect())
-    }
-
-    /// Rebuilds every hourly and daily counter from the stored mentions, in
-    /// one atomic batch (`earshot timeline rebuild`). Returns how many
-    /// buckets were written and how many differed from what was stored.
-    pub fn rebuild_counters(&self) -> Result<(usize, usize), StoreError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = self.recount()?;
-        let stored = self.counters()?;
-        let mut batch = sled::Batch::default();
-        let mut differed = 0;
-        for (k, old) in &stored {
-            match fresh.get(k) {
-                Some(new) if new == old => {}
-                _ => differed += 1,
-            }
-            if !fresh.contains_key(k) {
-                batch.remove(keys::counter(k.0, &k.1, k.2));
-            }
-        }
-        for (k, c) in &fresh {
-            if !stored.contains_key(k) {
-                differed += 1;
-            }
-            batch.insert(keys::counter(k.0, &k.1, k.2), encode(c));
-        }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
-        self.flush()?;
-        Ok((fresh.len(), differed))
-    }
-
-    /// Checks the store's invariants: the mention count, one time-index
-    /// entry per (mention, watch) and no other, counters equal to a
-    /// recount. Returns the problems found.
-    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
-        let mut problems = Vec::new();
-        let mut expected_index = std::collections::BTreeSet::new();
-        let mut n = 0u64;
-        for item in self.tree.scan_prefix([keys::MENTION]) {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
-            n += 1;
-            for w in &m.watches {
-                expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
-            }
-        }
-        let ids = self.tree.scan_prefix([keys::ID]).count() as u64;
-        if ids != n {
-            problems.push(format!("id index has {ids} entries for {n} mentions"));
-        }
-        if n != self.mention_count()? {
-            problems.push(format!(
-                "mention count says {}, {} stored",
-                self.mention_count()?,
-                n
-            ));
-        }
-        let mut index = std::collections::BTreeSet::new();
-        for item in self.tree.scan_prefix([keys::TIME]) {
-            let (k, _) = item.map_err(|e| self.engine(e))?;
-            index.insert(k.to_vec());
-        }
-        if index != expected_index {
-            problems.push(format!(
-                "time index has {} entries, mentions need {} ({} missing, {} extra)",
-                index.len(),
-                expected_index.len(),
-                expected_index.difference(&index).count(),
-                index.difference(&expected_index).count()
-            ));
-        }
-        if self.counters()? != self.recount()? {
-            problems.push("counters differ from a recount of the stored mentions".into());
-        }
-        Ok(problems)
-    }
-
     /// Crawl state of a canonical URL.
     pub fn crawl_state(&self, url: &str) -> Result<Option<CrawlState>, StoreError> {
         let key = keys::crawl(url);
@@ -882,107 +698,6 @@ impl Store {
                 keys::meta(&format!("source_run/{source}")),
                 &at.timestamp().to_be_bytes(),
             )
-            .map_err(|e| self.engine(e))?;
-        Ok(())
-    }
-
-    /// Stores or replaces an alert.
-    pub fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
-        self.tree
-            .insert(keys::alert(alert.id), encode(alert))
-            .map_err(|e| self.engine(e))?;
-        Ok(())
-    }
-
-    /// One alert by id.
-    pub fn get_alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
-        let key = keys::alert(id);
-        match self.tree.get(key).map_err(|e| self.engine(e))? {
-            Some(b) => Ok(Some(decode(&key, &b)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// Stores an alert and queues its notifications in one atomic batch: a
-    /// crash leaves both or neither, so an alert is never stored without
-    /// its deliveries. Items whose key is already queued or delivered are
-    /// left alone (deduplication by key); returns how many were queued.
-    pub fn put_alert_with_outbox(
-        &self,
-        alert: &Alert,
-        items: &[OutboxItem],
-    ) -> Result<usize, StoreError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut batch = sled::Batch::default();
-        batch.insert(&keys::alert(alert.id)[..], encode(alert));
-        let mut queued = 0;
-        for item in items {
-            let key = keys::outbox(&item.key);
-            if self.tree.get(&key).map_err(|e| self.engine(e))?.is_none() {
-                batch.insert(key, encode(item));
-                queued += 1;
-            }
-        }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
-        Ok(queued)
-    }
-
-    /// Every outbox item, delivered or not.
-    pub fn outbox_all(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        self.scan_values(keys::OUTBOX)
-    }
-
-    /// Stores or replaces a silence.
-    pub fn put_silence(&self, s: &Silence) -> Result<(), StoreError> {
-        self.tree
-            .insert(keys::silence(s.id), encode(s))
-            .map_err(|e| self.engine(e))?;
-        Ok(())
-    }
-
-    /// Removes a silence; whether it existed.
-    pub fn remove_silence(&self, id: u64) -> Result<bool, StoreError> {
-        Ok(self
-            .tree
-            .remove(keys::silence(id))
-            .map_err(|e| self.engine(e))?
-            .is_some())
-    }
-
-    /// All silences.
-    pub fn silences(&self) -> Result<Vec<Silence>, StoreError> {
-        self.scan_values(keys::SILENCE)
-    }
-
-    /// All alerts, oldest first.
-    pub fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        self.scan_values(keys::ALERT)
-    }
-
-    /// Queues a notification; a no-op when the key is already queued or
-    /// delivered (deduplication by key).
-    pub fn enqueue(&self, item: &OutboxItem) -> Result<bool, StoreError> {
-        let key = keys::outbox(&item.key);
-        let res = self
-            .tree
-            .compare_and_swap(&key, None::<&[u8]>, Some(encode(item)))
-            .map_err(|e| self.engine(e))?;
-        Ok(res.is_ok())
-    }
-
-    /// Outbox items not yet delivered.
-    pub fn outbox_pending(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        Ok(self
-            .scan_values::<OutboxItem>(keys::OUTBOX)?
-            .into_iter()
-            .filter(|i| i.delivered_at.is_none())
-            .collect())
-    }
-
-    /// Replaces an outbox item (after a delivery attempt).
-    pub fn update_outbox(&self, item: &OutboxItem) -> Result<(), StoreError> {
-        self.tree
-            .insert(keys::outbox(&item.key), encode(item))
             .map_err(|e| self.engine(e))?;
         Ok(())
     }

@@ -1,0 +1,120 @@
+//! Hourly and daily counters per watch: read, recounted from the mentions,
+//! rebuilt, and the store's own consistency check.
+
+use super::*;
+
+impl Store {
+    /// Every stored counter, keyed by (granularity, watch, bucket start).
+    pub fn counters(&self) -> Result<CounterMap, StoreError> {
+        let mut out = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::COUNTER]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let id = keys::parse_counter(&k).ok_or_else(|| StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "bad counter key".into(),
+            })?;
+            out.insert(id, decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Counters recomputed from the stored mentions; equal to
+    /// [`Store::counters`] in a healthy store.
+    pub fn recount(&self) -> Result<CounterMap, StoreError> {
+        let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            for w in &m.watches {
+                for g in Granularity::STORED {
+                    out.entry((*g, w.clone(), g.bucket_start(m.bucket_time())))
+                        .or_default()
+                        .add(&m);
+                }
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(k, d)| {
+                let mut c = Counts::default();
+                d.apply(&mut c);
+                (k, c)
+            })
+            .collect())
+    }
+
+    /// Rebuilds every hourly and daily counter from the stored mentions, in
+    /// one atomic batch (`earshot timeline rebuild`). Returns how many
+    /// buckets were written and how many differed from what was stored.
+    pub fn rebuild_counters(&self) -> Result<(usize, usize), StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = self.recount()?;
+        let stored = self.counters()?;
+        let mut batch = sled::Batch::default();
+        let mut differed = 0;
+        for (k, old) in &stored {
+            match fresh.get(k) {
+                Some(new) if new == old => {}
+                _ => differed += 1,
+            }
+            if !fresh.contains_key(k) {
+                batch.remove(keys::counter(k.0, &k.1, k.2));
+            }
+        }
+        for (k, c) in &fresh {
+            if !stored.contains_key(k) {
+                differed += 1;
+            }
+            batch.insert(keys::counter(k.0, &k.1, k.2), encode(c));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.flush()?;
+        Ok((fresh.len(), differed))
+    }
+
+    /// Checks the store's invariants: the mention count, one time-index
+    /// entry per (mention, watch) and no other, counters equal to a
+    /// recount. Returns the problems found.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut expected_index = std::collections::BTreeSet::new();
+        let mut n = 0u64;
+        for item in self.tree.scan_prefix([keys::MENTION]) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let m: Mention = decode(&k, &v)?;
+            n += 1;
+            for w in &m.watches {
+                expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
+            }
+        }
+        let ids = self.tree.scan_prefix([keys::ID]).count() as u64;
+        if ids != n {
+            problems.push(format!("id index has {ids} entries for {n} mentions"));
+        }
+        if n != self.mention_count()? {
+            problems.push(format!(
+                "mention count says {}, {} stored",
+                self.mention_count()?,
+                n
+            ));
+        }
+        let mut index = std::collections::BTreeSet::new();
+        for item in self.tree.scan_prefix([keys::TIME]) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            index.insert(k.to_vec());
+        }
+        if index != expected_index {
+            problems.push(format!(
+                "time index has {} entries, mentions need {} ({} missing, {} extra)",
+                index.len(),
+                expected_index.len(),
+                expected_index.difference(&index).count(),
+                index.difference(&expected_index).count()
+            ));
+        }
+        if self.counters()? != self.recount()? {
+            problems.push("counters differ from a recount of the stored mentions".into());
+        }
+        Ok(problems)
+    }
+}
