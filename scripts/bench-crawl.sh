@@ -63,7 +63,7 @@ else
     if [ ! -x "$BIN" ]; then
         stale="missing"
     else
-        newer=$(find src crawlers demo/site config/earshot.toml Cargo.toml Cargo.lock build.rs .cargo \
+        newer=$(find src crates crawlers demo/site config/earshot.toml Cargo.toml Cargo.lock .cargo \
             -newer "$BIN" -type f -print -quit 2>/dev/null || true)
         [ -n "$newer" ] && stale="older than $newer"
     fi
