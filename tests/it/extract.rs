@@ -343,6 +343,22 @@ fn demo_site_pages_come_out_as_posts() {
     let authors: Vec<&str> = p.iter().map(|p| p["author"].as_str().unwrap()).collect();
     assert_eq!(authors, ["小熊軟糖", "阿德", "林小姐", "數位宅男"]);
     assert_eq!(p[1]["published_at"], "2026-11-21T14:30:00+08:00");
+
+    // The news sites: the headline, never the site's logo heading (今日数码
+    // puts its name in an <h1> linking home and the headline in an <h2>).
+    for (path, headline) in [
+        (
+            "news-c/a/8837.html",
+            "云雀 X5 被曝充电发热、电池鼓包 多地消费者称售后不予保修",
+        ),
+        (
+            "news-a/2026/11/21/yunque-x5-battery.html",
+            "云雀 X5 被曝充电发烫、电池鼓包 多地用户称售后拒保",
+        ),
+    ] {
+        let v = demo(path);
+        assert_eq!(v["title"], headline, "{path}");
+    }
 }
 
 /// Runs `f` on a thread with the 2 MiB stack of a tokio blocking thread,
