@@ -167,7 +167,7 @@ fn extract_reads_a_gbk_discuz_thread_file_as_the_crawler_does() {
     assert_eq!(v["profile"], "discuz-thread");
     assert_eq!(v["kind"], "thread");
     assert_eq!(v["charset"], "GBK");
-    assert_eq!(v["lang"], "zh");
+    assert_eq!(v["lang"], "zh-Hans");
     let posts = v["posts"].as_array().unwrap();
     assert_eq!(posts.len(), 10);
     assert_eq!(posts[0]["floor"], 1);

@@ -64,6 +64,8 @@ pub fn fixture_mentions() -> Vec<Mention> {
         m.id = Mention::make_id(&url, 0);
         m.url = url.clone();
         m.canonical_url = url;
+        // The language tag the format 1 release wrote (now `zh-Hans`).
+        m.lang = Some("zh".into());
         m.published_at = Some(at.fixed_offset());
         m.fetched_at = at + Duration::minutes(2);
         m.site = if i % 2 == 0 {

@@ -320,15 +320,7 @@ pub fn read_feed(
         profile: p.map_or_else(|| "feed".to_string(), |p| p.name.clone()),
         kind: PageKind::Feed,
         title: feed.title.map(|t| text::collapse(&t.content)),
-        lang: feed
-            .language
-            .map(|l| {
-                l.split(['-', '_'])
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-            })
-            .filter(|l| !l.is_empty()),
+        lang: feed.language.as_deref().and_then(super::normalize_lang_tag),
         ..Default::default()
     };
     for entry in &feed.entries {

@@ -34,7 +34,7 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
         context: text.clone(),
         content_hash: Mention::hash_text(&text),
         text,
-        lang: Some("zh".into()),
+        lang: Some("zh-Hans".into()),
         watches: vec![watch],
         sentiment: (i % 10 != 9).then(|| Sentiment {
             label,

@@ -55,14 +55,29 @@ pub fn problems(watches: &[WatchConfig]) -> Vec<Problem> {
             }
         }
         for (j, l) in w.languages.iter().enumerate() {
-            if !["zh", "en"].contains(&l.as_str()) {
+            if !is_language_tag(l) {
                 out.push(Problem::new(
                     format!("watch[{i}].languages[{j}]"),
-                    format!("unknown language `{l}`"),
-                    "use \"zh\" or \"en\"",
+                    format!("`{l}` is not a language tag"),
+                    "use \"zh\" (both scripts), \"zh-Hans\", \"zh-Hant\", \"en\", or another two- or three-letter code such as \"ja\"",
                 ));
             }
         }
     }
     out
+}
+
+/// `en`, `zh`, `zh-Hant`, `yue`: a primary language subtag, with a script
+/// for Chinese.
+fn is_language_tag(t: &str) -> bool {
+    let mut parts = t.split('-');
+    let primary = parts.next().unwrap_or("");
+    let script = parts.next();
+    parts.next().is_none()
+        && (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && script.is_none_or(|s| {
+            primary.eq_ignore_ascii_case("zh")
+                && (s.eq_ignore_ascii_case("hans") || s.eq_ignore_ascii_case("hant"))
+        })
 }

@@ -462,12 +462,19 @@ impl Matcher {
     }
 }
 
+/// Whether a post in `lang` is in the configured language `want`: `zh`
+/// takes `zh-Hans` and `zh-Hant`, `zh-Hant` only itself (any case).
+pub fn lang_matches(want: &str, lang: &str) -> bool {
+    let (want, lang) = (want.to_ascii_lowercase(), lang.to_ascii_lowercase());
+    lang == want || lang.strip_prefix(&want).is_some_and(|r| r.starts_with('-'))
+}
+
 impl Watch {
     /// Whether this watch applies to posts from `source` in `lang`.
     fn applies(&self, source: &str, lang: Option<&str>) -> bool {
         (self.sources.is_empty() || self.sources.iter().any(|s| s == source))
             && (self.languages.is_empty()
-                || lang.is_none_or(|l| self.languages.iter().any(|x| x == l)))
+                || lang.is_none_or(|l| self.languages.iter().any(|x| lang_matches(x, l))))
     }
 
     /// A term, or all synonyms when it names the watch.
@@ -557,6 +564,17 @@ fn context_window(original: &str, norm: &Normalized, s: usize, e: usize) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configured_language_takes_its_scripts() {
+        assert!(lang_matches("zh", "zh-Hans"));
+        assert!(lang_matches("zh", "zh-Hant"));
+        assert!(lang_matches("zh-Hant", "zh-hant"));
+        assert!(!lang_matches("zh-Hant", "zh-Hans"));
+        assert!(!lang_matches("zh", "zu"));
+        assert!(lang_matches("en", "en"));
+        assert!(!lang_matches("en", "eo"));
+    }
 
     fn watch(name: &str, query: Option<&str>, aliases: &[&str]) -> WatchConfig {
         WatchConfig {
