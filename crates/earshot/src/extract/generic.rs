@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{date, select_first, text, Extracted, PageKind, Post};
 
+use super::meta_line::{self, MetaLine};
 use super::readable;
 
 /// Page title: og:title; else the headline nearest the body that `<title>`
@@ -119,34 +120,46 @@ fn is_todays_date(s: &str) -> bool {
         .any(|k| l.contains(k))
 }
 
-fn published(doc: &Html, ctx: &date::Context) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    const SELECTORS: &[&str] = &[
+fn published(
+    doc: &Html,
+    meta: Option<&MetaLine>,
+    ctx: &date::Context,
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    // Dates the page states for machines first, then the meta line under
+    // the headline and the first date after it; classes like `.date` last,
+    // since sidebars and related-article lists use them too.
+    const STATED: &[&str] = &[
         "meta[property='article:published_time']@content",
         "meta[itemprop=datePublished]@content",
         "[itemprop=datePublished]@datetime",
         "time[datetime]@datetime",
-        ".date",
-        ".time",
     ];
-    for s in SELECTORS {
-        let (css_text, attr) = super::split_attr(s);
-        let Some(sel) = super::css(css_text) else {
-            continue;
-        };
-        for el in doc.select(&sel) {
-            let v = match attr {
-                Some(a) => el.value().attr(a).map(str::to_string),
-                None => Some(text::collapse(&el.text().collect::<String>())),
-            };
-            let Some(v) = v.filter(|v| !v.trim().is_empty() && !is_todays_date(v)) else {
+    const CLASSES: &[&str] = &[".date", ".time"];
+    let by_selectors = |selectors: &[&str]| {
+        for s in selectors {
+            let (css_text, attr) = super::split_attr(s);
+            let Some(sel) = super::css(css_text) else {
                 continue;
             };
-            if let Some(d) = date::parse(v.trim(), ctx) {
-                return Some(d);
+            for el in doc.select(&sel) {
+                let v = match attr {
+                    Some(a) => el.value().attr(a).map(str::to_string),
+                    None => Some(text::collapse(&el.text().collect::<String>())),
+                };
+                let Some(v) = v.filter(|v| !v.trim().is_empty() && !is_todays_date(v)) else {
+                    continue;
+                };
+                if let Some(d) = date::parse(v.trim(), ctx) {
+                    return Some(d);
+                }
             }
         }
-    }
-    date_after_title(doc, ctx)
+        None
+    };
+    by_selectors(STATED)
+        .or_else(|| meta.and_then(|m| m.published))
+        .or_else(|| date_after_title(doc, ctx))
+        .or_else(|| by_selectors(CLASSES))
 }
 
 /// News templates often print the date in a line under (or inside) the headline
@@ -221,12 +234,13 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         body.clear();
     }
     let body = tidy_body(&body, title.as_deref(), ctx);
+    let meta = meta_line::find(doc, title.as_deref(), ctx);
     let posts = if body.is_empty() {
         Vec::new()
     } else {
         vec![Post {
-            author: author(doc),
-            published_at: published(doc, ctx),
+            author: author(doc).or_else(|| meta.as_ref().and_then(|m| m.author.clone())),
+            published_at: published(doc, meta.as_ref(), ctx),
             text: body,
             quote: None,
             floor: Some(1),
@@ -262,14 +276,24 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
     let mut lead = 0;
     while lead < paras.len().min(3) && paras.len() - lead > 1 {
         let p = paras[lead];
-        let is_title = !title.is_empty() && squash(p) == title;
-        if is_title || is_meta_line(p, ctx) {
+        // The headline, the meta line, or both in one block (a date line
+        // after a `<br>` inside the headline).
+        let heading_or_meta = p.lines().map(str::trim).filter(|l| !l.is_empty()).all(|l| {
+            (!title.is_empty() && squash(l) == title)
+                || is_meta_line(l, ctx)
+                || meta_line::is_meta(l, ctx)
+        });
+        if heading_or_meta {
             lead += 1;
         } else {
             break;
         }
     }
     paras.drain(..lead);
+    // Reprint and copyright footers at the end.
+    while paras.len() > 1 && paras.last().is_some_and(|p| meta_line::is_footer(p)) {
+        paras.pop();
+    }
     let mut out: Vec<&str> = Vec::with_capacity(paras.len());
     for (i, p) in paras.iter().enumerate() {
         let stem = p.trim_end_matches(|c: char| !c.is_alphanumeric());
@@ -459,8 +483,71 @@ mod tests {
             "<html><body><span class=\"time\">今天是：2026年11月23日</span>\
              <h1>标题一二三四</h1><div class=\"info\">2026-11-22 18:20 来源：未知</div><p>正文</p></body></html>",
         );
-        let d = published(&doc, &ctx).expect("a date");
+        let d = published(&doc, None, &ctx).expect("a date");
         assert_eq!(d.format("%Y-%m-%d %H:%M").to_string(), "2026-11-22 18:20");
+    }
+
+    /// Article templates of Chinese CMSs, written for earshot: the meta line
+    /// under the headline gives the author and the date (not the later dates
+    /// of the sidebar's related list), and neither it nor the reprint footer
+    /// stays in the text.
+    #[test]
+    fn cms_meta_lines_give_author_and_date_and_leave_the_body() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 8, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+        };
+        let para = "云雀科技昨日发布新款平板，主打长续航和护眼屏幕。多位用户在试用后表示，屏幕在暗光下有明显漏光，售后称属于正常现象，引发不少争议。";
+        let para2 = "记者联系云雀客服，对方表示将收集用户反馈，并未给出具体的处理方案。业内人士认为，漏光问题多与面板批次有关，厂商应尽快给出说明。";
+        let sidebar = "<div class=\"side\"><h3>相关文章</h3><ul>\
+            <li><a href=\"/a/1.html\">云雀手机降价促销活动开启</a><span class=\"date\">2025-07-30</span></li>\
+            <li><a href=\"/a/2.html\">星舟耳机新品上市</a><span class=\"date\">2025-07-29</span></li></ul></div>";
+        let pages = [
+            // DedeCMS: div.info with spans, 来源 first.
+            format!("<html><head><title>云雀平板被曝屏幕漏光_数码前线</title></head><body>{sidebar}\
+                <div class=\"viewbox\"><div class=\"title\"><h2>云雀平板被曝屏幕漏光</h2></div>\
+                <div class=\"info\"><small>来源:</small>数码前线 <small>作者:</small>林小溪 <small>发布时间:</small>2025-07-27 10:26 <small>阅读:</small><script>document.write('128')</script>次</div>\
+                <div class=\"content\"><p>{para}</p><p>{para2}</p><p>本文由数码前线整理发布，转载请注明出处。</p></div></div></body></html>"),
+            // PHPCMS: the date first, then the fields, full-width spaces.
+            format!("<html><head><title>云雀平板被曝屏幕漏光 - 数码前线</title></head><body>{sidebar}\
+                <div id=\"Article\"><h1>云雀平板被曝屏幕漏光<br/><span>2025-07-27 10:26:00　来源：数码前线　作者：林小溪　评论：0 条</span></h1>\
+                <div class=\"content\"><p>{para}</p><p>{para2}</p><p>（本文来源于网络，如有侵权请联系删除）</p></div></div></body></html>"),
+            // 帝国CMS: fields with | between them, date last.
+            format!("<html><head><title>云雀平板被曝屏幕漏光</title></head><body>\
+                <div class=\"news_title\"><h1>云雀平板被曝屏幕漏光</h1></div>\
+                <div class=\"news_info\">作者：林小溪 | 来源：数码前线 | 浏览：128 | 时间：2025年07月27日 10:26</div>\
+                <div class=\"news_body\"><p>{para}</p><p>{para2}</p><p>免责声明：本文仅代表作者个人观点，与本站无关。</p></div>{sidebar}</body></html>"),
+            // WordPress theme in Chinese: the byline in a paragraph.
+            format!("<html><head><title>云雀平板被曝屏幕漏光 | 数码前线</title></head><body>\
+                <article><header><h1 class=\"entry-title\">云雀平板被曝屏幕漏光</h1>\
+                <p class=\"entry-meta\">发表时间：2025-07-27 10:26 作者：林小溪 分类：平板</p></header>\
+                <div class=\"entry-content\"><p>{para}</p><p>{para2}</p></div></article>{sidebar}</body></html>"),
+            // Portal: 记者 and 责任编辑 around the date.
+            format!("<html><head><title>云雀平板被曝屏幕漏光_科技频道_某门户</title></head><body>{sidebar}\
+                <div class=\"main\"><h1>云雀平板被曝屏幕漏光</h1>\
+                <div class=\"meta\"><span>2025-07-27 10:26</span><span>来源：数码前线</span><span>记者：林小溪</span><span>责任编辑：王编</span></div>\
+                <div class=\"article\"><p>{para}</p><p>{para2}</p><p>原文链接：https://example.test/a/8837.html</p></div></div></body></html>"),
+        ];
+        let url = Url::parse("https://news.example.test/a/8837.html").unwrap();
+        for (i, html) in pages.iter().enumerate() {
+            let e = extract(&url, &Html::parse_document(html), &ctx);
+            assert_eq!(e.title.as_deref(), Some("云雀平板被曝屏幕漏光"), "page {i}");
+            let p = &e.posts[0];
+            assert_eq!(p.author.as_deref(), Some("林小溪"), "page {i}");
+            assert_eq!(
+                p.published_at.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2025-07-27T10:26:00+08:00"),
+                "page {i}"
+            );
+            assert!(
+                p.text.starts_with("云雀科技昨日发布"),
+                "page {i}: {}",
+                p.text
+            );
+            assert!(p.text.ends_with("尽快给出说明。"), "page {i}: {}", p.text);
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod config;
 pub mod date;
 mod generic;
 mod lang;
+mod meta_line;
 mod profile;
 mod readable;
 mod structured;

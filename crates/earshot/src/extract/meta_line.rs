@@ -1,0 +1,234 @@
+//! Chinese CMS and news meta lines, the line under a headline that DedeCMS,
+//! PHPCMS, 帝国CMS, WordPress themes and portal templates print:
+//! `来源：某某网 作者：张三 发布时间：2025-07-27 10:26 阅读：128`, in any order,
+//! with `：`, `:`, `|`, spaces or full-width spaces between the fields. The
+//! author and the date are taken from it (the line nearest the headline
+//! wins over dates in sidebars and related lists) and it is kept out of the
+//! post's text, as are reprint footers (`本文由…整理发布`, `转载请注明出处`).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, FixedOffset};
+use regex::Regex;
+use scraper::Html;
+
+use super::{date, text};
+
+/// What a meta line says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetaLine {
+    /// `作者`, `记者` or `文`.
+    pub author: Option<String>,
+    /// `来源`: the outlet the text comes from.
+    pub source: Option<String>,
+    /// `发布时间`, `时间`, `日期`, or a date written without a key.
+    pub published: Option<DateTime<FixedOffset>>,
+}
+
+fn keys() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?i)(来源|來源|出处|出處|作\s*者|记者|記者|责任编辑|責任編輯|责编|編輯|编辑|文|发布时间|發布時間|发表时间|發表時間|发布日期|發布日期|更新时间|更新時間|时间|時間|日期|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|评论|評論|字号|字號|source|author|posted|published|views)\s*[：:]\s*",
+        )
+        .expect("static regex")
+    })
+}
+
+/// The fields of `line` as (key, value) pairs, in order.
+fn fields(line: &str) -> Vec<(String, String)> {
+    let found: Vec<_> = keys().captures_iter(line).collect();
+    let mut out = Vec::new();
+    for (i, c) in found.iter().enumerate() {
+        let (Some(whole), Some(key)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        let end = found
+            .get(i + 1)
+            .and_then(|n| n.get(0))
+            .map_or(line.len(), |n| n.start());
+        let value = line[whole.end()..end]
+            .trim_matches(|c: char| c.is_whitespace() || "|｜/·•-—–".contains(c))
+            .to_string();
+        let key: String = key
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        out.push((key.to_lowercase(), value));
+    }
+    out
+}
+
+/// True for a short line made of meta fields: two keys or more, or one key
+/// and a date (`2025-07-27 10:26 来源：某某网`).
+pub fn is_meta(line: &str, ctx: &date::Context) -> bool {
+    if line.chars().count() > 160 || line.contains('\n') {
+        return false;
+    }
+    let f = fields(line);
+    let distinct: std::collections::HashSet<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+    // A lone `文：` is too common in prose to count.
+    let keyed = distinct.iter().filter(|k| **k != "文").count();
+    keyed >= 2 || (keyed == 1 && date::parse_absolute(line, ctx).is_some())
+}
+
+/// Reads a meta line.
+pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
+    let mut out = MetaLine::default();
+    for (key, value) in fields(line) {
+        match key.as_str() {
+            "作者" | "记者" | "記者" | "文" | "author" if out.author.is_none() => {
+                let name: String = value
+                    .split(|c: char| c.is_whitespace() || c == '\u{3000}')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                if !name.is_empty()
+                    && name.chars().count() <= 30
+                    && !["佚名", "未知", "匿名", "admin", "本站", "网络"].contains(&name.as_str())
+                {
+                    out.author = Some(name);
+                }
+            }
+            "来源" | "來源" | "出处" | "出處" | "source" if out.source.is_none() => {
+                let v = value.split_whitespace().next().unwrap_or("").to_string();
+                if !v.is_empty() {
+                    out.source = Some(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    out.published = date::parse_absolute(line, ctx);
+    out
+}
+
+/// The meta line of an article page: the first short block after the
+/// headline (or, without one, anywhere in the page) whose text is a meta
+/// line.
+pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<MetaLine> {
+    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let title = title.map(squash).filter(|t| !t.is_empty());
+    let all = super::css("body *")?;
+    let mut past_title = title.is_none();
+    for el in doc.select(&all) {
+        if matches!(
+            el.value().name(),
+            "script" | "style" | "a" | "li" | "option"
+        ) {
+            continue;
+        }
+        let t = text::collapse(&el.text().collect::<String>());
+        let t = t.trim();
+        if !past_title {
+            // The headline's own element (its text is the title, maybe with
+            // the meta line after it inside the same element).
+            if let Some(rest) = title.as_deref().and_then(|h| after_prefix(t, h)) {
+                past_title = true;
+                let rest = rest.trim();
+                if !rest.is_empty() && is_meta(rest, ctx) {
+                    return Some(read(rest, ctx));
+                }
+            }
+            continue;
+        }
+        if t.is_empty() || t.chars().count() > 160 {
+            continue;
+        }
+        if is_meta(t, ctx) {
+            return Some(read(t, ctx));
+        }
+    }
+    None
+}
+
+/// What follows `prefix` in `t` when `t` starts with it, whitespace in `t`
+/// aside (`prefix` has none).
+fn after_prefix<'a>(t: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut want = prefix.chars().peekable();
+    for (i, c) in t.char_indices() {
+        if want.peek().is_none() {
+            return Some(&t[i..]);
+        }
+        if c.is_whitespace() {
+            continue;
+        }
+        if want.next() != Some(c) {
+            return None;
+        }
+    }
+    want.peek().is_none().then_some("")
+}
+
+/// A reprint or copyright footer: `本文由某某网整理发布`, `转载请注明出处`,
+/// `原文链接：…`, `免责声明：…`.
+pub fn is_footer(p: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(
+            r"^\s*[(（【\[]?\s*(本文由.{1,40}(整理|编辑|编译|发布|原创)|本文(来源|來源|转载|轉載)(于|自|於)|转载请注明|轉載請註明|原文链接|原文鏈接|原文地址|免责声明|免責聲明|版权声明|版權聲明|版权归.{1,20}所有|声明：本文)",
+        )
+        .expect("static regex")
+    });
+    p.chars().count() <= 300 && r.is_match(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> date::Context {
+        date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn fields_in_any_order_and_separator() {
+        for line in [
+            "来源：数码前线 作者：林小溪 发布时间：2025-07-27 10:26 阅读：128",
+            "发布时间: 2025-07-27 10:26 | 作者: 林小溪 | 来源: 数码前线 | 浏览: 128",
+            "2025-07-27 10:26　来源：数码前线　作者：林小溪　点击：",
+            "作者 : 林小溪 / 来源 : 数码前线 / 时间 : 2025年7月27日 10:26",
+        ] {
+            assert!(is_meta(line, &ctx()), "{line}");
+            let m = read(line, &ctx());
+            assert_eq!(m.author.as_deref(), Some("林小溪"), "{line}");
+            assert_eq!(m.source.as_deref(), Some("数码前线"), "{line}");
+            assert_eq!(
+                m.published.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2025-07-27T10:26:00+08:00"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn prose_is_not_a_meta_line() {
+        for line in [
+            "文：这款手机的续航表现在同价位中算是不错的。",
+            "记者从云雀科技获悉，受影响的机器可以免费更换电池。",
+            "2025年7月27日，云雀科技发布了新款平板电脑。",
+        ] {
+            assert!(!is_meta(line, &ctx()), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_byline_with_other_fields_after_the_author() {
+        let m = read("发表时间：2025-07-27 10:26 作者：林小溪 分类：平板", &ctx());
+        assert_eq!(m.author.as_deref(), Some("林小溪"));
+    }
+
+    #[test]
+    fn reprint_footers() {
+        assert!(is_footer("本文由数码前线整理发布，转载请注明出处。"));
+        assert!(is_footer("（本文来源于网络，如有侵权请联系删除）"));
+        assert!(is_footer("免责声明：本文仅代表作者个人观点。"));
+        assert!(!is_footer("本文测试了云雀 X5 的续航，结论是电池发热严重。"));
+    }
+}
