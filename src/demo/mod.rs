@@ -197,12 +197,15 @@ pub async fn start_receiver(secret: String) -> std::io::Result<Receiver> {
                     .to_string()
             };
             // The signature covers "timestamp.body": a changed timestamp
-            // fails it, an old one fails the window.
-            use earshot::alert::channel::{webhook_signature, REPLAY_WINDOW_S};
-            let ts: i64 = h("x-earshot-timestamp").parse().unwrap_or(0);
-            let fresh = (chrono::Utc::now().timestamp() - ts).abs() <= REPLAY_WINDOW_S;
-            let good = h("x-earshot-signature") == webhook_signature(&secret, ts, &body);
-            if !(fresh && good) {
+            // fails it, an old one fails the replay window.
+            let good = earshot::alert::channel::verify_webhook(
+                &secret,
+                &h("x-earshot-timestamp"),
+                &body,
+                &h("x-earshot-signature"),
+                chrono::Utc::now().timestamp(),
+            );
+            if !good {
                 bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return StatusCode::UNAUTHORIZED;
             }

@@ -151,6 +151,42 @@ pub fn webhook_signature(secret: &str, timestamp_s: i64, body: &[u8]) -> String 
     )
 }
 
+/// What a receiver checks: `signature` (the `X-Earshot-Signature` header)
+/// is the HMAC of `"{timestamp}.{body}"` for the `X-Earshot-Timestamp`
+/// header's `timestamp`, compared in constant time, and that timestamp is
+/// within [`REPLAY_WINDOW_S`] of `now_s`.
+pub fn verify_webhook(
+    secret: &str,
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+    now_s: i64,
+) -> bool {
+    let Ok(ts) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    if (now_s - ts).abs() > REPLAY_WINDOW_S {
+        return false;
+    }
+    let Some(hex) = signature.strip_prefix("sha256=") else {
+        return false;
+    };
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    let Some(bytes) = bytes else {
+        return false;
+    };
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(body);
+    mac.verify_slice(&bytes).is_ok()
+}
+
 /// DingTalk `sign` before URL encoding.
 pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
@@ -648,6 +684,19 @@ mod tests {
             .collect();
         assert_eq!(sig, format!("sha256={want}"));
         assert_ne!(sig, webhook_signature("Jefe", 1_700_000_001, b"{}"));
+        let now = 1_700_000_000 + REPLAY_WINDOW_S;
+        assert!(verify_webhook("Jefe", "1700000000", b"{}", &sig, now));
+        assert!(!verify_webhook("Jefe", "1700000000", b"{}", &sig, now + 1));
+        assert!(!verify_webhook("Jefe", "1700000001", b"{}", &sig, now));
+        assert!(!verify_webhook("Jefe", "1700000000", b"{} ", &sig, now));
+        assert!(!verify_webhook("Jeff", "1700000000", b"{}", &sig, now));
+        assert!(!verify_webhook(
+            "Jefe",
+            "1700000000",
+            b"{}",
+            "sha256=zz",
+            now
+        ));
         // Same construction as DingTalk's Java/Python samples.
         let a = dingtalk_sign("SEC123", 1_700_000_000_000);
         assert_eq!(a.len(), 44);
