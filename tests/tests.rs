@@ -5,6 +5,8 @@
 mod alert;
 #[path = "it/alert_cli.rs"]
 mod alert_cli;
+#[path = "it/alert_security.rs"]
+mod alert_security;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cluster.rs"]

@@ -154,7 +154,15 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
     let now = Utc::now();
     let (from, until) =
         match (&s.duration, &s.from, &s.until) {
-            (Some(d), _, _) => (now, now + parse_duration(d, "--for")?),
+            (Some(d), _, _) => {
+                let until = now
+                    .checked_add_signed(parse_duration(d, "--for")?)
+                    .ok_or_else(|| {
+                        UsageError::new(format!("--for `{d}` reaches past what a date can hold"))
+                            .help("e.g. --for 2h or --for 30d")
+                    })?;
+                (now, until)
+            }
             (None, Some(f), Some(u)) => (parse_when(f, now)?, parse_when(u, now)?),
             _ => return Err(UsageError::new(
                 "say how long: --for 2h, or --from TIME --until TIME",

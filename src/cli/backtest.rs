@@ -66,6 +66,14 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
                 .map(|t| parse_when(t, now))
                 .transpose()?
                 .unwrap_or(to - chrono::Duration::days(30));
+            let max = earshot::report::MAX_PERIOD_DAYS;
+            if to - from > chrono::Duration::days(max) {
+                return Err(
+                    UsageError::new(format!("--from to --to covers more than {max} days"))
+                        .help("backtest at most about five years of stored history at a time")
+                        .into(),
+                );
+            }
             let store = Store::open_existing(&store_path(cli, &config))?;
             let base = from - chrono::Duration::weeks(cfg.weeks as i64 + 1);
             let (s, n, scored) =

@@ -74,7 +74,9 @@ pub fn exit_code(e: &anyhow::Error) -> Exit {
         if let Some(r) = cause.downcast_ref::<ReportError>() {
             return match r {
                 ReportError::Store(_) => Exit::Store,
-                ReportError::EmptyPeriod { .. } | ReportError::NoWatch => Exit::Usage,
+                ReportError::EmptyPeriod { .. }
+                | ReportError::PeriodTooLong { .. }
+                | ReportError::NoWatch => Exit::Usage,
                 _ => Exit::Failure,
             };
         }

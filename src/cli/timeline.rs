@@ -82,6 +82,16 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
         .map(|u| parse_when(u, now))
         .transpose()?
         .unwrap_or(now);
+    if until - since > chrono::Duration::days(earshot::report::MAX_PERIOD_DAYS) {
+        return Err(UsageError::new(format!(
+            "--since {} to --until {} is longer than {} days",
+            a.since,
+            a.until.as_deref().unwrap_or("now"),
+            earshot::report::MAX_PERIOD_DAYS
+        ))
+        .help("a timeline covers at most about five years; give a later --since")
+        .into());
+    }
     let rows = timeline(&store, watch, bucket, since, until)?;
     if a.json {
         for r in &rows {

@@ -6,8 +6,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Reads `7d`, `12h`, `30m` (back from `now`), RFC 3339 or `YYYY-MM-DD`.
 pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(d) = humantime::parse_duration(s) {
-        let d = chrono::Duration::from_std(d).context("duration too large")?;
-        return Ok(now - d);
+        return chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .with_context(|| {
+                format!("`{s}` reaches back further than a date can hold: write e.g. 30d or 365d")
+            });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -23,4 +27,18 @@ pub fn parse_duration(s: &str, what: &str) -> Result<chrono::Duration> {
     let d = humantime::parse_duration(s)
         .with_context(|| format!("{what} `{s}` is not a duration: write e.g. 30s, 2h, 3d"))?;
     chrono::Duration::from_std(d).context("duration too large")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_past_what_a_date_holds_are_errors_not_panics() {
+        let now = Utc::now();
+        assert!(parse_when("300000y", now).is_err());
+        assert!(parse_when("99999999999999999y", now).is_err());
+        assert!(parse_when("7d", now).is_ok());
+        assert!(parse_duration("99999999999999999y", "--for").is_err());
+    }
 }

@@ -177,8 +177,8 @@ impl Receiver {
 }
 
 /// Starts a webhook receiver on 127.0.0.1 that verifies
-/// `X-Earshot-Signature` with `secret` and rejects timestamps more than
-/// five minutes off.
+/// `X-Earshot-Signature` (HMAC over `"{timestamp}.{body}"`) with `secret`
+/// and rejects timestamps more than five minutes off.
 pub async fn start_receiver(secret: String) -> std::io::Result<Receiver> {
     use axum::http::HeaderMap;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -196,11 +196,16 @@ pub async fn start_receiver(secret: String) -> std::io::Result<Receiver> {
                     .unwrap_or("")
                     .to_string()
             };
-            let ts: i64 = h("x-earshot-timestamp").parse().unwrap_or(0);
-            let fresh = (chrono::Utc::now().timestamp() - ts).abs() <= 300;
-            let good = h("x-earshot-signature")
-                == earshot::alert::channel::webhook_signature(&secret, &body);
-            if !(fresh && good) {
+            // The signature covers "timestamp.body": a changed timestamp
+            // fails it, an old one fails the replay window.
+            let good = earshot::alert::channel::verify_webhook(
+                &secret,
+                &h("x-earshot-timestamp"),
+                &body,
+                &h("x-earshot-signature"),
+                chrono::Utc::now().timestamp(),
+            );
+            if !good {
                 bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return StatusCode::UNAUTHORIZED;
             }

@@ -275,7 +275,42 @@ pub fn timeline_period(
             "hourly timelines cover at most 400 days; use granularity=day",
         ));
     }
+    if to - from > chrono::Duration::days(report::MAX_PERIOD_DAYS) {
+        return Err(bad(format!(
+            "a period covers at most {} days (about five years); give a later `from` or an earlier `to`",
+            report::MAX_PERIOD_DAYS
+        )));
+    }
     Ok((from, to, g))
+}
+
+/// Watches one timeline or report request names at most (each is a
+/// series the server computes).
+pub const MAX_WATCHES: usize = 100;
+
+/// The watches a request names (comma-separated), at most
+/// [`MAX_WATCHES`]; every configured watch when it names none.
+fn watch_list(state: &Shared, watch: &Option<String>) -> Result<Vec<String>, Response> {
+    let Some(w) = nonempty(watch) else {
+        return Ok(state
+            .config
+            .watches
+            .iter()
+            .map(|w| w.name.clone())
+            .collect());
+    };
+    let watches: Vec<String> = w
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .take(MAX_WATCHES + 1)
+        .collect();
+    if watches.len() > MAX_WATCHES {
+        return Err(bad(format!(
+            "`watch` names more than {MAX_WATCHES} watches; ask for fewer at a time"
+        )));
+    }
+    Ok(watches)
 }
 
 pub(super) async fn timeline(
@@ -287,14 +322,9 @@ pub(super) async fn timeline(
             Ok(p) => p,
             Err(r) => return r,
         };
-    let watches: Vec<String> = match nonempty(&q.watch) {
-        Some(w) => w.split(',').map(|s| s.trim().to_string()).collect(),
-        None => state
-            .config
-            .watches
-            .iter()
-            .map(|w| w.name.clone())
-            .collect(),
+    let watches = match watch_list(&state, &q.watch) {
+        Ok(w) => w,
+        Err(r) => return r,
     };
     let store = state.store.clone();
     let result = blocking(move || {
@@ -464,14 +494,9 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
         Ok(t) => t,
         Err(e) => return bad(e),
     };
-    let watches: Vec<String> = match nonempty(&q.watch) {
-        Some(w) => w.split(',').map(|s| s.trim().to_string()).collect(),
-        None => state
-            .config
-            .watches
-            .iter()
-            .map(|w| w.name.clone())
-            .collect(),
+    let watches = match watch_list(&state, &q.watch) {
+        Ok(w) => w,
+        Err(r) => return r,
     };
     let req = ReportRequest { watches, from, to };
     if let Err(e) = req.validate() {

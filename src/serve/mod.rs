@@ -437,9 +437,13 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> 
         return Ok(now);
     }
     if let Ok(d) = humantime::parse_duration(s) {
-        if let Ok(d) = chrono::Duration::from_std(d) {
-            return Ok(now - d);
-        }
+        // A duration past what a date can hold is an error, not a panic.
+        return chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| {
+                format!("`{s}` reaches back further than a date can hold: write e.g. 30d or 365d")
+            });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -498,5 +502,8 @@ mod tests {
         assert_eq!(parse_time("1d", now), Ok(now - chrono::Duration::days(1)));
         assert!(parse_time("2026-11-01", now).is_ok());
         assert!(parse_time("yesterday-ish", now).is_err());
+        // Far past what chrono holds: an error, not an overflow panic.
+        assert!(parse_time("300000y", now).is_err());
+        assert!(parse_time("200000y", now).is_ok());
     }
 }

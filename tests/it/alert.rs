@@ -50,7 +50,7 @@ fn now_s() -> i64 {
     Utc::now().timestamp()
 }
 
-/// The generic webhook: HMAC-SHA256 of the body, fresh timestamp,
+/// The generic webhook: HMAC-SHA256 of timestamp.body, fresh timestamp,
 /// idempotency key; duplicates by key are acknowledged and not kept.
 pub(crate) fn webhook_app(secret: &'static str, seen: Shared) -> axum::Router {
     axum::Router::new().fallback(move |h: HeaderMap, body: Bytes| {
@@ -62,17 +62,26 @@ pub(crate) fn webhook_app(secret: &'static str, seen: Shared) -> axum::Router {
                     .unwrap_or("")
                     .to_string()
             };
+            // What a receiver must do: the signature covers
+            // "{timestamp}.{body}", and the timestamp must be within the
+            // replay window of this clock.
+            let ts_text = get("x-earshot-timestamp");
+            let ts: i64 = ts_text.parse().unwrap_or(0);
+            let mut signed = format!("{ts_text}.").into_bytes();
+            signed.extend_from_slice(&body);
             let want = format!(
                 "sha256={}",
-                hmac(secret.as_bytes(), &body)
+                hmac(secret.as_bytes(), &signed)
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect::<String>()
             );
-            let ts: i64 = get("x-earshot-timestamp").parse().unwrap_or(0);
             let key = get("idempotency-key");
             let mut s = seen.lock().unwrap();
-            if get("x-earshot-signature") != want || (now_s() - ts).abs() > 300 || key.is_empty() {
+            if get("x-earshot-signature") != want
+                || (now_s() - ts).abs() > channel::REPLAY_WINDOW_S
+                || key.is_empty()
+            {
                 s.refused.push(String::from_utf8_lossy(&body).into_owned());
                 return StatusCode::UNAUTHORIZED;
             }
@@ -86,7 +95,7 @@ pub(crate) fn webhook_app(secret: &'static str, seen: Shared) -> axum::Router {
 
 /// DingTalk: `timestamp` (ms) and `sign` query parameters; sign =
 /// base64(HMAC-SHA256(secret, ts + "\n" + secret)); an hour of skew at most.
-fn dingtalk_app(secret: &'static str, seen: Shared) -> axum::Router {
+pub(crate) fn dingtalk_app(secret: &'static str, seen: Shared) -> axum::Router {
     axum::Router::new().fallback(
         move |Query(q): Query<std::collections::HashMap<String, String>>, body: Bytes| {
             let seen = seen.clone();
@@ -114,7 +123,7 @@ fn dingtalk_app(secret: &'static str, seen: Shared) -> axum::Router {
 
 /// Feishu/Lark: body `timestamp` (s, string) and `sign` = base64(HMAC-
 /// SHA256(key = ts + "\n" + secret, msg = "")); an hour of skew at most.
-fn feishu_app(secret: &'static str, seen: Shared) -> axum::Router {
+pub(crate) fn feishu_app(secret: &'static str, seen: Shared) -> axum::Router {
     axum::Router::new().fallback(move |body: Bytes| {
         let seen = seen.clone();
         async move {
@@ -136,7 +145,7 @@ fn feishu_app(secret: &'static str, seen: Shared) -> axum::Router {
 }
 
 /// WeCom: markdown body, no signature.
-fn wecom_app(seen: Shared) -> axum::Router {
+pub(crate) fn wecom_app(seen: Shared) -> axum::Router {
     axum::Router::new().fallback(move |body: Bytes| {
         let seen = seen.clone();
         async move {
@@ -153,7 +162,7 @@ fn wecom_app(seen: Shared) -> axum::Router {
 }
 
 /// Slack: `text` and `blocks`, answers `ok`.
-fn slack_app(seen: Shared) -> axum::Router {
+pub(crate) fn slack_app(seen: Shared) -> axum::Router {
     axum::Router::new().fallback(move |body: Bytes| {
         let seen = seen.clone();
         async move {

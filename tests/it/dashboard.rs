@@ -371,6 +371,56 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
 }
 
 #[test]
+fn unbounded_periods_and_watch_lists_are_refused_and_the_server_stays_up() {
+    let s = serve();
+    rt().block_on(async {
+        // A request that allocated per bucket or panicked would not answer
+        // within this timeout (or would drop the connection).
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let b = &s.base;
+        let many: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let repeated: Vec<String> = many.iter().map(|w| format!("watch={w}")).collect();
+        let paths = [
+            "/api/timeline?from=200000y&granularity=day".to_string(),
+            "/api/timeline?from=300000y".to_string(),
+            "/api/timeline?from=2000-01-01&to=2026-01-01&granularity=day".to_string(),
+            "/api/report?from=0001-01-01".to_string(),
+            "/api/report?from=300000y&format=csv".to_string(),
+            "/api/mentions?from=300000y".to_string(),
+            "/?from=200000y".to_string(),
+            "/?from=300000y".to_string(),
+            format!("/api/timeline?watch={}", many.join(",")),
+            format!("/api/report?watch={}", many.join(",")),
+            format!("/api/timeline?{}", repeated.join("&")),
+        ];
+        for p in &paths {
+            let r = c.get(format!("{b}{p}")).bearer_auth(&s.viewer).send().await;
+            let r = r.unwrap_or_else(|e| panic!("{}: {e}", &p[..p.len().min(80)]));
+            assert_eq!(
+                r.status(),
+                StatusCode::BAD_REQUEST,
+                "{}",
+                &p[..p.len().min(80)]
+            );
+            let h = c.get(format!("{b}/health")).send().await.unwrap();
+            assert_eq!(h.status(), StatusCode::OK);
+        }
+        // The limits are not off by a lot: five years of days still work.
+        let v = get_json(
+            &c,
+            &format!("{b}/api/timeline?from=1800d&granularity=day"),
+            &s.viewer,
+        )
+        .await;
+        assert!(v["series"][0]["buckets"].as_array().unwrap().len() >= 1800);
+    });
+}
+
+#[test]
 fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
     let s = serve();
     rt().block_on(async {

@@ -439,12 +439,93 @@ async fn private_addresses_are_refused_unless_allowed() {
 #[tokio::test]
 async fn the_dns_guard_refuses_names_that_resolve_to_private_addresses() {
     use reqwest::dns::Resolve;
-    let r = earshot::fetch::guard::GuardedResolver;
+    let r = earshot::fetch::guard::GuardedResolver::new();
     let err = match r.resolve("localhost".parse().unwrap()).await {
         Ok(_) => panic!("localhost resolved through the guard"),
         Err(e) => e.to_string(),
     };
     assert!(err.contains("refused"), "{err}");
+}
+
+/// A resolver that answers every name with one address, as a hostile or
+/// misconfigured DNS server would.
+struct AllTo(std::net::IpAddr);
+
+impl reqwest::dns::Resolve for AllTo {
+    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let addr = std::net::SocketAddr::new(self.0, 0);
+        Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs) })
+    }
+}
+
+fn any_page() -> earshot_test_utils::server::Handler {
+    Arc::new(|path, _, _| {
+        if path.ends_with("/robots.txt") {
+            not_found()
+        } else {
+            html("<p>ok</p>")
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_ordinary_name_resolving_to_loopback_is_refused_through_the_fetcher() {
+    let srv = start(any_page()).await;
+    let url = format!("http://news.example.com:{}/x", srv.port);
+    for ip in ["127.0.0.1", "::ffff:127.0.0.1", "64:ff9b::7f00:1"] {
+        let f = Fetcher::with_resolver(&crawl(), Arc::new(AllTo(ip.parse().unwrap()))).unwrap();
+        let mut r = req(&url, 100.0);
+        r.allow_private = false;
+        let e = f.fetch(&r).await.unwrap_err();
+        assert!(matches!(e, FetchError::Private { .. }), "{ip}: {e}");
+        assert!(e.to_string().contains("news.example.com"), "{e}");
+    }
+    assert!(srv.hits().is_empty(), "{:?}", srv.hits());
+    // The same resolver, private addresses allowed: the name does reach
+    // the server, so the refusal above was the guard's.
+    let f =
+        Fetcher::with_resolver(&crawl(), Arc::new(AllTo("127.0.0.1".parse().unwrap()))).unwrap();
+    page(f.fetch(&req(&url, 100.0)).await);
+    assert_eq!(srv.hits_for("/x").len(), 1);
+}
+
+#[tokio::test]
+async fn a_configured_proxy_is_vetted_like_a_target_and_used_when_allowed() {
+    let proxy = start(any_page()).await;
+    // On a loopback address without allow_private: refused at once.
+    let cfg = CrawlConfig {
+        proxy: Some(format!("http://127.0.0.1:{}", proxy.port)),
+        ..crawl()
+    };
+    let e = Fetcher::new(&cfg)
+        .err()
+        .expect("a loopback proxy was accepted");
+    assert!(e.to_string().contains("crawl.proxy"), "{e}");
+    assert!(e.to_string().contains("allow_private"), "{e}");
+    // A name that resolves to loopback: the guard refuses the proxy too.
+    let cfg = CrawlConfig {
+        proxy: Some(format!("http://proxy.example.com:{}", proxy.port)),
+        ..crawl()
+    };
+    let f = Fetcher::with_resolver(&cfg, Arc::new(AllTo("127.0.0.1".parse().unwrap()))).unwrap();
+    let mut r = req("http://news.example.com/x", 100.0);
+    r.allow_private = false;
+    let e = f.fetch(&r).await.unwrap_err();
+    assert!(matches!(e, FetchError::Private { .. }), "{e}");
+    assert!(proxy.hits().is_empty(), "{:?}", proxy.hits());
+    // Allowed: requests go through the proxy, in absolute form.
+    let cfg = CrawlConfig {
+        proxy: Some(format!("http://127.0.0.1:{}", proxy.port)),
+        allow_private: true,
+        ..crawl()
+    };
+    let f = Fetcher::new(&cfg).unwrap();
+    page(f.fetch(&req("http://news.example.com/x", 100.0)).await);
+    let paths: Vec<String> = proxy.hits().into_iter().map(|h| h.path).collect();
+    assert!(
+        paths.contains(&"http://news.example.com/x".to_string()),
+        "{paths:?}"
+    );
 }
 
 #[tokio::test]
@@ -496,4 +577,61 @@ async fn binary_content_types_are_refused() {
         .await
         .unwrap_err();
     assert!(matches!(e, FetchError::ContentType { .. }), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_variables_in_the_environment_are_not_used() {
+    let proxy = start(any_page()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[store]
+path = "{store}"
+
+[crawl]
+user_agent = "earshot-test (+https://github.com/earshot-dev/earshot)"
+connect_timeout = "2s"
+request_timeout = "3s"
+max_retries = 0
+
+[[source]]
+name = "news"
+start_urls = ["http://news.example.invalid/", "https://news.example.invalid/"]
+schedule = "every 1h"
+
+[[watch]]
+name = "Lumio"
+"#,
+            store = dir.path().join("store").display()
+        ),
+    )
+    .unwrap();
+    let p = format!("http://127.0.0.1:{}", proxy.port);
+    let out = tokio::task::spawn_blocking(move || {
+        let mut c = crate::util::earshot();
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            c.env(var, &p);
+        }
+        c.env_remove("NO_PROXY").env_remove("no_proxy");
+        c.arg("--config").arg(&cfg).arg("crawl").output().unwrap()
+    })
+    .await
+    .unwrap();
+    let all = format!(
+        "{}{}",
+        crate::util::text(&out.stdout),
+        crate::util::text(&out.stderr)
+    );
+    assert!(all.contains("news.example.invalid"), "{all}");
+    assert!(proxy.hits().is_empty(), "{:?}\n{all}", proxy.hits());
 }

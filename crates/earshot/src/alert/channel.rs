@@ -3,13 +3,21 @@
 //!
 //! Signatures, exactly as the platforms specify:
 //! * generic webhook: `X-Earshot-Signature: sha256=<hex HMAC-SHA256(secret,
-//!   body)>`, `X-Earshot-Timestamp` (Unix seconds), `Idempotency-Key`;
+//!   timestamp + "." + body)>` with `X-Earshot-Timestamp` (Unix seconds,
+//!   the same `timestamp`), and `Idempotency-Key`: a receiver recomputes
+//!   the signature over the timestamp it got and refuses timestamps more
+//!   than [`REPLAY_WINDOW_S`] off its clock, so a captured request cannot
+//!   be replayed later or with a new timestamp;
 //! * DingTalk robot: `sign = urlencode(base64(HMAC-SHA256(secret,
 //!   timestamp_ms + "\n" + secret)))` in the `timestamp` and `sign` query
 //!   parameters;
 //! * Feishu/Lark bot: `sign = base64(HMAC-SHA256(key = timestamp + "\n" +
 //!   secret, msg = ""))` with `timestamp` (seconds, a string) in the body;
 //! * WeCom and Slack: no signature (the URL is the secret).
+//!
+//! Crawled text is escaped per platform ([`super::escape`]), and errors
+//! are stored and logged without the URL, which for Slack, WeCom, Feishu
+//! and DingTalk is the credential.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -17,6 +25,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::escape::{self, Markup};
 use super::{AlertEvent, Severity};
 use crate::store::{OutboxItem, Store, StoreError};
 
@@ -91,14 +100,20 @@ impl ChannelConfig {
         (self.watches.is_empty() || self.watches.iter().any(|w| w == watch))
             && severity >= self.min_severity
     }
-    fn url(&self) -> String {
-        crate::util::expand_env(&self.url).unwrap_or_else(|_| self.url.clone())
+    /// The URL, `${VAR}` expanded; an unset variable is an error, never
+    /// the placeholder text.
+    fn url(&self) -> Result<String, DeliveryError> {
+        crate::util::expand_env(&self.url)
+            .map_err(|e| DeliveryError::Env(format!("{}: url: {e}", self.name)))
     }
-    fn secret(&self) -> Option<String> {
-        self.secret
-            .as_ref()
-            .map(|s| crate::util::expand_env(s).unwrap_or_else(|_| s.clone()))
-            .filter(|s| !s.is_empty())
+    /// The secret, `${VAR}` expanded, as [`ChannelConfig::url`].
+    fn secret(&self) -> Result<Option<String>, DeliveryError> {
+        match &self.secret {
+            None => Ok(None),
+            Some(s) => crate::util::expand_env(s)
+                .map(|s| Some(s).filter(|s| !s.is_empty()))
+                .map_err(|e| DeliveryError::Env(format!("{}: secret: {e}", self.name))),
+        }
     }
 }
 
@@ -119,15 +134,57 @@ pub struct Notice {
     pub evidence: super::Evidence,
 }
 
-/// `X-Earshot-Signature` value for a body.
-pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
+/// How far (seconds) a webhook's `X-Earshot-Timestamp` may be from the
+/// receiver's clock before the request is refused as a replay.
+pub const REPLAY_WINDOW_S: i64 = 300;
+
+/// `X-Earshot-Signature` value for a body sent with `X-Earshot-Timestamp:
+/// timestamp_s`: HMAC-SHA256 over `"{timestamp_s}.{body}"`.
+pub fn webhook_signature(secret: &str, timestamp_s: i64, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp_s}.").as_bytes());
     mac.update(body);
     let out = mac.finalize().into_bytes();
     format!(
         "sha256={}",
         out.iter().map(|b| format!("{b:02x}")).collect::<String>()
     )
+}
+
+/// What a receiver checks: `signature` (the `X-Earshot-Signature` header)
+/// is the HMAC of `"{timestamp}.{body}"` for the `X-Earshot-Timestamp`
+/// header's `timestamp`, compared in constant time, and that timestamp is
+/// within [`REPLAY_WINDOW_S`] of `now_s`.
+pub fn verify_webhook(
+    secret: &str,
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+    now_s: i64,
+) -> bool {
+    let Ok(ts) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    if (now_s - ts).abs() > REPLAY_WINDOW_S {
+        return false;
+    }
+    let Some(hex) = signature.strip_prefix("sha256=") else {
+        return false;
+    };
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    let Some(bytes) = bytes else {
+        return false;
+    };
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(body);
+    mac.verify_slice(&bytes).is_ok()
 }
 
 /// DingTalk `sign` before URL encoding.
@@ -151,8 +208,10 @@ fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
     }
 }
 
-/// The message as Markdown (DingTalk, WeCom, Feishu, Slack mrkdwn-ish).
-pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
+/// The message as Markdown (DingTalk, WeCom, Feishu, webhook, email) or
+/// Slack mrkdwn, crawled text escaped for `markup`.
+pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
+    let esc = |s: &str| escape::text(s, markup);
     let e = &n.evidence;
     let sev = match (lang, n.severity) {
         (Lang::En, s) => s.to_string(),
@@ -170,7 +229,10 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
         (_, AlertEvent::Silenced) => "Alert",
     };
     let title = format!("[{sev}] {event}: {}", n.watch);
-    let mut md = format!("### {title}\n\n");
+    let mut md = match markup {
+        Markup::Slack => format!("*{}*\n\n", esc(&title)),
+        Markup::Markdown => format!("### {title}\n\n"),
+    };
     md.push_str(&format!(
         "- {}: {} – {} UTC\n- {}: **{}** / {} {:.1} ({:.1}×)\n- {}: {}\n",
         t(lang, "Window", "时间"),
@@ -201,17 +263,21 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
             } else {
                 String::new()
             };
+            let label = m
+                .title
+                .as_deref()
+                .map(esc)
+                .unwrap_or_else(|| "(untitled)".into());
             md.push_str(&format!(
-                "- [{}]({}) — {}{}{}: {}\n",
-                m.title.as_deref().unwrap_or("(untitled)"),
-                m.url,
-                m.site,
+                "- {} — {}{}{}: {}\n",
+                escape::link(&label, &m.url, markup),
+                esc(&m.site),
                 m.author
                     .as_deref()
-                    .map(|a| format!(" / {a}"))
+                    .map(|a| format!(" / {}", esc(a)))
                     .unwrap_or_default(),
                 copies,
-                m.excerpt
+                esc(&m.excerpt)
             ));
         }
     }
@@ -221,7 +287,7 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
             t(lang, "Top sites", "主要站点"),
             e.top_sites
                 .iter()
-                .map(|(s, c)| format!("{s} ({c})"))
+                .map(|(s, c)| format!("{} ({c})", esc(s)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -230,7 +296,11 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
         md.push_str(&format!(
             "\n**{}**: {}\n",
             t(lang, "Over-represented phrases", "突出词语"),
-            e.phrases.join(", ")
+            e.phrases
+                .iter()
+                .map(|p| esc(p))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     (title, md)
@@ -238,7 +308,11 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
 
 /// The body queued for a channel (before any signature).
 pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
-    let (title, md) = markdown(n, ch.language);
+    let markup = match ch.kind {
+        ChannelKind::Slack => Markup::Slack,
+        _ => Markup::Markdown,
+    };
+    let (title, md) = markdown(n, ch.language, markup);
     let v = match ch.kind {
         ChannelKind::Webhook => serde_json::json!({
             "idempotency_key": key,
@@ -292,6 +366,9 @@ pub enum DeliveryError {
     /// The platform answered with an error.
     #[error("{0}")]
     Rejected(String),
+    /// The URL or secret names an environment variable that is not set.
+    #[error("{0}\n  help: set the variable in earshot's environment, or write ${{VAR:-default}}")]
+    Env(String),
 }
 
 /// Sends one queued body to its channel, signing it as the platform wants.
@@ -302,8 +379,8 @@ pub async fn send(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DeliveryError> {
-    let url = ch.url();
-    let secret = ch.secret();
+    let url = ch.url()?;
+    let secret = ch.secret()?;
     if ch.kind == ChannelKind::Email {
         return send_email(ch, &url, key, payload).await;
     }
@@ -318,14 +395,15 @@ pub async fn send(
             if let Some(s) = &secret {
                 r = r.header(
                     "X-Earshot-Signature",
-                    webhook_signature(s, payload.as_bytes()),
+                    webhook_signature(s, now.timestamp(), payload.as_bytes()),
                 );
             }
             r.body(payload.to_string())
         }
         ChannelKind::Dingtalk => {
-            let mut u = url::Url::parse(&url)
-                .map_err(|e| DeliveryError::Http(format!("bad URL {url}: {e}")))?;
+            let mut u = url::Url::parse(&url).map_err(|e| {
+                DeliveryError::Http(format!("{}: the url is not a URL: {e}", ch.name))
+            })?;
             if let Some(s) = &secret {
                 let ts = now.timestamp_millis();
                 // `append_pair` form-urlencodes the base64 (+, /, =).
@@ -356,10 +434,11 @@ pub async fn send(
             .header("Content-Type", "application/json")
             .body(payload.to_string()),
     };
+    // The URL is the credential of most platforms: never in the error.
     let resp = req
         .send()
         .await
-        .map_err(|e| DeliveryError::Http(format!("{}: {e}", ch.name)))?;
+        .map_err(|e| DeliveryError::Http(format!("{}: {}", ch.name, error_text(e))))?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
     if !status.is_success() {
@@ -390,6 +469,19 @@ pub async fn send(
         }
     }
     Ok(())
+}
+
+/// A reqwest error and its causes, without the URL.
+fn error_text(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 /// Sends a queued email through the SMTP server in `url`. The outbox key
@@ -580,11 +672,31 @@ mod tests {
     #[test]
     fn signatures_match_known_values() {
         // HMAC-SHA256 test vector (RFC 4231 case 2).
-        let sig = webhook_signature("Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            sig,
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        // The HMAC covers "timestamp.body", computed independently here.
+        let sig = webhook_signature("Jefe", 1_700_000_000, b"{}");
+        let mut mac = HmacSha256::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"1700000000.{}");
+        let want: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(sig, format!("sha256={want}"));
+        assert_ne!(sig, webhook_signature("Jefe", 1_700_000_001, b"{}"));
+        let now = 1_700_000_000 + REPLAY_WINDOW_S;
+        assert!(verify_webhook("Jefe", "1700000000", b"{}", &sig, now));
+        assert!(!verify_webhook("Jefe", "1700000000", b"{}", &sig, now + 1));
+        assert!(!verify_webhook("Jefe", "1700000001", b"{}", &sig, now));
+        assert!(!verify_webhook("Jefe", "1700000000", b"{} ", &sig, now));
+        assert!(!verify_webhook("Jeff", "1700000000", b"{}", &sig, now));
+        assert!(!verify_webhook(
+            "Jefe",
+            "1700000000",
+            b"{}",
+            "sha256=zz",
+            now
+        ));
         // Same construction as DingTalk's Java/Python samples.
         let a = dingtalk_sign("SEC123", 1_700_000_000_000);
         assert_eq!(a.len(), 44);

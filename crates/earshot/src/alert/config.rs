@@ -105,6 +105,9 @@ pub fn channel_problems(channels: &[ChannelConfig]) -> Vec<Problem> {
             )),
             Err(e) => out.push(Problem::bare(format!("channel[{i}].url"), e)),
         }
+        if let Some(Err(e)) = ch.secret.as_deref().map(expand_env) {
+            out.push(Problem::bare(format!("channel[{i}].secret"), e));
+        }
         if ch.kind == ChannelKind::Webhook
             && ch.secret.as_deref().is_none_or(|s| s.trim().is_empty())
         {

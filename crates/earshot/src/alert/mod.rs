@@ -11,6 +11,7 @@
 
 pub mod channel;
 mod config;
+pub mod escape;
 pub mod silence;
 pub mod timeline;
 

@@ -72,6 +72,15 @@ pub struct CrawlConfig {
     /// `{ "bbs.example.test" = "127.0.0.1:8080" }`. The port is used when
     /// the URL names none.
     pub resolve: std::collections::BTreeMap<String, String>,
+    /// A proxy for every request, `http://host:port` (`${VAR}` and
+    /// `${VAR:-default}` are read from the environment). Off by default;
+    /// `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are never read. A proxy
+    /// on a private or loopback address needs `allow_private = true`.
+    /// Through a proxy, target names are resolved by the proxy: earshot
+    /// still refuses private IP literals and `localhost`, but cannot see
+    /// what other names resolve to, so the proxy must refuse private
+    /// destinations itself.
+    pub proxy: Option<String>,
 }
 
 impl Default for CrawlConfig {
@@ -108,11 +117,52 @@ impl Default for CrawlConfig {
             allow_private: false,
             timezone: "Asia/Shanghai".to_string(),
             resolve: Default::default(),
+            proxy: None,
         }
     }
 }
 
 impl CrawlConfig {
+    /// The proxy URL, `${VAR}` expanded and vetted: http or https, and on a
+    /// private or loopback address only with `allow_private`. `Ok(None)`
+    /// when no proxy is configured; `Err` says what is wrong.
+    pub fn proxy_url(&self) -> Result<Option<url::Url>, String> {
+        let Some(raw) = self
+            .proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        else {
+            return Ok(None);
+        };
+        let expanded = crate::util::expand_env(raw)?;
+        let url = url::Url::parse(&expanded).map_err(|e| {
+            format!("`{expanded}` is not a URL ({e}); write e.g. \"http://proxy.example.com:3128\"")
+        })?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(format!(
+                "`{}` proxies are not supported; use an http:// or https:// proxy",
+                url.scheme()
+            ));
+        }
+        let private = match url.host() {
+            Some(url::Host::Ipv4(ip)) => super::guard::is_private(ip.into()),
+            Some(url::Host::Ipv6(ip)) => super::guard::is_private(ip.into()),
+            Some(url::Host::Domain(d)) => {
+                d.eq_ignore_ascii_case("localhost")
+                    || d.to_ascii_lowercase().ends_with(".localhost")
+            }
+            None => return Err(format!("`{expanded}` names no host")),
+        };
+        if private && !self.allow_private {
+            return Err(format!(
+                "the proxy {} is on a private or loopback address; set crawl.allow_private = true if that is intended",
+                url.host_str().unwrap_or_default()
+            ));
+        }
+        Ok(Some(url))
+    }
+
     /// What is wrong with this section.
     pub fn problems(&self) -> Vec<Problem> {
         let c = self;
@@ -182,6 +232,13 @@ impl CrawlConfig {
                 "crawl.timezone",
                 format!("`{}` is not an IANA timezone", c.timezone),
                 "e.g. \"Asia/Shanghai\", \"Asia/Taipei\", \"UTC\"",
+            ));
+        }
+        if let Err(e) = c.proxy_url() {
+            out.push(Problem::new(
+                "crawl.proxy",
+                e,
+                "e.g. proxy = \"http://proxy.example.com:3128\" or proxy = \"${HTTPS_PROXY}\"",
             ));
         }
         for (host, addr) in &c.resolve {

@@ -260,6 +260,30 @@ fn literal_private(url: &Url) -> bool {
 impl Fetcher {
     /// Builds the client from the crawl settings.
     pub fn new(crawl: &CrawlConfig) -> Result<Fetcher, FetchError> {
+        Fetcher::build(crawl, None)
+    }
+
+    /// Like [`Fetcher::new`], with names resolved by `resolver` instead of
+    /// the system's (still behind the private-address guard): tests use it
+    /// to map ordinary names to 127.0.0.1 without `crawl.resolve`.
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn with_resolver(
+        crawl: &CrawlConfig,
+        resolver: Arc<dyn reqwest::dns::Resolve>,
+    ) -> Result<Fetcher, FetchError> {
+        Fetcher::build(crawl, Some(resolver))
+    }
+
+    fn build(
+        crawl: &CrawlConfig,
+        resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
+    ) -> Result<Fetcher, FetchError> {
+        let proxy = match crawl.proxy_url() {
+            Ok(p) => p,
+            Err(problem) => {
+                return Err(FetchError::Client(format!("crawl.proxy: {problem}")));
+            }
+        };
         let build = |allow_private: bool| {
             let mut b = reqwest::Client::builder()
                 .user_agent(crawl.user_agent.clone())
@@ -268,9 +292,22 @@ impl Fetcher {
                 .redirect(redirect_policy(crawl.max_redirects as usize, allow_private))
                 .gzip(true)
                 .brotli(true)
-                .pool_max_idle_per_host(crawl.per_host_concurrency as usize);
-            if !allow_private {
-                b = b.dns_resolver(Arc::new(guard::GuardedResolver));
+                .pool_max_idle_per_host(crawl.per_host_concurrency as usize)
+                // HTTP(S)_PROXY and ALL_PROXY are not read: a proxy resolves
+                // names itself, out of the guard's sight. Only `crawl.proxy`.
+                .no_proxy();
+            if let Some(p) = &proxy {
+                let p = reqwest::Proxy::all(p.as_str())
+                    .map_err(|e| FetchError::Client(format!("crawl.proxy: {e}")))?;
+                b = b.proxy(p);
+            }
+            match (&resolver, allow_private) {
+                (Some(r), false) => {
+                    b = b.dns_resolver(Arc::new(guard::GuardedResolver::over(r.clone())))
+                }
+                (Some(r), true) => b = b.dns_resolver2(r.clone()),
+                (None, false) => b = b.dns_resolver(Arc::new(guard::GuardedResolver::new())),
+                (None, true) => {}
             }
             for (host, addr) in &crawl.resolve {
                 let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
@@ -352,18 +389,21 @@ impl Fetcher {
             &self.guarded
         };
 
-        // robots.txt: fetched through the same host slot as pages.
+        // robots.txt: fetched through the same host slot as pages. A host
+        // the guard refuses is reported as such, not as a robots failure.
+        let refused: Mutex<Option<FetchError>> = Mutex::new(None);
         let verdict = self
             .robots
             .check(url, || async {
                 let robots_url = url.join("/robots.txt").map_err(|e| e.to_string())?;
                 let _slot = host.acquire(self.pool.global()).await;
                 self.count(key, |s| s.requests += 1);
-                let resp = client
-                    .get(robots_url)
-                    .send()
-                    .await
-                    .map_err(|e| error_chain(&e))?;
+                let resp = client.get(robots_url).send().await.map_err(|e| {
+                    if let p @ FetchError::Private { .. } = transport(url, &e) {
+                        *refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
+                    }
+                    error_chain(&e)
+                })?;
                 let status = resp.status().as_u16();
                 self.count(key, |s| *s.status.entry(class(status)).or_default() += 1);
                 let body = read_limited(resp, 512 * 1024)
@@ -374,6 +414,9 @@ impl Fetcher {
             .await;
         if let Some(delay) = verdict.crawl_delay {
             host.tighten(delay.min(polite::MAX_CRAWL_DELAY), 1);
+        }
+        if let Some(p) = refused.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(p);
         }
         if let Some(reason) = verdict.refusal {
             return Err(FetchError::Robots {

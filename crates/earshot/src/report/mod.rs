@@ -52,6 +52,14 @@ pub enum ReportError {
         /// End.
         to: DateTime<Utc>,
     },
+    /// The period is longer than [`MAX_PERIOD_DAYS`].
+    #[error("the report period from {from} to {to} is longer than {max} days\n  help: report on at most {max} days (about five years) at a time, e.g. --from 365d", max = MAX_PERIOD_DAYS)]
+    PeriodTooLong {
+        /// Start.
+        from: DateTime<Utc>,
+        /// End.
+        to: DateTime<Utc>,
+    },
     /// No watch given.
     #[error("a report needs at least one watch\n  help: add --watch NAME (the [[watch]] names in the config)")]
     NoWatch,
@@ -131,6 +139,11 @@ impl std::fmt::Display for Format {
     }
 }
 
+/// The longest period a report, timeline or chart covers (about five
+/// years): each day is a bucket per watch, so an unbounded period would
+/// let one request allocate without limit.
+pub const MAX_PERIOD_DAYS: i64 = 1830;
+
 /// What to report on.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportRequest {
@@ -150,6 +163,12 @@ impl ReportRequest {
         }
         if self.from >= self.to {
             return Err(ReportError::EmptyPeriod {
+                from: self.from,
+                to: self.to,
+            });
+        }
+        if self.to - self.from > chrono::Duration::days(MAX_PERIOD_DAYS) {
+            return Err(ReportError::PeriodTooLong {
                 from: self.from,
                 to: self.to,
             });

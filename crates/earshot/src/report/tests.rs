@@ -154,3 +154,22 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
     assert_eq!(v["kind"], "report");
     assert_eq!(v["mentions"], 49);
 }
+
+#[test]
+fn a_report_period_or_watch_list_past_the_limits_is_refused() {
+    let now = Utc::now();
+    let long = ReportRequest {
+        watches: vec!["A".into()],
+        from: now - chrono::Duration::days(MAX_PERIOD_DAYS + 1),
+        to: now,
+    };
+    assert!(matches!(
+        long.validate(),
+        Err(ReportError::PeriodTooLong { .. })
+    ));
+    let at_limit = ReportRequest {
+        from: now - chrono::Duration::days(MAX_PERIOD_DAYS),
+        ..long.clone()
+    };
+    assert!(at_limit.validate().is_ok());
+}
