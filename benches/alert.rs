@@ -21,6 +21,10 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::alert::detect::{self, DetectorConfig, Point};
 
+#[path = "alert/first_month.rs"]
+mod first_month;
+use first_month::first_month;
+
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -188,10 +192,15 @@ struct Score {
 }
 
 fn score(s: &mut Score, tl: &Timeline, found: &Found) {
-    s.days += ((WEEKS - WARMUP_WEEKS) * 7) as f64;
+    score_days(s, tl, found, ((WEEKS - WARMUP_WEEKS) * 7) as f64)
+}
+
+fn score_days(s: &mut Score, tl: &Timeline, found: &Found, days: f64) {
+    s.days += days;
     s.alerts += found.len();
     for &(o, st, en) in found {
         if std::env::var("ALERT_BENCH_DEBUG").is_ok()
+            && !tl.points.is_empty()
             && !tl
                 .bursts
                 .iter()
@@ -342,6 +351,7 @@ fn main() {
         println!("{}", a.row("earshot", &label));
         println!("{}", b.row("mean+3sd", &label));
     }
+    first_month(&cfg, watches);
     println!(
         "\nburst m×: each burst hour gets (m-1) × the watch's average hourly negatives on top; \
          delay in buckets from the burst's first bucket to the alert's opening bucket; \
