@@ -5,6 +5,8 @@
 mod alert;
 #[path = "it/alert_cli.rs"]
 mod alert_cli;
+#[path = "it/alert_silence.rs"]
+mod alert_silence;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cluster.rs"]
@@ -24,6 +26,8 @@ mod report;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.
+#[path = "it/one_timeline.rs"]
+mod one_timeline;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;

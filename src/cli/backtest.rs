@@ -93,18 +93,29 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
             "detector": e.detector,
             "p_value": e.p_value.is_finite().then_some(e.p_value),
             "resolved": e.resolved.map(|r| r + chrono::Duration::hours(1)),
+            "ratio": (e.observed as f64 / e.expected.max(0.5) * 100.0).round() / 100.0,
+            "baseline_days": (e.baseline_days * 10.0).round() / 10.0,
         });
         if a.json {
             println!("{line}");
         } else {
+            // What decided it, to tune by: the baseline's age, the ratio
+            // and the p-value (none for the plain threshold).
+            let p = if e.p_value.is_finite() {
+                format!("p {:.1e}", e.p_value)
+            } else {
+                "count over the threshold".into()
+            };
             println!(
-                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1}, peak {} ({})",
+                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1} ({:.1}×, {p}, baseline of {:.1} days), peak {} ({})",
                 e.start.format("%Y-%m-%d %H:%M"),
                 (e.end + chrono::Duration::hours(1)).format("%Y-%m-%d %H:%M"),
                 e.severity,
                 e.detector,
                 e.observed,
                 e.expected,
+                e.observed as f64 / e.expected.max(0.5),
+                e.baseline_days,
                 e.peak.format("%Y-%m-%d %H:%M"),
                 e.peak_observed
             );

@@ -42,7 +42,7 @@ pub fn serve() -> Served {
     start(dir, &cfg_path, &store, viewer, admin, mentions)
 }
 
-fn start(
+pub(crate) fn start(
     dir: tempfile::TempDir,
     cfg: &Path,
     store: &Path,
@@ -85,21 +85,21 @@ fn start(
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
 }
 
-async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Value {
+pub(crate) async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Value {
     let r = c.get(url).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{url}");
     let ct = r.headers()[header::CONTENT_TYPE]

@@ -137,16 +137,34 @@ pub fn evaluate(
                     .max()
                     .unwrap_or(Severity::Low)
             });
+            // Resolved already (a silenced alert stays silenced, so its
+            // state does not say it): the last event besides silencing.
+            let resolved_before = prev_ev.is_some_and(|e| {
+                e.history
+                    .iter()
+                    .rev()
+                    .find(|h| h.event != AlertEvent::Silenced)
+                    .is_some_and(|h| h.event == AlertEvent::Resolve)
+            });
             let event = match (&prev, prev_sev) {
                 (None, _) => Some(AlertEvent::Open),
                 (Some(_), Some(s)) if ep.severity > s => Some(AlertEvent::Escalate),
-                (Some(p), _) if p.state != AlertState::Resolved && ep.resolved.is_some() => {
+                (Some(p), _)
+                    if p.state != AlertState::Resolved
+                        && !resolved_before
+                        && ep.resolved.is_some() =>
+                {
                     Some(AlertEvent::Resolve)
                 }
                 _ => None,
             };
             let Some(event) = event else { continue };
-            let silenced = silences.iter().any(|s| s.covers(&w.name, ep.opened));
+            // Silenced on the dashboard or the API (for the alert's life),
+            // or by a silence of the watch covering its opening.
+            let silenced = prev
+                .as_ref()
+                .is_some_and(|p| p.state == AlertState::Silenced)
+                || silences.iter().any(|s| s.covers(&w.name, ep.opened));
             let mut history = prev_ev.map(|e| e.history.clone()).unwrap_or_default();
             let at = match event {
                 AlertEvent::Resolve => ep.resolved.unwrap_or(ep.end),
