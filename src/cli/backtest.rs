@@ -95,19 +95,15 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
             "resolved": e.resolved.map(|r| r + chrono::Duration::hours(1)),
             "ratio": (e.observed as f64 / e.expected.max(0.5) * 100.0).round() / 100.0,
             "baseline_days": (e.baseline_days * 10.0).round() / 10.0,
+            "baseline": detect::cold::describe_baseline(e, &cfg),
         });
         if a.json {
             println!("{line}");
         } else {
-            // What decided it, to tune by: the baseline's age, the ratio
-            // and the p-value (none for the plain threshold).
-            let p = if e.p_value.is_finite() {
-                format!("p {:.1e}", e.p_value)
-            } else {
-                "count over the threshold".into()
-            };
+            // What decided it, to tune by: the baseline, its age, the
+            // ratio and the p-value.
             println!(
-                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1} ({:.1}×, {p}, baseline of {:.1} days), peak {} ({})",
+                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1} ({:.1}×; {}), peak {} ({})",
                 e.start.format("%Y-%m-%d %H:%M"),
                 (e.end + chrono::Duration::hours(1)).format("%Y-%m-%d %H:%M"),
                 e.severity,
@@ -115,7 +111,7 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
                 e.observed,
                 e.expected,
                 e.observed as f64 / e.expected.max(0.5),
-                e.baseline_days,
+                detect::cold::describe_baseline(e, &cfg),
                 e.peak.format("%Y-%m-%d %H:%M"),
                 e.peak_observed
             );

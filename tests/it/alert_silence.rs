@@ -60,6 +60,14 @@ fn a_silenced_alert_stays_silenced_through_escalate_and_resolve_and_resolves_onc
     let alerts = store.alerts().unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].state, AlertState::Open);
+    // The summary explains the decision.
+    assert!(
+        alerts[0]
+            .summary
+            .contains("plain count, at least 5 an hour"),
+        "{}",
+        alerts[0].summary
+    );
     let id = alerts[0].id;
     let queued_before = store.outbox_all().unwrap().len();
 

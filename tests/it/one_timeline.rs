@@ -50,7 +50,11 @@ fn the_dashboard_timeline_a_report_and_backtest_count_the_demo_alike() {
     let (f, t) = (from.to_rfc3339(), to.to_rfc3339());
     let (cfg, viewer, admin) = fixture_config();
     // The demo's own override: its forum is small.
-    let cfg = cfg.replacen("name = \"云雀\"\n", "name = \"云雀\"\nalert = { threshold = 3 }\n", 1);
+    let cfg = cfg.replacen(
+        "name = \"云雀\"\n",
+        "name = \"云雀\"\nalert = { threshold = 3 }\n",
+        1,
+    );
     let cfg_path = dir.path().join("earshot.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
     let run = |args: &[&str]| {

@@ -198,15 +198,18 @@ pub fn evaluate(
             } else {
                 AlertState::Open
             };
+            // The summary explains the decision: the detector, the
+            // baseline it used and how much history that had, the test.
             let summary = format!(
-                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {})",
+                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {}: {})",
                 w.name,
                 ep.observed,
                 ep.start.format("%Y-%m-%d %H:%M"),
                 (ep.end + Duration::hours(1)).format("%H:%M"),
                 ep.expected,
                 ep.observed as f64 / ep.expected.max(0.5),
-                ep.detector
+                ep.detector,
+                detect::cold::describe_baseline(&ep, &cfg)
             );
             let alert = Alert {
                 id,

@@ -42,6 +42,36 @@ pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
     (hi + (lo - hi) * f).round().max(1.0) as u64
 }
 
+/// In words, what an alert's baseline was: which past the detector
+/// compared with and how much of it there was, for the alert's summary and
+/// `earshot backtest` (so a user can tune).
+pub fn describe_baseline(e: &super::Episode, cfg: &DetectorConfig) -> String {
+    let days = e.baseline_days;
+    let test = if e.p_value.is_finite() {
+        format!("p = {:.1e}", e.p_value)
+    } else {
+        "no test".into()
+    };
+    let past = match e.detector {
+        Detector::Seasonal => {
+            let weeks = ((days / 7.0).floor() as usize).clamp(1, cfg.weeks.max(1));
+            format!("same hour of the week, {weeks} week(s) back")
+        }
+        Detector::Share => format!("negative share of the last {:.1} days", days.min(7.0)),
+        Detector::Threshold if !e.p_value.is_finite() => {
+            format!("plain count, at least {} an hour", cfg.threshold)
+        }
+        Detector::Threshold if days < 1.0 => {
+            format!("average hour so far ({:.0} hours)", days * 24.0)
+        }
+        Detector::Threshold => format!(
+            "same hour of day on {} earlier day(s)",
+            (days.floor() as usize).min(cfg.weeks.max(1) * 7)
+        ),
+    };
+    format!("{past}, {days:.1} days of history, {test}")
+}
+
 /// A negative-binomial predictive test of `obs` against baseline samples
 /// (one per earlier day or week, already scaled): outliers dropped around
 /// the median, rate ~ Gamma(sum + 0.5, n) times `level`, extra dispersion.
@@ -181,9 +211,9 @@ mod tests {
         // Day 3, a ×3 burst of negatives for 2 hours on a 100/h watch.
         let mut s = watch(100.0, 24 * 4);
         let at = 24 * 2 + 10;
-        for h in at..at + 2 {
-            s[h].negative += 30;
-            s[h].total += 30;
+        for p in &mut s[at..at + 2] {
+            p.negative += 30;
+            p.total += 30;
         }
         let eps = run(&s, &cfg, Duration::hours(1), None);
         assert_eq!(eps.len(), 1, "{eps:#?}");
