@@ -14,6 +14,10 @@
 //! for earshot's seasonal detector and for mean + 3σ over a trailing
 //! 14-day window (Huginn's PeakDetectorAgent with its defaults).
 //!
+//! A second table (`alert/first_month.rs`) runs new watches from their
+//! first hour, counting the first month like any other, per generator
+//! family: one the cold start was tuned on, one held out.
+//!
 //! Run: `cargo bench --bench alert` (or `cargo test --bench alert` for a
 //! quick unoptimised run); `ALERT_BENCH_WATCHES=N` changes the watches per
 //! cell (default 12).
