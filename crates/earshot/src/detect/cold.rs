@@ -72,6 +72,29 @@ pub fn describe_baseline(e: &super::Episode, cfg: &DetectorConfig) -> String {
     format!("{past}, {days:.1} days of history, {test}")
 }
 
+/// The watch's own over-dispersion, from its baseline samples: the
+/// variance beyond Poisson as a share of mean² (method of moments),
+/// shrunk towards 0 while there are few samples. A watch whose counts
+/// swing more than the configured `dispersion` allows is held to its own
+/// swings.
+fn own_dispersion(samples: &[f64]) -> f64 {
+    let n = samples.len();
+    if n < 3 {
+        return 0.0;
+    }
+    let m = samples.iter().sum::<f64>() / n as f64;
+    if m <= 0.0 {
+        return 0.0;
+    }
+    let v = samples.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let d = ((v - m) / (m * m)).max(0.0);
+    d * n as f64 / (n as f64 + OWN_DISPERSION_PRIOR)
+}
+
+/// Pseudo-samples of "no extra dispersion" the watch's own estimate is
+/// shrunk with.
+const OWN_DISPERSION_PRIOR: f64 = 3.0;
+
 /// A negative-binomial predictive test of `obs` against baseline samples
 /// (one per earlier day or week, already scaled): outliers dropped around
 /// the median, rate ~ Gamma(sum + 0.5, n) times `level`, extra dispersion.
@@ -95,7 +118,7 @@ pub(super) fn predictive(
     let n = samples.len().max(1) as f64;
     let r = samples.iter().sum::<f64>() + 0.5;
     let expected = r * level / n;
-    let r = 1.0 / (1.0 / r + dispersion.max(0.0));
+    let r = 1.0 / (1.0 / r + dispersion.max(0.0).max(own_dispersion(&samples)));
     let p = r / (r + expected);
     (expected, neg_binomial_sf(obs, r, p))
 }
