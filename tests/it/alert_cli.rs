@@ -53,7 +53,7 @@ fn backtest_prints_each_alert_of_a_csv_series_as_a_json_line() {
     assert_eq!(start, t0 + chrono::Duration::hours(burst as i64));
     assert!(a["observed"].as_f64().unwrap() > 2.0 * a["expected"].as_f64().unwrap());
     // It says what it compared with, and how much history that had.
-    assert!(a["baseline_days"].as_f64().unwrap() >= 35.0, "{a}");
+    assert!(a["baseline_days"].as_f64().unwrap() >= 7.0, "{a}");
     assert!(
         a["baseline"].as_str().unwrap().contains("days of history"),
         "{a}"
