@@ -127,7 +127,21 @@ pub fn evaluate(
         ev.spikes = episodes.len();
         for ep in episodes {
             let last_change = ep.resolved.unwrap_or(ep.end) + Duration::hours(1);
-            let id = alert_id(&w.name, ep.detector, ep.start);
+            let mut id = alert_id(&w.name, ep.detector, ep.start);
+            if !stored.contains_key(&id) {
+                // The same spike already alerted on (found by another
+                // detector, or from another first hour, say by an earlier
+                // release's cold start): it is that alert, not a new one.
+                let hour = Duration::hours(1);
+                if let Some(a) = stored.values().find(|a| {
+                    a.watch == w.name
+                        && a.evidence
+                            .as_ref()
+                            .is_some_and(|e| e.start <= ep.end + hour && ep.start <= e.end + hour)
+                }) {
+                    id = a.id;
+                }
+            }
             let prev = stored.get(&id).cloned();
             let prev_ev: Option<&Evidence> = prev.as_ref().and_then(|p| p.evidence.as_ref());
             let prev_sev = prev_ev.map(|e| {
