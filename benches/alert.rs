@@ -14,12 +14,20 @@
 //! for earshot's seasonal detector and for mean + 3σ over a trailing
 //! 14-day window (Huginn's PeakDetectorAgent with its defaults).
 //!
+//! A second table (`alert/first_month.rs`) runs new watches from their
+//! first hour, counting the first month like any other, per generator
+//! family: one the cold start was tuned on, one held out.
+//!
 //! Run: `cargo bench --bench alert` (or `cargo test --bench alert` for a
 //! quick unoptimised run); `ALERT_BENCH_WATCHES=N` changes the watches per
 //! cell (default 12).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::alert::detect::{self, DetectorConfig, Point};
+
+#[path = "alert/first_month.rs"]
+mod first_month;
+use first_month::first_month;
 
 struct Rng(u64);
 impl Rng {
@@ -188,10 +196,15 @@ struct Score {
 }
 
 fn score(s: &mut Score, tl: &Timeline, found: &Found) {
-    s.days += ((WEEKS - WARMUP_WEEKS) * 7) as f64;
+    score_days(s, tl, found, ((WEEKS - WARMUP_WEEKS) * 7) as f64)
+}
+
+fn score_days(s: &mut Score, tl: &Timeline, found: &Found, days: f64) {
+    s.days += days;
     s.alerts += found.len();
     for &(o, st, en) in found {
         if std::env::var("ALERT_BENCH_DEBUG").is_ok()
+            && !tl.points.is_empty()
             && !tl
                 .bursts
                 .iter()
@@ -342,6 +355,7 @@ fn main() {
         println!("{}", a.row("earshot", &label));
         println!("{}", b.row("mean+3sd", &label));
     }
+    first_month(&cfg, watches);
     println!(
         "\nburst m×: each burst hour gets (m-1) × the watch's average hourly negatives on top; \
          delay in buckets from the burst's first bucket to the alert's opening bucket; \

@@ -7,6 +7,8 @@ mod alert;
 mod alert_cli;
 #[path = "it/alert_security.rs"]
 mod alert_security;
+#[path = "it/alert_silence.rs"]
+mod alert_silence;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cluster.rs"]
@@ -26,6 +28,8 @@ mod report;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.
+#[path = "it/one_timeline.rs"]
+mod one_timeline;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;

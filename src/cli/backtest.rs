@@ -101,18 +101,25 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
             "detector": e.detector,
             "p_value": e.p_value.is_finite().then_some(e.p_value),
             "resolved": e.resolved.map(|r| r + chrono::Duration::hours(1)),
+            "ratio": (e.observed as f64 / e.expected.max(0.5) * 100.0).round() / 100.0,
+            "baseline_days": (e.baseline_days * 10.0).round() / 10.0,
+            "baseline": detect::cold::describe_baseline(e, &cfg),
         });
         if a.json {
             println!("{line}");
         } else {
+            // What decided it, to tune by: the baseline, its age, the
+            // ratio and the p-value.
             println!(
-                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1}, peak {} ({})",
+                "{} – {}  {:<6} {:<9} observed {:>5}, expected {:>7.1} ({:.1}×; {}), peak {} ({})",
                 e.start.format("%Y-%m-%d %H:%M"),
                 (e.end + chrono::Duration::hours(1)).format("%Y-%m-%d %H:%M"),
                 e.severity,
                 e.detector,
                 e.observed,
                 e.expected,
+                e.observed as f64 / e.expected.max(0.5),
+                detect::cold::describe_baseline(e, &cfg),
                 e.peak.format("%Y-%m-%d %H:%M"),
                 e.peak_observed
             );

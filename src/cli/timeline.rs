@@ -100,10 +100,12 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
     } else {
         println!(
             "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
-            "bucket (UTC)", "total", "neg", "neu", "pos", "unscrd", "clusters", "authors", "sites"
+            "bucket (UTC)", "total", "neg", "neu", "pos", "unscrd", "copies", "authors", "sites"
         );
+        // Each syndication cluster once, spam out: the counts the
+        // detectors, reports and dashboard use; `copies` counts every copy.
         for r in rows.iter().filter(|r| r.mentions.total > 0) {
-            let m = &r.mentions;
+            let m = &r.clusters;
             println!(
                 "{:<17} {:>6} {:>5} {:>5} {:>5} {:>6} {:>8} {:>6} {:>6}",
                 r.start.format("%Y-%m-%d %H:%M"),
@@ -112,7 +114,7 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
                 m.neutral,
                 m.positive,
                 m.unscored,
-                r.clusters.total,
+                r.mentions.total,
                 r.authors,
                 r.sites
             );

@@ -391,21 +391,14 @@ pub(super) async fn alerts(State(state): State<Shared>, Query(q): Query<AlertQue
     }
 }
 
-/// Marks an alert silenced; `None` when there is no such alert.
+/// Silences an alert for the rest of its life (no notification on
+/// escalate or resolve either); `None` when there is no such alert.
 pub fn silence_alert(store: &Store, id: u64, by: &str) -> Result<Option<Alert>, Response> {
-    let Some(mut a) = store
-        .alerts()
-        .map_err(internal)?
-        .into_iter()
-        .find(|a| a.id == id)
-    else {
-        return Ok(None);
-    };
-    a.state = AlertState::Silenced;
-    a.updated_at = Utc::now();
-    store.put_alert(&a).map_err(internal)?;
-    tracing::info!(alert = id, by, "alert silenced");
-    Ok(Some(a))
+    let a = earshot::alert::silence::silence_alert(store, id, Utc::now()).map_err(internal)?;
+    if a.is_some() {
+        tracing::info!(alert = id, by, "alert silenced");
+    }
+    Ok(a)
 }
 
 pub(super) async fn silence(

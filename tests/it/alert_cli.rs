@@ -44,12 +44,20 @@ fn backtest_prints_each_alert_of_a_csv_series_as_a_json_line() {
         .collect();
     assert_eq!(hit.len(), 1, "{alerts:?}");
     let a = hit[0];
-    for k in ["start", "end", "peak", "observed", "expected", "severity"] {
+    for k in [
+        "start", "end", "peak", "observed", "expected", "severity", "ratio", "baseline",
+    ] {
         assert!(!a[k].is_null(), "{k} in {a}");
     }
     let start = chrono::DateTime::parse_from_rfc3339(a["start"].as_str().unwrap()).unwrap();
     assert_eq!(start, t0 + chrono::Duration::hours(burst as i64));
     assert!(a["observed"].as_f64().unwrap() > 2.0 * a["expected"].as_f64().unwrap());
+    // It says what it compared with, and how much history that had.
+    assert!(a["baseline_days"].as_f64().unwrap() >= 7.0, "{a}");
+    assert!(
+        a["baseline"].as_str().unwrap().contains("days of history"),
+        "{a}"
+    );
     // A bad file says where and how to fix it.
     std::fs::write(&csv, "time,total\n").unwrap();
     let out = earshot()

@@ -189,7 +189,8 @@ fn xlsx_reads_back_with_sheets_filters_and_charts() {
             spam += v;
         }
     }
-    assert_eq!(total + spam, f.mentions as f64, "daily totals add up");
+    // The story syndicated on three sites counts once (one timeline).
+    assert_eq!(total + spam, f.mentions as f64 - 2.0, "daily totals add up");
     assert!(spam >= 2.0);
 
     let watches = wb.worksheet_range("Watches").unwrap();

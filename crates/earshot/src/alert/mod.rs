@@ -128,7 +128,21 @@ pub fn evaluate(
         ev.spikes = episodes.len();
         for ep in episodes {
             let last_change = ep.resolved.unwrap_or(ep.end) + Duration::hours(1);
-            let id = alert_id(&w.name, ep.detector, ep.start);
+            let mut id = alert_id(&w.name, ep.detector, ep.start);
+            if !stored.contains_key(&id) {
+                // The same spike already alerted on (found by another
+                // detector, or from another first hour, say by an earlier
+                // release's cold start): it is that alert, not a new one.
+                let hour = Duration::hours(1);
+                if let Some(a) = stored.values().find(|a| {
+                    a.watch == w.name
+                        && a.evidence
+                            .as_ref()
+                            .is_some_and(|e| e.start <= ep.end + hour && ep.start <= e.end + hour)
+                }) {
+                    id = a.id;
+                }
+            }
             let prev = stored.get(&id).cloned();
             let prev_ev: Option<&Evidence> = prev.as_ref().and_then(|p| p.evidence.as_ref());
             let prev_sev = prev_ev.map(|e| {
@@ -138,16 +152,34 @@ pub fn evaluate(
                     .max()
                     .unwrap_or(Severity::Low)
             });
+            // Resolved already (a silenced alert stays silenced, so its
+            // state does not say it): the last event besides silencing.
+            let resolved_before = prev_ev.is_some_and(|e| {
+                e.history
+                    .iter()
+                    .rev()
+                    .find(|h| h.event != AlertEvent::Silenced)
+                    .is_some_and(|h| h.event == AlertEvent::Resolve)
+            });
             let event = match (&prev, prev_sev) {
                 (None, _) => Some(AlertEvent::Open),
                 (Some(_), Some(s)) if ep.severity > s => Some(AlertEvent::Escalate),
-                (Some(p), _) if p.state != AlertState::Resolved && ep.resolved.is_some() => {
+                (Some(p), _)
+                    if p.state != AlertState::Resolved
+                        && !resolved_before
+                        && ep.resolved.is_some() =>
+                {
                     Some(AlertEvent::Resolve)
                 }
                 _ => None,
             };
             let Some(event) = event else { continue };
-            let silenced = silences.iter().any(|s| s.covers(&w.name, ep.opened));
+            // Silenced on the dashboard or the API (for the alert's life),
+            // or by a silence of the watch covering its opening.
+            let silenced = prev
+                .as_ref()
+                .is_some_and(|p| p.state == AlertState::Silenced)
+                || silences.iter().any(|s| s.covers(&w.name, ep.opened));
             let mut history = prev_ev.map(|e| e.history.clone()).unwrap_or_default();
             let at = match event {
                 AlertEvent::Resolve => ep.resolved.unwrap_or(ep.end),
@@ -181,15 +213,18 @@ pub fn evaluate(
             } else {
                 AlertState::Open
             };
+            // The summary explains the decision: the detector, the
+            // baseline it used and how much history that had, the test.
             let summary = format!(
-                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {})",
+                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {}: {})",
                 w.name,
                 ep.observed,
                 ep.start.format("%Y-%m-%d %H:%M"),
                 (ep.end + Duration::hours(1)).format("%H:%M"),
                 ep.expected,
                 ep.observed as f64 / ep.expected.max(0.5),
-                ep.detector
+                ep.detector,
+                detect::cold::describe_baseline(&ep, &cfg)
             );
             let alert = Alert {
                 id,

@@ -1,9 +1,37 @@
 //! Silences: time ranges in which a watch's alerts (or every watch's) are
-//! stored, marked silenced, but not notified.
+//! stored, marked silenced, but not notified; and one alert silenced from
+//! the dashboard or the API, which stays silenced (stored, updated, never
+//! notified: not on escalate, not on resolve) for the rest of its life.
 
 use chrono::{DateTime, Utc};
 
-use crate::store::Silence;
+use crate::store::{Alert, AlertEvent, AlertState, HistoryEntry, Silence, Store, StoreError};
+
+/// Silences one alert for the rest of its life: [`super::evaluate`] keeps
+/// updating it but queues no notification for it any more. The write goes
+/// through the store's write lock; the history records who and when.
+/// `None` when there is no such alert.
+pub fn silence_alert(
+    store: &Store,
+    id: u64,
+    now: DateTime<Utc>,
+) -> Result<Option<Alert>, StoreError> {
+    store.update_alert(id, |a| {
+        if a.state == AlertState::Silenced {
+            return;
+        }
+        a.state = AlertState::Silenced;
+        a.updated_at = now;
+        let severity = a.severity;
+        if let Some(e) = a.evidence.as_mut() {
+            e.history.push(HistoryEntry {
+                at: now,
+                event: AlertEvent::Silenced,
+                severity,
+            });
+        }
+    })
+}
 
 /// Why a silence cannot be made.
 #[derive(Debug, thiserror::Error)]

@@ -1,15 +1,20 @@
 //! The mention timeline of a watch per bucket (5 minutes, hour, day):
 //! counts by sentiment, unique authors and sites, and the same counts with
 //! each syndication cluster counted once (at its first copy). Built from
-//! the stored mentions on demand; the query API for alerts, reports and
-//! the dashboard.
+//! the stored mentions on demand.
+//!
+//! **What is counted** is decided here, once, for the detectors, the
+//! reports, the dashboard chart and `earshot timeline` ([`counted`]): each
+//! syndication cluster once, at its first stored copy (copies of a cluster
+//! first seen up to [`CLUSTER_LOOKBACK`] before the range are not counted
+//! again), spam left out (its count kept apart).
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Label, Mention, MentionQuery, Store, StoreError};
+use crate::store::{Counts, Granularity, Label, Mention, MentionQuery, Store, StoreError};
 
 /// Bucket length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,10 +88,58 @@ pub struct Row {
     pub authors: u64,
     /// Distinct sites.
     pub sites: u64,
+    /// Mentions flagged as spam or noise (in neither tally).
+    #[serde(default)]
+    pub spam: u64,
 }
 
+impl Bucket {
+    /// The bucket of a stored counter granularity.
+    pub fn of(g: Granularity) -> Bucket {
+        match g {
+            Granularity::Hour => Bucket::Hour,
+            Granularity::Day => Bucket::Day,
+        }
+    }
+}
+
+/// The one timeline every reader shows: per bucket of `[from, to)`, each
+/// syndication cluster once, spam out (counted apart). Reports, the
+/// dashboard and `earshot timeline` show it; the detectors read the same
+/// tally ([`super::hourly_series`]).
+pub fn counted(
+    store: &Store,
+    watch: &str,
+    bucket: Bucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
+    Ok(timeline(store, watch, bucket, from, to)?
+        .into_iter()
+        .map(|r| {
+            let c = &r.clusters;
+            (
+                r.start,
+                Counts {
+                    total: c.total,
+                    negative: c.negative,
+                    neutral: c.neutral,
+                    positive: c.positive,
+                    unscored: c.unscored,
+                    spam: r.spam,
+                },
+            )
+        })
+        .collect())
+}
+
+/// How far before a range the timeline looks for the first copy of a
+/// cluster, so that a copy of a story first seen before the range is not
+/// counted as new in it (syndication copies follow within days).
+pub const CLUSTER_LOOKBACK: Duration = Duration::days(7);
+
 /// The timeline of `watch` in `[from, to)`, one row per bucket (empty ones
-/// included). Spam is left out.
+/// included). Spam is left out (counted in [`Row::spam`]).
 pub fn timeline(
     store: &Store,
     watch: &str,
@@ -96,7 +149,7 @@ pub fn timeline(
 ) -> Result<Vec<Row>, StoreError> {
     let mut found = store.mentions(&MentionQuery {
         watch: Some(watch.to_string()),
-        since: Some(from),
+        since: Some(from - CLUSTER_LOOKBACK),
         until: Some(to),
         ..Default::default()
     })?;
@@ -120,12 +173,17 @@ pub fn timeline(
         t += bucket.duration();
     }
     let mut seen_clusters = HashSet::new();
-    for m in found.iter().filter(|m| m.spam.is_none()) {
+    for m in &found {
+        let first = m.spam.is_none() && seen_clusters.insert(m.cluster_id.unwrap_or(m.id));
         let Some((row, authors, sites)) = rows.get_mut(&bucket.start(m.bucket_time())) else {
-            continue;
+            continue; // before the range: only its clusters count
         };
+        if m.spam.is_some() {
+            row.spam += 1;
+            continue;
+        }
         row.mentions.add(m);
-        if seen_clusters.insert(m.cluster_id.unwrap_or(m.id)) {
+        if first {
             row.clusters.add(m);
         }
         if let Some(a) = &m.author {

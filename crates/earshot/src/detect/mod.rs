@@ -19,12 +19,13 @@
 //! Everything here is a pure function of the series, so `earshot backtest`,
 //! the benchmark and the live evaluation share it.
 
+pub mod cold;
 pub mod stats;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use self::stats::{binomial_sf, neg_binomial_sf};
+use self::stats::beta_binomial_sf;
 
 // The enums live in the store model (alerts are stored with them); their
 // paths here still work.
@@ -118,9 +119,19 @@ pub struct Decision {
     pub window: usize,
     /// p-value of that window.
     pub p_value: f64,
+    /// Days of history the baseline had.
+    pub days: f64,
 }
 
 const WINDOWS: [usize; 3] = [1, 2, 3];
+
+/// Scored mentions the share detector needs before it has a baseline.
+const SHARE_MIN_BASE: f64 = 30.0;
+
+/// The most mentions the baseline share counts as (its Beta weight): the
+/// share of a watch drifts from day to day, so a week of 20,000 mentions
+/// does not pin it down to a hair.
+const SHARE_MAX_WEIGHT: f64 = 1000.0;
 
 /// Buckets per week at this bucket length.
 fn per_week(bucket: chrono::Duration) -> usize {
@@ -149,10 +160,14 @@ fn first_active(s: &[Point]) -> Option<usize> {
 
 /// The seasonal detector at bucket `i`; `None` without `weeks` of history.
 pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
-    let k = cfg.weeks.max(1);
-    if i < k * week + 3 || first_active(s).is_none_or(|f| f + k * week > i) {
+    // The weeks it has, up to `weeks`: one week of history is a (wide)
+    // baseline already, and each further week sharpens it.
+    let hist = cold::history(s, i);
+    let k = cfg.weeks.max(1).min(hist.saturating_sub(3) / week);
+    if k == 0 || i < k * week + 3 {
         return None;
     }
+    let min = cold::floor(s, i, cfg, week);
     // Level: total volume of the past week against the same weeks back.
     let recent = sum(s, i + 1 - week, i + 1, |p| p.total) as f64;
     let past: f64 = (1..=k)
@@ -186,33 +201,16 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
     let mut one = None;
     for w in WINDOWS {
         let obs = sum(s, i + 1 - w, i + 1, |p| p.negative);
-        let mut weeks: Vec<f64> = (1..=k)
+        let weeks: Vec<f64> = (1..=k)
             .map(|j| {
                 sum(s, i + 1 - w - j * week, i + 1 - j * week, |p| p.negative) as f64 * scale[j - 1]
             })
             .collect();
-        // Drop outlier weeks (earlier bursts, odd days) around the median.
-        let med = median(&weeks);
-        let band = 3.0 * med.sqrt() + 2.0 + 0.2 * med;
-        let all = weeks.clone();
-        weeks.retain(|b| (b - med).abs() <= band);
-        if weeks.len() * 2 < k {
-            // Outliers on both sides (say two earlier bursts and two
-            // ordinary weeks): keep the lower half rather than nothing.
-            weeks = all;
-            weeks.sort_by(f64::total_cmp);
-            weeks.truncate(k.div_ceil(2));
-        }
-        let n = weeks.len().max(1) as f64;
-        let total: f64 = weeks.iter().sum();
-        // Rate ~ Gamma(total + 0.5, n) scaled by level: predictive NegBin.
-        let r = total + 0.5;
-        let expected = r * level / n;
-        // Extra-Poisson dispersion (day-to-day swings of the level): the
-        // variance grows by dispersion × mean², as in a negative binomial.
-        let r = 1.0 / (1.0 / r + cfg.dispersion.max(0.0));
-        let p = r / (r + expected);
-        let pv = neg_binomial_sf(obs, r, p);
+        // Outlier weeks (earlier bursts, odd days) dropped around the
+        // median; rate ~ Gamma(total + 0.5, n) scaled by level, predictive
+        // negative binomial with extra-Poisson dispersion (day-to-day swings
+        // of the level: variance + dispersion × mean²).
+        let (expected, pv) = cold::predictive(obs, weeks, level, cfg.dispersion);
         // A single bucket must be far more extreme than a longer window:
         // one-bucket blips are what wakes people for nothing.
         let a = if w == 1 {
@@ -222,12 +220,13 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < a && obs >= cfg.min_count,
+            fire: pv < a && obs >= min,
             elevated: false,
             observed: obs,
             expected,
             window: w,
             p_value: pv,
+            days: hist as f64 * 7.0 / week as f64,
         };
         if w == 1 {
             one = Some(d);
@@ -247,18 +246,30 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
 /// The negative-share detector at bucket `i`; `None` without a week of
 /// history.
 pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
-    if i < week + 3 || first_active(s).is_none_or(|f| f + week > i) {
+    // The share so far (up to a week, the tested buckets left out): from
+    // the first hours of a watch, once 30 scored mentions make a share.
+    let hist = cold::history(s, i);
+    if hist < 4 {
         return None;
     }
-    let base_neg = sum(s, i + 1 - week, i + 1 - 3, |p| p.negative) as f64;
-    let base_tot = sum(s, i + 1 - week, i + 1 - 3, |p| p.total) as f64;
+    let lo = (i + 1 - hist.min(week)).max(i - hist);
+    let base_neg = sum(s, lo, i + 1 - 3, |p| p.negative) as f64;
+    let base_tot = sum(s, lo, i + 1 - 3, |p| p.total) as f64;
+    if base_tot < SHARE_MIN_BASE {
+        return None;
+    }
     let p0 = (base_neg + 1.0) / (base_tot + 2.0);
+    // The baseline share is itself uncertain (few mentions so far) and
+    // drifts from day to day: a Beta of at most SHARE_MAX_WEIGHT mentions.
+    let weight = (base_tot + 2.0).min(SHARE_MAX_WEIGHT);
+    let (a, b) = (p0 * weight, (1.0 - p0) * weight);
+    let min = cold::floor(s, i, cfg, week);
     let mut best: Option<Decision> = None;
     let mut one = None;
     for w in WINDOWS {
         let neg = sum(s, i + 1 - w, i + 1, |p| p.negative);
         let tot = sum(s, i + 1 - w, i + 1, |p| p.total).max(neg);
-        let pv = binomial_sf(neg, tot, p0);
+        let pv = beta_binomial_sf(neg, tot, a, b);
         let share = if tot > 0 {
             neg as f64 / tot as f64
         } else {
@@ -267,13 +278,14 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
         let d = Decision {
             detector: Detector::Share,
             fire: pv < cfg.alpha / WINDOWS.len() as f64
-                && neg >= cfg.min_count
+                && neg >= min
                 && share >= cfg.share_ratio * p0,
             elevated: false,
             observed: neg,
             expected: tot as f64 * p0,
             window: w,
             p_value: pv,
+            days: hist.min(week) as f64 * 7.0 / week as f64,
         };
         if w == 1 {
             one = Some(d);
@@ -308,6 +320,7 @@ pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
         expected,
         window: 1,
         p_value: f64::NAN,
+        days: cold::history(s, i) as f64 / 24.0,
     }
 }
 
@@ -317,25 +330,19 @@ pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
 pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Duration) -> Decision {
     let week = per_week(bucket);
     let mut out: Vec<Decision> = Vec::new();
-    let mut cold = false;
     for d in &cfg.detectors {
         match d {
-            Detector::Seasonal => match seasonal(s, i, cfg, week) {
-                Some(x) => out.push(x),
-                None => cold = true,
-            },
-            Detector::Share => {
-                if let Some(x) = share(s, i, cfg, week) {
-                    out.push(x);
-                }
-            }
+            Detector::Seasonal => out.extend(seasonal(s, i, cfg, week)),
+            Detector::Share => out.extend(share(s, i, cfg, week)),
             Detector::Threshold => out.push(threshold(s, i, cfg)),
         }
     }
-    // Cold start: while the seasonal baseline lacks its weeks of history
-    // (or nothing else applies), the threshold stands in.
-    if (cold || out.is_empty()) && !cfg.detectors.contains(&Detector::Threshold) {
-        out.push(threshold(s, i, cfg));
+    // Cold start: until the seasonal baseline has its weeks, the watch's
+    // own hours and days so far stand in (see `cold`).
+    if cold::history(s, i) < cfg.weeks.max(1) * week + 3
+        && !cfg.detectors.contains(&Detector::Threshold)
+    {
+        out.extend(cold::cold_start(s, i, cfg, week));
     }
     let key = |d: &Decision| (d.fire, d.elevated, -d.p_value.min(1.0));
     out.into_iter()
@@ -345,13 +352,21 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
                 .then(ka.1.cmp(&kb.1))
                 .then(ka.2.partial_cmp(&kb.2).unwrap_or(std::cmp::Ordering::Equal))
         })
-        .unwrap_or_else(|| threshold(s, i, cfg))
+        .unwrap_or_else(|| {
+            // No history at all: nothing to compare with, nothing fires.
+            Decision {
+                fire: false,
+                elevated: false,
+                ..threshold(s, i, cfg)
+            }
+        })
 }
 
 /// Severity of a firing decision: by observed / expected, or for the
-/// threshold detector by how far over the threshold (2× medium, 3× high).
+/// plain threshold detector by how far over the threshold (2× medium, 3×
+/// high).
 pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
-    if d.detector == Detector::Threshold {
+    if d.detector == Detector::Threshold && d.p_value.is_nan() {
         let r = d.observed as f64 / cfg.threshold.max(1) as f64;
         return if r >= 3.0 {
             Severity::High
@@ -391,6 +406,8 @@ pub struct Episode {
     pub escalations: Vec<(DateTime<Utc>, Severity)>,
     /// When it was resolved (the bucket that resolved it), if it was.
     pub resolved: Option<DateTime<Utc>>,
+    /// Days of history the opening decision's baseline had.
+    pub baseline_days: f64,
 }
 
 /// Runs the lifecycle over a whole series: opens an alert when a detector
@@ -479,6 +496,7 @@ pub fn run(
                             severity: sev,
                             escalations: vec![(t, sev)],
                             resolved: None,
+                            baseline_days: d.days,
                         });
                     }
                     quiet = 0;
@@ -511,6 +529,7 @@ fn unreachable_episode(t: DateTime<Utc>) -> Episode {
         severity: Severity::Low,
         escalations: Vec::new(),
         resolved: None,
+        baseline_days: 0.0,
     }
 }
 
@@ -704,8 +723,9 @@ mod tests {
     }
 
     #[test]
-    fn cold_start_uses_the_threshold() {
+    fn the_threshold_chosen_alone_is_a_plain_count() {
         let cfg = DetectorConfig {
+            detectors: vec![Detector::Threshold],
             threshold: 8,
             ..Default::default()
         };

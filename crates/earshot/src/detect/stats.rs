@@ -105,6 +105,35 @@ pub fn binomial_sf(k: u64, n: u64, p: f64) -> f64 {
     )
 }
 
+/// P(X ≥ k) for X ~ BetaBinomial(n, a, b): a binomial count whose success
+/// probability is Beta(a, b) — the predictive distribution of a count of
+/// negatives among `n` when the share was estimated from past mentions.
+pub fn beta_binomial_sf(k: u64, n: u64, a: f64, b: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n || a <= 0.0 {
+        return 0.0;
+    }
+    if b <= 0.0 {
+        return 1.0;
+    }
+    let (kf, nf) = (k as f64, n as f64);
+    let ln_beta = |x: f64, y: f64| ln_gamma(x) + ln_gamma(y) - ln_gamma(x + y);
+    let first = ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0)
+        + ln_beta(kf + a, nf - kf + b)
+        - ln_beta(a, b);
+    sum_tail(
+        first,
+        |i| {
+            let i = i as f64;
+            (nf - i) / (i + 1.0) * (i + a) / (nf - i - 1.0 + b)
+        },
+        k,
+        n,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +170,10 @@ mod tests {
         let (mean, r) = (6.0, 1e6);
         let p = r / (r + mean);
         assert!(close(neg_binomial_sf(14, r, p), poisson_sf(14, mean), 1e-3));
+        // BetaBinomial(n, 1, 1) is uniform on 0..=n: P(X >= k) = (n-k+1)/(n+1).
+        assert!(close(beta_binomial_sf(3, 9, 1.0, 1.0), 0.7, 1e-10));
+        // It tends to the binomial as a + b grows with the mean fixed.
+        let bb = beta_binomial_sf(8, 10, 0.5e7, 0.5e7);
+        assert!(close(bb, 56.0 / 1024.0, 1e-4), "{bb}");
     }
 }

@@ -326,8 +326,8 @@ impl ReportData {
 }
 
 /// The timeline of one watch: counts per bucket in `[from, to)`, empty
-/// buckets included. The one place reports and the dashboard read volume
-/// from (rewire here to the alerting module's timeline).
+/// buckets included; the one timeline the detectors read too (each
+/// syndication cluster once, spam out: [`crate::alert::timeline::counted`]).
 pub fn timeline(
     store: &Store,
     watch: &str,
@@ -335,7 +335,8 @@ pub fn timeline(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
-    store.series(watch, granularity, from, to)
+    use crate::alert::timeline::{counted, Bucket};
+    counted(store, watch, Bucket::of(granularity), from, to)
 }
 
 /// Alerts on any of `watches` that were open at some time in `[from, to)`

@@ -11,6 +11,28 @@ impl Store {
         Ok(())
     }
 
+    /// Changes one alert under the store's write lock (read, change, write
+    /// as one step, like every other write); `None` when there is no such
+    /// alert.
+    pub fn update_alert(
+        &self,
+        id: u64,
+        change: impl FnOnce(&mut Alert),
+    ) -> Result<Option<Alert>, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let key = keys::alert(id);
+        let Some(b) = self.tree.get(key).map_err(|e| self.engine(e))? else {
+            return Ok(None);
+        };
+        let mut alert: Alert = decode(&key, &b)?;
+        change(&mut alert);
+        self.tree
+            .insert(key, encode(&alert))
+            .map_err(|e| self.engine(e))?;
+        self.flush()?;
+        Ok(Some(alert))
+    }
+
     /// One alert by id.
     pub fn get_alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
         let key = keys::alert(id);

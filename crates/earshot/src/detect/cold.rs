@@ -1,0 +1,273 @@
+//! The cold start: how a watch is watched before the seasonal baseline has
+//! its weeks of history. Everything is measured against the watch's own
+//! past, so a watch of 1,000 mentions an hour and one of 5 are held to the
+//! same standard:
+//!
+//! * **hours 1–24**: the negative count of the last 1–3 buckets against the
+//!   mean rate of the hours seen so far, with a wide over-dispersion (the
+//!   daily shape is not known yet), and the share detector against the
+//!   share of negatives so far;
+//! * **from the first full day**: the same hour of day on every day seen
+//!   (up to the seasonal weeks), each day scaled by how busy it was (a
+//!   holiday counts at its own volume), outlier days dropped, tested with
+//!   the negative-binomial predictive distribution — the fewer the days,
+//!   the wider the baseline, so the test grows sharper day by day;
+//! * **from the first full week**: the seasonal detector joins with the
+//!   weeks it has (see `seasonal`).
+//!
+//! The configured `threshold` is only a floor: the least count a window
+//! needs, sliding from `threshold` on day 1 to `min_count` once the
+//! seasonal weeks are there, so nothing switches overnight.
+
+use super::stats::neg_binomial_sf;
+use super::{first_active, median, sum, Decision, Detector, DetectorConfig, Point, WINDOWS};
+
+/// Over-dispersion while the daily shape is unknown (first day): the
+/// variance of a window is mean + 0.5 × mean², wide enough for a daily
+/// swing of ×3 between night and noon.
+const UNKNOWN_SHAPE_DISPERSION: f64 = 0.5;
+
+/// Buckets of history before bucket `i` (since the first active one).
+pub fn history(s: &[Point], i: usize) -> usize {
+    first_active(s).map_or(0, |f| i.saturating_sub(f))
+}
+
+/// The least negative mentions a window needs at bucket `i`: `threshold`
+/// on the first day, sliding linearly to `min_count` when the seasonal
+/// baseline has its `weeks`.
+pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
+    let full = (cfg.weeks.max(1) * week) as f64;
+    let f = (history(s, i) as f64 / full).clamp(0.0, 1.0);
+    let (hi, lo) = (cfg.threshold as f64, cfg.min_count as f64);
+    (hi + (lo - hi) * f).round().max(1.0) as u64
+}
+
+/// In words, what an alert's baseline was: which past the detector
+/// compared with and how much of it there was, for the alert's summary and
+/// `earshot backtest` (so a user can tune).
+pub fn describe_baseline(e: &super::Episode, cfg: &DetectorConfig) -> String {
+    let days = e.baseline_days;
+    let test = if e.p_value.is_finite() {
+        format!("p = {:.1e}", e.p_value)
+    } else {
+        "no test".into()
+    };
+    let past = match e.detector {
+        Detector::Seasonal => {
+            let weeks = ((days / 7.0).floor() as usize).clamp(1, cfg.weeks.max(1));
+            format!("same hour of the week, {weeks} week(s) back")
+        }
+        Detector::Share => format!("negative share of the last {:.1} days", days.min(7.0)),
+        Detector::Threshold if !e.p_value.is_finite() => {
+            format!("plain count, at least {} an hour", cfg.threshold)
+        }
+        Detector::Threshold if days < 1.0 => {
+            format!("average hour so far ({:.0} hours)", days * 24.0)
+        }
+        Detector::Threshold => format!(
+            "same hour of day on {} earlier day(s)",
+            (days.floor() as usize).min(cfg.weeks.max(1) * 7)
+        ),
+    };
+    format!("{past}, {days:.1} days of history, {test}")
+}
+
+/// The watch's own over-dispersion, from its baseline samples: the
+/// variance beyond Poisson as a share of mean² (method of moments),
+/// shrunk towards 0 while there are few samples. A watch whose counts
+/// swing more than the configured `dispersion` allows is held to its own
+/// swings.
+fn own_dispersion(samples: &[f64]) -> f64 {
+    let n = samples.len();
+    if n < 3 {
+        return 0.0;
+    }
+    let m = samples.iter().sum::<f64>() / n as f64;
+    if m <= 0.0 {
+        return 0.0;
+    }
+    let v = samples.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let d = ((v - m) / (m * m)).max(0.0);
+    d * n as f64 / (n as f64 + OWN_DISPERSION_PRIOR)
+}
+
+/// Pseudo-samples of "no extra dispersion" the watch's own estimate is
+/// shrunk with.
+const OWN_DISPERSION_PRIOR: f64 = 3.0;
+
+/// A negative-binomial predictive test of `obs` against baseline samples
+/// (one per earlier day or week, already scaled): outliers dropped around
+/// the median, rate ~ Gamma(sum + 0.5, n) times `level`, extra dispersion.
+/// Returns (expected, p-value).
+pub(super) fn predictive(
+    obs: u64,
+    mut samples: Vec<f64>,
+    level: f64,
+    dispersion: f64,
+) -> (f64, f64) {
+    let k = samples.len();
+    let med = median(&samples);
+    let band = 3.0 * med.sqrt() + 2.0 + 0.2 * med;
+    let all = samples.clone();
+    samples.retain(|b| (b - med).abs() <= band);
+    if samples.len() * 2 < k {
+        samples = all;
+        samples.sort_by(f64::total_cmp);
+        samples.truncate(k.div_ceil(2));
+    }
+    let n = samples.len().max(1) as f64;
+    let r = samples.iter().sum::<f64>() + 0.5;
+    let expected = r * level / n;
+    let r = 1.0 / (1.0 / r + dispersion.max(0.0).max(own_dispersion(&samples)));
+    let p = r / (r + expected);
+    (expected, neg_binomial_sf(obs, r, p))
+}
+
+/// The cold-start count detector at bucket `i` (see the module); `None`
+/// without a single bucket of history.
+pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
+    let hist = history(s, i);
+    if hist == 0 {
+        return None;
+    }
+    let day = (week / 7).max(1);
+    let f = i - hist;
+    let days = (hist / day).min(cfg.weeks.max(1) * 7);
+    let min = floor(s, i, cfg, week);
+    let mut best: Option<Decision> = None;
+    let mut one = None;
+    // Each earlier day scaled by how busy it was (totals of the day around
+    // the same time) against the median day.
+    let span = (day / 2).max(1);
+    let day_totals: Vec<f64> = (1..=days)
+        .map(|d| {
+            // Per bucket: the oldest day may be cut short by the history.
+            let c = i - d * day;
+            let (a, b) = (c.saturating_sub(span).max(f), (c + span).min(i));
+            sum(s, a, b, |p| p.total) as f64 / b.saturating_sub(a).max(1) as f64
+        })
+        .collect();
+    let med_day = median(&day_totals);
+    for w in WINDOWS {
+        let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
+        // Earlier days whose whole window lies in the history.
+        let whole = (1..=days).take_while(|d| i + 1 >= d * day + w && i + 1 - d * day - w >= f);
+        let samples: Vec<f64> = whole
+            .map(|d| {
+                let end = i + 1 - d * day;
+                let scale = ((med_day + 0.1) / (day_totals[d - 1] + 0.1)).clamp(0.5, 3.0);
+                sum(s, end - w, end, |p| p.negative) as f64 * scale
+            })
+            .collect();
+        let (expected, pv) = if !samples.is_empty() {
+            predictive(obs, samples, 1.0, cfg.dispersion)
+        } else {
+            // No full day yet: the mean rate of the hours seen, any shape.
+            let base = sum(s, f, i, |p| p.negative) as f64;
+            let rate = (base + 0.5) / hist as f64;
+            let expected = rate * w as f64;
+            let r = 1.0 / (1.0 / (base + 0.5) + UNKNOWN_SHAPE_DISPERSION);
+            let p = r / (r + expected);
+            (expected, neg_binomial_sf(obs, r, p))
+        };
+        let a = if w == 1 {
+            cfg.alpha * cfg.single_bucket
+        } else {
+            cfg.alpha
+        } / WINDOWS.len() as f64;
+        let d = Decision {
+            detector: Detector::Threshold,
+            fire: pv < a && obs >= min && w <= hist,
+            elevated: false,
+            observed: obs,
+            expected,
+            window: w,
+            p_value: pv,
+            days: hist as f64 / day as f64,
+        };
+        if w == 1 {
+            one = Some(d);
+        }
+        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
+            best = Some(d);
+        }
+    }
+    let one = one?;
+    let mut d = best?;
+    d.fire &= one.observed as f64 > one.expected;
+    d.elevated = one.p_value < 0.05 && one.observed >= 2;
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{run, Detector, DetectorConfig, Point};
+    use chrono::{Duration, TimeZone, Utc};
+
+    /// A new watch of `rate` mentions an hour (15 % negative) with a daily
+    /// shape, from its first hour, deterministic.
+    fn watch(rate: f64, hours: usize) -> Vec<Point> {
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        (0..hours)
+            .map(|h| {
+                let shape = 1.0 + 0.6 * (std::f64::consts::PI * (h % 24) as f64 / 12.0).sin();
+                let total = (rate * shape).round() as u64;
+                let wobble = (h as u64 * 7919) % 3;
+                let negative = (total as f64 * 0.15).round() as u64 + wobble;
+                Point {
+                    time: t0 + Duration::hours(h as i64),
+                    total: total + wobble,
+                    negative,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_busy_new_watch_raises_nothing_in_its_first_days_but_a_storm_shows_at_once() {
+        let cfg = DetectorConfig::default();
+        for rate in [20.0, 100.0, 1000.0] {
+            let s = watch(rate, 24 * 10);
+            let eps = run(&s, &cfg, Duration::hours(1), None);
+            assert!(eps.is_empty(), "{rate}/h: {eps:#?}");
+        }
+        // Day 3, a ×3 burst of negatives for 2 hours on a 100/h watch.
+        let mut s = watch(100.0, 24 * 4);
+        let at = 24 * 2 + 10;
+        for p in &mut s[at..at + 2] {
+            p.negative += 30;
+            p.total += 30;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+        assert!(eps[0].baseline_days > 2.0 && eps[0].baseline_days < 3.0);
+    }
+
+    #[test]
+    fn a_backfilled_tiny_watch_still_alerts_on_its_first_storm_over_the_floor() {
+        // One mention an hour, a third negative, then 14 negatives at once.
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let s: Vec<Point> = (0..12)
+            .map(|h| Point {
+                time: t0 + Duration::hours(h),
+                total: if h == 9 { 15 } else { 1 },
+                negative: if h == 9 { 14 } else { (h % 3 == 0) as u64 },
+            })
+            .collect();
+        let cfg = DetectorConfig {
+            threshold: 5,
+            ..Default::default()
+        };
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert_eq!(eps[0].start, s[9].time);
+        // Under the floor nothing fires, however unusual.
+        let cfg = DetectorConfig {
+            threshold: 20,
+            ..Default::default()
+        };
+        assert!(run(&s, &cfg, Duration::hours(1), None).is_empty());
+        let _ = Detector::Threshold;
+    }
+}
