@@ -42,7 +42,7 @@ pub fn serve() -> Served {
     start(dir, &cfg_path, &store, viewer, admin, mentions)
 }
 
-fn start(
+pub(crate) fn start(
     dir: tempfile::TempDir,
     cfg: &Path,
     store: &Path,

@@ -123,6 +123,10 @@ pub fn evaluate(
             continue;
         }
         let max_age = Duration::from_std(a.max_age).unwrap_or(Duration::days(1));
+        // An event happens when it is seen: at the end of its bucket, or
+        // now while that bucket is still running (a live spike opens now,
+        // not up to an hour ahead).
+        let seen = |bucket: DateTime<Utc>| (bucket + Duration::hours(1)).min(now);
         let episodes = detect::run(&series, &cfg, Duration::hours(1), None);
         ev.spikes = episodes.len();
         for ep in episodes {
@@ -148,20 +152,20 @@ pub fn evaluate(
             let Some(event) = event else { continue };
             let silenced = silences.iter().any(|s| s.covers(&w.name, ep.opened));
             let mut history = prev_ev.map(|e| e.history.clone()).unwrap_or_default();
-            let at = match event {
+            let at = seen(match event {
                 AlertEvent::Resolve => ep.resolved.unwrap_or(ep.end),
                 AlertEvent::Escalate => ep.escalations.last().map(|x| x.0).unwrap_or(ep.end),
                 _ => ep.opened,
-            } + Duration::hours(1);
+            });
             if event == AlertEvent::Open && ep.resolved.is_some() {
                 // Found after the fact (backfill): open and resolve at once.
                 history.push(HistoryEntry {
-                    at: ep.opened + Duration::hours(1),
+                    at: seen(ep.opened),
                     event: AlertEvent::Open,
                     severity: ep.severity,
                 });
                 history.push(HistoryEntry {
-                    at: ep.resolved.unwrap_or(ep.end) + Duration::hours(1),
+                    at: seen(ep.resolved.unwrap_or(ep.end)),
                     event: AlertEvent::Resolve,
                     severity: ep.severity,
                 });
@@ -195,7 +199,8 @@ pub fn evaluate(
                 watch: w.name.clone(),
                 state,
                 severity: ep.severity,
-                opened_at: ep.opened + Duration::hours(1),
+                // Opened once: later passes keep the first time it was seen.
+                opened_at: prev.as_ref().map_or(seen(ep.opened), |p| p.opened_at),
                 updated_at: now,
                 summary: summary.clone(),
                 evidence: Some(evidence.clone()),
