@@ -172,15 +172,17 @@ pub fn markdown(n: &Notice, lang: Lang) -> (String, String) {
     let title = format!("[{sev}] {event}: {}", n.watch);
     let mut md = format!("### {title}\n\n");
     md.push_str(&format!(
-        "- {}: {} – {} UTC\n- {}: **{}** / {} {:.1} ({:.1}×)\n- {}: {}\n",
+        "- {}: {} – {} UTC\n- {}: **{}** / {} {}\n- {}: {}\n",
         t(lang, "Window", "时间"),
         e.start.format("%Y-%m-%d %H:%M"),
         (e.end + chrono::Duration::hours(1)).format("%H:%M"),
         t(lang, "Negative mentions", "负面提及"),
         e.observed,
         t(lang, "expected", "预期"),
-        e.expected,
-        e.observed as f64 / e.expected.max(0.5),
+        match crate::detect::ratio(e.observed, e.expected) {
+            Some(r) => format!("{:.1} ({r:.1}×)", e.expected),
+            None => format!("0 ({})", t(lang, "no baseline yet", "尚无基线")),
+        },
         t(lang, "Detector", "检测器"),
         e.detector,
     ));

@@ -143,7 +143,11 @@ pub fn evaluate(
             });
             let event = match (&prev, prev_sev) {
                 (None, _) => Some(AlertEvent::Open),
-                (Some(_), Some(s)) if ep.severity > s => Some(AlertEvent::Escalate),
+                // A spike that is over does not grow (a stored one re-graded
+                // by newer rules is not news).
+                (Some(_), Some(s)) if ep.severity > s && ep.resolved.is_none() => {
+                    Some(AlertEvent::Escalate)
+                }
                 (Some(p), _) if p.state != AlertState::Resolved && ep.resolved.is_some() => {
                     Some(AlertEvent::Resolve)
                 }
@@ -185,13 +189,12 @@ pub fn evaluate(
                 AlertState::Open
             };
             let summary = format!(
-                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {})",
+                "{}: {} negative mentions {} – {} UTC, {}, {}",
                 w.name,
                 ep.observed,
                 ep.start.format("%Y-%m-%d %H:%M"),
                 (ep.end + Duration::hours(1)).format("%H:%M"),
-                ep.expected,
-                ep.observed as f64 / ep.expected.max(0.5),
+                detect::expected_text(ep.observed, ep.expected),
                 ep.detector
             );
             let alert = Alert {

@@ -348,20 +348,41 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
         .unwrap_or_else(|| threshold(s, i, cfg))
 }
 
-/// Severity of a firing decision: by observed / expected, or for the
-/// threshold detector by how far over the threshold (2× medium, 3× high).
-pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
-    if d.detector == Detector::Threshold {
-        let r = d.observed as f64 / cfg.threshold.max(1) as f64;
-        return if r >= 3.0 {
-            Severity::High
-        } else if r >= 2.0 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        };
+/// Less expected than this is no baseline: no ratio is shown, and
+/// severity goes by the count over the threshold.
+pub const NO_BASELINE: f64 = 0.05;
+
+/// Observed / expected: the one ratio that severity and every message
+/// use; `None` with no baseline yet (next to nothing expected).
+pub fn ratio(observed: u64, expected: f64) -> Option<f64> {
+    (expected >= NO_BASELINE).then(|| observed as f64 / expected)
+}
+
+/// `2.0 expected (9.0×)`, or `0 expected (no baseline yet)`.
+pub fn expected_text(observed: u64, expected: f64) -> String {
+    match ratio(observed, expected) {
+        Some(r) => format!("{expected:.1} expected ({r:.1}×)"),
+        None => "0 expected (no baseline yet)".to_string(),
     }
-    Severity::from_ratio(d.observed as f64 / d.expected.max(0.5))
+}
+
+/// Severity of a firing decision, agreeing with the ratio shown: by
+/// observed / expected (5× high, 3× medium); with no baseline yet, by how
+/// far over the threshold (3× high, 2× medium).
+pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
+    match ratio(d.observed, d.expected) {
+        Some(r) => Severity::from_ratio(r),
+        None => {
+            let r = d.observed as f64 / cfg.threshold.max(1) as f64;
+            if r >= 3.0 {
+                Severity::High
+            } else if r >= 2.0 {
+                Severity::Medium
+            } else {
+                Severity::Low
+            }
+        }
+    }
 }
 
 /// One alert as the lifecycle sees it.
@@ -721,6 +742,46 @@ mod tests {
         assert_eq!(eps.len(), 1);
         assert_eq!(eps[0].detector, Detector::Threshold);
         assert_eq!(eps[0].start, s[5].time);
+    }
+
+    /// An 18× burst is not low, and a zero baseline shows no ratio: the
+    /// severity agrees with the ratio every message shows.
+    #[test]
+    fn severity_agrees_with_the_ratio_shown() {
+        let cfg = DetectorConfig {
+            threshold: 5,
+            ..Default::default()
+        };
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let series = |neg: &dyn Fn(i64) -> u64| -> Vec<Point> {
+            (0..24)
+                .map(|h| Point {
+                    time: t0 + chrono::Duration::hours(h),
+                    total: 10,
+                    negative: neg(h),
+                })
+                .collect()
+        };
+        // 0.1 a bucket expected, 9 seen: 90×.
+        let s = series(&|h| [0, 1, 9][(h % 10 == 1) as usize + 2 * (h == 20) as usize]);
+        let eps = run(&s, &cfg, chrono::Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:?}");
+        let e = &eps[0];
+        assert_eq!((e.observed, e.expected), (9, 0.1));
+        let shown = expected_text(e.observed, e.expected);
+        assert_eq!(shown, "0.1 expected (90.0×)");
+        assert_eq!(e.severity, Severity::High, "{e:?}");
+        // Nothing expected: no ratio, severity by the count over the
+        // threshold (9 of 5: low; 15: high).
+        use Severity::{High, Low, Medium};
+        for (n, sev) in [(9, Low), (10, Medium), (15, High)] {
+            let s = series(&|h| if h == 20 { n } else { 0 });
+            let eps = run(&s, &cfg, chrono::Duration::hours(1), None);
+            assert_eq!(eps[0].expected, 0.0);
+            assert_eq!(eps[0].severity, sev, "{n}");
+        }
+        assert_eq!(expected_text(1, 0.0), "0 expected (no baseline yet)");
+        assert_eq!((ratio(1, 0.0), ratio(6, 2.0)), (None, Some(3.0)));
     }
 
     #[test]
