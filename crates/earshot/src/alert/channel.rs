@@ -579,6 +579,43 @@ pub fn outbox_item(ch: &ChannelConfig, n: &Notice, key: String, now: DateTime<Ut
 mod tests {
     use super::*;
 
+    /// The message shows the ratio severity went by, and a zero baseline
+    /// as such, not as "2.0×" (#31).
+    #[test]
+    fn messages_show_the_ratio_or_no_baseline() {
+        let t = Utc::now();
+        let notice = |observed, expected| Notice {
+            event: AlertEvent::Open,
+            alert_id: "1".into(),
+            watch: "Lumio".into(),
+            severity: Severity::High,
+            summary: String::new(),
+            evidence: super::super::Evidence {
+                detector: crate::store::Detector::Threshold,
+                start: t,
+                end: t,
+                opened: t,
+                peak: t,
+                peak_observed: observed,
+                observed,
+                expected,
+                p_value: None,
+                resolved: None,
+                top_mentions: Vec::new(),
+                top_sites: Vec::new(),
+                phrases: Vec::new(),
+                history: Vec::new(),
+            },
+        };
+        let (_, md) = markdown(&notice(9, 0.1), Lang::En);
+        assert!(md.contains("**9** / expected 0.1 (90.0×)"), "{md}");
+        let (_, md) = markdown(&notice(1, 0.0), Lang::En);
+        assert!(md.contains("**1** / expected 0 (no baseline yet)"), "{md}");
+        assert!(!md.contains('×'), "{md}");
+        let (_, md) = markdown(&notice(1, 0.0), Lang::Zh);
+        assert!(md.contains("预期 0 (尚无基线)"), "{md}");
+    }
+
     #[test]
     fn signatures_match_known_values() {
         // HMAC-SHA256 test vector (RFC 4231 case 2).
