@@ -40,11 +40,6 @@ impl ConfigSource {
         }
     }
 
-    /// One line for logs, `doctor` and `config check`.
-    pub fn describe(&self) -> String {
-        self.to_string()
-    }
-
     /// Reads and validates the configuration this names.
     pub fn load(&self) -> Result<Config, ConfigError> {
         match self {
