@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use super::when::{parse_duration, parse_when};
-use super::{load_config, output, runtime, store_path, Cli, Exit, UsageError};
+use super::{check_watch, load_config, output, runtime, store_path, Cli, Exit, UsageError};
 use crate::config::Config;
 use earshot::alert::channel;
 use earshot::alert::silence::{new_silence, SilenceError};
@@ -85,7 +85,7 @@ pub(super) fn run(cli: &Cli, a: &AlertsArgs, shutdown: &CancellationToken) -> Re
     let config = load_config(cli)?;
     let path = store_path(cli, &config);
     match &a.cmd {
-        None => list(a, &path),
+        None => list(&config, a, &path),
         Some(AlertsCmd::Silence(s)) => silence(&config, s, &path),
         Some(AlertsCmd::Unsilence { id }) => unsilence(id, &path),
         Some(AlertsCmd::Check(c)) => check(config, c, &path, shutdown),
@@ -93,8 +93,11 @@ pub(super) fn run(cli: &Cli, a: &AlertsArgs, shutdown: &CancellationToken) -> Re
 }
 
 /// `earshot alerts`: the stored alerts, newest first.
-fn list(a: &AlertsArgs, path: &Path) -> Result<Exit> {
+fn list(config: &Config, a: &AlertsArgs, path: &Path) -> Result<Exit> {
     let store = Store::open_existing(path)?;
+    if let Some(w) = &a.watch {
+        check_watch(config, Some(&store), w)?;
+    }
     let mut list = store.alerts()?;
     list.retain(|x| a.watch.as_ref().is_none_or(|w| &x.watch == w));
     list.sort_by_key(|x| std::cmp::Reverse(x.opened_at));

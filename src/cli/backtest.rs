@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::Args;
 
-use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
+use super::{check_watch, load_config, parse_when, store_path, Cli, Exit, UsageError};
 use earshot::store::Store;
 
 #[derive(Debug, Args)]
@@ -43,11 +43,10 @@ pub(super) fn run(cli: &Cli, a: &BacktestArgs) -> Result<Exit> {
             (s, None, config.alert.detect.clone())
         }
         (None, Some(w)) => {
+            check_watch(&config, None, w)?;
             let Some(wc) = config.watches.iter().find(|x| &x.name == w) else {
                 return Err(
-                    UsageError::new(format!("no [[watch]] named `{w}` in the config"))
-                        .help("name a watch from the config")
-                        .into(),
+                    UsageError::new(format!("no [[watch]] named `{w}` in the config")).into(),
                 );
             };
             let cfg = wc

@@ -3,12 +3,14 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use super::{Cli, Exit};
-use crate::config::Config;
+use super::{config_source, Cli, Exit, UsageError};
+use crate::config::ConfigSource;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
-    /// Parse and validate FILE (default: --config, else the built-in one)
+    /// Parse and validate FILE (default: the file every command uses:
+    /// --config, EARSHOT_CONFIG, ./config/earshot.toml, then
+    /// ~/.config/earshot/earshot.toml)
     Check {
         /// The file to check
         file: Option<std::path::PathBuf>,
@@ -17,13 +19,23 @@ pub enum ConfigCmd {
 
 pub(super) fn run(cli: &Cli, cmd: &ConfigCmd) -> Result<Exit> {
     let ConfigCmd::Check { file } = cmd;
-    let path = file.clone().or_else(|| cli.config.clone());
-    let config = Config::load_or_default(path.as_deref())?;
-    let name = path
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| crate::config::DEFAULT_CONFIG_NAME.to_string());
+    let source = match file {
+        Some(p) => ConfigSource::File {
+            how: "the command line",
+            path: p.clone(),
+        },
+        None => config_source(cli),
+    };
+    if let ConfigSource::Defaults { .. } = source {
+        return Err(UsageError::new(format!("nothing to check: {source}"))
+            .help(
+                "name the file (`earshot config check FILE`), or create config/earshot.toml here or ~/.config/earshot/earshot.toml",
+            )
+            .into());
+    }
+    let config = source.load()?;
     println!(
-        "{name}: OK ({} sources, {} watches, store at {})",
+        "{source}: OK ({} sources, {} watches, store at {})",
         config.sources.len(),
         config.watches.len(),
         config.store.path.display()

@@ -10,7 +10,7 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::crawl::crawl_with_progress;
-use super::{load_config, output, runtime, signal, store_path, Cli, Exit};
+use super::{config_source, output, runtime, signal, store_path, Cli, Exit};
 use crate::config::Config;
 use earshot::store::{Label, MentionQuery, Store};
 
@@ -26,7 +26,14 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
     rt.block_on(async {
         let site = crate::demo::start().await.context("cannot start the demo site on 127.0.0.1")?;
         let base = site.base_url();
-        let mut config = load_config(cli)?;
+        // The demo runs on the example compiled in, unless a file is named
+        // (--config or EARSHOT_CONFIG): not on ./config/earshot.toml.
+        let source = match config_source(cli) {
+            s @ crate::config::ConfigSource::File { how: "--config" | "EARSHOT_CONFIG", .. } => s,
+            _ => crate::config::ConfigSource::BuiltIn,
+        };
+        tracing::info!("config: {source}");
+        let mut config = source.load()?;
         site.route(&mut config);
         let path = store_path(cli, &config);
         println!("earshot demo: the bundled demo site is at {base}/ (crawled as http://{}/)", crate::demo::DEMO_HOST);
@@ -38,7 +45,7 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
             torch.threads,
             torch.cuda_devices
         );
-        println!("config: {}", cli.config.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::config::DEFAULT_CONFIG_NAME.into()));
+        println!("config: {source}");
         println!("store:  {}\n", path.display());
         let store = Arc::new(Store::open(&path)?);
         let signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));

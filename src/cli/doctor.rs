@@ -3,17 +3,21 @@
 
 use anyhow::Result;
 
-use super::{load_config, store_path, Cli, Exit, JsonArg};
+use super::{config_source, store_path, Cli, Exit, JsonArg};
 use crate::config::Config;
 use earshot::store::Store;
 
 pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     let json = a.json;
     let torch = earshot::sentiment::probe();
-    let config = load_config(cli);
+    let source = config_source(cli);
+    tracing::info!("config: {source}");
+    let config = source.load();
     let mut report = serde_json::json!({
         "libtorch": torch,
         "config": match &config { Ok(_) => "ok".to_string(), Err(e) => format!("{e:#}") },
+        "config_file": source.path(),
+        "config_source": source.to_string(),
     });
     let mut sentiment_ok = true;
     if let Ok(c) = &config {
@@ -33,7 +37,10 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
             "libtorch: ok (check {} , {} threads, {} CUDA devices)",
             torch.check, torch.threads, torch.cuda_devices
         );
-        println!("config:   {}", report["config"].as_str().unwrap_or("?"));
+        println!(
+            "config:   {} ({source})",
+            report["config"].as_str().unwrap_or("?")
+        );
         let st = &report["sentiment"];
         match st["model"].as_str() {
             Some(model) => println!(

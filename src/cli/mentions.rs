@@ -4,7 +4,7 @@ use anyhow::Result;
 use chrono::Utc;
 use clap::Args;
 
-use super::{load_config, output, parse_when, store_path, Cli, Exit};
+use super::{check_watch, load_config, output, parse_when, store_path, Cli, Exit};
 use earshot::store::{Label, MentionQuery, Store};
 
 #[derive(Debug, Args)]
@@ -49,11 +49,7 @@ pub(super) fn run(cli: &Cli, args: &MentionsArgs) -> Result<Exit> {
         limit: Some(args.limit),
     };
     if let Some(w) = &q.watch {
-        if !config.watches.iter().any(|x| &x.name == w) {
-            eprintln!(
-                "note: `{w}` is not a [[watch]] in the config; showing what the store holds for it"
-            );
-        }
+        check_watch(&config, Some(&store), w)?;
     }
     let found = store.mentions(&q)?;
     if args.json {

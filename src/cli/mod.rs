@@ -59,8 +59,9 @@ pub use when::parse_when;
 #[derive(Debug, Parser)]
 #[command(name = "earshot", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Configuration file [default: the built-in config/earshot.toml]
-    #[arg(long, short = 'c', global = true, env = "EARSHOT_CONFIG")]
+    /// Configuration file [default: $EARSHOT_CONFIG, else
+    /// ./config/earshot.toml, else ~/.config/earshot/earshot.toml]
+    #[arg(long, short = 'c', global = true)]
     pub config: Option<PathBuf>,
     /// Store directory, overriding store.path in the config
     #[arg(long, global = true, env = "EARSHOT_STORE")]
@@ -190,9 +191,20 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-/// The config named by `--config` (or the built-in one).
+/// Which configuration file the command uses (`config::find`).
+fn config_source(cli: &Cli) -> crate::config::ConfigSource {
+    crate::config::find(cli.config.as_deref())
+}
+
+/// The configuration the command uses, said in the log (info; a warning
+/// when no file was found).
 fn load_config(cli: &Cli) -> Result<Config> {
-    Ok(Config::load_or_default(cli.config.as_deref())?)
+    let source = config_source(cli);
+    match &source {
+        crate::config::ConfigSource::Defaults { .. } => tracing::warn!("{source}"),
+        _ => tracing::info!("config: {source}"),
+    }
+    Ok(source.load()?)
 }
 
 /// `--store`, else the config's `store.path`.
@@ -207,4 +219,44 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")
+}
+
+/// `--watch NAME` names a watch of the config, or one the store holds
+/// history for (a watch since removed from the config): anything else is a
+/// typo, a usage error with a "did you mean". Every command that takes
+/// `--watch` asks here.
+fn check_watch(config: &Config, store: Option<&earshot::store::Store>, name: &str) -> Result<()> {
+    if config.watches.iter().any(|w| w.name == name) {
+        return Ok(());
+    }
+    let mut stored: Vec<String> = match store {
+        Some(s) => s.counters()?.into_keys().map(|(_, w, _)| w).collect(),
+        None => Vec::new(),
+    };
+    stored.sort();
+    stored.dedup();
+    if stored.iter().any(|w| w == name) {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = config.watches.iter().map(|w| w.name.as_str()).collect();
+    for w in &stored {
+        if !names.contains(&w.as_str()) {
+            names.push(w);
+        }
+    }
+    let help = match crate::config::did_you_mean(name, names.iter().copied()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None if names.is_empty() => "the config has no [[watch]]; add one".to_string(),
+        None => format!("the watches are: {}", names.join(", ")),
+    };
+    let where_ = if store.is_some() {
+        "the config or the store"
+    } else {
+        "the config"
+    };
+    Err(
+        UsageError::new(format!("no watch named `{name}` in {where_}"))
+            .help(help)
+            .into(),
+    )
 }

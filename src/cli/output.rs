@@ -280,9 +280,13 @@ pub fn print_alert(a: &earshot::store::Alert) {
         return;
     };
     println!(
-        "    observed {} negative vs {:.1} expected; peak {} with {}{}",
+        "    observed {} negative vs {}; peak {} with {}{}",
         e.observed,
-        e.expected,
+        // The ratio is in the summary above; here, the figures.
+        match earshot::detect::ratio(e.observed, e.expected) {
+            Some(_) => format!("{:.1} expected", e.expected),
+            None => "0 expected (no baseline yet)".to_string(),
+        },
         e.peak.format("%Y-%m-%d %H:%M"),
         e.peak_observed,
         e.p_value

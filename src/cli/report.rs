@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::Args;
 
-use super::{load_config, parse_when, store_path, Cli, Exit};
+use super::{check_watch, load_config, parse_when, store_path, Cli, Exit};
 use earshot::store::Store;
 
 #[derive(Debug, Args)]
@@ -45,14 +45,12 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
         },
     };
     req.validate()?;
+    let store = Store::open_existing(&store_path(cli, &config))?;
     for w in &req.watches {
-        if !config.watches.iter().any(|x| &x.name == w) {
-            eprintln!("note: `{w}` is not a [[watch]] in the config; reporting what the store holds for it");
-        }
+        check_watch(&config, Some(&store), w)?;
     }
     let mut formats = args.formats.clone();
     formats.dedup();
-    let store = Store::open_existing(&store_path(cli, &config))?;
     let started = std::time::Instant::now();
     let data = report::gather(&store, &req)?;
     let mut written = Vec::new();

@@ -4,7 +4,7 @@ use anyhow::Result;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 
-use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
+use super::{check_watch, load_config, parse_when, store_path, Cli, Exit, UsageError};
 use earshot::store::Store;
 
 #[derive(Debug, Args)]
@@ -74,6 +74,7 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
     };
     let config = load_config(cli)?;
     let store = Store::open_existing(&store_path(cli, &config))?;
+    check_watch(&config, Some(&store), watch)?;
     let now = Utc::now();
     let since = parse_when(&a.since, now)?;
     let until = a

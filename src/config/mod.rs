@@ -11,6 +11,7 @@
 //! and column, says what is wrong and what to write instead; unknown keys
 //! get a "did you mean". `config/README.md` documents every key.
 
+mod find;
 mod locate;
 mod serve;
 
@@ -28,9 +29,11 @@ pub use earshot::sentiment::SentimentConfig;
 pub use earshot::store::StoreConfig;
 pub use earshot::util::{did_you_mean, expand_env, Schedule};
 pub use earshot::watch::WatchConfig;
+pub use find::{find, find_with, ConfigSource};
 pub use serve::{Role, ServeConfig, TokenConfig};
 
-/// The configuration shipped with earshot and used by `make demo`.
+/// The example configuration shipped with earshot, compiled in for
+/// `earshot demo` only: every other command reads a file ([`find`]).
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/earshot.toml");
 /// The name [`DEFAULT_CONFIG`] is reported under.
 pub const DEFAULT_CONFIG_NAME: &str = "config/earshot.toml (built in)";
@@ -120,7 +123,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}\n  help: pass an existing file with --config, or omit --config to use the built-in default")]
+    #[error("cannot read config file {path}: {source}\n  help: name an existing file with --config or EARSHOT_CONFIG, or leave both unset to use ./config/earshot.toml or ~/.config/earshot/earshot.toml")]
     Read {
         /// The file.
         path: PathBuf,
@@ -161,29 +164,38 @@ impl Config {
         Config::parse(DEFAULT_CONFIG, DEFAULT_CONFIG_NAME)
     }
 
-    /// Loads `path`, or the built-in default when `None`.
-    pub fn load_or_default(path: Option<&Path>) -> Result<Config, ConfigError> {
-        match path {
-            Some(p) => Config::load(p),
-            None => Config::builtin(),
-        }
-    }
-
     /// Parses and validates configuration text; `file` names it in errors.
+    ///
+    /// Every problem is reported, not only the first: serde stops at the
+    /// first unknown key or wrong type, so the lines of each are blanked
+    /// (line numbers kept) and the text read again. A TOML syntax error
+    /// stops the parser itself and is reported alone.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let config: Config = match toml::from_str(text) {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(ConfigError::Invalid(vec![problem_from_toml(
-                    &e, text, file,
-                )]))
+        if let Err(e) = toml::from_str::<toml::Table>(text) {
+            return Err(ConfigError::Invalid(vec![problem_from_toml(
+                &e, text, file,
+            )]));
+        }
+        let mut read = text.to_string();
+        let mut problems = Vec::new();
+        let config = loop {
+            match toml::from_str::<Config>(&read) {
+                Ok(c) => break Some(c),
+                Err(e) => {
+                    problems.push(problem_from_toml(&e, &read, file));
+                    match e.span().and_then(|s| blank_lines(&read, s)) {
+                        Some(next) if problems.len() < 100 => read = next,
+                        _ => break None,
+                    }
+                }
             }
         };
-        let problems = config.validate(text, file);
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError::Invalid(problems))
+        if let Some(c) = &config {
+            problems.extend(c.validate(&read, file));
+        }
+        match config {
+            Some(c) if problems.is_empty() => Ok(c),
+            _ => Err(ConfigError::Invalid(problems)),
         }
     }
 
@@ -281,6 +293,32 @@ impl Config {
 }
 
 /// Turns a toml/serde error into a located problem, with "did you mean".
+/// `text` with the lines `span` touches emptied (so the rest keeps its line
+/// numbers); `None` when they hold a table header (emptying it would move
+/// its keys into the table before) or nothing would change.
+fn blank_lines(text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let end = pos + line.len();
+        let touched = span.start < end && pos < span.end.max(span.start + 1);
+        if touched {
+            if line.trim_start().starts_with('[') {
+                return None;
+            }
+            changed |= !line.trim().is_empty();
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+        pos = end;
+    }
+    changed.then_some(out)
+}
+
 fn problem_from_toml(e: &toml::de::Error, text: &str, file: &str) -> Problem {
     let (line, column) = match e.span() {
         Some(span) => {
@@ -323,6 +361,25 @@ mod tests {
             Err(ConfigError::Invalid(p)) => p,
             Err(e) => panic!("unexpected {e}"),
         }
+    }
+
+    /// Unknown keys and wrong types in several sections, and a check of
+    /// the values: every one is reported, each at its line.
+    #[test]
+    fn every_problem_is_reported_not_only_the_first() {
+        let p = problems(
+            "[crawl]\nconcurency = 4\nrate_per_host = \"fast\"\n\n[store]\npth = \"x\"\n\n[[watch]]\nname = \"a\"\nquery = \"a AND (\"\n\n[[watch]]\nname = \"b\"\nlanguages = [\n  \"fr\",\n  3,\n]\n",
+        );
+        let at: Vec<(Option<usize>, &str)> =
+            p.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let lines: Vec<usize> = p.iter().filter_map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 6, 16, 10, 15], "{at:?}");
+        assert!(p[0].message.contains("unknown field `concurency`"));
+        assert!(p[4].message.contains("query error"), "{at:?}");
+        assert!(p[5].message.contains("unknown language `fr`"), "{at:?}");
+        // A syntax error stops the parser: reported alone.
+        let p = problems("[crawl\nconcurency = 4\n");
+        assert_eq!(p.len(), 1);
     }
 
     #[test]

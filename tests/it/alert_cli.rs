@@ -272,3 +272,112 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
         "nothing delivered twice"
     );
 }
+
+/// Ten negative mentions in the hour now running: the alert opens now, not
+/// at the end of its bucket (up to an hour ahead), so `alerts`, a report
+/// `--from 1d` and the dashboard's API for a period ending now all show it;
+/// evaluating again later keeps the time it opened.
+#[test]
+fn a_live_alert_opens_when_it_is_detected_and_every_view_shows_it() {
+    use chrono::{Duration, DurationRound};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (cfg, viewer, admin) = crate::util::fixture_config();
+    let cfg_path = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg_path,
+        format!("{cfg}\n[alert]\nmax_age = \"1d\"\n[alert.detect]\nthreshold = 5\n"),
+    )
+    .unwrap();
+    let now = Utc::now();
+    let hour = now.duration_trunc(Duration::hours(1)).unwrap();
+    {
+        let store = Store::open(&db).unwrap();
+        let ms: Vec<Mention> = (0..10u64)
+            .map(|i| {
+                let mut m = earshot_test_utils::synthetic_mention(i, &["云雀"], hour);
+                m.published_at = Some(hour.fixed_offset());
+                m.spam = None;
+                m.sentiment = Some(Sentiment {
+                    label: Label::Negative,
+                    score: -0.9,
+                    probs: [0.9, 0.05, 0.05],
+                    model: "test".into(),
+                });
+                m
+            })
+            .collect();
+        store.put_mentions(&ms, None).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = earshot()
+            .arg("--config")
+            .arg(&cfg_path)
+            .arg("--store")
+            .arg(&db)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let opened = || {
+        let listing = run(&["alerts", "--json", "--watch", "云雀"]);
+        let lines: Vec<&str> = listing.lines().collect();
+        assert_eq!(lines.len(), 1, "{listing}");
+        let a: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        a["opened_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+    };
+    run(&["alerts", "check"]);
+    let first = opened();
+    let after = Utc::now();
+    assert!(
+        first >= now && first <= after,
+        "opened at {first}, detected between {now} and {after}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&run(&[
+        "report", "--watch", "云雀", "--from", "1d", "--format", "json", "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["alerts"], 1, "{v}");
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            v["files"][0]["path"]
+                .as_str()
+                .map(|p| dir.path().join(p))
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["alerts"].as_array().unwrap().len(), 1, "{report}");
+    // A later pass re-evaluates the same spike: it opened when first seen.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    run(&["alerts", "check"]);
+    assert_eq!(opened(), first);
+    let served = crate::dashboard::start(dir, &cfg_path, &db, viewer, admin, 10);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/api/timeline?watch=云雀&from=1d", served.base))
+            .bearer_auth(&served.viewer)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(1), "{v}");
+}

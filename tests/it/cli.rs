@@ -232,3 +232,161 @@ fn token_new_prints_a_token_and_its_hash_entry() {
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("use viewer or admin"));
 }
+
+/// Without `--config`, earshot reads `EARSHOT_CONFIG`, else
+/// `./config/earshot.toml` (an edit there counts), else
+/// `~/.config/earshot/earshot.toml`, and names the file it uses; with none
+/// it says where it looked.
+#[test]
+fn the_config_file_on_disk_is_used_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, work) = (dir.path().join("home"), dir.path().join("work"));
+    std::fs::create_dir_all(work.join("config")).unwrap();
+    std::fs::create_dir_all(home.join(".config/earshot")).unwrap();
+    let watch = |name: &str| format!("[[watch]]\nname = \"{name}\"\n");
+    std::fs::write(work.join("config/earshot.toml"), watch("Edited")).unwrap();
+    let db = dir.path().join("db");
+    drop(earshot::store::Store::open(&db).unwrap());
+    let cmd = |args: &[&str]| {
+        earshot()
+            .current_dir(&work)
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .arg("--store")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let watches = |out: &std::process::Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+        v["watches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["watch"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // ./config/earshot.toml, edited: named and used.
+    let out = cmd(&["config", "check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with(
+            "config/earshot.toml (from ./config/earshot.toml): OK (0 sources, 1 watches"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cmd(&["-v", "alerts", "check", "--json"]);
+    assert_eq!(watches(&out), ["Edited"]);
+    assert!(
+        text(&out.stderr).contains("config: config/earshot.toml (from ./config/earshot.toml)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cmd(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["config_file"], "config/earshot.toml", "{v}");
+    // EARSHOT_CONFIG wins over ./config; --config over both.
+    let env_file = dir.path().join("env.toml");
+    std::fs::write(&env_file, watch("FromEnv")).unwrap();
+    let out = cmd(&["-v", "alerts", "check", "--json"]);
+    assert_eq!(watches(&out), ["Edited"]);
+    let with_env = |args: &[&str]| {
+        earshot()
+            .current_dir(&work)
+            .env("HOME", &home)
+            .env("EARSHOT_CONFIG", &env_file)
+            .arg("--store")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        watches(&with_env(&["alerts", "check", "--json"])),
+        ["FromEnv"]
+    );
+    let out = with_env(&["config", "check"]);
+    assert!(
+        text(&out.stdout).contains("env.toml (from EARSHOT_CONFIG): OK"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with_env(&[
+        "--config",
+        work.join("config/earshot.toml").to_str().unwrap(),
+        "alerts",
+        "check",
+        "--json",
+    ]);
+    assert_eq!(watches(&out), ["Edited"]);
+    // Then the user's config directory.
+    std::fs::remove_file(work.join("config/earshot.toml")).unwrap();
+    let user = home.join(".config/earshot/earshot.toml");
+    std::fs::write(&user, watch("FromHome")).unwrap();
+    assert_eq!(watches(&cmd(&["alerts", "check", "--json"])), ["FromHome"]);
+    // None: a warning naming where it looked; the defaults have no watch;
+    // `config check` has nothing to check.
+    std::fs::remove_file(&user).unwrap();
+    let out = cmd(&["alerts", "check", "--json"]);
+    assert!(watches(&out).is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("no configuration file found"), "{err}");
+    assert!(err.contains("./config/earshot.toml"), "{err}");
+    assert!(err.contains(user.to_str().unwrap()), "{err}");
+    let out = cmd(&["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nothing to check: no configuration file found"));
+}
+
+/// A watch name with a typo is a usage error with a "did you mean" in
+/// every command that takes `--watch`; a watch the store still holds
+/// history for (gone from the config) is not a typo.
+#[test]
+fn an_unknown_watch_name_is_an_error_with_a_suggestion_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    assert!(ingest(&path, 60, 60).status.success());
+    let cfg = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg,
+        "[[watch]]\nname = \"云雀\"\n[[watch]]\nname = \"Lumio\"\n",
+    )
+    .unwrap();
+    let cmd = |args: &[&str]| {
+        earshot()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--store")
+            .arg(&path)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["report", "--watch", "Lumoi", "--format", "json"][..],
+        &["mentions", "--watch", "lumio"],
+        &["timeline", "--watch", "Lumoi"],
+        &["alerts", "--watch", "lumio"],
+        &["backtest", "--watch", "Lumoi"],
+    ] {
+        let out = cmd(args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("no watch named `"), "{args:?}: {err}");
+        assert!(err.contains("did you mean `Lumio`?"), "{args:?}: {err}");
+    }
+    // Northwind has mentions in the store but no [[watch]] any more.
+    let out = cmd(&["mentions", "--watch", "Northwind", "--since", "2020-01-01"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).trim().is_empty());
+    let out = cmd(&["timeline", "--watch", "Northwnd"]);
+    assert!(
+        text(&out.stderr).contains("did you mean `Northwind`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -455,7 +455,16 @@ fn alerting_carries_on_from_a_migrated_store() {
     assert_eq!(store.outbox_all().unwrap().len(), 3);
     let after = store.alerts().unwrap();
     assert_eq!(after.len(), before.len());
+    // Severity now follows the ratio shown (#31): the finished 云雀 spike
+    // (9 negative, 0.3 expected) keeps what it was stored with, as does the
+    // open Lumio one; only the silenced Nova is resolved again (as every
+    // pass does) and takes the grade of its 7 over 0.36 expected.
     for (a, b) in before.iter().zip(&after) {
-        assert_eq!((a.id, a.state, a.severity), (b.id, b.state, b.severity));
+        assert_eq!((a.id, a.state), (b.id, b.state));
+        if a.watch == "Nova" {
+            assert_eq!(b.severity, earshot::store::Severity::High);
+        } else {
+            assert_eq!(a.severity, b.severity, "{}", a.watch);
+        }
     }
 }

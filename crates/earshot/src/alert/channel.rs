@@ -234,15 +234,17 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
         Markup::Markdown => format!("### {title}\n\n"),
     };
     md.push_str(&format!(
-        "- {}: {} – {} UTC\n- {}: **{}** / {} {:.1} ({:.1}×)\n- {}: {}\n",
+        "- {}: {} – {} UTC\n- {}: **{}** / {} {}\n- {}: {}\n",
         t(lang, "Window", "时间"),
         e.start.format("%Y-%m-%d %H:%M"),
         (e.end + chrono::Duration::hours(1)).format("%H:%M"),
         t(lang, "Negative mentions", "负面提及"),
         e.observed,
         t(lang, "expected", "预期"),
-        e.expected,
-        e.observed as f64 / e.expected.max(0.5),
+        match crate::detect::ratio(e.observed, e.expected) {
+            Some(r) => format!("{:.1} ({r:.1}×)", e.expected),
+            None => format!("0 ({})", t(lang, "no baseline yet", "尚无基线")),
+        },
         t(lang, "Detector", "检测器"),
         e.detector,
     ));
@@ -668,6 +670,43 @@ pub fn outbox_item(ch: &ChannelConfig, n: &Notice, key: String, now: DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The message shows the ratio severity went by, and a zero baseline
+    /// as such, not as "2.0×" (#31).
+    #[test]
+    fn messages_show_the_ratio_or_no_baseline() {
+        let t = Utc::now();
+        let notice = |observed, expected| Notice {
+            event: AlertEvent::Open,
+            alert_id: "1".into(),
+            watch: "Lumio".into(),
+            severity: Severity::High,
+            summary: String::new(),
+            evidence: super::super::Evidence {
+                detector: crate::store::Detector::Threshold,
+                start: t,
+                end: t,
+                opened: t,
+                peak: t,
+                peak_observed: observed,
+                observed,
+                expected,
+                p_value: None,
+                resolved: None,
+                top_mentions: Vec::new(),
+                top_sites: Vec::new(),
+                phrases: Vec::new(),
+                history: Vec::new(),
+            },
+        };
+        let (_, md) = markdown(&notice(9, 0.1), Lang::En, Markup::Markdown);
+        assert!(md.contains("**9** / expected 0.1 (90.0×)"), "{md}");
+        let (_, md) = markdown(&notice(1, 0.0), Lang::En, Markup::Markdown);
+        assert!(md.contains("**1** / expected 0 (no baseline yet)"), "{md}");
+        assert!(!md.contains('×'), "{md}");
+        let (_, md) = markdown(&notice(1, 0.0), Lang::Zh, Markup::Markdown);
+        assert!(md.contains("预期 0 (尚无基线)"), "{md}");
+    }
 
     #[test]
     fn signatures_match_known_values() {

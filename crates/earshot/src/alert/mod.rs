@@ -124,6 +124,10 @@ pub fn evaluate(
             continue;
         }
         let max_age = Duration::from_std(a.max_age).unwrap_or(Duration::days(1));
+        // An event happens when it is seen: at the end of its bucket, or
+        // now while that bucket is still running (a live spike opens now,
+        // not up to an hour ahead).
+        let seen = |bucket: DateTime<Utc>| (bucket + Duration::hours(1)).min(now);
         let episodes = detect::run(&series, &cfg, Duration::hours(1), None);
         ev.spikes = episodes.len();
         for ep in episodes {
@@ -163,7 +167,11 @@ pub fn evaluate(
             });
             let event = match (&prev, prev_sev) {
                 (None, _) => Some(AlertEvent::Open),
-                (Some(_), Some(s)) if ep.severity > s => Some(AlertEvent::Escalate),
+                // A spike that is over does not grow (a stored one re-graded
+                // by newer rules is not news).
+                (Some(_), Some(s)) if ep.severity > s && ep.resolved.is_none() => {
+                    Some(AlertEvent::Escalate)
+                }
                 (Some(p), _)
                     if p.state != AlertState::Resolved
                         && !resolved_before
@@ -181,20 +189,20 @@ pub fn evaluate(
                 .is_some_and(|p| p.state == AlertState::Silenced)
                 || silences.iter().any(|s| s.covers(&w.name, ep.opened));
             let mut history = prev_ev.map(|e| e.history.clone()).unwrap_or_default();
-            let at = match event {
+            let at = seen(match event {
                 AlertEvent::Resolve => ep.resolved.unwrap_or(ep.end),
                 AlertEvent::Escalate => ep.escalations.last().map(|x| x.0).unwrap_or(ep.end),
                 _ => ep.opened,
-            } + Duration::hours(1);
+            });
             if event == AlertEvent::Open && ep.resolved.is_some() {
                 // Found after the fact (backfill): open and resolve at once.
                 history.push(HistoryEntry {
-                    at: ep.opened + Duration::hours(1),
+                    at: seen(ep.opened),
                     event: AlertEvent::Open,
                     severity: ep.severity,
                 });
                 history.push(HistoryEntry {
-                    at: ep.resolved.unwrap_or(ep.end) + Duration::hours(1),
+                    at: seen(ep.resolved.unwrap_or(ep.end)),
                     event: AlertEvent::Resolve,
                     severity: ep.severity,
                 });
@@ -216,13 +224,12 @@ pub fn evaluate(
             // The summary explains the decision: the detector, the
             // baseline it used and how much history that had, the test.
             let summary = format!(
-                "{}: {} negative mentions {} – {} UTC, {:.1} expected ({:.1}×, {}: {})",
+                "{}: {} negative mentions {} – {} UTC, {}, {}: {}",
                 w.name,
                 ep.observed,
                 ep.start.format("%Y-%m-%d %H:%M"),
                 (ep.end + Duration::hours(1)).format("%H:%M"),
-                ep.expected,
-                ep.observed as f64 / ep.expected.max(0.5),
+                detect::expected_text(ep.observed, ep.expected),
                 ep.detector,
                 detect::cold::describe_baseline(&ep, &cfg)
             );
@@ -231,7 +238,8 @@ pub fn evaluate(
                 watch: w.name.clone(),
                 state,
                 severity: ep.severity,
-                opened_at: ep.opened + Duration::hours(1),
+                // Opened once: later passes keep the first time it was seen.
+                opened_at: prev.as_ref().map_or(seen(ep.opened), |p| p.opened_at),
                 updated_at: now,
                 summary: summary.clone(),
                 evidence: Some(evidence.clone()),

@@ -29,7 +29,8 @@ pub struct SourceConfig {
     /// one of them are followed (same host only).
     pub follow: Vec<String>,
     /// When `earshot run` crawls this source: `every 30m` or a cron
-    /// expression (`0 */30 * * * *`).
+    /// expression in UTC, crontab style (`*/30 * * * *`; see
+    /// `util::Schedule`).
     pub schedule: Option<String>,
     /// Overrides `crawl.rate_per_host` for this source.
     pub rate_per_host: Option<f64>,
@@ -188,7 +189,7 @@ pub fn problems(sources: &[SourceConfig]) -> Vec<Problem> {
                 out.push(Problem::new(
                     at("schedule"),
                     e,
-                    "write \"every 30m\" or a cron expression like \"0 */30 * * * *\"",
+                    "write \"every 30m\" or a crontab line in UTC like \"*/30 * * * *\" (weekdays 1-5 are Monday to Friday)",
                 ));
             }
         }

@@ -20,6 +20,7 @@
 //! the benchmark and the live evaluation share it.
 
 pub mod cold;
+mod series;
 pub mod stats;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,7 @@ use self::stats::beta_binomial_sf;
 // The enums live in the store model (alerts are stored with them); their
 // paths here still work.
 pub use crate::store::{Detector, Severity};
+pub use series::{fill_gaps, read_csv};
 
 /// One bucket of a series.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,21 +364,41 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
         })
 }
 
-/// Severity of a firing decision: by observed / expected, or for the
-/// plain threshold detector by how far over the threshold (2× medium, 3×
-/// high).
-pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
-    if d.detector == Detector::Threshold && d.p_value.is_nan() {
-        let r = d.observed as f64 / cfg.threshold.max(1) as f64;
-        return if r >= 3.0 {
-            Severity::High
-        } else if r >= 2.0 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        };
+/// Less expected than this is no baseline: no ratio is shown, and
+/// severity goes by the count over the threshold.
+pub const NO_BASELINE: f64 = 0.05;
+
+/// Observed / expected: the one ratio that severity and every message
+/// use; `None` with no baseline yet (next to nothing expected).
+pub fn ratio(observed: u64, expected: f64) -> Option<f64> {
+    (expected >= NO_BASELINE).then(|| observed as f64 / expected)
+}
+
+/// `2.0 expected (9.0×)`, or `0 expected (no baseline yet)`.
+pub fn expected_text(observed: u64, expected: f64) -> String {
+    match ratio(observed, expected) {
+        Some(r) => format!("{expected:.1} expected ({r:.1}×)"),
+        None => "0 expected (no baseline yet)".to_string(),
     }
-    Severity::from_ratio(d.observed as f64 / d.expected.max(0.5))
+}
+
+/// Severity of a firing decision, agreeing with the ratio shown: by
+/// observed / expected (5× high, 3× medium); with no baseline yet, by how
+/// far over the threshold (3× high, 2× medium).
+pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
+    match ratio(d.observed, d.expected) {
+        Some(r) => Severity::from_ratio(r),
+        None => {
+            let r = d.observed as f64 / cfg.threshold.max(1) as f64;
+            if r >= 3.0 {
+                Severity::High
+            } else if r >= 2.0 {
+                Severity::Medium
+            } else {
+                Severity::Low
+            }
+        }
+    }
 }
 
 /// One alert as the lifecycle sees it.
@@ -533,81 +555,6 @@ fn unreachable_episode(t: DateTime<Utc>) -> Episode {
     }
 }
 
-/// Reads a `time,total,negative` CSV (RFC 3339 times, one bucket a line).
-pub fn read_csv(text: &str) -> Result<Vec<Point>, String> {
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if n == 0 {
-            let head: Vec<&str> = line.split(',').map(str::trim).collect();
-            if head != ["time", "total", "negative"] {
-                return Err(format!(
-                    "line 1: the header is `{line}`; it must be `time,total,negative`"
-                ));
-            }
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != 3 {
-            return Err(format!(
-                "line {}: {} fields; write time,total,negative",
-                n + 1,
-                f.len()
-            ));
-        }
-        let time = DateTime::parse_from_rfc3339(f[0])
-            .map_err(|e| format!("line {}: `{}` is not an RFC 3339 time: {e}", n + 1, f[0]))?
-            .with_timezone(&Utc);
-        let num = |s: &str, what: &str| {
-            s.parse::<u64>()
-                .map_err(|_| format!("line {}: {what} `{s}` is not a whole number", n + 1))
-        };
-        let total = num(f[1], "total")?;
-        let negative = num(f[2], "negative")?;
-        if let Some(prev) = out.last().map(|p: &Point| p.time) {
-            if time <= prev {
-                return Err(format!(
-                    "line {}: {} is not after the line before ({prev}); sort the file by time",
-                    n + 1,
-                    f[0]
-                ));
-            }
-        }
-        out.push(Point {
-            time,
-            total,
-            negative,
-        });
-    }
-    if out.is_empty() {
-        return Err("no data lines after the header".into());
-    }
-    Ok(fill_gaps(&out, chrono::Duration::hours(1)))
-}
-
-/// Inserts zero buckets where the series skips buckets.
-pub fn fill_gaps(s: &[Point], bucket: chrono::Duration) -> Vec<Point> {
-    let mut out: Vec<Point> = Vec::with_capacity(s.len());
-    for p in s {
-        if let Some(last) = out.last().map(|x| x.time) {
-            let mut t = last + bucket;
-            while t < p.time {
-                out.push(Point {
-                    time: t,
-                    total: 0,
-                    negative: 0,
-                });
-                t += bucket;
-            }
-        }
-        out.push(*p);
-    }
-    out
-}
-
 /// `alert = { ... }` in a `[[watch]]`: overrides of `[alert.detect]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -741,6 +688,46 @@ mod tests {
         assert_eq!(eps.len(), 1);
         assert_eq!(eps[0].detector, Detector::Threshold);
         assert_eq!(eps[0].start, s[5].time);
+    }
+
+    /// An 18× burst is not low, and a zero baseline shows no ratio: the
+    /// severity agrees with the ratio every message shows.
+    #[test]
+    fn severity_agrees_with_the_ratio_shown() {
+        let cfg = DetectorConfig {
+            threshold: 5,
+            ..Default::default()
+        };
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let series = |neg: &dyn Fn(i64) -> u64| -> Vec<Point> {
+            (0..24)
+                .map(|h| Point {
+                    time: t0 + chrono::Duration::hours(h),
+                    total: 10,
+                    negative: neg(h),
+                })
+                .collect()
+        };
+        // 0.1 a bucket expected, 9 seen: 90×.
+        let s = series(&|h| [0, 1, 9][(h % 10 == 1) as usize + 2 * (h == 20) as usize]);
+        let eps = run(&s, &cfg, chrono::Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:?}");
+        let e = &eps[0];
+        assert_eq!((e.observed, e.expected), (9, 0.1));
+        let shown = expected_text(e.observed, e.expected);
+        assert_eq!(shown, "0.1 expected (90.0×)");
+        assert_eq!(e.severity, Severity::High, "{e:?}");
+        // Nothing expected: no ratio, severity by the count over the
+        // threshold (9 of 5: low; 15: high).
+        use Severity::{High, Low, Medium};
+        for (n, sev) in [(9, Low), (10, Medium), (15, High)] {
+            let s = series(&|h| if h == 20 { n } else { 0 });
+            let eps = run(&s, &cfg, chrono::Duration::hours(1), None);
+            assert_eq!(eps[0].expected, 0.0);
+            assert_eq!(eps[0].severity, sev, "{n}");
+        }
+        assert_eq!(expected_text(1, 0.0), "0 expected (no baseline yet)");
+        assert_eq!((ratio(1, 0.0), ratio(6, 2.0)), (None, Some(3.0)));
     }
 
     #[test]

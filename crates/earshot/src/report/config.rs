@@ -22,7 +22,8 @@ pub struct ReportConfig {
     pub period: Option<Duration>,
     /// `csv`, `xlsx`, `html` or `json`; several may be listed.
     pub format: Vec<String>,
-    /// When to write it: `every 1d` or a cron expression.
+    /// When to write it: `every 1d` or a cron expression in UTC, crontab
+    /// style (`0 8 * * 1`).
     pub schedule: String,
     /// Directory the files go to [default: reports/].
     pub out_dir: Option<PathBuf>,
@@ -84,7 +85,7 @@ pub fn problems(reports: &[ReportConfig]) -> Vec<Problem> {
             out.push(Problem::new(
                 at("schedule"),
                 e,
-                "write \"every 1d\" or a cron expression like \"0 0 8 * * Mon\"",
+                "write \"every 1d\" or a crontab line in UTC like \"0 8 * * 1\" (Mondays 08:00)",
             ));
         }
         if r.period.is_some_and(|p| p.is_zero()) {

@@ -53,6 +53,18 @@ pub fn problems(watches: &[WatchConfig]) -> Vec<Problem> {
                     "e.g. query = '(\"华为\" OR Huawei) AND NOT 招聘'",
                 ));
             }
+            // `lumio or lumios` searches for the word "or": say so.
+            for (at, w) in super::query::lowercase_operators(q) {
+                let op = w.to_ascii_uppercase();
+                out.push(Problem::new(
+                    format!("watch[{i}].query"),
+                    format!(
+                        "`{w}` at character {} is searched for as a word, not the operator {op}",
+                        at + 1
+                    ),
+                    format!("operators are upper case: write {op}; to search for the word, quote it: \"{w}\""),
+                ));
+            }
         }
         for (j, l) in w.languages.iter().enumerate() {
             if !is_language_tag(l) {
@@ -80,4 +92,37 @@ fn is_language_tag(t: &str) -> bool {
             primary.eq_ignore_ascii_case("zh")
                 && (s.eq_ignore_ascii_case("hans") || s.eq_ignore_ascii_case("hant"))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `lumio or lumios` searches for the word "or": a problem saying so,
+    /// with the fix; upper-case operators and a quoted "or" are fine.
+    #[test]
+    fn lower_case_operators_are_a_problem_with_a_fix() {
+        let watch = |q: &str| WatchConfig {
+            name: "Lumio".into(),
+            query: Some(q.into()),
+            ..Default::default()
+        };
+        let p = problems(&[watch("lumio or lumios and not 招聘")]);
+        let msgs: Vec<String> = p
+            .iter()
+            .map(|p| format!("{} / {:?}", p.message, p.hint))
+            .collect();
+        assert_eq!(p.len(), 3, "{msgs:?}");
+        assert!(
+            msgs[0].contains("`or` at character 7 is searched for as a word, not the operator OR"),
+            "{msgs:?}"
+        );
+        assert!(msgs[0].contains("write OR"), "{msgs:?}");
+        assert!(
+            msgs[1].contains("`and`") && msgs[2].contains("`not`"),
+            "{msgs:?}"
+        );
+        assert!(problems(&[watch("lumio OR lumios AND NOT \"or\" NOT 招聘")]).is_empty());
+        assert_eq!(problems(&[watch("Lumio Or x")]).len(), 1);
+    }
 }

@@ -178,6 +178,26 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
     Ok(out)
 }
 
+/// Operators written in the wrong case (`and`, `Or`, `not`): the query
+/// language takes them as words to search for. Each as (character offset,
+/// the word as written).
+pub fn lowercase_operators(q: &str) -> Vec<(usize, String)> {
+    lex(q)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(at, t)| match t {
+            Tok::Word(w)
+                if ["and", "or", "not"]
+                    .iter()
+                    .any(|op| w.eq_ignore_ascii_case(op)) =>
+            {
+                Some((at, w))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn field_of(name: &str) -> Option<Field> {
     match name.to_ascii_lowercase().as_str() {
         "title" => Some(Field::Title),
