@@ -376,7 +376,10 @@ mod tests {
         assert_eq!(lines, [2, 3, 6, 16, 10, 15], "{at:?}");
         assert!(p[0].message.contains("unknown field `concurency`"));
         assert!(p[4].message.contains("query error"), "{at:?}");
-        assert!(p[5].message.contains("`french` is not a language tag"), "{at:?}");
+        assert!(
+            p[5].message.contains("`french` is not a language tag"),
+            "{at:?}"
+        );
         // A syntax error stops the parser: reported alone.
         let p = problems("[crawl\nconcurency = 4\n");
         assert_eq!(p.len(), 1);

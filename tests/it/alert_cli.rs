@@ -273,7 +273,8 @@ fn the_demo_spike_is_detected_once_mentions_are_scored() {
     );
 }
 
-/// Ten negative mentions in the hour now running: the alert opens now, not
+/// Ten negative mentions in the hour now running, after a day and a half
+/// of ordinary talk: the alert opens now, not
 /// at the end of its bucket (up to an hour ahead), so `alerts`, a report
 /// `--from 1d` and the dashboard's API for a period ending now all show it;
 /// evaluating again later keeps the time it opened.
@@ -308,6 +309,34 @@ fn a_live_alert_opens_when_it_is_detected_and_every_view_shows_it() {
             })
             .collect();
         store.put_mentions(&ms, None).unwrap();
+        // A day and a half of ordinary talk before it: the cold start
+        // measures the storm against the watch's own past (with none,
+        // nothing can stand out).
+        let past: Vec<Mention> = (0..36i64 * 4)
+            .map(|k| {
+                let at = hour - Duration::hours(36 - k / 4) + Duration::minutes(10 * (k % 4));
+                let mut m = earshot_test_utils::synthetic_mention(1000 + k as u64, &["云雀"], at);
+                m.published_at = Some(at.fixed_offset());
+                m.spam = None;
+                let negative = k % 24 == 0;
+                m.sentiment = Some(Sentiment {
+                    label: if negative {
+                        Label::Negative
+                    } else {
+                        Label::Positive
+                    },
+                    score: if negative { -0.8 } else { 0.7 },
+                    probs: if negative {
+                        [0.8, 0.1, 0.1]
+                    } else {
+                        [0.1, 0.2, 0.7]
+                    },
+                    model: "test".into(),
+                });
+                m
+            })
+            .collect();
+        store.put_mentions(&past, None).unwrap();
     }
     let run = |args: &[&str]| {
         let out = earshot()

@@ -83,14 +83,20 @@ async fn configured_rate_is_held_and_never_exceeded() {
         hits[1].head
     );
     let g = gaps(&hits);
-    let min = g.iter().cloned().fold(f64::MAX, f64::min);
     let mean = (hits[hits.len() - 1].at - hits[0].at).as_secs_f64() / (hits.len() - 1) as f64;
-    // Server-side arrival times carry scheduling jitter, so a single gap
-    // may look up to 5% short; over any 10 requests the rate holds.
-    assert!(
-        min >= 0.1 * 0.95,
-        "a gap of {min:.4}s is over 5% faster than {rate}/s: {g:?}"
-    );
+    // Server-side arrival times carry scheduling jitter: on a loaded
+    // machine one arrival recorded late makes its gap long and the next
+    // one short (0.139 s then 0.064 s was seen), so single gaps are checked
+    // in pairs: two requests sent back to back still show (a pair near
+    // 0.1 s). Over any 10 requests the rate holds.
+    for (i, pair) in g.windows(2).enumerate() {
+        let two = pair[0] + pair[1];
+        assert!(
+            two >= 2.0 * 0.1 * 0.95,
+            "gaps {i} and {} ({two:.4}s) are over 5% faster than {rate}/s: {g:?}",
+            i + 1
+        );
+    }
     for w in hits.windows(11) {
         let span = (w[10].at - w[0].at).as_secs_f64();
         assert!(
