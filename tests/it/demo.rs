@@ -39,6 +39,25 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     assert!(stdout.contains("== Lumio ("), "{stdout}");
     assert!(stdout.contains("  scored on CPU in "), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
+    // The spike's grade agrees with the ratio its line shows (#31): a
+    // three-figure ratio is `high`, never `medium` (as it was once the cold
+    // start's hours had next to no baseline each).
+    let spike = stdout
+        .lines()
+        .find(|l| l.starts_with('[') && l.contains("云雀: "))
+        .unwrap_or_else(|| panic!("no alert line in:\n{stdout}"));
+    let ratio: f64 = spike
+        .split(" (")
+        .find_map(|p| p.split_once("×)").and_then(|(r, _)| r.parse().ok()))
+        .unwrap_or_else(|| panic!("no ratio in {spike}"));
+    let grade = if ratio >= 5.0 {
+        "[high]"
+    } else if ratio >= 3.0 {
+        "[medium]"
+    } else {
+        "[low]"
+    };
+    assert!(spike.starts_with(grade), "{spike}");
     // One page of each kind through the extractor, with what cleaning cut.
     for want in [
         "== Extraction",

@@ -401,6 +401,14 @@ pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
     }
 }
 
+/// What the ratio an episode's summary shows (its observed over its
+/// expected, so far) makes it; `Low` while it has no baseline. An episode
+/// is never graded below its own ratio, so "[medium] … (140.0×)" cannot be
+/// shown.
+fn ratio_severity(ep: &Episode) -> Severity {
+    ratio(ep.observed, ep.expected).map_or(Severity::Low, Severity::from_ratio)
+}
+
 /// One alert as the lifecycle sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Episode {
@@ -467,11 +475,16 @@ pub fn run(
                     }
                     if d.fire {
                         ep.p_value = ep.p_value.min(d.p_value);
-                        let sev = severity(&d, cfg);
-                        if sev > ep.severity {
-                            ep.severity = sev;
-                            ep.escalations.push((t, sev));
-                        }
+                    }
+                    let hour = if d.fire {
+                        severity(&d, cfg)
+                    } else {
+                        Severity::Low
+                    };
+                    let sev = hour.max(ratio_severity(ep));
+                    if sev > ep.severity {
+                        ep.severity = sev;
+                        ep.escalations.push((t, sev));
                     }
                 } else {
                     quiet += 1;
@@ -495,6 +508,7 @@ pub fn run(
                         ep.end = t;
                         ep.observed += sum(s, start_i, i + 1, |p| p.negative);
                         ep.expected += d.expected;
+                        let sev = sev.max(ratio_severity(&ep));
                         if sev > ep.severity {
                             ep.severity = sev;
                             ep.escalations.push((t, sev));
