@@ -20,7 +20,9 @@
 //! seasonal weeks are there, so nothing switches overnight.
 
 use super::stats::neg_binomial_sf;
-use super::{first_active, median, sum, Decision, Detector, DetectorConfig, Point, WINDOWS};
+use super::{
+    best_window, first_active, median, sum, Decision, Detector, DetectorConfig, Point, WINDOWS,
+};
 
 /// Over-dispersion while the daily shape is unknown (first day): the
 /// variance of a window is mean + 0.5 × mean², wide enough for a daily
@@ -134,8 +136,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
     let f = i - hist;
     let days = (hist / day).min(cfg.weeks.max(1) * 7);
     let min = floor(s, i, cfg, week);
-    let mut best: Option<Decision> = None;
-    let mut one = None;
+    let mut windows: Vec<(usize, Decision)> = Vec::new();
     // Each earlier day scaled by how busy it was (totals of the day around
     // the same time) against the median day.
     let span = (day / 2).max(1);
@@ -185,18 +186,9 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             p_value: pv,
             days: hist as f64 / day as f64,
         };
-        if w == 1 {
-            one = Some(d);
-        }
-        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
-            best = Some(d);
-        }
+        windows.push((w, d));
     }
-    let one = one?;
-    let mut d = best?;
-    d.fire &= one.observed as f64 > one.expected;
-    d.elevated = one.p_value < 0.05 && one.observed >= 2;
-    Some(d)
+    best_window(&windows)
 }
 
 #[cfg(test)]

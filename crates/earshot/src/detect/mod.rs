@@ -199,8 +199,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         .iter()
         .map(|d| ((med_day + 1.0) / (d + 1.0)).clamp(0.5, 3.0))
         .collect();
-    let mut best: Option<Decision> = None;
-    let mut one = None;
+    let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
         let obs = sum(s, i + 1 - w, i + 1, |p| p.negative);
         let weeks: Vec<f64> = (1..=k)
@@ -230,19 +229,9 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
             p_value: pv,
             days: hist as f64 * 7.0 / week as f64,
         };
-        if w == 1 {
-            one = Some(d);
-        }
-        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
-            best = Some(d);
-        }
+        windows.push((w, d));
     }
-    let one = one?;
-    let mut d = best?;
-    // The newest bucket must still be above its expectation.
-    d.fire &= one.observed as f64 > one.expected;
-    d.elevated = one.p_value < 0.05 && one.observed >= 2;
-    Some(d)
+    best_window(&windows)
 }
 
 /// The negative-share detector at bucket `i`; `None` without a week of
@@ -266,8 +255,7 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
     let weight = (base_tot + 2.0).min(SHARE_MAX_WEIGHT);
     let (a, b) = (p0 * weight, (1.0 - p0) * weight);
     let min = cold::floor(s, i, cfg, week);
-    let mut best: Option<Decision> = None;
-    let mut one = None;
+    let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
         let neg = sum(s, i + 1 - w, i + 1, |p| p.negative);
         let tot = sum(s, i + 1 - w, i + 1, |p| p.total).max(neg);
@@ -289,18 +277,9 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
             p_value: pv,
             days: hist.min(week) as f64 * 7.0 / week as f64,
         };
-        if w == 1 {
-            one = Some(d);
-        }
-        if best.is_none_or(|b| (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value)) {
-            best = Some(d);
-        }
+        windows.push((w, d));
     }
-    let one = one?;
-    let mut d = best?;
-    d.fire &= one.observed as f64 > one.expected;
-    d.elevated = one.p_value < 0.05 && one.observed >= 2;
-    Some(d)
+    best_window(&windows)
 }
 
 /// The threshold detector at bucket `i`. Its `expected` is the mean of
@@ -399,6 +378,24 @@ pub fn severity(d: &Decision, cfg: &DetectorConfig) -> Severity {
             }
         }
     }
+}
+
+/// Of the decisions over windows of the last 1, 2 and 3 buckets: the firing
+/// one with the smallest p-value (else the smallest p-value), which fires
+/// only while the newest bucket is still above its expectation; elevated
+/// by the newest bucket alone.
+pub(crate) fn best_window(windows: &[(usize, Decision)]) -> Option<Decision> {
+    let one = windows.iter().find(|(w, _)| *w == 1)?.1;
+    let mut d = windows.iter().map(|(_, d)| *d).reduce(|b, d| {
+        if (d.fire && !b.fire) || (d.fire == b.fire && d.p_value < b.p_value) {
+            d
+        } else {
+            b
+        }
+    })?;
+    d.fire &= one.observed as f64 > one.expected;
+    d.elevated = one.p_value < 0.05 && one.observed >= 2;
+    Some(d)
 }
 
 /// What the ratio an episode's summary shows (its observed over its
