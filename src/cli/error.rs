@@ -71,6 +71,12 @@ pub fn exit_code(e: &anyhow::Error) -> Exit {
         if cause.is::<StoreError>() {
             return Exit::Store;
         }
+        if let Some(b) = cause.downcast_ref::<earshot::store::backup::BackupError>() {
+            return match b {
+                earshot::store::backup::BackupError::Store(_) => Exit::Store,
+                earshot::store::backup::BackupError::Target { .. } => Exit::Usage,
+            };
+        }
         if let Some(r) = cause.downcast_ref::<ReportError>() {
             return match r {
                 ReportError::Store(_) => Exit::Store,

@@ -23,6 +23,7 @@ mod score;
 mod serve;
 mod signal;
 mod stats;
+mod store_cmd;
 mod timeline;
 mod token;
 mod when;
@@ -51,6 +52,7 @@ pub use rescore::RescoreArgs;
 pub use run::RunArgs;
 pub use score::ScoreArgs;
 pub use serve::ServeArgs;
+pub use store_cmd::StoreCmd;
 pub use timeline::{TimelineArgs, TimelineCmd};
 pub use token::TokenCmd;
 pub use when::parse_when;
@@ -100,6 +102,9 @@ pub enum Command {
     Token(TokenCmd),
     /// Serve the bundled demo site, crawl it and show what was found
     Demo(DemoArgs),
+    /// Back up or restore the mention store
+    #[command(subcommand)]
+    Store(StoreCmd),
     /// Check that libtorch, the sentiment model, the config and the store work here
     Doctor(JsonArg),
     /// Score texts with the sentiment model, one per line (stdin by default)
@@ -160,6 +165,7 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Serve(a) => serve::run(cli, a, shutdown),
         Command::Token(t) => token::run(t),
         Command::Demo(a) => demo::run(cli, a, shutdown),
+        Command::Store(c) => store_cmd::run(cli, c),
         Command::Doctor(a) => doctor::run(cli, a),
         Command::Score(a) => score::run(cli, a),
         Command::EvalSentiment(a) => eval_sentiment::run(cli, a),

@@ -35,6 +35,7 @@
 //! sees its types, so the engine can be replaced behind this API.
 
 mod alerts;
+pub mod backup;
 mod clusters;
 mod config;
 mod counters;
