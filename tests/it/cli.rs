@@ -390,3 +390,46 @@ fn an_unknown_watch_name_is_an_error_with_a_suggestion_everywhere() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn store_backup_and_restore_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, 300, 100);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let backup = dir.path().join("backup");
+    let out = run(&store, &["store", "backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("backed up"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A second backup into the same directory: a usage error, said so.
+    let out = run(&store, &["store", "backup", backup.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // More mentions after the backup; the restore takes them back out and
+    // keeps the store they were in.
+    let out = ingest(&store, 400, 100);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &store,
+        &["store", "restore", "--json", backup.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let aside = answer["previous_store"].as_str().unwrap().to_string();
+    let count = |p: &std::path::Path| {
+        let out = run(p, &["stats", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["mentions"].as_u64().unwrap()
+    };
+    assert_eq!(count(&store), 300);
+    assert_eq!(count(std::path::Path::new(&aside)), 400);
+}
