@@ -23,6 +23,8 @@ mod demo;
 mod extract;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[path = "it/ops.rs"]
+mod ops;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]
