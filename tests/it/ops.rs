@@ -607,3 +607,26 @@ async fn health_and_metrics_tell_a_failing_source() {
     d.signal("TERM");
     assert_eq!(d.wait().code(), Some(0));
 }
+
+/// `doctor` exits non-zero when the store cannot be opened (here a file
+/// stands where the store should be) and reports the disk under it.
+#[test]
+fn doctor_fails_when_the_store_cannot_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::write(&store, b"not a store").unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[sentiment]\nenabled = false\n").unwrap();
+    let out = crate::util::earshot()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--store")
+        .arg(&store)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let stdout = crate::util::text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("store:    cannot be opened"), "{stdout}");
+    assert!(stdout.contains("disk:     ok"), "{stdout}");
+}
