@@ -26,6 +26,14 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
     let rt = runtime()?;
     rt.block_on(async {
         let signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));
+        // When the stop began (the signal), for the "stopped in" line.
+        let stop_began = {
+            let token = shutdown.clone();
+            tokio::spawn(async move {
+                token.cancelled().await;
+                std::time::Instant::now()
+            })
+        };
         let crawler = Arc::new(crawl::Crawler::new(&config.crawl)?);
         let ops = crate::daemon::Ops::new(crawler, store.clone(), config.clone());
         let hangups = {
@@ -67,7 +75,6 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         // Runs until the shutdown token is cancelled (a signal), or a
         // store error stops it.
         let result = crate::daemon::run(ops.clone(), shutdown.clone(), progress, on_pass).await;
-        let stopping = std::time::Instant::now();
         shutdown.cancel();
         let _ = reports.await;
         if let Some(s) = server {
@@ -77,7 +84,9 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         drop(signals);
         store.flush()?;
         result?;
-        let took = stopping.elapsed().as_secs_f64();
+        let took = stop_began
+            .await
+            .map_or(0.0, |began| began.elapsed().as_secs_f64());
         tracing::info!(seconds = took, "stopped; store flushed");
         eprintln!("earshot run: stopped in {took:.1} s; store flushed");
         Ok(Exit::Ok)
