@@ -26,6 +26,8 @@ mod fetch;
 #[cfg(feature = "sentiment")]
 #[path = "it/install.rs"]
 mod install;
+#[path = "it/ops.rs"]
+mod ops;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]

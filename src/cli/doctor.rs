@@ -1,5 +1,6 @@
-//! `earshot doctor`: whether libtorch, the sentiment model, the config and
-//! the store work here.
+//! `earshot doctor`: whether libtorch, the sentiment model, the config,
+//! the store, the disk under it and the alert channels work here. It exits
+//! non-zero when any of them does not (a store not created yet is fine).
 
 use anyhow::Result;
 
@@ -20,15 +21,60 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
         "config_source": source.to_string(),
     });
     let mut sentiment_ok = true;
+    let mut store_ok = true;
+    let mut disk_ok = true;
     if let Ok(c) = &config {
         let check = sentiment_check(c);
         sentiment_ok = check["ok"] == true;
         report["sentiment"] = check;
         let path = store_path(cli, c);
-        report["store"] = match Store::open_existing(&path) {
-            Ok(s) => serde_json::to_value(s.stats()?)?,
-            Err(e) => serde_json::Value::String(e.to_string()),
+        let mut outbox = Vec::new();
+        report["store"] = if !path.exists() {
+            serde_json::Value::String(format!(
+                "not created yet at {} (the first crawl creates it)",
+                path.display()
+            ))
+        } else {
+            match Store::open_existing(&path).and_then(|s| {
+                outbox = s.outbox_pending()?;
+                s.stats()
+            }) {
+                Ok(s) => serde_json::to_value(s)?,
+                Err(e) => {
+                    store_ok = false;
+                    serde_json::Value::String(format!("cannot be opened: {e}"))
+                }
+            }
         };
+        // The disk under the store (its nearest existing folder).
+        let mut dir = path.as_path();
+        while !dir.exists() {
+            dir = dir.parent().unwrap_or(std::path::Path::new("."));
+        }
+        report["disk_free_bytes"] = match fs2::available_space(dir) {
+            Ok(b) => {
+                disk_ok = b >= crate::daemon::ops::FULL_DISK_BYTES;
+                serde_json::json!(b)
+            }
+            Err(e) => serde_json::Value::String(format!("cannot tell ({}): {e}", dir.display())),
+        };
+        report["channels"] = c
+            .channels
+            .iter()
+            .map(|ch| {
+                let mine: Vec<_> = outbox.iter().filter(|i| i.channel == ch.name).collect();
+                let failing = mine
+                    .iter()
+                    .filter_map(|i| i.last_error.as_deref())
+                    .next_back();
+                serde_json::json!({
+                    "name": ch.name,
+                    "kind": format!("{:?}", ch.kind).to_lowercase(),
+                    "pending": mine.len(),
+                    "last_error": failing,
+                })
+            })
+            .collect();
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -62,12 +108,36 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
             serde_json::Value::Null => {}
             v => println!("store:    ok ({} mentions)", v["mentions"]),
         }
+        match &report["disk_free_bytes"] {
+            serde_json::Value::Number(n) => {
+                let mib = n.as_u64().unwrap_or(0) >> 20;
+                let verdict = if disk_ok { "ok" } else { "too little" };
+                println!("disk:     {verdict} ({mib} MiB free under the store)");
+            }
+            serde_json::Value::String(s) => println!("disk:     {s}"),
+            _ => {}
+        }
+        if let Some(chs) = report["channels"].as_array() {
+            for ch in chs {
+                let state = match ch["last_error"].as_str() {
+                    Some(e) => format!("{} undelivered, last attempt failed: {e}", ch["pending"]),
+                    None => format!("ok ({} undelivered)", ch["pending"]),
+                };
+                println!(
+                    "channel:  {} ({}): {state}",
+                    ch["name"].as_str().unwrap_or("?"),
+                    ch["kind"].as_str().unwrap_or("?")
+                );
+            }
+        }
     }
-    Ok(if torch.check == 14.0 && config.is_ok() && sentiment_ok {
-        Exit::Ok
-    } else {
-        Exit::Failure
-    })
+    Ok(
+        if torch.check == 14.0 && config.is_ok() && sentiment_ok && store_ok && disk_ok {
+            Exit::Ok
+        } else {
+            Exit::Failure
+        },
+    )
 }
 
 /// `earshot doctor`'s sentiment check: loads the configured model the way

@@ -74,6 +74,10 @@ pub struct Cli {
     /// Only errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Log lines as `text` or `json` (one object a line) [default: the
+    /// config's log.format, else text]
+    #[arg(long, global = true, env = "EARSHOT_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -130,6 +134,8 @@ pub enum Command {
     DebugServe(DebugServeArgs),
 }
 
+pub use crate::config::LogFormat;
+
 #[derive(Debug, Args)]
 pub struct JsonArg {
     /// Machine-readable JSON output
@@ -139,7 +145,7 @@ pub struct JsonArg {
 
 /// Runs a parsed command line; prints errors; returns the exit code.
 pub fn run(cli: Cli) -> Exit {
-    init_logging(cli.verbose, cli.quiet);
+    init_logging(&cli);
     // The process's one shutdown signal. Commands that stop cleanly on
     // Ctrl-C cancel it from a signal listener (see `signal`) and pass it
     // down to the daemon, the crawl, the servers and the outbox.
@@ -178,11 +184,18 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
-    let level = if quiet {
+/// Logs go to stderr: `EARSHOT_LOG` (an `EnvFilter`: `earshot=debug,warn`)
+/// or -v/-q choose what; earshot's own lines at info for `run` and `serve`
+/// (warn for other commands), other crates at warn. Colour only when
+/// stderr is a terminal and `NO_COLOR` is unset.
+fn init_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    let daemon = matches!(cli.command, Command::Run(_) | Command::Serve(_));
+    let level = if cli.quiet {
         "error"
     } else {
-        match verbose {
+        match cli.verbose {
+            0 if daemon => "info",
             0 => "warn",
             1 => "info",
             _ => "debug",
@@ -190,11 +203,39 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("earshot={level},warn")));
-    let _ = tracing_subscriber::fmt()
+    let format = cli
+        .log_format
+        .or_else(|| configured_log_format(cli))
+        .unwrap_or(LogFormat::Text);
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+        LogFormat::Text => builder.with_ansi(ansi).try_init(),
+    };
+}
+
+/// `[log] format` of the config file the command will use, read before
+/// logging starts (a file that does not parse is reported by the command).
+fn configured_log_format(cli: &Cli) -> Option<LogFormat> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        log: Option<Section>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Section {
+        format: Option<LogFormat>,
+    }
+    let path = config_source(cli).path()?.to_path_buf();
+    let text = std::fs::read_to_string(path).ok()?;
+    toml::from_str::<File>(&text).ok()?.log?.format
 }
 
 /// Which configuration file the command uses (`config::find`).

@@ -26,11 +26,26 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
     let rt = runtime()?;
     rt.block_on(async {
         let signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));
+        // When the stop began (the signal), for the "stopped in" line.
+        let stop_began = {
+            let token = shutdown.clone();
+            tokio::spawn(async move {
+                token.cancelled().await;
+                std::time::Instant::now()
+            })
+        };
+        let crawler = Arc::new(crawl::Crawler::new(&config.crawl)?);
+        let ops = crate::daemon::Ops::new(crawler, store.clone(), config.clone());
+        let hangups = {
+            let (ops, cli_config, store_path) =
+                (ops.clone(), cli.config.clone(), store.path().to_path_buf());
+            signal::on_hangup(move || reload(&ops, cli_config.as_deref(), &store_path))
+        };
         let server = if args.serve {
             let addr: std::net::SocketAddr = config.serve.bind.parse().with_context(|| {
                 format!("serve.bind `{}` is not an address with a port", config.serve.bind)
             })?;
-            let server = crate::serve::start(config.clone(), store.clone(), addr, shutdown).await?;
+            let server = crate::serve::start_with(config.clone(), store.clone(), addr, shutdown, ops.clone()).await?;
             println!("dashboard at {}/ ; sign in once with {}", server.base_url(), server.login_link(crate::config::Role::Admin));
             if let Some(t) = server.generated_token() {
                 println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
@@ -39,37 +54,70 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         } else {
             None
         };
-        eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
+        eprintln!("earshot run: {} sources, store {}; Ctrl-C or SIGTERM to stop, SIGHUP to reload the config", config.sources.len(), store.path().display());
+        tracing::info!(pid = std::process::id(), sources = config.sources.len(), store = %store.path().display(), "earshot run started");
+        // Per-URL lines are for debugging; each pass logs one info line.
         let progress: crawl::Progress = if cli.quiet {
             Arc::new(|_: &str| {})
         } else {
-            Arc::new(|line: &str| tracing::info!("{line}"))
+            Arc::new(|line: &str| tracing::debug!("{line}"))
         };
-        let on_pass = |name: &str, s: &crawl::CrawlSummary| {
+        let on_pass: crate::daemon::OnPass = Arc::new(|name: &str, s: &crawl::CrawlSummary| {
             println!(
                 "pass done: source {name}: {} fetched, {} unchanged, {} fresh, {} failed; {} new mentions",
                 s.pages_fetched, s.pages_unchanged, s.pages_fresh, s.pages_failed, s.mentions_new
             );
-        };
+        });
         let reports = {
             let (config, store, stop) = (config.clone(), store.clone(), shutdown.clone());
             tokio::spawn(async move { earshot::report::scheduled::run(&config.reports, store, stop).await })
         };
-        let result = crate::daemon::run(&config, store.clone(), shutdown.clone(), progress, &on_pass).await;
-        if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
-            // Sources done (or none scheduled): reports and the dashboard
-            // go on until Ctrl-C.
-            shutdown.cancelled().await;
-        }
+        // Runs until the shutdown token is cancelled (a signal), or a
+        // store error stops it.
+        let result = crate::daemon::run(ops.clone(), shutdown.clone(), progress, on_pass).await;
         shutdown.cancel();
         let _ = reports.await;
         if let Some(s) = server {
             s.stop().await;
         }
+        drop(hangups);
         drop(signals);
         store.flush()?;
         result?;
-        eprintln!("earshot run: stopped; store flushed");
+        let took = stop_began
+            .await
+            .map_or(0.0, |began| began.elapsed().as_secs_f64());
+        tracing::info!(seconds = took, "stopped; store flushed");
+        eprintln!("earshot run: stopped in {took:.1} s; store flushed");
         Ok(Exit::Ok)
     })
+}
+
+/// SIGHUP: the config file is read and checked again; a good one is put
+/// in force, a bad one is logged and the running config kept.
+fn reload(ops: &crate::daemon::Ops, config: Option<&std::path::Path>, store: &std::path::Path) {
+    let source = crate::config::find(config);
+    match source.load() {
+        Ok(new) if new.store.path != ops.config().store.path && new.store.path != store => {
+            let why = format!(
+                "store.path changed to {}: that takes a restart",
+                new.store.path.display()
+            );
+            tracing::error!("config reload refused, the running config is kept: {why}");
+            ops.reload_failed(why);
+        }
+        Ok(new) => {
+            tracing::info!(
+                sources = new.sources.len(),
+                watches = new.watches.len(),
+                "config reloaded from {source}; [serve], [[report]] and the HTTP client settings of [crawl] take effect at the next restart"
+            );
+            ops.replace_config(new);
+        }
+        Err(e) => {
+            let why = format!("{e}");
+            tracing::error!("config reload failed, the running config is kept: {why}");
+            ops.reload_failed(why);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Ctrl-C (SIGINT) and SIGTERM cancel the process's one shutdown token
-//! (made in `run`), while a command listens for them.
+//! (made in `run`), while a command listens for them. SIGHUP asks
+//! `earshot run` to reload its config ([`on_hangup`]).
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -57,4 +58,26 @@ async fn signalled() -> bool {
     {
         tokio::signal::ctrl_c().await.is_ok()
     }
+}
+
+/// Calls `reload` at each SIGHUP while the returned listener lives (unix;
+/// elsewhere it never fires). Without it a SIGHUP ends the process.
+pub fn on_hangup(reload: impl Fn() + Send + 'static) -> Listening {
+    Listening(tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                tracing::warn!("cannot listen for SIGHUP: config reload is off");
+                return;
+            };
+            while hup.recv().await.is_some() {
+                reload();
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = reload;
+        }
+    }))
 }

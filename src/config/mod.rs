@@ -66,6 +66,27 @@ pub struct Config {
     pub channels: Vec<ChannelConfig>,
     /// Cleaning applied to every extracted page.
     pub extract: ExtractConfig,
+    /// How log lines are written.
+    pub log: LogConfig,
+}
+
+/// `[log]`: how log lines are written (which lines: `EARSHOT_LOG`, -v).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` (default) or `json`, one object a line; `--log-format`
+    /// overrides it.
+    pub format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines with timestamps (colour only on a terminal).
+    Text,
+    /// One JSON object a line (timestamp, level, fields, message).
+    Json,
 }
 
 impl Config {

@@ -429,6 +429,8 @@ pub fn start_crawl(state: &Shared) -> bool {
     let config = state.config.clone();
     let store = state.store.clone();
     let flag = state.crawling.clone();
+    // The process's crawler: per-host limits hold with the daemon's passes.
+    let ops = state.ops.clone();
     // Stops with the server: fetching ends, what is in flight is stored.
     let stop = state.shutdown.clone();
     // Held while spawning, so a crawl that ends at once cannot be followed
@@ -436,7 +438,12 @@ pub fn start_crawl(state: &Shared) -> bool {
     let mut slot = state.crawl_task.lock().unwrap_or_else(|p| p.into_inner());
     *slot = Some(tokio::spawn(async move {
         let progress: earshot::crawl::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
-        match earshot::crawl::crawl(&config.crawl_setup(), store, None, stop, progress).await {
+        let setup = config.crawl_setup();
+        match ops
+            .crawler()
+            .pass(&setup, store, None, stop, progress)
+            .await
+        {
             Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
             Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
         }

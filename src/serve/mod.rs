@@ -2,7 +2,7 @@
 //!
 //! * Binds to 127.0.0.1 unless `serve.bind` says otherwise (and a public
 //!   address needs tokens).
-//! * Every route but `/health`, the sign-in page and the static CSS/JS
+//! * Every route but `/health`, `/live`, the sign-in page and the static CSS/JS
 //!   needs a token: `Authorization: Bearer TOKEN`, or a session cookie
 //!   (HttpOnly, SameSite=Strict) that the sign-in form or a one-time
 //!   sign-in link sets. Tokens are configured as SHA-256 hashes with a
@@ -10,8 +10,10 @@
 //! * Crawled text is untrusted: pages are maud templates (every value
 //!   escaped), links only http(s), and a Content-Security-Policy allows
 //!   scripts from this server's `/static/app.js` only.
-//! * `/metrics` in Prometheus text format; `/api/openapi.json` describes
-//!   the API.
+//! * `/metrics` in Prometheus text format (crawl, delivery and disk
+//!   figures from [`Ops`]); `/health` says ok, degraded or failing with
+//!   reasons (503 when failing), `/live` only that the process answers;
+//!   `/api/openapi.json` describes the API.
 
 // Helpers return a ready error response as `Err` (the axum idiom); it is
 // the cold path, so its size does not matter.
@@ -39,6 +41,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Role};
+use crate::daemon::Ops;
 use earshot::store::{AlertState, Store};
 
 pub use auth::Identity;
@@ -51,6 +54,9 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
+    /// The HTTP client for crawls started from the dashboard failed.
+    #[error("cannot build the crawler: {0}")]
+    Crawler(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {reason}\n  help: is another earshot serve running? pick another port with --bind 127.0.0.1:PORT or serve.bind")]
     Bind {
@@ -99,6 +105,8 @@ pub(crate) struct AppState {
     /// the server and a crawl started from the dashboard.
     shutdown: CancellationToken,
     started: Instant,
+    /// The process's crawler, health and crawl metrics.
+    ops: Arc<Ops>,
 }
 
 type Shared = Arc<AppState>;
@@ -158,6 +166,21 @@ pub async fn start(
     addr: SocketAddr,
     shutdown: &CancellationToken,
 ) -> Result<Server, ServeError> {
+    let crawler = earshot::crawl::Crawler::new(&config.crawl)
+        .map_err(|e| ServeError::Crawler(e.to_string()))?;
+    let ops = Ops::new(Arc::new(crawler), store.clone(), config.clone());
+    start_with(config, store, addr, shutdown, ops).await
+}
+
+/// [`start`] in a process that has its [`Ops`] already (`earshot run
+/// --serve`): crawls from the dashboard share the daemon's crawler.
+pub async fn start_with(
+    config: Config,
+    store: Arc<Store>,
+    addr: SocketAddr,
+    shutdown: &CancellationToken,
+    ops: Arc<Ops>,
+) -> Result<Server, ServeError> {
     let mut tokens: Vec<(String, String, Role)> = config
         .serve
         .tokens
@@ -179,6 +202,7 @@ pub async fn start(
         crawl_task: Mutex::new(None),
         shutdown: shutdown.child_token(),
         started: Instant::now(),
+        ops,
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -213,6 +237,7 @@ fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(page::dashboard))
         .route("/health", get(health))
+        .route("/live", get(live))
         .route("/metrics", get(metrics))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/once/{nonce}", get(auth::login_once))
@@ -239,13 +264,13 @@ fn router(state: Shared) -> Router {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/health" | "/login" | "/static/app.css" | "/static/app.js"
+        "/health" | "/live" | "/login" | "/static/app.css" | "/static/app.js"
     ) || path.starts_with("/login/once/")
 }
 
 /// The route label for metrics: known prefixes, never raw ids.
 fn route_label(path: &str) -> &'static str {
-    const KNOWN: [&str; 15] = [
+    const KNOWN: [&str; 16] = [
         "/api/openapi.json",
         "/api/watches",
         "/api/mentions",
@@ -255,6 +280,7 @@ fn route_label(path: &str) -> &'static str {
         "/api/report",
         "/api/login-link",
         "/health",
+        "/live",
         "/metrics",
         "/login",
         "/logout",
@@ -328,8 +354,28 @@ async fn guard(
     resp
 }
 
-async fn health() -> Response {
-    axum::Json(serde_json::json!({"status": "ok"})).into_response()
+/// ok, degraded or failing with reasons; 503 when failing.
+async fn health(axum::extract::State(state): axum::extract::State<Shared>) -> Response {
+    let ops = state.ops.clone();
+    match tokio::task::spawn_blocking(move || ops.health()).await {
+        Ok(h) => {
+            let code = if h.status == "failing" {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            };
+            (code, axum::Json(h)).into_response()
+        }
+        Err(e) => api::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("health check failed: {e}"),
+        ),
+    }
+}
+
+/// Liveness: the process answers (for a supervisor's restart decision).
+async fn live() -> Response {
+    axum::Json(serde_json::json!({"status": "alive"})).into_response()
 }
 
 async fn not_found() -> Response {
@@ -383,6 +429,16 @@ async fn metrics(axum::extract::State(state): axum::extract::State<Shared>) -> R
         "# HELP earshot_uptime_seconds Seconds since the server started.\n# TYPE earshot_uptime_seconds gauge\nearshot_uptime_seconds {:.0}",
         state.started.elapsed().as_secs_f64()
     );
+    let ops = state.ops.clone();
+    if let Ok(more) = tokio::task::spawn_blocking(move || {
+        let mut out = String::new();
+        ops.metrics(&mut out);
+        out
+    })
+    .await
+    {
+        out.push_str(&more);
+    }
     let store = state.store.clone();
     let stats = tokio::task::spawn_blocking(move || {
         let stats = store.stats()?;

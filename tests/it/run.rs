@@ -67,7 +67,7 @@ name = "Lumio"
     path
 }
 
-/// Starts `earshot -v run`; stdout and stderr lines arrive on channels.
+/// Starts `earshot -vv run`; stdout and stderr lines arrive on channels.
 fn spawn(
     cfg: &std::path::Path,
 ) -> (
@@ -76,7 +76,8 @@ fn spawn(
     std::sync::mpsc::Receiver<String>,
 ) {
     let mut child = crate::util::earshot()
-        .arg("-v")
+        // Per-page lines are debug lines.
+        .arg("-vv")
         .arg("--config")
         .arg(cfg)
         .arg("run")

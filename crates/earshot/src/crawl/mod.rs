@@ -17,12 +17,14 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 mod config;
+mod crawler;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::{spam, Doc, Matcher};
 pub use config::{problems as source_problems, CrawlSetup, SourceConfig};
+pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
 
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
@@ -132,8 +134,22 @@ pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
 
 /// Runs one crawl pass over the configured sources (or the one named).
 /// Once `stop` is cancelled no new page is fetched; the pass finishes what
-/// is in flight and returns with `interrupted` set.
+/// is in flight and returns with `interrupted` set. A process that crawls
+/// more than once keeps one [`Crawler`] and calls [`Crawler::pass`].
 pub async fn crawl(
+    config: &CrawlSetup,
+    store: Arc<Store>,
+    only: Option<&str>,
+    stop: CancellationToken,
+    progress: Progress,
+) -> Result<CrawlSummary, PipelineError> {
+    Crawler::new(&config.crawl)?
+        .pass(config, store, only, stop, progress)
+        .await
+}
+
+async fn run_pass(
+    crawler: &Crawler,
     config: &CrawlSetup,
     store: Arc<Store>,
     only: Option<&str>,
@@ -158,7 +174,7 @@ pub async fn crawl(
     }
     let matcher = Matcher::new(&config.watches)
         .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
-    let fetcher = Arc::new(Fetcher::new(&config.crawl)?);
+    let fetcher = crawler.fetcher.clone();
     let scorer = crate::sentiment::shared_scorer(&config.sentiment)?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
@@ -185,6 +201,8 @@ pub async fn crawl(
             store: store.clone(),
             config: config.clone(),
             fetcher: fetcher.clone(),
+            abandon: crawler.abandon.clone(),
+            metrics: crawler.metrics.clone(),
             tx: tx.clone(),
             stop: stop.clone(),
             progress: progress.clone(),
@@ -230,6 +248,9 @@ struct SourceCrawl {
     store: Arc<Store>,
     config: CrawlSetup,
     fetcher: Arc<Fetcher>,
+    /// Cancelled after the stop deadline: requests in flight are dropped.
+    abandon: CancellationToken,
+    metrics: Arc<CrawlMetrics>,
     tx: tokio::sync::mpsc::Sender<Work>,
     stop: CancellationToken,
     progress: Progress,
@@ -417,7 +438,13 @@ impl SourceCrawl {
                 })
                 .unwrap_or_default(),
         };
-        let page = match self.fetcher.fetch(&req).await {
+        let fetched = tokio::select! {
+            r = self.fetcher.fetch(&req) => r,
+            // Abandoned at shutdown: no state is written, the URL stays due.
+            () = self.abandon.cancelled() => return Visit::Failed(format!("{url}: abandoned at shutdown")),
+        };
+        self.metrics.fetch(&self.source.name, &fetched);
+        let page = match fetched {
             Ok(Fetched::Page(p)) => p,
             Ok(Fetched::NotModified) => {
                 (self.progress)(&format!("304    {url}"));

@@ -49,6 +49,11 @@ pub struct CrawlConfig {
     /// How long a site whose robots.txt fails (5xx, unreachable) is left alone.
     #[serde(with = "humantime_serde")]
     pub robots_error_wait: Duration,
+    /// When `earshot run` is stopped (SIGTERM, SIGINT), how long requests
+    /// in flight may take to finish; those still running then are
+    /// abandoned and their URLs stay due for the next pass.
+    #[serde(with = "humantime_serde")]
+    pub stop_timeout: Duration,
     /// A page (other than start URLs and feeds) fetched less than this long
     /// ago is not fetched again; its stored links are still followed.
     #[serde(with = "humantime_serde")]
@@ -105,6 +110,7 @@ impl Default for CrawlConfig {
             max_retry_after: Duration::from_secs(600),
             robots_ttl: Duration::from_secs(24 * 3600),
             robots_error_wait: Duration::from_secs(600),
+            stop_timeout: Duration::from_secs(10),
             revisit: Duration::from_secs(6 * 3600),
             strip_params: ["utm_*", "spm", "fbclid", "gclid", "from"]
                 .iter()

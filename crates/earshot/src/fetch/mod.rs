@@ -211,6 +211,17 @@ pub struct Fetcher {
     robots: robots::RobotsCache,
     settings: Settings,
     stats: Mutex<BTreeMap<HostKey, HostStats>>,
+    /// Requests being fetched now (robots.txt, waits and retries included).
+    in_flight: std::sync::atomic::AtomicU64,
+}
+
+/// Counts a request in flight while it lives.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Why the redirect policy stopped.
@@ -341,12 +352,19 @@ impl Fetcher {
                 max_retry_after: crawl.max_retry_after,
             },
             stats: Mutex::new(BTreeMap::new()),
+            in_flight: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     /// A snapshot of the per-host counters.
     pub fn stats(&self) -> BTreeMap<HostKey, HostStats> {
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Fetches under way now (each from its robots.txt check to its last
+    /// retry); an abandoned fetch stops counting when it is dropped.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn count(&self, host: &HostKey, f: impl FnOnce(&mut HostStats)) {
@@ -359,6 +377,9 @@ impl Fetcher {
     pub async fn fetch(&self, req: &Request) -> Result<Fetched, FetchError> {
         let url = &req.url;
         let key = HostKey::of(url);
+        self.in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _counted = InFlight(&self.in_flight);
         let result = self.fetch_inner(req, &key).await;
         if let Err(e) = &result {
             self.count(&key, |s| {
