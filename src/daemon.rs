@@ -5,7 +5,9 @@
 //! crawled with an interval is due at once. The time of each finished pass
 //! is kept in the store, so after a restart (or `kill -9`) the schedule
 //! goes on where it was, and pages stored less than `revisit` ago are not
-//! fetched again.
+//! fetched again. When the watch definitions changed since the stored
+//! posts were matched (a watch added, a query edited), it first applies them
+//! to the stored posts (`earshot rematch`).
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ pub async fn run(
     progress: Progress,
     on_pass: &(dyn Fn(&str, &CrawlSummary) + Send + Sync),
 ) -> Result<(), PipelineError> {
+    rematch_changed_watches(config, &store, &stop).await?;
     let scheduled: Vec<(String, Schedule)> = config
         .sources
         .iter()
@@ -111,6 +114,46 @@ pub async fn run(
             deliver_alerts(config, &store).await;
         }
     }
+    Ok(())
+}
+
+/// Applies the watches whose definition changed since the stored posts were
+/// last matched to those posts (`earshot rematch --watch ...`).
+async fn rematch_changed_watches(
+    config: &Config,
+    store: &Arc<Store>,
+    stop: &CancellationToken,
+) -> Result<(), PipelineError> {
+    let stale = crawl::stale_watches(store, &config.watches)?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        "the watches {} changed since the stored posts were matched: rematching them",
+        stale.join(", ")
+    );
+    let (store, stop) = (store.clone(), stop.clone());
+    let (watches, sentiment) = (config.watches.clone(), config.sentiment.clone());
+    let s = tokio::task::spawn_blocking(move || {
+        let score = earshot::sentiment::shared_scorer(&sentiment)?;
+        crawl::rematch(
+            &store,
+            &watches,
+            Some(&stale),
+            score.as_ref(),
+            &stop,
+            &|_| {},
+        )
+    })
+    .await
+    .map_err(|e| PipelineError::Writer(e.to_string()))??;
+    tracing::info!(
+        "rematched {} stored posts: {} new mentions, {} removed ({})",
+        s.posts,
+        s.mentions_new,
+        s.mentions_removed,
+        s.watches.join(", ")
+    );
     Ok(())
 }
 
