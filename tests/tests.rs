@@ -23,6 +23,8 @@ mod demo;
 mod extract;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[path = "it/rematch.rs"]
+mod rematch;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]
