@@ -29,7 +29,8 @@ fn site(path: &str) -> earshot_test_utils::server::Reply {
         ),
         "/p/0" => page(
             "Desk lamp diary",
-            "<p>Day three with the Lumio Aura: the warm light is pleasant in the evening and the dimmer is smooth and quiet.</p>",
+            "<p>Day three with the Lumio Aura: the warm light is pleasant in the evening and the dimmer is smooth and quiet.</p>\
+             <p>The base is heavy enough, the arm holds its position, and the circadian mode changes colour slowly over the day.</p>",
         ),
         "/p/1" => page(
             "Two lamps compared",
@@ -39,7 +40,8 @@ fn site(path: &str) -> earshot_test_utils::server::Reply {
         ),
         "/p/2" => page(
             "Garden notes",
-            "<p>The tomatoes are finally ripe and the basil is growing faster than we can eat it this summer.</p>",
+            "<p>The tomatoes are finally ripe and the basil is growing faster than we can eat it this summer.</p>\
+             <p>Next year the beans go along the south fence, where the afternoon sun reaches them until the evening.</p>",
         ),
         _ => not_found(),
     }
