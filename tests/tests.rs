@@ -28,6 +28,8 @@ mod fetch;
 mod install;
 #[path = "it/ops.rs"]
 mod ops;
+#[path = "it/rematch.rs"]
+mod rematch;
 #[path = "it/report.rs"]
 mod report;
 #[path = "it/run.rs"]

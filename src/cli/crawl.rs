@@ -29,7 +29,7 @@ pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> 
         let _signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));
         crawl_with_progress(
             &config,
-            store,
+            store.clone(),
             args.source.as_deref(),
             cli.quiet || args.json,
             shutdown,
@@ -40,6 +40,13 @@ pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> 
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         output::print_summary(&summary);
+        let stale = crawl::stale_watches(&store, &config.watches)?;
+        if !stale.is_empty() {
+            println!(
+                "The watches {} changed since the stored posts were matched: pages crawled before reach them with `earshot rematch` (`earshot run` does it on start).",
+                stale.join(", ")
+            );
+        }
     }
     Ok(if summary.pages_failed > 0 {
         Exit::Partial

@@ -16,6 +16,7 @@ mod eval_sentiment;
 mod extract;
 mod mentions;
 mod output;
+mod rematch;
 mod report;
 mod rescore;
 mod run;
@@ -47,6 +48,7 @@ pub use error::{exit_code, Exit, UsageError};
 pub use eval_sentiment::EvalArgs;
 pub use extract::ExtractArgs;
 pub use mentions::MentionsArgs;
+pub use rematch::RematchArgs;
 pub use report::ReportArgs;
 pub use rescore::RescoreArgs;
 pub use run::RunArgs;
@@ -117,6 +119,9 @@ pub enum Command {
     EvalSentiment(EvalArgs),
     /// Score stored mentions again with the current model
     Rescore(RescoreArgs),
+    /// Apply the current watches to the stored posts (after adding a watch
+    /// or editing a query): new matches stored and scored, stale ones removed
+    Rematch(RematchArgs),
     /// List alerts; evaluate detectors and deliver (check); silence watches
     Alerts(AlertsArgs),
     /// Run the detectors over stored history or a CSV series and print the
@@ -176,6 +181,7 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Score(a) => score::run(cli, a),
         Command::EvalSentiment(a) => eval_sentiment::run(cli, a),
         Command::Rescore(a) => rescore::run(cli, a),
+        Command::Rematch(a) => rematch::run(cli, a, shutdown),
         Command::Alerts(a) => alerts::run(cli, a, shutdown),
         Command::Backtest(a) => backtest::run(cli, a),
         Command::Timeline(a) => timeline::run(cli, a),

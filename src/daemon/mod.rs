@@ -17,6 +17,10 @@
 //! A reloaded config ([`Ops::replace_config`], SIGHUP) starts tasks for new
 //! sources, stops those of removed ones, and is read by every task at its
 //! next step.
+//!
+//! When the watch definitions changed since the stored posts were matched
+//! (a watch added, a query edited), `run` first applies them to the stored
+//! posts (`earshot rematch`).
 
 pub mod ops;
 
@@ -48,6 +52,7 @@ pub async fn run(
     progress: Progress,
     on_pass: OnPass,
 ) -> Result<(), PipelineError> {
+    rematch_changed_watches(&ops, &stop).await?;
     ops.set_scheduling();
     let (errors_tx, mut errors_rx) = tokio::sync::mpsc::channel::<PipelineError>(4);
     let passed = Arc::new(tokio::sync::Notify::new());
@@ -247,6 +252,44 @@ impl SourceTask {
 }
 
 /// The info line of one pass.
+/// Applies the watches whose definition changed since the stored posts were
+/// last matched to those posts (`earshot rematch --watch ...`).
+async fn rematch_changed_watches(ops: &Ops, stop: &CancellationToken) -> Result<(), PipelineError> {
+    let config = ops.config();
+    let store = ops.store().clone();
+    let stale = crawl::stale_watches(&store, &config.watches)?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        "the watches {} changed since the stored posts were matched: rematching them",
+        stale.join(", ")
+    );
+    let stop = stop.clone();
+    let (watches, sentiment) = (config.watches.clone(), config.sentiment.clone());
+    let s = tokio::task::spawn_blocking(move || {
+        let score = earshot::sentiment::shared_scorer(&sentiment)?;
+        crawl::rematch(
+            &store,
+            &watches,
+            Some(&stale),
+            score.as_ref(),
+            &stop,
+            &|_| {},
+        )
+    })
+    .await
+    .map_err(|e| PipelineError::Writer(e.to_string()))??;
+    tracing::info!(
+        "rematched {} stored posts: {} new mentions, {} removed ({})",
+        s.posts,
+        s.mentions_new,
+        s.mentions_removed,
+        s.watches.join(", ")
+    );
+    Ok(())
+}
+
 fn log_pass(name: &str, s: &CrawlSummary, took: Duration) {
     let ok = s.interrupted || crawl::succeeded(s);
     let f = |msg: &str| {

@@ -61,7 +61,10 @@ pub fn fixture_mentions() -> Vec<Mention> {
     let mut add = |watch: &str, at: DateTime<Utc>, negative: bool, story: &str| {
         let mut m = synthetic_mention(i, &[watch], day());
         let url = format!("https://bbs.example.com/thread-{}-1-1.html", 5000 + i);
-        m.id = Mention::make_id(&url, 0);
+        // Format 1 and 2 keyed a mention by its post; format 3 by post and
+        // watch (the migration gives each watch's mention this id).
+        m.post_id = Mention::make_id(&url, 0);
+        m.id = Mention::watch_id(m.post_id, watch);
         m.url = url.clone();
         m.canonical_url = url;
         // The language tag the format 1 release wrote (now `zh-Hans`).
@@ -338,10 +341,19 @@ fn assert_records_intact(store: &Store) {
     }
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
     assert_eq!(store.silences().unwrap(), vec![fixture_silence()]);
+    // Format 3 cleared the validators, body hash and fetch time, so the
+    // next crawl reads the page again and stores its posts.
     assert_eq!(
         store.crawl_state(FIXTURE_CRAWLED_URL).unwrap(),
-        Some(fixture_crawl_state())
+        Some(CrawlState {
+            etag: None,
+            last_modified: None,
+            content_hash: None,
+            last_fetch: None,
+            ..fixture_crawl_state()
+        })
     );
+    assert_eq!(store.pages_without_posts().unwrap(), 1);
     assert_eq!(
         store.source_last_run(FIXTURE_SOURCE).unwrap(),
         Some(day() + Duration::hours(22))
@@ -419,7 +431,7 @@ fn a_format_1_store_is_migrated_with_every_record_intact() {
         assert_eq!(p["evidence"], serde_json::to_value(&a.evidence).unwrap());
     }
 
-    // A second open finds format 2 and changes nothing.
+    // A second open finds the current format and changes nothing.
     drop(store);
     let store = Store::open_existing(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);

@@ -18,13 +18,17 @@ use url::Url;
 
 mod config;
 mod crawler;
+mod matching;
+mod rematch;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
-use crate::watch::{spam, Doc, Matcher};
+use crate::watch::Matcher;
 pub use config::{problems as source_problems, CrawlSetup, SourceConfig};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
+pub use matching::mentions_in;
+pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
 
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
@@ -176,6 +180,8 @@ async fn run_pass(
         .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
     let fetcher = crawler.fetcher.clone();
     let scorer = crate::sentiment::shared_scorer(&config.sentiment)?;
+    // Into a store without posts, every post is matched with these watches.
+    let had_posts = store.has_posts()?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
     let writer_store = store.clone();
@@ -237,8 +243,11 @@ async fn run_pass(
     summary.mentions_updated = w.report.updated as u64;
     summary.mentions_unchanged = w.report.unchanged as u64;
     summary.new_per_watch = w.new_per_watch;
-    store.flush()?;
     summary.interrupted = stop.is_cancelled();
+    if !had_posts && !summary.interrupted {
+        rematch::record_fingerprints(&store, &config.watches)?;
+    }
+    store.flush()?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
 }
@@ -533,12 +542,7 @@ fn write_pages(
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<WriterResult, PipelineError> {
     let mut out = WriterResult::default();
-    let mut clusters = crate::cluster::ClusterIndex::new();
-    for (id, bytes) in store.cluster_signatures()? {
-        if let Some(sig) = crate::cluster::Signature::from_bytes(&bytes) {
-            clusters.insert(id, sig);
-        }
-    }
+    let mut clusters = matching::cluster_index(store)?;
     while let Some(w) = rx.blocking_recv() {
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
@@ -559,38 +563,14 @@ fn write_pages(
             progress(&format!("same   {}", w.page.url));
             continue;
         }
-        let mut mentions = mentions_of(&w, matcher, store)?;
-        for m in &mut mentions {
-            // A re-crawl keeps what earlier stages learnt about a post and
-            // when it was first seen, so unchanged posts stay unchanged.
-            if let Some(old) = store.get_mention(m.id)? {
-                m.fetched_at = old.fetched_at;
-                if m.sentiment.is_none() {
-                    m.sentiment = old.sentiment;
-                }
-                if m.cluster_id.is_none() {
-                    m.cluster_id = old.cluster_id;
-                }
-            }
-            if m.cluster_id.is_none() {
-                m.cluster_id = Some(cluster_of(m, store, &mut clusters)?);
-            }
+        let posts = matching::posts_of(&w);
+        let mut mentions = Vec::new();
+        for post in &posts {
+            mentions.extend(matching::mentions_in(post, matcher, store)?);
         }
-        if let Some(score) = scorer {
-            // Score what is new or changed, on the mention's context window.
-            let todo: Vec<usize> = (0..mentions.len())
-                .filter(|&i| mentions[i].sentiment.is_none())
-                .collect();
-            if !todo.is_empty() {
-                let texts = todo.iter().map(|&i| mentions[i].context.clone()).collect();
-                let scores = score.score(texts)?;
-                for (i, s) in todo.into_iter().zip(scores) {
-                    mentions[i].sentiment = Some(s);
-                }
-            }
-        }
+        matching::settle(&mut mentions, store, &mut clusters, scorer)?;
         out.posts += w.extracted.posts.len() as u64;
-        let r = store.put_mentions(&mentions, Some((&w.canonical, &state)))?;
+        let r = store.put_page(&mentions, &posts, Some((&w.canonical, &state)))?;
         for (watch, n) in &r.new_per_watch {
             *out.new_per_watch.entry(watch.clone()).or_default() += *n as u64;
         }
@@ -606,144 +586,6 @@ fn write_pages(
             w.extracted.posts.len(),
             mentions.len()
         ));
-    }
-    Ok(out)
-}
-
-/// The syndication cluster of a new mention: that of an exact copy (same
-/// content hash) already stored, else the MinHash index's best match, else
-/// a new cluster of its own (whose signature is kept).
-fn cluster_of(
-    m: &Mention,
-    store: &Store,
-    index: &mut crate::cluster::ClusterIndex,
-) -> Result<u64, StoreError> {
-    for other in store.ids_with_hash(&m.content_hash)? {
-        if other != m.id {
-            if let Some(o) = store.get_mention(other)? {
-                if o.content_hash == m.content_hash {
-                    if let Some(c) = o.cluster_id {
-                        return Ok(c);
-                    }
-                }
-            }
-        }
-    }
-    let sig = crate::cluster::Signature::of(&m.text);
-    let bytes = sig.as_ref().map(|s| s.to_bytes());
-    let a = index.assign(m.id, sig);
-    if a.new {
-        if let Some(b) = bytes {
-            store.put_cluster_signature(m.id, &b)?;
-        }
-    }
-    Ok(a.cluster)
-}
-
-/// Mentions on one extracted page: one per post that some watch matches.
-/// Ad lines are cut from the text first (the cut is recorded in `flags`);
-/// ads, link farms, mentions outside the post's own text and the same
-/// text posted again by the same author elsewhere are flagged as spam.
-fn mentions_of(w: &Work, matcher: &Matcher, store: &Store) -> Result<Vec<Mention>, StoreError> {
-    let title = w.extracted.title.clone().unwrap_or_default();
-    let host = w.page.url.host_str().unwrap_or("").to_string();
-    let site = w.source.site.clone().unwrap_or_else(|| host.clone());
-    let site_field = format!("{site} {host}");
-    let mut out = Vec::new();
-    // A feed's items are the pages it links to, which are fetched and
-    // read themselves: mentions come from those pages, not twice.
-    if w.extracted.kind == extract::PageKind::Feed {
-        return Ok(out);
-    }
-    for (i, post) in w.extracted.posts.iter().enumerate() {
-        let cleaned = spam::strip_ad_lines(&post.text);
-        // An ad post is matched and kept whole (and flagged below); a real
-        // post loses its injected ad lines.
-        let body = if cleaned.is_ad() {
-            post.text.as_str()
-        } else {
-            cleaned.text.as_str()
-        };
-        // The thread title belongs to the first post only.
-        let t = if i == 0 { title.as_str() } else { "" };
-        let lang = extract::detect_lang(body).or_else(|| w.extracted.lang.clone());
-        let doc = Doc {
-            title: t,
-            text: body,
-            author: post.author.as_deref().unwrap_or(""),
-            site: &site_field,
-            source: &w.source.name,
-            lang: lang.as_deref(),
-        };
-        let matches = matcher.find(&doc);
-        let Some(first) = matches.first() else {
-            continue;
-        };
-        let position = post.floor.unwrap_or(i as u32 + 1);
-        let id = Mention::make_id(&w.canonical, position);
-        let content_hash = Mention::hash_text(body);
-        let mut spam_reason =
-            spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.substantive));
-        if spam_reason.is_none() && body.chars().count() >= 30 {
-            if let Some(author) = &post.author {
-                for other in store.ids_with_hash(&content_hash)? {
-                    if other == id {
-                        continue;
-                    }
-                    if let Some(o) = store.get_mention(other)? {
-                        if o.content_hash == content_hash
-                            && o.author.as_ref() == Some(author)
-                            && o.canonical_url != w.canonical
-                        {
-                            spam_reason = Some(format!(
-                                "repeated copy-paste by {author} (also at {})",
-                                o.url
-                            ));
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        out.push(Mention {
-            id,
-            url: w.page.url.to_string(),
-            canonical_url: w.canonical.clone(),
-            source: w.source.name.clone(),
-            site: site.clone(),
-            author: post.author.clone(),
-            published_at: post.published_at,
-            fetched_at: w.page.fetched_at,
-            title: w.extracted.title.clone(),
-            text: body.to_string(),
-            context: first.context.clone(),
-            lang,
-            watches: matches.iter().map(|m| m.watch.clone()).collect(),
-            sentiment: None,
-            cluster_id: None,
-            spam: spam_reason,
-            flags: if cleaned.is_ad() {
-                Vec::new()
-            } else {
-                // Ad lines the extractor already cut, then any it left.
-                post.removed
-                    .iter()
-                    .filter(|r| {
-                        r.reason.starts_with("ad line") || r.reason.starts_with("matched pattern")
-                    })
-                    .map(|r| {
-                        format!(
-                            "{}: {}",
-                            r.reason,
-                            r.text.chars().take(60).collect::<String>()
-                        )
-                    })
-                    .chain(cleaned.removed.iter().cloned())
-                    .collect()
-            },
-            content_hash,
-            floor: post.floor,
-        });
     }
     Ok(out)
 }

@@ -16,6 +16,7 @@ pub const HASH: u8 = b'h';
 pub const CLUSTER: u8 = b'k';
 pub const SIGNATURE: u8 = b'g';
 pub const SILENCE: u8 = b's';
+pub const POST: u8 = b'p';
 
 /// Cluster membership: cluster id, then mention id.
 pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {
@@ -24,6 +25,35 @@ pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {
     k[1..9].copy_from_slice(&cluster.to_be_bytes());
     k[9..].copy_from_slice(&id.to_be_bytes());
     k
+}
+
+/// A stored post, by post id.
+pub fn post(id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = POST;
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// A cluster member's value: its post id, then its site (UTF-8).
+pub fn member_value(post_id: u64, site: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + site.len());
+    v.extend_from_slice(&post_id.to_be_bytes());
+    v.extend_from_slice(site.as_bytes());
+    v
+}
+
+/// Reads [`member_value`]: (post id, site).
+pub fn parse_member_value(v: &[u8]) -> (u64, String) {
+    let post = v
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0);
+    (
+        post,
+        String::from_utf8_lossy(v.get(8..).unwrap_or(&[])).into_owned(),
+    )
 }
 
 /// MinHash signature of a cluster's canonical member.

@@ -6,12 +6,14 @@
 //! | from | to | what changed |
 //! |---|---|---|
 //! | 1 | 2 | [`Alert`]: `state`, `severity` and the evidence JSON text became [`AlertState`], [`Severity`] and [`Evidence`] |
+//! | 2 | 3 | [`Mention`]: one per (post, watch), with `post_id`; cluster members name their post; [`Post`] records (none yet: every page's validators and body hash are cleared, so the next crawl reads each page again and stores its posts) |
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode, encode, keys, Alert, AlertState, Evidence, Severity, Store, StoreError, SCHEMA_VERSION,
+    decode, encode, keys, Alert, AlertState, CrawlState, Evidence, Mention, Sentiment, Severity,
+    Store, StoreError, SCHEMA_VERSION,
 };
 
 /// Brings a store written by an older earshot (format `from`) up to
@@ -23,6 +25,7 @@ pub(super) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let rewritten = match version {
             1 => alerts_v1_to_v2(store, &mut batch)?,
+            2 => mentions_v2_to_v3(store, &mut batch)?,
             // 0: no format 0 was ever written; nothing to rewrite.
             _ => 0,
         };
@@ -90,6 +93,125 @@ fn alerts_v1_to_v2(store: &Store, batch: &mut sled::Batch) -> Result<usize, Stor
             evidence,
         };
         batch.insert(&k, encode(&new));
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A mention record as formats 1 and 2 stored it: one per post, for every
+/// watch it matched, with one context and one sentiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct MentionV2 {
+    pub id: u64,
+    pub url: String,
+    pub canonical_url: String,
+    pub source: String,
+    pub site: String,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub fetched_at: DateTime<Utc>,
+    pub title: Option<String>,
+    pub text: String,
+    pub context: String,
+    pub lang: Option<String>,
+    pub watches: Vec<String>,
+    pub sentiment: Option<Sentiment>,
+    pub cluster_id: Option<u64>,
+    pub spam: Option<String>,
+    pub flags: Vec<String>,
+    pub content_hash: String,
+    pub floor: Option<u32>,
+}
+
+impl MentionV2 {
+    /// The format 3 mention of `watch` in this post: the post's context and
+    /// sentiment (until the next crawl or `earshot rematch` gives each
+    /// watch its own).
+    fn split(&self, watch: Option<&str>) -> Mention {
+        Mention {
+            id: match watch {
+                Some(w) => Mention::watch_id(self.id, w),
+                None => self.id,
+            },
+            url: self.url.clone(),
+            canonical_url: self.canonical_url.clone(),
+            source: self.source.clone(),
+            site: self.site.clone(),
+            author: self.author.clone(),
+            published_at: self.published_at,
+            fetched_at: self.fetched_at,
+            title: self.title.clone(),
+            text: self.text.clone(),
+            context: self.context.clone(),
+            lang: self.lang.clone(),
+            watches: watch.map(|w| vec![w.to_string()]).unwrap_or_default(),
+            sentiment: self.sentiment.clone(),
+            cluster_id: self.cluster_id,
+            spam: self.spam.clone(),
+            flags: self.flags.clone(),
+            content_hash: self.content_hash.clone(),
+            floor: self.floor,
+            post_id: self.id,
+        }
+    }
+}
+
+/// Format 2 → 3: each mention becomes one mention per watch it matched
+/// (same counters: each watch counted it once), under a new id with its
+/// index entries; cluster members name their post. Crawl states lose their
+/// validators, body hash and fetch time, so the next crawl reads every page
+/// again, stores its posts and gives each watch its own context window
+/// (and score, where it differs).
+fn mentions_v2_to_v3(store: &Store, batch: &mut sled::Batch) -> Result<usize, StoreError> {
+    let mut n = 0;
+    let mut count = 0u64;
+    for item in store.tree.scan_prefix([keys::MENTION]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let old: MentionV2 = decode(&k, &v)?;
+        let t = old
+            .published_at
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(old.fetched_at);
+        batch.remove(&k);
+        batch.remove(&keys::id_index(old.id)[..]);
+        batch.remove(keys::hash_index(&old.content_hash, old.id));
+        if let Some(c) = old.cluster_id {
+            batch.remove(&keys::cluster_member(c, old.id)[..]);
+        }
+        for w in &old.watches {
+            batch.remove(keys::time_index(w, t, old.id));
+        }
+        let new: Vec<Mention> = if old.watches.is_empty() {
+            vec![old.split(None)]
+        } else {
+            old.watches.iter().map(|w| old.split(Some(w))).collect()
+        };
+        for m in &new {
+            for w in &m.watches {
+                batch.insert(keys::time_index(w, t, m.id), &[][..]);
+            }
+            batch.insert(keys::hash_index(&m.content_hash, m.id), &[][..]);
+            if let Some(c) = m.cluster_id {
+                batch.insert(
+                    &keys::cluster_member(c, m.id)[..],
+                    keys::member_value(m.post_id, &m.site),
+                );
+            }
+            batch.insert(&keys::mention(t, m.id)[..], encode(m));
+            batch.insert(&keys::id_index(m.id)[..], &keys::ts_value(t)[..]);
+            count += 1;
+        }
+        n += 1;
+    }
+    batch.insert(keys::meta("mention_count"), &count.to_be_bytes());
+    for item in store.tree.scan_prefix([keys::CRAWL]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let mut s: CrawlState = decode(&k, &v)?;
+        s.etag = None;
+        s.last_modified = None;
+        s.content_hash = None;
+        s.last_fetch = None;
+        batch.insert(&k, encode(&s));
         n += 1;
     }
     Ok(n)

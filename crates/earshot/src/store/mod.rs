@@ -6,18 +6,19 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass) |
+//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>`, `watch/<watch>` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass), the fingerprint of the watch definition the posts were last matched with (UTF-8) |
 //! | `m` | bucket time, mention id | [`Mention`] |
 //! | `i` | mention id | bucket time (where its `m` record is) |
 //! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
 //! | `h` | first 8 bytes of the content hash, mention id | empty (duplicate index) |
-//! | `k` | cluster id, mention id | the member's site (UTF-8) |
+//! | `k` | cluster id, mention id | the member's post id (u64 BE), then its site (UTF-8) |
 //! | `g` | cluster id | MinHash signature of its canonical member |
 //! | `c` | granularity (`h`, `d`), watch, bucket start | [`Counts`] |
 //! | `u` | canonical URL | [`CrawlState`] |
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
+//! | `p` | post id | [`Post`]: every extracted post, matched or not (for `rematch`) |
 //!
 //! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
 //! the sign bit flipped (so keys sort in time order); a watch is its UTF-8
@@ -42,8 +43,10 @@ mod counters;
 mod keys;
 mod migrate;
 mod model;
+mod posts;
 #[cfg(any(test, feature = "test-utils"))]
 mod testing;
+mod write;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -61,8 +64,8 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 
 /// The on-disk format this build writes (the migrations from older ones
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
-/// evidence.
-pub const SCHEMA_VERSION: u32 = 2;
+/// evidence. 3: one mention per (post, watch), stored posts.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +127,10 @@ pub struct IngestReport {
     pub unchanged: usize,
     /// Newly stored mentions per watch.
     pub new_per_watch: BTreeMap<String, usize>,
+    /// Mentions removed (a watch that no longer matches the post).
+    pub removed: usize,
+    /// Removed mentions per watch.
+    pub removed_per_watch: BTreeMap<String, usize>,
 }
 
 /// Summary figures for `earshot stats`.
@@ -133,8 +140,10 @@ pub struct StoreStats {
     pub path: PathBuf,
     /// On-disk format version.
     pub schema_version: u32,
-    /// Stored mentions.
+    /// Stored mentions (one per post and watch).
     pub mentions: u64,
+    /// Stored posts (every post extracted, matched or not).
+    pub posts: u64,
     /// Per watch: all-time counts.
     pub watches: BTreeMap<String, Counts>,
     /// URLs with crawl state.
@@ -333,101 +342,6 @@ impl Store {
             .map_err(|e| self.engine(e))?
             .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
             .unwrap_or(0))
-    }
-
-    /// Stores mentions (and optionally one page's crawl state) atomically:
-    /// after a crash either all of them, their index entries and counter
-    /// changes are on disk, or none. Re-storing a mention with the same id
-    /// replaces it and moves counters by the difference, so retries are
-    /// idempotent. Durable once [`Store::flush`] returns.
-    pub fn put_mentions(
-        &self,
-        mentions: &[Mention],
-        crawl_state: Option<(&str, &CrawlState)>,
-    ) -> Result<IngestReport, StoreError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut batch = sled::Batch::default();
-        let mut deltas: HashMap<Vec<u8>, CountsDelta> = HashMap::new();
-        let mut report = IngestReport::default();
-        let mut pending: HashMap<u64, &Mention> = HashMap::new();
-
-        for m in mentions {
-            let key = keys::mention(m.bucket_time(), m.id);
-            let old: Option<Mention> = match pending.get(&m.id) {
-                Some(prev) => Some((*prev).clone()),
-                None => self.get_mention(m.id)?,
-            };
-            if let Some(old) = &old {
-                if old == m {
-                    report.unchanged += 1;
-                    continue;
-                }
-                batch.remove(&keys::mention(old.bucket_time(), old.id)[..]);
-                batch.remove(keys::hash_index(&old.content_hash, old.id));
-                if let Some(c) = old.cluster_id {
-                    batch.remove(&keys::cluster_member(c, old.id)[..]);
-                }
-                for w in &old.watches {
-                    batch.remove(keys::time_index(w, old.bucket_time(), old.id));
-                    for g in Granularity::STORED {
-                        deltas
-                            .entry(keys::counter(*g, w, g.bucket_start(old.bucket_time())))
-                            .or_default()
-                            .sub(old);
-                    }
-                }
-                report.updated += 1;
-            } else {
-                report.inserted += 1;
-                for w in &m.watches {
-                    *report.new_per_watch.entry(w.clone()).or_default() += 1;
-                }
-            }
-            for w in &m.watches {
-                batch.insert(keys::time_index(w, m.bucket_time(), m.id), &[][..]);
-                for g in Granularity::STORED {
-                    deltas
-                        .entry(keys::counter(*g, w, g.bucket_start(m.bucket_time())))
-                        .or_default()
-                        .add(m);
-                }
-            }
-            batch.insert(keys::hash_index(&m.content_hash, m.id), &[][..]);
-            if let Some(c) = m.cluster_id {
-                batch.insert(&keys::cluster_member(c, m.id)[..], m.site.as_bytes());
-            }
-            batch.insert(&key[..], encode(m));
-            batch.insert(
-                &keys::id_index(m.id)[..],
-                &keys::ts_value(m.bucket_time())[..],
-            );
-            pending.insert(m.id, m);
-        }
-
-        for (key, delta) in deltas {
-            if delta.is_zero() {
-                continue;
-            }
-            let mut counts: Counts = match self.tree.get(&key).map_err(|e| self.engine(e))? {
-                Some(bytes) => decode(&key, &bytes)?,
-                None => Counts::default(),
-            };
-            delta.apply(&mut counts);
-            if counts == Counts::default() {
-                batch.remove(key);
-            } else {
-                batch.insert(key, encode(&counts));
-            }
-        }
-        if report.inserted > 0 {
-            let total = self.mention_count()? + report.inserted as u64;
-            batch.insert(keys::meta("mention_count"), &total.to_be_bytes());
-        }
-        if let Some((url, state)) = crawl_state {
-            batch.insert(keys::crawl(url), encode(state));
-        }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
-        Ok(report)
     }
 
     /// Number of stored mentions.
@@ -729,6 +643,7 @@ impl Store {
             path: self.path.clone(),
             schema_version: self.schema_version()?,
             mentions: self.mention_count()?,
+            posts: count(keys::POST),
             watches,
             crawled_urls: count(keys::CRAWL),
             alerts: count(keys::ALERT),

@@ -3,10 +3,12 @@
 use chrono::{DateTime, Duration, DurationRound, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One mention of one or more watches: a post (or article) that matched.
+/// One watch's mention in one post (or article). A post that names
+/// several watches is one mention per watch, each with its own context
+/// window and sentiment, and counted once in each watch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mention {
-    /// Stable id: see [`Mention::make_id`].
+    /// Stable id: [`Mention::watch_id`] of the post and the watch.
     pub id: u64,
     /// URL the post was fetched from.
     pub url: String,
@@ -30,7 +32,8 @@ pub struct Mention {
     pub context: String,
     /// Language code (`zh`, `en`), when detected.
     pub lang: Option<String>,
-    /// Watches this mention matched.
+    /// The watch this mention is of: one name (a list for the record
+    /// layout's sake; a post naming two watches is two mentions).
     pub watches: Vec<String>,
     /// Sentiment, once scored.
     pub sentiment: Option<Sentiment>,
@@ -44,11 +47,29 @@ pub struct Mention {
     pub content_hash: String,
     /// Floor (position) of the post in its thread.
     pub floor: Option<u32>,
+    /// The post's id ([`Mention::make_id`]): the same for every watch's
+    /// mention in that post, and the key of its stored [`Post`].
+    pub post_id: u64,
 }
 
 impl Mention {
-    /// A stable id from the page's canonical URL and the post's position:
-    /// the same post crawled twice gets the same id.
+    /// The id of `watch`'s mention in post `post_id`.
+    pub fn watch_id(post_id: u64, watch: &str) -> u64 {
+        let mut h = blake3::Hasher::new();
+        h.update(&post_id.to_be_bytes());
+        h.update(b"#");
+        h.update(watch.as_bytes());
+        let bytes = h.finalize();
+        u64::from_be_bytes(bytes.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+    }
+
+    /// The watch this mention is of.
+    pub fn watch(&self) -> &str {
+        self.watches.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// A stable post id from the page's canonical URL and the post's
+    /// position: the same post crawled twice gets the same id.
     pub fn make_id(canonical_url: &str, position: u32) -> u64 {
         let mut h = blake3::Hasher::new();
         h.update(canonical_url.as_bytes());
@@ -73,6 +94,40 @@ impl Mention {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(self.fetched_at)
     }
+}
+
+/// An extracted post as the crawl stored it, whether or not a watch
+/// matched it: what `earshot rematch` applies changed watches to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    /// [`Mention::make_id`] of the page and the post's position.
+    pub id: u64,
+    /// URL the page was fetched from.
+    pub url: String,
+    /// Canonical URL of the page.
+    pub canonical_url: String,
+    /// `[[source]]` name.
+    pub source: String,
+    /// Site name (the source's `site`, or the host).
+    pub site: String,
+    /// Author, when the page names one.
+    pub author: Option<String>,
+    /// Published, with the site's UTC offset.
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// When earshot fetched the page.
+    pub fetched_at: DateTime<Utc>,
+    /// Page or thread title.
+    pub title: Option<String>,
+    /// Whether the title is matched with this post (the first of a thread).
+    pub has_title: bool,
+    /// Post text as extracted (ad lines still in: matching cuts them).
+    pub text: String,
+    /// Language code, when detected.
+    pub lang: Option<String>,
+    /// What the extractor cut from the post (ad lines, patterns).
+    pub flags: Vec<String>,
+    /// Floor (position) in its thread.
+    pub floor: Option<u32>,
 }
 
 /// Sentiment class.

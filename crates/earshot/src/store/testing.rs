@@ -21,8 +21,9 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
     let text = format!(
         "第{i}楼：{watch} 的新手机续航怎么样？用了一周，感觉还行。Battery life is fine, post {i}."
     );
+    let post_id = Mention::make_id(&url, (i % 20) as u32);
     Mention {
-        id: Mention::make_id(&url, (i % 20) as u32),
+        id: Mention::watch_id(post_id, &watch),
         canonical_url: url.clone(),
         url,
         source: "synthetic".into(),
@@ -50,5 +51,6 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
         spam: (i % 50 == 49).then(|| "synthetic spam".to_string()),
         flags: Vec::new(),
         floor: Some((i % 20) as u32 + 1),
+        post_id,
     }
 }

@@ -407,3 +407,204 @@ fn rebuild_counters_repairs_a_damaged_counter() {
     assert!(store.verify().unwrap().is_empty(), "{:?}", store.verify());
     assert_eq!(store.counters().unwrap(), store.recount().unwrap());
 }
+
+#[test]
+fn removing_mentions_takes_them_out_of_counters_and_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let b = batch(0..40);
+    s.put_mentions(&b, None).unwrap();
+    let gone: Vec<u64> = b.iter().step_by(3).map(|m| m.id).collect();
+    let r = s.replace_mentions(&[], &gone).unwrap();
+    assert_eq!(r.removed, gone.len());
+    assert_eq!(r.removed_per_watch.values().sum::<usize>(), gone.len());
+    assert_eq!(s.mention_count().unwrap(), (40 - gone.len()) as u64);
+    assert_eq!(s.verify().unwrap(), Vec::<String>::new());
+    assert_eq!(s.counters().unwrap(), s.recount().unwrap());
+    assert!(s.get_mention(gone[0]).unwrap().is_none());
+    let listed = s.mentions(&MentionQuery::default()).unwrap();
+    assert_eq!(listed.len(), 40 - gone.len());
+    assert!(listed.iter().all(|m| !gone.contains(&m.id)));
+    // Removing what is not there changes nothing.
+    let r = s.replace_mentions(&[], &gone).unwrap();
+    assert_eq!(r.removed, 0);
+    assert_eq!(s.mention_count().unwrap(), (40 - gone.len()) as u64);
+}
+
+#[test]
+fn a_post_naming_two_watches_is_counted_once_in_each_with_its_own_sentiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let mut a = synthetic_mention(0, &["Lumio"], start());
+    a.sentiment.as_mut().unwrap().label = Label::Positive;
+    a.cluster_id = Some(a.post_id);
+    let mut b = a.clone();
+    b.watches = vec!["Northwind".into()];
+    b.id = Mention::watch_id(b.post_id, "Northwind");
+    b.sentiment.as_mut().unwrap().label = Label::Negative;
+    assert_ne!(a.id, b.id);
+    s.put_mentions(&[a.clone(), b.clone()], None).unwrap();
+    let stats = s.stats().unwrap();
+    assert_eq!(stats.watches["Lumio"].positive, 1);
+    assert_eq!(stats.watches["Lumio"].negative, 0);
+    assert_eq!(stats.watches["Northwind"].negative, 1);
+    assert_eq!(stats.watches["Northwind"].positive, 0);
+    assert_eq!(s.verify().unwrap(), Vec::<String>::new());
+    // One post: one member of its cluster, not two.
+    assert_eq!(s.cluster_sizes(&[a.post_id]).unwrap()[&a.post_id], 1);
+    assert_eq!(s.clusters(1).unwrap()[0].members.len(), 1);
+}
+
+#[test]
+fn posts_and_watch_fingerprints_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    assert!(!s.has_posts().unwrap());
+    let posts: Vec<Post> = (0..10u32)
+        .map(|i| Post {
+            id: Mention::make_id("https://x.example/t/1", i),
+            url: "https://x.example/t/1".into(),
+            canonical_url: "https://x.example/t/1".into(),
+            source: "x".into(),
+            site: "x.example".into(),
+            author: Some(format!("u{i}")),
+            published_at: None,
+            fetched_at: start(),
+            title: Some("t".into()),
+            has_title: i == 0,
+            text: format!("post {i}"),
+            lang: Some("en".into()),
+            flags: Vec::new(),
+            floor: Some(i + 1),
+        })
+        .collect();
+    let state = CrawlState {
+        content_hash: Some("ab".into()),
+        status: 200,
+        ..Default::default()
+    };
+    s.put_page(&[], &posts, Some(("https://x.example/t/1", &state)))
+        .unwrap();
+    assert!(s.has_posts().unwrap());
+    assert_eq!(s.post_count(), 10);
+    assert_eq!(s.get_post(posts[3].id).unwrap().as_ref(), Some(&posts[3]));
+    assert_eq!(s.crawl_state("https://x.example/t/1").unwrap(), Some(state));
+    // Paged reads cover every post once.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.posts_after(after, 3).unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        seen.extend(page.into_iter().map(|p| p.id));
+    }
+    let mut want: Vec<u64> = posts.iter().map(|p| p.id).collect();
+    want.sort_unstable();
+    assert_eq!(seen, want);
+
+    assert!(s.watch_fingerprints().unwrap().is_empty());
+    s.set_watch_fingerprint("Lumio", "abc").unwrap();
+    s.set_watch_fingerprint("云雀", "def").unwrap();
+    let fp = s.watch_fingerprints().unwrap();
+    assert_eq!(fp.len(), 2);
+    assert_eq!(fp["Lumio"], "abc");
+    assert_eq!(fp["云雀"], "def");
+}
+
+#[test]
+fn format_2_mentions_are_split_per_watch() {
+    use super::migrate::MentionV2;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let m = synthetic_mention(7, &["Lumio"], start());
+    let t = m.bucket_time();
+    let old = MentionV2 {
+        id: m.post_id,
+        url: m.url.clone(),
+        canonical_url: m.canonical_url.clone(),
+        source: m.source.clone(),
+        site: m.site.clone(),
+        author: m.author.clone(),
+        published_at: m.published_at,
+        fetched_at: m.fetched_at,
+        title: m.title.clone(),
+        text: m.text.clone(),
+        context: m.context.clone(),
+        lang: m.lang.clone(),
+        watches: vec!["Lumio".into(), "Northwind".into()],
+        sentiment: m.sentiment.clone(),
+        cluster_id: Some(m.post_id),
+        spam: None,
+        flags: Vec::new(),
+        content_hash: m.content_hash.clone(),
+        floor: m.floor,
+    };
+    {
+        // A format 2 store, written record by record.
+        let s = Store::open(&path).unwrap();
+        let tree = &s.tree;
+        tree.insert(keys::meta("schema_version"), &2u32.to_be_bytes())
+            .unwrap();
+        tree.insert(&keys::mention(t, old.id)[..], encode(&old))
+            .unwrap();
+        tree.insert(keys::id_index(old.id), &keys::ts_value(t)[..])
+            .unwrap();
+        tree.insert(keys::hash_index(&old.content_hash, old.id), &[][..])
+            .unwrap();
+        tree.insert(
+            &keys::cluster_member(old.id, old.id)[..],
+            old.site.as_bytes(),
+        )
+        .unwrap();
+        tree.insert(keys::meta("mention_count"), &1u64.to_be_bytes())
+            .unwrap();
+        let mut d = CountsDelta::default();
+        d.add(&m);
+        for w in &old.watches {
+            tree.insert(keys::time_index(w, t, old.id), &[][..])
+                .unwrap();
+            for g in Granularity::STORED {
+                let mut c = Counts::default();
+                d.apply(&mut c);
+                tree.insert(keys::counter(*g, w, g.bucket_start(t)), encode(&c))
+                    .unwrap();
+            }
+        }
+        let state = CrawlState {
+            etag: Some("e".into()),
+            content_hash: Some("h".into()),
+            status: 200,
+            last_fetch: Some(start()),
+            ..Default::default()
+        };
+        tree.insert(keys::crawl("https://x.example/"), encode(&state))
+            .unwrap();
+        s.flush().unwrap();
+    }
+    let s = Store::open_existing(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.mention_count().unwrap(), 2);
+    assert_eq!(s.verify().unwrap(), Vec::<String>::new());
+    for w in ["Lumio", "Northwind"] {
+        let got = s
+            .get_mention(Mention::watch_id(old.id, w))
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.watches, vec![w.to_string()]);
+        assert_eq!(got.post_id, old.id);
+        assert_eq!(got.sentiment, old.sentiment);
+        let q = MentionQuery {
+            watch: Some(w.into()),
+            ..Default::default()
+        };
+        assert_eq!(s.mentions(&q).unwrap().len(), 1);
+    }
+    assert!(s.get_mention(old.id).unwrap().is_none());
+    assert_eq!(s.cluster_sizes(&[old.id]).unwrap()[&old.id], 1);
+    assert_eq!(s.pages_without_posts().unwrap(), 1);
+    let state = s.crawl_state("https://x.example/").unwrap().unwrap();
+    assert_eq!(
+        (state.etag, state.content_hash, state.last_fetch),
+        (None, None, None)
+    );
+}
