@@ -16,6 +16,7 @@ mod eval_sentiment;
 mod extract;
 mod mentions;
 mod output;
+mod remote;
 mod report;
 mod rescore;
 mod run;
@@ -229,10 +230,28 @@ fn check_watch(config: &Config, store: Option<&earshot::store::Store>, name: &st
     if config.watches.iter().any(|w| w.name == name) {
         return Ok(());
     }
-    let mut stored: Vec<String> = match store {
-        Some(s) => s.counters()?.into_keys().map(|(_, w, _)| w).collect(),
-        None => Vec::new(),
+    let stored: Option<Vec<String>> = match store {
+        Some(s) => Some(s.counters()?.into_keys().map(|(_, w, _)| w).collect()),
+        None => None,
     };
+    check_watch_in(config, stored, name)
+}
+
+/// [`check_watch`] with the store or the daemon that holds it.
+fn check_watch_at(config: &Config, access: &remote::Access, name: &str) -> Result<()> {
+    if config.watches.iter().any(|w| w.name == name) {
+        return Ok(());
+    }
+    check_watch_in(config, Some(access.stored_watches()?), name)
+}
+
+/// [`check_watch`] given the watch names the store holds (`None`: no store).
+fn check_watch_in(config: &Config, stored: Option<Vec<String>>, name: &str) -> Result<()> {
+    if config.watches.iter().any(|w| w.name == name) {
+        return Ok(());
+    }
+    let has_store = stored.is_some();
+    let mut stored = stored.unwrap_or_default();
     stored.sort();
     stored.dedup();
     if stored.iter().any(|w| w == name) {
@@ -249,7 +268,7 @@ fn check_watch(config: &Config, store: Option<&earshot::store::Store>, name: &st
         None if names.is_empty() => "the config has no [[watch]]; add one".to_string(),
         None => format!("the watches are: {}", names.join(", ")),
     };
-    let where_ = if store.is_some() {
+    let where_ = if has_store {
         "the config or the store"
     } else {
         "the config"

@@ -15,7 +15,8 @@ use earshot::store::Store;
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Also serve the dashboard and API (serve.bind) from this process,
-    /// sharing its store (a second process cannot open the store)
+    /// sharing its store. Without it the API still listens on a loopback
+    /// port (named in the store's daemon.json) for the read commands
     #[arg(long)]
     pub serve: bool,
 }
@@ -35,9 +36,14 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
             if let Some(t) = server.generated_token() {
                 println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
             }
-            Some(server)
+            server
         } else {
-            None
+            // Without --serve, the API still listens on a loopback port of
+            // its own, named only in the store's endpoint file: `earshot
+            // mentions`, `stats`, `report`, `alerts` and `timeline` ask
+            // this process while it holds the store.
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            crate::serve::start(config.clone(), store.clone(), addr, shutdown).await?
         };
         eprintln!("earshot run: {} sources, store {}; Ctrl-C to stop", config.sources.len(), store.path().display());
         let progress: crawl::Progress = if cli.quiet {
@@ -56,16 +62,14 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
             tokio::spawn(async move { earshot::report::scheduled::run(&config.reports, store, stop).await })
         };
         let result = crate::daemon::run(&config, store.clone(), shutdown.clone(), progress, &on_pass).await;
-        if result.is_ok() && (!config.reports.is_empty() || server.is_some()) {
+        if result.is_ok() && (!config.reports.is_empty() || args.serve) {
             // Sources done (or none scheduled): reports and the dashboard
             // go on until Ctrl-C.
             shutdown.cancelled().await;
         }
         shutdown.cancel();
         let _ = reports.await;
-        if let Some(s) = server {
-            s.stop().await;
-        }
+        server.stop().await;
         drop(signals);
         store.flush()?;
         result?;
