@@ -152,8 +152,8 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
                     "{:016x}  {}  {} – {}  {}",
                     x.id,
                     x.watch.as_deref().unwrap_or("(every watch)"),
-                    x.from.to_rfc3339(),
-                    x.until.to_rfc3339(),
+                    secs(x.from),
+                    secs(x.until),
                     x.reason
                 );
             }
@@ -210,11 +210,16 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
         println!(
             "silenced {} from {} until {} (id {id:016x})",
             s.watch.as_deref().unwrap_or("every watch"),
-            from.to_rfc3339(),
-            until.to_rfc3339()
+            secs(from),
+            secs(until)
         );
     }
     Ok(Exit::Ok)
+}
+
+/// A time to the second, as people read it (`2026-11-20T08:00:00+00:00`).
+fn secs(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// `earshot alerts unsilence ID`.

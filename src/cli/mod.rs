@@ -62,16 +62,21 @@ pub use when::parse_when;
 pub struct Cli {
     /// Configuration file [default: $EARSHOT_CONFIG, else
     /// ./config/earshot.toml, else ~/.config/earshot/earshot.toml]
-    #[arg(long, short = 'c', global = true)]
+    #[arg(long, short = 'c', global = true, help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// Store directory, overriding store.path in the config
-    #[arg(long, global = true, env = "EARSHOT_STORE")]
+    #[arg(
+        long,
+        global = true,
+        env = "EARSHOT_STORE",
+        help_heading = "Global options"
+    )]
     pub store: Option<PathBuf>,
     /// More log output (-v info, -vv debug)
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
     /// Only errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
@@ -185,8 +190,12 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("earshot={level},warn")));
+    // Colour only on a terminal: piped and redirected logs stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();

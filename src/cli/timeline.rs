@@ -20,7 +20,7 @@ pub struct TimelineArgs {
     /// Bucket: 5m, hour or day
     #[arg(long, default_value = "hour")]
     pub bucket: String,
-    /// Since: a duration back from now, a date or RFC 3339 [default: 2d]
+    /// Since: a duration back from now, a date or RFC 3339
     #[arg(long, default_value = "2d")]
     pub since: String,
     /// Until [default: now]
