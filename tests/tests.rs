@@ -15,6 +15,8 @@ mod cli;
 mod cluster;
 #[path = "it/crash.rs"]
 mod crash;
+#[path = "it/daemon_cli.rs"]
+mod daemon_cli;
 #[path = "it/dashboard.rs"]
 mod dashboard;
 #[path = "it/demo.rs"]

@@ -7,12 +7,15 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use super::remote::{self, Access, NO_QUERY};
 use super::when::{parse_duration, parse_when};
-use super::{check_watch, load_config, output, runtime, store_path, Cli, Exit, UsageError};
+use super::{check_watch_at, load_config, output, runtime, store_path, Cli, Exit, UsageError};
 use crate::config::Config;
-use earshot::alert::channel;
+use crate::serve::cli_api::CheckRequest;
+use earshot::alert::channel::{self, DrainReport};
 use earshot::alert::silence::{new_silence, SilenceError};
-use earshot::store::Store;
+use earshot::alert::WatchEval;
+use earshot::store::{Alert, Silence};
 
 #[derive(Debug, Args)]
 pub struct AlertsArgs {
@@ -94,11 +97,14 @@ pub(super) fn run(cli: &Cli, a: &AlertsArgs, shutdown: &CancellationToken) -> Re
 
 /// `earshot alerts`: the stored alerts, newest first.
 fn list(config: &Config, a: &AlertsArgs, path: &Path) -> Result<Exit> {
-    let store = Store::open_existing(path)?;
+    let access = remote::open(path, false)?;
     if let Some(w) = &a.watch {
-        check_watch(config, Some(&store), w)?;
+        check_watch_at(config, &access, w)?;
     }
-    let mut list = store.alerts()?;
+    let mut list: Vec<Alert> = match &access {
+        Access::Local(store) => store.alerts()?,
+        Access::Daemon(d) => d.get("/api/cli/alerts", NO_QUERY)?,
+    };
     list.retain(|x| a.watch.as_ref().is_none_or(|w| &x.watch == w));
     list.sort_by_key(|x| std::cmp::Reverse(x.opened_at));
     if a.json {
@@ -129,9 +135,12 @@ fn list(config: &Config, a: &AlertsArgs, path: &Path) -> Result<Exit> {
 
 /// `earshot alerts silence`: makes one, or lists them.
 fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
-    let store = Store::open(path)?;
+    let access = remote::open(path, true)?;
     if s.list {
-        let list = store.silences()?;
+        let list: Vec<Silence> = match &access {
+            Access::Local(store) => store.silences()?,
+            Access::Daemon(d) => d.get("/api/cli/silences", NO_QUERY)?,
+        };
         for x in &list {
             if s.json {
                 println!(
@@ -143,8 +152,8 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
                     "{:016x}  {}  {} – {}  {}",
                     x.id,
                     x.watch.as_deref().unwrap_or("(every watch)"),
-                    x.from.to_rfc3339(),
-                    x.until.to_rfc3339(),
+                    secs(x.from),
+                    secs(x.until),
                     x.reason
                 );
             }
@@ -183,8 +192,15 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
             UsageError::new(e.to_string()).help(help)
         })?;
     let id = silence.id;
-    store.put_silence(&silence)?;
-    store.flush()?;
+    match &access {
+        Access::Local(store) => {
+            store.put_silence(&silence)?;
+            store.flush()?;
+        }
+        Access::Daemon(d) => {
+            let _: Silence = d.post("/api/cli/silences", &silence)?;
+        }
+    }
     if s.json {
         println!(
             "{}",
@@ -194,21 +210,36 @@ fn silence(config: &Config, s: &SilenceArgs, path: &Path) -> Result<Exit> {
         println!(
             "silenced {} from {} until {} (id {id:016x})",
             s.watch.as_deref().unwrap_or("every watch"),
-            from.to_rfc3339(),
-            until.to_rfc3339()
+            secs(from),
+            secs(until)
         );
     }
     Ok(Exit::Ok)
 }
 
+/// A time to the second, as people read it (`2026-11-20T08:00:00+00:00`).
+fn secs(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 /// `earshot alerts unsilence ID`.
 fn unsilence(id: &str, path: &Path) -> Result<Exit> {
-    let store = Store::open(path)?;
+    let access = remote::open(path, true)?;
     let n = u64::from_str_radix(id.trim(), 16).with_context(|| {
         format!("`{id}` is not a silence id (16 hex digits from `earshot alerts silence --list`)")
     })?;
-    if store.remove_silence(n)? {
-        store.flush()?;
+    let removed = match &access {
+        Access::Local(store) => {
+            let removed = store.remove_silence(n)?;
+            store.flush()?;
+            removed
+        }
+        Access::Daemon(d) => {
+            let r: serde_json::Value = d.delete(&format!("/api/cli/silences/{n:016x}"))?;
+            r["removed"].as_bool().unwrap_or(false)
+        }
+    };
+    if removed {
         println!("removed silence {n:016x}");
         Ok(Exit::Ok)
     } else {
@@ -234,24 +265,45 @@ fn check(
     let wait = parse_duration(&c.wait, "--wait")?
         .to_std()
         .unwrap_or_default();
-    let store = Store::open(path)?;
-    let evals = earshot::alert::evaluate(
-        &store,
-        &config.alert,
-        &config.watches,
-        &config.channels,
-        now,
-    )?;
-    let rt = runtime()?;
-    let deadline = std::time::Instant::now() + wait;
-    let report = rt.block_on(channel::drain_until(
-        &store,
-        &config.channels,
-        config.alert.retry_base,
-        config.alert.retry_max,
-        channel::Until::EmptyOr(deadline),
-        shutdown,
-    ))?;
+    let (evals, report): (Vec<WatchEval>, DrainReport) = match remote::open(path, true)? {
+        Access::Local(store) => {
+            let evals = earshot::alert::evaluate(
+                &store,
+                &config.alert,
+                &config.watches,
+                &config.channels,
+                now,
+            )?;
+            let rt = runtime()?;
+            let deadline = std::time::Instant::now() + wait;
+            let report = rt.block_on(channel::drain_until(
+                &store,
+                &config.channels,
+                config.alert.retry_base,
+                config.alert.retry_max,
+                channel::Until::EmptyOr(deadline),
+                shutdown,
+            ))?;
+            (evals, report)
+        }
+        // The daemon evaluates with its own config and channels.
+        Access::Daemon(d) => {
+            #[derive(serde::Deserialize)]
+            struct Checked {
+                watches: Vec<WatchEval>,
+                delivery: DrainReport,
+            }
+            let c: Checked = d.post(
+                "/api/cli/alerts/check",
+                &CheckRequest {
+                    now,
+                    max_age_s: c.max_age.as_ref().map(|_| config.alert.max_age.as_secs()),
+                    wait_s: wait.as_secs(),
+                },
+            )?;
+            (c.watches, c.delivery)
+        }
+    };
     if c.json {
         println!(
             "{}",

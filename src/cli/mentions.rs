@@ -4,8 +4,10 @@ use anyhow::Result;
 use chrono::Utc;
 use clap::Args;
 
-use super::{check_watch, load_config, output, parse_when, store_path, Cli, Exit};
-use earshot::store::{Label, MentionQuery, Store};
+use super::remote::{self, Access};
+use super::{check_watch_at, load_config, output, parse_when, store_path, Cli, Exit};
+use crate::serve::cli_api::MentionsQuery;
+use earshot::store::{Label, Mention, MentionQuery};
 
 #[derive(Debug, Args)]
 pub struct MentionsArgs {
@@ -31,7 +33,7 @@ pub struct MentionsArgs {
 
 pub(super) fn run(cli: &Cli, args: &MentionsArgs) -> Result<Exit> {
     let config = load_config(cli)?;
-    let store = Store::open_existing(&store_path(cli, &config))?;
+    let access = remote::open(&store_path(cli, &config), false)?;
     let now = Utc::now();
     let q = MentionQuery {
         watch: args.watch.clone(),
@@ -49,9 +51,21 @@ pub(super) fn run(cli: &Cli, args: &MentionsArgs) -> Result<Exit> {
         limit: Some(args.limit),
     };
     if let Some(w) = &q.watch {
-        check_watch(&config, Some(&store), w)?;
+        check_watch_at(&config, &access, w)?;
     }
-    let found = store.mentions(&q)?;
+    let found: Vec<Mention> = match &access {
+        Access::Local(store) => store.mentions(&q)?,
+        Access::Daemon(d) => d.get(
+            "/api/cli/mentions",
+            &MentionsQuery {
+                watch: q.watch.clone(),
+                since: q.since,
+                until: q.until,
+                sentiment: q.sentiment,
+                limit: q.limit,
+            },
+        )?,
+    };
     if args.json {
         for m in &found {
             println!("{}", serde_json::to_string(m)?);

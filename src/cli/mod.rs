@@ -17,6 +17,7 @@ mod extract;
 mod mentions;
 mod output;
 mod rematch;
+mod remote;
 mod report;
 mod rescore;
 mod run;
@@ -65,20 +66,31 @@ pub use when::parse_when;
 pub struct Cli {
     /// Configuration file [default: $EARSHOT_CONFIG, else
     /// ./config/earshot.toml, else ~/.config/earshot/earshot.toml]
-    #[arg(long, short = 'c', global = true)]
+    #[arg(long, short = 'c', global = true, help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// Store directory, overriding store.path in the config
-    #[arg(long, global = true, env = "EARSHOT_STORE")]
+    #[arg(
+        long,
+        global = true,
+        env = "EARSHOT_STORE",
+        help_heading = "Global options"
+    )]
     pub store: Option<PathBuf>,
     /// More log output (-v info, -vv debug)
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
     /// Only errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// Log lines as `text` or `json` (one object a line) [default: the
     /// config's log.format, else text]
-    #[arg(long, global = true, env = "EARSHOT_LOG_FORMAT", value_enum)]
+    #[arg(
+        long,
+        global = true,
+        env = "EARSHOT_LOG_FORMAT",
+        value_enum,
+        help_heading = "Global options"
+    )]
     pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
@@ -216,6 +228,7 @@ fn init_logging(cli: &Cli) {
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false);
     let _ = match format {
@@ -282,10 +295,28 @@ fn check_watch(config: &Config, store: Option<&earshot::store::Store>, name: &st
     if config.watches.iter().any(|w| w.name == name) {
         return Ok(());
     }
-    let mut stored: Vec<String> = match store {
-        Some(s) => s.counters()?.into_keys().map(|(_, w, _)| w).collect(),
-        None => Vec::new(),
+    let stored: Option<Vec<String>> = match store {
+        Some(s) => Some(s.counters()?.into_keys().map(|(_, w, _)| w).collect()),
+        None => None,
     };
+    check_watch_in(config, stored, name)
+}
+
+/// [`check_watch`] with the store or the daemon that holds it.
+fn check_watch_at(config: &Config, access: &remote::Access, name: &str) -> Result<()> {
+    if config.watches.iter().any(|w| w.name == name) {
+        return Ok(());
+    }
+    check_watch_in(config, Some(access.stored_watches()?), name)
+}
+
+/// [`check_watch`] given the watch names the store holds (`None`: no store).
+fn check_watch_in(config: &Config, stored: Option<Vec<String>>, name: &str) -> Result<()> {
+    if config.watches.iter().any(|w| w.name == name) {
+        return Ok(());
+    }
+    let has_store = stored.is_some();
+    let mut stored = stored.unwrap_or_default();
     stored.sort();
     stored.dedup();
     if stored.iter().any(|w| w == name) {
@@ -302,7 +333,7 @@ fn check_watch(config: &Config, store: Option<&earshot::store::Store>, name: &st
         None if names.is_empty() => "the config has no [[watch]]; add one".to_string(),
         None => format!("the watches are: {}", names.join(", ")),
     };
-    let where_ = if store.is_some() {
+    let where_ = if has_store {
         "the config or the store"
     } else {
         "the config"

@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::Args;
 
-use super::{check_watch, load_config, parse_when, store_path, Cli, Exit};
-use earshot::store::Store;
+use super::remote::{self, Access};
+use super::{check_watch_at, load_config, parse_when, store_path, Cli, Exit};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -45,14 +45,21 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
         },
     };
     req.validate()?;
-    let store = Store::open_existing(&store_path(cli, &config))?;
+    let access = remote::open(&store_path(cli, &config), false)?;
     for w in &req.watches {
-        check_watch(&config, Some(&store), w)?;
+        check_watch_at(&config, &access, w)?;
     }
     let mut formats = args.formats.clone();
     formats.dedup();
     let started = std::time::Instant::now();
-    let data = report::gather(&store, &req)?;
+    let data = match &access {
+        Access::Local(store) => Some(report::gather(store, &req)?),
+        Access::Daemon(_) => None,
+    };
+    let (mut mentions, mut alerts) = data
+        .as_ref()
+        .map(|d| (d.rows.len(), d.alerts.len()))
+        .unwrap_or_default();
     let mut written = Vec::new();
     for f in &formats {
         let path = match &args.out {
@@ -60,14 +67,39 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
             Some(dir) => dir.join(req.file_name(*f)),
             None => PathBuf::from("reports").join(req.file_name(*f)),
         };
-        report::write(&data, *f, &path)?;
+        match (&data, &access) {
+            (Some(data), _) => report::write(data, *f, &path)?,
+            (None, Access::Local(_)) => {}
+            (None, Access::Daemon(d)) => {
+                // The daemon renders it from the same period and watches.
+                let to_rfc = |t: chrono::DateTime<Utc>| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+                };
+                let (bytes, headers) = d.get_bytes(
+                    "/api/report",
+                    &[
+                        ("watch", req.watches.join(",")),
+                        ("from", to_rfc(req.from)),
+                        ("to", to_rfc(req.to)),
+                        ("format", f.to_string()),
+                    ],
+                )?;
+                let count = |h: &str| {
+                    headers
+                        .get(h)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0)
+                };
+                (mentions, alerts) = (count("x-earshot-mentions"), count("x-earshot-alerts"));
+                report::write_rendered(&bytes, *f, &path)?;
+            }
+        }
         written.push(serde_json::json!({"format": f, "path": path, "bytes": std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)}));
         if !args.json {
             println!(
-                "wrote {} ({} mentions, {} alerts)",
+                "wrote {} ({mentions} mentions, {alerts} alerts)",
                 path.display(),
-                data.rows.len(),
-                data.alerts.len()
             );
         }
     }
@@ -76,7 +108,7 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "watches": req.watches, "from": req.from, "to": req.to,
-                "mentions": data.rows.len(), "alerts": data.alerts.len(),
+                "mentions": mentions, "alerts": alerts,
                 "elapsed_ms": started.elapsed().as_millis() as u64,
                 "files": written,
             }))?

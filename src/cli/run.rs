@@ -15,7 +15,8 @@ use earshot::store::Store;
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Also serve the dashboard and API (serve.bind) from this process,
-    /// sharing its store (a second process cannot open the store)
+    /// sharing its store. Without it the API still listens on a loopback
+    /// port (named in the store's daemon.json) for the read commands
     #[arg(long)]
     pub serve: bool,
 }
@@ -50,9 +51,14 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
             if let Some(t) = server.generated_token() {
                 println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
             }
-            Some(server)
+            server
         } else {
-            None
+            // Without --serve, the API still listens on a loopback port of
+            // its own, named only in the store's endpoint file: `earshot
+            // mentions`, `stats`, `report`, `alerts` and `timeline` ask
+            // this process while it holds the store.
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            crate::serve::start_with(config.clone(), store.clone(), addr, shutdown, ops.clone()).await?
         };
         eprintln!("earshot run: {} sources, store {}; Ctrl-C or SIGTERM to stop, SIGHUP to reload the config", config.sources.len(), store.path().display());
         tracing::info!(pid = std::process::id(), sources = config.sources.len(), store = %store.path().display(), "earshot run started");
@@ -77,9 +83,7 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         let result = crate::daemon::run(ops.clone(), shutdown.clone(), progress, on_pass).await;
         shutdown.cancel();
         let _ = reports.await;
-        if let Some(s) = server {
-            s.stop().await;
-        }
+        server.stop().await;
         drop(hangups);
         drop(signals);
         store.flush()?;

@@ -4,7 +4,9 @@ use anyhow::Result;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 
-use super::{check_watch, load_config, parse_when, store_path, Cli, Exit, UsageError};
+use super::remote::{self, Access};
+use super::{load_config, parse_when, store_path, Cli, Exit, UsageError};
+use crate::serve::cli_api::TimelineQuery;
 use earshot::store::Store;
 
 #[derive(Debug, Args)]
@@ -18,7 +20,7 @@ pub struct TimelineArgs {
     /// Bucket: 5m, hour or day
     #[arg(long, default_value = "hour")]
     pub bucket: String,
-    /// Since: a duration back from now, a date or RFC 3339 [default: 2d]
+    /// Since: a duration back from now, a date or RFC 3339
     #[arg(long, default_value = "2d")]
     pub since: String,
     /// Until [default: now]
@@ -73,8 +75,8 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
         }
     };
     let config = load_config(cli)?;
-    let store = Store::open_existing(&store_path(cli, &config))?;
-    check_watch(&config, Some(&store), watch)?;
+    let access = remote::open(&store_path(cli, &config), false)?;
+    super::check_watch_at(&config, &access, watch)?;
     let now = Utc::now();
     let since = parse_when(&a.since, now)?;
     let until = a
@@ -93,7 +95,18 @@ pub(super) fn run(cli: &Cli, a: &TimelineArgs) -> Result<Exit> {
         .help("a timeline covers at most about five years; give a later --since")
         .into());
     }
-    let rows = timeline(&store, watch, bucket, since, until)?;
+    let rows: Vec<earshot::alert::timeline::Row> = match &access {
+        Access::Local(store) => timeline(store, watch, bucket, since, until)?,
+        Access::Daemon(d) => d.get(
+            "/api/cli/timeline",
+            &TimelineQuery {
+                watch: watch.to_string(),
+                bucket,
+                since,
+                until,
+            },
+        )?,
+    };
     if a.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r)?);

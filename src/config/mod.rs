@@ -144,12 +144,13 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}\n  help: name an existing file with --config or EARSHOT_CONFIG, or leave both unset to use ./config/earshot.toml or ~/.config/earshot/earshot.toml")]
+    #[error("cannot read config file {path}: {reason}\n  help: name an existing file with --config or EARSHOT_CONFIG, or leave both unset to use ./config/earshot.toml or ~/.config/earshot/earshot.toml")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error, said once in the message (not a `source`, which
+        /// the error chain would print a second time).
+        reason: std::io::Error,
     },
     /// The file has problems; each names its line and column.
     #[error("{}", render_problems(.0))]
@@ -173,9 +174,9 @@ fn render_problems(problems: &[Problem]) -> String {
 impl Config {
     /// Reads, parses and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         Config::parse(&text, &path.display().to_string())
     }

@@ -22,11 +22,11 @@ use super::{auth, parse_time, Identity, Shared};
 /// A JSON error body `{"error": ...}` with `status`.
 pub use super::error;
 
-fn bad(message: impl Into<String>) -> Response {
+pub(super) fn bad(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, &message.into())
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!("request failed: {e}");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -34,7 +34,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
     )
 }
 
-fn admin_only(id: &Identity) -> Result<(), Response> {
+pub(super) fn admin_only(id: &Identity) -> Result<(), Response> {
     if id.role == Role::Admin {
         Ok(())
     } else {
@@ -46,7 +46,7 @@ fn admin_only(id: &Identity) -> Result<(), Response> {
 }
 
 /// Runs store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Response> + Send + 'static,
 ) -> Result<T, Response> {
     tokio::task::spawn_blocking(f)
@@ -506,13 +506,17 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
     let name = req.file_name(format);
     let result = blocking(move || {
         let data = report::gather(&store, &req).map_err(internal)?;
-        report::render(&data, format).map_err(internal)
+        let counts = (data.rows.len(), data.alerts.len());
+        Ok((report::render(&data, format).map_err(internal)?, counts))
     })
     .await;
     match result {
-        Ok(bytes) => {
+        Ok((bytes, (mentions, alerts))) => {
             let mut r = bytes.into_response();
             let h = r.headers_mut();
+            // What `earshot report` prints ("N mentions, M alerts").
+            h.insert("x-earshot-mentions", HeaderValue::from(mentions));
+            h.insert("x-earshot-alerts", HeaderValue::from(alerts));
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(format.content_type()),

@@ -22,6 +22,9 @@ mod api;
 #[allow(clippy::result_large_err)]
 mod auth;
 #[allow(clippy::result_large_err)]
+pub mod cli_api;
+pub mod endpoint;
+#[allow(clippy::result_large_err)]
 mod page;
 
 use std::collections::HashMap;
@@ -117,6 +120,8 @@ pub struct Server {
     state: Shared,
     generated: Option<String>,
     task: tokio::task::JoinHandle<()>,
+    /// `<store>/daemon.json`, removed when the server stops.
+    endpoint: Option<endpoint::EndpointFile>,
 }
 
 impl Server {
@@ -143,7 +148,8 @@ impl Server {
 
     /// Stops the server and waits for it, and for a crawl started from the
     /// dashboard to finish what it has in flight.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
+        drop(self.endpoint.take());
         self.state.shutdown.cancel();
         let _ = self.task.await;
         let crawl = self
@@ -191,6 +197,10 @@ pub async fn start_with(
     if let Some(t) = &generated {
         tokens.push((hash_token(t), "admin (this run)".into(), Role::Admin));
     }
+    // The local admin credential of the endpoint file: commands run on
+    // this machine while this process holds the store ask it with this.
+    let local = new_token();
+    tokens.push((hash_token(&local), "local CLI".into(), Role::Admin));
     let state: Shared = Arc::new(AppState {
         config,
         store,
@@ -225,11 +235,22 @@ pub async fn start_with(
         }
     });
     tracing::info!("earshot serve listening on http://{addr}");
+    let endpoint = match endpoint::write(state.store.path(), addr, &local) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(
+                "cannot write {} into the store: {e}; other earshot commands cannot read the store while this runs",
+                endpoint::FILE_NAME
+            );
+            None
+        }
+    };
     Ok(Server {
         addr,
         state,
         generated,
         task,
+        endpoint,
     })
 }
 
@@ -255,6 +276,20 @@ fn router(state: Shared) -> Router {
         .route("/api/crawl", post(api::crawl))
         .route("/api/report", get(api::report))
         .route("/api/login-link", post(api::login_link))
+        .route("/api/cli/stats", get(cli_api::stats))
+        .route("/api/cli/watches", get(cli_api::watch_names))
+        .route("/api/cli/mentions", get(cli_api::mentions))
+        .route("/api/cli/alerts", get(cli_api::alerts))
+        .route("/api/cli/alerts/check", post(cli_api::check))
+        .route("/api/cli/timeline", get(cli_api::timeline))
+        .route(
+            "/api/cli/silences",
+            get(cli_api::silences).post(cli_api::add_silence),
+        )
+        .route(
+            "/api/cli/silences/{id}",
+            axum::routing::delete(cli_api::remove_silence),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -270,8 +305,9 @@ fn is_public(path: &str) -> bool {
 
 /// The route label for metrics: known prefixes, never raw ids.
 fn route_label(path: &str) -> &'static str {
-    const KNOWN: [&str; 16] = [
+    const KNOWN: [&str; 17] = [
         "/api/openapi.json",
+        "/api/cli",
         "/api/watches",
         "/api/mentions",
         "/api/timeline",

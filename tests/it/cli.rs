@@ -433,3 +433,72 @@ fn store_backup_and_restore_through_the_cli() {
     assert_eq!(count(&store), 300);
     assert_eq!(count(std::path::Path::new(&aside)), 400);
 }
+
+/// Help reads cleanly: one default per flag, the global options under
+/// their own heading.
+#[test]
+fn help_shows_each_default_once_and_globals_apart() {
+    let out = earshot().args(["timeline", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    assert_eq!(help.matches("[default: 2d]").count(), 1, "{help}");
+    let out = earshot().args(["mentions", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    let (own, global) = help
+        .split_once("Global options:")
+        .unwrap_or_else(|| panic!("no Global options heading:\n{help}"));
+    assert!(
+        own.contains("--watch") && !own.contains("--store"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--store") && global.contains("--config"),
+        "{help}"
+    );
+}
+
+/// Logs piped to a file carry no colour codes.
+#[test]
+fn piped_logs_are_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = earshot()
+        .env_remove("NO_COLOR")
+        .arg("-v")
+        .arg("--store")
+        .arg(dir.path().join("none"))
+        .arg("stats")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(err.contains("INFO") || err.contains("WARN"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}
+
+/// Silence times print to the second.
+#[test]
+fn silence_times_print_to_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("db");
+    let out = run(&store, &["alerts", "silence", "--for", "2h"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    let times: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| chrono::DateTime::parse_from_rfc3339(w).is_ok())
+        .collect();
+    assert_eq!(times.len(), 2, "{line}");
+    assert!(times.iter().all(|t| !t.contains('.')), "{line}");
+    let out = run(&store, &["alerts", "silence", "--list"]);
+    assert!(!text(&out.stdout).contains('.'), "{}", text(&out.stdout));
+}
+
+/// A missing --config file says what the OS said once.
+#[test]
+fn a_missing_config_file_says_the_os_error_once() {
+    let out = earshot()
+        .args(["--config", "/nonexistent/earshot.toml", "stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}

@@ -533,7 +533,7 @@ async fn send_email(
 }
 
 /// Outcome of one pass over the outbox.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct DrainReport {
     /// Delivered in this pass.
     pub delivered: usize,

@@ -31,7 +31,7 @@ pub use crate::store::{AlertEvent, AlertState, Evidence, EvidenceMention, Histor
 use crate::store::{Alert, Label, MentionQuery, Store, StoreError};
 
 /// What [`evaluate`] did for one watch.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct WatchEval {
     /// Watch.
     pub watch: String,

@@ -547,7 +547,12 @@ pub fn render(data: &ReportData, format: Format) -> Result<Vec<u8>, ReportError>
 /// Renders `data` in `format` and writes it to `path` (its directory is
 /// created when missing).
 pub fn write(data: &ReportData, format: Format, path: &Path) -> Result<(), ReportError> {
-    let bytes = render(data, format)?;
+    write_rendered(&render(data, format)?, format, path)
+}
+
+/// Writes a report already rendered in `format` to `path`, as [`write`]
+/// does (a report a running earshot rendered).
+pub fn write_rendered(bytes: &[u8], format: Format, path: &Path) -> Result<(), ReportError> {
     let werr = |e: std::io::Error| ReportError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -557,7 +562,7 @@ pub fn write(data: &ReportData, format: Format, path: &Path) -> Result<(), Repor
     }
     // Write then rename: a reader (or Excel) never sees half a file.
     let tmp = path.with_extension(format!("{}.part", format.extension()));
-    std::fs::write(&tmp, &bytes).map_err(werr)?;
+    std::fs::write(&tmp, bytes).map_err(werr)?;
     std::fs::rename(&tmp, path).map_err(werr)?;
     Ok(())
 }

@@ -134,7 +134,7 @@ pub struct IngestReport {
 }
 
 /// Summary figures for `earshot stats`.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct StoreStats {
     /// Store directory.
     pub path: PathBuf,
