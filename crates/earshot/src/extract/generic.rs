@@ -295,14 +295,24 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
         paras.pop();
     }
     let mut out: Vec<&str> = Vec::with_capacity(paras.len());
+    // Paragraphs seen, by their letters and digits only: a content farm's
+    // "best answer" block that the answer list repeats, a comment quoted
+    // whole by the next one, keep their first copy.
+    let mut seen = std::collections::HashSet::new();
     for (i, p) in paras.iter().enumerate() {
         let stem = p.trim_end_matches(|c: char| !c.is_alphanumeric());
         let repeated = paras.get(i + 1).is_some_and(|next| {
             stem.chars().count() >= 20 && next.len() > stem.len() && next.starts_with(stem)
         });
-        if !repeated {
-            out.push(p);
+        let key: String = p.chars().filter(|c| c.is_alphanumeric()).collect();
+        let long = key.chars().count() >= 12;
+        if repeated || (long && seen.contains(&key)) {
+            continue;
         }
+        if long {
+            seen.insert(key);
+        }
+        out.push(p);
     }
     out.join("\n\n")
 }
@@ -567,6 +577,24 @@ mod tests {
         let body = "On 2026-11-20 the company said the lamps were recalled because of overheating \
                     bases, and published a list of affected serial numbers for owners to check.\n\nMore.";
         assert_eq!(tidy_body(body, None, &ctx), body);
+    }
+
+    #[test]
+    fn a_block_the_page_repeats_is_kept_once() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+        };
+        // A content farm's best answer, then the same answer in the list.
+        let answer = "这是左右耳转发的设计造成的，地铁里干扰大最容易断。\n\n升级固件到 1.3.2 后打开双耳同步。";
+        let body = format!(
+            "买了三周，左耳在地铁站常断开。\n\n最佳答案\n\n{answer}\n\n全部回答（2）\n\n{answer}\n\n我关掉手机的蓝牙省电模式就好了。\n\nOK\n\nOK"
+        );
+        assert_eq!(
+            tidy_body(&body, None, &ctx),
+            format!("买了三周，左耳在地铁站常断开。\n\n最佳答案\n\n{answer}\n\n全部回答（2）\n\n我关掉手机的蓝牙省电模式就好了。\n\nOK\n\nOK"),
+            "the second copy goes; short replies such as OK may repeat"
+        );
     }
 
     fn body_of(html: &str) -> String {
