@@ -36,21 +36,23 @@ fn kinds() -> &'static [Kind] {
             cap,
         };
         vec![
-            // A return promised in numbers: "30%收益", "日收益 3%",
-            // "每月高达30%", "earn $500 a day", "月入过万".
+            // A return promised per period: "每月高达30%", "日收益 3%",
+            // "月入过万", "earn $500 a day". A yearly or past return is news.
             k(
                 "promised return",
-                r"(?i)\d+(\.\d+)?\s*[%％]\s*(的)?(收益|回报|利润|利息|返利|分红)|(日|周|月|年化?)(收益|回报|利率|分红)\s*(高达|稳定|超过|达)?\s*\d|每(天|日|周|月)(稳定|轻松|至少|高达)?\s*(收益|赚|回报)?\s*(高达)?\s*\d+(\.\d+)?\s*[%％元万块]|(月|日)入\s*(过|上)?\s*[\d一二三五十百千万]+|(earn|make)\s+(up\s+to\s+)?\$\s?\d[\d,]*\+?\s*(a|per|every|/)\s*(day|week|month|hour)|\$\d[\d,]*\s*(a|per)\s*day|\d+\s*%\s*(daily|weekly|monthly)\s*(returns?|profits?|roi)",
+                r"(?i)(日|周|月)(收益|回报|利率|分红|入|赚)\s*(高达|稳定|超过|达|过|上)?\s*[\d一二三五十百千万]|每(天|日|周|月)[^，。,.!！]{0,4}(收益|赚|回报|返|分红|利息|高达|稳定)[^，。,.!！]{0,4}\d+(\.\d+)?\s*[%％元万块]|(earn|make)\s+(up\s+to\s+)?\$\s?\d[\d,]*\+?\s*(a|per|every|/)\s*(day|week|month|hour)|\$\d[\d,]*\s*(a|per)\s*day|\d+\s*%\s*(daily|weekly|monthly)\s*(returns?|profits?|roi)",
                 1.5,
                 1.5,
             ),
             // Returns promised in words.
             k(
-                "returns",
-                r"(?i)收益|回报|躺赚|躺着(就能)?赚|稳赚|保本|零风险|无风险|翻倍|暴涨|疯涨|赚大钱|日赚|财务自由|被动收入|passive income|guaranteed\s+(profits?|returns?|income)|daily\s+returns?|double your (money|investment)|risk[- ]free (profit|returns?|investment)|get rich|make money (fast|online|from home)",
+                "promise",
+                r"(?i)躺赚|躺着(就能)?赚|稳赚|保本|零风险|无风险|赚大钱|日赚|财务自由|被动收入|passive income|guaranteed\s+(profits?|returns?|income)|daily\s+returns?|double your (money|investment)|risk[- ]free (profit|returns?|investment)|get rich|make money (fast|online|from home)",
                 1.0,
                 1.5,
             ),
+            // Words about returns that news uses as much as ads.
+            k("returns", r"收益|回报|翻倍|暴涨|疯涨", 0.5, 0.5),
             // Crypto and "projects".
             k(
                 "crypto",
@@ -109,10 +111,17 @@ pub fn ad_line(line: &str) -> Option<String> {
     let mut score = 0.0f32;
     let mut found: Vec<String> = Vec::new();
     let mut kinds_hit = 0;
-    let mut contact_id = false;
+    // Text already counted by a stronger kind ("日收益 3" is not also the
+    // word "收益"; a contact id is not also a contact word).
+    let mut taken: Vec<(usize, usize)> = Vec::new();
     for k in kinds() {
         let mut distinct: Vec<String> = Vec::new();
+        let mut spans = Vec::new();
         for m in k.re.find_iter(line) {
+            if taken.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
+                continue;
+            }
+            spans.push((m.start(), m.end()));
             let s = m.as_str().to_lowercase();
             if !distinct.contains(&s) {
                 distinct.push(s);
@@ -121,20 +130,12 @@ pub fn ad_line(line: &str) -> Option<String> {
         if distinct.is_empty() {
             continue;
         }
-        // A contact id also matches the word form; count the kind once.
-        if k.name == "contact" && contact_id {
-            continue;
-        }
-        if k.name == "link" && found.iter().any(|f| f.starts_with("short link")) {
-            continue;
-        }
-        contact_id |= k.name == "contact id";
+        taken.extend(spans);
         kinds_hit += 1;
         let add = (k.first + 0.5 * (distinct.len() - 1) as f32).min(k.cap);
         score += add;
-        let mut cue: String = distinct[0].chars().take(24).collect();
-        cue = cue.trim().to_string();
-        found.push(format!("{} `{cue}`", k.name));
+        let cue: String = distinct[0].chars().take(24).collect();
+        found.push(format!("{} `{}`", k.name, cue.trim()));
     }
     if score < THRESHOLD || kinds_hit < 2 {
         return None;
@@ -161,6 +162,7 @@ mod tests {
             "Earn $500 a day from home with crypto, DM for details!!",
             "Best SEO services! Click here: http://rank-boost-seo.example/",
             "Very informative article about Lumio desk lamps!! We provide top quality SEO services and high DA backlinks to rank your website on first page of Google in 7 days guaranteed. Visit cheap backlinks here for special discount!!!",
+            "每天轻松赚 500 元，名额有限，私信我",
             "Guaranteed returns of 2% daily returns on our bitcoin fund, WhatsApp +4470000000",
         ] {
             assert!(ad_line(a).is_some(), "{a}");
@@ -183,6 +185,9 @@ mod tests {
             "See https://example.org/docs for the full changelog.",
             "Teams outgrow spreadsheets fast!! Then they buy tools.",
             "参加群众活动的有五千人，活动收益全部捐出。",
+            "比特币去年带来120%的收益，远超黄金和美股。",
+            "该基金年化收益 4.2%，比特币 ETF 上市后资金流入翻倍。",
+            "每月话费 50 元，比上个月贵了不少！！",
         ] {
             assert!(ad_line(o).is_none(), "{o}: {:?}", ad_line(o));
         }
