@@ -51,6 +51,14 @@ const FIXTURES: &[(&str, &str)] = &[
         "review-bad-jsonld.html",
         "https://www.soundcheckr.test/products/xingzhou-s3/?v=old",
     ),
+    (
+        "discuz-thread-ad-gbk.html",
+        "http://bbs.erjijie.test/forum.php?mod=viewthread&tid=5120",
+    ),
+    (
+        "qa-farm-big5.html",
+        "http://www.wenda-tiandi.test/ask/20261120/88213.html",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and
@@ -217,6 +225,89 @@ fn gbk_discuz_thread_posts_are_clean_with_reasons_recorded() {
         .unwrap()
         .iter()
         .any(|l| l == "http://bbs.jikechaguan.test/thread-2041-2-1.html"));
+}
+
+/// An investment pitch injected at the top of a Discuz! X3.2 post (none of
+/// the literal cues of the old detector), anti-copy "jammer" strings inside
+/// the posts, thread ads beside them: the pitch is cut with its cues and
+/// score recorded, the jammers are cut, and a reply that talks about money
+/// and shouts "！！" keeps every line.
+#[test]
+fn an_injected_investment_pitch_and_discuz_jammers_leave_the_posts() {
+    let v = extract_json(
+        &fixture_dir().join("discuz-thread-ad-gbk.html"),
+        "http://bbs.erjijie.test/forum.php?mod=viewthread&tid=5120",
+        &[],
+    );
+    assert_eq!(v["charset"], "GBK");
+    assert_eq!(v["profile"], "discuz-thread");
+    let p = posts(&v);
+    assert_eq!(p.len(), 3);
+    let first = p[0]["text"].as_str().unwrap();
+    assert!(
+        first.starts_with("双十一买的星舟 S3，通勤用了两个月，说说感受。"),
+        "{first}"
+    );
+    for bad in ["比特币", "躺着赚", "8k2Lq", "Qm7x3", "btc8866", "月入三万"] {
+        for post in p {
+            assert!(
+                !post["text"].as_str().unwrap().contains(bad),
+                "{bad} in {post}"
+            );
+        }
+    }
+    let reasons = removed_reasons(&p[0]);
+    let ad = reasons
+        .iter()
+        .find(|r| r.starts_with("ad line ("))
+        .unwrap_or_else(|| panic!("no ad line recorded: {reasons:?}"));
+    assert!(
+        ad.contains("crypto `比特币`") && ad.contains("score "),
+        "{ad}"
+    );
+    assert!(reasons.iter().any(|r| r.contains(".jammer")), "{reasons:?}");
+    // Real discussion of resale value and an excited tip stay whole.
+    let second = p[1]["text"].as_str().unwrap();
+    assert!(second.contains("回血率差不多七成，这牌子保值还行，收益比买别家的高。"));
+    assert!(second.ends_with("我关了以后好多了！！"), "{second}");
+    assert!(removed_reasons(&p[1]).is_empty(), "{:?}", p[1]["removed"]);
+}
+
+/// A traditional-Chinese Q&A content farm (Big5, no known engine) that shows
+/// the best answer twice (on top and in the answer list) and a list of
+/// related questions: every answer once, in page order, no related list.
+#[test]
+fn a_content_farm_page_keeps_each_answer_once() {
+    let v = extract_json(
+        &fixture_dir().join("qa-farm-big5.html"),
+        "http://www.wenda-tiandi.test/ask/20261120/88213.html",
+        &[],
+    );
+    assert_eq!(v["charset"], "Big5");
+    assert_eq!(v["lang"], "zh-Hant");
+    let text: String = posts(&v)
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let question = "買了三個禮拜，在地鐵站裡左耳常常斷開";
+    let answers = [
+        "這是左右耳轉發的設計造成的。",
+        "新韌體 1.3.2 以後才有這個選項",
+        "把省電模式關掉",
+        "直接找客服換貨吧",
+    ];
+    assert_eq!(text.matches(question).count(), 1, "{text}");
+    let mut at = text.find(question).unwrap();
+    for a in answers {
+        assert_eq!(text.matches(a).count(), 1, "{a} in {text}");
+        let i = text.find(a).unwrap();
+        assert!(i > at, "{a} out of order in {text}");
+        at = i;
+    }
+    for bad in ["相關問題", "值得升級嗎", "讚(12)", "熱門問題"] {
+        assert!(!text.contains(bad), "{bad} in {text}");
+    }
 }
 
 /// The demo site's forum, blog (post, comments, feed), review and Q&A

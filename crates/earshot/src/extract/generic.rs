@@ -294,13 +294,38 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
     while paras.len() > 1 && paras.last().is_some_and(|p| meta_line::is_footer(p)) {
         paras.pop();
     }
+    // A block the page shows twice (a content farm's best answer that the
+    // answer list repeats, a comment quoted whole) keeps its first copy,
+    // by letters and digits only. Where repeats are most of the text (the
+    // whole article printed twice) the page is left as it is: the
+    // development set's references keep those, and de-duplicating them
+    // cost F1 there (README, "Extraction").
+    let key = |p: &str| -> String { p.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let mut seen = std::collections::HashSet::new();
+    let mut again = vec![false; paras.len()];
+    let (mut dup_chars, mut all_chars) = (0usize, 0usize);
+    for (i, p) in paras.iter().enumerate() {
+        let k = key(p);
+        let n = k.chars().count();
+        all_chars += n;
+        if n >= 12 && !seen.insert(k) {
+            again[i] = true;
+            dup_chars += n;
+        }
+    }
+    if dup_chars * 10 > all_chars * 4 {
+        again.iter_mut().for_each(|a| *a = false);
+    }
     let mut out: Vec<&str> = Vec::with_capacity(paras.len());
     for (i, p) in paras.iter().enumerate() {
         let stem = p.trim_end_matches(|c: char| !c.is_alphanumeric());
         let repeated = paras.get(i + 1).is_some_and(|next| {
-            stem.chars().count() >= 20 && next.len() > stem.len() && next.starts_with(stem)
+            stem.chars().count() >= 20
+                && next.len() > stem.len()
+                && next.starts_with(stem)
+                && key(next) != key(p)
         });
-        if !repeated {
+        if !repeated && !again[i] {
             out.push(p);
         }
     }
@@ -567,6 +592,29 @@ mod tests {
         let body = "On 2026-11-20 the company said the lamps were recalled because of overheating \
                     bases, and published a list of affected serial numbers for owners to check.\n\nMore.";
         assert_eq!(tidy_body(body, None, &ctx), body);
+    }
+
+    #[test]
+    fn a_block_the_page_repeats_is_kept_once() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+        };
+        // A content farm's best answer, then the same answer in the list.
+        let answer = "这是左右耳转发的设计造成的，地铁里干扰大最容易断。\n\n升级固件到 1.3.2 后打开双耳同步。";
+        let body = format!(
+            "买了三周，左耳在地铁站常断开。\n\n最佳答案\n\n{answer}\n\n全部回答（2）\n\n{answer}\n\n我关掉手机的蓝牙省电模式就好了。\n\nOK\n\nOK"
+        );
+        assert_eq!(
+            tidy_body(&body, None, &ctx),
+            format!("买了三周，左耳在地铁站常断开。\n\n最佳答案\n\n{answer}\n\n全部回答（2）\n\n我关掉手机的蓝牙省电模式就好了。\n\nOK\n\nOK"),
+            "the second copy goes; short replies such as OK may repeat"
+        );
+        // The whole story printed twice (a print copy under the page's):
+        // left as the page has it.
+        let story = "市民反映地铁站内信号差，耳机频繁断连。\n\n厂商称将在下月推送固件修复。";
+        let twice = format!("{story}\n\n{story}");
+        assert_eq!(tidy_body(&twice, None, &ctx), twice);
     }
 
     fn body_of(html: &str) -> String {

@@ -26,6 +26,7 @@ pub use lang::{detect_lang, normalize_lang_tag};
 pub(crate) use profile::css;
 use profile::profiles;
 pub use profile::{Format, JsonLinks, JsonRule, PostRule, Profile};
+pub use text::cut_ad_lines;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use scraper::{ElementRef, Html, Selector};
