@@ -34,6 +34,8 @@ mod ops;
 mod rematch;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/restart.rs"]
+mod restart;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.

@@ -97,6 +97,11 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
         }
         println!("  {exe} stats                               # what the store holds");
         println!("  {exe} config check config/earshot.toml    # validate your own config");
+        println!("  {exe} rematch                             # after adding or editing a watch: apply it to the pages already crawled");
+        println!("  {exe} run --serve                         # the daemon: each source on its schedule, alerts delivered, /health and /metrics;");
+        println!("                                                  mentions, stats, report and alerts keep working beside it");
+        println!("  {exe} store backup backups/earshot-$(date +%F)   # a consistent copy of the store (store restore puts one back)");
+        println!("  make install PREFIX=/opt/earshot                  # a directory to copy to a server (deploy/earshot.service)");
         if args.serve {
             println!("\nServing the demo site at {base}/ until Ctrl-C");
             let _signals = signal::cancel_on_signal(shutdown, None);

@@ -19,6 +19,10 @@ pub struct RunArgs {
     /// port (named in the store's daemon.json) for the read commands
     #[arg(long)]
     pub serve: bool,
+    /// With --serve: print a one-time admin sign-in link (valid 10
+    /// minutes) even when stdout is not a terminal or tokens are configured
+    #[arg(long)]
+    pub login_link: bool,
 }
 
 pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Result<Exit> {
@@ -47,10 +51,7 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
                 format!("serve.bind `{}` is not an address with a port", config.serve.bind)
             })?;
             let server = crate::serve::start_with(config.clone(), store.clone(), addr, shutdown, ops.clone()).await?;
-            println!("dashboard at {}/ ; sign in once with {}", server.base_url(), server.login_link(crate::config::Role::Admin));
-            if let Some(t) = server.generated_token() {
-                println!("  no [[serve.tokens]] configured: this run's admin token is {t}");
-            }
+            super::serve::print_dashboard(&server, super::serve::show_login_link(&config, args.login_link), "");
             server
         } else {
             // Without --serve, the API still listens on a loopback port of

@@ -1,4 +1,8 @@
 //! Tokens, sessions and the sign-in page.
+//!
+//! Browser sessions live in the store (only the SHA-256 of a session id is
+//! kept), so a restart does not sign anyone out; a session whose token is
+//! no longer configured (or has another role now) is not honoured.
 
 use std::time::{Duration, Instant};
 
@@ -80,15 +84,39 @@ pub(super) fn identify(state: &Shared, req: &Request<Body>) -> Option<Identity> 
         });
     }
     let sid = cookie_value(req.headers(), COOKIE)?;
-    let mut sessions = state.sessions.lock().ok()?;
-    let now = Instant::now();
-    sessions.retain(|_, s| s.expires > now);
-    let s = sessions.get(sid)?;
-    Some(Identity {
-        name: s.name.clone(),
-        role: s.role,
+    let stored = match state.store.session(&session_hash(sid), chrono::Utc::now()) {
+        Ok(s) => s?,
+        Err(e) => {
+            tracing::error!("reading a dashboard session from the store failed: {e}");
+            return None;
+        }
+    };
+    let role = match stored.role.as_str() {
+        "admin" => Role::Admin,
+        "viewer" => Role::Viewer,
+        _ => return None,
+    };
+    // A one-time link's session ("console"), or a token still configured
+    // with that role.
+    let still_valid = stored.name == CONSOLE
+        || state
+            .tokens
+            .iter()
+            .any(|(_, name, r)| *name == stored.name && *r == role);
+    still_valid.then_some(Identity {
+        name: stored.name,
+        role,
         by_cookie: true,
     })
+}
+
+/// Who a one-time sign-in link signs in as.
+pub(super) const CONSOLE: &str = "console";
+
+/// What the store keeps of a session id.
+fn session_hash(sid: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(sid.as_bytes()).into()
 }
 
 /// Browser requests that change something must come from our own pages:
@@ -117,19 +145,22 @@ pub(super) fn check_origin(req: &Request<Body>, id: &Identity) -> Result<(), Res
     }
 }
 
-fn new_session(state: &Shared, name: String, role: Role) -> String {
+fn new_session(state: &Shared, name: String, role: Role) -> Option<String> {
     let sid = hex(&rand::random::<[u8; 32]>());
-    if let Ok(mut s) = state.sessions.lock() {
-        s.insert(
-            sid.clone(),
-            Session {
-                name,
-                role,
-                expires: Instant::now() + state.config.serve.session_ttl,
-            },
-        );
+    let ttl = chrono::Duration::from_std(state.config.serve.session_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(12));
+    let stored = earshot::store::StoredSession {
+        name,
+        role: role.to_string(),
+        expires_at: chrono::Utc::now() + ttl,
+    };
+    match state.store.put_session(&session_hash(&sid), &stored) {
+        Ok(()) => Some(sid),
+        Err(e) => {
+            tracing::error!("storing a dashboard session failed: {e}");
+            None
+        }
     }
-    sid
 }
 
 fn set_cookie(state: &Shared, sid: &str) -> HeaderValue {
@@ -164,7 +195,12 @@ pub(super) fn one_time_link(state: &Shared, name: &str, role: Role) -> String {
 }
 
 fn signed_in(state: &Shared, name: String, role: Role) -> Response {
-    let sid = new_session(state, name, role);
+    let Some(sid) = new_session(state, name, role) else {
+        return super::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "cannot store the session: the store is not writable (see the server's log)",
+        );
+    };
     let mut r = Redirect::to("/").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, set_cookie(state, &sid));
@@ -239,8 +275,8 @@ pub(super) async fn login_once(State(state): State<Shared>, Path(nonce): Path<St
 
 pub(super) async fn logout(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Some(sid) = cookie_value(&headers, COOKIE) {
-        if let Ok(mut s) = state.sessions.lock() {
-            s.remove(sid);
+        if let Err(e) = state.store.remove_session(&session_hash(sid)) {
+            tracing::error!("removing a dashboard session failed: {e}");
         }
     }
     let mut r = Redirect::to("/login").into_response();

@@ -98,7 +98,6 @@ pub(crate) struct AppState {
     store: Arc<Store>,
     /// (sha256 hex, name, role)
     tokens: Vec<(String, String, Role)>,
-    sessions: Mutex<HashMap<String, auth::Session>>,
     once: Mutex<HashMap<String, auth::Session>>,
     metrics: Metrics,
     crawling: Arc<AtomicBool>,
@@ -137,7 +136,7 @@ impl Server {
 
     /// A one-time sign-in link (valid 10 minutes) with `role`.
     pub fn login_link(&self, role: Role) -> String {
-        let nonce = auth::one_time_link(&self.state, "console", role);
+        let nonce = auth::one_time_link(&self.state, auth::CONSOLE, role);
         format!("{}/login/once/{nonce}", self.base_url())
     }
 
@@ -201,11 +200,14 @@ pub async fn start_with(
     // this machine while this process holds the store ask it with this.
     let local = new_token();
     tokens.push((hash_token(&local), "local CLI".into(), Role::Admin));
+    // Sessions survive restarts in the store; the expired ones go here.
+    if let Err(e) = store.prune_sessions(chrono::Utc::now()) {
+        tracing::warn!("removing expired dashboard sessions failed: {e}");
+    }
     let state: Shared = Arc::new(AppState {
         config,
         store,
         tokens,
-        sessions: Mutex::new(HashMap::new()),
         once: Mutex::new(HashMap::new()),
         metrics: Metrics::default(),
         crawling: Arc::new(AtomicBool::new(false)),

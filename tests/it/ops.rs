@@ -526,7 +526,13 @@ async fn health_and_metrics_tell_a_failing_source() {
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(&cfg, text.replace("max_retries = 0", "max_retries = 2")).unwrap();
     let mut child = crate::util::earshot()
-        .args(["--config", cfg.to_str().unwrap(), "run", "--serve"])
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "run",
+            "--serve",
+            "--login-link",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -548,9 +554,7 @@ async fn health_and_metrics_tell_a_failing_source() {
     };
     let dash = d.stdout_until(|l| l.starts_with("dashboard at "), "the dashboard");
     let base = dash["dashboard at ".len()..]
-        .split("/ ")
-        .next()
-        .unwrap()
+        .trim_end_matches('/')
         .to_string();
     let token_line = d.stdout_until(|l| l.contains("admin token is"), "the token");
     let token = token_line.rsplit(' ').next().unwrap().to_string();

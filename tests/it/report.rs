@@ -325,7 +325,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
         .arg(&cfg)
         .arg("--store")
         .arg(&f.store)
-        .args(["run", "--serve"])
+        .args(["run", "--serve", "--login-link"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -336,7 +336,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     while wrote.len() < 2 || dashboard.is_none() {
         match lines.next() {
             Some(Ok(l)) if l.starts_with("report weekly: wrote ") => wrote.push(l),
-            Some(Ok(l)) if l.starts_with("dashboard at ") => dashboard = Some(l),
+            Some(Ok(l)) if l.contains("sign in once with this link") => dashboard = Some(l),
             Some(Ok(_)) => {}
             _ => break,
         }

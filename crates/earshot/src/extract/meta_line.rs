@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset};
 use regex::Regex;
-use scraper::Html;
+use scraper::{ElementRef, Html};
 
 use super::{date, text};
 
@@ -104,22 +104,45 @@ pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
     out
 }
 
+/// Elements of the body looked at for a meta line: it sits near the top.
+const SCAN_ELEMENTS: usize = 5_000;
+/// Nodes read for one element's text: more, and it is no short block.
+const TEXT_NODES: usize = 2_000;
+
 /// The meta line of an article page: the first short block after the
 /// headline (or, without one, anywhere in the page) whose text is a meta
-/// line.
+/// line. Linear in the page: a bounded number of elements, each read to a
+/// bounded depth (a page of 100,000 nested `div`s costs no more).
 pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<MetaLine> {
     let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     let title = title.map(squash).filter(|t| !t.is_empty());
-    let all = super::css("body *")?;
+    let body = doc.select(&super::css("body")?).next()?;
     let mut past_title = title.is_none();
-    for el in doc.select(&all) {
+    for node in body.descendants().skip(1).take(SCAN_ELEMENTS) {
+        let Some(el) = ElementRef::wrap(node) else {
+            continue;
+        };
         if matches!(
             el.value().name(),
             "script" | "style" | "a" | "li" | "option"
         ) {
             continue;
         }
-        let t = text::collapse(&el.text().collect::<String>());
+        let mut raw = String::new();
+        let mut nodes = 0;
+        for n in el.descendants() {
+            nodes += 1;
+            if nodes > TEXT_NODES {
+                break;
+            }
+            if let Some(t) = n.value().as_text() {
+                raw.push_str(t);
+            }
+        }
+        if nodes > TEXT_NODES {
+            continue;
+        }
+        let t = text::collapse(&raw);
         let t = t.trim();
         if !past_title {
             // The headline's own element (its text is the title, maybe with

@@ -17,6 +17,7 @@ pub const CLUSTER: u8 = b'k';
 pub const SIGNATURE: u8 = b'g';
 pub const SILENCE: u8 = b's';
 pub const POST: u8 = b'p';
+pub const SESSION: u8 = b'S';
 
 /// Cluster membership: cluster id, then mention id.
 pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {

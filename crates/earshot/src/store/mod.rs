@@ -18,6 +18,7 @@
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
+//! | `S` | SHA-256 of a dashboard session id | [`StoredSession`] |
 //! | `p` | post id | [`Post`]: every extracted post, matched or not (for `rematch`) |
 //!
 //! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
@@ -44,6 +45,7 @@ mod keys;
 mod migrate;
 mod model;
 mod posts;
+mod sessions;
 #[cfg(any(test, feature = "test-utils"))]
 mod testing;
 mod write;
@@ -56,6 +58,7 @@ use chrono::{DateTime, Utc};
 
 pub use config::StoreConfig;
 pub use model::*;
+pub use sessions::StoredSession;
 #[cfg(any(test, feature = "test-utils"))]
 pub use testing::synthetic_mention;
 
