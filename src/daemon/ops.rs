@@ -347,6 +347,33 @@ impl Ops {
                 u8::from(s.running)
             );
         }
+        let metrics = self.crawler.metrics();
+        head(
+            out,
+            "earshot_crawl_writer_queue_pages",
+            "gauge",
+            "Pages fetched and waiting for the store writer (a queue that stays full means the store is the bound).",
+        );
+        let _ = writeln!(
+            out,
+            "earshot_crawl_writer_queue_pages {}",
+            metrics.writer_queue()
+        );
+        let (scored, seconds) = metrics.scored();
+        head(
+            out,
+            "earshot_sentiment_scored_texts_total",
+            "counter",
+            "Texts the sentiment model scored during crawls.",
+        );
+        let _ = writeln!(out, "earshot_sentiment_scored_texts_total {scored}");
+        head(
+            out,
+            "earshot_sentiment_scoring_seconds_total",
+            "counter",
+            "Seconds spent scoring them (throughput: the rate of the first over the rate of this).",
+        );
+        let _ = writeln!(out, "earshot_sentiment_scoring_seconds_total {seconds:.6}");
         let fetcher = self.crawler.fetcher();
         head(
             out,

@@ -606,6 +606,12 @@ async fn health_and_metrics_tell_a_failing_source() {
         1.0
     );
     assert_eq!(value("earshot_fetch_in_flight"), 0.0);
+    assert_eq!(value("earshot_crawl_writer_queue_pages"), 0.0);
+    assert_eq!(
+        value("earshot_sentiment_scored_texts_total"),
+        0.0,
+        "nothing fetched, nothing scored"
+    );
     assert!(value("earshot_disk_free_bytes") > 0.0);
     assert_eq!(bad.hits_for("/b").len(), 3, "one request and two retries");
     d.signal("TERM");

@@ -5,6 +5,7 @@
 //! per-source counters `/metrics` and `/health` read.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CrawlSetup, CrawlSummary, PipelineError, Progress};
 use crate::fetch::{CrawlConfig, FetchError, Fetched, Fetcher};
+use crate::sentiment::ScoreFn;
 use crate::store::Store;
 
 /// One process's crawler: passes run through it share its fetcher.
@@ -109,6 +111,11 @@ pub struct SourceMetrics {
 #[derive(Debug, Default)]
 pub struct CrawlMetrics {
     sources: Mutex<BTreeMap<String, SourceMetrics>>,
+    /// Pages fetched and waiting for a pass's store writer, all passes.
+    writer_queue: AtomicI64,
+    /// Texts the sentiment model scored, and the time it took.
+    scored: AtomicU64,
+    scoring_micros: AtomicU64,
 }
 
 impl CrawlMetrics {
@@ -171,6 +178,43 @@ impl CrawlMetrics {
         });
     }
 
+    /// A page handed to (`+1`) or taken by (`-1`) a store writer.
+    pub(super) fn queued(&self, delta: i64) {
+        self.writer_queue.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Pages fetched and waiting for the store writer now (the crawl's
+    /// bounded queue: when it stays full, the store is the bound).
+    pub fn writer_queue(&self) -> u64 {
+        self.writer_queue.load(Ordering::Relaxed).max(0) as u64
+    }
+
+    /// `scorer`, counting what it scores and how long it takes.
+    pub(super) fn metered(self: &Arc<Self>, scorer: ScoreFn) -> ScoreFn {
+        let metrics = self.clone();
+        let version = scorer.version().to_owned();
+        ScoreFn::new(&version, move |texts| {
+            let n = texts.len() as u64;
+            let started = std::time::Instant::now();
+            let out = scorer.score(texts);
+            if out.is_ok() {
+                metrics.scored.fetch_add(n, Ordering::Relaxed);
+                metrics
+                    .scoring_micros
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            }
+            out
+        })
+    }
+
+    /// Texts scored and the seconds spent scoring them, since the start.
+    pub fn scored(&self) -> (u64, f64) {
+        (
+            self.scored.load(Ordering::Relaxed),
+            self.scoring_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        )
+    }
+
     /// A copy of every source's counters.
     pub fn snapshot(&self) -> BTreeMap<String, SourceMetrics> {
         self.sources
@@ -188,4 +232,43 @@ pub fn succeeded(s: &CrawlSummary) -> bool {
 
 fn class(status: u16) -> String {
     format!("{}xx", status / 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Label, Sentiment};
+
+    #[test]
+    fn a_metered_scorer_counts_texts_and_time_and_the_queue_drains() {
+        let metrics = Arc::new(CrawlMetrics::default());
+        let inner = ScoreFn::new("m1", |texts: Vec<String>| {
+            Ok(texts
+                .iter()
+                .map(|t| Sentiment {
+                    label: Label::Neutral,
+                    score: 0.0,
+                    probs: [0.2, 0.6, 0.2],
+                    model: format!("m1:{}", t.len()),
+                })
+                .collect())
+        });
+        let scorer = metrics.metered(inner);
+        assert_eq!(scorer.version(), "m1");
+        let out = scorer
+            .score(vec!["a".into(), "bb".into(), "ccc".into()])
+            .unwrap();
+        assert_eq!(out[2].model, "m1:3", "results pass through in order");
+        scorer.score(vec!["d".into()]).unwrap();
+        let (n, secs) = metrics.scored();
+        assert_eq!(n, 4);
+        assert!(secs >= 0.0);
+
+        metrics.queued(1);
+        metrics.queued(1);
+        assert_eq!(metrics.writer_queue(), 2);
+        metrics.queued(-1);
+        metrics.queued(-1);
+        assert_eq!(metrics.writer_queue(), 0);
+    }
 }

@@ -179,19 +179,22 @@ async fn run_pass(
     let matcher = Matcher::new(&config.watches)
         .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
     let fetcher = crawler.fetcher.clone();
-    let scorer = crate::sentiment::shared_scorer(&config.sentiment)?;
+    let scorer =
+        crate::sentiment::shared_scorer(&config.sentiment)?.map(|s| crawler.metrics.metered(s));
     // Into a store without posts, every post is matched with these watches.
     let had_posts = store.has_posts()?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Work>(CHANNEL_CAPACITY);
     let writer_store = store.clone();
     let writer_progress = progress.clone();
+    let writer_metrics = crawler.metrics.clone();
     let writer = tokio::task::spawn_blocking(move || {
         write_pages(
             rx,
             &writer_store,
             &matcher,
             scorer.as_ref(),
+            &writer_metrics,
             &*writer_progress,
         )
     });
@@ -363,7 +366,9 @@ impl SourceCrawl {
                     }
                     let mut work = *work;
                     work.links = chosen.clone();
+                    this.metrics.queued(1);
                     if this.tx.send(work).await.is_err() {
+                        this.metrics.queued(-1);
                         // The writer stopped (store error): it reports why.
                         break;
                     }
@@ -539,11 +544,30 @@ fn write_pages(
     store: &Store,
     matcher: &Matcher,
     scorer: Option<&crate::sentiment::ScoreFn>,
+    metrics: &CrawlMetrics,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<WriterResult, PipelineError> {
+    let result = write_queued(&mut rx, store, matcher, scorer, metrics, progress);
+    // Pages left when a store error stopped the writer leave the queue.
+    rx.close();
+    while rx.try_recv().is_ok() {
+        metrics.queued(-1);
+    }
+    result
+}
+
+fn write_queued(
+    rx: &mut tokio::sync::mpsc::Receiver<Work>,
+    store: &Store,
+    matcher: &Matcher,
+    scorer: Option<&crate::sentiment::ScoreFn>,
+    metrics: &CrawlMetrics,
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<WriterResult, PipelineError> {
     let mut out = WriterResult::default();
     let mut clusters = matching::cluster_index(store)?;
     while let Some(w) = rx.blocking_recv() {
+        metrics.queued(-1);
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
         let state = CrawlState {
@@ -559,7 +583,7 @@ fn write_pages(
         if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
             out.unchanged_pages += 1;
             store.put_crawl_state(&w.canonical, &state)?;
-            flush_when_idle(&rx, store)?;
+            flush_when_idle(rx, store)?;
             progress(&format!("same   {}", w.page.url));
             continue;
         }
@@ -577,7 +601,7 @@ fn write_pages(
         out.report.inserted += r.inserted;
         out.report.updated += r.updated;
         out.report.unchanged += r.unchanged;
-        flush_when_idle(&rx, store)?;
+        flush_when_idle(rx, store)?;
         progress(&format!(
             "{:<6} {} [{}] {} posts, {} mentions",
             "page",
