@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 
+use super::remote::{self, Access};
 use super::{load_config, store_path, Cli, Exit};
+use earshot::store::backup::BackupManifest;
 use earshot::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCmd {
-    /// Copy the store into a new directory, consistently, while it is in
-    /// use by this process (stop `earshot run`/`serve` first, or see README,
-    /// "Backup")
+    /// Copy the store into a new directory, consistently; while `earshot
+    /// run` or `serve` holds the store, that process takes the copy
     Backup {
         /// Directory to create (must not exist or be empty)
         path: PathBuf,
@@ -36,9 +37,18 @@ pub(super) fn run(cli: &Cli, c: &StoreCmd) -> Result<Exit> {
     let live = store_path(cli, &config);
     match c {
         StoreCmd::Backup { path, json } => {
-            let store = Store::open_existing(&live)?;
             let started = std::time::Instant::now();
-            let m = store.backup_to(path)?;
+            let m: BackupManifest = match remote::open(&live, false)? {
+                Access::Local(store) => store.backup_to(path)?,
+                Access::Daemon(d) => {
+                    // The daemon's working directory is not ours.
+                    let path = std::path::absolute(path)?;
+                    d.post(
+                        "/api/cli/backup",
+                        &crate::serve::cli_api::BackupRequest { path: path.clone() },
+                    )?
+                }
+            };
             if *json {
                 println!("{}", serde_json::to_string_pretty(&m)?);
             } else {

@@ -174,6 +174,43 @@ pub(super) async fn remove_silence(
     )
 }
 
+/// What `earshot store backup` asks for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BackupRequest {
+    /// Absolute path of the new backup directory.
+    pub path: std::path::PathBuf,
+}
+
+/// `earshot store backup` while this process holds the store: the copy is
+/// taken here, under the store's write lock, into a directory on this
+/// machine (admin only: the process writes where it is told).
+pub(super) async fn backup(
+    State(state): State<Shared>,
+    Extension(who): Extension<Identity>,
+    Json(b): Json<BackupRequest>,
+) -> Response {
+    if let Err(r) = admin_only(&who) {
+        return r;
+    }
+    if !b.path.is_absolute() {
+        return error(StatusCode::BAD_REQUEST, "the backup path must be absolute");
+    }
+    let store = state.store.clone();
+    json_or(
+        blocking(move || match store.backup_to(&b.path) {
+            Ok(m) => {
+                tracing::info!(path = %b.path.display(), keys = m.keys, by = %who.name, "store backed up");
+                Ok(m)
+            }
+            Err(e @ earshot::store::backup::BackupError::Target { .. }) => {
+                Err(error(StatusCode::BAD_REQUEST, &e.to_string()))
+            }
+            Err(e) => Err(internal(e)),
+        })
+        .await,
+    )
+}
+
 /// `earshot alerts check` in this process: evaluates the detectors with
 /// this process's config, then delivers the outbox.
 pub(super) async fn check(

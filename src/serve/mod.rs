@@ -284,6 +284,7 @@ fn router(state: Shared) -> Router {
         .route("/api/cli/alerts", get(cli_api::alerts))
         .route("/api/cli/alerts/check", post(cli_api::check))
         .route("/api/cli/timeline", get(cli_api::timeline))
+        .route("/api/cli/backup", post(cli_api::backup))
         .route(
             "/api/cli/silences",
             get(cli_api::silences).post(cli_api::add_silence),

@@ -122,3 +122,62 @@ async fn sessions_survive_a_restart_and_no_link_is_printed_unasked() {
     assert_eq!(watches(base.clone(), cookie.clone()).await, 401);
     tokio::task::block_in_place(|| stop(child));
 }
+
+/// `earshot store backup` while `serve` holds the store: the server takes
+/// the copy; the backup reads the same as the store.
+#[test]
+fn store_backup_goes_through_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let n = fixture_store(&store);
+    let (cfg_text, _, _) = fixture_config();
+    let cfg = dir.path().join("earshot.toml");
+    std::fs::write(&cfg, &cfg_text).unwrap();
+    let (child, _, _) = serve(&cfg, &store);
+    // A relative path: the server's working directory is not ours.
+    let out = earshot()
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--store")
+        .arg(&store)
+        .args(["store", "backup", "--json", "backup-1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(m["keys"].as_u64().unwrap() > n as u64, "{m}");
+    // A second backup into it: refused by the server as a usage error.
+    let again = earshot()
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--store")
+        .arg(&store)
+        .args(["store", "backup", "backup-1"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    stop(child);
+    let stats = |p: &std::path::Path| -> serde_json::Value {
+        let out = earshot()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--store")
+            .arg(p)
+            .args(["stats", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let live = stats(&store);
+    let copy = stats(&dir.path().join("backup-1"));
+    assert_eq!(copy["mentions"], live["mentions"]);
+    assert_eq!(copy["watches"], live["watches"]);
+    assert_eq!(copy["mentions"].as_u64(), Some(n as u64));
+}
