@@ -41,6 +41,13 @@ pub enum AlertsCmd {
     /// Evaluate the detectors over the stored timeline, store alerts and
     /// deliver queued notifications
     Check(CheckArgs),
+    /// Send a test message through a configured channel, now (no alert,
+    /// no outbox): checks its URL, secret and signature end to end
+    Test {
+        /// The channel's name (`[[channel]] name`)
+        #[arg(long)]
+        channel: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -92,7 +99,42 @@ pub(super) fn run(cli: &Cli, a: &AlertsArgs, shutdown: &CancellationToken) -> Re
         Some(AlertsCmd::Silence(s)) => silence(&config, s, &path),
         Some(AlertsCmd::Unsilence { id }) => unsilence(id, &path),
         Some(AlertsCmd::Check(c)) => check(config, c, &path, shutdown),
+        Some(AlertsCmd::Test { channel }) => test_channel(&config, channel),
     }
+}
+
+/// `earshot alerts test --channel NAME`.
+fn test_channel(config: &Config, name: &str) -> Result<Exit> {
+    let Some(ch) = config.channels.iter().find(|c| c.name == name) else {
+        let names = config.channels.iter().map(|c| c.name.as_str());
+        let help = match crate::config::did_you_mean(name, names) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None if config.channels.is_empty() => {
+                "the config has no [[channel]]; add one (config/README.md, \"Channels\")"
+                    .to_string()
+            }
+            None => format!(
+                "the channels are: {}",
+                config
+                    .channels
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(
+            UsageError::new(format!("no channel named `{name}` in the config"))
+                .help(help)
+                .into(),
+        );
+    };
+    runtime()?.block_on(channel::send_test(ch, Utc::now()))?;
+    println!(
+        "sent a test message to channel `{}` ({:?}): it was accepted",
+        ch.name, ch.kind
+    );
+    Ok(Exit::Ok)
 }
 
 /// `earshot alerts`: the stored alerts, newest first.

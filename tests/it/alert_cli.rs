@@ -410,3 +410,68 @@ fn a_live_alert_opens_when_it_is_detected_and_every_view_shows_it() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["alerts"].as_array().map(Vec::len), Some(1), "{v}");
 }
+
+/// `earshot alerts test --channel NAME` sends one signed test message now;
+/// a typo is a usage error with "did you mean"; a refusing endpoint is a
+/// failure that says what it answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_test_sends_a_signed_test_message_through_a_channel() {
+    use earshot_test_utils::server::{resp, start};
+    let srv = start(std::sync::Arc::new(|path, _, _| {
+        if path == "/down" {
+            resp(
+                "500 Internal Server Error",
+                "Content-Type: text/plain\r\n",
+                b"down",
+            )
+        } else {
+            resp("200 OK", "Content-Type: text/plain\r\n", b"ok")
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[watch]]\nname = \"Lumio\"\n[[channel]]\nname = \"team-hook\"\nkind = \"webhook\"\nurl = \"{0}/hook\"\nsecret = \"s3cret\"\n[[channel]]\nname = \"broken\"\nkind = \"webhook\"\nurl = \"{0}/down\"\nsecret = \"s3cret\"\n",
+            srv.base
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        tokio::task::block_in_place(|| {
+            earshot()
+                .arg("--config")
+                .arg(&cfg)
+                .args(args)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(&["alerts", "test", "--channel", "team-hook"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("sent a test message"),
+        "{}",
+        text(&out.stdout)
+    );
+    let hits = srv.hits_for("/hook");
+    assert_eq!(hits.len(), 1);
+    let head = hits[0].head.to_ascii_lowercase();
+    assert!(head.contains("x-earshot-signature: sha256="), "{head}");
+    assert!(head.contains("x-earshot-timestamp:"), "{head}");
+
+    let out = run(&["alerts", "test", "--channel", "team-hok"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean `team-hook`?"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&["alerts", "test", "--channel", "broken"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("500"), "{}", text(&out.stderr));
+    assert_eq!(srv.hits_for("/hook").len(), 1, "nothing else sent");
+}

@@ -373,6 +373,47 @@ pub enum DeliveryError {
     Env(String),
 }
 
+/// The notice `earshot alerts test` sends: marked as a test, about no
+/// alert, with no mentions.
+pub fn test_notice(now: DateTime<Utc>) -> Notice {
+    Notice {
+        event: AlertEvent::Open,
+        alert_id: "test".into(),
+        watch: "(test)".into(),
+        severity: Severity::Low,
+        summary: "TEST from earshot: this channel is set up right (no alert)".into(),
+        evidence: super::Evidence {
+            detector: crate::store::Detector::Threshold,
+            start: now,
+            end: now,
+            opened: now,
+            peak: now,
+            peak_observed: 0,
+            observed: 0,
+            expected: 0.0,
+            p_value: None,
+            resolved: None,
+            top_mentions: Vec::new(),
+            top_sites: Vec::new(),
+            phrases: Vec::new(),
+            history: Vec::new(),
+        },
+    }
+}
+
+/// Sends [`test_notice`] to `ch` at once, as a real notification would go
+/// (same body, signature and headers), without the outbox.
+pub async fn send_test(ch: &ChannelConfig, now: DateTime<Utc>) -> Result<(), DeliveryError> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| DeliveryError::Rejected(format!("cannot build the HTTP client: {e}")))?;
+    let key = format!("test-{}", now.timestamp_millis());
+    let body = render(ch, &test_notice(now), &key);
+    send(&client, ch, &key, &body, now).await
+}
+
 /// Sends one queued body to its channel, signing it as the platform wants.
 pub async fn send(
     client: &reqwest::Client,
@@ -676,28 +717,14 @@ mod tests {
     #[test]
     fn messages_show_the_ratio_or_no_baseline() {
         let t = Utc::now();
-        let notice = |observed, expected| Notice {
-            event: AlertEvent::Open,
-            alert_id: "1".into(),
-            watch: "Lumio".into(),
-            severity: Severity::High,
-            summary: String::new(),
-            evidence: super::super::Evidence {
-                detector: crate::store::Detector::Threshold,
-                start: t,
-                end: t,
-                opened: t,
-                peak: t,
-                peak_observed: observed,
-                observed,
-                expected,
-                p_value: None,
-                resolved: None,
-                top_mentions: Vec::new(),
-                top_sites: Vec::new(),
-                phrases: Vec::new(),
-                history: Vec::new(),
-            },
+        let notice = |observed, expected| {
+            let mut n = test_notice(t);
+            n.watch = "Lumio".into();
+            n.severity = Severity::High;
+            n.evidence.peak_observed = observed;
+            n.evidence.observed = observed;
+            n.evidence.expected = expected;
+            n
         };
         let (_, md) = markdown(&notice(9, 0.1), Lang::En, Markup::Markdown);
         assert!(md.contains("**9** / expected 0.1 (90.0×)"), "{md}");
