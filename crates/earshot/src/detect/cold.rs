@@ -93,6 +93,58 @@ fn own_dispersion(samples: &[f64]) -> f64 {
     d * n as f64 / (n as f64 + OWN_DISPERSION_PRIOR)
 }
 
+/// The watch's over-dispersion pooled over its recent buckets: each bucket
+/// of the `period` (a day or a week) before the tested windows against the
+/// mean of the same bucket one to `k` periods back. The per-bucket samples
+/// alone (four weeks, or a few days) give a noisy estimate that is often far
+/// too low; pooled over a period it is steady. Robust: the spread is the
+/// median absolute deviation of the relative residuals, so earlier bursts
+/// and holidays do not widen it. Buckets expecting under
+/// `POOLED_MIN_EXPECTED` are left out (their Poisson noise hides the rest);
+/// with fewer than `POOLED_MIN_BUCKETS` residuals the estimate is 0.
+pub(super) fn pooled_dispersion(s: &[Point], i: usize, period: usize, k: usize) -> f64 {
+    let Some(first) = first_active(s) else {
+        return 0.0;
+    };
+    let end = (i + 1).saturating_sub(WINDOWS.len());
+    let start = end.saturating_sub(period).max(first + period);
+    let mut rel = Vec::with_capacity(end.saturating_sub(start));
+    let mut inv = Vec::with_capacity(end.saturating_sub(start));
+    let mut extra = 0.0;
+    for j in start..end {
+        let back = k.max(1).min((j - first) / period);
+        if back == 0 {
+            continue;
+        }
+        let m = (1..=back)
+            .map(|t| s[j - t * period].negative as f64)
+            .sum::<f64>()
+            / back as f64;
+        if m < POOLED_MIN_EXPECTED {
+            continue;
+        }
+        rel.push((s[j].negative as f64 - m) / m);
+        inv.push(1.0 / m);
+        extra += 1.0 / back as f64;
+    }
+    let n = rel.len();
+    if n < POOLED_MIN_BUCKETS {
+        return 0.0;
+    }
+    let med = median(&rel);
+    let dev: Vec<f64> = rel.iter().map(|r| (r - med).abs()).collect();
+    let sd = 1.4826 * median(&dev);
+    // Var(x - m) / m² = (1 + 1/back) (1/m + d): solve for d.
+    let inflate = 1.0 + extra / n as f64;
+    (sd * sd / inflate - median(&inv)).max(0.0)
+}
+
+/// Least expected count of a bucket that enters the pooled estimate.
+const POOLED_MIN_EXPECTED: f64 = 5.0;
+
+/// Least residuals for a pooled estimate.
+const POOLED_MIN_BUCKETS: usize = 12;
+
 /// Pseudo-samples of "no extra dispersion" the watch's own estimate is
 /// shrunk with.
 const OWN_DISPERSION_PRIOR: f64 = 3.0;
@@ -149,6 +201,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         })
         .collect();
     let med_day = median(&day_totals);
+    let pooled = pooled_dispersion(s, i, day, days);
     for w in WINDOWS {
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
         // Earlier days whose whole window lies in the history.
@@ -161,7 +214,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             })
             .collect();
         let (expected, pv) = if !samples.is_empty() {
-            predictive(obs, samples, 1.0, cfg.dispersion)
+            predictive(obs, samples, 1.0, cfg.dispersion.max(pooled))
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;
@@ -261,5 +314,45 @@ mod tests {
         };
         assert!(run(&s, &cfg, Duration::hours(1), None).is_empty());
         let _ = Detector::Threshold;
+    }
+
+    /// A watch whose counts swing far more than Poisson (each hour ±35 %,
+    /// each day's negative share ±20 %): the steady weeks raise nothing,
+    /// and a ×3 storm of three hours still shows at once.
+    #[test]
+    fn an_over_dispersed_watch_is_held_to_its_own_swings() {
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        let mut x: u64 = 0x5EED;
+        let mut u = move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let hours = 24 * 7 * 6;
+        let mut share = 0.2;
+        let mut s: Vec<Point> = (0..hours)
+            .map(|h| {
+                if h % 24 == 0 {
+                    share = 0.2 * (0.8 + 0.4 * u());
+                }
+                let shape = 1.0 + 0.5 * (std::f64::consts::PI * (h % 24) as f64 / 12.0).sin();
+                let total = (300.0 * shape * (0.65 + 0.7 * u())).round();
+                Point {
+                    time: t0 + Duration::hours(h as i64),
+                    total: total as u64,
+                    negative: (total * share).round() as u64,
+                }
+            })
+            .collect();
+        let cfg = DetectorConfig::default();
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert!(eps.is_empty(), "{} false alerts: {eps:#?}", eps.len());
+        let at = 24 * 7 * 5 + 40;
+        for p in &mut s[at..at + 3] {
+            p.negative += 120;
+            p.total += 120;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
     }
 }

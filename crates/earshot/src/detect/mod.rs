@@ -199,6 +199,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         .iter()
         .map(|d| ((med_day + 1.0) / (d + 1.0)).clamp(0.5, 3.0))
         .collect();
+    let dispersion = cfg.dispersion.max(cold::pooled_dispersion(s, i, week, k));
     let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
         let obs = sum(s, i + 1 - w, i + 1, |p| p.negative);
@@ -211,7 +212,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         // median; rate ~ Gamma(total + 0.5, n) scaled by level, predictive
         // negative binomial with extra-Poisson dispersion (day-to-day swings
         // of the level: variance + dispersion × mean²).
-        let (expected, pv) = cold::predictive(obs, weeks, level, cfg.dispersion);
+        let (expected, pv) = cold::predictive(obs, weeks, level, dispersion);
         // A single bucket must be far more extreme than a longer window:
         // one-bucket blips are what wakes people for nothing.
         let a = if w == 1 {
@@ -252,7 +253,9 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
     let p0 = (base_neg + 1.0) / (base_tot + 2.0);
     // The baseline share is itself uncertain (few mentions so far) and
     // drifts from day to day: a Beta of at most SHARE_MAX_WEIGHT mentions.
-    let weight = (base_tot + 2.0).min(SHARE_MAX_WEIGHT);
+    let weight = (base_tot + 2.0)
+        .min(SHARE_MAX_WEIGHT)
+        .min(share_drift_weight(s, lo, i + 1 - 3, week / 7, p0));
     let (a, b) = (p0 * weight, (1.0 - p0) * weight);
     let min = cold::floor(s, i, cfg, week);
     let mut windows: Vec<(usize, Decision)> = Vec::new();
@@ -280,6 +283,39 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
         windows.push((w, d));
     }
     best_window(&windows)
+}
+
+/// How many mentions the baseline share is worth given how much this
+/// watch's share drifts from day to day: the daily shares of
+/// `[from, to)` against `p0`, their robust spread (median absolute
+/// deviation) less what counting noise explains, as the weight of a Beta
+/// with that spread. A watch whose share swings ±15 % from one day to the
+/// next is tested against those swings, not against a week's exact share.
+/// Unbounded (`f64::INFINITY`) with under three days of 50 mentions.
+fn share_drift_weight(s: &[Point], from: usize, to: usize, day: usize, p0: f64) -> f64 {
+    let day = day.max(1);
+    let (mut rel, mut noise) = (Vec::new(), Vec::new());
+    let mut end = to;
+    while end >= from + day {
+        let tot = sum(s, end - day, end, |p| p.total) as f64;
+        if tot >= 50.0 {
+            let neg = sum(s, end - day, end, |p| p.negative) as f64;
+            rel.push((neg / tot - p0) / p0);
+            noise.push((1.0 - p0) / (p0 * tot));
+        }
+        end -= day;
+    }
+    if rel.len() < 3 {
+        return f64::INFINITY;
+    }
+    let med = median(&rel);
+    let dev: Vec<f64> = rel.iter().map(|r| (r - med).abs()).collect();
+    let sd = 1.4826 * median(&dev);
+    let extra = sd * sd - median(&noise);
+    if extra <= 0.0 {
+        return f64::INFINITY;
+    }
+    ((1.0 - p0) / (p0 * extra)).max(SHARE_MIN_BASE)
 }
 
 /// The threshold detector at bucket `i`. Its `expected` is the mean of
