@@ -371,7 +371,10 @@ fn a_format_1_store_is_migrated_with_every_record_intact() {
     // The first open migrates; the alerts print exactly as the release that
     // wrote the store printed them.
     let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
-    assert_eq!(text(&json), read_fixture("v1.alerts.jsonl"));
+    assert_eq!(
+        before_format_4(&text(&json)),
+        before_format_4(&read_fixture("v1.alerts.jsonl"))
+    );
     let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
     assert_eq!(text(&plain), read_fixture("v1.alerts.txt"));
 
@@ -428,7 +431,11 @@ fn a_format_1_store_is_migrated_with_every_record_intact() {
         assert_eq!(p["opened_at"], serde_json::to_value(a.opened_at).unwrap());
         assert_eq!(p["updated_at"], serde_json::to_value(a.updated_at).unwrap());
         assert_eq!(p["summary"], a.summary);
-        assert_eq!(p["evidence"], serde_json::to_value(&a.evidence).unwrap());
+        let mut e = serde_json::to_value(&a.evidence).unwrap();
+        // Format 4's baseline: a format 1 summary never said it.
+        assert_eq!(e["baseline"], serde_json::Value::Null);
+        strip_format_4(&mut e);
+        assert_eq!(p["evidence"], e);
     }
 
     // A second open finds the current format and changes nothing.
@@ -439,7 +446,77 @@ fn a_format_1_store_is_migrated_with_every_record_intact() {
     assert_records_intact(&store);
     drop(store);
     let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
-    assert_eq!(text(&json), read_fixture("v1.alerts.jsonl"));
+    assert_eq!(
+        before_format_4(&text(&json)),
+        before_format_4(&read_fixture("v1.alerts.jsonl"))
+    );
+}
+
+/// The evidence keys format 4 added (`baseline`, `baseline_days`) removed.
+fn strip_format_4(evidence: &mut serde_json::Value) {
+    if let Some(e) = evidence.as_object_mut() {
+        e.remove("baseline");
+        e.remove("baseline_days");
+    }
+}
+
+/// `alerts --json` output as a release before format 4 printed it.
+fn before_format_4(jsonl: &str) -> String {
+    jsonl
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            strip_format_4(&mut v["evidence"]);
+            format!("{v}\n")
+        })
+        .collect()
+}
+
+/// A format 3 store (written by the release before the baseline became a
+/// field) opens with each alert's baseline read back from its summary, and
+/// prints everything else as that release did.
+#[test]
+fn a_format_3_store_gains_each_alerts_baseline_and_keeps_every_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    untar_gz(&fixture_dir().join("v3.tar.gz"), &path);
+    let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
+    assert_eq!(
+        before_format_4(&text(&json)),
+        before_format_4(&read_fixture("v3.alerts.jsonl"))
+    );
+    let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
+    assert_eq!(text(&plain), read_fixture("v3.alerts.txt"));
+
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let mentions = fixture_mentions();
+    assert_eq!(store.mention_count().unwrap(), mentions.len() as u64);
+    for m in &mentions {
+        assert_eq!(store.get_mention(m.id).unwrap().as_ref(), Some(m));
+    }
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        store.crawl_state(FIXTURE_CRAWLED_URL).unwrap(),
+        Some(fixture_crawl_state())
+    );
+    // The release that wrote it raised one alert (Lumio) on this timeline.
+    let alerts = store.alerts().unwrap();
+    assert_eq!(alerts.len(), 1);
+    for a in &alerts {
+        let e = a.evidence.as_ref().unwrap();
+        let b = e.baseline.as_deref().unwrap_or_else(|| panic!("{a:?}"));
+        assert!(a.summary.ends_with(b), "{b} / {}", a.summary);
+        assert!(b.contains("days of history"), "{b}");
+        assert!(e.baseline_days.is_some_and(|d| d > 0.0 && d < 2.0), "{e:?}");
+    }
+    let lumio = alerts.iter().find(|a| a.watch == "Lumio").unwrap();
+    let e = lumio.evidence.as_ref().unwrap();
+    assert_eq!(
+        e.baseline.as_deref(),
+        Some("average hour so far (21 hours), 0.9 days of history, p = 1.6e-9")
+    );
+    assert_eq!(e.baseline_days, Some(0.9));
 }
 
 /// Alerting carries on from migrated alerts: the next pass over the same

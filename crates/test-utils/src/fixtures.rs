@@ -100,6 +100,8 @@ pub fn fixture_store(path: &Path) -> usize {
                 observed: 9,
                 expected: 1.5,
                 p_value: None,
+                baseline: None,
+                baseline_days: None,
                 resolved: None,
                 top_mentions: vec![EvidenceMention {
                     title: Some(XSS_TITLE.into()),

@@ -392,6 +392,8 @@ pub fn test_notice(now: DateTime<Utc>) -> Notice {
             observed: 0,
             expected: 0.0,
             p_value: None,
+            baseline: None,
+            baseline_days: None,
             resolved: None,
             top_mentions: Vec::new(),
             top_sites: Vec::new(),

@@ -213,7 +213,9 @@ pub fn evaluate(
                     severity: ep.severity,
                 });
             }
-            let evidence = build_evidence(store, &w.name, &ep, a.evidence_mentions, history)?;
+            let baseline = detect::cold::describe_baseline(&ep, &cfg);
+            let evidence =
+                build_evidence(store, &w.name, &ep, &baseline, a.evidence_mentions, history)?;
             let state = if silenced {
                 AlertState::Silenced
             } else if ep.resolved.is_some() {
@@ -231,7 +233,7 @@ pub fn evaluate(
                 (ep.end + Duration::hours(1)).format("%H:%M"),
                 detect::expected_text(ep.observed, ep.expected),
                 ep.detector,
-                detect::cold::describe_baseline(&ep, &cfg)
+                baseline
             );
             let alert = Alert {
                 id,
@@ -334,6 +336,7 @@ fn build_evidence(
     store: &Store,
     watch: &str,
     ep: &Episode,
+    baseline: &str,
     n_mentions: usize,
     history: Vec<HistoryEntry>,
 ) -> Result<Evidence, StoreError> {
@@ -436,6 +439,8 @@ fn build_evidence(
         observed: ep.observed,
         expected: ep.expected,
         p_value: ep.p_value.is_finite().then_some(ep.p_value),
+        baseline: Some(baseline.to_string()),
+        baseline_days: Some((ep.baseline_days * 10.0).round() / 10.0),
         resolved: ep.resolved,
         top_mentions,
         top_sites,

@@ -324,7 +324,9 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
         let mut x: u64 = 0x5EED;
         let mut u = move || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (x >> 11) as f64 / (1u64 << 53) as f64
         };
         let hours = 24 * 7 * 6;

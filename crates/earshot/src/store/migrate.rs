@@ -7,13 +7,14 @@
 //! |---|---|---|
 //! | 1 | 2 | [`Alert`]: `state`, `severity` and the evidence JSON text became [`AlertState`], [`Severity`] and [`Evidence`] |
 //! | 2 | 3 | [`Mention`]: one per (post, watch), with `post_id`; cluster members name their post; [`Post`] records (none yet: every page's validators and body hash are cleared, so the next crawl reads each page again and stores its posts) |
+//! | 3 | 4 | [`Evidence`]: `baseline` (in words) and `baseline_days`, recovered from the alert's summary where it says them |
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode, encode, keys, Alert, AlertState, CrawlState, Evidence, Mention, Sentiment, Severity,
-    Store, StoreError, SCHEMA_VERSION,
+    decode, encode, keys, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
+    HistoryEntry, Mention, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
 };
 
 /// Brings a store written by an older earshot (format `from`) up to
@@ -26,6 +27,7 @@ pub(super) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
         let rewritten = match version {
             1 => alerts_v1_to_v2(store, &mut batch)?,
             2 => mentions_v2_to_v3(store, &mut batch)?,
+            3 => alerts_v3_to_v4(store, &mut batch)?,
             // 0: no format 0 was ever written; nothing to rewrite.
             _ => 0,
         };
@@ -57,7 +59,7 @@ pub(super) struct AlertV1 {
 }
 
 /// Format 1 → 2: every alert record rewritten with typed state, severity
-/// and evidence. A state or severity earshot never wrote is corruption (the
+/// and evidence (in the format 2 layout, [`AlertV3`]). A state or severity earshot never wrote is corruption (the
 /// store is not opened, and stays at format 1); evidence text that is not
 /// evidence JSON (earshot always wrote evidence, but `Store::put_alert`
 /// took any text) becomes `None`, with a warning.
@@ -72,7 +74,7 @@ fn alerts_v1_to_v2(store: &Store, batch: &mut sled::Batch) -> Result<usize, Stor
         };
         let state: AlertState = old.state.parse().map_err(&corrupt)?;
         let severity: Severity = old.severity.parse().map_err(&corrupt)?;
-        let evidence = match serde_json::from_str::<Evidence>(&old.evidence_json) {
+        let evidence = match serde_json::from_str::<EvidenceV3>(&old.evidence_json) {
             Ok(e) => Some(e),
             Err(e) => {
                 tracing::warn!(
@@ -82,7 +84,7 @@ fn alerts_v1_to_v2(store: &Store, batch: &mut sled::Batch) -> Result<usize, Stor
                 None
             }
         };
-        let new = Alert {
+        let new = AlertV3 {
             id: old.id,
             watch: old.watch,
             state,
@@ -215,4 +217,134 @@ fn mentions_v2_to_v3(store: &Store, batch: &mut sled::Batch) -> Result<usize, St
         n += 1;
     }
     Ok(n)
+}
+
+/// [`Evidence`] as formats 2 and 3 stored it (postcard, fields in this
+/// order), and as format 1 wrote it in JSON: without the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct EvidenceV3 {
+    pub detector: Detector,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub opened: DateTime<Utc>,
+    pub peak: DateTime<Utc>,
+    pub peak_observed: u64,
+    pub observed: u64,
+    pub expected: f64,
+    pub p_value: Option<f64>,
+    pub resolved: Option<DateTime<Utc>>,
+    pub top_mentions: Vec<EvidenceMention>,
+    pub top_sites: Vec<(String, u64)>,
+    pub phrases: Vec<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl EvidenceV3 {
+    /// With the baseline the alert's summary gives ("…, seasonal: same hour
+    /// of the week, 4 week(s) back, 28.0 days of history, p = 3.2e-7"), if
+    /// it gives one.
+    fn upgrade(self, summary: &str) -> Evidence {
+        let marker = format!("{}: ", self.detector);
+        let baseline = summary
+            .rfind(&marker)
+            .map(|at| summary[at + marker.len()..].to_string())
+            .filter(|b| b.contains(" days of history"));
+        let baseline_days = baseline.as_deref().and_then(|b| {
+            let head = &b[..b.find(" days of history")?];
+            head.rsplit(", ").next()?.trim().parse::<f64>().ok()
+        });
+        Evidence {
+            detector: self.detector,
+            start: self.start,
+            end: self.end,
+            opened: self.opened,
+            peak: self.peak,
+            peak_observed: self.peak_observed,
+            observed: self.observed,
+            expected: self.expected,
+            p_value: self.p_value,
+            baseline,
+            baseline_days,
+            resolved: self.resolved,
+            top_mentions: self.top_mentions,
+            top_sites: self.top_sites,
+            phrases: self.phrases,
+            history: self.history,
+        }
+    }
+}
+
+/// An alert record as formats 2 and 3 stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct AlertV3 {
+    pub id: u64,
+    pub watch: String,
+    pub state: AlertState,
+    pub severity: Severity,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub summary: String,
+    pub evidence: Option<EvidenceV3>,
+}
+
+/// Format 3 → 4: every alert's evidence gains its baseline, read back from
+/// its summary (which has said it since the cold start learnt to explain
+/// itself); `None` where the summary does not say.
+fn alerts_v3_to_v4(store: &Store, batch: &mut sled::Batch) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for item in store.tree.scan_prefix([keys::ALERT]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let old: AlertV3 = decode(&k, &v)?;
+        let new = Alert {
+            id: old.id,
+            watch: old.watch,
+            state: old.state,
+            severity: old.severity,
+            opened_at: old.opened_at,
+            updated_at: old.updated_at,
+            evidence: old.evidence.map(|e| e.upgrade(&old.summary)),
+            summary: old.summary,
+        };
+        batch.insert(&k, encode(&new));
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_baseline_is_read_back_from_a_summary_that_says_it() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        let e = EvidenceV3 {
+            detector: Detector::Seasonal,
+            start: t,
+            end: t,
+            opened: t,
+            peak: t,
+            peak_observed: 9,
+            observed: 9,
+            expected: 1.5,
+            p_value: Some(3.2e-7),
+            resolved: None,
+            top_mentions: vec![],
+            top_sites: vec![],
+            phrases: vec![],
+            history: vec![],
+        };
+        let s = "云雀: 9 negative mentions 2026-11-20 09:00 – 10:00 UTC, 1.5 expected (6.0×), \
+                 seasonal: same hour of the week, 4 week(s) back, 28.0 days of history, p = 3.2e-7";
+        let up = e.clone().upgrade(s);
+        assert_eq!(
+            up.baseline.as_deref(),
+            Some("same hour of the week, 4 week(s) back, 28.0 days of history, p = 3.2e-7")
+        );
+        assert_eq!(up.baseline_days, Some(28.0));
+        // A summary of an older release, without the baseline: none.
+        let up = e.upgrade("云雀: 9 negative mentions 2026-11-20 09:00 – 10:00 UTC (seasonal)");
+        assert_eq!((up.baseline, up.baseline_days), (None, None));
+    }
 }

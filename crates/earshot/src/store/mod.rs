@@ -68,7 +68,7 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 /// The on-disk format this build writes (the migrations from older ones
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
 /// evidence. 3: one mention per (post, watch), stored posts.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]

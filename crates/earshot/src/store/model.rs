@@ -528,6 +528,13 @@ pub struct Evidence {
     pub expected: f64,
     /// Smallest p-value (none for the threshold detector).
     pub p_value: Option<f64>,
+    /// The past the detector compared with, in words ("same hour of the
+    /// week, 4 week(s) back, 28.0 days of history, p = 3.2e-7"). `None`
+    /// for an alert stored before format 4 whose summary did not say.
+    pub baseline: Option<String>,
+    /// Days of history that baseline had (the watch's age at the opening,
+    /// up to the detector's window). `None` as for `baseline`.
+    pub baseline_days: Option<f64>,
     /// Resolved at.
     pub resolved: Option<DateTime<Utc>>,
     /// Top negative mentions.
