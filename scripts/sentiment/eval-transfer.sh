@@ -9,9 +9,9 @@
 #
 #   scripts/sentiment/eval-transfer.sh [transfer|shipped|table] [CORPUS...]
 #
-# Environment: DATA (../shared/data/sentiment), OUT (target/transfer), N (max training rows, 8000),
+# Environment: DATA (../shared/data/sentiment), OUT (target/transfer), N (max training rows, 6000),
 # LAYERS (8), EXTRA (train.py --extra-train, e.g. zh_car_forum,en_semeval), MODEL (models/sentiment),
-# EARSHOT (target/release/earshot), PRECISION (auto).
+# EARSHOT (target/release/earshot), PRECISION (auto), THREADS (2; 1 on a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:-transfer}
@@ -27,7 +27,7 @@ transfer)
   for c in $corpora; do
     d=$out/${EXTRA:+extra-}$c
     $py scripts/sentiment/train.py --data "$data" --out "$d" --transfer "$c" --extra-train "${EXTRA:-}" \
-      --layers "${LAYERS:-8}" --max-examples "${N:-8000}" --upsample "" --threads "${THREADS:-2}" >"$d.log" 2>&1 ||
+      --layers "${LAYERS:-8}" --max-examples "${N:-6000}" --upsample "" --threads "${THREADS:-2}" >"$d.log" 2>&1 ||
       { tail "$d.log" >&2; exit 1; }
     $py scripts/sentiment/baseline.py --train "$d/train-rows.csv" "$d/test-rows.csv" >"$d/baseline.json"
   done
