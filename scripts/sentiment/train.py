@@ -351,6 +351,9 @@ def main():
     args = ap.parse_args()
     if args.teacher and args.teacher_model:
         ap.error("--teacher and --teacher-model both name a teacher: give one")
+    if args.transfer and not args.write_test and os.path.abspath(args.out) == os.path.abspath("models/sentiment"):
+        ap.error("--transfer writes its rows and metrics to --out: give a directory other than the shipped model's "
+                 "(e.g. --out target/transfer/NAME)")
     if args.bf16 is None:
         args.bf16 = native_bf16()
 
