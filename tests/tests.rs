@@ -44,6 +44,9 @@ mod one_timeline;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;
+#[cfg(feature = "sentiment")]
+#[path = "it/sentiment_mixed.rs"]
+mod sentiment_mixed;
 #[path = "it/store_format.rs"]
 mod store_format;
 #[path = "it/util.rs"]

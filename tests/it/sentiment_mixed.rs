@@ -1,0 +1,80 @@
+//! Mixed reviews and news of trouble, scored by the shipped model: the
+//! overall verdict, not the presence of one complaint or one compliment
+//! (issue 24). `tests/fixtures/sentiment/mixed-reviews.csv` is written for
+//! earshot (see the fixtures' README); each section must keep at least the
+//! accuracy the shipped model and scorer reach today, so a release or an
+//! aggregation change that loses ground fails here.
+
+use earshot::sentiment::{Precision, Scorer, SentimentConfig};
+
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
+const SET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/sentiment/mixed-reviews.csv"
+);
+
+/// (section, rows, right by the score's sign at least, right by the stored
+/// label at least): what the shipped model and scorer get in fp32 (the
+/// reference precision) when the floors were last raised (see the model
+/// card's mixed-review table). The sign is p(positive) − p(negative); the
+/// label is the argmax, which the report's negative counts use, and a calm
+/// news report read as neutral fails it.
+///
+/// The Chinese news rows read neutral today (p(neutral) ≈ 0.97, and
+/// p(positive) − p(negative) within ±0.02 of zero, so their sign is noise):
+/// the news sign floor counts only the rows the model reads clearly (the
+/// English reports, 9 of 10 right), and its label floor is what counts.
+const FLOORS: [(&str, usize, usize, usize); 4] = [
+    ("zh", 25, 21, 21),
+    ("zh-hant", 15, 12, 12),
+    ("en", 24, 22, 21),
+    ("news", 20, 9, 8),
+];
+
+#[test]
+fn shipped_model_keeps_the_overall_verdict_of_mixed_reviews_and_news() {
+    let scorer = Scorer::load(&SentimentConfig {
+        model: MODEL.into(),
+        precision: Precision::Fp32,
+        ..Default::default()
+    })
+    .expect("the shipped model loads");
+    let mut reader = csv::Reader::from_path(SET).expect("mixed-review set");
+    let rows: Vec<(String, u8, String)> = reader
+        .deserialize()
+        .map(|r| r.expect("a section,label,text row"))
+        .collect();
+    let texts: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    let probs = scorer.probabilities(&texts).expect("scores");
+    let mut report = String::new();
+    let mut short = Vec::new();
+    for (section, n, sign_floor, label_floor) in FLOORS {
+        let (mut seen, mut by_sign, mut by_label) = (0, 0, 0);
+        for ((sec, label, text), p) in rows.iter().zip(&probs) {
+            if sec != section {
+                continue;
+            }
+            seen += 1;
+            let sign_right = (p[2] > p[0]) == (*label == 2);
+            let argmax = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
+            let label_right = argmax == usize::from(*label);
+            by_sign += usize::from(sign_right);
+            by_label += usize::from(label_right);
+            if !(sign_right && label_right) {
+                report.push_str(&format!("  miss [{section}] {label} {p:.2?} {text}\n"));
+            }
+        }
+        assert_eq!(seen, n, "section {section}: rows in {SET}");
+        report.push_str(&format!(
+            "{section}: sign {by_sign}/{n} = {:.3} (floor {sign_floor}), label {by_label}/{n} = {:.3} (floor {label_floor})\n",
+            by_sign as f64 / n as f64,
+            by_label as f64 / n as f64
+        ));
+        if by_sign < sign_floor || by_label < label_floor {
+            short.push(section);
+        }
+    }
+    eprintln!("{report}");
+    assert!(short.is_empty(), "below the floor in {short:?}:\n{report}");
+    assert_eq!(rows.len(), FLOORS.iter().map(|f| f.1).sum::<usize>());
+}
