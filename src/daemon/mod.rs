@@ -18,6 +18,11 @@
 //! sources, stops those of removed ones, and is read by every task at its
 //! next step.
 //!
+//! A store error stops the daemon only when it is fatal (corruption, a
+//! store of another format). A full disk or failing writes pause crawling,
+//! alert evaluation and delivery while the server keeps answering, until
+//! the store takes writes again (`recover.rs`).
+//!
 //! When the watch definitions changed since the stored posts were matched
 //! (a watch added, a query edited), `run` first applies them to the stored
 //! posts (`earshot rematch`).

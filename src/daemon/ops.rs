@@ -236,7 +236,13 @@ impl Ops {
                 }
             }
             if scheduled > 0 && down == scheduled {
-                failing.push(format!(
+                // While paused, that follows from the pause (said above).
+                if paused.is_some() {
+                    &mut degraded
+                } else {
+                    &mut failing
+                }
+                .push(format!(
                     "crawling: none of the {scheduled} scheduled sources has a recent successful pass"
                 ));
             }

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Ops;
 
-/// Free bytes on the store's filesystem from which a paused store is tried
-/// again at once (before, every [`MAX_WAIT`]).
+/// Free bytes on the store's filesystem from which a store paused by a
+/// full disk is tried again (with less, every [`MAX_WAIT`]).
 const ENOUGH_FREE: u64 = 1 << 20;
 /// The longest wait between two tries.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -68,7 +68,9 @@ pub(super) async fn recover(
         waited += step;
         if class == ErrorClass::DiskFull {
             let free = fs2::available_space(ops.store().path()).unwrap_or(0);
-            if free < ENOUGH_FREE && waited < wait {
+            // A tiny write may still fit on a full disk: without free
+            // space, the store is tried again only every MAX_WAIT.
+            if free < ENOUGH_FREE && waited < MAX_WAIT {
                 continue;
             }
         }
