@@ -241,6 +241,20 @@ pub fn hex(k: &[u8]) -> String {
     k.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The URLs one source's crawl reached: `v`, the source, then the URL.
+pub fn reached_prefix(source: &str) -> Vec<u8> {
+    let mut k = vec![REACHED];
+    push_name(&mut k, source);
+    k
+}
+
+/// One URL a source's crawl reached (value: the pass, u64 BE).
+pub fn reached(source: &str, url: &str) -> Vec<u8> {
+    let mut k = reached_prefix(source);
+    k.extend_from_slice(url.as_bytes());
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,18 +274,4 @@ mod tests {
         );
         assert_eq!(id_from_time_index(&time_index("w", c, 77)), Some(77));
     }
-}
-
-/// The URLs one source's crawl reached: `v`, the source, then the URL.
-pub fn reached_prefix(source: &str) -> Vec<u8> {
-    let mut k = vec![REACHED];
-    push_name(&mut k, source);
-    k
-}
-
-/// One URL a source's crawl reached (value: the pass, u64 BE).
-pub fn reached(source: &str, url: &str) -> Vec<u8> {
-    let mut k = reached_prefix(source);
-    k.extend_from_slice(url.as_bytes());
-    k
 }
