@@ -5,6 +5,8 @@
 mod alert;
 #[path = "it/alert_cli.rs"]
 mod alert_cli;
+#[path = "it/alert_crash.rs"]
+mod alert_crash;
 #[path = "it/alert_security.rs"]
 mod alert_security;
 #[path = "it/alert_silence.rs"]
@@ -47,7 +49,11 @@ mod sentiment;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment_mixed.rs"]
 mod sentiment_mixed;
+#[path = "it/store_fault.rs"]
+mod store_fault;
 #[path = "it/store_format.rs"]
 mod store_format;
+#[path = "it/url_trap.rs"]
+mod url_trap;
 #[path = "it/util.rs"]
 mod util;

@@ -18,11 +18,17 @@
 //! sources, stops those of removed ones, and is read by every task at its
 //! next step.
 //!
+//! A store error stops the daemon only when it is fatal (corruption, a
+//! store of another format). A full disk or failing writes pause crawling,
+//! alert evaluation and delivery while the server keeps answering, until
+//! the store takes writes again (`recover.rs`).
+//!
 //! When the watch definitions changed since the stored posts were matched
 //! (a watch added, a query edited), `run` first applies them to the stored
 //! posts (`earshot rematch`).
 
 pub mod ops;
+mod recover;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,7 +51,8 @@ const RETRY_FAILED_PASS: Duration = Duration::from_secs(60);
 pub type OnPass = Arc<dyn Fn(&str, &CrawlSummary) + Send + Sync>;
 
 /// Runs scheduled passes until `stop` is cancelled, then stops within
-/// `crawl.stop_timeout` (see the module docs). A store error stops it.
+/// `crawl.stop_timeout` (see the module docs). A fatal store error
+/// (corruption) stops it; others pause crawling (see `recover`).
 pub async fn run(
     ops: Arc<Ops>,
     stop: CancellationToken,
@@ -185,10 +192,14 @@ impl SourceTask {
             else {
                 return;
             };
+            recover::while_paused(&self.ops, &self.stop).await;
+            let recoveries = self.ops.store_recoveries();
             let last = match self.ops.store().source_last_run(&self.name) {
                 Ok(l) => l,
                 Err(e) => {
-                    let _ = self.errors.send(e.into()).await;
+                    if self.store_failed(e, recoveries).await {
+                        continue;
+                    }
                     return;
                 }
             };
@@ -228,19 +239,20 @@ impl SourceTask {
                             .set_source_last_run(&self.name, Utc::now())
                             .and_then(|()| self.ops.store().flush())
                     };
-                    self.ops.store_result(&stored);
                     log_pass(&self.name, &summary, started.elapsed());
                     (self.on_pass)(&self.name, &summary);
                     self.passed.notify_one();
                     if let Err(e) = stored {
-                        let _ = self.errors.send(e.into()).await;
-                        return;
+                        if !self.store_failed(e, recoveries).await {
+                            return;
+                        }
                     }
                 }
                 Err(PipelineError::Store(e)) => {
-                    self.ops.set_store_error(Some(e.to_string()));
-                    let _ = self.errors.send(PipelineError::Store(e)).await;
-                    return;
+                    // The pass is due again once the store takes writes.
+                    if !self.store_failed(e, recoveries).await {
+                        return;
+                    }
                 }
                 Err(e) => {
                     tracing::error!(source = %self.name, "pass failed: {e}; trying again in {RETRY_FAILED_PASS:?}");
@@ -251,7 +263,21 @@ impl SourceTask {
     }
 }
 
-/// The info line of one pass.
+impl SourceTask {
+    /// Waits out a store error (see `recover`); false when the task
+    /// ends: the error is fatal (the daemon stops) or the task was stopped.
+    async fn store_failed(&self, e: earshot::store::StoreError, recoveries: u64) -> bool {
+        match recover::recover(&self.ops, e, recoveries, &self.stop).await {
+            Ok(()) => !self.stop.is_cancelled(),
+            Err(e) => {
+                self.ops.set_store_error(Some(e.to_string()));
+                let _ = self.errors.send(PipelineError::Store(e)).await;
+                false
+            }
+        }
+    }
+}
+
 /// Applies the watches whose definition changed since the stored posts were
 /// last matched to those posts (`earshot rematch --watch ...`).
 async fn rematch_changed_watches(ops: &Ops, stop: &CancellationToken) -> Result<(), PipelineError> {
@@ -290,6 +316,7 @@ async fn rematch_changed_watches(ops: &Ops, stop: &CancellationToken) -> Result<
     Ok(())
 }
 
+/// The info line of one pass.
 fn log_pass(name: &str, s: &CrawlSummary, took: Duration) {
     let ok = s.interrupted || crawl::succeeded(s);
     let f = |msg: &str| {
@@ -339,7 +366,7 @@ async fn alert_task(
             () = tokio::time::sleep(EVALUATE_EVERY) => {}
         }
         let config = ops.config();
-        if !config.alert.enabled {
+        if !config.alert.enabled || ops.store_paused().is_some() {
             continue;
         }
         let store = ops.store().clone();
@@ -372,7 +399,9 @@ async fn alert_task(
 async fn outbox_task(ops: Arc<Ops>, wake: Arc<tokio::sync::Notify>, stop: CancellationToken) {
     while !stop.is_cancelled() {
         let config = ops.config();
-        if !config.channels.is_empty() {
+        // Paused, a delivery could not be marked done and would be sent
+        // again at every round.
+        if !config.channels.is_empty() && ops.store_paused().is_none() {
             log_delivery(
                 earshot::alert::channel::drain(
                     ops.store(),

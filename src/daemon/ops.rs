@@ -34,6 +34,13 @@ pub struct Ops {
     started_at: DateTime<Utc>,
     /// The last store write that failed, cleared by the next that works.
     store_error: Mutex<Option<String>>,
+    /// Why crawling is paused (a full disk, failing writes), while it is.
+    store_pause: Mutex<Option<String>>,
+    /// Held while one task brings the store back (see `daemon::recover`).
+    pub(super) recovering: tokio::sync::Mutex<()>,
+    /// Counts the store's recoveries: a task whose error predates the last
+    /// one just tries again.
+    store_recoveries: std::sync::atomic::AtomicU64,
     /// The last reload that failed, cleared by the next that works.
     reload_error: Mutex<Option<String>>,
     reloads: std::sync::atomic::AtomicU64,
@@ -61,6 +68,9 @@ impl Ops {
             started: Instant::now(),
             started_at: Utc::now(),
             store_error: Mutex::new(None),
+            store_pause: Mutex::new(None),
+            recovering: tokio::sync::Mutex::new(()),
+            store_recoveries: Default::default(),
             reload_error: Mutex::new(None),
             reloads: Default::default(),
         })
@@ -115,6 +125,30 @@ impl Ops {
         *lock(&self.store_error) = e;
     }
 
+    /// Why crawling is paused, while the store cannot be written.
+    pub fn store_paused(&self) -> Option<String> {
+        lock(&self.store_pause).clone()
+    }
+
+    /// Pauses crawling for `why`, or resumes it (`None`).
+    pub fn set_store_paused(&self, why: Option<String>) {
+        *lock(&self.store_pause) = why;
+    }
+
+    /// How many times the store was brought back since the start.
+    pub fn store_recoveries(&self) -> u64 {
+        self.store_recoveries
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Records that the store was brought back.
+    pub(super) fn store_recovered(&self) {
+        self.store_recoveries
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *lock(&self.store_pause) = None;
+        *lock(&self.store_error) = None;
+    }
+
     /// What is wrong now, worst first decides the status. Reads the store
     /// (outbox, last runs): call it off the async threads.
     pub fn health(&self) -> Health {
@@ -125,9 +159,20 @@ impl Ops {
         if let Some(e) = lock(&self.store_error).clone() {
             failing.push(format!("store: the last write failed: {e}"));
         }
+        // Paused, the process still serves and delivers what it can: it is
+        // degraded, and says why (a full disk among others).
+        let paused = self.store_paused();
+        if let Some(why) = &paused {
+            degraded.push(why.clone());
+        }
         let disk = fs2::available_space(self.store.path()).ok();
         match disk {
-            Some(b) if b < FULL_DISK_BYTES => failing.push(format!(
+            Some(b) if b < FULL_DISK_BYTES => if paused.is_some() {
+                &mut degraded
+            } else {
+                &mut failing
+            }
+            .push(format!(
                 "disk: {} MiB free on the store's filesystem",
                 b >> 20
             )),
@@ -191,7 +236,13 @@ impl Ops {
                 }
             }
             if scheduled > 0 && down == scheduled {
-                failing.push(format!(
+                // While paused, that follows from the pause (said above).
+                if paused.is_some() {
+                    &mut degraded
+                } else {
+                    &mut failing
+                }
+                .push(format!(
                     "crawling: none of the {scheduled} scheduled sources has a recent successful pass"
                 ));
             }

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use earshot_test_utils::server::{html, not_found, resp, start, Handler, Reply, TestServer};
 
 /// A healthy site: `/{prefix}` links to `/{prefix}/0..n`.
-fn site(prefix: &'static str, n: usize) -> Handler {
+pub(crate) fn site(prefix: &'static str, n: usize) -> Handler {
     Arc::new(move |path, _, _| {
         if path == "/robots.txt" {
             return not_found();
@@ -59,14 +59,14 @@ fn slow_site() -> Handler {
 }
 
 /// A `[[source]]` entry.
-fn source(name: &str, start: &str, follow: &str, schedule: &str) -> String {
+pub(crate) fn source(name: &str, start: &str, follow: &str, schedule: &str) -> String {
     format!(
         "[[source]]\nname = \"{name}\"\nstart_urls = [\"{start}\"]\nfollow = ['{follow}']\nschedule = \"{schedule}\"\nallow_private = true\ntimezone = \"UTC\"\n\n"
     )
 }
 
 /// A run config with `sources`, a store in `dir`, sentiment off (speed).
-fn write_config(dir: &Path, sources: &str, extra_crawl: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, sources: &str, extra_crawl: &str) -> PathBuf {
     let path = dir.join("run.toml");
     std::fs::write(
         &path,
@@ -79,21 +79,33 @@ fn write_config(dir: &Path, sources: &str, extra_crawl: &str) -> PathBuf {
     path
 }
 
-struct Daemon {
-    child: Child,
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
     out: Receiver<String>,
     err: Receiver<String>,
     /// Every stderr line read so far.
-    log: Vec<String>,
+    pub(crate) log: Vec<String>,
 }
 
 impl Daemon {
-    fn spawn(cfg: &Path, args: &[&str]) -> Daemon {
+    pub(crate) fn spawn(cfg: &Path, args: &[&str]) -> Daemon {
+        Daemon::spawn_with(cfg, args, &[], &[])
+    }
+
+    /// `earshot ARGS --config CFG run RUN_ARGS`, with `env` set.
+    pub(crate) fn spawn_with(
+        cfg: &Path,
+        args: &[&str],
+        run_args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Daemon {
         let mut child = crate::util::earshot()
             .args(args)
             .arg("--config")
             .arg(cfg)
             .arg("run")
+            .args(run_args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -118,7 +130,7 @@ impl Daemon {
     }
 
     /// The next stdout line matching `want` (others are kept in order).
-    fn stdout_until(&mut self, want: impl Fn(&str) -> bool, what: &str) -> String {
+    pub(crate) fn stdout_until(&mut self, want: impl Fn(&str) -> bool, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             self.drain_err();
@@ -133,7 +145,7 @@ impl Daemon {
     }
 
     /// Waits for a stderr line containing `needle`.
-    fn stderr_until(&mut self, needle: &str) -> String {
+    pub(crate) fn stderr_until(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Some(l) = self.log.iter().find(|l| l.contains(needle)) {
@@ -153,7 +165,7 @@ impl Daemon {
         }
     }
 
-    fn signal(&self, sig: &str) {
+    pub(crate) fn signal(&self, sig: &str) {
         let ok = std::process::Command::new("kill")
             .args([&format!("-{sig}"), &self.child.id().to_string()])
             .status()
@@ -163,7 +175,7 @@ impl Daemon {
     }
 
     /// Waits for the exit (2 minutes at most) and reads the rest of stderr.
-    fn wait(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn wait(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(120);
         let status = loop {
             if let Some(s) = self.child.try_wait().unwrap() {

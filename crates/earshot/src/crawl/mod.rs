@@ -16,6 +16,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+mod bound;
 mod config;
 mod crawler;
 mod matching;
@@ -63,6 +64,12 @@ pub struct CrawlSummary {
     pub hosts: BTreeMap<String, crate::fetch::HostStats>,
     /// Whether the pass was stopped early (Ctrl-C).
     pub interrupted: bool,
+    /// Sources whose pass reached `crawl.max_urls_per_source` URLs and
+    /// followed no more new links.
+    pub capped: Vec<String>,
+    /// URLs whose crawl state was dropped after the pass (over the cap, or
+    /// not reached for `crawl.forget_after_passes` passes).
+    pub urls_dropped: u64,
     /// Wall time.
     pub elapsed_ms: u64,
 }
@@ -206,6 +213,7 @@ async fn run_pass(
             .expanded_start_urls()
             .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
         let ctx = SourceCrawl {
+            pass: store.source_pass(&source.name)? + 1,
             source: source.clone(),
             store: store.clone(),
             config: config.clone(),
@@ -224,13 +232,15 @@ async fn run_pass(
         sources: sources.len(),
         ..Default::default()
     };
+    let mut ended = Vec::new();
     while let Some(res) = tasks.join_next().await {
         match res {
-            Ok(s) => {
+            Ok(mut s) => {
                 summary.pages_failed += s.failed;
                 summary.pages_fresh += s.fresh;
                 summary.pages_unchanged += s.not_modified;
-                summary.errors.extend(s.errors);
+                summary.errors.append(&mut s.errors);
+                ended.push(s);
             }
             Err(e) => summary.errors.push(format!("a source task failed: {e}")),
         }
@@ -247,6 +257,7 @@ async fn run_pass(
     summary.mentions_unchanged = w.report.unchanged as u64;
     summary.new_per_watch = w.new_per_watch;
     summary.interrupted = stop.is_cancelled();
+    bound::after_pass(&store, &config.crawl, ended, &mut summary)?;
     if !had_posts && !summary.interrupted {
         rematch::record_fingerprints(&store, &config.watches)?;
     }
@@ -256,6 +267,8 @@ async fn run_pass(
 }
 
 struct SourceCrawl {
+    /// The number of this pass of the source (see `store/crawled.rs`).
+    pass: u64,
     source: Arc<SourceConfig>,
     store: Arc<Store>,
     config: CrawlSetup,
@@ -271,10 +284,18 @@ struct SourceCrawl {
 
 #[derive(Default)]
 struct SourceResult {
+    name: String,
+    pass: u64,
+    /// Pages fetched, unchanged or fresh (reached).
+    reached: u64,
     failed: u64,
     fresh: u64,
     not_modified: u64,
     errors: Vec<String>,
+    /// The pass reached `crawl.max_urls_per_source` URLs.
+    capped: bool,
+    /// Recording what the pass reached failed: the pass fails with it.
+    store_error: Option<StoreError>,
 }
 
 /// What became of one URL of the frontier.
@@ -283,6 +304,8 @@ enum Visit {
     Page(Box<Work>),
     /// Unchanged (304) or not due: the links stored last time.
     Known {
+        /// The canonical URL.
+        url: String,
         links: Vec<String>,
         not_modified: bool,
     },
@@ -293,8 +316,14 @@ enum Visit {
 impl SourceCrawl {
     async fn run(self, starts: Vec<Url>) -> SourceResult {
         let this = Arc::new(self);
-        let mut out = SourceResult::default();
+        let mut out = SourceResult {
+            name: this.source.name.clone(),
+            pass: this.pass,
+            ..Default::default()
+        };
+
         let crawl = &this.config.crawl;
+        let cap = crawl.max_urls_per_source.max(1) as usize;
         let max_depth = this.source.max_depth(crawl);
         let follow: Vec<regex::Regex> = this
             .source
@@ -340,6 +369,21 @@ impl SourceCrawl {
                     continue;
                 }
             };
+            if let Visit::Page(w) = &visit {
+                if let Err(e) = this
+                    .store
+                    .mark_reached(&this.source.name, &w.canonical, this.pass)
+                {
+                    out.store_error = Some(e);
+                    break;
+                }
+            }
+            if let Visit::Known { url, .. } = &visit {
+                if let Err(e) = this.store.mark_reached(&this.source.name, url, this.pass) {
+                    out.store_error = Some(e);
+                    break;
+                }
+            }
             let (links, profile_links): (Vec<String>, bool) = match visit {
                 Visit::Failed(e) => {
                     (this.progress)(&format!("error  {e}"));
@@ -351,7 +395,9 @@ impl SourceCrawl {
                 Visit::Known {
                     links,
                     not_modified,
+                    ..
                 } => {
+                    out.reached += 1;
                     if not_modified {
                         out.not_modified += 1;
                     } else {
@@ -360,6 +406,7 @@ impl SourceCrawl {
                     (links, true)
                 }
                 Visit::Page(work) => {
+                    out.reached += 1;
                     let mut chosen = Vec::new();
                     if depth < max_depth {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
@@ -381,9 +428,22 @@ impl SourceCrawl {
             for link in links {
                 let Ok(u) = Url::parse(&link) else { continue };
                 let c = canonicalize(&u, strip);
-                if seen.insert(url_hash(&c)) {
-                    queue.push_back((c, depth + 1));
+                let h = url_hash(&c);
+                if seen.contains(&h) {
+                    continue;
                 }
+                if seen.len() >= cap {
+                    if !out.capped {
+                        out.capped = true;
+                        tracing::warn!(
+                            source = %this.source.name,
+                            "the pass reached {cap} URLs (crawl.max_urls_per_source): no more new links are followed this pass; if the site has an endless URL space (a calendar, session ids in URLs), narrow the source's `follow` rules, else raise the cap"
+                        );
+                    }
+                    break;
+                }
+                seen.insert(h);
+                queue.push_back((c, depth + 1));
             }
         }
         out
@@ -435,6 +495,7 @@ impl SourceCrawl {
             if !is_start && fresh && p.status < 300 {
                 (self.progress)(&format!("fresh  {url}"));
                 return Visit::Known {
+                    url: canonical,
                     links: p.links.clone(),
                     not_modified: false,
                 };
@@ -468,11 +529,13 @@ impl SourceCrawl {
                         return Visit::Failed(format!("{url}: {e}"));
                     }
                     return Visit::Known {
+                        url: canonical,
                         links: p.links,
                         not_modified: true,
                     };
                 }
                 return Visit::Known {
+                    url: canonical,
                     links: Vec::new(),
                     not_modified: true,
                 };

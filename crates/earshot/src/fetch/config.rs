@@ -69,6 +69,14 @@ pub struct CrawlConfig {
     pub max_depth: u32,
     /// Pages fetched from one source in one pass.
     pub max_pages_per_source: u32,
+    /// URLs whose crawl state one source keeps: a pass follows no more new
+    /// links once it has reached this many URLs, and after the pass the
+    /// least recently reached beyond it are dropped (an endless URL space,
+    /// such as a calendar, cannot grow the store without bound).
+    pub max_urls_per_source: u64,
+    /// A URL no completed pass of its source reached for this many passes
+    /// loses its crawl state (0: kept until the cap drops it).
+    pub forget_after_passes: u64,
     /// Allow loopback and private addresses (tests and the demo only).
     pub allow_private: bool,
     /// Timezone of dates written without one (IANA name).
@@ -120,6 +128,8 @@ impl Default for CrawlConfig {
             max_redirects: 10,
             max_depth: 3,
             max_pages_per_source: 500,
+            max_urls_per_source: 100_000,
+            forget_after_passes: 30,
             allow_private: false,
             timezone: "Asia/Shanghai".to_string(),
             resolve: Default::default(),
@@ -196,6 +206,13 @@ impl CrawlConfig {
                     format!("e.g. {} = 1", key.rsplit('.').next().unwrap_or(key)),
                 ));
             }
+        }
+        if c.max_urls_per_source == 0 {
+            out.push(Problem::new(
+                "crawl.max_urls_per_source",
+                "must be at least 1",
+                "e.g. max_urls_per_source = 100000",
+            ));
         }
         if c.max_redirects > 20 {
             out.push(Problem::new(

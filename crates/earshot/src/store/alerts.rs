@@ -5,7 +5,7 @@ use super::*;
 impl Store {
     /// Stores or replaces an alert.
     pub fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(keys::alert(alert.id), encode(alert))
             .map_err(|e| self.engine(e))?;
         Ok(())
@@ -21,12 +21,12 @@ impl Store {
     ) -> Result<Option<Alert>, StoreError> {
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let key = keys::alert(id);
-        let Some(b) = self.tree.get(key).map_err(|e| self.engine(e))? else {
+        let Some(b) = self.tree()?.get(key).map_err(|e| self.engine(e))? else {
             return Ok(None);
         };
         let mut alert: Alert = decode(&key, &b)?;
         change(&mut alert);
-        self.tree
+        self.tree()?
             .insert(key, encode(&alert))
             .map_err(|e| self.engine(e))?;
         self.flush()?;
@@ -36,7 +36,7 @@ impl Store {
     /// One alert by id.
     pub fn get_alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
         let key = keys::alert(id);
-        match self.tree.get(key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
         }
@@ -57,12 +57,19 @@ impl Store {
         let mut queued = 0;
         for item in items {
             let key = keys::outbox(&item.key);
-            if self.tree.get(&key).map_err(|e| self.engine(e))?.is_none() {
+            if self
+                .tree()?
+                .get(&key)
+                .map_err(|e| self.engine(e))?
+                .is_none()
+            {
                 batch.insert(key, encode(item));
                 queued += 1;
             }
         }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.tree()?
+            .apply_batch(batch)
+            .map_err(|e| self.engine(e))?;
         Ok(queued)
     }
 
@@ -73,7 +80,7 @@ impl Store {
 
     /// Stores or replaces a silence.
     pub fn put_silence(&self, s: &Silence) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(keys::silence(s.id), encode(s))
             .map_err(|e| self.engine(e))?;
         Ok(())
@@ -82,7 +89,7 @@ impl Store {
     /// Removes a silence; whether it existed.
     pub fn remove_silence(&self, id: u64) -> Result<bool, StoreError> {
         Ok(self
-            .tree
+            .tree()?
             .remove(keys::silence(id))
             .map_err(|e| self.engine(e))?
             .is_some())
@@ -103,7 +110,7 @@ impl Store {
     pub fn enqueue(&self, item: &OutboxItem) -> Result<bool, StoreError> {
         let key = keys::outbox(&item.key);
         let res = self
-            .tree
+            .tree()?
             .compare_and_swap(&key, None::<&[u8]>, Some(encode(item)))
             .map_err(|e| self.engine(e))?;
         Ok(res.is_ok())
@@ -120,7 +127,7 @@ impl Store {
 
     /// Replaces an outbox item (after a delivery attempt).
     pub fn update_outbox(&self, item: &OutboxItem) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(keys::outbox(&item.key), encode(item))
             .map_err(|e| self.engine(e))?;
         Ok(())

@@ -162,7 +162,7 @@ impl Store {
             .map_err(|e| map_sled(dest, e))?;
         let tally = {
             let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-            copy_all(&self.db, &copy, dest)?
+            copy_all(&self.db()?, &copy, dest)?
         };
         let check = tally_of(&copy, dest)?;
         let digest = tally.hasher.finalize().to_hex().to_string();

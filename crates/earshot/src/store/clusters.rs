@@ -6,7 +6,7 @@ use super::*;
 impl Store {
     /// Keeps the MinHash signature of a cluster's canonical member.
     pub fn put_cluster_signature(&self, cluster: u64, signature: &[u8]) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(&keys::signature(cluster)[..], signature)
             .map_err(|e| self.engine(e))?;
         Ok(())
@@ -15,7 +15,7 @@ impl Store {
     /// Every stored canonical signature, for rebuilding the cluster index.
     pub fn cluster_signatures(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         let mut out = Vec::new();
-        for item in self.tree.scan_prefix([keys::SIGNATURE]) {
+        for item in self.tree()?.scan_prefix([keys::SIGNATURE]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             if k.len() == 9 {
                 out.push((
@@ -33,7 +33,7 @@ impl Store {
     pub fn clusters(&self, min_members: usize) -> Result<Vec<ClusterSummary>, StoreError> {
         let mut by: BTreeMap<u64, (ClusterSummary, std::collections::HashSet<u64>)> =
             BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::CLUSTER]) {
+        for item in self.tree()?.scan_prefix([keys::CLUSTER]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             if k.len() != 17 {
                 continue;
@@ -79,7 +79,7 @@ impl Store {
             let mut prefix = [0u8; 9];
             prefix.copy_from_slice(&keys::cluster_member(c, 0)[..9]);
             let mut posts = std::collections::HashSet::new();
-            for item in self.tree.scan_prefix(prefix) {
+            for item in self.tree()?.scan_prefix(prefix) {
                 let (_, v) = item.map_err(|e| self.engine(e))?;
                 posts.insert(keys::parse_member_value(&v).0);
             }

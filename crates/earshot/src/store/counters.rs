@@ -7,7 +7,7 @@ impl Store {
     /// Every stored counter, keyed by (granularity, watch, bucket start).
     pub fn counters(&self) -> Result<CounterMap, StoreError> {
         let mut out = BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::COUNTER]) {
+        for item in self.tree()?.scan_prefix([keys::COUNTER]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let id = keys::parse_counter(&k).ok_or_else(|| StoreError::Corrupt {
                 key: keys::hex(&k),
@@ -22,7 +22,7 @@ impl Store {
     /// [`Store::counters`] in a healthy store.
     pub fn recount(&self) -> Result<CounterMap, StoreError> {
         let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
-        for item in self.tree.scan_prefix([keys::MENTION]) {
+        for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let m: Mention = decode(&k, &v)?;
             for w in &m.watches {
@@ -67,7 +67,9 @@ impl Store {
             }
             batch.insert(keys::counter(k.0, &k.1, k.2), encode(c));
         }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.tree()?
+            .apply_batch(batch)
+            .map_err(|e| self.engine(e))?;
         self.flush()?;
         Ok((fresh.len(), differed))
     }
@@ -79,7 +81,7 @@ impl Store {
         let mut problems = Vec::new();
         let mut expected_index = std::collections::BTreeSet::new();
         let mut n = 0u64;
-        for item in self.tree.scan_prefix([keys::MENTION]) {
+        for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let m: Mention = decode(&k, &v)?;
             n += 1;
@@ -87,7 +89,7 @@ impl Store {
                 expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
             }
         }
-        let ids = self.tree.scan_prefix([keys::ID]).count() as u64;
+        let ids = self.tree()?.scan_prefix([keys::ID]).count() as u64;
         if ids != n {
             problems.push(format!("id index has {ids} entries for {n} mentions"));
         }
@@ -99,7 +101,7 @@ impl Store {
             ));
         }
         let mut index = std::collections::BTreeSet::new();
-        for item in self.tree.scan_prefix([keys::TIME]) {
+        for item in self.tree()?.scan_prefix([keys::TIME]) {
             let (k, _) = item.map_err(|e| self.engine(e))?;
             index.insert(k.to_vec());
         }

@@ -18,6 +18,7 @@ pub const SIGNATURE: u8 = b'g';
 pub const SILENCE: u8 = b's';
 pub const POST: u8 = b'p';
 pub const SESSION: u8 = b'S';
+pub const REACHED: u8 = b'v';
 
 /// Cluster membership: cluster id, then mention id.
 pub fn cluster_member(cluster: u64, id: u64) -> [u8; 17] {
@@ -238,6 +239,20 @@ pub fn silence(id: u64) -> [u8; 9] {
 
 pub fn hex(k: &[u8]) -> String {
     k.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The URLs one source's crawl reached: `v`, the source, then the URL.
+pub fn reached_prefix(source: &str) -> Vec<u8> {
+    let mut k = vec![REACHED];
+    push_name(&mut k, source);
+    k
+}
+
+/// One URL a source's crawl reached (value: the pass, u64 BE).
+pub fn reached(source: &str, url: &str) -> Vec<u8> {
+    let mut k = reached_prefix(source);
+    k.extend_from_slice(url.as_bytes());
+    k
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>`, `watch/<watch>` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass), the fingerprint of the watch definition the posts were last matched with (UTF-8) |
+//! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>`, `source_pass/<source>`, `watch/<watch>`, `probe` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass), u64 BE (number of the source's last completed pass), the fingerprint of the watch definition the posts were last matched with (UTF-8), i64 BE (when a reopen last checked writes) |
 //! | `m` | bucket time, mention id | [`Mention`] |
 //! | `i` | mention id | bucket time (where its `m` record is) |
 //! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
@@ -15,6 +15,7 @@
 //! | `g` | cluster id | MinHash signature of its canonical member |
 //! | `c` | granularity (`h`, `d`), watch, bucket start | [`Counts`] |
 //! | `u` | canonical URL | [`CrawlState`] |
+//! | `v` | source (u16 BE length, UTF-8), canonical URL | the number of the source's pass that last reached it (u64 BE); see `crawled.rs` |
 //! | `a` | alert id | [`Alert`] |
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
@@ -29,8 +30,11 @@
 //! wire format: a record's layout is its struct's field order, and an enum
 //! is stored by variant index. Changing either changes the format. The
 //! schema version in `M/schema_version` ([`SCHEMA_VERSION`]) is checked on
-//! open: a newer store is refused, an older one migrated (in `migrate.rs`,
-//! one atomic batch per version step) before anything reads it.
+//! open: a newer store is refused, an older one written by a release
+//! (format 1 or later) migrated (in `migrate.rs`, one atomic batch per
+//! version step) before anything reads it, and any other version refused
+//! untouched. (The `v` records came without a version step: older builds
+//! ignore them.)
 //!
 //! Writers are serialised by a mutex (counters are read-modify-write);
 //! readers never block. sled 0.34 is beta: nothing outside this module
@@ -41,6 +45,9 @@ pub mod backup;
 mod clusters;
 mod config;
 mod counters;
+mod crawled;
+mod engine;
+mod error;
 mod keys;
 mod migrate;
 mod model;
@@ -52,11 +59,15 @@ mod write;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
 pub use config::StoreConfig;
+pub use crawled::{Bounded, CrawlBound};
+use engine::Engine;
+use error::{map_io, map_sled};
+pub use error::{ErrorClass, StoreError};
 pub use model::*;
 pub use sessions::StoredSession;
 #[cfg(any(test, feature = "test-utils"))]
@@ -69,55 +80,6 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
 /// evidence. 3: one mention per (post, watch), stored posts.
 pub const SCHEMA_VERSION: u32 = 4;
-
-/// Why the store could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// No store exists at the path.
-    #[error("no mention store at {0}\n  help: run `earshot crawl` or `earshot demo` first, or point store.path in the config at an existing store")]
-    Missing(PathBuf),
-    /// Another process holds the store.
-    #[error("the mention store at {0} is in use by another earshot process\n  help: stop that process (earshot run / demo / crawl) or set a different store.path")]
-    Locked(PathBuf),
-    /// The store cannot be written.
-    #[error("cannot write to the mention store at {path}: {reason}\n  help: check the directory's permissions and free space, or set a writable store.path")]
-    NotWritable {
-        /// The store.
-        path: PathBuf,
-        /// What the OS said.
-        reason: String,
-    },
-    /// A newer earshot wrote this store.
-    #[error("the mention store at {path} has format version {found}, but this earshot reads up to version {supported}\n  help: upgrade earshot, or set a different store.path")]
-    NewerVersion {
-        /// The store.
-        path: PathBuf,
-        /// Version found on disk.
-        found: u32,
-        /// Newest version this build understands.
-        supported: u32,
-    },
-    /// The directory holds something that is not an earshot store.
-    #[error("{0} holds data that is not an earshot mention store\n  help: point store.path at an empty or earshot directory")]
-    Foreign(PathBuf),
-    /// A stored value could not be decoded.
-    #[error("corrupt record in the mention store (key {key}): {reason}")]
-    Corrupt {
-        /// Hex of the key.
-        key: String,
-        /// Decoder message.
-        reason: String,
-    },
-    /// Any other engine error.
-    #[error("mention store error at {path}: {reason}")]
-    Engine {
-        /// The store.
-        path: PathBuf,
-        /// Engine message.
-        reason: String,
-    },
-}
 
 /// Result of writing a batch of mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -229,8 +191,9 @@ pub struct MentionPage {
 /// The sled-backed store. Cheap to share behind an `Arc`.
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
-    tree: sled::Tree,
+    /// The open engine; `None` only while [`Store::reopen`] swaps it (or
+    /// after a reopen that failed, until the next one works).
+    engine: RwLock<Option<Engine>>,
     write_lock: Mutex<()>,
 }
 
@@ -269,29 +232,10 @@ impl Store {
         {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
-        // sled's flusher thread lets go of the file lock a moment after a
-        // Store is dropped: a reopen in the same process waits for that,
-        // briefly, before calling the store locked.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        let db = loop {
-            let opened = sled::Config::new()
-                .path(path)
-                .mode(sled::Mode::HighThroughput)
-                .cache_capacity(1024 * 1024 * 1024)
-                .open()
-                .map_err(|e| map_sled(path, e));
-            match opened {
-                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                other => break other?,
-            }
-        };
-        let tree = db.open_tree("earshot").map_err(|e| map_sled(path, e))?;
+        let engine = Engine::open(path, std::time::Duration::from_secs(2))?;
         let store = Store {
             path: path.to_path_buf(),
-            db,
-            tree,
+            engine: RwLock::new(Some(engine)),
             write_lock: Mutex::new(()),
         };
         store.check_version()?;
@@ -305,12 +249,12 @@ impl Store {
 
     fn check_version(&self) -> Result<(), StoreError> {
         let key = keys::meta("schema_version");
-        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(&key).map_err(|e| self.engine(e))? {
             None => {
-                if self.tree.first().map_err(|e| self.engine(e))?.is_some() {
+                if self.tree()?.first().map_err(|e| self.engine(e))?.is_some() {
                     return Err(StoreError::Foreign(self.path.clone()));
                 }
-                self.tree
+                self.tree()?
                     .insert(key, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| self.engine(e))?;
                 self.flush()?;
@@ -340,7 +284,7 @@ impl Store {
     /// The schema version on disk.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         Ok(self
-            .tree
+            .tree()?
             .get(keys::meta("schema_version"))
             .map_err(|e| self.engine(e))?
             .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
@@ -350,7 +294,7 @@ impl Store {
     /// Number of stored mentions.
     pub fn mention_count(&self) -> Result<u64, StoreError> {
         Ok(self
-            .tree
+            .tree()?
             .get(keys::meta("mention_count"))
             .map_err(|e| self.engine(e))?
             .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
@@ -360,7 +304,7 @@ impl Store {
     /// One mention by id.
     pub fn get_mention(&self, id: u64) -> Result<Option<Mention>, StoreError> {
         let Some(t) = self
-            .tree
+            .tree()?
             .get(keys::id_index(id))
             .map_err(|e| self.engine(e))?
         else {
@@ -371,7 +315,7 @@ impl Store {
             reason: "id index value is not a time".into(),
         })?;
         let key = keys::mention(t, id);
-        match self.tree.get(key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
         }
@@ -382,7 +326,7 @@ impl Store {
     pub fn ids_with_hash(&self, hash: &str) -> Result<Vec<u64>, StoreError> {
         let prefix = keys::hash_prefix(hash);
         let mut out = Vec::new();
-        for item in self.tree.scan_prefix(&prefix) {
+        for item in self.tree()?.scan_prefix(&prefix) {
             let (k, _) = item.map_err(|e| self.engine(e))?;
             if let Some(id) = keys::id_from_time_index(&k) {
                 out.push(id);
@@ -404,7 +348,7 @@ impl Store {
         match &q.watch {
             Some(w) => {
                 let (lo, hi) = keys::time_range(w, q.since, q.until);
-                for item in self.tree.range(lo..hi).rev() {
+                for item in self.tree()?.range(lo..hi).rev() {
                     let (k, _) = item.map_err(|e| self.engine(e))?;
                     let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
                         key: keys::hex(&k),
@@ -422,7 +366,7 @@ impl Store {
             }
             None => {
                 // Records are keyed by time: newest first is a reverse scan.
-                for item in self.tree.scan_prefix([keys::MENTION]).rev() {
+                for item in self.tree()?.scan_prefix([keys::MENTION]).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = decode(&k, &v)?;
                     if keep(&m) {
@@ -491,7 +435,7 @@ impl Store {
                 if let Some(c) = after {
                     hi = hi.min(keys::time_index(w, c.time, c.id));
                 }
-                for item in self.tree.range(lo..hi).rev() {
+                for item in self.tree()?.range(lo..hi).rev() {
                     let (k, _) = item.map_err(|e| self.engine(e))?;
                     let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
                         key: keys::hex(&k),
@@ -515,7 +459,7 @@ impl Store {
                 if let Some(c) = after {
                     hi = hi.min(keys::mention(c.time, c.id).to_vec());
                 }
-                for item in self.tree.range(lo..hi).rev() {
+                for item in self.tree()?.range(lo..hi).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = decode(&k, &v)?;
                     if visit(&k, Some(m), &mut page) {
@@ -540,7 +484,7 @@ impl Store {
         let mut out = Vec::new();
         let lo = keys::mention(since, 0);
         let hi = keys::mention(until, 0);
-        for item in self.tree.range(lo..hi).rev() {
+        for item in self.tree()?.range(lo..hi).rev() {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let m: Mention = decode(&k, &v)?;
             if keep(&m) {
@@ -563,7 +507,7 @@ impl Store {
         let lo = keys::counter(granularity, watch, start);
         let hi = keys::counter(granularity, watch, to);
         let mut found = BTreeMap::new();
-        for item in self.tree.range(lo..hi) {
+        for item in self.tree()?.range(lo..hi) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let t = keys::time_from_counter(&k).ok_or_else(|| StoreError::Corrupt {
                 key: keys::hex(&k),
@@ -583,7 +527,7 @@ impl Store {
     /// Crawl state of a canonical URL.
     pub fn crawl_state(&self, url: &str) -> Result<Option<CrawlState>, StoreError> {
         let key = keys::crawl(url);
-        match self.tree.get(&key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(&key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
         }
@@ -591,7 +535,8 @@ impl Store {
 
     /// Records crawl state for a page that produced no mentions.
     pub fn put_crawl_state(&self, url: &str, state: &CrawlState) -> Result<(), StoreError> {
-        self.tree
+        self.injected_failure()?;
+        self.tree()?
             .insert(keys::crawl(url), encode(state))
             .map_err(|e| self.engine(e))?;
         Ok(())
@@ -600,7 +545,7 @@ impl Store {
     /// When `source` last finished a crawl pass (for `earshot run`).
     pub fn source_last_run(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         let v = self
-            .tree
+            .tree()?
             .get(keys::meta(&format!("source_run/{source}")))
             .map_err(|e| self.engine(e))?;
         Ok(
@@ -611,7 +556,7 @@ impl Store {
 
     /// Records that `source` finished a crawl pass at `at`.
     pub fn set_source_last_run(&self, source: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(
                 keys::meta(&format!("source_run/{source}")),
                 &at.timestamp().to_be_bytes(),
@@ -625,7 +570,7 @@ impl Store {
         prefix: u8,
     ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
-        for item in self.tree.scan_prefix([prefix]) {
+        for item in self.tree()?.scan_prefix([prefix]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             out.push(decode(&k, &v)?);
         }
@@ -641,7 +586,8 @@ impl Store {
                 e.merge(&c);
             }
         }
-        let count = |p: u8| self.tree.scan_prefix([p]).count() as u64;
+        let tree = self.tree()?;
+        let count = |p: u8| tree.scan_prefix([p]).count() as u64;
         Ok(StoreStats {
             path: self.path.clone(),
             schema_version: self.schema_version()?,
@@ -651,13 +597,14 @@ impl Store {
             crawled_urls: count(keys::CRAWL),
             alerts: count(keys::ALERT),
             outbox_pending: self.outbox_pending()?.len() as u64,
-            size_on_disk: self.db.size_on_disk().unwrap_or(0),
+            size_on_disk: self.db()?.size_on_disk().unwrap_or(0),
         })
     }
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(|e| self.engine(e))?;
+        self.injected_failure()?;
+        self.db()?.flush().map_err(|e| self.engine(e))?;
         Ok(())
     }
 
@@ -668,7 +615,8 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if let Err(e) = self.db.flush() {
+        let engine = self.engine.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(Err(e)) = engine.as_ref().map(|e| e.db.flush()) {
             tracing::error!(path = %self.path.display(), "flushing the store on close failed: {e}");
         }
     }
@@ -684,34 +632,6 @@ fn decode<T: serde::de::DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T,
         key: keys::hex(key),
         reason: e.to_string(),
     })
-}
-
-fn map_io(path: &Path, e: std::io::Error) -> StoreError {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-            StoreError::NotWritable {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }
-        }
-        _ => StoreError::Engine {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        },
-    }
-}
-
-fn map_sled(path: &Path, e: sled::Error) -> StoreError {
-    match e {
-        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-            StoreError::Locked(path.to_path_buf())
-        }
-        sled::Error::Io(io) => map_io(path, io),
-        other => StoreError::Engine {
-            path: path.to_path_buf(),
-            reason: other.to_string(),
-        },
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ impl Store {
     /// One stored post.
     pub fn get_post(&self, id: u64) -> Result<Option<Post>, StoreError> {
         let key = keys::post(id);
-        match self.tree.get(key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(decode(&key, &b)?)),
             None => Ok(None),
         }
@@ -26,7 +26,7 @@ impl Store {
             None => vec![keys::POST],
         };
         let mut out = Vec::new();
-        for item in self.tree.range(lo..vec![keys::POST + 1]) {
+        for item in self.tree()?.range(lo..vec![keys::POST + 1]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             out.push(decode(&k, &v)?);
             if out.len() >= limit {
@@ -38,13 +38,15 @@ impl Store {
 
     /// Number of stored posts.
     pub fn post_count(&self) -> u64 {
-        self.tree.scan_prefix([keys::POST]).count() as u64
+        self.tree()
+            .map(|t| t.scan_prefix([keys::POST]).count() as u64)
+            .unwrap_or(0)
     }
 
     /// Whether any post is stored.
     pub fn has_posts(&self) -> Result<bool, StoreError> {
         Ok(self
-            .tree
+            .tree()?
             .scan_prefix([keys::POST])
             .next()
             .transpose()
@@ -57,7 +59,7 @@ impl Store {
     /// again.
     pub fn pages_without_posts(&self) -> Result<u64, StoreError> {
         let mut n = 0;
-        for item in self.tree.scan_prefix([keys::CRAWL]) {
+        for item in self.tree()?.scan_prefix([keys::CRAWL]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let s: CrawlState = decode(&k, &v)?;
             if (200..300).contains(&s.status) && s.content_hash.is_none() {
@@ -72,7 +74,7 @@ impl Store {
     pub fn watch_fingerprints(&self) -> Result<BTreeMap<String, String>, StoreError> {
         let prefix = keys::meta("watch/");
         let mut out = BTreeMap::new();
-        for item in self.tree.scan_prefix(&prefix) {
+        for item in self.tree()?.scan_prefix(&prefix) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
             out.insert(name, String::from_utf8_lossy(&v).into_owned());
@@ -83,7 +85,7 @@ impl Store {
     /// Records that the stored posts are matched with `watch` as defined
     /// by `fingerprint`.
     pub fn set_watch_fingerprint(&self, watch: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(
                 keys::meta(&format!("watch/{watch}")),
                 fingerprint.as_bytes(),

@@ -28,7 +28,7 @@ impl Store {
     /// Stores a session under the hash of its id. Durable at once: a
     /// sign-in is rare and must survive a restart that follows it.
     pub fn put_session(&self, hash: &[u8; 32], s: &StoredSession) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .insert(session_key(hash), encode(s))
             .map_err(|e| self.engine(e))?;
         self.flush()
@@ -41,7 +41,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<StoredSession>, StoreError> {
         let key = session_key(hash);
-        match self.tree.get(key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(key).map_err(|e| self.engine(e))? {
             Some(b) => {
                 let s: StoredSession = decode(&key, &b)?;
                 Ok((s.expires_at > now).then_some(s))
@@ -52,7 +52,7 @@ impl Store {
 
     /// Ends a session (sign-out).
     pub fn remove_session(&self, hash: &[u8; 32]) -> Result<(), StoreError> {
-        self.tree
+        self.tree()?
             .remove(session_key(hash))
             .map_err(|e| self.engine(e))?;
         Ok(())
@@ -61,13 +61,13 @@ impl Store {
     /// Removes the sessions that expired before `now`; returns how many.
     pub fn prune_sessions(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut gone = 0;
-        for item in self.tree.scan_prefix([keys::SESSION]) {
+        for item in self.tree()?.scan_prefix([keys::SESSION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let expired = decode::<StoredSession>(&k, &v)
                 .map(|s| s.expires_at <= now)
                 .unwrap_or(true);
             if expired {
-                self.tree.remove(k).map_err(|e| self.engine(e))?;
+                self.tree()?.remove(k).map_err(|e| self.engine(e))?;
                 gone += 1;
             }
         }

@@ -186,7 +186,8 @@ fn newer_version_is_refused() {
     let path = dir.path().join("s");
     {
         let s = Store::open(&path).unwrap();
-        s.tree
+        s.tree()
+            .unwrap()
             .insert(
                 keys::meta("schema_version"),
                 &(SCHEMA_VERSION + 1).to_be_bytes(),
@@ -202,14 +203,92 @@ fn newer_version_is_refused() {
     assert!(e.to_string().contains("upgrade earshot"));
 }
 
+/// A format no release wrote (0) has no migration: refused with the
+/// format named and what to do, and left untouched (not stamped current).
+#[test]
+fn a_format_without_a_migration_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.tree()
+            .unwrap()
+            .insert(keys::meta("schema_version"), &0u32.to_be_bytes())
+            .unwrap();
+        s.flush().unwrap();
+    }
+    let e = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(e, StoreError::UnknownVersion { found: 0, .. }),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("format version 0"), "{msg}");
+    assert!(msg.contains("migrates formats 1 to"), "{msg}");
+    assert!(msg.contains("restore a backup"), "{msg}");
+    assert_eq!(e.class(), ErrorClass::Fatal);
+    // Still format 0: nothing was rewritten or stamped.
+    let db = sled::open(&path).unwrap();
+    let tree = db.open_tree("earshot").unwrap();
+    let v = tree.get(keys::meta("schema_version")).unwrap().unwrap();
+    assert_eq!(v.as_ref(), &0u32.to_be_bytes());
+}
+
+/// Store errors are classified for the daemon: a full disk (as sled hands
+/// it on from its flusher thread: same kind, the OS error in the text),
+/// corruption, and the rest.
+#[test]
+fn store_errors_are_classified() {
+    let p = Path::new("/x");
+    let full = std::io::Error::from_raw_os_error(28);
+    assert_eq!(map_io(p, full).class(), ErrorClass::DiskFull);
+    let copied = std::io::Error::new(
+        std::io::ErrorKind::StorageFull,
+        "Os { code: 28, kind: StorageFull, message: \"No space left on device\" }",
+    );
+    assert_eq!(
+        map_sled(p, sled::Error::Io(copied)).class(),
+        ErrorClass::DiskFull
+    );
+    let eio = std::io::Error::from_raw_os_error(5);
+    assert_eq!(map_io(p, eio).class(), ErrorClass::Transient);
+    let bug = sled::Error::ReportableBug("x".into());
+    assert_eq!(map_sled(p, bug).class(), ErrorClass::Fatal);
+    let corrupt = StoreError::Corrupt {
+        key: "k".into(),
+        reason: "r".into(),
+    };
+    assert_eq!(corrupt.class(), ErrorClass::Fatal);
+}
+
+/// A reopened store reads what was flushed before and takes writes.
+#[test]
+fn a_reopened_store_keeps_what_was_flushed_and_takes_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    let m = synthetic_mention(1, &["w"], start());
+    s.put_mentions(std::slice::from_ref(&m), None).unwrap();
+    s.flush().unwrap();
+    s.reopen().unwrap();
+    assert_eq!(s.get_mention(m.id).unwrap(), Some(m));
+    let m2 = synthetic_mention(2, &["w"], start());
+    s.put_mentions(std::slice::from_ref(&m2), None).unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.mention_count().unwrap(), 2);
+}
+
 /// A store at format 1 holding `alerts` as format 1 wrote them.
 fn format_1_store(path: &Path, alerts: &[migrate::AlertV1]) {
     let s = Store::open(path).unwrap();
-    s.tree
+    s.tree()
+        .unwrap()
         .insert(keys::meta("schema_version"), &1u32.to_be_bytes())
         .unwrap();
     for a in alerts {
-        s.tree.insert(keys::alert(a.id), encode(a)).unwrap();
+        s.tree()
+            .unwrap()
+            .insert(keys::alert(a.id), encode(a))
+            .unwrap();
     }
     s.flush().unwrap();
 }
@@ -393,11 +472,13 @@ fn rebuild_counters_repairs_a_damaged_counter() {
     let mut wrong = c;
     wrong.total += 7;
     store
-        .tree
+        .tree()
+        .unwrap()
         .insert(keys::counter(k.0, &k.1, k.2), encode(&wrong))
         .unwrap();
     store
-        .tree
+        .tree()
+        .unwrap()
         .insert(keys::counter(k.0, "ghost", k.2), encode(&wrong))
         .unwrap();
     assert!(!store.verify().unwrap().is_empty());
@@ -542,7 +623,7 @@ fn format_2_mentions_are_split_per_watch() {
     {
         // A format 2 store, written record by record.
         let s = Store::open(&path).unwrap();
-        let tree = &s.tree;
+        let tree = &s.tree().unwrap();
         tree.insert(keys::meta("schema_version"), &2u32.to_be_bytes())
             .unwrap();
         tree.insert(&keys::mention(t, old.id)[..], encode(&old))

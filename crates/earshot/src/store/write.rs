@@ -46,6 +46,7 @@ impl Store {
         crawl_state: Option<(&str, &CrawlState)>,
     ) -> Result<IngestReport, StoreError> {
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.injected_failure()?;
         let mut batch = sled::Batch::default();
         let mut deltas: HashMap<Vec<u8>, CountsDelta> = HashMap::new();
         let mut report = IngestReport::default();
@@ -132,7 +133,7 @@ impl Store {
             if delta.is_zero() {
                 continue;
             }
-            let mut counts: Counts = match self.tree.get(&key).map_err(|e| self.engine(e))? {
+            let mut counts: Counts = match self.tree()?.get(&key).map_err(|e| self.engine(e))? {
                 Some(bytes) => decode(&key, &bytes)?,
                 None => Counts::default(),
             };
@@ -154,7 +155,9 @@ impl Store {
         if let Some((url, state)) = crawl_state {
             batch.insert(keys::crawl(url), encode(state));
         }
-        self.tree.apply_batch(batch).map_err(|e| self.engine(e))?;
+        self.tree()?
+            .apply_batch(batch)
+            .map_err(|e| self.engine(e))?;
         Ok(report)
     }
 }

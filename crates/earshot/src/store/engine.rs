@@ -1,0 +1,113 @@
+//! sled's handles, and opening them again: after a failed write (a full
+//! disk) sled refuses every later write until the database is reopened.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::{keys, map_sled, Store, StoreError};
+
+/// sled's handles. After a failed write sled refuses every later one
+/// until it is opened again, so they can be replaced ([`Store::reopen`]).
+pub(super) struct Engine {
+    pub(super) db: sled::Db,
+    pub(super) tree: sled::Tree,
+}
+
+impl Engine {
+    /// Opens sled at `path`. sled's flusher thread lets go of the file
+    /// lock a moment after a store is dropped: an open in the same process
+    /// waits up to `wait` for that before calling the store locked.
+    pub(super) fn open(path: &Path, wait: std::time::Duration) -> Result<Engine, StoreError> {
+        let deadline = std::time::Instant::now() + wait;
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .mode(sled::Mode::HighThroughput)
+                .cache_capacity(1024 * 1024 * 1024)
+                .open()
+                .map_err(|e| map_sled(path, e));
+            match opened {
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
+        let tree = db.open_tree("earshot").map_err(|e| map_sled(path, e))?;
+        Ok(Engine { db, tree })
+    }
+}
+
+impl Store {
+    /// The tree every record lives in (a cheap handle).
+    pub(super) fn tree(&self) -> Result<sled::Tree, StoreError> {
+        match &*self.engine.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Ok(e.tree.clone()),
+            None => Err(self.closed()),
+        }
+    }
+
+    /// The database (for flushes, sizes and backups).
+    pub(super) fn db(&self) -> Result<sled::Db, StoreError> {
+        match &*self.engine.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Ok(e.db.clone()),
+            None => Err(self.closed()),
+        }
+    }
+
+    fn closed(&self) -> StoreError {
+        StoreError::Engine {
+            path: self.path.clone(),
+            reason: "the store is being reopened after a write error".into(),
+        }
+    }
+
+    /// Closes the engine and opens it again: after a write error (a full
+    /// disk) sled refuses every later write until then. What was flushed
+    /// before is read back; what was not is gone, as after a crash (a
+    /// page whose crawl state went with it is fetched again). Writers wait
+    /// meanwhile; readers get an error for that moment. Checks the store
+    /// can be written and flushed again, so an `Ok` means writes work.
+    pub fn reopen(&self) -> Result<(), StoreError> {
+        let _writers = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut engine = self.engine.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = engine.take() {
+            // A poisoned engine cannot flush; its error is the one that
+            // brought us here.
+            let _ = old.db.flush();
+            drop(old);
+        }
+        // Handles still held by readers keep the old file lock a moment.
+        let fresh = Engine::open(&self.path, std::time::Duration::from_secs(10))?;
+        // Readable from here on, even when the check below fails.
+        let (tree, db) = (fresh.tree.clone(), fresh.db.clone());
+        *engine = Some(fresh);
+        drop(engine);
+        self.injected_failure()?;
+        tree.insert(keys::meta("probe"), &Utc::now().timestamp().to_be_bytes())
+            .map_err(|e| map_sled(&self.path, e))?;
+        db.flush().map_err(|e| map_sled(&self.path, e))?;
+        Ok(())
+    }
+
+    /// A test hook, in debug builds only: while the file named by
+    /// `EARSHOT_TEST_FULL_DISK` exists, the store writer, flushes and the
+    /// check after a reopen fail as on a full disk. For the store-fault
+    /// test where it cannot mount a small filesystem (not root).
+    #[cfg(debug_assertions)]
+    pub(super) fn injected_failure(&self) -> Result<(), StoreError> {
+        match std::env::var_os("EARSHOT_TEST_FULL_DISK") {
+            Some(flag) if Path::new(&flag).exists() => Err(StoreError::DiskFull {
+                path: self.path.clone(),
+                reason: "No space left on device (injected: EARSHOT_TEST_FULL_DISK)".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) fn injected_failure(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
