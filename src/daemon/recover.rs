@@ -50,9 +50,10 @@ pub(super) async fn recover(
         ),
     };
     let reason = why(class, &e);
+    // Paused (and /health degraded) before the log says so.
+    ops.set_store_paused(Some(reason.clone()));
     tracing::error!("{reason}");
     tracing::debug!("the store error: {e}");
-    ops.set_store_paused(Some(reason));
     let mut wait = Duration::from_secs(1);
     let mut waited = Duration::ZERO;
     loop {
@@ -88,8 +89,8 @@ pub(super) async fn recover(
                 if e.class() != class {
                     class = e.class();
                     let reason = why(class, &e);
+                    ops.set_store_paused(Some(reason.clone()));
                     tracing::error!("{reason}");
-                    ops.set_store_paused(Some(reason));
                 }
                 tracing::debug!("the store is still not writable: {e}");
                 wait = (wait * 2).min(MAX_WAIT);
