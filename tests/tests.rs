@@ -36,6 +36,8 @@ mod rematch;
 mod report;
 #[path = "it/restart.rs"]
 mod restart;
+#[path = "it/revisit.rs"]
+mod revisit;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.

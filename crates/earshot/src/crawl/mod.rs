@@ -20,6 +20,7 @@ mod config;
 mod crawler;
 mod matching;
 mod rematch;
+mod revisit;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
@@ -55,7 +56,7 @@ pub struct CrawlSummary {
     pub mentions_unchanged: u64,
     /// New mentions per watch.
     pub new_per_watch: BTreeMap<String, u64>,
-    /// Pages not fetched because they were fetched less than `revisit` ago.
+    /// Pages not fetched because they were not due (revisit by activity).
     pub pages_fresh: u64,
     /// One line per failed page.
     pub errors: Vec<String>,
@@ -103,7 +104,15 @@ struct Work {
     extracted: Extracted,
     /// Links the crawl followed from this page (stored with its state).
     links: Vec<String>,
+    /// The source's revisit waits.
+    revisit: revisit::Revisit,
+    /// When it was fetched, by the crawler's clock.
+    fetched_at: chrono::DateTime<Utc>,
 }
+
+/// Marks a stored link that the crawl follows without counting a hop (a
+/// thread's next page): `next <url>` (a URL holds no space).
+const NEXT_PAGE: &str = "next ";
 
 /// Progress callback: called with a line per page.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -216,6 +225,7 @@ async fn run_pass(
             stop: stop.clone(),
             progress: progress.clone(),
             fetched: fetched.clone(),
+            ahead: crawler.ahead(),
         };
         tasks.spawn(ctx.run(starts));
     }
@@ -267,6 +277,8 @@ struct SourceCrawl {
     stop: CancellationToken,
     progress: Progress,
     fetched: Arc<AtomicU64>,
+    /// How far the crawler's clock is ahead of the wall clock.
+    ahead: chrono::Duration,
 }
 
 #[derive(Default)]
@@ -364,6 +376,18 @@ impl SourceCrawl {
                     if depth < max_depth {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
                     }
+                    // A thread's next pages, even at the last hop: the new
+                    // last page of an active thread is found.
+                    if work.extracted.kind == extract::PageKind::Thread {
+                        for next in &work.extracted.next_pages {
+                            chosen.retain(|l| l != next);
+                            if Url::parse(next)
+                                .is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h)))
+                            {
+                                chosen.push(format!("{NEXT_PAGE}{next}"));
+                            }
+                        }
+                    }
                     let mut work = *work;
                     work.links = chosen.clone();
                     this.metrics.queued(1);
@@ -375,14 +399,19 @@ impl SourceCrawl {
                     (chosen, true)
                 }
             };
-            if depth >= max_depth || !profile_links {
+            if !profile_links {
                 continue;
             }
             for link in links {
-                let Ok(u) = Url::parse(&link) else { continue };
+                let (link, hop) = match link.strip_prefix(NEXT_PAGE) {
+                    Some(next) => (next, 0),
+                    None if depth < max_depth => (link.as_str(), 1),
+                    None => continue,
+                };
+                let Ok(u) = Url::parse(link) else { continue };
                 let c = canonicalize(&u, strip);
                 if seen.insert(url_hash(&c)) {
-                    queue.push_back((c, depth + 1));
+                    queue.push_back((c, depth + hop));
                 }
             }
         }
@@ -423,16 +452,10 @@ impl SourceCrawl {
             Ok(p) => p,
             Err(e) => return Visit::Failed(format!("{url}: reading crawl state: {e}")),
         };
+        let revisit = self.source.revisit_policy(crawl);
         // Not due yet: follow what it linked to last time.
         if let Some(p) = &previous {
-            let revisit = self.source.revisit(crawl);
-            let fresh = p.last_fetch.is_some_and(|t| {
-                Utc::now()
-                    .signed_duration_since(t)
-                    .to_std()
-                    .is_ok_and(|age| age < revisit)
-            });
-            if !is_start && fresh && p.status < 300 {
+            if !is_start && p.status < 300 && revisit.fresh(p, Utc::now() + self.ahead) {
                 (self.progress)(&format!("fresh  {url}"));
                 return Visit::Known {
                     links: p.links.clone(),
@@ -463,7 +486,9 @@ impl SourceCrawl {
             Ok(Fetched::NotModified) => {
                 (self.progress)(&format!("304    {url}"));
                 if let Some(mut p) = previous {
-                    p.last_fetch = Some(Utc::now());
+                    let now = Utc::now() + self.ahead;
+                    p.next_due = Some(revisit.next_due(Some(&p), false, now));
+                    p.last_fetch = Some(now);
                     if let Err(e) = self.store.put_crawl_state(&canonical, &p) {
                         return Visit::Failed(format!("{url}: {e}"));
                     }
@@ -508,6 +533,8 @@ impl SourceCrawl {
             canonical,
             extracted,
             links: Vec::new(),
+            revisit,
+            fetched_at: fetched_at + self.ahead,
         }))
     }
 }
@@ -570,17 +597,18 @@ fn write_queued(
         metrics.queued(-1);
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
+        let changed = previous.as_ref().and_then(|p| p.content_hash.as_deref()) != Some(&hash);
         let state = CrawlState {
             etag: w.page.etag.clone(),
             last_modified: w.page.last_modified.clone(),
             content_hash: Some(hash.clone()),
             charset: Some(w.page.charset.to_string()),
             status: w.page.status,
-            last_fetch: Some(w.page.fetched_at),
-            next_due: None,
+            last_fetch: Some(w.fetched_at),
+            next_due: Some(w.revisit.next_due(previous.as_ref(), changed, w.fetched_at)),
             links: w.links.clone(),
         };
-        if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
+        if !changed {
             out.unchanged_pages += 1;
             store.put_crawl_state(&w.canonical, &state)?;
             flush_when_idle(rx, store)?;
