@@ -19,6 +19,8 @@ mod crash;
 mod daemon_cli;
 #[path = "it/dashboard.rs"]
 mod dashboard;
+#[path = "it/dashboard_filters.rs"]
+mod dashboard_filters;
 #[path = "it/demo.rs"]
 mod demo;
 #[path = "it/extract.rs"]

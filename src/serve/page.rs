@@ -110,6 +110,11 @@ fn export_link(f: &MentionFilter, watches: &[String], format: &str) -> String {
         f.to.as_deref().filter(|v| !v.is_empty()).unwrap_or("now"),
     );
     s.append_pair("format", format);
+    for (k, v) in [("sentiment", &f.sentiment), ("site", &f.site), ("q", &f.q)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
     format!("/api/report?{}", s.finish())
 }
 
@@ -137,6 +142,7 @@ pub(super) async fn dashboard(
     let from_text = f.from.clone().unwrap_or_default();
     let to_text = f.to.clone().unwrap_or_default();
     let result = tokio::task::spawn_blocking(move || {
+        let mention_filter = api::filter_of(&filter.sentiment, &filter.site, &filter.q)?;
         let (from, to, g) = api::timeline_period(
             Some(from_text.as_str()).filter(|s| !s.is_empty()),
             Some(to_text.as_str()).filter(|s| !s.is_empty()),
@@ -144,7 +150,9 @@ pub(super) async fn dashboard(
         )?;
         let mut combined: std::collections::BTreeMap<_, Counts> = Default::default();
         for w in &chart_watches {
-            for (t, c) in report::timeline(&store, w, g, from, to).map_err(internal)? {
+            let points = report::timeline_filtered(&store, w, g, from, to, &mention_filter)
+                .map_err(internal)?;
+            for (t, c) in points {
                 combined.entry(t).or_default().merge(&c);
             }
         }
@@ -224,7 +232,7 @@ pub(super) async fn dashboard(
                     }
                     div.cards {
                         div.card { div.k { "Mentions in period" } div.v #total { (total) } }
-                        div.card.neg { div.k { "Negative" } div.v { (negative) } }
+                        div.card.neg { div.k { "Negative" } div.v #negative { (negative) } }
                         div.card { div.k { "Alerts" } div.v { (alerts.len()) } }
                     }
                     section #timeline {
