@@ -43,6 +43,8 @@ mod revisit;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.
+#[path = "it/noise.rs"]
+mod noise;
 #[path = "it/one_timeline.rs"]
 mod one_timeline;
 #[cfg(feature = "sentiment")]

@@ -433,6 +433,19 @@ pub(super) async fn silence(
     }
 }
 
+/// The dashboard's line about its crawl: running, or how the last one
+/// ended; `None` before the first.
+pub fn crawl_status(state: &Shared) -> (bool, Option<String>) {
+    if state.crawling.load(Ordering::SeqCst) {
+        return (
+            true,
+            Some("A crawl is running; this page refreshes until it ends.".into()),
+        );
+    }
+    let last = state.last_crawl.lock().unwrap_or_else(|p| p.into_inner());
+    (false, last.clone())
+}
+
 /// Starts a crawl of every source in the background; false when one runs.
 pub fn start_crawl(state: &Shared) -> bool {
     if state.crawling.swap(true, Ordering::SeqCst) {
@@ -442,6 +455,7 @@ pub fn start_crawl(state: &Shared) -> bool {
     let config = state.config.clone();
     let store = state.store.clone();
     let flag = state.crawling.clone();
+    let last = state.last_crawl.clone();
     // The process's crawler: per-host limits hold with the daemon's passes.
     let ops = state.ops.clone();
     // Stops with the server: fetching ends, what is in flight is stored.
@@ -450,16 +464,37 @@ pub fn start_crawl(state: &Shared) -> bool {
     // by the next one's handle before its own is stored.
     let mut slot = state.crawl_task.lock().unwrap_or_else(|p| p.into_inner());
     *slot = Some(tokio::spawn(async move {
-        let progress: earshot::crawl::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
+        let progress: earshot::crawl::Progress =
+            Arc::new(|line: &str| match line.strip_prefix("error  ") {
+                Some(e) => tracing::warn!("{e}"),
+                None => tracing::info!("{line}"),
+            });
         let setup = config.crawl_setup();
-        match ops
+        let ended = match ops
             .crawler()
             .pass(&setup, store, None, stop, progress)
             .await
         {
-            Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
-            Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
-        }
+            Ok(s) => {
+                tracing::info!(new = s.mentions_new, "crawl from the dashboard done");
+                format!(
+                    "The crawl finished at {}: {} pages fetched, {} unchanged, {} failed; {} new mentions.",
+                    Utc::now().format("%H:%M UTC"),
+                    s.pages_fetched,
+                    s.pages_unchanged + s.pages_fresh,
+                    s.pages_failed,
+                    s.mentions_new
+                )
+            }
+            Err(e) => {
+                tracing::error!("crawl from the dashboard failed: {e}");
+                format!(
+                    "The crawl failed at {}: {e}",
+                    Utc::now().format("%H:%M UTC")
+                )
+            }
+        };
+        *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(ended);
         flag.store(false, Ordering::SeqCst);
     }));
     true

@@ -138,3 +138,70 @@ fn filters_apply_to_cards_chart_list_and_exports_alike() {
         assert_eq!(sum, neg_total);
     });
 }
+
+/// "Crawl now" says what became of the crawl (started, running, how it
+/// ended); "Silence" is offered on open alerts only, not resolved ones.
+#[test]
+fn crawl_now_reports_its_crawl_and_resolved_alerts_offer_no_silence() {
+    use earshot::store::{AlertState, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let n = crate::util::fixture_store(&store);
+    {
+        let s = Store::open(&store).unwrap();
+        let mut resolved = s.alerts().unwrap().remove(0);
+        resolved.id = 2;
+        resolved.state = AlertState::Resolved;
+        s.put_alert(&resolved).unwrap();
+        s.flush().unwrap();
+    }
+    let (cfg, viewer, admin) = crate::util::fixture_config();
+    let cfg_path = dir.path().join("earshot.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let s = crate::dashboard::start(dir, &cfg_path, &store, viewer, admin, n);
+    rt().block_on(async {
+        let c = client();
+        let b = &s.base;
+        let page = || async {
+            c.get(format!("{b}/"))
+                .bearer_auth(&s.admin)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        };
+        let before = page().await;
+        assert!(
+            before.contains("action=\"/alerts/1/silence\""),
+            "the open alert"
+        );
+        assert!(
+            !before.contains("action=\"/alerts/2/silence\""),
+            "the resolved one"
+        );
+        assert!(!before.contains("crawl-status"), "no crawl yet");
+
+        let r = c
+            .post(format!("{b}/crawl"))
+            .bearer_auth(&s.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/?crawl=started");
+        let mut last = String::new();
+        for _ in 0..100 {
+            last = page().await;
+            assert!(last.contains("id=\"crawl-status\""), "{last}");
+            if last.contains("The crawl finished at") {
+                break;
+            }
+            assert!(last.contains("A crawl is running"), "{last}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(last.contains("The crawl finished at"), "{last}");
+        assert!(last.contains("new mentions"), "{last}");
+    });
+}

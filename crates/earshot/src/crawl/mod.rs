@@ -327,6 +327,7 @@ impl SourceCrawl {
         let in_flight_max = (crawl.per_host_concurrency as usize).max(1) * hosts.len().max(1);
         let mut in_flight = tokio::task::JoinSet::new();
         let mut pages = 0u32;
+        let mut failures: Vec<(String, u64)> = Vec::new();
         loop {
             while in_flight.len() < in_flight_max
                 && !this.stop.is_cancelled()
@@ -354,10 +355,16 @@ impl SourceCrawl {
             };
             let (links, profile_links): (Vec<String>, bool) = match visit {
                 Visit::Failed(e) => {
-                    (this.progress)(&format!("error  {e}"));
-                    tracing::warn!(source = %this.source.name, "{e}");
                     out.failed += 1;
-                    out.errors.push(format!("[{}] {e}", this.source.name));
+                    // One line per cause: an unreachable host is one
+                    // error, however many of its pages were skipped.
+                    match failures.iter_mut().find(|(m, _)| *m == e) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            (this.progress)(&format!("error  [{}] {e}", this.source.name));
+                            failures.push((e, 1));
+                        }
+                    }
                     continue;
                 }
                 Visit::Known {
@@ -414,6 +421,15 @@ impl SourceCrawl {
                     queue.push_back((c, depth + hop));
                 }
             }
+        }
+        for (e, n) in failures {
+            let pages = if n > 1 {
+                format!(" ({n} pages)")
+            } else {
+                String::new()
+            };
+            out.errors
+                .push(format!("[{}] {e}{pages}", this.source.name));
         }
         out
     }
