@@ -172,7 +172,12 @@ mod tests {
                 Err("connection refused".to_string())
             })
             .await;
-        assert!(v.refusal.unwrap().contains("unreachable"));
+        // Unreachable is no robots refusal: the host is left alone.
+        assert!(v.refusal.is_none());
+        assert!(v
+            .unreachable
+            .unwrap()
+            .contains("cannot be reached (connection refused)"));
         assert_eq!(product_token("earshot/0.1 (+https://x)"), "earshot");
     }
 }
