@@ -21,6 +21,8 @@ mod crash;
 mod daemon_cli;
 #[path = "it/dashboard.rs"]
 mod dashboard;
+#[path = "it/dashboard_filters.rs"]
+mod dashboard_filters;
 #[path = "it/demo.rs"]
 mod demo;
 #[path = "it/extract.rs"]
@@ -38,9 +40,13 @@ mod rematch;
 mod report;
 #[path = "it/restart.rs"]
 mod restart;
+#[path = "it/revisit.rs"]
+mod revisit;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.
+#[path = "it/noise.rs"]
+mod noise;
 #[path = "it/one_timeline.rs"]
 mod one_timeline;
 #[cfg(feature = "sentiment")]

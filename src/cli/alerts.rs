@@ -366,6 +366,9 @@ fn check(
                     e.queued
                 ),
             }
+            for h in &e.held_back {
+                println!("  held back: {h}");
+            }
         }
         println!(
             "delivery: {} delivered, {} failed attempts, {} still queued",

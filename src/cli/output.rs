@@ -38,7 +38,12 @@ impl ProgressDisplay {
                 })
             }
             (None, true) => Arc::new(|_: &str| {}),
-            (None, false) => Arc::new(|line: &str| eprintln!("  {line}")),
+            // Failures are listed once, in the summary.
+            (None, false) => Arc::new(|line: &str| {
+                if !line.starts_with("error ") {
+                    eprintln!("  {line}")
+                }
+            }),
         }
     }
 
@@ -82,7 +87,7 @@ pub fn print_summary(s: &CrawlSummary) {
     }
     if s.pages_fresh > 0 {
         println!(
-            "{} pages were fetched less than `revisit` ago and were not fetched again.",
+            "{} pages were not due yet (revisit by activity) and were not fetched again.",
             s.pages_fresh
         );
     }
@@ -90,14 +95,22 @@ pub fn print_summary(s: &CrawlSummary) {
         let statuses: Vec<String> = h.status.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let errors: Vec<String> = h.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!(
-            "  {host}: {} requests ({}), {} not modified, {:.1} KB, {} retries, {} robots refusals{}",
+            "  {host}: {} requests{}, {} not modified, {:.1} KB, {} retries, {} robots refusals{}",
             h.requests,
-            statuses.join(", "),
+            if statuses.is_empty() {
+                " (no answer)".to_string()
+            } else {
+                format!(" ({})", statuses.join(", "))
+            },
             h.not_modified,
             h.bytes as f64 / 1024.0,
             h.retries,
             h.robots_refusals,
-            if errors.is_empty() { String::new() } else { format!(", errors: {}", errors.join(", ")) }
+            if errors.is_empty() {
+                String::new()
+            } else {
+                format!(", errors: {}", errors.join(", "))
+            }
         );
     }
     if s.interrupted {

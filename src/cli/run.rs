@@ -67,7 +67,11 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         let progress: crawl::Progress = if cli.quiet {
             Arc::new(|_: &str| {})
         } else {
-            Arc::new(|line: &str| tracing::debug!("{line}"))
+            // Failures (one line per cause) are warnings.
+            Arc::new(|line: &str| match line.strip_prefix("error  ") {
+                Some(e) => tracing::warn!("{e}"),
+                None => tracing::debug!("{line}"),
+            })
         };
         let on_pass: crate::daemon::OnPass = Arc::new(|name: &str, s: &crawl::CrawlSummary| {
             println!(

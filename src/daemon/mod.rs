@@ -9,7 +9,7 @@
 //! (after each pass, and every [`EVALUATE_EVERY`]) and outbox delivery run
 //! on their own tasks. The time of each finished pass is kept in the
 //! store, so after a restart (or `kill -9`) the schedule goes on where it
-//! was, and pages stored less than `revisit` ago are not fetched again.
+//! was, and pages not due yet (revisit by activity) are not fetched again.
 //!
 //! Stopping (the shutdown token: SIGTERM, SIGINT): no new page is
 //! fetched; requests in flight get `crawl.stop_timeout` to finish, then

@@ -127,6 +127,23 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The mention filters of a request (sentiment, site, text), which the
+/// list, the chart, the cards and the reports all apply.
+pub fn filter_of(
+    sentiment: &Option<String>,
+    site: &Option<String>,
+    q: &Option<String>,
+) -> Result<report::Filter, Response> {
+    Ok(report::Filter {
+        sentiment: nonempty(sentiment)
+            .map(str::parse::<report::SentimentFilter>)
+            .transpose()
+            .map_err(bad)?,
+        site: nonempty(site).map(str::to_string),
+        text: nonempty(q).map(str::to_string),
+    })
+}
+
 /// Stored mentions one request examines at most: a filter that matches
 /// little returns a short page and a cursor rather than a slow answer.
 pub const SCAN_BUDGET: usize = 10_000;
@@ -145,10 +162,10 @@ pub fn find_mentions(
         .map(|s| parse_time(s, now))
         .transpose()
         .map_err(bad)?;
-    let (sentiment, unscored) = match nonempty(&f.sentiment) {
-        None => (None, false),
-        Some("unscored") => (None, true),
-        Some(s) => (Some(s.parse::<Label>().map_err(bad)?), false),
+    let filter = filter_of(&f.sentiment, &f.site, &f.q)?;
+    let sentiment = match filter.sentiment {
+        Some(report::SentimentFilter::Label(l)) => Some(l),
+        _ => None,
     };
     let cursor = match nonempty(&f.cursor) {
         None => None,
@@ -164,23 +181,8 @@ pub fn find_mentions(
         sentiment,
         limit: Some(limit),
     };
-    let site = nonempty(&f.site).map(str::to_string);
-    let text = nonempty(&f.q).map(str::to_lowercase);
     let spam = f.spam.unwrap_or(false);
-    let keep = move |m: &Mention| {
-        (spam || m.spam.is_none())
-            && (!unscored || m.sentiment.is_none())
-            && site.as_deref().is_none_or(|s| m.site == s)
-            && text.as_deref().is_none_or(|t| {
-                m.text.to_lowercase().contains(t)
-                    || m.title
-                        .as_deref()
-                        .is_some_and(|x| x.to_lowercase().contains(t))
-                    || m.author
-                        .as_deref()
-                        .is_some_and(|x| x.to_lowercase().contains(t))
-            })
-    };
+    let keep = move |m: &Mention| (spam || m.spam.is_none()) && filter.keeps(m);
     let page = store
         .mentions_page(&q, cursor, &keep, SCAN_BUDGET)
         .map_err(internal)?;
@@ -244,6 +246,12 @@ pub struct TimelineQuery {
     pub to: Option<String>,
     /// hour or day (default: hour up to 3 days, else day).
     pub granularity: Option<String>,
+    /// negative, neutral, positive or unscored.
+    pub sentiment: Option<String>,
+    /// Site name, exact.
+    pub site: Option<String>,
+    /// Text in the title, text or author (any case).
+    pub q: Option<String>,
 }
 
 /// The period and bucket size a timeline query asks for.
@@ -326,11 +334,16 @@ pub(super) async fn timeline(
         Ok(w) => w,
         Err(r) => return r,
     };
+    let filter = match filter_of(&q.sentiment, &q.site, &q.q) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
     let store = state.store.clone();
     let result = blocking(move || {
         let mut series = Vec::new();
         for w in &watches {
-            let points = report::timeline(&store, w, g, from, to).map_err(internal)?;
+            let points =
+                report::timeline_filtered(&store, w, g, from, to, &filter).map_err(internal)?;
             let buckets: Vec<_> = points
                 .into_iter()
                 .map(|(t, c)| {
@@ -420,6 +433,19 @@ pub(super) async fn silence(
     }
 }
 
+/// The dashboard's line about its crawl: running, or how the last one
+/// ended; `None` before the first.
+pub fn crawl_status(state: &Shared) -> (bool, Option<String>) {
+    if state.crawling.load(Ordering::SeqCst) {
+        return (
+            true,
+            Some("A crawl is running; this page refreshes until it ends.".into()),
+        );
+    }
+    let last = state.last_crawl.lock().unwrap_or_else(|p| p.into_inner());
+    (false, last.clone())
+}
+
 /// Starts a crawl of every source in the background; false when one runs.
 pub fn start_crawl(state: &Shared) -> bool {
     if state.crawling.swap(true, Ordering::SeqCst) {
@@ -429,6 +455,7 @@ pub fn start_crawl(state: &Shared) -> bool {
     let config = state.config.clone();
     let store = state.store.clone();
     let flag = state.crawling.clone();
+    let last = state.last_crawl.clone();
     // The process's crawler: per-host limits hold with the daemon's passes.
     let ops = state.ops.clone();
     // Stops with the server: fetching ends, what is in flight is stored.
@@ -437,16 +464,37 @@ pub fn start_crawl(state: &Shared) -> bool {
     // by the next one's handle before its own is stored.
     let mut slot = state.crawl_task.lock().unwrap_or_else(|p| p.into_inner());
     *slot = Some(tokio::spawn(async move {
-        let progress: earshot::crawl::Progress = Arc::new(|line: &str| tracing::info!("{line}"));
+        let progress: earshot::crawl::Progress =
+            Arc::new(|line: &str| match line.strip_prefix("error  ") {
+                Some(e) => tracing::warn!("{e}"),
+                None => tracing::info!("{line}"),
+            });
         let setup = config.crawl_setup();
-        match ops
+        let ended = match ops
             .crawler()
             .pass(&setup, store, None, stop, progress)
             .await
         {
-            Ok(s) => tracing::info!(new = s.mentions_new, "crawl from the dashboard done"),
-            Err(e) => tracing::error!("crawl from the dashboard failed: {e}"),
-        }
+            Ok(s) => {
+                tracing::info!(new = s.mentions_new, "crawl from the dashboard done");
+                format!(
+                    "The crawl finished at {}: {} pages fetched, {} unchanged, {} failed; {} new mentions.",
+                    Utc::now().format("%H:%M UTC"),
+                    s.pages_fetched,
+                    s.pages_unchanged + s.pages_fresh,
+                    s.pages_failed,
+                    s.mentions_new
+                )
+            }
+            Err(e) => {
+                tracing::error!("crawl from the dashboard failed: {e}");
+                format!(
+                    "The crawl failed at {}: {e}",
+                    Utc::now().format("%H:%M UTC")
+                )
+            }
+        };
+        *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(ended);
         flag.store(false, Ordering::SeqCst);
     }));
     true
@@ -478,6 +526,12 @@ pub struct ReportQuery {
     pub to: Option<String>,
     /// csv, xlsx, html or json (default html).
     pub format: Option<String>,
+    /// negative, neutral, positive or unscored.
+    pub sentiment: Option<String>,
+    /// Site name, exact.
+    pub site: Option<String>,
+    /// Text in the title, text or author (any case).
+    pub q: Option<String>,
 }
 
 pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQuery>) -> Response {
@@ -502,10 +556,14 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
     if let Err(e) = req.validate() {
         return bad(e.to_string());
     }
+    let filter = match filter_of(&q.sentiment, &q.site, &q.q) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
     let store = state.store.clone();
     let name = req.file_name(format);
     let result = blocking(move || {
-        let data = report::gather(&store, &req).map_err(internal)?;
+        let data = report::gather_filtered(&store, &req, &filter).map_err(internal)?;
         let counts = (data.rows.len(), data.alerts.len());
         Ok((report::render(&data, format).map_err(internal)?, counts))
     })
@@ -592,7 +650,9 @@ pub fn openapi_doc() -> serde_json::Value {
                 "responses": ok("{mentions: [...], next_cursor: string|null, partial: bool}; partial: the scan budget (10,000 stored mentions) ran out before the page filled: follow next_cursor for more")}},
             "/api/timeline": {"get": {"summary": "Volume per hour or day by sentiment, per watch, with alerts",
                 "parameters": [param("watch", "watch names, comma-separated (default all)"), param("from", time),
-                    param("to", time), param("granularity", "hour or day")],
+                    param("to", time), param("granularity", "hour or day"),
+                    param("sentiment", "negative, neutral, positive or unscored"), param("site", "site name"),
+                    param("q", "text in the title, text or author (any case)")],
                 "responses": ok("{series: [{watch, buckets: [{start,total,negative,neutral,positive,unscored,spam}]}], alerts}")}},
             "/api/alerts": {"get": {"summary": "Alerts with their evidence, newest first",
                 "parameters": [param("watch", "watch name"), param("state", "open, silenced, resolved")],
@@ -604,7 +664,9 @@ pub fn openapi_doc() -> serde_json::Value {
                 "responses": {"202": {"description": "started"}, "403": {"description": "viewer token"}, "409": {"description": "a crawl is running"}}}},
             "/api/report": {"get": {"summary": "Download a report",
                 "parameters": [param("watch", "watch names, comma-separated (default all)"), param("from", time),
-                    param("to", time), param("format", "csv, xlsx, html or json")],
+                    param("to", time), param("format", "csv, xlsx, html or json"),
+                    param("sentiment", "negative, neutral, positive or unscored"), param("site", "site name"),
+                    param("q", "text in the title, text or author (any case)")],
                 "responses": ok("the report file")}},
             "/api/login-link": {"post": {"summary": "A one-time sign-in link for a browser, with the caller's role",
                 "responses": ok("{path, expires_in_s}")}},

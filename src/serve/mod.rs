@@ -101,6 +101,9 @@ pub(crate) struct AppState {
     once: Mutex<HashMap<String, auth::Session>>,
     metrics: Metrics,
     crawling: Arc<AtomicBool>,
+    /// How the last crawl started from the dashboard ended, for its
+    /// status line.
+    last_crawl: Arc<Mutex<Option<String>>>,
     /// The crawl started from the dashboard, waited for on stop.
     crawl_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Cancelled when the server stops (or the process shuts down): ends
@@ -211,6 +214,7 @@ pub async fn start_with(
         once: Mutex::new(HashMap::new()),
         metrics: Metrics::default(),
         crawling: Arc::new(AtomicBool::new(false)),
+        last_crawl: Arc::default(),
         crawl_task: Mutex::new(None),
         shutdown: shutdown.child_token(),
         started: Instant::now(),

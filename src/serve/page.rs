@@ -30,6 +30,7 @@ p.error{color:var(--neg);font-weight:600}
 .pager{margin-top:10px;display:flex;justify-content:space-between}
 details summary{cursor:pointer;color:var(--accent)}
 header.top a{color:#fff}
+p.notice{background:#eef6ff;border:1px solid #cfe3fb;border-radius:4px;padding:8px 12px}
 "#;
 
 const APP_JS: &str = r#"// earshot dashboard: small progressive enhancements, no data handling.
@@ -110,14 +111,29 @@ fn export_link(f: &MentionFilter, watches: &[String], format: &str) -> String {
         f.to.as_deref().filter(|v| !v.is_empty()).unwrap_or("now"),
     );
     s.append_pair("format", format);
+    for (k, v) in [("sentiment", &f.sentiment), ("site", &f.site), ("q", &f.q)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
     format!("/api/report?{}", s.finish())
+}
+
+/// What `POST /crawl` redirects with: `started`, or `busy` when a crawl
+/// was running already.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct CrawlNotice {
+    crawl: Option<String>,
 }
 
 pub(super) async fn dashboard(
     State(state): State<Shared>,
     Extension(who): Extension<Identity>,
     Query(mut f): Query<MentionFilter>,
+    Query(notice): Query<CrawlNotice>,
 ) -> Response {
+    let (crawling, crawl_line) = api::crawl_status(&state);
+    let busy = notice.crawl.as_deref() == Some("busy");
     if f.from.as_deref().is_none_or(str::is_empty) {
         f.from = Some("30d".into());
     }
@@ -137,6 +153,7 @@ pub(super) async fn dashboard(
     let from_text = f.from.clone().unwrap_or_default();
     let to_text = f.to.clone().unwrap_or_default();
     let result = tokio::task::spawn_blocking(move || {
+        let mention_filter = api::filter_of(&filter.sentiment, &filter.site, &filter.q)?;
         let (from, to, g) = api::timeline_period(
             Some(from_text.as_str()).filter(|s| !s.is_empty()),
             Some(to_text.as_str()).filter(|s| !s.is_empty()),
@@ -144,7 +161,9 @@ pub(super) async fn dashboard(
         )?;
         let mut combined: std::collections::BTreeMap<_, Counts> = Default::default();
         for w in &chart_watches {
-            for (t, c) in report::timeline(&store, w, g, from, to).map_err(internal)? {
+            let points = report::timeline_filtered(&store, w, g, from, to, &mention_filter)
+                .map_err(internal)?;
+            for (t, c) in points {
                 combined.entry(t).or_default().merge(&c);
             }
         }
@@ -174,6 +193,7 @@ pub(super) async fn dashboard(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "earshot dashboard" }
+                @if crawling { meta http-equiv="refresh" content="5"; }
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }
@@ -191,6 +211,12 @@ pub(super) async fn dashboard(
                     }
                 }
                 main {
+                    @if let Some(line) = &crawl_line {
+                        p #crawl-status .notice {
+                            @if busy { "A crawl was already running, so no second one was started. " }
+                            (line)
+                        }
+                    }
                     section #filters {
                         form.filters method="get" action="/" {
                             label { "Watch"
@@ -224,7 +250,7 @@ pub(super) async fn dashboard(
                     }
                     div.cards {
                         div.card { div.k { "Mentions in period" } div.v #total { (total) } }
-                        div.card.neg { div.k { "Negative" } div.v { (negative) } }
+                        div.card.neg { div.k { "Negative" } div.v #negative { (negative) } }
                         div.card { div.k { "Alerts" } div.v { (alerts.len()) } }
                     }
                     section #timeline {
@@ -252,7 +278,7 @@ pub(super) async fn dashboard(
                                             }
                                             @if admin {
                                                 td {
-                                                    @if a.state != AlertState::Silenced {
+                                                    @if a.state == AlertState::Open {
                                                         form method="post" action={"/alerts/" (a.id) "/silence"} data-confirm="Silence this alert?" {
                                                             button.secondary type="submit" { "Silence" }
                                                         }
@@ -362,6 +388,9 @@ pub(super) async fn crawl(
             "starting a crawl needs an admin token",
         );
     }
-    api::start_crawl(&state);
-    Redirect::to("/").into_response()
+    if api::start_crawl(&state) {
+        Redirect::to("/?crawl=started").into_response()
+    } else {
+        Redirect::to("/?crawl=busy").into_response()
+    }
 }

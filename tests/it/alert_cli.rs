@@ -475,3 +475,60 @@ async fn alerts_test_sends_a_signed_test_message_through_a_channel() {
     assert!(text(&out.stderr).contains("500"), "{}", text(&out.stderr));
     assert_eq!(srv.hits_for("/hook").len(), 1, "nothing else sent");
 }
+
+/// `alerts check` says when `alert.max_age` held a notification back: the
+/// spike is stored, nothing is queued, and the text and the JSON say why.
+#[test]
+fn alerts_check_says_when_max_age_held_a_notification_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let cfg_path = dir.path().join("earshot.toml");
+    std::fs::write(
+        &cfg_path,
+        "[alert]\nmax_age = \"1h\"\n[alert.detect]\nthreshold = 5\n[[watch]]\nname = \"云雀\"\n[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nsecret = \"s\"\n",
+    )
+    .unwrap();
+    {
+        let store = Store::open(&db).unwrap();
+        store.put_mentions(&burst_mentions(), None).unwrap();
+    }
+    let run = |args: &[&str]| {
+        earshot()
+            .arg("--config")
+            .arg(&cfg_path)
+            .arg("--store")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A day after the spike: older than max_age.
+    let out = run(&["alerts", "check", "--now", "2026-11-21T23:00:00Z", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = &v["watches"][0];
+    assert_eq!(w["queued"], 0, "{v}");
+    let held = w["held_back"].as_array().unwrap();
+    assert!(!held.is_empty(), "{v}");
+    assert!(
+        held[0].as_str().unwrap().contains("alert.max_age (1h)"),
+        "{v}"
+    );
+    // Evaluated again: nothing new, nothing held back twice.
+    let out = run(&["alerts", "check", "--now", "2026-11-21T23:00:00Z"]);
+    assert!(
+        !text(&out.stdout).contains("held back"),
+        "{}",
+        text(&out.stdout)
+    );
+    // In text, on a fresh store.
+    std::fs::remove_dir_all(&db).unwrap();
+    {
+        let store = Store::open(&db).unwrap();
+        store.put_mentions(&burst_mentions(), None).unwrap();
+    }
+    let out = run(&["alerts", "check", "--now", "2026-11-21T23:00:00Z"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("held back: open "), "{stdout}");
+    assert!(stdout.contains("not notified"), "{stdout}");
+}

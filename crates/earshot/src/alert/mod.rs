@@ -45,6 +45,11 @@ pub struct WatchEval {
     pub events: Vec<String>,
     /// Notifications queued.
     pub queued: usize,
+    /// Events stored without a notification because the spike changed
+    /// longer than `alert.max_age` ago (`open 3f2a… (last change 30h
+    /// ago, max_age 24h)`).
+    #[serde(default)]
+    pub held_back: Vec<String>,
     /// Why nothing could be found, when so.
     pub note: Option<String>,
 }
@@ -247,6 +252,15 @@ pub fn evaluate(
                 evidence: Some(evidence.clone()),
             };
             let notify = !silenced && now - last_change <= max_age;
+            if !silenced && !notify {
+                let ago = (now - last_change).to_std().unwrap_or_default();
+                let ago = std::time::Duration::from_secs(ago.as_secs() / 60 * 60);
+                ev.held_back.push(format!(
+                    "{event} {id:016x}: last change {} ago, more than alert.max_age ({}): not notified",
+                    humantime::format_duration(ago),
+                    humantime::format_duration(a.max_age)
+                ));
+            }
             let notice = Notice {
                 event,
                 alert_id: format!("{id:016x}"),

@@ -114,7 +114,20 @@ pub fn counted(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
-    Ok(timeline(store, watch, bucket, from, to)?
+    counted_where(store, watch, bucket, from, to, &|_| true)
+}
+
+/// [`counted`] over the mentions `keep` keeps (the dashboard's filters):
+/// each cluster once among them.
+pub fn counted_where(
+    store: &Store,
+    watch: &str,
+    bucket: Bucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: &dyn Fn(&Mention) -> bool,
+) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
+    Ok(timeline_where(store, watch, bucket, from, to, keep)?
         .into_iter()
         .map(|r| {
             let c = &r.clusters;
@@ -147,12 +160,25 @@ pub fn timeline(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>, StoreError> {
+    timeline_where(store, watch, bucket, from, to, &|_| true)
+}
+
+/// [`timeline`] over the mentions `keep` keeps.
+pub fn timeline_where(
+    store: &Store,
+    watch: &str,
+    bucket: Bucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: &dyn Fn(&Mention) -> bool,
+) -> Result<Vec<Row>, StoreError> {
     let mut found = store.mentions(&MentionQuery {
         watch: Some(watch.to_string()),
         since: Some(from - CLUSTER_LOOKBACK),
         until: Some(to),
         ..Default::default()
     })?;
+    found.retain(|m| keep(m));
     found.reverse(); // oldest first: the first copy of a cluster wins
     let start = bucket.start(from);
     let mut rows: BTreeMap<DateTime<Utc>, (Row, HashSet<String>, HashSet<String>)> =

@@ -43,6 +43,9 @@ pub struct SourceConfig {
     /// Overrides `crawl.revisit` for this source.
     #[serde(with = "humantime_serde")]
     pub revisit: Option<Duration>,
+    /// Overrides `crawl.revisit_min` for this source.
+    #[serde(with = "humantime_serde")]
+    pub revisit_min: Option<Duration>,
 }
 
 impl SourceConfig {
@@ -59,9 +62,22 @@ impl SourceConfig {
         let name = self.timezone.as_deref().unwrap_or(&crawl.timezone);
         name.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
-    /// The effective revisit interval for this source.
+    /// The effective longest revisit wait for this source.
     pub fn revisit(&self, crawl: &CrawlConfig) -> Duration {
         self.revisit.unwrap_or(crawl.revisit)
+    }
+    /// The effective shortest revisit wait for this source (at most
+    /// [`Self::revisit`]).
+    pub fn revisit_min(&self, crawl: &CrawlConfig) -> Duration {
+        self.revisit_min
+            .unwrap_or(crawl.revisit_min)
+            .min(self.revisit(crawl))
+    }
+    pub(super) fn revisit_policy(&self, crawl: &CrawlConfig) -> super::revisit::Revisit {
+        super::revisit::Revisit {
+            min: self.revisit_min(crawl),
+            max: self.revisit(crawl),
+        }
     }
     /// Whether private addresses may be fetched for this source.
     pub fn allow_private(&self, crawl: &CrawlConfig) -> bool {

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,8 @@ pub struct Crawler {
     pub(super) fetcher: Arc<Fetcher>,
     pub(super) abandon: CancellationToken,
     pub(super) metrics: Arc<CrawlMetrics>,
+    /// Seconds added to the wall clock when deciding which pages are due.
+    ahead: Arc<AtomicI64>,
 }
 
 impl Crawler {
@@ -35,7 +38,20 @@ impl Crawler {
             fetcher: Arc::new(fetcher),
             abandon: CancellationToken::new(),
             metrics: Arc::default(),
+            ahead: Arc::default(),
         }
+    }
+
+    /// How far this crawler's clock is ahead of the wall clock.
+    pub(super) fn ahead(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.ahead.load(Ordering::Relaxed))
+    }
+
+    /// Moves this crawler's clock forward by `by`: pages come due, and
+    /// fetch times are stored, as if that much time had passed (tests of
+    /// revisit by activity).
+    pub fn advance_clock(&self, by: Duration) {
+        self.ahead.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 
     /// Runs one pass (see [`super::crawl`]) with this crawler's fetcher.

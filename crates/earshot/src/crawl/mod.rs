@@ -21,6 +21,7 @@ mod config;
 mod crawler;
 mod matching;
 mod rematch;
+mod revisit;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
@@ -56,7 +57,7 @@ pub struct CrawlSummary {
     pub mentions_unchanged: u64,
     /// New mentions per watch.
     pub new_per_watch: BTreeMap<String, u64>,
-    /// Pages not fetched because they were fetched less than `revisit` ago.
+    /// Pages not fetched because they were not due (revisit by activity).
     pub pages_fresh: u64,
     /// One line per failed page.
     pub errors: Vec<String>,
@@ -110,7 +111,15 @@ struct Work {
     extracted: Extracted,
     /// Links the crawl followed from this page (stored with its state).
     links: Vec<String>,
+    /// The source's revisit waits.
+    revisit: revisit::Revisit,
+    /// When it was fetched, by the crawler's clock.
+    fetched_at: chrono::DateTime<Utc>,
 }
+
+/// Marks a stored link that the crawl follows without counting a hop (a
+/// thread's next page): `next <url>` (a URL holds no space).
+const NEXT_PAGE: &str = "next ";
 
 /// Progress callback: called with a line per page.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -224,6 +233,7 @@ async fn run_pass(
             stop: stop.clone(),
             progress: progress.clone(),
             fetched: fetched.clone(),
+            ahead: crawler.ahead(),
         };
         tasks.spawn(ctx.run(starts));
     }
@@ -280,6 +290,8 @@ struct SourceCrawl {
     stop: CancellationToken,
     progress: Progress,
     fetched: Arc<AtomicU64>,
+    /// How far the crawler's clock is ahead of the wall clock.
+    ahead: chrono::Duration,
 }
 
 #[derive(Default)]
@@ -344,6 +356,7 @@ impl SourceCrawl {
         let in_flight_max = (crawl.per_host_concurrency as usize).max(1) * hosts.len().max(1);
         let mut in_flight = tokio::task::JoinSet::new();
         let mut pages = 0u32;
+        let mut failures: Vec<(String, u64)> = Vec::new();
         loop {
             while in_flight.len() < in_flight_max
                 && !this.stop.is_cancelled()
@@ -386,10 +399,16 @@ impl SourceCrawl {
             }
             let (links, profile_links): (Vec<String>, bool) = match visit {
                 Visit::Failed(e) => {
-                    (this.progress)(&format!("error  {e}"));
-                    tracing::warn!(source = %this.source.name, "{e}");
                     out.failed += 1;
-                    out.errors.push(format!("[{}] {e}", this.source.name));
+                    // One line per cause: an unreachable host is one
+                    // error, however many of its pages were skipped.
+                    match failures.iter_mut().find(|(m, _)| *m == e) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            (this.progress)(&format!("error  [{}] {e}", this.source.name));
+                            failures.push((e, 1));
+                        }
+                    }
                     continue;
                 }
                 Visit::Known {
@@ -411,6 +430,18 @@ impl SourceCrawl {
                     if depth < max_depth {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
                     }
+                    // A thread's next pages, even at the last hop: the new
+                    // last page of an active thread is found.
+                    if work.extracted.kind == extract::PageKind::Thread {
+                        for next in &work.extracted.next_pages {
+                            chosen.retain(|l| l != next);
+                            if Url::parse(next)
+                                .is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h)))
+                            {
+                                chosen.push(format!("{NEXT_PAGE}{next}"));
+                            }
+                        }
+                    }
                     let mut work = *work;
                     work.links = chosen.clone();
                     this.metrics.queued(1);
@@ -422,11 +453,16 @@ impl SourceCrawl {
                     (chosen, true)
                 }
             };
-            if depth >= max_depth || !profile_links {
+            if !profile_links {
                 continue;
             }
             for link in links {
-                let Ok(u) = Url::parse(&link) else { continue };
+                let (link, hop) = match link.strip_prefix(NEXT_PAGE) {
+                    Some(next) => (next, 0),
+                    None if depth < max_depth => (link.as_str(), 1),
+                    None => continue,
+                };
+                let Ok(u) = Url::parse(link) else { continue };
                 let c = canonicalize(&u, strip);
                 let h = url_hash(&c);
                 if seen.contains(&h) {
@@ -443,8 +479,17 @@ impl SourceCrawl {
                     break;
                 }
                 seen.insert(h);
-                queue.push_back((c, depth + 1));
+                queue.push_back((c, depth + hop));
             }
+        }
+        for (e, n) in failures {
+            let pages = if n > 1 {
+                format!(" ({n} pages)")
+            } else {
+                String::new()
+            };
+            out.errors
+                .push(format!("[{}] {e}{pages}", this.source.name));
         }
         out
     }
@@ -483,16 +528,10 @@ impl SourceCrawl {
             Ok(p) => p,
             Err(e) => return Visit::Failed(format!("{url}: reading crawl state: {e}")),
         };
+        let revisit = self.source.revisit_policy(crawl);
         // Not due yet: follow what it linked to last time.
         if let Some(p) = &previous {
-            let revisit = self.source.revisit(crawl);
-            let fresh = p.last_fetch.is_some_and(|t| {
-                Utc::now()
-                    .signed_duration_since(t)
-                    .to_std()
-                    .is_ok_and(|age| age < revisit)
-            });
-            if !is_start && fresh && p.status < 300 {
+            if !is_start && p.status < 300 && revisit.fresh(p, Utc::now() + self.ahead) {
                 (self.progress)(&format!("fresh  {url}"));
                 return Visit::Known {
                     url: canonical,
@@ -524,7 +563,9 @@ impl SourceCrawl {
             Ok(Fetched::NotModified) => {
                 (self.progress)(&format!("304    {url}"));
                 if let Some(mut p) = previous {
-                    p.last_fetch = Some(Utc::now());
+                    let now = Utc::now() + self.ahead;
+                    p.next_due = Some(revisit.next_due(Some(&p), false, now));
+                    p.last_fetch = Some(now);
                     if let Err(e) = self.store.put_crawl_state(&canonical, &p) {
                         return Visit::Failed(format!("{url}: {e}"));
                     }
@@ -571,6 +612,8 @@ impl SourceCrawl {
             canonical,
             extracted,
             links: Vec::new(),
+            revisit,
+            fetched_at: fetched_at + self.ahead,
         }))
     }
 }
@@ -633,17 +676,18 @@ fn write_queued(
         metrics.queued(-1);
         let hash = Mention::hash_text(&w.page.text);
         let previous = store.crawl_state(&w.canonical)?;
+        let changed = previous.as_ref().and_then(|p| p.content_hash.as_deref()) != Some(&hash);
         let state = CrawlState {
             etag: w.page.etag.clone(),
             last_modified: w.page.last_modified.clone(),
             content_hash: Some(hash.clone()),
             charset: Some(w.page.charset.to_string()),
             status: w.page.status,
-            last_fetch: Some(w.page.fetched_at),
-            next_due: None,
+            last_fetch: Some(w.fetched_at),
+            next_due: Some(w.revisit.next_due(previous.as_ref(), changed, w.fetched_at)),
             links: w.links.clone(),
         };
-        if previous.as_ref().and_then(|p| p.content_hash.as_deref()) == Some(hash.as_str()) {
+        if !changed {
             out.unchanged_pages += 1;
             store.put_crawl_state(&w.canonical, &state)?;
             flush_when_idle(rx, store)?;

@@ -126,6 +126,10 @@ pub struct Extracted {
     /// Every link on the page, for the source's `follow` rules.
     #[serde(skip)]
     pub anchors: Vec<String>,
+    /// The links among `links` that the profile's `next_page` picked: the
+    /// rest of a thread, which the crawl follows without counting a hop.
+    #[serde(skip)]
+    pub next_pages: Vec<String>,
 }
 
 /// Why a page could not be read.
@@ -467,7 +471,8 @@ fn read_with_profile(
         }
     }
     let mut links = Vec::new();
-    for s in p.next_page.iter().chain(&p.links) {
+    let mut next_pages = Vec::new();
+    for (i, s) in p.next_page.iter().chain(&p.links).enumerate() {
         if let Some(sel) = css(s) {
             for el in doc.select(&sel) {
                 if let Some(u) = el
@@ -475,6 +480,9 @@ fn read_with_profile(
                     .attr("href")
                     .and_then(|h| link_base.join(h.trim()).ok())
                 {
+                    if i < p.next_page.len() {
+                        next_pages.push(u.to_string());
+                    }
                     links.push(u.to_string());
                 }
             }
@@ -492,6 +500,7 @@ fn read_with_profile(
         links,
         notes,
         anchors: Vec::new(),
+        next_pages,
     }
 }
 

@@ -54,10 +54,17 @@ pub struct CrawlConfig {
     /// abandoned and their URLs stay due for the next pass.
     #[serde(with = "humantime_serde")]
     pub stop_timeout: Duration,
-    /// A page (other than start URLs and feeds) fetched less than this long
-    /// ago is not fetched again; its stored links are still followed.
+    /// Revisit by activity: the longest a page (other than start URLs and
+    /// feeds) waits before it is fetched again. A page found unchanged
+    /// waits twice as long as last time, up to this; until it is due its
+    /// stored links are still followed.
     #[serde(with = "humantime_serde")]
     pub revisit: Duration,
+    /// The shortest wait before a page is fetched again: a page that is new
+    /// or changed since its last fetch (a thread that gained replies) is
+    /// due again after this long.
+    #[serde(with = "humantime_serde")]
+    pub revisit_min: Duration,
     /// Query parameters removed from URLs before they are compared
     /// (`*` at the end matches a prefix).
     pub strip_params: Vec<String>,
@@ -120,6 +127,7 @@ impl Default for CrawlConfig {
             robots_error_wait: Duration::from_secs(600),
             stop_timeout: Duration::from_secs(10),
             revisit: Duration::from_secs(6 * 3600),
+            revisit_min: Duration::from_secs(20 * 60),
             strip_params: ["utm_*", "spm", "fbclid", "gclid", "from"]
                 .iter()
                 .map(|s| s.to_string())
@@ -242,6 +250,17 @@ impl CrawlConfig {
                     "write a duration such as \"10s\"",
                 ));
             }
+        }
+        if c.revisit_min > c.revisit {
+            out.push(Problem::new(
+                "crawl.revisit_min",
+                format!(
+                    "{} is longer than crawl.revisit ({}): an active page would wait longer than a dormant one",
+                    humantime::format_duration(c.revisit_min),
+                    humantime::format_duration(c.revisit)
+                ),
+                "keep revisit_min at most revisit, e.g. revisit_min = \"20m\", revisit = \"6h\"",
+            ));
         }
         if !has_contact(&c.user_agent) {
             out.push(Problem::new(

@@ -141,6 +141,12 @@ pub enum FetchError {
         /// The limit.
         limit: u64,
     },
+    /// The host could not be reached for its robots.txt (connection
+    /// refused, DNS, timeout): its pages are skipped for
+    /// `crawl.robots_error_wait`. The message names the host, not the
+    /// page, so a pass reports it once.
+    #[error("{0}")]
+    Unreachable(String),
     /// Timeout, connection, TLS or redirect failure.
     #[error("{url}: {kind}: {message}")]
     Transport {
@@ -162,6 +168,7 @@ impl FetchError {
         match self {
             FetchError::Scheme(_) => "scheme",
             FetchError::Robots { .. } => "robots",
+            FetchError::Unreachable(_) => "connect",
             FetchError::Private { .. } => "private_address",
             FetchError::Status { .. } => "status",
             FetchError::RetryAfterTooLong { .. } => "retry_after",
@@ -423,7 +430,7 @@ impl Fetcher {
                     if let p @ FetchError::Private { .. } = transport(url, &e) {
                         *refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
                     }
-                    error_chain(&e)
+                    root_cause(&e)
                 })?;
                 let status = resp.status().as_u16();
                 self.count(key, |s| *s.status.entry(class(status)).or_default() += 1);
@@ -438,6 +445,9 @@ impl Fetcher {
         }
         if let Some(p) = refused.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(p);
+        }
+        if let Some(reason) = verdict.unreachable {
+            return Err(FetchError::Unreachable(reason));
         }
         if let Some(reason) = verdict.refusal {
             return Err(FetchError::Robots {
@@ -714,6 +724,21 @@ pub fn acceptable_content_type(ct: &str) -> bool {
         || mime == "application/json"
         || mime.ends_with("+json")
         || mime == "text/plain"
+}
+
+/// The innermost cause of `e` ("Connection refused (os error 111)"), with
+/// "timed out" when it was a timeout.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(s) = inner.source() {
+        inner = s;
+    }
+    let cause = inner.to_string();
+    if e.is_timeout() && !cause.contains("timed out") {
+        format!("timed out: {cause}")
+    } else {
+        cause
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -13,6 +13,9 @@ use url::Url;
 enum Rules {
     AllowAll,
     DisallowAll(String),
+    /// robots.txt could not be fetched at all (connection refused, DNS,
+    /// timeout): the host is left alone, and that is no robots refusal.
+    Unreachable(String),
     Parsed(Box<Robot>),
 }
 
@@ -28,6 +31,9 @@ pub struct Verdict {
     pub refusal: Option<String>,
     /// The site's `Crawl-delay`.
     pub crawl_delay: Option<Duration>,
+    /// Set instead of `refusal` when the host could not be reached for its
+    /// robots.txt: why, and that it is left alone for a while.
+    pub unreachable: Option<String>,
 }
 
 /// Cached robots.txt rules per origin.
@@ -90,7 +96,10 @@ impl RobotsCache {
                     self.error_wait,
                 ),
                 Err(e) => (
-                    Rules::DisallowAll(format!("{origin}/robots.txt unreachable ({e}); the site is treated as disallowed for {:?}", self.error_wait)),
+                    Rules::Unreachable(format!(
+                        "{origin} cannot be reached ({e}); its pages are skipped for {} (crawl.robots_error_wait)",
+                        humantime::format_duration(self.error_wait)
+                    )),
                     self.error_wait,
                 ),
             };
@@ -107,10 +116,15 @@ impl RobotsCache {
                     .delay
                     .filter(|d| d.is_finite() && *d > 0.0)
                     .map(|d| Duration::from_secs_f32(d.min(3600.0))),
+                unreachable: None,
             },
             Some(Rules::DisallowAll(reason)) => Verdict {
                 refusal: Some(reason.clone()),
-                crawl_delay: None,
+                ..Verdict::default()
+            },
+            Some(Rules::Unreachable(reason)) => Verdict {
+                unreachable: Some(reason.clone()),
+                ..Verdict::default()
             },
             Some(Rules::AllowAll) | None => Verdict::default(),
         }
@@ -158,7 +172,12 @@ mod tests {
                 Err("connection refused".to_string())
             })
             .await;
-        assert!(v.refusal.unwrap().contains("unreachable"));
+        // Unreachable is no robots refusal: the host is left alone.
+        assert!(v.refusal.is_none());
+        assert!(v
+            .unreachable
+            .unwrap()
+            .contains("cannot be reached (connection refused)"));
         assert_eq!(product_token("earshot/0.1 (+https://x)"), "earshot");
     }
 }

@@ -154,6 +154,7 @@ pub(super) fn render(d: &ReportData) -> String {
                 header.top {
                     h1 { "Mentions report: " (watches) }
                     p { (period) " · generated " (d.generated_at.format("%Y-%m-%d %H:%M UTC")) " by earshot" }
+                    @if let Some(f) = d.filter.describe() { p.filter { "Only mentions with " (f) } }
                 }
                 main {
                     div.cards {

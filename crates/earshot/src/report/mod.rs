@@ -12,6 +12,7 @@
 mod chart;
 mod config;
 mod csv_out;
+mod filter;
 mod html;
 pub mod scheduled;
 mod xlsx;
@@ -30,6 +31,7 @@ use crate::store::{
 pub use chart::timeline_svg;
 pub use config::{problems, ReportConfig};
 pub use csv_out::neutralise;
+pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href};
 
 /// The stylesheet of the HTML report, shared by the dashboard.
@@ -268,6 +270,9 @@ pub struct Bucket {
 pub struct ReportData {
     /// What was asked.
     pub request: ReportRequest,
+    /// The mention filters the report applies (the dashboard's).
+    #[serde(skip_serializing_if = "Filter::is_empty")]
+    pub filter: Filter,
     /// When the report was made.
     pub generated_at: DateTime<Utc>,
     /// Timeline bucket size.
@@ -339,6 +344,25 @@ pub fn timeline(
     counted(store, watch, Bucket::of(granularity), from, to)
 }
 
+/// [`timeline`] of the mentions `filter` keeps (the counters when it keeps
+/// everything).
+pub fn timeline_filtered(
+    store: &Store,
+    watch: &str,
+    granularity: Granularity,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    filter: &Filter,
+) -> Result<Vec<(DateTime<Utc>, Counts)>, StoreError> {
+    use crate::alert::timeline::{counted_where, Bucket};
+    if filter.is_empty() {
+        return timeline(store, watch, granularity, from, to);
+    }
+    counted_where(store, watch, Bucket::of(granularity), from, to, &|m| {
+        filter.keeps(m)
+    })
+}
+
 /// Alerts on any of `watches` that were open at some time in `[from, to)`
 /// (opened before `to`, last updated at or after `from`), newest first.
 pub fn alerts_for(
@@ -362,13 +386,23 @@ pub fn alerts_for(
 
 /// Reads everything the report shows.
 pub fn gather(store: &Store, req: &ReportRequest) -> Result<ReportData, ReportError> {
+    gather_filtered(store, req, &Filter::default())
+}
+
+/// [`gather`] of the mentions `filter` keeps: every count, chart, story
+/// and row of the report.
+pub fn gather_filtered(
+    store: &Store,
+    req: &ReportRequest,
+    filter: &Filter,
+) -> Result<ReportData, ReportError> {
     req.validate()?;
     let g = req.granularity();
     let mut per_watch = BTreeMap::new();
     let mut totals = BTreeMap::new();
     let mut combined: BTreeMap<DateTime<Utc>, Counts> = BTreeMap::new();
     for w in &req.watches {
-        let series = timeline(store, w, g, req.from, req.to)?;
+        let series = timeline_filtered(store, w, g, req.from, req.to, filter)?;
         let mut total = Counts::default();
         for (t, c) in &series {
             total.merge(c);
@@ -411,6 +445,7 @@ pub fn gather(store: &Store, req: &ReportRequest) -> Result<ReportData, ReportEr
             })?);
         }
     }
+    found.retain(|m| filter.keeps(m));
     let mut by_id: HashMap<u64, Row> = HashMap::with_capacity(found.len());
     for m in found {
         let watches: Vec<String> = m
@@ -455,6 +490,7 @@ pub fn gather(store: &Store, req: &ReportRequest) -> Result<ReportData, ReportEr
     let alerts = alerts_for(store, &req.watches, req.from, req.to)?;
     Ok(ReportData {
         request: req.clone(),
+        filter: filter.clone(),
         generated_at: Utc::now(),
         granularity: g,
         timeline: combined
