@@ -34,6 +34,8 @@ mod ops;
 mod rematch;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/report_channels.rs"]
+mod report_channels;
 #[path = "it/restart.rs"]
 mod restart;
 #[path = "it/run.rs"]
@@ -44,6 +46,8 @@ mod one_timeline;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;
+#[path = "it/signin.rs"]
+mod signin;
 #[path = "it/store_format.rs"]
 mod store_format;
 #[path = "it/util.rs"]

@@ -13,6 +13,7 @@ mod chart;
 mod config;
 mod csv_out;
 mod html;
+pub mod message;
 pub mod scheduled;
 mod xlsx;
 
