@@ -440,7 +440,13 @@ pub async fn send(
     let url = ch.url()?;
     let secret = ch.secret()?;
     if ch.kind == ChannelKind::Email {
-        return super::email::send(ch, &url, key, payload).await;
+        use super::email::EmailError;
+        return super::email::send(&ch.name, ch.from.as_deref(), &ch.to, &url, key, payload)
+            .await
+            .map_err(|e| match e {
+                EmailError::Rejected(m) => DeliveryError::Rejected(m),
+                EmailError::Smtp(m) => DeliveryError::Http(m),
+            });
     }
     let req = match ch.kind {
         ChannelKind::Email => unreachable!("handled above"),

@@ -9,7 +9,14 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::channel::{ChannelConfig, DeliveryError};
+/// Why a mail was not sent: a message that cannot be built (`Rejected`)
+/// or an SMTP failure; the channel maps these to its delivery errors.
+pub(super) enum EmailError {
+    /// Bad addresses, URL or message.
+    Rejected(String),
+    /// The SMTP exchange failed.
+    Smtp(String),
+}
 
 /// A file larger than this is named in the text, not attached.
 pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
@@ -29,19 +36,19 @@ fn content_type(path: &Path) -> ContentType {
 /// Sends a queued email through the SMTP server in `url`. The outbox key
 /// becomes the Message-ID, so a mail system can drop a duplicate.
 pub(super) async fn send(
-    ch: &ChannelConfig,
+    name: &str,
+    from: Option<&str>,
+    recipients: &[String],
     url: &str,
     key: &str,
     payload: &str,
-) -> Result<(), DeliveryError> {
+) -> Result<(), EmailError> {
     let v: serde_json::Value = serde_json::from_str(payload)
-        .map_err(|e| DeliveryError::Rejected(format!("queued body is not JSON: {e}")))?;
+        .map_err(|e| EmailError::Rejected(format!("queued body is not JSON: {e}")))?;
     let bad = |what: &str, e: &dyn std::fmt::Display| {
-        DeliveryError::Rejected(format!("{}: {what}: {e}", ch.name))
+        EmailError::Rejected(format!("{name}: {what}: {e}"))
     };
-    let from: Mailbox = ch
-        .from
-        .as_deref()
+    let from: Mailbox = from
         .unwrap_or("earshot <earshot@localhost>")
         .parse()
         .map_err(|e| bad("bad from address", &e))?;
@@ -49,7 +56,7 @@ pub(super) async fn send(
         .from(from)
         .subject(v["subject"].as_str().unwrap_or("earshot alert"))
         .message_id(Some(format!("<{key}@earshot>")));
-    for to in &ch.to {
+    for to in recipients {
         b = b.to(to.parse().map_err(|e| bad("bad to address", &e))?);
     }
     let mut text = v["text"].as_str().unwrap_or("").to_string();
@@ -98,6 +105,6 @@ pub(super) async fn send(
     transport
         .send(msg)
         .await
-        .map_err(|e| DeliveryError::Http(format!("{}: SMTP: {e}", ch.name)))?;
+        .map_err(|e| EmailError::Smtp(format!("{name}: SMTP: {e}")))?;
     Ok(())
 }
