@@ -49,7 +49,8 @@ fn main() {
     );
 
     // The API over real HTTP.
-    let token = "bench-token";
+    let token = earshot_cli::serve::new_token();
+    let token = token.as_str();
     let mut config = Config::default();
     config.serve.tokens = vec![TokenConfig {
         name: "bench".into(),

@@ -38,6 +38,8 @@ mod ops;
 mod rematch;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/report_channels.rs"]
+mod report_channels;
 #[path = "it/restart.rs"]
 mod restart;
 #[path = "it/revisit.rs"]
@@ -57,6 +59,8 @@ mod sentiment;
 mod sentiment_mixed;
 #[path = "it/store_fault.rs"]
 mod store_fault;
+#[path = "it/signin.rs"]
+mod signin;
 #[path = "it/store_format.rs"]
 mod store_format;
 #[path = "it/url_trap.rs"]

@@ -40,5 +40,16 @@ pub(super) fn run(cli: &Cli, cmd: &ConfigCmd) -> Result<Exit> {
         config.watches.len(),
         config.store.path.display()
     );
+    for w in config.warnings() {
+        println!(
+            "warning: `{}`: {}{}",
+            w.key,
+            w.message,
+            w.hint
+                .as_deref()
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default()
+        );
+    }
     Ok(Exit::Ok)
 }

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use super::Exit;
+use super::{Exit, UsageError};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCmd {
@@ -16,7 +16,8 @@ pub enum TokenCmd {
         #[arg(long, default_value = "viewer")]
         role: String,
     },
-    /// Print the SHA-256 hash of a token read from stdin
+    /// Print the SHA-256 hash of a token read from stdin (refused when it
+    /// holds under 128 bits: 32 hex or 22 base64 characters at least)
     Hash,
 }
 
@@ -37,10 +38,15 @@ pub(super) fn run(t: &TokenCmd) -> Result<Exit> {
             std::io::stdin()
                 .read_line(&mut s)
                 .context("cannot read the token from stdin")?;
-            println!(
-                "{}",
-                crate::serve::hash_token(s.trim_end_matches(['\r', '\n']))
-            );
+            let token = s.trim_end_matches(['\r', '\n']);
+            if let Some(why) = crate::config::token_weakness(token.trim()) {
+                return Err(UsageError::new(format!(
+                    "this token {why}: earshot refuses it at sign-in"
+                ))
+                .help(crate::config::NEW_TOKEN_HELP)
+                .into());
+            }
+            println!("{}", crate::serve::hash_token(token));
         }
     }
     Ok(Exit::Ok)

@@ -30,7 +30,7 @@ pub use earshot::store::StoreConfig;
 pub use earshot::util::{did_you_mean, expand_env, Schedule};
 pub use earshot::watch::WatchConfig;
 pub use find::{find, find_with, ConfigSource};
-pub use serve::{Role, ServeConfig, TokenConfig};
+pub use serve::{token_weakness, Role, ServeConfig, TokenConfig, NEW_TOKEN_HELP, TOKEN_MIN_BITS};
 
 /// The example configuration shipped with earshot, compiled in for
 /// `earshot demo` only: every other command reads a file ([`find`]).
@@ -219,6 +219,11 @@ impl Config {
             Some(c) if problems.is_empty() => Ok(c),
             _ => Err(ConfigError::Invalid(problems)),
         }
+    }
+
+    /// What is allowed but unsafe (see [`serve::ServeConfig::warnings`]).
+    pub fn warnings(&self) -> Vec<earshot::util::Problem> {
+        self.serve.warnings()
     }
 
     /// Checks what serde cannot; returns every problem found. Each

@@ -26,11 +26,15 @@ pub(super) fn bad(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, &message.into())
 }
 
+/// 500. The reason goes to the log only: store and I/O errors name
+/// files, and an error body shows no paths. The body and the log line
+/// share a reference to find one from the other.
 pub(super) fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!("request failed: {e}");
+    let reference = super::hex(&rand::random::<[u8; 4]>());
+    tracing::error!(reference = %reference, "request failed: {e}");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        &format!("the server could not answer: {e}"),
+        &format!("the server could not answer; its log has the reason (reference {reference})"),
     )
 }
 

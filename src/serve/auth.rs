@@ -3,11 +3,21 @@
 //! Browser sessions live in the store (only the SHA-256 of a session id is
 //! kept), so a restart does not sign anyone out; a session whose token is
 //! no longer configured (or has another role now) is not honoured.
+//!
+//! * Failed sign-ins (form, one-time link, bearer token) are counted per
+//!   client address ([`super::throttle`]) and logged with it; past the
+//!   limit every sign-in attempt from there is a 429 with `Retry-After`.
+//! * A configured token weaker than 128 bits is refused when it is used.
+//! * `POST /login` from another site (login CSRF) and cookie requests that
+//!   change something without this site's `Origin`/`Referer` are refused.
+//! * Sessions per token and outstanding one-time links are capped, the
+//!   oldest going first.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -21,6 +31,37 @@ use super::{hash_token, hex, Shared};
 pub const COOKIE: &str = "earshot_session";
 /// How long a one-time sign-in link is valid.
 const ONCE_TTL: Duration = Duration::from_secs(600);
+/// One-time links outstanding at most; making one more drops the oldest.
+const ONCE_MAX: usize = 100;
+/// Browser sessions kept per token (and for one-time links); a new
+/// sign-in past this ends the token's oldest session.
+const SESSIONS_PER_TOKEN: usize = 100;
+
+/// The client's address: the peer's, or where the peer is this machine
+/// (a reverse proxy here) the last `X-Forwarded-For` entry it added.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ClientAddr(pub IpAddr);
+
+/// Works out [`ClientAddr`] for `req`.
+pub(super) fn client_addr(req: &Request<Body>) -> ClientAddr {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if !peer.is_loopback() {
+        return ClientAddr(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .last();
+    ClientAddr(forwarded.unwrap_or(peer))
+}
 
 /// Who is asking, and how they proved it.
 #[derive(Debug, Clone)]
@@ -45,16 +86,48 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The configured token this is, if any.
-pub(super) fn check_token(state: &Shared, token: &str) -> Option<(String, Role)> {
-    let h = hash_token(token.trim());
+/// Why a token was not accepted.
+pub(super) enum Refused {
+    /// No configured token has this hash.
+    Unknown,
+    /// A configured token, too weak to be honoured (see
+    /// [`crate::config::token_weakness`]).
+    Weak,
+}
+
+impl Refused {
+    /// What the person signing in is told.
+    pub(super) fn message(&self) -> &'static str {
+        match self {
+            Refused::Unknown => "That token is not valid.",
+            Refused::Weak => "That token is too weak to be accepted (earshot needs 128 bits of randomness): ask for a new one, made with `earshot token new`.",
+        }
+    }
+}
+
+/// The configured token this is. A weak one (under 128 bits: the config
+/// keeps only hashes, so this is where earshot first sees the token
+/// itself) is refused, and the log says which entry to replace.
+pub(super) fn check_token(state: &Shared, token: &str) -> Result<(String, Role), Refused> {
+    let token = token.trim();
+    let h = hash_token(token);
     let mut found = None;
     for (hash, name, role) in &state.tokens {
         if same(hash.as_bytes(), h.as_bytes()) {
             found = Some((name.clone(), *role));
         }
     }
-    found
+    let found = found.ok_or(Refused::Unknown)?;
+    if let Some(why) = crate::config::token_weakness(token) {
+        tracing::error!(
+            user = %found.0,
+            "refused the [[serve.tokens]] entry named `{}`: the token {why}\n  help: {}",
+            found.0,
+            crate::config::NEW_TOKEN_HELP
+        );
+        return Err(Refused::Weak);
+    }
+    Ok(found)
 }
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -76,7 +149,7 @@ pub(super) fn identify(state: &Shared, req: &Request<Body>) -> Option<Identity> 
         .and_then(|v| v.to_str().ok())
     {
         let token = auth.strip_prefix("Bearer ")?;
-        let (name, role) = check_token(state, token)?;
+        let (name, role) = check_token(state, token).ok()?;
         return Some(Identity {
             name,
             role,
@@ -119,29 +192,59 @@ fn session_hash(sid: &str) -> [u8; 32] {
     sha2::Sha256::digest(sid.as_bytes()).into()
 }
 
+/// Whether the request comes from one of this server's own pages: its
+/// `Origin` (or, without one, its `Referer`) names the host the request
+/// went to (`Host`, or `X-Forwarded-Host` from a reverse proxy; a browser
+/// cannot set that header cross-site). `Origin: null` (sandboxed frames,
+/// some redirects) is not. `None` when the request has neither header.
+fn same_origin(h: &HeaderMap) -> Option<bool> {
+    let hosts: Vec<String> = [header::HOST.as_str(), "x-forwarded-host"]
+        .iter()
+        .flat_map(|n| h.get_all(*n).iter())
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let ours = |origin: &str| {
+        let origin = origin.trim().to_ascii_lowercase();
+        hosts
+            .iter()
+            .any(|host| origin == format!("http://{host}") || origin == format!("https://{host}"))
+    };
+    if let Some(o) = h.get(header::ORIGIN) {
+        let o = o.to_str().unwrap_or("null");
+        return Some(o.trim() != "null" && ours(o));
+    }
+    let referer = h.get(header::REFERER)?;
+    Some(
+        referer
+            .to_str()
+            .ok()
+            .and_then(|r| url::Url::parse(r).ok())
+            .is_some_and(|u| ours(&u.origin().ascii_serialization())),
+    )
+}
+
+fn cross_site() -> Response {
+    super::error(
+        StatusCode::FORBIDDEN,
+        "cross-site request refused: a browser request that changes something must come from this server's own pages (Origin or Referer naming this host)",
+    )
+}
+
 /// Browser requests that change something must come from our own pages:
-/// the cookie is SameSite=Strict, and an `Origin` naming another site is
-/// refused as well.
+/// the cookie is SameSite=Strict, and a cookie-authenticated request other
+/// than GET/HEAD must also say where it comes from (`Origin`, else
+/// `Referer`) and name this server; without either it is refused too.
+/// Bearer-token requests (scripts) are not browser requests: no check.
 pub(super) fn check_origin(req: &Request<Body>, id: &Identity) -> Result<(), Response> {
     if !id.by_cookie || matches!(*req.method(), Method::GET | Method::HEAD) {
         return Ok(());
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    match req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        None => Ok(()),
-        Some(o) if o == format!("http://{host}") || o == format!("https://{host}") => Ok(()),
-        Some(_) => Err(super::error(
-            StatusCode::FORBIDDEN,
-            "cross-site request refused",
-        )),
+    match same_origin(req.headers()) {
+        Some(true) => Ok(()),
+        _ => Err(cross_site()),
     }
 }
 
@@ -154,8 +257,16 @@ fn new_session(state: &Shared, name: String, role: Role) -> Option<String> {
         role: role.to_string(),
         expires_at: chrono::Utc::now() + ttl,
     };
-    match state.store.put_session(&session_hash(&sid), &stored) {
-        Ok(()) => Some(sid),
+    match state
+        .store
+        .put_session(&session_hash(&sid), &stored, SESSIONS_PER_TOKEN)
+    {
+        Ok(ended) => {
+            if ended > 0 {
+                tracing::info!(user = %stored.name, ended, "a new sign-in ended the oldest session (at most {SESSIONS_PER_TOKEN} per token)");
+            }
+            Some(sid)
+        }
         Err(e) => {
             tracing::error!("storing a dashboard session failed: {e}");
             None
@@ -182,6 +293,17 @@ pub(super) fn one_time_link(state: &Shared, name: &str, role: Role) -> String {
     if let Ok(mut once) = state.once.lock() {
         let now = Instant::now();
         once.retain(|_, s| s.expires > now);
+        while once.len() >= ONCE_MAX {
+            // All live: the one made first (expiring first) goes.
+            let Some(oldest) = once
+                .iter()
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            once.remove(&oldest);
+        }
         once.insert(
             nonce.clone(),
             Session {
@@ -207,7 +329,7 @@ fn signed_in(state: &Shared, name: String, role: Role) -> Response {
     r
 }
 
-fn login_page(error: Option<&str>) -> Response {
+fn login_page(status: StatusCode, error: Option<&str>) -> Response {
     let body = html! {
         (maud::DOCTYPE)
         html lang="en" {
@@ -233,16 +355,35 @@ fn login_page(error: Option<&str>) -> Response {
             }
         }
     };
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
     (status, super::html_response(body.into_string())).into_response()
 }
 
 pub(super) async fn login_form() -> Response {
-    login_page(None)
+    login_page(StatusCode::OK, None)
+}
+
+/// 429 for a client past [`super::throttle::LIMIT`] failed sign-ins: the
+/// sign-in page or, for the API, JSON; `Retry-After` in seconds either way.
+pub(super) fn too_many(wait: Duration, html: bool) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let msg = format!(
+        "Too many failed sign-ins from your address: try again in {} minute(s).",
+        secs.div_ceil(60)
+    );
+    let mut r = if html {
+        login_page(StatusCode::TOO_MANY_REQUESTS, Some(&msg))
+    } else {
+        super::error(StatusCode::TOO_MANY_REQUESTS, &msg)
+    };
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    r
+}
+
+/// Counts and logs a failed sign-in from `client`.
+pub(super) fn failed(state: &Shared, client: ClientAddr, how: &str) {
+    let n = state.throttle.failed(client.0, Instant::now());
+    tracing::warn!(client = %client.0, failures = n, "failed sign-in from {}: {how}", client.0);
 }
 
 #[derive(serde::Deserialize)]
@@ -250,26 +391,47 @@ pub(super) struct LoginForm {
     token: String,
 }
 
-pub(super) async fn login(State(state): State<Shared>, Form(f): Form<LoginForm>) -> Response {
+/// POST /login. A browser posting here from another site is refused
+/// (login CSRF: signing the victim in as the attacker); a request with no
+/// `Origin` and no `Referer` is not a browser's and goes on.
+pub(super) async fn login(
+    State(state): State<Shared>,
+    Extension(client): Extension<ClientAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    if same_origin(&headers) == Some(false) {
+        tracing::warn!(client = %client.0, "sign-in form posted from another site, refused");
+        return cross_site();
+    }
     match check_token(&state, &f.token) {
-        Some((name, role)) => {
-            tracing::info!(user = %name, "signed in");
+        Ok((name, role)) => {
+            state.throttle.succeeded(client.0);
+            tracing::info!(user = %name, client = %client.0, "signed in");
             signed_in(&state, name, role)
         }
-        None => {
-            tracing::warn!("sign-in with an unknown token");
-            login_page(Some("That token is not valid."))
+        Err(why) => {
+            failed(&state, client, "a token that is not accepted");
+            login_page(StatusCode::UNAUTHORIZED, Some(why.message()))
         }
     }
 }
 
-pub(super) async fn login_once(State(state): State<Shared>, Path(nonce): Path<String>) -> Response {
+pub(super) async fn login_once(
+    State(state): State<Shared>,
+    Extension(client): Extension<ClientAddr>,
+    Path(nonce): Path<String>,
+) -> Response {
     let found = state.once.lock().ok().and_then(|mut o| o.remove(&nonce));
     match found.filter(|s| s.expires > Instant::now()) {
         Some(s) => signed_in(&state, s.name, s.role),
-        None => login_page(Some(
-            "That sign-in link was used already or has expired. Sign in with your token.",
-        )),
+        None => {
+            failed(&state, client, "a used, expired or unknown one-time link");
+            login_page(
+                StatusCode::UNAUTHORIZED,
+                Some("That sign-in link was used already or has expired. Sign in with your token."),
+            )
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod cli_api;
 pub mod endpoint;
 #[allow(clippy::result_large_err)]
 mod page;
+mod throttle;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -99,6 +100,8 @@ pub(crate) struct AppState {
     /// (sha256 hex, name, role)
     tokens: Vec<(String, String, Role)>,
     once: Mutex<HashMap<String, auth::Session>>,
+    /// Failed sign-ins per client address.
+    throttle: throttle::Throttle,
     metrics: Metrics,
     crawling: Arc<AtomicBool>,
     /// How the last crawl started from the dashboard ended, for its
@@ -212,6 +215,7 @@ pub async fn start_with(
         store,
         tokens,
         once: Mutex::new(HashMap::new()),
+        throttle: throttle::Throttle::default(),
         metrics: Metrics::default(),
         crawling: Arc::new(AtomicBool::new(false)),
         last_crawl: Arc::default(),
@@ -230,7 +234,18 @@ pub async fn start_with(
         addr,
         reason: e.to_string(),
     })?;
-    let app = router(state.clone());
+    for w in state.config.warnings() {
+        tracing::warn!(
+            "{}: {}{}",
+            w.key,
+            w.message,
+            w.hint
+                .as_deref()
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default()
+        );
+    }
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stop = state.shutdown.clone();
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -350,29 +365,43 @@ async fn guard(
     let started = Instant::now();
     let path = req.uri().path().to_string();
     let label = route_label(&path);
-    let mut resp = if is_public(&path) {
+    let client = auth::client_addr(&req);
+    req.extensions_mut().insert(client);
+    let has_token = req.headers().contains_key(header::AUTHORIZATION);
+    // A sign-in attempt: the form, a one-time link, or a request with a
+    // token. Past the failure limit, the client waits, right token or not.
+    let signing_in = (path == "/login" && req.method() == axum::http::Method::POST)
+        || path.starts_with("/login/once/")
+        || has_token;
+    let blocked = if signing_in {
+        state.throttle.blocked(client.0, Instant::now())
+    } else {
+        None
+    };
+    let mut resp = if let Some(wait) = blocked {
+        tracing::warn!(client = %client.0, "sign-in refused: too many failures from {}", client.0);
+        auth::too_many(wait, !has_token)
+    } else if is_public(&path) {
         next.run(req).await
     } else {
         match auth::identify(&state, &req) {
             Some(id) => {
+                if !id.by_cookie {
+                    state.throttle.succeeded(client.0);
+                }
                 if let Err(r) = auth::check_origin(&req, &id) {
+                    tracing::warn!(client = %client.0, user = %id.name, path = %path, "cross-site request refused");
                     r
                 } else {
                     req.extensions_mut().insert(id);
                     next.run(req).await
                 }
             }
-            None if path.starts_with("/api/") || path == "/metrics" => {
-                let mut r = api::error(
-                    StatusCode::UNAUTHORIZED,
-                    "a token is required: send `Authorization: Bearer TOKEN` or sign in at /login",
-                );
-                r.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"earshot\""),
-                );
-                r
+            None if has_token => {
+                auth::failed(&state, client, "a token that is not accepted");
+                unauthorized()
             }
+            None if path.starts_with("/api/") || path == "/metrics" => unauthorized(),
             None => axum::response::Redirect::to("/login").into_response(),
         }
     };
@@ -397,6 +426,19 @@ async fn guard(
     resp
 }
 
+/// 401 with `WWW-Authenticate`, for the API.
+fn unauthorized() -> Response {
+    let mut r = api::error(
+        StatusCode::UNAUTHORIZED,
+        "a token is required: send `Authorization: Bearer TOKEN` or sign in at /login",
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"earshot\""),
+    );
+    r
+}
+
 /// ok, degraded or failing with reasons; 503 when failing.
 async fn health(axum::extract::State(state): axum::extract::State<Shared>) -> Response {
     let ops = state.ops.clone();
@@ -409,10 +451,13 @@ async fn health(axum::extract::State(state): axum::extract::State<Shared>) -> Re
             };
             (code, axum::Json(h)).into_response()
         }
-        Err(e) => api::error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("health check failed: {e}"),
-        ),
+        Err(e) => {
+            tracing::error!("health check failed: {e}");
+            api::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "health check failed (the server's log says why)",
+            )
+        }
     }
 }
 

@@ -346,11 +346,14 @@ fn mention_table(mentions: &[earshot::store::Mention]) -> Markup {
     }
 }
 
+/// 500 with no detail in the body (store errors name files); the log has
+/// the reason under the reference the body shows.
 fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!("dashboard failed: {e}");
+    let reference = super::hex(&rand::random::<[u8; 4]>());
+    tracing::error!(reference = %reference, "dashboard failed: {e}");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        format!("the dashboard could not be drawn: {e}"),
+        format!("the dashboard could not be drawn; the server's log has the reason (reference {reference})"),
     )
         .into_response()
 }

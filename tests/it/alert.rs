@@ -597,7 +597,7 @@ fn a_killed_process_delivers_the_outbox_after_restart() {
 
 /// A small SMTP sink on a tokio TcpListener: enough of RFC 5321 for a
 /// client to hand over a message; keeps each DATA.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = l.local_addr().unwrap().port();

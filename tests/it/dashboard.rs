@@ -517,6 +517,7 @@ fn sign_in_sets_a_strict_http_only_cookie_and_the_page_escapes_crawled_text() {
         let r = c
             .post(format!("{b}/logout"))
             .header(header::COOKIE, &session)
+            .header(header::ORIGIN, b.as_str())
             .send()
             .await
             .unwrap();

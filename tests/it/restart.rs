@@ -115,6 +115,7 @@ async fn sessions_survive_a_restart_and_no_link_is_printed_unasked() {
     let r = http
         .post(format!("{base}/logout"))
         .header("cookie", cookie.clone())
+        .header("origin", base.clone())
         .send()
         .await
         .unwrap();

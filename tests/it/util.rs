@@ -54,8 +54,8 @@ pub use earshot_test_utils::fixtures::*;
 /// A config naming the fixture watches, with a viewer and an admin token
 /// (the tokens themselves are returned: (config text, viewer, admin)).
 pub fn fixture_config() -> (String, String, String) {
-    let viewer = "viewer-token-0123456789".to_string();
-    let admin = "admin-token-9876543210".to_string();
+    let viewer = earshot_cli::serve::new_token();
+    let admin = earshot_cli::serve::new_token();
     let cfg = format!(
         "[[watch]]\nname = \"云雀\"\n\n[[watch]]\nname = \"Lumio\"\n\n[serve]\nbind = \"127.0.0.1:0\"\n\n[[serve.tokens]]\nname = \"vera\"\nrole = \"viewer\"\nsha256 = \"{}\"\n\n[[serve.tokens]]\nname = \"adam\"\nrole = \"admin\"\nsha256 = \"{}\"\n",
         earshot_cli::serve::hash_token(&viewer),

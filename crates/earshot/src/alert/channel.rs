@@ -310,11 +310,7 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
 
 /// The body queued for a channel (before any signature).
 pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
-    let markup = match ch.kind {
-        ChannelKind::Slack => Markup::Slack,
-        _ => Markup::Markdown,
-    };
-    let (title, md) = markdown(n, ch.language, markup);
+    let (title, md) = markdown(n, ch.language, markup_of(ch.kind));
     let v = match ch.kind {
         ChannelKind::Webhook => serde_json::json!({
             "idempotency_key": key,
@@ -326,6 +322,26 @@ pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
             "evidence": n.evidence,
             "text": md,
         }),
+        kind => envelope(kind, &title, &md),
+    };
+    v.to_string()
+}
+
+/// The markup a channel kind's messages are written in.
+pub fn markup_of(kind: ChannelKind) -> Markup {
+    match kind {
+        ChannelKind::Slack => Markup::Slack,
+        _ => Markup::Markdown,
+    }
+}
+
+/// A titled message (`md` in [`markup_of`] the kind) in the shape each
+/// platform takes: Slack blocks, DingTalk/WeCom markdown, a Feishu card,
+/// an email's subject and text. A generic webhook gets `{title, text}`
+/// here; its callers send their own JSON.
+pub fn envelope(kind: ChannelKind, title: &str, md: &str) -> serde_json::Value {
+    match kind {
+        ChannelKind::Webhook => serde_json::json!({"title": title, "text": md}),
         ChannelKind::Slack => serde_json::json!({
             "text": title,
             "blocks": [
@@ -352,8 +368,7 @@ pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
             "subject": title,
             "text": md,
         }),
-    };
-    v.to_string()
+    }
 }
 
 /// Why a delivery failed.
@@ -427,7 +442,13 @@ pub async fn send(
     let url = ch.url()?;
     let secret = ch.secret()?;
     if ch.kind == ChannelKind::Email {
-        return send_email(ch, &url, key, payload).await;
+        use super::email::EmailError;
+        return super::email::send(&ch.name, ch.from.as_deref(), &ch.to, &url, key, payload)
+            .await
+            .map_err(|e| match e {
+                EmailError::Rejected(m) => DeliveryError::Rejected(m),
+                EmailError::Smtp(m) => DeliveryError::Http(m),
+            });
     }
     let req = match ch.kind {
         ChannelKind::Email => unreachable!("handled above"),
@@ -527,52 +548,6 @@ fn error_text(e: reqwest::Error) -> String {
         source = s.source();
     }
     out
-}
-
-/// Sends a queued email through the SMTP server in `url`. The outbox key
-/// becomes the Message-ID, so a mail system can drop a duplicate.
-async fn send_email(
-    ch: &ChannelConfig,
-    url: &str,
-    key: &str,
-    payload: &str,
-) -> Result<(), DeliveryError> {
-    use lettre::message::header::ContentType;
-    use lettre::message::{Body, Mailbox};
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    let v: serde_json::Value = serde_json::from_str(payload)
-        .map_err(|e| DeliveryError::Rejected(format!("queued body is not JSON: {e}")))?;
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        DeliveryError::Rejected(format!("{}: {what}: {e}", ch.name))
-    };
-    let from: Mailbox = ch
-        .from
-        .as_deref()
-        .unwrap_or("earshot <earshot@localhost>")
-        .parse()
-        .map_err(|e| bad("bad from address", &e))?;
-    let mut b = Message::builder()
-        .from(from)
-        .subject(v["subject"].as_str().unwrap_or("earshot alert"))
-        .message_id(Some(format!("<{key}@earshot>")))
-        .header(ContentType::TEXT_PLAIN);
-    for to in &ch.to {
-        b = b.to(to.parse().map_err(|e| bad("bad to address", &e))?);
-    }
-    // lettre picks quoted-printable or base64 for the UTF-8 text.
-    let body = Body::new(v["text"].as_str().unwrap_or("").to_string());
-    let msg = b
-        .body(body)
-        .map_err(|e| bad("cannot build the message", &e))?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map_err(|e| bad("bad SMTP URL", &e))?
-        .timeout(Some(std::time::Duration::from_secs(15)))
-        .build();
-    transport
-        .send(msg)
-        .await
-        .map_err(|e| DeliveryError::Http(format!("{}: SMTP: {e}", ch.name)))?;
-    Ok(())
 }
 
 /// Outcome of one pass over the outbox.

@@ -11,6 +11,7 @@
 
 pub mod channel;
 mod config;
+mod email;
 pub mod escape;
 pub mod silence;
 pub mod timeline;

@@ -14,6 +14,7 @@ mod config;
 mod csv_out;
 mod filter;
 mod html;
+pub mod message;
 pub mod scheduled;
 mod xlsx;
 

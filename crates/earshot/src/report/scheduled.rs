@@ -2,7 +2,9 @@
 //! on its schedule, covering the `period` up to the time it runs. The time
 //! of the last report is kept in the store (like a source's last pass), so
 //! a restart neither repeats nor skips one. With a `channel`, a message
-//! naming the files is queued in the store's outbox for the notifier.
+//! rendered for that channel's kind ([`super::message`]: email with the
+//! files attached, chat platforms with a summary and the file names) is
+//! queued in the store's outbox for the notifier.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,9 +12,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use crate::alert::ChannelConfig;
 use crate::store::{OutboxItem, Store};
 use crate::util::{next_due, Schedule};
 
+use super::message::{self, ReportMessage};
 use super::{gather, write, Format, ReportConfig, ReportError, ReportRequest};
 
 /// The key a report's last run is kept under.
@@ -20,10 +24,12 @@ fn run_key(name: &str) -> String {
     format!("report:{name}")
 }
 
-/// Writes one `[[report]]` entry now: the files written.
+/// Writes one `[[report]]` entry now: the files written. With a
+/// `channel` (one of `channels`), the message is queued for it.
 pub fn produce(
     store: &Store,
     r: &ReportConfig,
+    channels: &[ChannelConfig],
     now: DateTime<Utc>,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let period = chrono::Duration::from_std(r.period()).unwrap_or(chrono::Duration::days(7));
@@ -46,32 +52,50 @@ pub fn produce(
         write(&data, format, &path)?;
         files.push(path);
     }
-    if let Some(channel) = &r.channel {
-        let payload = serde_json::json!({
-            "kind": "report",
-            "subject": format!("earshot report {}: {} ({} – {})", r.name, r.watches.join(", "),
-                req.from.format("%Y-%m-%d"), req.to.format("%Y-%m-%d")),
-            "mentions": data.total.total,
-            "negative": data.total.negative,
-            "alerts": data.alerts.len(),
-            "files": files,
-        });
-        store.enqueue(&OutboxItem {
-            key: format!("report:{}:{}", r.name, now.timestamp()),
-            channel: channel.clone(),
-            payload: payload.to_string(),
-            attempts: 0,
-            next_attempt: now,
-            delivered_at: None,
-            last_error: None,
-        })?;
-    }
+    let Some(name) = &r.channel else {
+        return Ok(files);
+    };
+    let Some(ch) = channels.iter().find(|c| &c.name == name) else {
+        tracing::error!(report = %r.name, "the report names channel `{name}`, which is not in the config: no message sent");
+        return Ok(files);
+    };
+    // Absolute paths: the files are read (email) or named from elsewhere.
+    let files_abs: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let msg = ReportMessage {
+        name: r.name.clone(),
+        watches: r.watches.clone(),
+        from: req.from,
+        to: req.to,
+        mentions: data.total.total,
+        negative: data.total.negative,
+        negative_share: super::ReportData::negative_share(&data.total),
+        alerts: data.alerts.len(),
+        files: files_abs,
+    };
+    let key = format!("report:{}:{}", r.name, now.timestamp());
+    store.enqueue(&OutboxItem {
+        payload: message::render(ch, &msg, &key),
+        key,
+        channel: ch.name.clone(),
+        attempts: 0,
+        next_attempt: now,
+        delivered_at: None,
+        last_error: None,
+    })?;
     Ok(files)
 }
 
 /// Writes every `[[report]]` when due until `stop` is cancelled; looks
 /// every 10 seconds.
-pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: CancellationToken) {
+pub async fn run(
+    reports: &[ReportConfig],
+    channels: &[ChannelConfig],
+    store: Arc<Store>,
+    stop: CancellationToken,
+) {
     let entries: Vec<(ReportConfig, Schedule)> = reports
         .iter()
         .filter_map(|r| Schedule::parse(&r.schedule).ok().map(|s| (r.clone(), s)))
@@ -96,7 +120,9 @@ pub async fn run(reports: &[ReportConfig], store: Arc<Store>, stop: Cancellation
             }
             let s = store.clone();
             let entry = r.clone();
-            let result = tokio::task::spawn_blocking(move || produce(&s, &entry, now)).await;
+            let chans = channels.to_vec();
+            let result =
+                tokio::task::spawn_blocking(move || produce(&s, &entry, &chans, now)).await;
             match result {
                 Ok(Ok(files)) => {
                     for f in &files {

@@ -146,7 +146,11 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
         out_dir: Some(dir.path().join("out")),
         channel: Some("pr-email".into()),
     };
-    let files = scheduled::produce(&store, &r, now).unwrap();
+    let channels: Vec<crate::alert::ChannelConfig> = vec![serde_json::from_value(
+        serde_json::json!({"name": "pr-email", "kind": "webhook", "url": "http://127.0.0.1:9/"}),
+    )
+    .unwrap()];
+    let files = scheduled::produce(&store, &r, &channels, now).unwrap();
     assert_eq!(files.len(), 2);
     assert!(files.iter().all(|f| f.exists()));
     let queued = store.outbox_pending().unwrap();
@@ -155,6 +159,7 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
     let v: serde_json::Value = serde_json::from_str(&queued[0].payload).unwrap();
     assert_eq!(v["kind"], "report");
     assert_eq!(v["mentions"], 49);
+    assert_eq!(v["files"].as_array().unwrap().len(), 2);
 }
 
 #[test]
