@@ -57,10 +57,10 @@ mod sentiment;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment_mixed.rs"]
 mod sentiment_mixed;
-#[path = "it/store_fault.rs"]
-mod store_fault;
 #[path = "it/signin.rs"]
 mod signin;
+#[path = "it/store_fault.rs"]
+mod store_fault;
 #[path = "it/store_format.rs"]
 mod store_format;
 #[path = "it/url_trap.rs"]
