@@ -26,8 +26,8 @@ pub(super) fn bad(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, &message.into())
 }
 
-/// 500. The reason goes to the log only: store and I/O errors name
-/// files, and an error body shows no paths. The body and the log line
+/// A 500 answer: the reason goes to the log only (store and I/O errors name
+/// files, and an error body shows no paths). The body and the log line
 /// share a reference to find one from the other.
 pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     let reference = super::hex(&rand::random::<[u8; 4]>());

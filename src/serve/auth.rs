@@ -59,7 +59,7 @@ pub(super) fn client_addr(req: &Request<Body>) -> ClientAddr {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .last();
+        .next_back();
     ClientAddr(forwarded.unwrap_or(peer))
 }
 
