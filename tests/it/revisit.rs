@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use earshot::crawl::{CrawlSetup, Crawler, SourceConfig};
+use earshot::crawl::{Crawler, SourceConfig};
 use earshot::fetch::CrawlConfig;
 use earshot::store::{MentionQuery, Store};
-use earshot::watch::WatchConfig;
 use earshot_test_utils::server::{html, not_found, resp, start};
 use tokio_util::sync::CancellationToken;
 
@@ -89,25 +88,18 @@ async fn an_active_thread_is_revisited_soon_and_a_dormant_page_backs_off() {
         revisit_min: Duration::from_secs(20 * 60),
         ..Default::default()
     };
-    let mut setup = CrawlSetup {
-        crawl: crawl.clone(),
-        sources: vec![SourceConfig {
+    let setup = crate::util::unscored_setup(
+        &crawl,
+        SourceConfig {
             name: "forum".into(),
             start_urls: vec![format!("{}/", srv.base)],
             follow: vec![r"^/thread-\d+-1-1\.html$".into()],
             // Page 2 of a thread is one hop further than this.
             max_depth: Some(1),
-            allow_private: Some(true),
-            timezone: Some("UTC".into()),
             ..Default::default()
-        }],
-        watches: vec![WatchConfig {
-            name: "Lumio".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    setup.sentiment.enabled = false;
+        },
+        "Lumio",
+    );
     let crawler = Crawler::new(&crawl).unwrap();
     let texts = || {
         let mut t: Vec<String> = store

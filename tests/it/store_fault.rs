@@ -10,10 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use earshot::crawl::{CrawlSetup, Crawler, SourceConfig};
+use earshot::crawl::{Crawler, SourceConfig};
 use earshot::fetch::CrawlConfig;
 use earshot::store::Store;
-use earshot::watch::WatchConfig;
 use earshot_test_utils::server::start;
 use tokio_util::sync::CancellationToken;
 
@@ -103,23 +102,16 @@ async fn a_full_disk_pauses_crawling_and_it_resumes_when_space_is_freed() {
             rate_per_host: 100.0,
             ..Default::default()
         };
-        let mut setup = CrawlSetup {
-            crawl: crawl.clone(),
-            sources: vec![SourceConfig {
+        let setup = crate::util::unscored_setup(
+            &crawl,
+            SourceConfig {
                 name: "before".into(),
                 start_urls: vec![format!("{}/p", before.base)],
                 follow: vec![r"^/p/\d+$".into()],
-                allow_private: Some(true),
-                timezone: Some("UTC".into()),
                 ..Default::default()
-            }],
-            watches: vec![WatchConfig {
-                name: "Lumio".into(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        setup.sentiment.enabled = false;
+            },
+            "Lumio",
+        );
         Crawler::new(&crawl)
             .unwrap()
             .pass(

@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use earshot::crawl::{CrawlSetup, Crawler, SourceConfig};
+use earshot::crawl::{Crawler, SourceConfig};
 use earshot::fetch::CrawlConfig;
 use earshot::store::Store;
-use earshot::watch::WatchConfig;
 use earshot_test_utils::server::{html, not_found, start, Handler};
 use tokio_util::sync::CancellationToken;
 
@@ -66,23 +65,16 @@ async fn an_endless_calendar_stays_under_the_cap_and_articles_are_still_crawled(
         forget_after_passes: 2,
         ..Default::default()
     };
-    let mut setup = CrawlSetup {
-        crawl: crawl.clone(),
-        sources: vec![SourceConfig {
+    let setup = crate::util::unscored_setup(
+        &crawl,
+        SourceConfig {
             name: "cal".into(),
             start_urls: vec![format!("{}/", srv.base)],
             follow: vec![r"^/(article|cal)/\d+$".into()],
-            allow_private: Some(true),
-            timezone: Some("UTC".into()),
             ..Default::default()
-        }],
-        watches: vec![WatchConfig {
-            name: "Lumio".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    setup.sentiment.enabled = false;
+        },
+        "Lumio",
+    );
     let crawler = Crawler::new(&crawl).unwrap();
     let article = |i: u32| format!("{}/article/{i}", srv.base);
     let mut fetched = 0;

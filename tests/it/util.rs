@@ -63,3 +63,27 @@ pub fn fixture_config() -> (String, String, String) {
     );
     (cfg, viewer, admin)
 }
+
+/// A crawl of one local test source for one watch, unscored: the source
+/// may reach 127.0.0.1 and reads dates as UTC.
+pub fn unscored_setup(
+    crawl: &earshot::fetch::CrawlConfig,
+    source: earshot::crawl::SourceConfig,
+    watch: &str,
+) -> earshot::crawl::CrawlSetup {
+    let mut setup = earshot::crawl::CrawlSetup {
+        crawl: crawl.clone(),
+        sources: vec![earshot::crawl::SourceConfig {
+            allow_private: Some(true),
+            timezone: Some("UTC".into()),
+            ..source
+        }],
+        watches: vec![earshot::watch::WatchConfig {
+            name: watch.into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    setup.sentiment.enabled = false;
+    setup
+}
