@@ -2,6 +2,9 @@
 //! silences that keep alerts but send nothing, and the demo's own spike
 //! found and delivered with its evidence.
 
+use std::path::PathBuf;
+use std::process::Output;
+
 use chrono::{TimeZone, Utc};
 use earshot::store::{Label, Mention, Sentiment, Store};
 
@@ -73,30 +76,64 @@ fn backtest_prints_each_alert_of_a_csv_series_as_a_json_line() {
     );
 }
 
-#[test]
-fn silences_keep_alerts_but_send_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let cfg_path = dir.path().join("earshot.toml");
-    std::fs::write(
-        &cfg_path,
-        "[alert]\nmax_age = \"3650d\"\n[alert.detect]\nthreshold = 5\n[[watch]]\nname = \"云雀\"\n[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nsecret = \"s\"\n",
-    )
-    .unwrap();
-    {
-        let store = Store::open(&db).unwrap();
+/// A store holding the 云雀 burst ([`burst_mentions`]) and a config that
+/// alerts on it (threshold 5, a webhook channel nothing listens on), with
+/// `max_age` as given: the setup of the `alerts` commands' tests.
+struct Burst {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    config: PathBuf,
+}
+
+impl Burst {
+    fn new(max_age: &str) -> Burst {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("earshot.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[alert]\nmax_age = \"{max_age}\"\n[alert.detect]\nthreshold = 5\n\
+                 [[watch]]\nname = \"云雀\"\n\
+                 [[channel]]\nname = \"hook\"\nkind = \"webhook\"\n\
+                 url = \"http://127.0.0.1:9/x\"\nsecret = \"s\"\n"
+            ),
+        )
+        .unwrap();
+        let burst = Burst {
+            db: dir.path().join("db"),
+            config,
+            _dir: dir,
+        };
+        burst.fresh_store();
+        burst
+    }
+
+    /// Replaces the store with one holding only the burst.
+    fn fresh_store(&self) {
+        if self.db.exists() {
+            std::fs::remove_dir_all(&self.db).unwrap();
+        }
+        let store = Store::open(&self.db).unwrap();
         store.put_mentions(&burst_mentions(), None).unwrap();
     }
-    let run = |args: &[&str]| {
+
+    /// `earshot ARGS` with this config and store.
+    fn run(&self, args: &[&str]) -> Output {
         earshot()
             .arg("--config")
-            .arg(&cfg_path)
+            .arg(&self.config)
             .arg("--store")
-            .arg(&db)
+            .arg(&self.db)
             .args(args)
             .output()
             .unwrap()
-    };
+    }
+}
+
+#[test]
+fn silences_keep_alerts_but_send_nothing() {
+    let burst = Burst::new("3650d");
+    let run = |args: &[&str]| burst.run(args);
     let out = run(&[
         "alerts",
         "silence",
@@ -480,28 +517,8 @@ async fn alerts_test_sends_a_signed_test_message_through_a_channel() {
 /// spike is stored, nothing is queued, and the text and the JSON say why.
 #[test]
 fn alerts_check_says_when_max_age_held_a_notification_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let cfg_path = dir.path().join("earshot.toml");
-    std::fs::write(
-        &cfg_path,
-        "[alert]\nmax_age = \"1h\"\n[alert.detect]\nthreshold = 5\n[[watch]]\nname = \"云雀\"\n[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/x\"\nsecret = \"s\"\n",
-    )
-    .unwrap();
-    {
-        let store = Store::open(&db).unwrap();
-        store.put_mentions(&burst_mentions(), None).unwrap();
-    }
-    let run = |args: &[&str]| {
-        earshot()
-            .arg("--config")
-            .arg(&cfg_path)
-            .arg("--store")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let burst = Burst::new("1h");
+    let run = |args: &[&str]| burst.run(args);
     // A day after the spike: older than max_age.
     let out = run(&["alerts", "check", "--now", "2026-11-21T23:00:00Z", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -522,11 +539,7 @@ fn alerts_check_says_when_max_age_held_a_notification_back() {
         text(&out.stdout)
     );
     // In text, on a fresh store.
-    std::fs::remove_dir_all(&db).unwrap();
-    {
-        let store = Store::open(&db).unwrap();
-        store.put_mentions(&burst_mentions(), None).unwrap();
-    }
+    burst.fresh_store();
     let out = run(&["alerts", "check", "--now", "2026-11-21T23:00:00Z"]);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("held back: open "), "{stdout}");

@@ -12,8 +12,8 @@ use std::process::Output;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::store::{
-    Alert, AlertEvent, AlertState, CrawlState, Detector, Label, Mention, Sentiment, Severity,
-    Silence, Store, SCHEMA_VERSION,
+    Alert, AlertEvent, AlertState, CrawlState, Detector, Label, Mention, Post, Sentiment,
+    Severity, Silence, Store, SCHEMA_VERSION,
 };
 use earshot_cli::config::Config;
 use earshot_test_utils::synthetic_mention;
@@ -134,6 +134,50 @@ pub fn fixture_mentions() -> Vec<Mention> {
         m.text = m.context.clone();
         m.content_hash = Mention::hash_text(&m.text);
     }
+    out
+}
+
+/// The stored posts (format 3 and later keep every extracted post for
+/// `rematch`): the post of each of the first ten mentions, and one post no
+/// watch matched.
+pub fn fixture_posts() -> Vec<Post> {
+    let mut out: Vec<Post> = fixture_mentions()
+        .iter()
+        .take(10)
+        .map(|m| Post {
+            id: m.post_id,
+            url: m.url.clone(),
+            canonical_url: m.canonical_url.clone(),
+            source: FIXTURE_SOURCE.into(),
+            site: m.site.clone(),
+            author: m.author.clone(),
+            published_at: m.published_at,
+            fetched_at: m.fetched_at,
+            title: m.title.clone(),
+            has_title: true,
+            text: m.text.clone(),
+            lang: m.lang.clone(),
+            flags: m.flags.clone(),
+            floor: m.floor,
+        })
+        .collect();
+    let url = "https://bbs.example.com/thread-6000-1-1.html";
+    out.push(Post {
+        id: Mention::make_id(url, 2),
+        url: url.into(),
+        canonical_url: url.into(),
+        source: FIXTURE_SOURCE.into(),
+        site: "bbs.example.com".into(),
+        author: Some("路人甲".into()),
+        published_at: Some((day() + Duration::hours(3)).fixed_offset()),
+        fetched_at: day() + Duration::hours(4),
+        title: Some("闲聊".into()),
+        has_title: false,
+        text: "今天天气不错".into(),
+        lang: Some("zh-Hans".into()),
+        flags: vec!["ad line (cues): 加微信".into()],
+        floor: Some(2),
+    });
     out
 }
 
@@ -283,6 +327,9 @@ fn write_store_fixture() {
                 Some((FIXTURE_CRAWLED_URL, &fixture_crawl_state())),
             )
             .unwrap();
+        // Stored posts exist from format 3 on (the generator wrote none
+        // before format 4).
+        store.put_page(&[], &fixture_posts(), None).unwrap();
         store
             .set_source_last_run(FIXTURE_SOURCE, day() + Duration::hours(22))
             .unwrap();
