@@ -34,6 +34,8 @@ mod fetch;
 mod install;
 #[path = "it/ops.rs"]
 mod ops;
+#[path = "it/ratings.rs"]
+mod ratings;
 #[path = "it/rematch.rs"]
 mod rematch;
 #[path = "it/report.rs"]

@@ -149,10 +149,11 @@ pub fn print_mentions(ms: &[Mention]) {
             .map(|s| format!("{} {:+.2}", s.label, s.score))
             .unwrap_or_else(|| "unscored".into());
         println!(
-            "  {when}  {}  {}  [{}]{}",
+            "  {when}  {}  {}  [{}]{}{}",
             m.site,
             m.author.as_deref().unwrap_or("-"),
             sentiment,
+            m.rating.map(|r| format!("  ★ {r}")).unwrap_or_default(),
             m.spam
                 .as_ref()
                 .map(|r| format!(" SPAM: {r}"))

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::config::Role;
 use earshot::report::{self, Format, ReportRequest};
 use earshot::store::{
-    Alert, AlertState, Granularity, Label, Mention, MentionCursor, MentionQuery, Store,
+    Alert, AlertState, Granularity, Label, Mention, MentionCursor, MentionQuery, Rating, Store,
 };
 
 use super::{auth, parse_time, Identity, Shared};
@@ -79,6 +79,8 @@ pub struct MentionView {
     score: Option<f32>,
     cluster_id: Option<String>,
     spam: Option<String>,
+    /// A review's star rating (`{"value": 4.0, "best": 5.0}`), else null.
+    rating: Option<Rating>,
 }
 
 impl From<Mention> for MentionView {
@@ -100,6 +102,7 @@ impl From<Mention> for MentionView {
             lang: m.lang,
             watches: m.watches,
             spam: m.spam,
+            rating: m.rating,
         }
     }
 }

@@ -338,7 +338,7 @@ fn mention_table(mentions: &[earshot::store::Mention]) -> Markup {
                             (report::link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("(untitled)")))
                             div.excerpt { (report::excerpt(&m.context, 260)) }
                         }
-                        td { (report::pill(&label)) }
+                        td { (report::pill(&label)) (report::stars(m.rating.as_ref())) }
                     }
                 }
             }

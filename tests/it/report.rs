@@ -94,6 +94,8 @@ fn csv_has_a_bom_one_row_per_mention_and_no_formulas() {
             "excerpt",
             "sentiment",
             "score",
+            "rating",
+            "best_rating",
             "cluster_id",
             "cluster_size",
             "spam",
@@ -125,7 +127,7 @@ fn csv_has_a_bom_one_row_per_mention_and_no_formulas() {
     assert_eq!(story.len(), 3);
     assert!(story
         .iter()
-        .all(|r| &r[6] == "negative" && &r[7] == "-0.900" && &r[9] == "3"));
+        .all(|r| &r[6] == "negative" && &r[7] == "-0.900" && &r[11] == "3"));
     // Scores stay numbers even when negative.
     assert!(rows.iter().any(|r| r[7].starts_with('-')));
 }

@@ -12,8 +12,8 @@ use std::process::Output;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::store::{
-    Alert, AlertEvent, AlertState, CrawlState, Detector, Label, Mention, Post, Sentiment,
-    Severity, Silence, Store, SCHEMA_VERSION,
+    Alert, AlertEvent, AlertState, CrawlState, Detector, Label, Mention, Post, Sentiment, Severity,
+    Silence, Store, SCHEMA_VERSION,
 };
 use earshot_cli::config::Config;
 use earshot_test_utils::synthetic_mention;
@@ -159,6 +159,7 @@ pub fn fixture_posts() -> Vec<Post> {
             lang: m.lang.clone(),
             flags: m.flags.clone(),
             floor: m.floor,
+            rating: None,
         })
         .collect();
     let url = "https://bbs.example.com/thread-6000-1-1.html";
@@ -177,6 +178,7 @@ pub fn fixture_posts() -> Vec<Post> {
         lang: Some("zh-Hans".into()),
         flags: vec!["ad line (cues): 加微信".into()],
         floor: Some(2),
+        rating: None,
     });
     out
 }
@@ -564,6 +566,68 @@ fn a_format_3_store_gains_each_alerts_baseline_and_keeps_every_record() {
         Some("average hour so far (21 hours), 0.9 days of history, p = 1.6e-9")
     );
     assert_eq!(e.baseline_days, Some(0.9));
+}
+
+/// A format 4 store (written by the release before ratings were kept)
+/// opens with every mention and stored post intact and unrated, and prints
+/// its alerts exactly as that release did.
+#[test]
+fn a_format_4_store_gains_an_empty_rating_and_keeps_every_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    untar_gz(&fixture_dir().join("v4.tar.gz"), &path);
+    let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
+    assert_eq!(text(&json), read_fixture("v4.alerts.jsonl"));
+    let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
+    assert_eq!(text(&plain), read_fixture("v4.alerts.txt"));
+    // Every mention listed, none rated.
+    let listed = cli(tmp.path(), &path, &["mentions", "--json", "-n", "1000"]).stdout;
+    let listed: Vec<serde_json::Value> = text(&listed)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mentions = fixture_mentions();
+    assert_eq!(listed.len(), mentions.len());
+    assert!(listed.iter().all(|m| m["rating"].is_null()), "{listed:?}");
+
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let check = |store: &Store| {
+        assert_eq!(store.mention_count().unwrap(), mentions.len() as u64);
+        for m in &mentions {
+            assert_eq!(m.rating, None);
+            assert_eq!(store.get_mention(m.id).unwrap().as_ref(), Some(m));
+        }
+        let posts = fixture_posts();
+        assert_eq!(store.post_count(), posts.len() as u64);
+        for p in &posts {
+            assert_eq!(store.get_post(p.id).unwrap().as_ref(), Some(p));
+        }
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        assert_eq!(
+            store.crawl_state(FIXTURE_CRAWLED_URL).unwrap(),
+            Some(fixture_crawl_state())
+        );
+        assert_eq!(store.silences().unwrap(), vec![fixture_silence()]);
+        assert_eq!(
+            store.source_last_run(FIXTURE_SOURCE).unwrap(),
+            Some(day() + Duration::hours(22))
+        );
+        let outbox = store.outbox_all().unwrap();
+        assert!(!outbox.is_empty() && outbox.iter().all(|o| o.channel == "hook"));
+    };
+    check(&store);
+    let alerts = store.alerts().unwrap();
+    assert_eq!(
+        alerts.len(),
+        read_fixture("v4.alerts.jsonl").lines().count()
+    );
+    // A second open finds the current format and changes nothing.
+    drop(store);
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.alerts().unwrap(), alerts);
+    check(&store);
 }
 
 /// Alerting carries on from migrated alerts: the next pass over the same

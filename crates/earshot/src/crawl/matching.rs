@@ -4,7 +4,7 @@
 //! each with that watch's own context window.
 
 use crate::extract::{self, PageKind};
-use crate::store::{Mention, Post, Store, StoreError};
+use crate::store::{Mention, Post, Rating, Store, StoreError};
 use crate::watch::{spam, Doc, Matcher};
 
 use super::Work;
@@ -59,6 +59,10 @@ pub(super) fn posts_of(w: &Work) -> Vec<Post> {
                     })
                     .collect(),
                 floor: post.floor,
+                rating: post.rating.map(|r| Rating {
+                    value: r.value,
+                    best: r.best,
+                }),
             }
         })
         .collect()
@@ -159,6 +163,7 @@ pub fn mentions_in(
             content_hash: content_hash.clone(),
             floor: post.floor,
             post_id: post.id,
+            rating: post.rating,
         })
         .collect())
 }

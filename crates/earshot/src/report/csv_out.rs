@@ -1,13 +1,14 @@
-//! CSV: one row per mention, UTF-8 with a byte-order mark (Excel reads
-//! Chinese correctly only with it), cells that a spreadsheet would run as
-//! a formula neutralised.
+//! CSV: one row per mention (a review's stars in `rating` out of
+//! `best_rating`, empty for other posts), UTF-8 with a byte-order mark
+//! (Excel reads Chinese correctly only with it), cells that a spreadsheet
+//! would run as a formula neutralised.
 
 use std::borrow::Cow;
 
 use super::{excerpt, ReportData, ReportError};
 
 /// The header row.
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 15] = [
     "time",
     "watch",
     "site",
@@ -16,6 +17,8 @@ pub const HEADER: [&str; 13] = [
     "excerpt",
     "sentiment",
     "score",
+    "rating",
+    "best_rating",
     "cluster_id",
     "cluster_size",
     "spam",
@@ -62,7 +65,11 @@ pub(super) fn render(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         };
         let ex = excerpt(&m.context, 500);
         let id = m.id.to_string();
-        let record: [Cow<'_, str>; 13] = [
+        let (rating, best) = match &m.rating {
+            Some(r) => (r.value.to_string(), r.best.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let record: [Cow<'_, str>; 15] = [
             Cow::Owned(time),
             neutralise(&watches),
             neutralise(&m.site),
@@ -71,6 +78,8 @@ pub(super) fn render(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             neutralise(&ex),
             Cow::Borrowed(label),
             Cow::Owned(score),
+            Cow::Owned(rating),
+            Cow::Owned(best),
             Cow::Owned(cluster),
             Cow::Owned(size),
             neutralise(m.spam.as_deref().unwrap_or("")),

@@ -4,7 +4,7 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::store::Label;
+use crate::store::{Label, Rating};
 
 use super::chart;
 use super::{excerpt, ReportData, Row};
@@ -65,6 +65,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .pill.sev-high{background:var(--neg)}.pill.sev-medium{background:#de911d}.pill.sev-low{background:var(--neu)}
 .muted{color:var(--muted)}
 .excerpt{color:#3e4c59;max-width:640px}
+.rating{color:#b44d12;font-size:12px;white-space:nowrap;margin-top:2px}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:18px;margin-bottom:18px}
 .two section{margin:0}
 svg{max-width:100%;height:auto}
@@ -86,6 +87,16 @@ pub fn pill(label: &str) -> Markup {
     html! { span class={"pill " (label)} { (label) } }
 }
 
+/// A review's stars under its sentiment (`★ 4/5`); nothing for a post
+/// without a rating.
+pub fn stars(rating: Option<&Rating>) -> Markup {
+    html! {
+        @if let Some(r) = rating {
+            div.rating title={"rated " (r.value) " of " (r.best)} { "★ " (r) }
+        }
+    }
+}
+
 fn mention_rows(rows: &[&Row]) -> Markup {
     html! {
         table {
@@ -101,7 +112,7 @@ fn mention_rows(rows: &[&Row]) -> Markup {
                             (link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("(untitled)")))
                             div.excerpt { (excerpt(&m.context, 220)) }
                         }
-                        td { (pill(r.label())) }
+                        td { (pill(r.label())) (stars(m.rating.as_ref())) }
                     }
                 }
             }

@@ -33,7 +33,7 @@ pub use chart::timeline_svg;
 pub use config::{problems, ReportConfig};
 pub use csv_out::neutralise;
 pub use filter::{Filter, SentimentFilter};
-pub use html::{escape_html, link, pill, safe_href};
+pub use html::{escape_html, link, pill, safe_href, stars};
 
 /// The stylesheet of the HTML report, shared by the dashboard.
 pub fn html_css() -> &'static str {

@@ -41,7 +41,7 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
     // Mentions.
     let ws = wb.add_worksheet();
     ws.set_name(MENTIONS).map_err(xerr)?;
-    let cols: [(&str, f64); 13] = [
+    let cols: [(&str, f64); 15] = [
         ("Time (UTC)", 17.0),
         ("Watch", 12.0),
         ("Site", 16.0),
@@ -50,6 +50,8 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
         ("Excerpt", 70.0),
         ("Sentiment", 11.0),
         ("Score", 8.0),
+        ("Rating", 7.0),
+        ("Best rating", 7.0),
         ("Cluster id", 21.0),
         ("Cluster size", 8.0),
         ("Spam", 16.0),
@@ -81,17 +83,21 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
             ws.write_number_with_format(row, 7, s.score as f64, &score)
                 .map_err(xerr)?;
         }
+        if let Some(rating) = &m.rating {
+            ws.write_number(row, 8, rating.value).map_err(xerr)?;
+            ws.write_number(row, 9, rating.best).map_err(xerr)?;
+        }
         if let Some(c) = m.cluster_id {
             // Ids are 64-bit: as numbers Excel would round them.
-            ws.write_string(row, 8, c.to_string()).map_err(xerr)?;
-            ws.write_number(row, 9, r.cluster_size as f64)
+            ws.write_string(row, 10, c.to_string()).map_err(xerr)?;
+            ws.write_number(row, 11, r.cluster_size as f64)
                 .map_err(xerr)?;
         }
         if let Some(s) = &m.spam {
-            ws.write_string(row, 10, s).map_err(xerr)?;
+            ws.write_string(row, 12, s).map_err(xerr)?;
         }
-        ws.write_string(row, 11, &m.url).map_err(xerr)?;
-        ws.write_string(row, 12, m.id.to_string()).map_err(xerr)?;
+        ws.write_string(row, 13, &m.url).map_err(xerr)?;
+        ws.write_string(row, 14, m.id.to_string()).map_err(xerr)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
     ws.autofilter(0, 0, d.rows.len() as u32, cols.len() as u16 - 1)

@@ -8,13 +8,14 @@
 //! | 1 | 2 | [`Alert`]: `state`, `severity` and the evidence JSON text became [`AlertState`], [`Severity`] and [`Evidence`] |
 //! | 2 | 3 | [`Mention`]: one per (post, watch), with `post_id`; cluster members name their post; [`Post`] records (none yet: every page's validators and body hash are cleared, so the next crawl reads each page again and stores its posts) |
 //! | 3 | 4 | [`Evidence`]: `baseline` (in words) and `baseline_days`, recovered from the alert's summary where it says them |
+//! | 4 | 5 | [`Mention`] and [`Post`]: `rating` (a review's stars); `None` for every record written before |
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
     decode, encode, keys, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
-    HistoryEntry, Mention, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
+    HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
 };
 
 /// The oldest format a migration step starts from: every format an
@@ -42,6 +43,7 @@ pub(super) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
             1 => alerts_v1_to_v2(store, &mut batch)?,
             2 => mentions_v2_to_v3(store, &mut batch)?,
             3 => alerts_v3_to_v4(store, &mut batch)?,
+            4 => ratings_v4_to_v5(store, &mut batch)?,
             // A step missing here is a bug of this build: refuse, untouched.
             _ => return Err(unknown()),
         };
@@ -146,8 +148,8 @@ impl MentionV2 {
     /// The format 3 mention of `watch` in this post: the post's context and
     /// sentiment (until the next crawl or `earshot rematch` gives each
     /// watch its own).
-    fn split(&self, watch: Option<&str>) -> Mention {
-        Mention {
+    fn split(&self, watch: Option<&str>) -> MentionV4 {
+        MentionV4 {
             id: match watch {
                 Some(w) => Mention::watch_id(self.id, w),
                 None => self.id,
@@ -200,7 +202,7 @@ fn mentions_v2_to_v3(store: &Store, batch: &mut sled::Batch) -> Result<usize, St
         for w in &old.watches {
             batch.remove(keys::time_index(w, t, old.id));
         }
-        let new: Vec<Mention> = if old.watches.is_empty() {
+        let new: Vec<MentionV4> = if old.watches.is_empty() {
             vec![old.split(None)]
         } else {
             old.watches.iter().map(|w| old.split(Some(w))).collect()
@@ -321,6 +323,111 @@ fn alerts_v3_to_v4(store: &Store, batch: &mut sled::Batch) -> Result<usize, Stor
             updated_at: old.updated_at,
             evidence: old.evidence.map(|e| e.upgrade(&old.summary)),
             summary: old.summary,
+        };
+        batch.insert(&k, encode(&new));
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A mention record as formats 3 and 4 stored it: without the rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct MentionV4 {
+    pub id: u64,
+    pub url: String,
+    pub canonical_url: String,
+    pub source: String,
+    pub site: String,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub fetched_at: DateTime<Utc>,
+    pub title: Option<String>,
+    pub text: String,
+    pub context: String,
+    pub lang: Option<String>,
+    pub watches: Vec<String>,
+    pub sentiment: Option<Sentiment>,
+    pub cluster_id: Option<u64>,
+    pub spam: Option<String>,
+    pub flags: Vec<String>,
+    pub content_hash: String,
+    pub floor: Option<u32>,
+    pub post_id: u64,
+}
+
+/// A stored post as formats 3 and 4 stored it: without the rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct PostV4 {
+    pub id: u64,
+    pub url: String,
+    pub canonical_url: String,
+    pub source: String,
+    pub site: String,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub fetched_at: DateTime<Utc>,
+    pub title: Option<String>,
+    pub has_title: bool,
+    pub text: String,
+    pub lang: Option<String>,
+    pub flags: Vec<String>,
+    pub floor: Option<u32>,
+}
+
+/// Format 4 → 5: every mention and stored post gains its rating, `None`
+/// (the extractor read review ratings, but no store kept them; the next
+/// crawl of a changed review page, or `rematch` after the page is read
+/// again, stores them). Keys, index entries and counters are unchanged.
+fn ratings_v4_to_v5(store: &Store, batch: &mut sled::Batch) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for item in store.tree()?.scan_prefix([keys::MENTION]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let o: MentionV4 = decode(&k, &v)?;
+        let new = Mention {
+            id: o.id,
+            url: o.url,
+            canonical_url: o.canonical_url,
+            source: o.source,
+            site: o.site,
+            author: o.author,
+            published_at: o.published_at,
+            fetched_at: o.fetched_at,
+            title: o.title,
+            text: o.text,
+            context: o.context,
+            lang: o.lang,
+            watches: o.watches,
+            sentiment: o.sentiment,
+            cluster_id: o.cluster_id,
+            spam: o.spam,
+            flags: o.flags,
+            content_hash: o.content_hash,
+            floor: o.floor,
+            post_id: o.post_id,
+            rating: None,
+        };
+        batch.insert(&k, encode(&new));
+        n += 1;
+    }
+    for item in store.tree()?.scan_prefix([keys::POST]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let o: PostV4 = decode(&k, &v)?;
+        let new = Post {
+            id: o.id,
+            url: o.url,
+            canonical_url: o.canonical_url,
+            source: o.source,
+            site: o.site,
+            author: o.author,
+            published_at: o.published_at,
+            fetched_at: o.fetched_at,
+            title: o.title,
+            has_title: o.has_title,
+            text: o.text,
+            lang: o.lang,
+            flags: o.flags,
+            floor: o.floor,
+            rating: None,
         };
         batch.insert(&k, encode(&new));
         n += 1;

@@ -78,8 +78,9 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 
 /// The on-disk format this build writes (the migrations from older ones
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
-/// evidence. 3: one mention per (post, watch), stored posts.
-pub const SCHEMA_VERSION: u32 = 4;
+/// evidence. 3: one mention per (post, watch), stored posts. 4: alert
+/// evidence with its baseline. 5: mentions and posts with a review's rating.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Result of writing a batch of mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -50,6 +50,24 @@ pub struct Mention {
     /// The post's id ([`Mention::make_id`]): the same for every watch's
     /// mention in that post, and the key of its stored [`Post`].
     pub post_id: u64,
+    /// The post's star rating, for reviews that give one.
+    pub rating: Option<Rating>,
+}
+
+/// A review's star rating: `value` out of `best` (4 of 5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// The rating given.
+    pub value: f64,
+    /// The best possible rating (usually 5).
+    pub best: f64,
+}
+
+impl std::fmt::Display for Rating {
+    /// `4/5`, `4.5/5`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.value, self.best)
+    }
 }
 
 impl Mention {
@@ -128,6 +146,8 @@ pub struct Post {
     pub flags: Vec<String>,
     /// Floor (position) in its thread.
     pub floor: Option<u32>,
+    /// Star rating, for reviews that give one.
+    pub rating: Option<Rating>,
 }
 
 /// Sentiment class.

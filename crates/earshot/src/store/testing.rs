@@ -52,5 +52,6 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
         flags: Vec::new(),
         floor: Some((i % 20) as u32 + 1),
         post_id,
+        rating: None,
     }
 }

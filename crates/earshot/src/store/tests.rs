@@ -557,6 +557,10 @@ fn posts_and_watch_fingerprints_round_trip() {
             lang: Some("en".into()),
             flags: Vec::new(),
             floor: Some(i + 1),
+            rating: (i == 2).then_some(Rating {
+                value: 4.5,
+                best: 5.0,
+            }),
         })
         .collect();
     let state = CrawlState {
