@@ -32,6 +32,10 @@ mod fetch;
 #[cfg(feature = "sentiment")]
 #[path = "it/install.rs"]
 mod install;
+#[path = "it/noise.rs"]
+mod noise;
+#[path = "it/one_timeline.rs"]
+mod one_timeline;
 #[path = "it/ops.rs"]
 mod ops;
 #[path = "it/ratings.rs"]
@@ -49,10 +53,6 @@ mod revisit;
 #[path = "it/run.rs"]
 mod run;
 // The model tests need libtorch: `--no-default-features` builds leave them out.
-#[path = "it/noise.rs"]
-mod noise;
-#[path = "it/one_timeline.rs"]
-mod one_timeline;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment.rs"]
 mod sentiment;

@@ -3,14 +3,57 @@
 //! file as its `build`) a RUNPATH to libtorch so a user never sets
 //! LD_LIBRARY_PATH. LIBTORCH comes from .cargo/config.toml
 //! (the torch wheel in .venv) or from the environment.
+//!
+//! For the library with its sentiment model it also builds the c10 warning
+//! shim (`src/sentiment/c10_warnings.cpp`) against that libtorch's headers:
+//! libtorch's warnings then go to earshot's log instead of stderr.
+
+use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
+    println!("cargo:rustc-check-cfg=cfg(earshot_c10_shim)");
     if let Ok(libtorch) = std::env::var("LIBTORCH") {
-        let lib = std::path::Path::new(&libtorch).join("lib");
+        let lib = Path::new(&libtorch).join("lib");
         // The real path: libtorch_cpu.so finds its CUDA siblings relative
         // to the folder it really lives in.
         let lib = std::fs::canonicalize(&lib).unwrap_or(lib);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+        if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("earshot")
+            && std::env::var_os("CARGO_FEATURE_SENTIMENT").is_some()
+        {
+            c10_shim(Path::new(&libtorch), &lib);
+        }
     }
+}
+
+/// Compiles the shim with the flags torch-sys compiles tch's own C++ with
+/// (C++17, the libtorch's C++ ABI from LIBTORCH_CXX11_ABI) and links it with
+/// libc10. Without the headers, the library builds without it (libtorch's
+/// warnings stay on stderr) and says so.
+fn c10_shim(libtorch: &Path, lib: &Path) {
+    let src = "src/sentiment/c10_warnings.cpp";
+    println!("cargo:rerun-if-changed={src}");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
+    let include = libtorch.join("include");
+    if !include.join("c10/util/Exception.h").is_file() {
+        println!(
+            "cargo:warning=no c10 headers under {}: libtorch's warnings will print on stderr",
+            include.display()
+        );
+        return;
+    }
+    let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_string());
+    cc::Build::new()
+        .cpp(true)
+        .pic(true)
+        .warnings(false)
+        .include(&include)
+        .flag("-std=c++17")
+        .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
+        .file(src)
+        .compile("earshot_c10_warnings");
+    println!("cargo:rustc-link-search=native={}", lib.display());
+    println!("cargo:rustc-link-lib=dylib=c10");
+    println!("cargo:rustc-cfg=earshot_c10_shim");
 }

@@ -4,7 +4,9 @@
 //! post naming two watches is one mention per watch, each with its own
 //! sentence and sentiment, and every view counts them alike.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use earshot::store::Store;
@@ -218,6 +220,83 @@ async fn new_and_edited_watches_reach_pages_already_crawled() {
             out.contains("0 new mentions, 0 removed, 0 updated"),
             "{out}"
         );
+    })
+    .await
+    .unwrap();
+}
+
+/// `earshot run` applies a watch added since the last crawl to the stored
+/// posts before it schedules anything: the pages did not change, so only
+/// that rematch finds the new watch's mention, which the CLI then lists
+/// through the running daemon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_rematches_a_watch_added_since_the_last_crawl() {
+    let srv = start(Arc::new(|path, _, _| site(path))).await;
+    let base = srv.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let lumio = "\n[[watch]]\nname = \"Lumio\"\n";
+        let cfg = write_config(dir, &base, lumio);
+        cli(&cfg, &["crawl"]);
+        let cfg = write_config(
+            dir,
+            &base,
+            &format!("{lumio}\n[[watch]]\nname = \"Northwind\"\n"),
+        );
+        assert!(mentions(&cfg, "Northwind").is_empty());
+
+        let mut child = earshot()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The log, line by line, until the rematch says what it did.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut log = Vec::new();
+        let rematched = loop {
+            match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+                Ok(line) if line.contains("rematched") => break line,
+                Ok(line) => log.push(line),
+                Err(e) => panic!("no rematch in the log of `run` ({e}): {log:#?}"),
+            }
+        };
+        assert!(
+            rematched.contains("1 new mentions, 0 removed (Northwind)"),
+            "{rematched}"
+        );
+        assert!(
+            log.iter()
+                .any(|l| l.contains("Northwind") && l.contains("changed")),
+            "{log:#?}"
+        );
+        // The daemon holds the store; the CLI asks it.
+        let endpoint = dir.join("store").join("daemon.json");
+        for _ in 0..600 {
+            if endpoint.exists() {
+                break;
+            }
+            assert!(child.try_wait().unwrap().is_none(), "`run` ended: {log:#?}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let n = mentions(&cfg, "Northwind");
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(n[0]["context"].as_str().unwrap().contains("Northwind"));
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        assert!(child.wait().unwrap().success());
     })
     .await
     .unwrap();

@@ -182,6 +182,55 @@ fn score_stdin(input: &[u8], args: &[&str]) -> std::process::Output {
     out
 }
 
+/// The int8 path's fbgemm ops make libtorch warn that they are deprecated
+/// (once per process, through c10's handler, which prints on stderr
+/// whatever `TORCH_CPP_LOG_LEVEL` says): earshot routes that to its debug
+/// log. stderr stays clean at the default log level, the scores come out,
+/// and with `EARSHOT_LOG=debug` the warning is in the log.
+#[test]
+fn int8_scoring_keeps_libtorch_deprecation_warnings_off_stderr() {
+    let input = b"The lamp is wonderful, I love it.\nSupport never answered, awful.\n";
+    let run = |log: Option<&str>| {
+        let mut cmd = earshot();
+        cmd.args(["score", "--precision", "int8", "--json"])
+            .env_remove("EARSHOT_LOG")
+            .env_remove("TORCH_CPP_LOG_LEVEL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(l) = log {
+            cmd.env("EARSHOT_LOG", l);
+        }
+        let mut child = cmd.spawn().expect("spawn earshot score");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().expect("wait")
+    };
+    let out = run(None);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("deprecated"), "{stderr}");
+    let labels: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["label"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(labels, ["positive", "negative"], "{stdout}");
+
+    let out = run(Some("earshot=debug"));
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("fbgemm_linear_int8_weight_fp32_activation is deprecated"))
+        .unwrap_or_else(|| panic!("the warning is not in the debug log: {stderr}"));
+    assert!(
+        line.contains("DEBUG") && line.contains("libtorch"),
+        "{line}"
+    );
+}
+
 #[test]
 fn score_cli_handles_awkward_lines_in_order() {
     let long = "x".repeat(100_000);

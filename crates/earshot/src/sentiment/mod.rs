@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::store::{Label, Sentiment};
 
 #[cfg(feature = "sentiment")]
+mod c10;
+#[cfg(feature = "sentiment")]
 mod int8;
 #[cfg(feature = "sentiment")]
 mod model;

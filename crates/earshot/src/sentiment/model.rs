@@ -102,6 +102,9 @@ impl Scorer {
         if !weights.is_file() {
             return Err(file_err(&weights, "missing"));
         }
+        // libtorch's warnings (the int8 path's fbgemm deprecations) go to
+        // the log, not stderr.
+        super::c10::route_warnings();
         let mut vs = nn::VarStore::new(device);
         let model = BertForSequenceClassification::new(vs.root(), &config)
             .map_err(|e| file_err(&config_path, e))?;
@@ -266,6 +269,8 @@ impl Scorer {
             mask.extend(std::iter::repeat_n(0i64, len - s.len()));
         }
         let shape = [seqs.len() as i64, len as i64];
+        // Scoring runs on whichever thread asks: route this one's warnings.
+        super::c10::route_warnings();
         let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
             let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
             let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
