@@ -24,8 +24,8 @@
 //! the store takes writes again (`recover.rs`).
 //!
 //! When the watch definitions changed since the stored posts were matched
-//! (a watch added, a query edited), `run` first applies them to the stored
-//! posts (`earshot rematch`).
+//! (a watch added, a query edited), `run` applies them to the stored posts
+//! (`earshot rematch`) on start and after each config reload.
 
 pub mod ops;
 mod recover;
@@ -133,6 +133,11 @@ pub async fn run(
             r = reloads.changed() => {
                 if r.is_err() {
                     break;
+                }
+                // Watches added or edited in the reloaded config reach the
+                // stored posts now, not at the next restart.
+                if let Err(e) = rematch_changed_watches(&ops, &stop).await {
+                    tracing::error!("rematch after the config reload failed: {e}; `earshot rematch` retries it");
                 }
             }
         }

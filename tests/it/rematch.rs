@@ -226,11 +226,11 @@ async fn new_and_edited_watches_reach_pages_already_crawled() {
 }
 
 /// `earshot run` applies a watch added since the last crawl to the stored
-/// posts before it schedules anything: the pages did not change, so only
-/// that rematch finds the new watch's mention, which the CLI then lists
-/// through the running daemon.
+/// posts before it schedules anything, and one added while it runs when it
+/// reloads its config: the pages did not change, so only the rematch finds
+/// the new watch's mention, which the CLI then lists through the daemon.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_rematches_a_watch_added_since_the_last_crawl() {
+async fn run_rematches_watches_added_before_start_and_on_reload() {
     let srv = start(Arc::new(|path, _, _| site(path))).await;
     let base = srv.base.clone();
     tokio::task::spawn_blocking(move || {
@@ -291,6 +291,31 @@ async fn run_rematches_a_watch_added_since_the_last_crawl() {
         let n = mentions(&cfg, "Northwind");
         assert_eq!(n.len(), 1, "{n:?}");
         assert!(n[0]["context"].as_str().unwrap().contains("Northwind"));
+
+        // A watch added while it runs: the reload (SIGHUP) rematches it.
+        let cfg = write_config(
+            dir,
+            &base,
+            &format!("{lumio}\n[[watch]]\nname = \"Northwind\"\n\n[[watch]]\nname = \"Basil\"\n"),
+        );
+        let ok = std::process::Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let rematched = loop {
+            match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+                Ok(line) if line.contains("rematched") => break line,
+                Ok(line) => log.push(line),
+                Err(e) => panic!("no rematch after the reload ({e}): {log:#?}"),
+            }
+        };
+        assert!(
+            rematched.contains("1 new mentions, 0 removed (Basil)"),
+            "{rematched}"
+        );
+        assert_eq!(mentions(&cfg, "Basil").len(), 1);
+        assert_eq!(mentions(&cfg, "Northwind").len(), 1);
         let ok = std::process::Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status()

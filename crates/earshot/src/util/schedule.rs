@@ -12,8 +12,9 @@ pub enum Schedule {
     /// A fixed interval.
     Every(Duration),
     /// A cron expression as the `cron` crate reads it (seconds first,
-    /// weekdays by name), translated from what the user wrote.
-    Cron(String),
+    /// weekdays by name), translated from what the user wrote, and the time
+    /// zone it is read in (`CRON_TZ=Asia/Shanghai ...`; UTC without one).
+    Cron(String, Option<chrono_tz::Tz>),
 }
 
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -86,8 +87,26 @@ impl Schedule {
     /// a year). Weekdays as crontab numbers them: 0 and 7 are Sunday, 1 is
     /// Monday (`1-5` is Monday to Friday). Nothing may run more often than
     /// once a minute.
+    ///
+    /// A cron expression may start with `CRON_TZ=<IANA zone>` (or `TZ=`),
+    /// as crontab allows: its hours and days are then that zone's.
     pub fn parse(s: &str) -> Result<Schedule, String> {
         let s = s.trim();
+        let (tz, s) = match s.split_once(char::is_whitespace) {
+            Some((head, rest)) if head.starts_with("CRON_TZ=") || head.starts_with("TZ=") => {
+                let name = head.split_once('=').map_or("", |(_, n)| n);
+                let tz = name.parse::<chrono_tz::Tz>().map_err(|_| {
+                    format!("`{s}`: `{name}` is not a time zone; use an IANA name such as Asia/Shanghai")
+                })?;
+                (Some(tz), rest.trim())
+            }
+            _ => (None, s),
+        };
+        if tz.is_some() && s.starts_with("every ") {
+            return Err(format!(
+                "`{s}`: a time zone applies to cron expressions, not to `every <duration>`"
+            ));
+        }
         if let Some(d) = s.strip_prefix("every ") {
             let d = humantime::parse_duration(d.trim())
                 .map_err(|e| format!("`{s}`: cannot read the interval ({e})"))?;
@@ -118,7 +137,7 @@ impl Schedule {
         let expr = fields.join(" ");
         <cron::Schedule as std::str::FromStr>::from_str(&expr)
             .map_err(|e| format!("`{s}` is not a valid cron expression: {e}"))?;
-        Ok(Schedule::Cron(expr))
+        Ok(Schedule::Cron(expr, tz))
     }
 }
 
@@ -133,10 +152,19 @@ pub fn next_due(
             Some(l) => l + chrono::Duration::from_std(*d).unwrap_or(chrono::Duration::hours(1)),
             None => now,
         },
-        Schedule::Cron(expr) => cron::Schedule::from_str(expr)
-            .ok()
-            .and_then(|c| c.after(&last.unwrap_or(now)).next())
-            .unwrap_or(now + chrono::Duration::hours(1)),
+        Schedule::Cron(expr, tz) => {
+            let from = last.unwrap_or(now);
+            cron::Schedule::from_str(expr)
+                .ok()
+                .and_then(|c| match tz {
+                    Some(tz) => c
+                        .after(&from.with_timezone(tz))
+                        .next()
+                        .map(|t| t.with_timezone(&Utc)),
+                    None => c.after(&from).next(),
+                })
+                .unwrap_or(now + chrono::Duration::hours(1))
+        }
     }
 }
 
@@ -156,7 +184,7 @@ mod tests {
         // A crontab line: five fields, seconds at 0.
         assert_eq!(
             Schedule::parse("*/5 * * * *").unwrap(),
-            Schedule::Cron("0 */5 * * * *".into())
+            Schedule::Cron("0 */5 * * * *".into(), None)
         );
         // One rule with `every 10s`: nothing more often than once a minute.
         for s in [
@@ -212,6 +240,32 @@ mod tests {
         assert_eq!(days("0 9 * * 0")[0], "Sun 09:00");
         assert_eq!(days("0 9 * * 7")[0], "Sun 09:00");
         assert_eq!(days("30 8 * * *")[0], "Mon 08:30");
+    }
+
+    /// `CRON_TZ=` reads the hours and weekdays in that zone, as crontab
+    /// does: 09:00 Monday to Friday in Shanghai is 01:00 UTC.
+    #[test]
+    fn a_cron_time_zone_is_read_as_crontab_reads_it() {
+        let s = Schedule::parse("CRON_TZ=Asia/Shanghai 0 9 * * 1-5").unwrap();
+        // Friday 2026-11-20 10:00 in Shanghai (02:00 UTC): next is Monday.
+        let fri = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
+        assert_eq!(
+            next_due(&s, Some(fri), fri),
+            Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
+        );
+        // Thursday 08:00 in Shanghai: the same day, 09:00 there.
+        let thu = Utc.with_ymd_and_hms(2026, 11, 19, 0, 0, 0).unwrap();
+        assert_eq!(
+            next_due(&s, Some(thu), thu),
+            Utc.with_ymd_and_hms(2026, 11, 19, 1, 0, 0).unwrap()
+        );
+        assert_eq!(
+            Schedule::parse("TZ=Europe/Berlin 30 8 * * *").unwrap(),
+            Schedule::Cron("0 30 8 * * *".into(), Some(chrono_tz::Tz::Europe__Berlin))
+        );
+        let e = Schedule::parse("CRON_TZ=Mars/Olympus 0 9 * * *").unwrap_err();
+        assert!(e.contains("not a time zone"), "{e}");
+        assert!(Schedule::parse("CRON_TZ=UTC every 1h").is_err());
     }
 
     #[test]
