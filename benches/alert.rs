@@ -28,6 +28,8 @@ use earshot::alert::detect::{self, DetectorConfig, Point};
 
 #[path = "alert/first_month.rs"]
 mod first_month;
+#[path = "alert/fresh2.rs"]
+mod fresh2;
 use first_month::first_month;
 
 struct Rng(u64);
