@@ -338,7 +338,9 @@ fn main() {
         (5.0, 2, true),
         (8.0, 2, true),
     ];
-    for (size, dur, low) in cells {
+    // ALERT_BENCH_FAMILY=rough,shifted runs those first-month families alone.
+    let only = std::env::var("ALERT_BENCH_FAMILY").is_ok();
+    for (size, dur, low) in cells.into_iter().filter(|_| !only) {
         let (mut a, mut b) = (Score::default(), Score::default());
         for w in 0..watches {
             let tl = generate(

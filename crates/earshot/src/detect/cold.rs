@@ -139,6 +139,50 @@ pub(super) fn pooled_dispersion(s: &[Point], i: usize, period: usize, k: usize) 
     (sd * sd / inflate - median(&inv)).max(0.0)
 }
 
+/// Today's level against the baseline: over the `RECENT_BUCKETS` buckets
+/// before the tested windows, the median ratio of each bucket's total
+/// mentions to the same bucket of the baseline periods (`(offset, scale)`:
+/// `offset` buckets back, scaled by `scale`). A day that is busier or
+/// quieter than its baseline (a level that wanders from day to day, a
+/// campaign that doubles a watch overnight, a holiday) moves what is
+/// expected of its negatives with it. The median keeps a few hours of
+/// burst or of positive surge from moving it; shrunk towards `prior` while
+/// the buckets hold few mentions. `prior` when there are too few buckets.
+pub(super) fn recent_level(s: &[Point], i: usize, periods: &[(usize, f64)], prior: f64) -> f64 {
+    let first = first_active(s).unwrap_or(i);
+    let end = (i + 1).saturating_sub(WINDOWS.len());
+    let mut logs = Vec::with_capacity(RECENT_BUCKETS);
+    let mut mentions = 0.0;
+    for j in end.saturating_sub(RECENT_BUCKETS).max(first)..end {
+        let base: Vec<f64> = periods
+            .iter()
+            .filter(|(off, _)| j >= first + off)
+            .map(|(off, sc)| s[j - off].total as f64 * sc)
+            .collect();
+        if base.is_empty() {
+            continue;
+        }
+        let b = base.iter().sum::<f64>() / base.len() as f64;
+        logs.push(((s[j].total as f64 + 1.0) / (b + 1.0)).ln());
+        mentions += s[j].total as f64;
+    }
+    if logs.len() < RECENT_BUCKETS / 4 {
+        return prior;
+    }
+    let w = mentions / (mentions + RECENT_SHRINK);
+    // Only upwards: a quiet yesterday (a holiday) says nothing about this
+    // morning, and a level read too low would alert all day.
+    (w * median(&logs) + (1.0 - w) * prior.ln())
+        .exp()
+        .clamp(prior, 3.0f64.max(prior))
+}
+
+/// Buckets whose totals give today's level (see `recent_level`).
+const RECENT_BUCKETS: usize = 24;
+
+/// Mentions at which today's level counts half (shrinkage towards the prior).
+const RECENT_SHRINK: f64 = 200.0;
+
 /// Least expected count of a bucket that enters the pooled estimate.
 const POOLED_MIN_EXPECTED: f64 = 5.0;
 
@@ -202,6 +246,15 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         .collect();
     let med_day = median(&day_totals);
     let pooled = pooled_dispersion(s, i, day, days);
+    let periods: Vec<(usize, f64)> = (1..=days)
+        .map(|d| {
+            (
+                d * day,
+                ((med_day + 0.1) / (day_totals[d - 1] + 0.1)).clamp(0.5, 3.0),
+            )
+        })
+        .collect();
+    let level = recent_level(s, i, &periods, 1.0);
     for w in WINDOWS {
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
         // Earlier days whose whole window lies in the history.
@@ -214,7 +267,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             })
             .collect();
         let (expected, pv) = if !samples.is_empty() {
-            predictive(obs, samples, 1.0, cfg.dispersion.max(pooled))
+            predictive(obs, samples, level, cfg.dispersion.max(pooled))
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;
@@ -356,5 +409,24 @@ mod tests {
         let eps = run(&s, &cfg, Duration::hours(1), None);
         assert_eq!(eps.len(), 1, "{eps:#?}");
         assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+    }
+
+    /// A campaign that works: from a day in week 6 the watch has twice the
+    /// mentions, negatives included, for good. The level of the last day
+    /// carries the expectation up with it: at most one short alert, not an
+    /// alert that stays open for days (the weekly level alone is capped).
+    #[test]
+    fn a_lasting_doubling_of_the_level_is_followed_within_a_day() {
+        let mut s = watch(200.0, 24 * 7 * 8);
+        let at = 24 * (7 * 5 + 2);
+        for p in &mut s[at..] {
+            p.negative *= 2;
+            p.total *= 2;
+        }
+        let eps = run(&s, &DetectorConfig::default(), Duration::hours(1), None);
+        assert!(eps.len() <= 1, "{eps:#?}");
+        for e in &eps {
+            assert!(e.end - e.opened <= Duration::hours(24), "{e:#?}");
+        }
     }
 }

@@ -199,6 +199,10 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         .iter()
         .map(|d| ((med_day + 1.0) / (d + 1.0)).clamp(0.5, 3.0))
         .collect();
+    // Today's level against those weeks (see `cold::recent_level`), the
+    // week's level as its prior.
+    let periods: Vec<(usize, f64)> = (1..=k).map(|j| (j * week, scale[j - 1])).collect();
+    let level = cold::recent_level(s, i, &periods, level);
     let dispersion = cfg.dispersion.max(cold::pooled_dispersion(s, i, week, k));
     let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
