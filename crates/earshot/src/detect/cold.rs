@@ -183,6 +183,13 @@ const RECENT_BUCKETS: usize = 24;
 /// Mentions at which today's level counts half (shrinkage towards the prior).
 const RECENT_SHRINK: f64 = 200.0;
 
+/// Over-dispersion assumed of a watch with one earlier day, divided by the
+/// days it has: a day's level and share differ from the next day's by more
+/// than counting noise, and a day or two cannot show by how much (the
+/// pooled estimate needs days to compare). 0.2 is a swing of about ±45 %
+/// between two days, 0.03 (±17 %) after a week.
+const EARLY_DISPERSION: f64 = 0.2;
+
 /// Least expected count of a bucket that enters the pooled estimate.
 const POOLED_MIN_EXPECTED: f64 = 5.0;
 
@@ -255,6 +262,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         })
         .collect();
     let level = recent_level(s, i, &periods, 1.0);
+    let early = EARLY_DISPERSION / days.max(1) as f64;
     for w in WINDOWS {
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
         // Earlier days whose whole window lies in the history.
@@ -267,7 +275,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             })
             .collect();
         let (expected, pv) = if !samples.is_empty() {
-            predictive(obs, samples, level, cfg.dispersion.max(pooled))
+            predictive(obs, samples, level, cfg.dispersion.max(pooled).max(early))
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;
@@ -428,5 +436,28 @@ mod tests {
         for e in &eps {
             assert!(e.end - e.opened <= Duration::hours(24), "{e:#?}");
         }
+    }
+
+    /// A busy watch's second day is 70 % busier than its first: one day is
+    /// no baseline to call its first hours a storm; a ×3 storm the day
+    /// after still shows at once.
+    #[test]
+    fn one_earlier_day_is_a_wide_baseline() {
+        let mut s = watch(1000.0, 24 * 3);
+        for p in &mut s[24..48] {
+            p.negative = p.negative * 17 / 10;
+            p.total = p.total * 17 / 10;
+        }
+        let cfg = DetectorConfig::default();
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert!(eps.is_empty(), "{eps:#?}");
+        let at = 48 + 12;
+        for p in &mut s[at..at + 2] {
+            p.negative += 300;
+            p.total += 300;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
     }
 }
