@@ -265,9 +265,10 @@ impl Score {
         };
         let fa = (self.alerts - self.true_alerts) as f64;
         format!(
-            "{label:<14} {name:<12} {:>7} {:>7.3} {:>9.3} {:>6} {:>6} {:>6} {:>13.2}",
+            "{label:<14} {name:<12} {:>7} {:>7.3} {:>7.3} {:>9.3} {:>6} {:>6} {:>6} {:>13.2}",
             self.bursts,
             self.found as f64 / self.bursts.max(1) as f64,
+            d.iter().filter(|&&x| x <= 1).count() as f64 / self.bursts.max(1) as f64,
             if self.alerts == 0 {
                 1.0
             } else {
@@ -320,8 +321,17 @@ fn main() {
         "volume: normal = 40-200 mentions/h on average (5-40 negative), low = 8-16/h (1-3 negative)\n"
     );
     println!(
-        "{:<14} {:<12} {:>7} {:>7} {:>9} {:>6} {:>6} {:>6} {:>13}",
-        "burst", "detector", "bursts", "recall", "precision", "d50", "d95", "dmax", "false/30d"
+        "{:<14} {:<12} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6} {:>6} {:>13}",
+        "burst",
+        "detector",
+        "bursts",
+        "recall",
+        "rec≤1",
+        "precision",
+        "d50",
+        "d95",
+        "dmax",
+        "false/30d"
     );
     let cells: Vec<(f64, usize, bool)> = vec![
         (0.0, 0, false),
@@ -364,6 +374,7 @@ fn main() {
     println!(
         "\nburst m×: each burst hour gets (m-1) × the watch's average hourly negatives on top; \
          delay in buckets from the burst's first bucket to the alert's opening bucket; \
+         rec≤1 = recall within one bucket (the alert opens at most one bucket after the burst starts); \
          false/30d = alerts overlapping no burst, per watch per 30 days. ({:.1}s)",
         started.elapsed().as_secs_f64()
     );

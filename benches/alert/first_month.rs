@@ -272,11 +272,12 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
          bursts ×3–×10 for 2–8 h from day 2 on; {watches} watches per row"
     );
     println!(
-        "{:<14} {:<12} {:>7} {:>7} {:>9} {:>6} {:>6} {:>6} {:>13} {:>13}",
+        "{:<14} {:<12} {:>7} {:>7} {:>7} {:>9} {:>6} {:>6} {:>6} {:>13} {:>13}",
         "family",
         "mentions/h",
         "bursts",
         "recall",
+        "rec≤1",
         "precision",
         "d50",
         "d95",
