@@ -292,7 +292,10 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Threshold,
-            fire: pv < a && obs >= min && w <= hist,
+            fire: pv < a
+                && obs >= min
+                && w <= hist
+                && super::share::supports(s, i, w, week, obs, expected),
             elevated: false,
             observed: obs,
             expected,
@@ -459,5 +462,27 @@ mod tests {
         let eps = run(&s, &cfg, Duration::hours(1), None);
         assert_eq!(eps.len(), 1, "{eps:#?}");
         assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+    }
+
+    /// Every kind of mention doubles at once (a campaign): the negatives
+    /// are up, but their share is not, so nothing fires; every kind of
+    /// mention growing fivefold for three hours (news) does.
+    #[test]
+    fn a_count_alert_needs_the_share_to_rise_with_it_unless_it_is_fourfold() {
+        let cfg = DetectorConfig::default();
+        let at = 24 * (7 * 5 + 2) + 8;
+        for (from, to, factor, alerts) in [(at, usize::MAX, 2, 0), (at, at + 3, 5, 1)] {
+            let mut s = watch(200.0, 24 * 7 * 6);
+            let to = to.min(s.len());
+            for p in &mut s[from..to] {
+                p.negative *= factor;
+                p.total *= factor;
+            }
+            let eps = run(&s, &cfg, Duration::hours(1), None);
+            assert_eq!(eps.len(), alerts, "×{factor}: {eps:#?}");
+            if let Some(e) = eps.first() {
+                assert!(e.opened <= s[at + 1].time, "{e:#?}");
+            }
+        }
     }
 }

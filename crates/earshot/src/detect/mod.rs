@@ -218,7 +218,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < a && obs >= min,
+            fire: pv < a && obs >= min && share::supports(s, i, w, week, obs, expected),
             elevated: false,
             observed: obs,
             expected,

@@ -17,25 +17,8 @@ const SHARE_MAX_WEIGHT: f64 = 1000.0;
 /// The negative-share detector at bucket `i`; `None` without a week of
 /// history.
 pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
-    // The share so far (up to a week, the tested buckets left out): from
-    // the first hours of a watch, once 30 scored mentions make a share.
     let hist = cold::history(s, i);
-    if hist < 4 {
-        return None;
-    }
-    let lo = (i + 1 - hist.min(week)).max(i - hist);
-    let base_neg = sum(s, lo, i + 1 - 3, |p| p.negative) as f64;
-    let base_tot = sum(s, lo, i + 1 - 3, |p| p.total) as f64;
-    if base_tot < SHARE_MIN_BASE {
-        return None;
-    }
-    let p0 = (base_neg + 1.0) / (base_tot + 2.0);
-    // The baseline share is itself uncertain (few mentions so far) and
-    // drifts from day to day: a Beta of at most SHARE_MAX_WEIGHT mentions.
-    let weight = (base_tot + 2.0)
-        .min(SHARE_MAX_WEIGHT)
-        .min(share_drift_weight(s, lo, i + 1 - 3, week / 7, p0));
-    let (a, b) = (p0 * weight, (1.0 - p0) * weight);
+    let (p0, a, b) = baseline(s, i, week)?;
     let min = cold::floor(s, i, cfg, week);
     let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
@@ -63,6 +46,63 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
     }
     best_window(&windows)
 }
+
+/// The watch's share so far (up to a week, the tested buckets left out) as
+/// `(p0, a, b)`: its mean and the Beta it is tested with. From the first
+/// hours of a watch, once 30 scored mentions make a share; `None` before.
+fn baseline(s: &[Point], i: usize, week: usize) -> Option<(f64, f64, f64)> {
+    let hist = cold::history(s, i);
+    if hist < 4 {
+        return None;
+    }
+    let lo = (i + 1 - hist.min(week)).max(i - hist);
+    let base_neg = sum(s, lo, i + 1 - 3, |p| p.negative) as f64;
+    let base_tot = sum(s, lo, i + 1 - 3, |p| p.total) as f64;
+    if base_tot < SHARE_MIN_BASE {
+        return None;
+    }
+    let p0 = (base_neg + 1.0) / (base_tot + 2.0);
+    // The baseline share is itself uncertain (few mentions so far) and
+    // drifts from day to day: a Beta of at most SHARE_MAX_WEIGHT mentions.
+    let weight = (base_tot + 2.0)
+        .min(SHARE_MAX_WEIGHT)
+        .min(share_drift_weight(s, lo, i + 1 - 3, week / 7, p0));
+    Some((p0, p0 * weight, (1.0 - p0) * weight))
+}
+
+/// Whether the count detectors may fire on `obs` negatives (`expected`
+/// expected) in the last `w` buckets: only where the negative share rose
+/// with the count (the share of the window against the watch's share so
+/// far, p < `SHARE_SUPPORT`), or where the negatives are `STORM_RATIO`
+/// times what is expected whatever the share. When every kind of mention
+/// doubles at once (a campaign that works, a busy day the level has not
+/// caught up with yet), the count of negatives is up but it is no storm;
+/// when all of them quadruple, it is news worth an alert. Without a share
+/// yet (under 30 scored mentions) the count alone decides.
+pub(super) fn supports(
+    s: &[Point],
+    i: usize,
+    w: usize,
+    week: usize,
+    obs: u64,
+    expected: f64,
+) -> bool {
+    if obs as f64 >= STORM_RATIO * expected {
+        return true;
+    }
+    let Some((_, a, b)) = baseline(s, i, week) else {
+        return true;
+    };
+    let neg = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
+    let tot = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.total).max(neg);
+    beta_binomial_sf(neg, tot, a, b) < SHARE_SUPPORT
+}
+
+/// The share's p-value under which it supports a count alert.
+const SHARE_SUPPORT: f64 = 0.05;
+
+/// Negatives over expected at which a count alert needs no share support.
+const STORM_RATIO: f64 = 4.0;
 
 /// How many mentions the baseline share is worth given how much this
 /// watch's share drifts from day to day: the daily shares of
