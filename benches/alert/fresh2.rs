@@ -1,6 +1,6 @@
 //! `fresh2`: a second held-out family for the first-month table (issue
-//! #25), written before the detector changes that followed `fresh` and run
-//! once at the end, never tuned on. Its shapes are unlike the other four
+//! #25), written before the detector changes of 2026-12-06 and run once
+//! after them, never tuned on (see README: any later change has seen it). Its shapes are unlike the other four
 //! families on purpose. Each watch is one of three kinds (by seed):
 //!
 //! * **consumer brand**: an evening-and-late-night day, weekends heavy

@@ -15,6 +15,11 @@
 //! * **from the first full week**: the seasonal detector joins with the
 //!   weeks it has (see `seasonal`).
 //!
+//! Each day's expectation follows the watch's level over the last day
+//! (upwards only, `recent_level`); with a day or two of history the days
+//! are assumed to differ widely (`EARLY_DISPERSION`); and a count fires only
+//! where the negative share rose with it (`share::supports`).
+//!
 //! The configured `threshold` is only a floor: the least count a window
 //! needs, sliding from `threshold` on day 1 to `min_count` once the
 //! seasonal weeks are there, so nothing switches overnight.

@@ -4,12 +4,14 @@
 //!
 //! * **seasonal**: the expected count of a bucket is taken from the same
 //!   bucket one, two, … `weeks` weeks back (same hour of week), outlier
-//!   weeks (holidays, earlier bursts) dropped, scaled by the recent level of
-//!   total volume (slow growth). The test is the negative-binomial
+//!   weeks (holidays, earlier bursts) dropped, scaled by the level of total
+//!   volume over the last week (slow growth) or, when higher, the last day
+//!   (`cold::recent_level`). The test is the negative-binomial
 //!   predictive distribution of a Poisson count whose rate was estimated
 //!   from those weeks (a Gamma posterior), so the uncertainty of the baseline
 //!   is part of the test; windows of the last 1, 2 and 3 buckets are tested
-//!   at `alpha / 3` each, and the window needs at least `min_count`.
+//!   at `alpha / 3` each, and the window needs at least `min_count` and a
+//!   negative share that rose with the count (`share::supports`).
 //! * **share**: the negative share of the last 1–3 buckets against the
 //!   share of the past week, binomial test at `alpha / 3`, and at least
 //!   `share_ratio` times the baseline share.
