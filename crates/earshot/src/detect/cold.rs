@@ -34,20 +34,7 @@ use super::{
 /// swing of ×3 between night and noon.
 const UNKNOWN_SHAPE_DISPERSION: f64 = 0.5;
 
-/// Buckets of history before bucket `i` (since the first active one).
-pub fn history(s: &[Point], i: usize) -> usize {
-    first_active(s).map_or(0, |f| i.saturating_sub(f))
-}
-
-/// The least negative mentions a window needs at bucket `i`: `threshold`
-/// on the first day, sliding linearly to `min_count` when the seasonal
-/// baseline has its `weeks`.
-pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
-    let full = (cfg.weeks.max(1) * week) as f64;
-    let f = (history(s, i) as f64 / full).clamp(0.0, 1.0);
-    let (hi, lo) = (cfg.threshold as f64, cfg.min_count as f64);
-    (hi + (lo - hi) * f).round().max(1.0) as u64
-}
+pub use super::{floor, history};
 
 /// In words, what an alert's baseline was: which past the detector
 /// compared with and how much of it there was, for the alert's summary and

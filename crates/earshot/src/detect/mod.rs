@@ -149,6 +149,21 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
+/// Buckets of history before bucket `i` (since the first active one).
+pub fn history(s: &[Point], i: usize) -> usize {
+    first_active(s).map_or(0, |f| i.saturating_sub(f))
+}
+
+/// The least negative mentions a window needs at bucket `i`: `threshold`
+/// on the first day, sliding linearly to `min_count` when the seasonal
+/// baseline has its `weeks`.
+pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
+    let full = (cfg.weeks.max(1) * week) as f64;
+    let f = (history(s, i) as f64 / full).clamp(0.0, 1.0);
+    let (hi, lo) = (cfg.threshold as f64, cfg.min_count as f64);
+    (hi + (lo - hi) * f).round().max(1.0) as u64
+}
+
 /// First bucket with any mention.
 fn first_active(s: &[Point]) -> Option<usize> {
     s.iter().position(|p| p.total > 0 || p.negative > 0)

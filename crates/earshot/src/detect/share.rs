@@ -4,7 +4,9 @@
 //! share drifts from day to day.
 
 use super::stats::beta_binomial_sf;
-use super::{best_window, cold, median, sum, Decision, Detector, DetectorConfig, Point, WINDOWS};
+use super::{
+    best_window, floor, history, median, sum, Decision, Detector, DetectorConfig, Point, WINDOWS,
+};
 
 /// Scored mentions the share detector needs before it has a baseline.
 const SHARE_MIN_BASE: f64 = 30.0;
@@ -17,9 +19,9 @@ const SHARE_MAX_WEIGHT: f64 = 1000.0;
 /// The negative-share detector at bucket `i`; `None` without a week of
 /// history.
 pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
-    let hist = cold::history(s, i);
+    let hist = history(s, i);
     let (p0, a, b) = baseline(s, i, week)?;
-    let min = cold::floor(s, i, cfg, week);
+    let min = floor(s, i, cfg, week);
     let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
         let neg = sum(s, i + 1 - w, i + 1, |p| p.negative);
@@ -51,7 +53,7 @@ pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option
 /// `(p0, a, b)`: its mean and the Beta it is tested with. From the first
 /// hours of a watch, once 30 scored mentions make a share; `None` before.
 fn baseline(s: &[Point], i: usize, week: usize) -> Option<(f64, f64, f64)> {
-    let hist = cold::history(s, i);
+    let hist = history(s, i);
     if hist < 4 {
         return None;
     }
