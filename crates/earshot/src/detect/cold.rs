@@ -15,6 +15,11 @@
 //! * **from the first full week**: the seasonal detector joins with the
 //!   weeks it has (see `seasonal`).
 //!
+//! Each day's expectation follows the watch's level over the last day
+//! (upwards only, `recent_level`); with a day or two of history the days
+//! are assumed to differ widely (`EARLY_DISPERSION`); and a count fires only
+//! where the negative share rose with it (`share::supports`).
+//!
 //! The configured `threshold` is only a floor: the least count a window
 //! needs, sliding from `threshold` on day 1 to `min_count` once the
 //! seasonal weeks are there, so nothing switches overnight.
@@ -29,20 +34,7 @@ use super::{
 /// swing of ×3 between night and noon.
 const UNKNOWN_SHAPE_DISPERSION: f64 = 0.5;
 
-/// Buckets of history before bucket `i` (since the first active one).
-pub fn history(s: &[Point], i: usize) -> usize {
-    first_active(s).map_or(0, |f| i.saturating_sub(f))
-}
-
-/// The least negative mentions a window needs at bucket `i`: `threshold`
-/// on the first day, sliding linearly to `min_count` when the seasonal
-/// baseline has its `weeks`.
-pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
-    let full = (cfg.weeks.max(1) * week) as f64;
-    let f = (history(s, i) as f64 / full).clamp(0.0, 1.0);
-    let (hi, lo) = (cfg.threshold as f64, cfg.min_count as f64);
-    (hi + (lo - hi) * f).round().max(1.0) as u64
-}
+pub use super::{floor, history};
 
 /// In words, what an alert's baseline was: which past the detector
 /// compared with and how much of it there was, for the alert's summary and
@@ -139,6 +131,57 @@ pub(super) fn pooled_dispersion(s: &[Point], i: usize, period: usize, k: usize) 
     (sd * sd / inflate - median(&inv)).max(0.0)
 }
 
+/// Today's level against the baseline: over the `RECENT_BUCKETS` buckets
+/// before the tested windows, the median ratio of each bucket's total
+/// mentions to the same bucket of the baseline periods (`(offset, scale)`:
+/// `offset` buckets back, scaled by `scale`). A day that is busier or
+/// quieter than its baseline (a level that wanders from day to day, a
+/// campaign that doubles a watch overnight, a holiday) moves what is
+/// expected of its negatives with it. The median keeps a few hours of
+/// burst or of positive surge from moving it; shrunk towards `prior` while
+/// the buckets hold few mentions. `prior` when there are too few buckets.
+pub(super) fn recent_level(s: &[Point], i: usize, periods: &[(usize, f64)], prior: f64) -> f64 {
+    let first = first_active(s).unwrap_or(i);
+    let end = (i + 1).saturating_sub(WINDOWS.len());
+    let mut logs = Vec::with_capacity(RECENT_BUCKETS);
+    let mut mentions = 0.0;
+    for j in end.saturating_sub(RECENT_BUCKETS).max(first)..end {
+        let base: Vec<f64> = periods
+            .iter()
+            .filter(|(off, _)| j >= first + off)
+            .map(|(off, sc)| s[j - off].total as f64 * sc)
+            .collect();
+        if base.is_empty() {
+            continue;
+        }
+        let b = base.iter().sum::<f64>() / base.len() as f64;
+        logs.push(((s[j].total as f64 + 1.0) / (b + 1.0)).ln());
+        mentions += s[j].total as f64;
+    }
+    if logs.len() < RECENT_BUCKETS / 4 {
+        return prior;
+    }
+    let w = mentions / (mentions + RECENT_SHRINK);
+    // Only upwards: a quiet yesterday (a holiday) says nothing about this
+    // morning, and a level read too low would alert all day.
+    (w * median(&logs) + (1.0 - w) * prior.ln())
+        .exp()
+        .clamp(prior, 3.0f64.max(prior))
+}
+
+/// Buckets whose totals give today's level (see `recent_level`).
+const RECENT_BUCKETS: usize = 24;
+
+/// Mentions at which today's level counts half (shrinkage towards the prior).
+const RECENT_SHRINK: f64 = 200.0;
+
+/// Over-dispersion assumed of a watch with one earlier day, divided by the
+/// days it has: a day's level and share differ from the next day's by more
+/// than counting noise, and a day or two cannot show by how much (the
+/// pooled estimate needs days to compare). 0.2 is a swing of about ±45 %
+/// between two days, 0.03 (±17 %) after a week.
+const EARLY_DISPERSION: f64 = 0.2;
+
 /// Least expected count of a bucket that enters the pooled estimate.
 const POOLED_MIN_EXPECTED: f64 = 5.0;
 
@@ -202,6 +245,16 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         .collect();
     let med_day = median(&day_totals);
     let pooled = pooled_dispersion(s, i, day, days);
+    let periods: Vec<(usize, f64)> = (1..=days)
+        .map(|d| {
+            (
+                d * day,
+                ((med_day + 0.1) / (day_totals[d - 1] + 0.1)).clamp(0.5, 3.0),
+            )
+        })
+        .collect();
+    let level = recent_level(s, i, &periods, 1.0);
+    let early = EARLY_DISPERSION / days.max(1) as f64;
     for w in WINDOWS {
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
         // Earlier days whose whole window lies in the history.
@@ -214,7 +267,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             })
             .collect();
         let (expected, pv) = if !samples.is_empty() {
-            predictive(obs, samples, 1.0, cfg.dispersion.max(pooled))
+            predictive(obs, samples, level, cfg.dispersion.max(pooled).max(early))
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;
@@ -231,7 +284,10 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Threshold,
-            fire: pv < a && obs >= min && w <= hist,
+            fire: pv < a
+                && obs >= min
+                && w <= hist
+                && super::share::supports(s, i, w, week, obs, expected),
             elevated: false,
             observed: obs,
             expected,
@@ -356,5 +412,69 @@ mod tests {
         let eps = run(&s, &cfg, Duration::hours(1), None);
         assert_eq!(eps.len(), 1, "{eps:#?}");
         assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+    }
+
+    /// A campaign that works: from a day in week 6 the watch has twice the
+    /// mentions, negatives included, for good. The level of the last day
+    /// carries the expectation up with it: at most one short alert, not an
+    /// alert that stays open for days (the weekly level alone is capped).
+    #[test]
+    fn a_lasting_doubling_of_the_level_is_followed_within_a_day() {
+        let mut s = watch(200.0, 24 * 7 * 8);
+        let at = 24 * (7 * 5 + 2);
+        for p in &mut s[at..] {
+            p.negative *= 2;
+            p.total *= 2;
+        }
+        let eps = run(&s, &DetectorConfig::default(), Duration::hours(1), None);
+        assert!(eps.len() <= 1, "{eps:#?}");
+        for e in &eps {
+            assert!(e.end - e.opened <= Duration::hours(24), "{e:#?}");
+        }
+    }
+
+    /// A busy watch's second day is 70 % busier than its first: one day is
+    /// no baseline to call its first hours a storm; a ×3 storm the day
+    /// after still shows at once.
+    #[test]
+    fn one_earlier_day_is_a_wide_baseline() {
+        let mut s = watch(1000.0, 24 * 3);
+        for p in &mut s[24..48] {
+            p.negative = p.negative * 17 / 10;
+            p.total = p.total * 17 / 10;
+        }
+        let cfg = DetectorConfig::default();
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert!(eps.is_empty(), "{eps:#?}");
+        let at = 48 + 12;
+        for p in &mut s[at..at + 2] {
+            p.negative += 300;
+            p.total += 300;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+    }
+
+    /// Every kind of mention doubles at once (a campaign): the negatives
+    /// are up, but their share is not, so nothing fires; every kind of
+    /// mention growing fivefold for three hours (news) does.
+    #[test]
+    fn a_count_alert_needs_the_share_to_rise_with_it_unless_it_is_fourfold() {
+        let cfg = DetectorConfig::default();
+        let at = 24 * (7 * 5 + 2) + 8;
+        for (from, to, factor, alerts) in [(at, usize::MAX, 2, 0), (at, at + 3, 5, 1)] {
+            let mut s = watch(200.0, 24 * 7 * 6);
+            let to = to.min(s.len());
+            for p in &mut s[from..to] {
+                p.negative *= factor;
+                p.total *= factor;
+            }
+            let eps = run(&s, &cfg, Duration::hours(1), None);
+            assert_eq!(eps.len(), alerts, "×{factor}: {eps:#?}");
+            if let Some(e) = eps.first() {
+                assert!(e.opened <= s[at + 1].time, "{e:#?}");
+            }
+        }
     }
 }

@@ -4,12 +4,14 @@
 //!
 //! * **seasonal**: the expected count of a bucket is taken from the same
 //!   bucket one, two, … `weeks` weeks back (same hour of week), outlier
-//!   weeks (holidays, earlier bursts) dropped, scaled by the recent level of
-//!   total volume (slow growth). The test is the negative-binomial
+//!   weeks (holidays, earlier bursts) dropped, scaled by the level of total
+//!   volume over the last week (slow growth) or, when higher, the last day
+//!   (`cold::recent_level`). The test is the negative-binomial
 //!   predictive distribution of a Poisson count whose rate was estimated
 //!   from those weeks (a Gamma posterior), so the uncertainty of the baseline
 //!   is part of the test; windows of the last 1, 2 and 3 buckets are tested
-//!   at `alpha / 3` each, and the window needs at least `min_count`.
+//!   at `alpha / 3` each, and the window needs at least `min_count` and a
+//!   negative share that rose with the count (`share::supports`).
 //! * **share**: the negative share of the last 1–3 buckets against the
 //!   share of the past week, binomial test at `alpha / 3`, and at least
 //!   `share_ratio` times the baseline share.
@@ -21,17 +23,17 @@
 
 pub mod cold;
 mod series;
+mod share;
 pub mod stats;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use self::stats::beta_binomial_sf;
-
 // The enums live in the store model (alerts are stored with them); their
 // paths here still work.
 pub use crate::store::{Detector, Severity};
 pub use series::{fill_gaps, read_csv};
+pub use share::share;
 
 /// One bucket of a series.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,14 +129,6 @@ pub struct Decision {
 
 const WINDOWS: [usize; 3] = [1, 2, 3];
 
-/// Scored mentions the share detector needs before it has a baseline.
-const SHARE_MIN_BASE: f64 = 30.0;
-
-/// The most mentions the baseline share counts as (its Beta weight): the
-/// share of a watch drifts from day to day, so a week of 20,000 mentions
-/// does not pin it down to a hair.
-const SHARE_MAX_WEIGHT: f64 = 1000.0;
-
 /// Buckets per week at this bucket length.
 fn per_week(bucket: chrono::Duration) -> usize {
     (chrono::Duration::weeks(1).num_seconds() / bucket.num_seconds().max(1)).max(1) as usize
@@ -153,6 +147,21 @@ fn median(v: &[f64]) -> f64 {
         _ if n % 2 == 1 => x[n / 2],
         _ => (x[n / 2 - 1] + x[n / 2]) / 2.0,
     }
+}
+
+/// Buckets of history before bucket `i` (since the first active one).
+pub fn history(s: &[Point], i: usize) -> usize {
+    first_active(s).map_or(0, |f| i.saturating_sub(f))
+}
+
+/// The least negative mentions a window needs at bucket `i`: `threshold`
+/// on the first day, sliding linearly to `min_count` when the seasonal
+/// baseline has its `weeks`.
+pub fn floor(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> u64 {
+    let full = (cfg.weeks.max(1) * week) as f64;
+    let f = (history(s, i) as f64 / full).clamp(0.0, 1.0);
+    let (hi, lo) = (cfg.threshold as f64, cfg.min_count as f64);
+    (hi + (lo - hi) * f).round().max(1.0) as u64
 }
 
 /// First bucket with any mention.
@@ -199,6 +208,10 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         .iter()
         .map(|d| ((med_day + 1.0) / (d + 1.0)).clamp(0.5, 3.0))
         .collect();
+    // Today's level against those weeks (see `cold::recent_level`), the
+    // week's level as its prior.
+    let periods: Vec<(usize, f64)> = (1..=k).map(|j| (j * week, scale[j - 1])).collect();
+    let level = cold::recent_level(s, i, &periods, level);
     let dispersion = cfg.dispersion.max(cold::pooled_dispersion(s, i, week, k));
     let mut windows: Vec<(usize, Decision)> = Vec::new();
     for w in WINDOWS {
@@ -222,7 +235,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < a && obs >= min,
+            fire: pv < a && obs >= min && share::supports(s, i, w, week, obs, expected),
             elevated: false,
             observed: obs,
             expected,
@@ -233,89 +246,6 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         windows.push((w, d));
     }
     best_window(&windows)
-}
-
-/// The negative-share detector at bucket `i`; `None` without a week of
-/// history.
-pub fn share(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
-    // The share so far (up to a week, the tested buckets left out): from
-    // the first hours of a watch, once 30 scored mentions make a share.
-    let hist = cold::history(s, i);
-    if hist < 4 {
-        return None;
-    }
-    let lo = (i + 1 - hist.min(week)).max(i - hist);
-    let base_neg = sum(s, lo, i + 1 - 3, |p| p.negative) as f64;
-    let base_tot = sum(s, lo, i + 1 - 3, |p| p.total) as f64;
-    if base_tot < SHARE_MIN_BASE {
-        return None;
-    }
-    let p0 = (base_neg + 1.0) / (base_tot + 2.0);
-    // The baseline share is itself uncertain (few mentions so far) and
-    // drifts from day to day: a Beta of at most SHARE_MAX_WEIGHT mentions.
-    let weight = (base_tot + 2.0)
-        .min(SHARE_MAX_WEIGHT)
-        .min(share_drift_weight(s, lo, i + 1 - 3, week / 7, p0));
-    let (a, b) = (p0 * weight, (1.0 - p0) * weight);
-    let min = cold::floor(s, i, cfg, week);
-    let mut windows: Vec<(usize, Decision)> = Vec::new();
-    for w in WINDOWS {
-        let neg = sum(s, i + 1 - w, i + 1, |p| p.negative);
-        let tot = sum(s, i + 1 - w, i + 1, |p| p.total).max(neg);
-        let pv = beta_binomial_sf(neg, tot, a, b);
-        let share = if tot > 0 {
-            neg as f64 / tot as f64
-        } else {
-            0.0
-        };
-        let d = Decision {
-            detector: Detector::Share,
-            fire: pv < cfg.alpha / WINDOWS.len() as f64
-                && neg >= min
-                && share >= cfg.share_ratio * p0,
-            elevated: false,
-            observed: neg,
-            expected: tot as f64 * p0,
-            window: w,
-            p_value: pv,
-            days: hist.min(week) as f64 * 7.0 / week as f64,
-        };
-        windows.push((w, d));
-    }
-    best_window(&windows)
-}
-
-/// How many mentions the baseline share is worth given how much this
-/// watch's share drifts from day to day: the daily shares of
-/// `[from, to)` against `p0`, their robust spread (median absolute
-/// deviation) less what counting noise explains, as the weight of a Beta
-/// with that spread. A watch whose share swings ±15 % from one day to the
-/// next is tested against those swings, not against a week's exact share.
-/// Unbounded (`f64::INFINITY`) with under three days of 50 mentions.
-fn share_drift_weight(s: &[Point], from: usize, to: usize, day: usize, p0: f64) -> f64 {
-    let day = day.max(1);
-    let (mut rel, mut noise) = (Vec::new(), Vec::new());
-    let mut end = to;
-    while end >= from + day {
-        let tot = sum(s, end - day, end, |p| p.total) as f64;
-        if tot >= 50.0 {
-            let neg = sum(s, end - day, end, |p| p.negative) as f64;
-            rel.push((neg / tot - p0) / p0);
-            noise.push((1.0 - p0) / (p0 * tot));
-        }
-        end -= day;
-    }
-    if rel.len() < 3 {
-        return f64::INFINITY;
-    }
-    let med = median(&rel);
-    let dev: Vec<f64> = rel.iter().map(|r| (r - med).abs()).collect();
-    let sd = 1.4826 * median(&dev);
-    let extra = sd * sd - median(&noise);
-    if extra <= 0.0 {
-        return f64::INFINITY;
-    }
-    ((1.0 - p0) / (p0 * extra)).max(SHARE_MIN_BASE)
 }
 
 /// The threshold detector at bucket `i`. Its `expected` is the mean of
