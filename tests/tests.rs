@@ -57,6 +57,8 @@ mod sentiment;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment_mixed.rs"]
 mod sentiment_mixed;
+#[path = "it/shell.rs"]
+mod shell;
 #[path = "it/signin.rs"]
 mod signin;
 #[path = "it/store_fault.rs"]

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod backtest;
+mod completions;
 mod config_check;
 mod crawl;
 mod debug_ingest;
@@ -14,6 +15,7 @@ mod doctor;
 mod error;
 mod eval_sentiment;
 mod extract;
+mod man;
 mod mentions;
 mod output;
 mod rematch;
@@ -40,6 +42,7 @@ use crate::config::Config;
 
 pub use alerts::{AlertsArgs, AlertsCmd, CheckArgs, SilenceArgs};
 pub use backtest::BacktestArgs;
+pub use completions::CompletionsArgs;
 pub use config_check::ConfigCmd;
 pub use crawl::CrawlArgs;
 pub use debug_ingest::DebugIngestArgs;
@@ -48,6 +51,7 @@ pub use demo::DemoArgs;
 pub use error::{exit_code, Exit, UsageError};
 pub use eval_sentiment::EvalArgs;
 pub use extract::ExtractArgs;
+pub use man::ManArgs;
 pub use mentions::MentionsArgs;
 pub use rematch::RematchArgs;
 pub use report::ReportArgs;
@@ -142,6 +146,11 @@ pub enum Command {
     /// A watch's timeline per bucket: mentions by sentiment, authors,
     /// sites, and clusters counted once
     Timeline(TimelineArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish,
+    /// powershell)
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --out
+    Man(ManArgs),
     /// Development tool: write synthetic mentions in acknowledged batches
     #[command(hide = true)]
     DebugIngest(DebugIngestArgs),
@@ -197,6 +206,8 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Alerts(a) => alerts::run(cli, a, shutdown),
         Command::Backtest(a) => backtest::run(cli, a),
         Command::Timeline(a) => timeline::run(cli, a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
         Command::DebugIngest(a) => debug_ingest::run(cli, a),
         Command::DebugServe(a) => debug_serve::run(a, shutdown),
     }
