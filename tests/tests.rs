@@ -61,6 +61,8 @@ mod sentiment_mixed;
 mod shell;
 #[path = "it/signin.rs"]
 mod signin;
+#[path = "it/source_add.rs"]
+mod source_add;
 #[path = "it/store_fault.rs"]
 mod store_fault;
 #[path = "it/store_format.rs"]

@@ -26,6 +26,7 @@ mod run;
 mod score;
 mod serve;
 mod signal;
+mod source_add;
 mod stats;
 mod store_cmd;
 mod timeline;
@@ -59,6 +60,7 @@ pub use rescore::RescoreArgs;
 pub use run::RunArgs;
 pub use score::ScoreArgs;
 pub use serve::ServeArgs;
+pub use source_add::{SourceAddArgs, SourceCmd};
 pub use store_cmd::StoreCmd;
 pub use timeline::{TimelineArgs, TimelineCmd};
 pub use token::TokenCmd;
@@ -107,6 +109,10 @@ pub enum Command {
     Config(ConfigCmd),
     /// Crawl the configured sources once and store the mentions found
     Crawl(CrawlArgs),
+    /// Add a site: look at one of its pages and propose (or --write) its
+    /// [[source]] entry
+    #[command(subcommand)]
+    Source(SourceCmd),
     /// Run as a daemon: crawl each source on its schedule until Ctrl-C
     Run(RunArgs),
     /// Extract posts from pages (files or URLs) as the crawler would
@@ -190,6 +196,7 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Config(c) => config_check::run(cli, c),
         Command::Crawl(a) => crawl::run(cli, a, shutdown),
         Command::Run(a) => run::run(cli, a, shutdown),
+        Command::Source(c) => source_add::run(cli, c),
         Command::Extract(a) => extract::run(cli, a),
         Command::Mentions(a) => mentions::run(cli, a),
         Command::Stats(a) => stats::run(cli, a),

@@ -39,7 +39,7 @@ async fn an_install_runs_without_the_build_tree() {
     assert!(out.status.success(), "install failed:\n{log}");
     assert!(log.contains("CPU only"), "{log}");
     // The man pages and completions the installed binary generated.
-    for page in ["earshot.1", "earshot-crawl.1"] {
+    for page in ["earshot.1", "earshot-crawl.1", "earshot-source-add.1"] {
         assert!(prefix.join("share/man/man1").join(page).is_file(), "{page}");
     }
     let bash = std::fs::read_to_string(prefix.join("share/bash-completion/completions/earshot"))
