@@ -117,10 +117,20 @@ pub(super) fn run(cli: &Cli, cmd: &SourceCmd) -> Result<Exit> {
         proposal.source.name,
         path.display()
     );
-    let checked = super::config_check::run_on(ConfigSource::File {
+    let written = ConfigSource::File {
         how: "--write",
         path: path.clone(),
-    });
+    };
+    // With --json, stdout stays one JSON document: the check says nothing
+    // unless it fails.
+    let checked = if a.json {
+        written
+            .load()
+            .map(|_| Exit::Ok)
+            .map_err(anyhow::Error::from)
+    } else {
+        super::config_check::run_on(written)
+    };
     if checked.is_err() {
         // Leave the file as it was.
         let undo = std::fs::OpenOptions::new()
@@ -137,6 +147,24 @@ pub(super) fn run(cli: &Cli, cmd: &SourceCmd) -> Result<Exit> {
         }
     }
     checked
+}
+
+/// What `source add URL` prints for a page, without writing (the demo's
+/// step): the proposal and the entry.
+pub(super) async fn proposal_text(config: &Config, url: &str) -> Result<String> {
+    let fetcher = earshot::fetch::Fetcher::new(&config.crawl)?;
+    let options = DiscoverOptions {
+        name: None,
+        allow_private: true,
+    };
+    let p = discover::discover(&fetcher, &config.crawl, url, &options)
+        .await
+        .with_context(|| format!("cannot look at {url}"))?;
+    Ok(format!(
+        "{}\n{}",
+        describe(&p, config),
+        entry_toml(&p.source)
+    ))
 }
 
 /// Refuses a `[[source]]` name, or a start URL or feed, that the file
@@ -241,6 +269,9 @@ pub fn entry_toml(s: &SourceConfig) -> String {
     }
     if !s.follow.is_empty() {
         t["follow"] = list(&s.follow);
+    }
+    if let Some(schedule) = &s.schedule {
+        t["schedule"] = value(schedule);
     }
     if let Some(tz) = &s.timezone {
         t["timezone"] = value(tz);

@@ -160,6 +160,12 @@ async fn proposes_profile_follow_feed_and_timezone_for_every_demo_kind() {
             p["timezone"]
         );
         assert_eq!(p["source"]["start_urls"][0], url.as_str());
+        let schedule = match *profile {
+            "discuz-list" | "discuz-thread" => "every 30m",
+            "review" | "qa" => "every 6h",
+            _ => "every 1h",
+        };
+        assert_eq!(p["source"]["schedule"], schedule, "{page}");
         // The TOML entry parses back to the same source.
         let entry: toml::Value = toml::from_str(p["toml"].as_str().unwrap()).unwrap();
         assert_eq!(
@@ -357,6 +363,8 @@ async fn write_keeps_the_file_and_the_source_crawls_to_scored_mentions() {
         added.contains("[[source]]\nname = \"yunque-bbs\"\n"),
         "{added}"
     );
+    // A schedule, so that `earshot run` crawls it too.
+    assert!(added.contains("schedule = \"every 30m\"\n"), "{added}");
     let out = earshot_async(vec![
         "config".into(),
         "check".into(),

@@ -255,6 +255,16 @@ pub async fn discover(
         generator: html.generator.clone(),
     });
     source.site = html.site_name.clone();
+    // So that `earshot run` crawls it: forums change fastest, single
+    // review and question pages slowest (as the shipped config's sources).
+    source.schedule = Some(
+        match extracted.kind {
+            PageKind::Thread | PageKind::ThreadList => "every 30m",
+            PageKind::Article | PageKind::Feed => "every 1h",
+            PageKind::Review | PageKind::Question => "every 6h",
+        }
+        .to_string(),
+    );
 
     // Feeds: those the page links, else the engine's usual paths.
     for (href, title) in html.feeds.iter().take(3) {
