@@ -59,8 +59,12 @@ mod sentiment;
 #[cfg(feature = "sentiment")]
 #[path = "it/sentiment_mixed.rs"]
 mod sentiment_mixed;
+#[path = "it/shell.rs"]
+mod shell;
 #[path = "it/signin.rs"]
 mod signin;
+#[path = "it/source_add.rs"]
+mod source_add;
 #[path = "it/store_fault.rs"]
 mod store_fault;
 #[path = "it/store_format.rs"]

@@ -33,6 +33,12 @@ pub(super) fn run(cli: &Cli, cmd: &ConfigCmd) -> Result<Exit> {
             )
             .into());
     }
+    run_on(source)
+}
+
+/// Loads and validates the file of `source` and says so (`config check`;
+/// `source add --write` after appending).
+pub(super) fn run_on(source: ConfigSource) -> Result<Exit> {
     let config = source.load()?;
     println!(
         "{source}: OK ({} sources, {} watches, store at {})",

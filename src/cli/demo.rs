@@ -60,6 +60,12 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
                 Err(e) => println!("  {label}: {e}"),
             }
         }
+        let forum = format!("http://{}/bbs/forum-2-1.html", crate::demo::DEMO_HOST);
+        println!("\n== Adding a source: what `earshot source add {forum}` proposes ==");
+        match super::source_add::proposal_text(&config, &forum).await {
+            Ok(t) => print!("{t}"),
+            Err(e) => println!("  {e:#}"),
+        }
         let negative = store.mentions(&MentionQuery {
             sentiment: Some(Label::Negative),
             limit: Some(5),
@@ -97,6 +103,7 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
         }
         println!("  {exe} stats                               # what the store holds");
         println!("  {exe} config check config/earshot.toml    # validate your own config");
+        println!("  {exe} source add https://bbs.example.com/forum-2-1.html --write   # add a site of your own (then crawl)");
         println!("  {exe} rematch                             # after adding or editing a watch: apply it to the pages already crawled");
         println!("  {exe} run --serve                         # the daemon: each source on its schedule, alerts delivered, /health and /metrics;");
         println!("                                                  mentions, stats, report and alerts keep working beside it");

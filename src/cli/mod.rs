@@ -5,6 +5,7 @@
 
 mod alerts;
 mod backtest;
+mod completions;
 mod config_check;
 mod crawl;
 mod debug_ingest;
@@ -14,6 +15,7 @@ mod doctor;
 mod error;
 mod eval_sentiment;
 mod extract;
+mod man;
 mod mentions;
 mod output;
 mod rematch;
@@ -24,6 +26,7 @@ mod run;
 mod score;
 mod serve;
 mod signal;
+mod source_add;
 mod stats;
 mod store_cmd;
 mod timeline;
@@ -40,6 +43,7 @@ use crate::config::Config;
 
 pub use alerts::{AlertsArgs, AlertsCmd, CheckArgs, SilenceArgs};
 pub use backtest::BacktestArgs;
+pub use completions::CompletionsArgs;
 pub use config_check::ConfigCmd;
 pub use crawl::CrawlArgs;
 pub use debug_ingest::DebugIngestArgs;
@@ -48,6 +52,7 @@ pub use demo::DemoArgs;
 pub use error::{exit_code, Exit, UsageError};
 pub use eval_sentiment::EvalArgs;
 pub use extract::ExtractArgs;
+pub use man::ManArgs;
 pub use mentions::MentionsArgs;
 pub use rematch::RematchArgs;
 pub use report::ReportArgs;
@@ -55,6 +60,7 @@ pub use rescore::RescoreArgs;
 pub use run::RunArgs;
 pub use score::ScoreArgs;
 pub use serve::ServeArgs;
+pub use source_add::{SourceAddArgs, SourceCmd};
 pub use store_cmd::StoreCmd;
 pub use timeline::{TimelineArgs, TimelineCmd};
 pub use token::TokenCmd;
@@ -103,6 +109,10 @@ pub enum Command {
     Config(ConfigCmd),
     /// Crawl the configured sources once and store the mentions found
     Crawl(CrawlArgs),
+    /// Add a site: look at one of its pages and propose (or --write) its
+    /// [[source]] entry
+    #[command(subcommand)]
+    Source(SourceCmd),
     /// Run as a daemon: crawl each source on its schedule until Ctrl-C
     Run(RunArgs),
     /// Extract posts from pages (files or URLs) as the crawler would
@@ -142,6 +152,11 @@ pub enum Command {
     /// A watch's timeline per bucket: mentions by sentiment, authors,
     /// sites, and clusters counted once
     Timeline(TimelineArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish,
+    /// powershell)
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --out
+    Man(ManArgs),
     /// Development tool: write synthetic mentions in acknowledged batches
     #[command(hide = true)]
     DebugIngest(DebugIngestArgs),
@@ -181,6 +196,7 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Config(c) => config_check::run(cli, c),
         Command::Crawl(a) => crawl::run(cli, a, shutdown),
         Command::Run(a) => run::run(cli, a, shutdown),
+        Command::Source(c) => source_add::run(cli, c),
         Command::Extract(a) => extract::run(cli, a),
         Command::Mentions(a) => mentions::run(cli, a),
         Command::Stats(a) => stats::run(cli, a),
@@ -197,6 +213,8 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Alerts(a) => alerts::run(cli, a, shutdown),
         Command::Backtest(a) => backtest::run(cli, a),
         Command::Timeline(a) => timeline::run(cli, a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
         Command::DebugIngest(a) => debug_ingest::run(cli, a),
         Command::DebugServe(a) => debug_serve::run(a, shutdown),
     }

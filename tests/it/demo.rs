@@ -39,6 +39,13 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     assert!(stdout.contains("== Lumio ("), "{stdout}");
     assert!(stdout.contains("  scored on CPU in "), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
+    // The source add step: the forum's profile and its thread links.
+    assert!(stdout.contains("== Adding a source"), "{stdout}");
+    assert!(stdout.contains("profile      discuz-list ("), "{stdout}");
+    assert!(
+        stdout.contains("follow    5  /bbs/thread-*-*-*.html"),
+        "{stdout}"
+    );
     // The spike's grade agrees with the ratio its line shows (#31): a
     // three-figure ratio is `high`, never `medium` (as it was once the cold
     // start's hours had next to no baseline each).

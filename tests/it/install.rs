@@ -38,6 +38,17 @@ async fn an_install_runs_without_the_build_tree() {
     );
     assert!(out.status.success(), "install failed:\n{log}");
     assert!(log.contains("CPU only"), "{log}");
+    // The man pages and completions the installed binary generated.
+    for page in ["earshot.1", "earshot-crawl.1", "earshot-source-add.1"] {
+        assert!(prefix.join("share/man/man1").join(page).is_file(), "{page}");
+    }
+    let bash = std::fs::read_to_string(prefix.join("share/bash-completion/completions/earshot"))
+        .unwrap_or_default();
+    assert!(bash.contains("complete -F _earshot"), "{bash}");
+    assert!(prefix.join("share/zsh/site-functions/_earshot").is_file());
+    assert!(prefix
+        .join("share/fish/vendor_completions.d/earshot.fish")
+        .is_file());
 
     // Only $ORIGIN: the loader looks nowhere in the build tree.
     let dynamic = Command::new("readelf")

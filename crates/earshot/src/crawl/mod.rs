@@ -19,6 +19,7 @@ use url::Url;
 mod bound;
 mod config;
 mod crawler;
+pub mod discover;
 mod matching;
 mod rematch;
 mod revisit;

@@ -379,6 +379,73 @@ impl Fetcher {
         f(s.entry(host.clone()).or_default());
     }
 
+    /// What the URL's robots.txt says about it for our user agent (fetched
+    /// through the host's slot and cached as for [`Fetcher::fetch`]),
+    /// with the `Sitemap:` lines; an unreachable host is an error.
+    pub async fn robots(&self, req: &Request) -> Result<robots::Verdict, FetchError> {
+        let url = &req.url;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(FetchError::Scheme(url.to_string()));
+        }
+        if !req.allow_private && literal_private(url) {
+            return Err(FetchError::Private {
+                url: url.to_string(),
+                message: "a private or loopback address; refused (set allow_private = true on the source if intended)".into(),
+            });
+        }
+        let key = HostKey::of(url);
+        let host = self.pool.host(&key, req.rate);
+        let client = if req.allow_private {
+            &self.open
+        } else {
+            &self.guarded
+        };
+        self.robots_checked(req, &key, &host, client).await
+    }
+
+    /// The robots.txt check of [`Fetcher::fetch`]: a host the guard
+    /// refuses is reported as such, not as a robots failure.
+    async fn robots_checked(
+        &self,
+        req: &Request,
+        key: &HostKey,
+        host: &polite::Host,
+        client: &reqwest::Client,
+    ) -> Result<robots::Verdict, FetchError> {
+        let url = &req.url;
+        let refused: Mutex<Option<FetchError>> = Mutex::new(None);
+        let verdict = self
+            .robots
+            .check(url, || async {
+                let robots_url = url.join("/robots.txt").map_err(|e| e.to_string())?;
+                let _slot = host.acquire(self.pool.global()).await;
+                self.count(key, |s| s.requests += 1);
+                let resp = client.get(robots_url).send().await.map_err(|e| {
+                    if let p @ FetchError::Private { .. } = transport(url, &e) {
+                        *refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
+                    }
+                    root_cause(&e)
+                })?;
+                let status = resp.status().as_u16();
+                self.count(key, |s| *s.status.entry(class(status)).or_default() += 1);
+                let body = read_limited(resp, 512 * 1024)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((status, body))
+            })
+            .await;
+        if let Some(delay) = verdict.crawl_delay {
+            host.tighten(delay.min(polite::MAX_CRAWL_DELAY), 1);
+        }
+        if let Some(p) = refused.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(p);
+        }
+        if let Some(reason) = verdict.unreachable {
+            return Err(FetchError::Unreachable(reason));
+        }
+        Ok(verdict)
+    }
+
     /// Fetches one URL politely; see the module docs.
     #[tracing::instrument(level = "debug", skip_all, fields(url = %req.url))]
     pub async fn fetch(&self, req: &Request) -> Result<Fetched, FetchError> {
@@ -416,39 +483,7 @@ impl Fetcher {
         } else {
             &self.guarded
         };
-
-        // robots.txt: fetched through the same host slot as pages. A host
-        // the guard refuses is reported as such, not as a robots failure.
-        let refused: Mutex<Option<FetchError>> = Mutex::new(None);
-        let verdict = self
-            .robots
-            .check(url, || async {
-                let robots_url = url.join("/robots.txt").map_err(|e| e.to_string())?;
-                let _slot = host.acquire(self.pool.global()).await;
-                self.count(key, |s| s.requests += 1);
-                let resp = client.get(robots_url).send().await.map_err(|e| {
-                    if let p @ FetchError::Private { .. } = transport(url, &e) {
-                        *refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
-                    }
-                    root_cause(&e)
-                })?;
-                let status = resp.status().as_u16();
-                self.count(key, |s| *s.status.entry(class(status)).or_default() += 1);
-                let body = read_limited(resp, 512 * 1024)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok((status, body))
-            })
-            .await;
-        if let Some(delay) = verdict.crawl_delay {
-            host.tighten(delay.min(polite::MAX_CRAWL_DELAY), 1);
-        }
-        if let Some(p) = refused.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            return Err(p);
-        }
-        if let Some(reason) = verdict.unreachable {
-            return Err(FetchError::Unreachable(reason));
-        }
+        let verdict = self.robots_checked(req, key, &host, client).await?;
         if let Some(reason) = verdict.refusal {
             return Err(FetchError::Robots {
                 url: url.to_string(),

@@ -34,6 +34,8 @@ pub struct Verdict {
     /// Set instead of `refusal` when the host could not be reached for its
     /// robots.txt: why, and that it is left alone for a while.
     pub unreachable: Option<String>,
+    /// The `Sitemap:` lines of robots.txt, as written.
+    pub sitemaps: Vec<String>,
 }
 
 /// Cached robots.txt rules per origin.
@@ -117,6 +119,7 @@ impl RobotsCache {
                     .filter(|d| d.is_finite() && *d > 0.0)
                     .map(|d| Duration::from_secs_f32(d.min(3600.0))),
                 unreachable: None,
+                sitemaps: r.sitemaps.clone(),
             },
             Some(Rules::DisallowAll(reason)) => Verdict {
                 refusal: Some(reason.clone()),
@@ -143,12 +146,13 @@ mod tests {
             Duration::from_secs(60),
         );
         let u = |p: &str| Url::parse(&format!("http://a.test{p}")).unwrap();
-        let body = b"User-agent: *\nDisallow: /private\nCrawl-delay: 2\n\nUser-agent: earshot\nDisallow: /bbs/home.php\nCrawl-delay: 1.5\n".to_vec();
+        let body = b"User-agent: *\nDisallow: /private\nCrawl-delay: 2\n\nUser-agent: earshot\nDisallow: /bbs/home.php\nCrawl-delay: 1.5\n\nSitemap: http://a.test/sitemap.xml\n".to_vec();
         let v = cache
             .check(&u("/bbs/home.php?x"), || async { Ok((200, body.clone())) })
             .await;
         assert!(v.refusal.is_some());
         assert_eq!(v.crawl_delay, Some(Duration::from_millis(1500)));
+        assert_eq!(v.sitemaps, ["http://a.test/sitemap.xml"]);
         // Cached: a second fetch is not made.
         let v = cache
             .check(&u("/private"), || async { panic!("fetched twice") })
