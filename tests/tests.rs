@@ -27,6 +27,8 @@ mod dashboard_filters;
 mod demo;
 #[path = "it/extract.rs"]
 mod extract;
+#[path = "it/extract_crawl.rs"]
+mod extract_crawl;
 #[path = "it/fetch.rs"]
 mod fetch;
 #[cfg(feature = "sentiment")]

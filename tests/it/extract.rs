@@ -59,6 +59,14 @@ const FIXTURES: &[(&str, &str)] = &[
         "qa-farm-big5.html",
         "http://www.wenda-tiandi.test/ask/20261120/88213.html",
     ),
+    (
+        "blog-comments-en.html",
+        "https://quiet-commute.test/2026/11/s3-night-bus/",
+    ),
+    (
+        "news-comments-zh.html",
+        "http://www.chengnan.test/digi/2026/11/88412.html",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and
@@ -275,7 +283,8 @@ fn an_injected_investment_pitch_and_discuz_jammers_leave_the_posts() {
 
 /// A traditional-Chinese Q&A content farm (Big5, no known engine) that shows
 /// the best answer twice (on top and in the answer list) and a list of
-/// related questions: every answer once, in page order, no related list.
+/// related questions: the question, then each answer once as a post of its
+/// own with its author and date, in page order, no related list.
 #[test]
 fn a_content_farm_page_keeps_each_answer_once() {
     let v = extract_json(
@@ -285,6 +294,25 @@ fn a_content_farm_page_keeps_each_answer_once() {
     );
     assert_eq!(v["charset"], "Big5");
     assert_eq!(v["lang"], "zh-Hant");
+    assert_eq!(v["kind"], "question");
+    let who: Vec<(&str, &str)> = posts(&v)
+        .iter()
+        .map(|p| {
+            (
+                p["author"].as_str().unwrap_or(""),
+                p["published_at"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("路過的小齊", "2026-11-20T09:12:00+08:00"),
+            ("耳機老司機", "2026-11-20T10:05:00+08:00"),
+            ("阿傑的日常", "2026-11-20T13:47:00+08:00"),
+            ("小白兔兔", "2026-11-21T08:30:00+08:00"),
+        ]
+    );
     let text: String = posts(&v)
         .iter()
         .map(|p| p["text"].as_str().unwrap().to_string())

@@ -29,7 +29,7 @@ fn keys() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?i)(来源|來源|出处|出處|作\s*者|记者|記者|责任编辑|責任編輯|责编|編輯|编辑|文|发布时间|發布時間|发表时间|發表時間|发布日期|發布日期|更新时间|更新時間|时间|時間|日期|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|评论|評論|字号|字號|source|author|posted|published|views)\s*[：:]\s*",
+            r"(?i)(来源|來源|出处|出處|作\s*者|提问者|提問者|记者|記者|责任编辑|責任編輯|责编|編輯|编辑|文|发布时间|發布時間|发表时间|發表時間|发布日期|發布日期|更新时间|更新時間|时间|時間|日期|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|评论|評論|字号|字號|source|author|posted|published|views)\s*[：:]\s*",
         )
         .expect("static regex")
     })
@@ -78,7 +78,9 @@ pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
     let mut out = MetaLine::default();
     for (key, value) in fields(line) {
         match key.as_str() {
-            "作者" | "记者" | "記者" | "文" | "author" if out.author.is_none() => {
+            "作者" | "记者" | "記者" | "文" | "提问者" | "提問者" | "author"
+                if out.author.is_none() =>
+            {
                 let name: String = value
                     .split(|c: char| c.is_whitespace() || c == '\u{3000}')
                     .next()

@@ -17,6 +17,7 @@ mod lang;
 mod meta_line;
 mod profile;
 mod readable;
+mod repeated;
 mod structured;
 mod text;
 
@@ -331,7 +332,7 @@ fn read_html(
                 // The profile claimed the page (a WordPress generator meta on a
                 // theme its selectors do not know) but found no post: the
                 // generic extractor reads it, keeping the profile's links.
-                let mut g = generic::extract(url, &doc, ctx);
+                let mut g = generic_page(url, &doc, ctx);
                 g.notes = e.notes;
                 g.notes.push(format!(
                     "profile `{}` found no post on this page; the generic article extractor read it",
@@ -347,12 +348,12 @@ fn read_html(
             }
         }
         Some(p) => {
-            let mut e = generic::extract(url, &doc, ctx);
+            let mut e = generic_page(url, &doc, ctx);
             e.profile = p.name.clone();
             e.kind = p.kind;
             e
         }
-        None => generic::extract(url, &doc, ctx),
+        None => generic_page(url, &doc, ctx),
     };
     // Every link on the page, resolved, for the crawler's follow rules.
     if let Some(a) = css("a[href]") {
@@ -371,6 +372,14 @@ fn read_html(
         }
     }
     out
+}
+
+/// The generic article extractor, then repeated answer or comment blocks
+/// as posts of their own.
+fn generic_page(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
+    let mut e = generic::extract(url, doc, ctx);
+    repeated::split(doc, &mut e, ctx);
+    e
 }
 
 /// Compiled `remove` selectors of a profile, named for the record.

@@ -174,6 +174,11 @@ pub fn element_text_recorded(
     out
 }
 
+/// Elements that start a new paragraph of post text.
+pub fn is_block(name: &str) -> bool {
+    BLOCK.contains(&name)
+}
+
 /// Smiley images: Discuz (`smilieid`, `static/image/smiley`), phpBB
 /// (`class="smilies"`), WordPress and Discourse emoji.
 fn is_smiley(e: &scraper::node::Element) -> bool {

@@ -1,0 +1,716 @@
+//! Repeated answer, comment and review blocks on pages no profile knows.
+//!
+//! A Q&A content farm, a blog's comment list, a news page's 网友评论: sibling
+//! elements of the same tag and classes, each with its own author, date and
+//! text. Found by structure, not by one site's class names: siblings are
+//! grouped by their tag and class words, and a group counts when most of
+//! its members (two at least) carry a date, an author (a name by its class,
+//! a link to a user page, or a `网友`-style label) and text that is not
+//! their links. Each member becomes a post after the page's own text (the
+//! question or the article), which loses the lines the members hold.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use ego_tree::{NodeId, NodeRef};
+use regex::Regex;
+use scraper::{Html, Node};
+
+use super::{date, text, Extracted, PageKind, Post};
+
+/// Elements in one member at most: more, and it is a page section.
+const MEMBER_NODES: usize = 1_000;
+/// Characters of a date or author element at most.
+const SHORT: usize = 40;
+
+/// What one repeated block says.
+struct Member {
+    id: NodeId,
+    author: String,
+    published: chrono::DateTime<chrono::FixedOffset>,
+    text: String,
+}
+
+fn res() -> &'static (Regex, Regex, Regex) {
+    static R: OnceLock<(Regex, Regex, Regex)> = OnceLock::new();
+    R.get_or_init(|| {
+        let re = |s: &str| Regex::new(s).expect("static regex");
+        (
+            // Class, itemprop or rel words of an author's name.
+            re(r"(?i)author|user|name|nick|poster|commenter|member|writer|reviewer|\bfn\b"),
+            // A link to a user's page.
+            re(r"(?i)/u/|/users?[/.?]|/members?[/.?]|/people/|/profile|/space|uid=|/author/|/home\.php"),
+            // A name written after a label (`网友：小明`, `提問者：阿傑`), or a
+            // reader named by place (`广东深圳网友`).
+            re(r"(?i)^(?:(?:(?:网友|網友|作者|答主|回答者|提问者|提問者|评论者|評論者)\s*[：:]?|by\s)\s*(\S.{0,29})|(\S{0,20}(?:网友|網友)\S{0,12}))$"),
+        )
+    })
+}
+
+/// Tag and first class word of an element: siblings alike in these are one
+/// group (`answer best-answer` and `answer`, `comment even depth-1` and
+/// `comment odd`; numbered and state words aside).
+fn signature(e: &scraper::node::Element) -> (&str, &str) {
+    let word = e
+        .attr("class")
+        .unwrap_or("")
+        .split_whitespace()
+        .find(|w| {
+            !w.bytes().any(|b| b.is_ascii_digit())
+                && !matches!(
+                    *w,
+                    "even" | "odd" | "alt" | "first" | "last" | "active" | "best" | "top"
+                )
+        })
+        .unwrap_or("");
+    (e.name(), word)
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Collapsed text of `el`, or `None` past `limit` characters.
+fn short_text(el: NodeRef<'_, Node>, limit: usize) -> Option<String> {
+    let mut out = String::new();
+    for n in el.descendants() {
+        if let Some(t) = n.value().as_text() {
+            out.push_str(t);
+            if out.len() > limit * 8 {
+                return None;
+            }
+        }
+    }
+    let t = text::collapse(&out);
+    (t.chars().count() <= limit).then_some(t)
+}
+
+/// `n` is (inside) one of the `skip` blocks below `el`: a nested reply.
+fn inside_other(n: NodeRef<'_, Node>, el: NodeRef<'_, Node>, skip: &HashSet<NodeId>) -> bool {
+    n != el
+        && std::iter::once(n)
+            .chain(n.ancestors().take_while(|a| *a != el))
+            .any(|a| skip.contains(&a.id()))
+}
+
+fn could_be_date(t: &str) -> bool {
+    t.bytes().any(|b| b.is_ascii_digit())
+        || ["前", "昨天", "前天", "刚刚", "剛剛", "ago", "yesterday"]
+            .iter()
+            .any(|k| t.contains(k))
+}
+
+/// Reads one block: its date, author and own text; `None` when it lacks one.
+fn member(el: NodeRef<'_, Node>, skip: &HashSet<NodeId>, ctx: &date::Context) -> Option<Member> {
+    let (author_class, user_link, label) = res();
+    if el.descendants().take(MEMBER_NODES + 1).count() > MEMBER_NODES {
+        return None;
+    }
+    // The date: a `datetime` attribute, or the innermost short element
+    // whose text is a date (found from the text nodes that could hold one).
+    let mut when = None;
+    for n in el.descendants() {
+        let at = match n.value() {
+            Node::Element(e) if e.attr("datetime").is_some() => {
+                let d = e.attr("datetime").and_then(|d| date::parse(d, ctx));
+                d.map(|d| (n, d, short_text(n, SHORT).unwrap_or_default()))
+            }
+            Node::Text(t) if could_be_date(t) => n
+                .ancestors()
+                .take(2)
+                .take_while(|a| *a != el)
+                .find_map(|a| {
+                    let t = short_text(a, SHORT).filter(|t| !t.is_empty())?;
+                    date::parse(&t, ctx).map(|d| (a, d, t))
+                }),
+            _ => None,
+        };
+        if let Some(at) = at.filter(|(a, _, _)| !inside_other(*a, el, skip)) {
+            when = Some(at);
+            break;
+        }
+    }
+    let (date_node, published, date_text) = when?;
+    let date_id = date_node.id();
+    // The author: a short element named so by its class, a link to a user
+    // page, or a labelled name; never the date.
+    let mut author: Option<(NodeId, String)> = None;
+    for n in el.descendants().skip(1) {
+        let Some(e) = n.value().as_element() else {
+            continue;
+        };
+        if inside_other(n, el, skip) {
+            continue;
+        }
+        let named = e
+            .attr("class")
+            .into_iter()
+            .chain(e.attr("itemprop"))
+            .chain(e.attr("rel"))
+            .any(|c| author_class.is_match(c));
+        let linked = e.name() == "a" && e.attr("href").is_some_and(|h| user_link.is_match(h));
+        let cue = n.children().any(|c| {
+            c.value().as_text().is_some_and(|t| {
+                [
+                    "网友",
+                    "網友",
+                    "作者",
+                    "答主",
+                    "回答者",
+                    "提问者",
+                    "提問者",
+                    "评论者",
+                    "評論者",
+                    "by ",
+                    "By ",
+                ]
+                .iter()
+                .any(|k| t.contains(k))
+            })
+        });
+        if !(named || linked || cue) {
+            continue;
+        }
+        let holds_date = date_node.ancestors().any(|a| a == n) || date_node == n;
+        let Some(t) = short_text(n, SHORT)
+            .map(|t| {
+                if holds_date {
+                    t.replace(&date_text, "")
+                } else {
+                    t
+                }
+            })
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+        else {
+            continue;
+        };
+        let labelled = label
+            .captures(&t)
+            .and_then(|c| c.get(1).or(c.get(2)))
+            .map(|m| m.as_str().trim().to_string());
+        let name = if let Some(l) = labelled {
+            Some(l)
+        } else if named || linked {
+            // The name's element may hold the date too (`user · 2 hours ago`).
+            let inner = n
+                .descendants()
+                .skip(1)
+                .filter(|c| c.value().as_element().is_some_and(|e| e.name() == "a"))
+                .find_map(|c| short_text(c, SHORT).filter(|t| !t.is_empty()));
+            Some(inner.unwrap_or(t))
+        } else {
+            None
+        };
+        let name = name.map(|s| {
+            s.trim()
+                .trim_end_matches([':', '：', '·', '|', ','])
+                .trim()
+                .to_string()
+        });
+        if let Some(name) = name
+            .filter(|s| !s.is_empty() && s.chars().count() <= 30 && date::parse(s, ctx).is_none())
+        {
+            author = Some((n.id(), name));
+            break;
+        }
+    }
+    let (author_id, author) = author?;
+    // The header: the date and author elements and their ancestors below
+    // the block that hold little else (`提问者：` labels, `发表于`).
+    let mut header: HashSet<NodeId> = HashSet::from([date_id, author_id]);
+    let budget = date_text.chars().count() + author.chars().count() + 16;
+    for start in [date_node, el.tree().get(author_id)?] {
+        for a in start.ancestors() {
+            if a == el {
+                break;
+            }
+            match short_text(a, budget) {
+                Some(_) => {
+                    header.insert(a.id());
+                }
+                None => break,
+            }
+        }
+    }
+    // Badges before the header (`最佳解答`, `Top comment`).
+    let first = date_id.min(author_id);
+    for n in el.descendants().skip(1) {
+        if n.id() >= first {
+            break;
+        }
+        let holds_header = n
+            .descendants()
+            .any(|d| d.id() == date_id || d.id() == author_id);
+        if n.value().is_element() && !holds_header && short_text(n, 12).is_some() {
+            header.insert(n.id());
+        }
+    }
+    let raw = render(el, &header, skip);
+    // Lines made of the block's links only (vote, reply, report controls).
+    let links: Vec<String> = el
+        .descendants()
+        .filter(|n| n.value().as_element().is_some_and(|e| e.name() == "a"))
+        .filter_map(|n| short_text(n, SHORT))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let kept: Vec<&str> = raw
+        .split('\n')
+        .filter(|l| {
+            if l.len() > 200 || l.trim().is_empty() {
+                return true;
+            }
+            let mut rest = l.to_string();
+            for a in links.iter().filter(|a| l.contains(a.as_str())) {
+                rest = rest.replace(a.as_str(), "");
+            }
+            squash(&rest).chars().count() >= 2
+        })
+        .collect();
+    let text = text::clean(&kept.join("\n"));
+    let n = text.chars().count();
+    let cjk = text.chars().filter(|c| super::is_cjk(*c)).count();
+    if cjk < 6 && n < 20 {
+        return None;
+    }
+    Some(Member {
+        id: el.id(),
+        author,
+        published,
+        text,
+    })
+}
+
+/// Text of `el` with paragraph breaks, leaving out `header` and `skip`.
+fn render(el: NodeRef<'_, Node>, header: &HashSet<NodeId>, skip: &HashSet<NodeId>) -> String {
+    enum Step<'a> {
+        Enter(NodeRef<'a, Node>),
+        Close,
+    }
+    let mut out = String::new();
+    let mut stack: Vec<Step<'_>> = el.children().rev().map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Close => {
+                out.push_str("\n\n");
+                continue;
+            }
+            Step::Enter(n) => n,
+        };
+        if header.contains(&node.id()) || skip.contains(&node.id()) {
+            continue;
+        }
+        match node.value() {
+            Node::Text(t) => out.extend(t.chars().map(|c| if c.is_whitespace() { ' ' } else { c })),
+            Node::Element(e) => {
+                let name = e.name();
+                if matches!(
+                    name,
+                    "script" | "style" | "noscript" | "button" | "form" | "select" | "textarea"
+                ) || e
+                    .attr("style")
+                    .is_some_and(|s| s.replace(' ', "").contains("display:none"))
+                {
+                    continue;
+                }
+                if name == "br" {
+                    out.push('\n');
+                    continue;
+                }
+                if text::is_block(name) {
+                    out.push_str("\n\n");
+                    stack.push(Step::Close);
+                }
+                stack.extend(node.children().rev().map(Step::Enter));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The page's repeated blocks, in page order; empty when it has none.
+fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
+    // Candidate groups: two or more element children alike.
+    let mut groups: Vec<Vec<NodeRef<'_, Node>>> = Vec::new();
+    let mut kids: Vec<((&str, &str), NodeRef<'_, Node>)> = Vec::new();
+    for parent in doc.tree.nodes() {
+        if !parent.value().is_element() {
+            continue;
+        }
+        kids.clear();
+        for c in parent.children() {
+            if let Some(e) = c.value().as_element() {
+                if !matches!(
+                    e.name(),
+                    "br" | "a" | "span" | "img" | "p" | "script" | "style"
+                ) {
+                    kids.push((signature(e), c));
+                }
+            }
+        }
+        if kids.len() < 2 {
+            continue;
+        }
+        kids.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id().cmp(&b.1.id())));
+        for run in kids.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() >= 2 {
+                groups.push(run.iter().map(|(_, n)| *n).collect());
+            }
+        }
+    }
+    // Each group read; the one with the most text wins, and groups alike
+    // nested in its members (replies to a comment) join it.
+    let none = HashSet::new();
+    let mut read: Vec<((&str, &str), Vec<Member>)> = Vec::new();
+    for g in &groups {
+        let members: Vec<Member> = g.iter().filter_map(|m| member(*m, &none, ctx)).collect();
+        if members.len() >= 2 && members.len() * 2 >= g.len() {
+            let sig = g[0].value().as_element().map(signature).unwrap_or(("", ""));
+            read.push((sig, members));
+        }
+    }
+    let Some(best) = read
+        .iter()
+        .max_by_key(|(_, m)| m.iter().map(|m| m.text.len()).sum::<usize>())
+        .map(|(sig, _)| *sig)
+    else {
+        return Vec::new();
+    };
+    // Blocks alike anywhere: a lone reply nested in a comment is no group
+    // of its own.
+    let ids: HashSet<NodeId> = doc
+        .tree
+        .nodes()
+        .filter(|n| n.value().as_element().is_some_and(|e| signature(e) == best))
+        .filter(|n| member(*n, &none, ctx).is_some())
+        .map(|n| n.id())
+        .collect();
+    // Read again without the nested ones, so a reply is not in its parent.
+    let mut out: Vec<Member> = ids
+        .iter()
+        .filter_map(|id| doc.tree.get(*id))
+        .filter_map(|n| member(n, &ids, ctx))
+        .collect();
+    out.sort_by_key(|m| m.id);
+    let mut seen = HashSet::new();
+    out.retain(|m| seen.insert(squash(&m.text)));
+    let one_author = out.len() > 3 && out.windows(2).all(|w| w[0].author == w[1].author);
+    if out.len() < 2 || one_author {
+        // One author everywhere is a list of one site's items, not replies.
+        return Vec::new();
+    }
+    out
+}
+
+/// Splits a generic page with repeated answer or comment blocks: the page's
+/// own text (the question or the article) first, without what the blocks
+/// hold, then one post per block.
+pub fn split(doc: &Html, e: &mut Extracted, ctx: &date::Context) {
+    let members = find(doc, ctx);
+    if members.is_empty() {
+        return;
+    }
+    let lines: HashSet<String> = members
+        .iter()
+        .flat_map(|m| m.text.lines().map(squash))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let question = e
+        .title
+        .as_deref()
+        .is_some_and(|t| t.trim_end().ends_with(['?', '？']));
+    if let Some(first) = e.posts.first() {
+        // On an article, blocks that are most of what the article extractor
+        // took are the article's own parts (dated sections, a list of
+        // quotes), not its comments: the page stays as it was.
+        let left = without(&first.text, &lines).len();
+        if !question && first.text.len().saturating_sub(left) * 2 > first.text.len() {
+            return;
+        }
+    }
+    let mut posts = Vec::with_capacity(members.len() + 1);
+    if let Some(mut first) = e.posts.drain(..).next() {
+        first.text = without(&first.text, &lines);
+        // A byline the generic extractor took from a comment's author.
+        if let Some(a) = first.author.clone() {
+            if members.iter().any(|m| m.author == a) && !outside(doc, &a, &members) {
+                first.author = None;
+            }
+        }
+        if members
+            .iter()
+            .any(|m| Some(m.published) == first.published_at)
+        {
+            first.published_at = None;
+        }
+        if !first.text.is_empty() {
+            posts.push(first);
+        }
+    }
+    for m in members {
+        posts.push(Post {
+            author: Some(m.author),
+            published_at: Some(m.published),
+            text: m.text,
+            floor: Some(posts.len() as u32 + 1),
+            ..Default::default()
+        });
+    }
+    if question {
+        e.kind = PageKind::Question;
+    }
+    e.posts = posts;
+}
+
+/// True when `name` is written somewhere outside the blocks.
+fn outside(doc: &Html, name: &str, members: &[Member]) -> bool {
+    let ids: HashSet<NodeId> = members.iter().map(|m| m.id).collect();
+    doc.tree.nodes().any(|n| {
+        n.value().as_text().is_some_and(|t| t.contains(name))
+            && !n.ancestors().any(|a| ids.contains(&a.id()))
+            && !n
+                .ancestors()
+                .any(|a| a.value().as_element().is_some_and(|e| e.name() == "title"))
+    })
+}
+
+/// `text` without the lines in `lines`, and without the short headings
+/// (`最佳答案`, `全部回答（3）`, `3 Comments`) whose paragraphs went with them.
+fn without(text: &str, lines: &HashSet<String>) -> String {
+    let paras: Vec<Vec<&str>> = text
+        .split("\n\n")
+        .map(|p| {
+            p.lines()
+                .filter(|l| !lines.contains(&squash(l)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let heading = |p: &[&str]| p.len() == 1 && p[0].chars().count() <= 16;
+    let mut keep: Vec<bool> = paras.iter().map(|p| !p.is_empty()).collect();
+    for i in (0..paras.len()).rev() {
+        // A heading whose next paragraph went.
+        if keep[i] && heading(&paras[i]) && keep.get(i + 1) == Some(&false) {
+            keep[i] = false;
+        }
+    }
+    paras
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| p.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{extract_with, Extracted, Options, PageKind};
+    use super::date;
+    use scraper::Html;
+
+    fn read(bytes: &[u8], url: &str) -> Extracted {
+        let (text, _) = crate::fetch::decode(bytes, None);
+        let o = Options {
+            profile: None,
+            tz: chrono_tz::Asia::Shanghai,
+            fetched_at: chrono::DateTime::parse_from_rfc3339("2026-11-23T14:00:00+08:00")
+                .expect("date")
+                .to_utc(),
+            drop_lines: &[],
+        };
+        extract_with(&url::Url::parse(url).expect("url"), &text, &o).expect("extracts")
+    }
+
+    fn show(e: &Extracted) -> Vec<(String, String, String)> {
+        e.posts
+            .iter()
+            .map(|p| {
+                (
+                    p.author.clone().unwrap_or_default(),
+                    p.published_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                    p.text.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// (author, date, first words) of each post.
+    fn check(e: &Extracted, want: &[(&str, &str, &str)]) {
+        let got = show(e);
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0.as_str(), g.1.as_str()), (w.0, w.1), "{got:#?}");
+            assert!(
+                g.2.starts_with(w.2),
+                "{:?} does not start with {:?}",
+                g.2,
+                w.2
+            );
+        }
+    }
+
+    /// Three pages no profile knows, with class names of their own: a Big5
+    /// Q&A content farm (the best answer shown again in the list), an
+    /// English blog's comments (one a nested reply by the post's author),
+    /// a Chinese news page's 网友评论 (the reader named by place, a
+    /// relative date). Each block is a post with its author and date, after
+    /// the question or the article, which keeps none of their lines.
+    #[test]
+    fn answers_and_comments_on_pages_no_profile_knows_become_posts() {
+        let e = read(
+            include_bytes!("../../../../tests/fixtures/extract/qa-farm-big5.html"),
+            "http://www.wenda-tiandi.test/ask/20261120/88213.html",
+        );
+        assert_eq!(
+            (e.kind, e.lang.as_deref()),
+            (PageKind::Question, Some("zh-Hant"))
+        );
+        check(
+            &e,
+            &[
+                ("路過的小齊", "2026-11-20T09:12:00+08:00", "買了三個禮拜"),
+                (
+                    "耳機老司機",
+                    "2026-11-20T10:05:00+08:00",
+                    "這是左右耳轉發的設計造成的。",
+                ),
+                ("阿傑的日常", "2026-11-20T13:47:00+08:00", "我也遇過"),
+                ("小白兔兔", "2026-11-21T08:30:00+08:00", "直接找客服換貨吧"),
+            ],
+        );
+        assert!(
+            e.posts[0].text.ends_with("還是手機的問題？"),
+            "{}",
+            e.posts[0].text
+        );
+        assert!(e.posts[1].text.ends_with("左耳天線接觸不良也會這樣。"));
+        for p in &e.posts {
+            for bad in ["最佳答案", "全部回答", "讚(", "回覆", "相關問題"] {
+                assert!(!p.text.contains(bad), "{bad} in {}", p.text);
+            }
+        }
+
+        let e = read(
+            include_bytes!("../../../../tests/fixtures/extract/blog-comments-en.html"),
+            "https://quiet-commute.test/2026/11/s3-night-bus/",
+        );
+        assert_eq!((e.kind, e.lang.as_deref()), (PageKind::Article, Some("en")));
+        check(
+            &e,
+            &[
+                ("", "2026-11-19T21:30:00+00:00", "I bought the Xingzhou S3"),
+                (
+                    "Marta K.",
+                    "2026-11-20T07:02:00+08:00",
+                    "Same here with the left bud",
+                ),
+                (
+                    "Dana Whitfield",
+                    "2026-11-20T09:15:00+08:00",
+                    "Thanks, I had not thought",
+                ),
+                (
+                    "Oskar",
+                    "2026-11-21T22:48:00+08:00",
+                    "Mine went back to the shop",
+                ),
+                (
+                    "Li Wen",
+                    "2026-11-22T18:30:00+08:00",
+                    "Honestly the S3 is the best",
+                ),
+            ],
+        );
+        assert!(e.posts[0].text.ends_with("I would not call them finished."));
+        assert!(e.posts[1]
+            .text
+            .ends_with("helped more than the firmware did."));
+        assert!(e.posts[3]
+            .text
+            .ends_with("\n\nAsk for an exchange while you are still inside the return window."));
+        for p in &e.posts {
+            for bad in ["Reply", "Like (", "responses", "Recent entries"] {
+                assert!(!p.text.contains(bad), "{bad} in {}", p.text);
+            }
+        }
+
+        let e = read(
+            include_bytes!("../../../../tests/fixtures/extract/news-comments-zh.html"),
+            "http://www.chengnan.test/digi/2026/11/88412.html",
+        );
+        assert_eq!(
+            (e.kind, e.lang.as_deref()),
+            (PageKind::Article, Some("zh-Hans"))
+        );
+        check(
+            &e,
+            &[
+                (
+                    "周立",
+                    "2026-11-22T08:30:00+08:00",
+                    "近期，多名市民向本网反映",
+                ),
+                ("广东深圳网友", "2026-11-22T09:41:00+08:00", "我的也是这样"),
+                (
+                    "浙江杭州网友",
+                    "2026-11-22T11:07:00+08:00",
+                    "去门店换了一副新的",
+                ),
+                // "3小时前" at 14:00.
+                ("北京网友", "2026-11-23T11:00:00+08:00", "价格不便宜"),
+            ],
+        );
+        assert!(
+            e.posts[0].text.ends_with("保修期内可免费更换。"),
+            "{}",
+            e.posts[0].text
+        );
+        for p in &e.posts {
+            for bad in ["网友评论", "支持(", "回复", "热点推荐"] {
+                assert!(!p.text.contains(bad), "{bad} in {}", p.text);
+            }
+        }
+    }
+
+    /// The `qa` profile is for the engine it names; a page like it that the
+    /// profile does not claim gets the same posts from the repeated blocks.
+    #[test]
+    fn a_qa_page_without_its_profile_gets_the_same_posts() {
+        let page = include_bytes!("../../../../tests/fixtures/extract/qa-big5.html");
+        let (text, _) = crate::fetch::decode(page, None);
+        let url = url::Url::parse("http://wenda.example.test/question-312.html").expect("url");
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::DateTime::parse_from_rfc3339("2026-11-23T14:00:00+08:00")
+                .expect("date")
+                .to_utc(),
+        };
+        let by_profile = read(page, url.as_str());
+        assert_eq!(by_profile.profile, "qa");
+        let generic = super::super::generic_page(&url, &Html::parse_document(&text), &ctx);
+        assert_eq!(generic.kind, PageKind::Question);
+        assert_eq!(show(&generic), show(&by_profile));
+    }
+
+    /// A list of headlines with dates and bylines is no comment list: its
+    /// items have no text of their own besides their links.
+    #[test]
+    fn a_dated_headline_list_is_not_a_comment_list() {
+        let items: String = (1..=6)
+            .map(|i| {
+                format!(
+                    "<li class=\"item\"><a href=\"/news/{i}.html\">Council votes on the night bus plan, part {i}</a> \
+                     <a class=\"author\" href=\"/author/jo/\">Jo Smith</a> <span>2026-11-{i:02}</span></li>"
+                )
+            })
+            .collect();
+        let para = "The council voted on Tuesday to extend the night bus network, adding three routes that run until four. ";
+        let html = format!(
+            "<html><head><title>Night buses</title></head><body><h1>Night buses</h1><p>{}</p><ul class=\"more\">{items}</ul></body></html>",
+            para.repeat(4)
+        );
+        let e = read(html.as_bytes(), "https://news.example.test/a.html");
+        assert_eq!(e.posts.len(), 1, "{:#?}", show(&e));
+    }
+}
