@@ -7,7 +7,7 @@
 //! and gunzipped before the clock starts).
 //!
 //! Run: `cargo bench --no-default-features --bench extract -- DIR [--out FILE]
-//! [--threads N] [--repeat N]`, or `scripts/extract-eval.sh`, which also scores
+//! [--dump FILE] [--threads N] [--repeat N]`, or `scripts/extract-eval.sh`, which also scores
 //! the output and runs trafilatura beside it. The data set is not part of
 //! the repository; without it this exits with a message.
 
@@ -23,7 +23,10 @@ struct Page {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: extract DIR [--out predictions.jsonl] [--threads N] [--repeat N]");
+    eprintln!(
+        "usage: extract DIR [--out predictions.jsonl] [--dump extractions.jsonl] [--threads N] \
+         [--repeat N]"
+    );
     std::process::exit(2);
 }
 
@@ -135,6 +138,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut dir: Option<PathBuf> = None;
     let mut out: Option<PathBuf> = None;
+    let mut dump: Option<PathBuf> = None;
     let mut threads = vec![1usize];
     let mut repeat = 1usize;
     while let Some(a) = args.next() {
@@ -142,6 +146,7 @@ fn main() {
             // cargo bench passes --bench to harness = false binaries.
             "--bench" => {}
             "--out" => out = Some(args.next().unwrap_or_else(|| usage()).into()),
+            "--dump" => dump = Some(args.next().unwrap_or_else(|| usage()).into()),
             "--threads" => {
                 threads = args
                     .next()
@@ -200,4 +205,30 @@ fn main() {
         f.flush().expect("write predictions");
         eprintln!("wrote {}", out.display());
     }
+    if let Some(dump) = dump {
+        write_dump(&pages, &dump);
+    }
+}
+
+/// Writes every page's whole extraction (posts with authors, dates and
+/// removed text, title, language, links) as one JSON line per page, after
+/// the timed runs: diffing two dumps shows any change in what the
+/// extractor returns, not only in the scored text.
+fn write_dump(pages: &[Page], path: &Path) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| {
+        eprintln!("extract bench: cannot write {}: {e}", path.display());
+        std::process::exit(2);
+    }));
+    let fetched = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0)
+        .expect("static timestamp");
+    for p in pages {
+        let (text, _enc) = earshot::fetch::decode(&p.bytes, None);
+        let v = match earshot::extract::extract(&p.url, &text, None, chrono_tz::UTC, fetched) {
+            Ok(e) => serde_json::json!({"id": p.id, "extracted": e}),
+            Err(e) => serde_json::json!({"id": p.id, "error": e.to_string()}),
+        };
+        writeln!(f, "{v}").expect("write dump");
+    }
+    f.flush().expect("write dump");
+    eprintln!("wrote {}", path.display());
 }
