@@ -198,7 +198,14 @@ fn is_smiley(e: &scraper::node::Element) -> bool {
 
 /// Collapses whitespace runs to one space.
 pub fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 fn clip(s: &str) -> String {
