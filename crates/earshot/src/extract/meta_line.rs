@@ -63,7 +63,7 @@ fn fields(line: &str) -> Vec<(String, String)> {
 /// True for a short line made of meta fields: two keys or more, or one key
 /// and a date (`2025-07-27 10:26 来源：某某网`).
 pub fn is_meta(line: &str, ctx: &date::Context) -> bool {
-    if line.chars().count() > 160 || line.contains('\n') {
+    if line.chars().count() > META_CHARS || line.contains('\n') {
         return false;
     }
     let f = fields(line);
@@ -108,6 +108,8 @@ pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
 
 /// Elements of the body looked at for a meta line: it sits near the top.
 const SCAN_ELEMENTS: usize = 5_000;
+/// Characters of a meta line at most.
+const META_CHARS: usize = 160;
 /// Nodes read for one element's text: more, and it is no short block.
 const TEXT_NODES: usize = 2_000;
 
@@ -118,6 +120,8 @@ const TEXT_NODES: usize = 2_000;
 pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<MetaLine> {
     let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     let title = title.map(squash).filter(|t| !t.is_empty());
+    let title_chars = title.as_deref().map_or(0, |t| t.chars().count());
+    let mut raw = String::new();
     let body = doc.select(&super::css("body")?).next()?;
     let mut past_title = title.is_none();
     for node in body.descendants().skip(1).take(SCAN_ELEMENTS) {
@@ -130,18 +134,28 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
         ) {
             continue;
         }
-        let mut raw = String::new();
-        let mut nodes = 0;
+        // Text past what a meta line (after the headline, when it shares
+        // the headline's element) can hold is not read: counted in
+        // non-whitespace characters, a longer text is skipped below all the
+        // same, and the headline is matched within what is read.
+        let limit = META_CHARS + if past_title { 0 } else { title_chars };
+        raw.clear();
+        let (mut nodes, mut chars, mut long) = (0, 0usize, false);
         for n in el.descendants() {
             nodes += 1;
             if nodes > TEXT_NODES {
                 break;
             }
+            if long {
+                continue;
+            }
             if let Some(t) = n.value().as_text() {
+                chars += t.chars().filter(|c| !c.is_whitespace()).count();
                 raw.push_str(t);
+                long = chars > limit;
             }
         }
-        if nodes > TEXT_NODES {
+        if nodes > TEXT_NODES || (long && past_title) {
             continue;
         }
         let t = text::collapse(&raw);
@@ -158,7 +172,7 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
             }
             continue;
         }
-        if t.is_empty() || t.chars().count() > 160 {
+        if t.is_empty() || t.chars().count() > META_CHARS {
             continue;
         }
         if is_meta(t, ctx) {
