@@ -9,7 +9,7 @@
 //! their links. Each member becomes a post after the page's own text (the
 //! question or the article), which loses the lines the members hold.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use ego_tree::{NodeId, NodeRef};
@@ -361,18 +361,38 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
     }
     // Each group read; the one with the most text wins, and groups alike
     // nested in its members (replies to a comment) join it.
+    // Blocks read with nothing skipped, by node: each is read once.
     let none = HashSet::new();
-    let mut read: Vec<((&str, &str), Vec<Member>)> = Vec::new();
+    let mut read_once: HashMap<NodeId, Option<Member>> = HashMap::new();
+    let mut read: Vec<((&str, &str), usize)> = Vec::new();
     for g in &groups {
-        let members: Vec<Member> = g.iter().filter_map(|m| member(*m, &none, ctx)).collect();
-        if members.len() >= 2 && members.len() * 2 >= g.len() {
+        // A group stops being read once too few of its members can be
+        // blocks (two at least, and half of them).
+        let need = 2.max(g.len().div_ceil(2));
+        let (mut found, mut missed, mut chars) = (0, 0, 0);
+        for m in g {
+            let got = read_once
+                .entry(m.id())
+                .or_insert_with(|| member(*m, &none, ctx));
+            match got {
+                Some(b) => {
+                    found += 1;
+                    chars += b.text.len();
+                }
+                None => missed += 1,
+            }
+            if g.len() - missed < need {
+                break;
+            }
+        }
+        if found >= need {
             let sig = g[0].value().as_element().map(signature).unwrap_or(("", ""));
-            read.push((sig, members));
+            read.push((sig, chars));
         }
     }
     let Some(best) = read
         .iter()
-        .max_by_key(|(_, m)| m.iter().map(|m| m.text.len()).sum::<usize>())
+        .max_by_key(|(_, chars)| *chars)
         .map(|(sig, _)| *sig)
     else {
         return Vec::new();
@@ -383,14 +403,31 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         .tree
         .nodes()
         .filter(|n| n.value().as_element().is_some_and(|e| signature(e) == best))
-        .filter(|n| member(*n, &none, ctx).is_some())
+        .filter(|n| {
+            read_once
+                .entry(n.id())
+                .or_insert_with(|| member(*n, &none, ctx))
+                .is_some()
+        })
         .map(|n| n.id())
         .collect();
-    // Read again without the nested ones, so a reply is not in its parent.
+    // Read again without the nested ones, so a reply is not in its parent
+    // (a block with none inside reads as it did).
+    let nests: HashSet<NodeId> = ids
+        .iter()
+        .filter_map(|id| doc.tree.get(*id))
+        .flat_map(|n| n.ancestors().map(|a| a.id()).filter(|a| ids.contains(a)))
+        .collect();
     let mut out: Vec<Member> = ids
         .iter()
         .filter_map(|id| doc.tree.get(*id))
-        .filter_map(|n| member(n, &ids, ctx))
+        .filter_map(|n| {
+            if nests.contains(&n.id()) {
+                member(n, &ids, ctx)
+            } else {
+                read_once.remove(&n.id()).flatten()
+            }
+        })
         .collect();
     out.sort_by_key(|m| m.id);
     let mut seen = HashSet::new();
