@@ -3,6 +3,9 @@
 
 use crate::util::is_cjk;
 
+/// Characters of a text that whatlang reads at most.
+const GUESS_CHARS: usize = 2_000;
+
 /// The language of `text` as a BCP 47 tag, by the characters it is written
 /// in (never by the page's charset): `zh-Hans` or `zh-Hant` for Chinese
 /// (by the share of traditional characters), `ja` where kana appear, `ko`
@@ -35,7 +38,13 @@ pub fn detect_lang(text: &str) -> Option<String> {
         return Some(chinese_script(text).into());
     }
     let latin_default = || Some("en".to_string());
-    match whatlang::detect(text) {
+    // whatlang's guess settles within a page's opening paragraphs; the
+    // rest of a long text only costs time.
+    let end = text
+        .char_indices()
+        .nth(GUESS_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    match whatlang::detect(&text[..end]) {
         Some(info) if info.is_reliable() => Some(iso639_1(info.lang().code()).to_string()),
         Some(info) if info.script() != whatlang::Script::Latin => {
             Some(iso639_1(info.lang().code()).to_string())
