@@ -10,7 +10,7 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 use earshot_test_utils::server::{html, not_found, start};
 use serde_json::Value;
 
-use crate::util::{earshot, text};
+use crate::util::cli;
 
 /// The review page of `tests/fixtures/extract/` (schema.org Reviews in
 /// JSON-LD, rated 5, 2 and 4 of 5).
@@ -47,22 +47,6 @@ query = "Xingzhou OR earbud OR earbuds OR sound"
     )
     .unwrap();
     path
-}
-
-fn cli(cfg: &Path, args: &[&str]) -> String {
-    let out = earshot()
-        .arg("--config")
-        .arg(cfg)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 /// `earshot report` for the reviews' month into `out`.

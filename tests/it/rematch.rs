@@ -14,7 +14,7 @@ use earshot_cli::config::Config;
 use earshot_test_utils::server::{html, not_found, start};
 use serde_json::Value;
 
-use crate::util::{earshot, text};
+use crate::util::{cli, earshot};
 
 /// Three posts: one about the Lumio lamp, a roundup praising Lumio and
 /// panning Northwind (each sentence too long for the other's context
@@ -75,22 +75,6 @@ timezone = "UTC"
     )
     .unwrap();
     path
-}
-
-fn cli(cfg: &Path, args: &[&str]) -> String {
-    let out = earshot()
-        .arg("--config")
-        .arg(cfg)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 fn mentions(cfg: &Path, watch: &str) -> Vec<Value> {

@@ -87,3 +87,21 @@ pub fn unscored_setup(
     setup.sentiment.enabled = false;
     setup
 }
+
+/// Runs `earshot --config CFG ARGS…`, asserts it succeeded (printing its
+/// output if not) and returns its stdout.
+pub fn cli(cfg: &Path, args: &[&str]) -> String {
+    let out = earshot()
+        .arg("--config")
+        .arg(cfg)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
