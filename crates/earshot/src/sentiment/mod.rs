@@ -369,18 +369,36 @@ pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, Sentiment
     })))
 }
 
+type Clients = std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ScorerClient>>>;
+
+/// The shared clients, one per configuration.
+fn clients() -> &'static Clients {
+    static CLIENTS: std::sync::OnceLock<Clients> = std::sync::OnceLock::new();
+    CLIENTS.get_or_init(Default::default)
+}
+
+/// Stops every shared scorer process (closes its input and waits for it
+/// to exit); what the `earshot` binary does before it exits. A later batch
+/// would start a new one.
+pub fn stop_shared_scorers() {
+    let all: Vec<_> = clients()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain()
+        .map(|(_, c)| c)
+        .collect();
+    for c in all {
+        c.stop();
+    }
+}
+
 /// The process-wide [`ScorerClient`] for `cfg` (see [`shared_scorer`]).
 pub fn shared_client(
     cfg: &SentimentConfig,
 ) -> Result<std::sync::Arc<ScorerClient>, SentimentError> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static CLIENTS: OnceLock<Mutex<HashMap<String, Arc<ScorerClient>>>> = OnceLock::new();
+    use std::sync::Arc;
     let key = serde_json::to_string(cfg).unwrap_or_default();
-    let mut map = CLIENTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut map = clients().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(c) = map.get(&key) {
         return Ok(c.clone());
     }
