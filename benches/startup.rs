@@ -1,6 +1,6 @@
 //! Start-up benchmark (a bench binary, not a timed test): how long the
 //! commands that do not score take from exec to exit, and their peak
-//! memory (max RSS from wait4's rusage). Target: under 100 ms and 50 MB.
+//! memory (max RSS, through GNU time). Target: under 100 ms and 50 MB.
 //!
 //! * `earshot --help`
 //! * `earshot mentions` on a small store (the 120-mention fixture store)
@@ -10,32 +10,34 @@
 //! `-- --bin PATH` times another build (for a before/after), `--runs N`
 //! (default 21) sets the runs per command; the median is printed.
 
-use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Runs `cmd` once; (wall seconds, max RSS in KiB, success).
-fn run_once(cmd: &mut Command) -> (f64, i64, bool) {
+/// Runs `bin args` once under GNU time (its max RSS is the command's own:
+/// a child forked from this bench would count the bench's memory until its
+/// exec); (wall seconds, max RSS in KiB, success).
+fn run_once(bin: &Path, args: &[String], cwd: &Path) -> (f64, u64, bool) {
+    let rss_file = cwd.join("rss");
     let started = Instant::now();
-    let child = cmd
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss_file)
+        .arg(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("EARSHOT_CONFIG")
+        .env_remove("EARSHOT_STORE")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start earshot");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child, not waited for yet; both pointers are valid.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        .status()
+        .expect("cannot run /usr/bin/time (GNU time: apt-get install time)");
     let wall = started.elapsed().as_secs_f64();
-    assert_eq!(r, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    let ok = std::process::ExitStatus::from_raw(status).success();
-    // Keep the Child from waiting again on drop (it does not), but forget it
-    // explicitly so nothing reaps the pid twice.
-    std::mem::forget(child);
-    (wall, usage.ru_maxrss, ok)
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(0);
+    (wall, rss, status.success())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -99,14 +101,9 @@ fn main() {
     println!("{:<36} {:>10} {:>12}", "command", "median ms", "max RSS MB");
     for (name, argv) in commands {
         let mut times = Vec::with_capacity(runs);
-        let mut rss = 0i64;
+        let mut rss = 0u64;
         for _ in 0..runs {
-            let mut cmd = Command::new(&bin);
-            cmd.args(&argv)
-                .current_dir(dir.path())
-                .env_remove("EARSHOT_CONFIG")
-                .env_remove("EARSHOT_STORE");
-            let (t, r, ok) = run_once(&mut cmd);
+            let (t, r, ok) = run_once(&bin, &argv, dir.path());
             assert!(ok, "`{name}` failed: run it by hand to see why");
             times.push(t);
             rss = rss.max(r);
