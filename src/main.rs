@@ -4,5 +4,8 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = earshot_cli::cli::Cli::parse();
-    std::process::ExitCode::from(earshot_cli::cli::run(cli) as u8)
+    let code = earshot_cli::cli::run(cli) as u8;
+    // The scorer processes a command started end with it, cleanly.
+    earshot::sentiment::stop_shared_scorers();
+    std::process::ExitCode::from(code)
 }

@@ -1,5 +1,6 @@
-//! Integration tests: one binary, a module per area (as ripgrep does), so
-//! libtorch is linked once.
+//! Integration tests: one binary, a module per area (as ripgrep does). None
+//! links libtorch: the commands that score start `earshot-score` (built by
+//! `cargo build`/`cargo test --workspace` beside `earshot`).
 
 #[path = "it/alert.rs"]
 mod alert;
@@ -31,7 +32,6 @@ mod extract;
 mod extract_crawl;
 #[path = "it/fetch.rs"]
 mod fetch;
-#[cfg(feature = "sentiment")]
 #[path = "it/install.rs"]
 mod install;
 #[path = "it/noise.rs"]
@@ -54,13 +54,10 @@ mod restart;
 mod revisit;
 #[path = "it/run.rs"]
 mod run;
-// The model tests need libtorch: `--no-default-features` builds leave them out.
-#[cfg(feature = "sentiment")]
+#[path = "it/scorer_process.rs"]
+mod scorer_process;
 #[path = "it/sentiment.rs"]
 mod sentiment;
-#[cfg(feature = "sentiment")]
-#[path = "it/sentiment_mixed.rs"]
-mod sentiment_mixed;
 #[path = "it/shell.rs"]
 mod shell;
 #[path = "it/signin.rs"]

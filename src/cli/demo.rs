@@ -37,13 +37,13 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
         site.route(&mut config);
         let path = store_path(cli, &config);
         println!("earshot demo: the bundled demo site is at {base}/ (crawled as http://{}/)", crate::demo::DEMO_HOST);
-        let torch = earshot::sentiment::probe();
         let model_dir = config.sentiment.resolve_model_dir()?;
+        let scorer = earshot::sentiment::find_scorer(&config.sentiment)?;
         println!(
-            "sentiment: model {} on libtorch ({} threads, {} CUDA devices); each mention is scored on its context window",
+            "sentiment: model {} in its own process ({}, started on the first batch, {} threads); each mention is scored on its context window",
             model_dir.display(),
-            torch.threads,
-            torch.cuda_devices
+            scorer.display(),
+            config.sentiment.threads
         );
         println!("config: {source}");
         println!("store:  {}\n", path.display());

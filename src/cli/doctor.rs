@@ -1,21 +1,21 @@
-//! `earshot doctor`: whether libtorch, the sentiment model, the config,
-//! the store, the disk under it and the alert channels work here. It exits
+//! `earshot doctor`: whether the scorer process (`earshot-score`, libtorch),
+//! the sentiment model, the config, the store, the disk under it and the
+//! alert channels work here. It exits
 //! non-zero when any of them does not (a store not created yet is fine).
 
 use anyhow::Result;
 
 use super::{config_source, store_path, Cli, Exit, JsonArg};
 use crate::config::Config;
-use earshot::store::Store;
+use earshot::sentiment::ScorerClient;
+use earshot::store::{Label, Store};
 
 pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     let json = a.json;
-    let torch = earshot::sentiment::probe();
     let source = config_source(cli);
     tracing::info!("config: {source}");
     let config = source.load();
     let mut report = serde_json::json!({
-        "libtorch": torch,
         "config": match &config { Ok(_) => "ok".to_string(), Err(e) => format!("{e:#}") },
         "config_file": source.path(),
         "config_source": source.to_string(),
@@ -24,9 +24,13 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     let mut store_ok = true;
     let mut disk_ok = true;
     if let Ok(c) = &config {
-        let check = sentiment_check(c);
+        let (check, scorer) = sentiment_check(c);
         sentiment_ok = check["ok"] == true;
         report["sentiment"] = check;
+        if let Some((info, torch)) = scorer {
+            report["scorer"] = info;
+            report["libtorch"] = torch;
+        }
         let path = store_path(cli, c);
         let mut outbox = Vec::new();
         report["store"] = if !path.exists() {
@@ -79,10 +83,27 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "libtorch: ok (check {} , {} threads, {} CUDA devices)",
-            torch.check, torch.threads, torch.cuda_devices
-        );
+        let sc = &report["scorer"];
+        if let Some(exe) = sc["exe"].as_str() {
+            println!(
+                "scorer:   {exe} (pid {}, started and loaded the model in {} ms)",
+                sc["pid"], sc["start_ms"]
+            );
+        }
+        let torch = &report["libtorch"];
+        if torch.is_object() {
+            println!(
+                "libtorch: {} (check {}, {} threads, {} CUDA devices)",
+                if torch["check"] == 14.0 {
+                    "ok"
+                } else {
+                    "wrong"
+                },
+                torch["check"],
+                torch["threads"],
+                torch["cuda_devices"]
+            );
+        }
         println!(
             "config:   {} ({source})",
             report["config"].as_str().unwrap_or("?")
@@ -131,70 +152,95 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
             }
         }
     }
-    Ok(
-        if torch.check == 14.0 && config.is_ok() && sentiment_ok && store_ok && disk_ok {
-            Exit::Ok
-        } else {
-            Exit::Failure
-        },
-    )
+    Ok(if config.is_ok() && sentiment_ok && store_ok && disk_ok {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
 }
 
-/// `earshot doctor`'s sentiment check: loads the configured model the way
-/// the pipeline does, says which precision this CPU runs it in, and scores
-/// one clearly negative and one clearly positive text. `ok` is false when
-/// scoring is enabled and the model does not load or gets either wrong.
-fn sentiment_check(config: &Config) -> serde_json::Value {
+/// `earshot doctor`'s sentiment check: starts the scorer process the way
+/// the pipeline does (timing it), says which precision this CPU runs the
+/// model in, and scores one clearly negative and one clearly positive text.
+/// `ok` is false when scoring is enabled and the scorer does not start, the
+/// model does not load, libtorch computes wrong, or it gets either text
+/// wrong. With the check: the scorer (path, pid, start time) and libtorch's
+/// report.
+fn sentiment_check(
+    config: &Config,
+) -> (
+    serde_json::Value,
+    Option<(serde_json::Value, serde_json::Value)>,
+) {
     let cfg = &config.sentiment;
     if !cfg.enabled {
-        return serde_json::json!({"ok": true, "status": "disabled in the config ([sentiment] enabled = false)"});
+        return (
+            serde_json::json!({"ok": true, "status": "disabled in the config ([sentiment] enabled = false)"}),
+            None,
+        );
     }
-    #[cfg(feature = "sentiment")]
-    {
-        let started = std::time::Instant::now();
-        let scorer = match earshot::sentiment::Scorer::load(cfg) {
-            Ok(s) => s,
-            Err(e) => return serde_json::json!({"ok": false, "status": e.to_string()}),
-        };
-        let load_ms = started.elapsed().as_millis() as u64;
-        const PROBES: [(&str, earshot::store::Label); 2] = [
-            (
-                "质量太差了，用两天就坏，非常失望。",
-                earshot::store::Label::Negative,
-            ),
-            (
-                "Works perfectly and the battery lasts for days. Love it!",
-                earshot::store::Label::Positive,
-            ),
-        ];
-        let texts: Vec<&str> = PROBES.iter().map(|p| p.0).collect();
-        let status = match scorer.score(&texts) {
-            Err(e) => Err(format!("the model loaded but cannot score: {e}")),
-            Ok(scores) => match PROBES.iter().zip(&scores).find(|(p, s)| s.label != p.1) {
-                Some((p, s)) => Err(format!(
-                    "the model scores \"{}\" {} ({:+.2}), expected {}: is {} the shipped model?",
-                    p.0,
-                    s.label,
-                    s.score,
-                    p.1,
-                    cfg.model.display()
-                )),
-                None => Ok(()),
-            },
-        };
-        let precision = scorer.precision();
-        serde_json::json!({
-            "ok": status.is_ok(),
-            "status": match &status { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
-            "model": scorer.version(),
-            "precision": precision.name(),
-            "asked": cfg.effective_precision().name(),
-            "native_bf16": earshot::sentiment::native_bf16(),
-            "load_ms": load_ms,
-        })
-    }
-    #[cfg(not(feature = "sentiment"))]
-    {
-        serde_json::json!({"ok": false, "status": "this earshot was built without the `sentiment` feature; rebuild with default features"})
-    }
+    let fail = |e: &dyn std::fmt::Display| {
+        (
+            serde_json::json!({"ok": false, "status": e.to_string()}),
+            None,
+        )
+    };
+    let client = match ScorerClient::new(cfg) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let info = match client.start() {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    const PROBES: [(&str, Label); 2] = [
+        ("质量太差了，用两天就坏，非常失望。", Label::Negative),
+        (
+            "Works perfectly and the battery lasts for days. Love it!",
+            Label::Positive,
+        ),
+    ];
+    let texts: Vec<String> = PROBES.iter().map(|p| p.0.to_string()).collect();
+    let status = match client.score(texts) {
+        Err(e) => Err(format!("the model loaded but cannot score: {e}")),
+        Ok(scores) => match PROBES.iter().zip(&scores).find(|(p, s)| s.label != p.1) {
+            Some((p, s)) => Err(format!(
+                "the model scores \"{}\" {} ({:+.2}), expected {}: is {} the shipped model?",
+                p.0,
+                s.label,
+                s.score,
+                p.1,
+                cfg.model.display()
+            )),
+            None => Ok(()),
+        },
+    };
+    let torch = &info.loaded.torch;
+    let status = status.and_then(|()| {
+        if torch.check == 14.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "libtorch computes 1·1+2·2+3·3 = {} in the scorer",
+                torch.check
+            ))
+        }
+    });
+    let check = serde_json::json!({
+        "ok": status.is_ok(),
+        "status": match &status { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
+        "model": client.version(),
+        "precision": info.loaded.precision.name(),
+        "asked": cfg.effective_precision().name(),
+        "native_bf16": earshot::sentiment::native_bf16(),
+        "load_ms": info.loaded.load_ms,
+    });
+    let scorer = serde_json::json!({
+        "exe": info.exe.display().to_string(),
+        "pid": info.pid,
+        "start_ms": info.start_ms,
+        "device": info.loaded.device,
+    });
+    let torch = serde_json::to_value(torch).unwrap_or_default();
+    (check, Some((scorer, torch)))
 }

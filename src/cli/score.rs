@@ -46,9 +46,7 @@ pub(super) fn scorer(
     }
     match earshot::sentiment::shared_scorer(&cfg)? {
         Some(s) => Ok(s),
-        None => bail!(
-            "this earshot was built without the `sentiment` feature; rebuild with default features"
-        ),
+        None => bail!("scoring is disabled"),
     }
 }
 

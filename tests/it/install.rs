@@ -1,6 +1,6 @@
 //! `make install`'s layout (scripts/install.sh) runs on its own: the
-//! installed binary loads libtorch from the install's lib/ only, finds the
-//! model beside it, and crawls and scores from a directory outside the
+//! installed scorer (`earshot-score`) loads libtorch from the install's lib/
+//! only, `earshot` links no libtorch and finds the scorer and the model, and crawls and scores from a directory outside the
 //! checkout with a bare environment.
 
 use std::process::Command;
@@ -53,7 +53,7 @@ async fn an_install_runs_without_the_build_tree() {
     // Only $ORIGIN: the loader looks nowhere in the build tree.
     let dynamic = Command::new("readelf")
         .arg("-d")
-        .arg(prefix.join("bin/earshot"))
+        .arg(prefix.join("bin/earshot-score"))
         .output()
         .unwrap();
     let dynamic = String::from_utf8_lossy(&dynamic.stdout);
@@ -63,6 +63,17 @@ async fn an_install_runs_without_the_build_tree() {
         .collect();
     assert_eq!(paths.len(), 1, "{dynamic}");
     assert!(paths[0].contains("[$ORIGIN/../lib]"), "{}", paths[0]);
+    // earshot itself needs no libtorch, so no RUNPATH either.
+    let main = Command::new("readelf")
+        .arg("-d")
+        .arg(prefix.join("bin/earshot"))
+        .output()
+        .unwrap();
+    let main = String::from_utf8_lossy(&main.stdout);
+    assert!(
+        !main.contains("torch") && !main.contains("RUNPATH"),
+        "{main}"
+    );
 
     let srv = start(Arc::new(|path, _, _| site(path))).await;
     let work = dir.path().join("elsewhere");
@@ -112,6 +123,13 @@ name = "Lumio"
     let doctor = run(&["doctor", "--json"]);
     let doctor: serde_json::Value = serde_json::from_str(&doctor).expect("doctor --json");
     assert_eq!(doctor["sentiment"]["ok"], true, "{doctor:#}");
+    // the installed scorer, found beside the installed earshot
+    assert_eq!(
+        doctor["scorer"]["exe"].as_str(),
+        prefix.join("bin/earshot-score").to_str(),
+        "{doctor:#}"
+    );
+    assert_eq!(doctor["libtorch"]["check"], 14.0, "{doctor:#}");
     assert_eq!(doctor["store"]["mentions"], 1, "{doctor:#}");
     // JSON lines, one mention each.
     let mentions = run(&["mentions", "--json"]);

@@ -6,24 +6,23 @@
 //! read from files on disk: `config.json`, `model.safetensors` and
 //! `spiece.model`; nothing is downloaded.
 //!
-//! [`Scorer`] runs the model on the calling thread; [`ScoringWorker`] owns a
-//! scorer on a dedicated thread fed by a bounded channel, so the async crawl
-//! never blocks on inference.
+//! The model runs in its own process, `earshot-score` (crate
+//! `earshot-scorer`, which links libtorch): this library never links
+//! libtorch, so commands that do not score start fast. Here are what both
+//! sides share (the config, precisions, labels, windows, text
+//! preparation), the [`protocol`] they speak, and the [`ScorerClient`]
+//! that starts the scorer on the first batch.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Label, Sentiment};
 
-#[cfg(feature = "sentiment")]
-mod c10;
-#[cfg(feature = "sentiment")]
-mod int8;
-#[cfg(feature = "sentiment")]
-mod model;
-#[cfg(feature = "sentiment")]
-pub use model::{Scorer, ScoringWorker};
+mod client;
+pub mod protocol;
+pub use client::{find_scorer, ScorerClient, ScorerInfo, SCORER_BIN, SCORER_ENV};
 
 /// Where the shipped model lives in a checkout.
 pub const DEFAULT_MODEL_DIR: &str = "models/sentiment";
@@ -61,6 +60,10 @@ pub struct SentimentConfig {
     /// Older spelling: `bf16 = true` is `precision = "bf16"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bf16: Option<bool>,
+    /// The `earshot-score` binary (the process that runs the model).
+    /// Default: `EARSHOT_SCORER`, else `earshot-score` beside `earshot`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scorer: Option<PathBuf>,
 }
 
 /// How the model computes (see [`SentimentConfig::precision`]).
@@ -168,6 +171,7 @@ impl Default for SentimentConfig {
             device: "cpu".into(),
             precision: Precision::Auto,
             bf16: None,
+            scorer: None,
         }
     }
 }
@@ -265,6 +269,48 @@ pub enum SentimentError {
     /// The scoring worker has stopped.
     #[error("the sentiment worker has stopped")]
     WorkerGone,
+    /// No `earshot-score` binary.
+    #[error(
+        "the sentiment scorer `earshot-score` was not found (looked at {})\n  help: build it (`make build`, or `cargo build -p earshot-scorer`), install it beside earshot (`make install`), or name it with EARSHOT_SCORER=/path/to/earshot-score or [sentiment] scorer; [sentiment] enabled = false stores mentions unscored",
+        tried.join(", ")
+    )]
+    ScorerMissing {
+        /// Every place looked at.
+        tried: Vec<String>,
+    },
+    /// The scorer process died or could not start.
+    #[error("the sentiment scorer process: {0}")]
+    ScorerDied(String),
+    /// The scorer said something this earshot does not understand.
+    #[error("the sentiment scorer protocol: {0}")]
+    Protocol(String),
+}
+
+/// The model version in `dir`'s config.json (`earshot_model_version`;
+/// "unversioned" when it has none).
+pub fn model_version(dir: &Path) -> Result<String, SentimentError> {
+    let path = dir.join("config.json");
+    let err = |message: String| SentimentError::File {
+        path: path.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
+    let meta: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    Ok(meta
+        .get("earshot_model_version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("unversioned")
+        .to_string())
+}
+
+/// The text the tokenizer gets: traditional Chinese converted to
+/// simplified when the model asks for it (`earshot_simplify_chinese`).
+pub fn prepare(text: &str, simplify_chinese: bool) -> Cow<'_, str> {
+    if simplify_chinese && !text.is_ascii() {
+        Cow::Owned(fast2s::convert(text))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 type ScoreClosure = dyn Fn(Vec<String>) -> Result<Vec<Sentiment>, SentimentError> + Send + Sync;
@@ -308,44 +354,57 @@ impl std::fmt::Debug for ScoreFn {
     }
 }
 
-/// The process-wide scorer for `cfg`: the model is loaded once, on a worker
-/// thread, and shared by every crawl pass of `earshot run`. `Ok(None)` when
-/// scoring is disabled in the config or earshot was built without the
-/// `sentiment` feature.
+/// The process-wide scorer for `cfg`: one `earshot-score` process, started
+/// on the first batch and shared by every crawl pass of `earshot run`.
+/// `Ok(None)` when scoring is disabled in the config. Fails now when the
+/// model directory or the scorer binary is missing.
 pub fn shared_scorer(cfg: &SentimentConfig) -> Result<Option<ScoreFn>, SentimentError> {
     if !cfg.enabled {
         return Ok(None);
     }
-    #[cfg(feature = "sentiment")]
-    {
-        use std::collections::HashMap;
-        use std::sync::{Mutex, OnceLock};
-        static WORKERS: OnceLock<Mutex<HashMap<String, ScoringWorker>>> = OnceLock::new();
-        let key = serde_json::to_string(cfg).unwrap_or_default();
-        let mut map = WORKERS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let worker = match map.get(&key) {
-            Some(w) => w.clone(),
-            None => {
-                let w = ScoringWorker::start(cfg)?;
-                map.insert(key, w.clone());
-                w
-            }
-        };
-        let version = worker.version().to_string();
-        Ok(Some(ScoreFn::new(&version, move |texts| {
-            worker.score_blocking(texts)
-        })))
+    let client = shared_client(cfg)?;
+    let version = client.version().to_string();
+    Ok(Some(ScoreFn::new(&version, move |texts| {
+        client.score(texts)
+    })))
+}
+
+type Clients = std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ScorerClient>>>;
+
+/// The shared clients, one per configuration.
+fn clients() -> &'static Clients {
+    static CLIENTS: std::sync::OnceLock<Clients> = std::sync::OnceLock::new();
+    CLIENTS.get_or_init(Default::default)
+}
+
+/// Stops every shared scorer process (closes its input and waits for it
+/// to exit); what the `earshot` binary does before it exits. A later batch
+/// would start a new one.
+pub fn stop_shared_scorers() {
+    let all: Vec<_> = clients()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain()
+        .map(|(_, c)| c)
+        .collect();
+    for c in all {
+        c.stop();
     }
-    #[cfg(not(feature = "sentiment"))]
-    {
-        tracing::warn!(
-            "earshot was built without the `sentiment` feature: mentions are stored unscored"
-        );
-        Ok(None)
+}
+
+/// The process-wide [`ScorerClient`] for `cfg` (see [`shared_scorer`]).
+pub fn shared_client(
+    cfg: &SentimentConfig,
+) -> Result<std::sync::Arc<ScorerClient>, SentimentError> {
+    use std::sync::Arc;
+    let key = serde_json::to_string(cfg).unwrap_or_default();
+    let mut map = clients().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = map.get(&key) {
+        return Ok(c.clone());
     }
+    let c = Arc::new(ScorerClient::new(cfg)?);
+    map.insert(key, c.clone());
+    Ok(c)
 }
 
 /// Turns the three probabilities (negative, neutral, positive) into a stored
@@ -387,8 +446,8 @@ pub fn windows(len: usize, width: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// What libtorch reports about itself.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What libtorch reports about itself (the scorer sends it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TorchInfo {
     /// CUDA devices usable.
     pub cuda_devices: i64,
@@ -396,28 +455,6 @@ pub struct TorchInfo {
     pub threads: i32,
     /// Result of a small computation (must be 14).
     pub check: f64,
-}
-
-/// Runs a tiny tensor computation to prove libtorch loads and works.
-#[cfg(feature = "sentiment")]
-pub fn probe() -> TorchInfo {
-    let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-    let check = t.dot(&t).double_value(&[]);
-    TorchInfo {
-        cuda_devices: tch::Cuda::device_count(),
-        threads: tch::get_num_threads(),
-        check,
-    }
-}
-
-/// Without the `sentiment` feature there is no libtorch.
-#[cfg(not(feature = "sentiment"))]
-pub fn probe() -> TorchInfo {
-    TorchInfo {
-        cuda_devices: 0,
-        threads: 0,
-        check: 0.0,
-    }
 }
 
 #[cfg(test)]
@@ -485,13 +522,5 @@ mod tests {
             assert_eq!(p.name().parse::<Precision>(), Ok(p));
         }
         assert!("fp8".parse::<Precision>().is_err());
-    }
-
-    #[cfg(feature = "sentiment")]
-    #[test]
-    fn libtorch_computes() {
-        let info = probe();
-        assert_eq!(info.check, 14.0);
-        assert!(info.threads >= 1);
     }
 }

@@ -49,7 +49,7 @@ thread_local! {
 /// Routes the c10 warnings raised on this thread to the log (c10 keeps one
 /// handler per thread); a no-op after the first call on a thread, and where
 /// the shim could not be built.
-pub(super) fn route_warnings() {
+pub(crate) fn route_warnings() {
     #[cfg(earshot_c10_shim)]
     ROUTED.with(|routed| {
         if !routed.get() {

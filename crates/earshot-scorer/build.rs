@@ -1,12 +1,11 @@
-//! Gives the binaries, tests and benches of every package that links
-//! libtorch (the library, the application, test-utils: each names this
-//! file as its `build`) a RUNPATH to libtorch so a user never sets
-//! LD_LIBRARY_PATH. LIBTORCH comes from .cargo/config.toml
+//! Gives `earshot-score`, and this crate's tests and benches (the only
+//! things in the workspace that link libtorch) a RUNPATH to libtorch so a
+//! user never sets LD_LIBRARY_PATH. LIBTORCH comes from .cargo/config.toml
 //! (the torch wheel in .venv) or from the environment.
 //!
-//! For the library with its sentiment model it also builds the c10 warning
-//! shim (`src/sentiment/c10_warnings.cpp`) against that libtorch's headers:
-//! libtorch's warnings then go to earshot's log instead of stderr.
+//! It also builds the c10 warning shim (`src/c10_warnings.cpp`) against
+//! that libtorch's headers: libtorch's warnings then go to earshot's log
+//! instead of stderr.
 
 use std::path::Path;
 
@@ -19,20 +18,16 @@ fn main() {
         // to the folder it really lives in.
         let lib = std::fs::canonicalize(&lib).unwrap_or(lib);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
-        if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("earshot")
-            && std::env::var_os("CARGO_FEATURE_SENTIMENT").is_some()
-        {
-            c10_shim(Path::new(&libtorch), &lib);
-        }
+        c10_shim(Path::new(&libtorch), &lib);
     }
 }
 
 /// Compiles the shim with the flags torch-sys compiles tch's own C++ with
 /// (C++17, the libtorch's C++ ABI from LIBTORCH_CXX11_ABI) and links it with
-/// libc10. Without the headers, the library builds without it (libtorch's
+/// libc10. Without the headers, the scorer builds without it (libtorch's
 /// warnings stay on stderr) and says so.
 fn c10_shim(libtorch: &Path, lib: &Path) {
-    let src = "src/sentiment/c10_warnings.cpp";
+    let src = "src/c10_warnings.cpp";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let include = libtorch.join("include");

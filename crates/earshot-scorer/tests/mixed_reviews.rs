@@ -5,12 +5,13 @@
 //! accuracy the shipped model and scorer reach today, so a release or an
 //! aggregation change that loses ground fails here.
 
-use earshot::sentiment::{Precision, Scorer, SentimentConfig};
+use earshot::sentiment::{Precision, SentimentConfig};
+use earshot_scorer::Scorer;
 
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/sentiment");
 const SET: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/sentiment/mixed-reviews.csv"
+    "/../../tests/fixtures/sentiment/mixed-reviews.csv"
 );
 
 /// (section, rows, right by the score's sign at least, right by the stored

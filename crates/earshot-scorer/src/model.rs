@@ -1,25 +1,22 @@
-//! The model on libtorch: loading, batching by length, windowing, and the
-//! worker thread.
+//! The model on libtorch: loading, batching by length, windowing.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread;
 
 use rust_bert::bert::{BertConfig, BertForSequenceClassification};
 use rust_tokenizers::tokenizer::{Tokenizer, XLMRobertaTokenizer};
 use tch::{nn, Device, Kind, Tensor};
 
-use super::int8::Int8Bert;
-use super::{from_probs, windows, Precision, SentimentConfig, SentimentError};
-use crate::store::Sentiment;
+use crate::int8::Int8Bert;
+use earshot::sentiment::{from_probs, windows, Precision, SentimentConfig, SentimentError};
+use earshot::store::Sentiment;
 
 const BOS: i64 = 0;
 const PAD: i64 = 1;
 const EOS: i64 = 2;
 
-/// A loaded sentiment model. Not `Sync`: use it from one thread, or through
-/// a [`ScoringWorker`].
+/// A loaded sentiment model. Not `Sync`: use it from one thread (the
+/// `earshot-score` process does).
 pub struct Scorer {
     model: BertForSequenceClassification,
     // The int8 encoder built from the same weights (CPU, `precision = "int8"`).
@@ -104,7 +101,7 @@ impl Scorer {
         }
         // libtorch's warnings (the int8 path's fbgemm deprecations) go to
         // the log, not stderr.
-        super::c10::route_warnings();
+        crate::c10::route_warnings();
         let mut vs = nn::VarStore::new(device);
         let model = BertForSequenceClassification::new(vs.root(), &config)
             .map_err(|e| file_err(&config_path, e))?;
@@ -141,7 +138,7 @@ impl Scorer {
             simplify_chinese,
             precision = precision.name(),
             asked = cfg.effective_precision().name(),
-            native_bf16 = super::native_bf16(),
+            native_bf16 = earshot::sentiment::native_bf16(),
             threads = cfg.threads,
             "sentiment model loaded"
         );
@@ -174,6 +171,15 @@ impl Scorer {
         self.precision
     }
 
+    /// `cpu` or `cuda`, where the model runs.
+    pub fn device(&self) -> &'static str {
+        if self.device == Device::Cpu {
+            "cpu"
+        } else {
+            "cuda"
+        }
+    }
+
     /// The model directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -182,11 +188,7 @@ impl Scorer {
     /// The text the tokenizer gets: traditional Chinese converted to
     /// simplified when the model asks for it (`earshot_simplify_chinese`).
     pub fn prepare<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if self.simplify_chinese && !text.is_ascii() {
-            Cow::Owned(fast2s::convert(text))
-        } else {
-            Cow::Borrowed(text)
-        }
+        earshot::sentiment::prepare(text, self.simplify_chinese)
     }
 
     /// Token ids of `text` without `<s>`/`</s>`, as the model's own tokenizer
@@ -270,7 +272,7 @@ impl Scorer {
         }
         let shape = [seqs.len() as i64, len as i64];
         // Scoring runs on whichever thread asks: route this one's warnings.
-        super::c10::route_warnings();
+        crate::c10::route_warnings();
         let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
             let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
             let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
@@ -295,72 +297,4 @@ fn softmax3(l: &[f32]) -> [f32; 3] {
     let e: Vec<f32> = l.iter().map(|x| (x - m).exp()).collect();
     let s: f32 = e.iter().sum();
     [e[0] / s, e[1] / s, e[2] / s]
-}
-
-type Job = (
-    Vec<String>,
-    tokio::sync::oneshot::Sender<Result<Vec<Sentiment>, SentimentError>>,
-);
-
-/// A scorer on its own thread, fed by a bounded channel: async code awaits
-/// scores without blocking the runtime, and inference never runs on it.
-#[derive(Debug, Clone)]
-pub struct ScoringWorker {
-    tx: mpsc::SyncSender<Job>,
-    version: String,
-}
-
-impl ScoringWorker {
-    /// Loads the model on a new thread; returns once it is ready (or failed).
-    pub fn start(cfg: &SentimentConfig) -> Result<ScoringWorker, SentimentError> {
-        let (tx, rx) = mpsc::sync_channel::<Job>(8);
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let cfg = cfg.clone();
-        thread::Builder::new()
-            .name("earshot-sentiment".into())
-            .spawn(move || {
-                let scorer = match Scorer::load(&cfg) {
-                    Ok(s) => {
-                        let _ = ready_tx.send(Ok(s.version().to_string()));
-                        s
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                while let Ok((texts, reply)) = rx.recv() {
-                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                    let _ = reply.send(scorer.score(&refs));
-                }
-            })
-            .map_err(|e| SentimentError::Inference(format!("cannot start worker thread: {e}")))?;
-        let version = ready_rx.recv().map_err(|_| SentimentError::WorkerGone)??;
-        Ok(ScoringWorker { tx, version })
-    }
-
-    /// The model version.
-    pub fn version(&self) -> &str {
-        &self.version
-    }
-
-    /// Scores texts off the async runtime; waits for room in the queue.
-    pub async fn score(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || tx.send((texts, reply)))
-            .await
-            .map_err(|_| SentimentError::WorkerGone)?
-            .map_err(|_| SentimentError::WorkerGone)?;
-        rx.await.map_err(|_| SentimentError::WorkerGone)?
-    }
-
-    /// Scores texts from a blocking context.
-    pub fn score_blocking(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        self.tx
-            .send((texts, reply))
-            .map_err(|_| SentimentError::WorkerGone)?;
-        rx.blocking_recv().map_err(|_| SentimentError::WorkerGone)?
-    }
 }

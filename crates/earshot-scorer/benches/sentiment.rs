@@ -6,11 +6,12 @@
 //! bf16 at batch sizes 16/32/64 (with label agreement against fp32), and peak
 //! RSS. `EARSHOT_BENCH_PRECISION=int8` measures one precision only; `EARSHOT_BENCH_MODEL=DIR` another model.
 //!
-//!     cargo bench --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
+//!     cargo bench -p earshot-scorer --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
 
 use std::time::Instant;
 
-use earshot::sentiment::{Precision, Scorer, SentimentConfig};
+use earshot::sentiment::{Precision, SentimentConfig};
+use earshot_scorer::Scorer;
 
 fn windows_from(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -54,7 +55,7 @@ fn main() {
         .unwrap_or(2000);
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/syndication/docs"
+        "/../../tests/fixtures/syndication/docs"
     );
     let mut pool = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -76,7 +77,7 @@ fn main() {
 
     // EARSHOT_BENCH_MODEL: another model directory (a candidate from scripts/sentiment/train.py)
     let model = std::env::var("EARSHOT_BENCH_MODEL")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment").into());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/sentiment").into());
     let base = SentimentConfig {
         model: model.into(),
         threads,

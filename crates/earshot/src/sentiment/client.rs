@@ -1,0 +1,411 @@
+//! The client side of the scorer protocol ([`super::protocol`]): finds the
+//! `earshot-score` binary, starts it on the first batch, keeps it for the
+//! life of the process, restarts it once when it dies, and closes it with
+//! its owner. One request is in flight per scorer at a time.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::protocol::{
+    read_frame, write_frame, FrameError, LoadRequest, Loaded, Reply, Request, WireError, PROTOCOL,
+};
+use super::{from_probs, SentimentConfig, SentimentError};
+use crate::store::Sentiment;
+
+/// The scorer binary's name.
+pub const SCORER_BIN: &str = "earshot-score";
+
+/// The environment variable that names the scorer binary.
+pub const SCORER_ENV: &str = "EARSHOT_SCORER";
+
+/// Where the scorer binary is: `EARSHOT_SCORER`, else `[sentiment] scorer`,
+/// else `earshot-score` beside the running executable (or one folder up,
+/// for a test binary in `target/*/deps/`).
+pub fn find_scorer(cfg: &SentimentConfig) -> Result<PathBuf, SentimentError> {
+    let named = std::env::var_os(SCORER_ENV)
+        .filter(|v| !v.is_empty())
+        .map(|v| (PathBuf::from(v), SCORER_ENV))
+        .or_else(|| cfg.scorer.clone().map(|p| (p, "[sentiment] scorer")));
+    if let Some((path, how)) = named {
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(SentimentError::ScorerMissing {
+                tried: vec![format!("{} (from {how})", path.display())],
+            })
+        };
+    }
+    let mut tried = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        let mut dirs: Vec<PathBuf> = exe.parent().map(Path::to_path_buf).into_iter().collect();
+        if let Some(d) = dirs.first().cloned() {
+            if d.file_name().is_some_and(|n| n == "deps") {
+                dirs.extend(d.parent().map(Path::to_path_buf));
+            }
+        }
+        for d in dirs {
+            let c = d.join(SCORER_BIN);
+            if c.is_file() {
+                return Ok(c);
+            }
+            tried.push(c.display().to_string());
+        }
+    }
+    Err(SentimentError::ScorerMissing { tried })
+}
+
+/// What a started scorer is.
+#[derive(Debug, Clone)]
+pub struct ScorerInfo {
+    /// The binary.
+    pub exe: PathBuf,
+    /// Its process id.
+    pub pid: u32,
+    /// Milliseconds from starting the process to the model being ready.
+    pub start_ms: u64,
+    /// What it said once loaded.
+    pub loaded: Loaded,
+}
+
+/// One running scorer process.
+struct Process {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    info: ScorerInfo,
+}
+
+impl Drop for Process {
+    /// Closes its stdin (the scorer exits on end of input), waits a
+    /// moment, then kills it if it is still there.
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let until = Instant::now() + Duration::from_secs(2);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) | Err(_) => return,
+                Ok(None) if Instant::now() >= until => break,
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Why one exchange with the process failed.
+enum Failure {
+    /// The pipe broke or the process died: worth a restart.
+    Transport(String),
+    /// The scorer answered with an error.
+    Scorer(SentimentError),
+}
+
+fn wire_error(e: WireError) -> SentimentError {
+    match e {
+        WireError::File { path, message } => SentimentError::File {
+            path: path.into(),
+            message,
+        },
+        WireError::NoCuda => SentimentError::NoCuda,
+        WireError::Inference(m) => SentimentError::Inference(m),
+        WireError::Protocol(m) => SentimentError::Protocol(format!("the scorer says: {m}")),
+    }
+}
+
+/// A scorer process for one model configuration, started on first use.
+pub struct ScorerClient {
+    exe: PathBuf,
+    load: LoadRequest,
+    version: String,
+    process: Mutex<Option<Process>>,
+    restarts: AtomicU64,
+}
+
+impl std::fmt::Debug for ScorerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScorerClient")
+            .field("exe", &self.exe)
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+impl ScorerClient {
+    /// A client for `cfg`'s model with the scorer [`find_scorer`] finds.
+    /// Nothing is started yet; the model directory and its version are
+    /// checked now.
+    pub fn new(cfg: &SentimentConfig) -> Result<ScorerClient, SentimentError> {
+        ScorerClient::with_exe(find_scorer(cfg)?, cfg)
+    }
+
+    /// A client for `cfg`'s model with the scorer binary `exe`.
+    pub fn with_exe(exe: PathBuf, cfg: &SentimentConfig) -> Result<ScorerClient, SentimentError> {
+        let dir = cfg.resolve_model_dir()?;
+        let version = super::model_version(&dir)?;
+        Ok(ScorerClient {
+            exe,
+            load: LoadRequest {
+                protocol: PROTOCOL,
+                model_dir: dir.display().to_string(),
+                max_tokens: cfg.max_tokens as u32,
+                batch_size: cfg.batch_size as u32,
+                threads: cfg.threads as u32,
+                device: cfg.device.clone(),
+                precision: cfg.effective_precision(),
+            },
+            version,
+            process: Mutex::new(None),
+            restarts: AtomicU64::new(0),
+        })
+    }
+
+    /// The scorer binary.
+    pub fn exe(&self) -> &Path {
+        &self.exe
+    }
+
+    /// The model version every score carries.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// How many times a dead scorer was restarted.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// The running scorer (`None` before the first batch).
+    pub fn info(&self) -> Option<ScorerInfo> {
+        self.lock().as_ref().map(|p| p.info.clone())
+    }
+
+    /// Starts the scorer now if it is not running; what it is.
+    pub fn start(&self) -> Result<ScorerInfo, SentimentError> {
+        let mut guard = self.lock();
+        if guard.is_none() {
+            *guard = Some(self.spawn()?);
+        }
+        Ok(guard
+            .as_ref()
+            .map(|p| p.info.clone())
+            .expect("just started"))
+    }
+
+    /// Stops the scorer (the next batch starts a new one).
+    pub fn stop(&self) {
+        drop(self.lock().take());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Process>> {
+        self.process.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Scores `texts`, one result per text, in order.
+    pub fn score(&self, texts: Vec<String>) -> Result<Vec<Sentiment>, SentimentError> {
+        Ok(self
+            .probabilities(texts)?
+            .into_iter()
+            .map(|p| from_probs(p, &self.version))
+            .collect())
+    }
+
+    /// Class probabilities (negative, neutral, positive) per text.
+    pub fn probabilities(&self, texts: Vec<String>) -> Result<Vec<[f32; 3]>, SentimentError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = texts.len();
+        let request = Request::Score { texts };
+        let mut guard = self.lock();
+        for attempt in 0..2 {
+            if guard.is_none() {
+                *guard = Some(self.spawn()?);
+            }
+            let Some(process) = guard.as_mut() else {
+                continue;
+            };
+            match exchange(process, &request) {
+                Ok(Reply::Scores { probs }) if probs.len() == n => return Ok(probs),
+                Ok(Reply::Scores { probs }) => {
+                    return Err(SentimentError::Protocol(format!(
+                        "the scorer returned {} scores for {n} texts",
+                        probs.len()
+                    )))
+                }
+                Ok(Reply::Error(e)) => return Err(wire_error(e)),
+                Ok(other) => {
+                    return Err(SentimentError::Protocol(format!(
+                        "the scorer answered a batch with {other:?}"
+                    )))
+                }
+                Err(Failure::Scorer(e)) => return Err(e),
+                Err(Failure::Transport(why)) => {
+                    let pid = process.info.pid;
+                    let status = process
+                        .child
+                        .try_wait()
+                        .ok()
+                        .flatten()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "still running".into());
+                    *guard = None;
+                    if attempt == 0 {
+                        tracing::warn!(
+                            pid,
+                            %status,
+                            "the scorer process failed ({why}); restarting it"
+                        );
+                        self.restarts.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        return Err(SentimentError::ScorerDied(format!(
+                            "{} (pid {pid}, {status}) failed again after a restart: {why}",
+                            self.exe.display()
+                        )));
+                    }
+                }
+            }
+        }
+        Err(SentimentError::ScorerDied("restart failed".into()))
+    }
+
+    /// Starts the process, checks its hello and loads the model.
+    fn spawn(&self) -> Result<Process, SentimentError> {
+        let started = Instant::now();
+        let died = |why: String| {
+            SentimentError::ScorerDied(format!("{} did not start: {why}", self.exe.display()))
+        };
+        let mut child = Command::new(&self.exe)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("EARSHOT_SCORER_LOG", log_level())
+            // Its own process group: a Ctrl-C in the terminal reaches the
+            // parent, which finishes its batch before the scorer goes.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| died(e.to_string()))?;
+        let pid = child.id();
+        tracing::info!(pid, exe = %self.exe.display(), "scorer process started");
+        if let Some(stderr) = child.stderr.take() {
+            let _ = std::thread::Builder::new()
+                .name("earshot-scorer-log".into())
+                .spawn(move || relay_log(stderr));
+        }
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(died("no pipes".into()));
+        };
+        let mut process = Process {
+            child,
+            stdin: Some(stdin),
+            stdout: BufReader::new(stdout),
+            info: ScorerInfo {
+                exe: self.exe.clone(),
+                pid,
+                start_ms: 0,
+                loaded: Loaded {
+                    model_version: String::new(),
+                    precision: self.load.precision,
+                    device: String::new(),
+                    torch: super::TorchInfo::default(),
+                    load_ms: 0,
+                },
+            },
+        };
+        match read_frame::<_, Reply>(&mut process.stdout) {
+            Ok(Some(Reply::Hello { protocol, .. })) if protocol == PROTOCOL => {}
+            Ok(Some(Reply::Hello {
+                protocol, version, ..
+            })) => {
+                return Err(SentimentError::Protocol(format!(
+                    "{} (earshot-score {version}) speaks scorer protocol {protocol}, this earshot speaks {PROTOCOL}\n  help: install the earshot-score built with this earshot",
+                    self.exe.display()
+                )))
+            }
+            Ok(Some(other)) => {
+                return Err(SentimentError::Protocol(format!(
+                    "{} began with {other:?} instead of a hello: is it earshot-score?",
+                    self.exe.display()
+                )))
+            }
+            Ok(None) | Err(_) => {
+                let status = process.child.wait().map(|s| s.to_string());
+                return Err(died(format!(
+                    "it exited before its hello ({}); its log is above",
+                    status.unwrap_or_else(|e| e.to_string())
+                )));
+            }
+        }
+        match exchange(&mut process, &Request::Load(self.load.clone())) {
+            Ok(Reply::Loaded(loaded)) => {
+                if loaded.model_version != self.version {
+                    return Err(SentimentError::Protocol(format!(
+                        "the scorer loaded model {} but config.json says {}",
+                        loaded.model_version, self.version
+                    )));
+                }
+                process.info.start_ms = started.elapsed().as_millis() as u64;
+                process.info.loaded = loaded;
+                Ok(process)
+            }
+            Ok(Reply::Error(e)) => Err(wire_error(e)),
+            Ok(other) => Err(SentimentError::Protocol(format!(
+                "the scorer answered Load with {other:?}"
+            ))),
+            Err(Failure::Transport(why)) => Err(died(why)),
+            Err(Failure::Scorer(e)) => Err(e),
+        }
+    }
+}
+
+/// Sends one request and reads its reply.
+fn exchange(process: &mut Process, request: &Request) -> Result<Reply, Failure> {
+    let Some(stdin) = process.stdin.as_mut() else {
+        return Err(Failure::Transport("its input is closed".into()));
+    };
+    write_frame(stdin, request).map_err(|e| Failure::Transport(e.to_string()))?;
+    match read_frame::<_, Reply>(&mut process.stdout) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(Failure::Transport(FrameError::Closed.to_string())),
+        Err(FrameError::Decode(e)) => Err(Failure::Scorer(SentimentError::Protocol(format!(
+            "an unreadable reply from the scorer: {e}"
+        )))),
+        Err(e) => Err(Failure::Transport(e.to_string())),
+    }
+}
+
+/// The scorer's log level: this process's.
+fn log_level() -> &'static str {
+    use tracing::level_filters::LevelFilter;
+    match LevelFilter::current() {
+        LevelFilter::TRACE => "trace",
+        LevelFilter::DEBUG => "debug",
+        LevelFilter::INFO => "info",
+        LevelFilter::WARN => "warn",
+        _ => "error",
+    }
+}
+
+/// Passes the scorer's log lines (`LEVEL message`) into this process's log.
+fn relay_log(stderr: std::process::ChildStderr) {
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        let line = line.trim();
+        let (level, text) = line.split_once(' ').unwrap_or((line, ""));
+        let text = text.trim_start();
+        match level {
+            "ERROR" => tracing::error!(target: "earshot::scorer", "{text}"),
+            "WARN" => tracing::warn!(target: "earshot::scorer", "{text}"),
+            "INFO" => tracing::info!(target: "earshot::scorer", "{text}"),
+            "DEBUG" => tracing::debug!(target: "earshot::scorer", "{text}"),
+            "TRACE" => tracing::trace!(target: "earshot::scorer", "{text}"),
+            _ if line.is_empty() => {}
+            _ => tracing::warn!(target: "earshot::scorer", "{line}"),
+        }
+    }
+}
