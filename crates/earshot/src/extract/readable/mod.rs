@@ -15,6 +15,9 @@ use scraper::{Html, Node};
 use super::text;
 
 mod render;
+#[cfg(test)]
+mod tests;
+mod twins;
 
 use render::{clean, finish, render, render_all};
 
@@ -93,6 +96,8 @@ struct Item<'a> {
     /// Element name; empty for a text node.
     tag: &'a str,
     text: &'a str,
+    /// The `class` attribute as written.
+    class: &'a str,
     /// Class/id weight: +25 for article-like names, -25 for boilerplate names.
     weight: i32,
     /// Class/id or role says navigation, comments, sidebar … (Readability's
@@ -231,6 +236,7 @@ impl<'a> Arena<'a> {
                     }
                     item.tag = name;
                     let class = e.attr("class").unwrap_or("");
+                    item.class = class;
                     let id = e.attr("id").unwrap_or("");
                     let mut w = 0;
                     for s in [class, id] {
@@ -707,6 +713,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
             }
         }
     }
+    twins::add(arena, top, &dropped, &sums, &score, &mut roots);
     let mut out = String::new();
     let mut removed = dropped.clone();
     if flags.clean_conditionally {
