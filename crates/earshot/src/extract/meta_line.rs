@@ -147,6 +147,11 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
                 break;
             }
             if long {
+                // Past the headline a long text is skipped whatever its
+                // node count; before it, the count still decides.
+                if past_title {
+                    break;
+                }
                 continue;
             }
             if let Some(t) = n.value().as_text() {

@@ -1,5 +1,9 @@
 //! Decoding bytes to text as browsers do: BOM, then the HTTP `charset`,
 //! then `<meta charset>` / `http-equiv` in the first bytes, then chardetng.
+//! One departure: a page declared in a legacy encoding whose bytes are
+//! valid UTF-8 with multi-byte sequences is read as UTF-8 (a stale
+//! `charset=gb2312` or `iso-8859-1` left in a template after the site moved
+//! to UTF-8; real GBK or Latin-1 text is almost never valid UTF-8).
 
 use encoding_rs::Encoding;
 
@@ -19,13 +23,15 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
-    if let Some(enc) = content_type.and_then(charset_param).and_then(label) {
-        return enc;
-    }
-    if let Some(enc) = meta_charset(&bytes[..bytes.len().min(PRESCAN)]) {
-        return enc;
-    }
-    if let Some(enc) = xml_declaration(bytes) {
+    let declared = content_type
+        .and_then(charset_param)
+        .and_then(label)
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(PRESCAN)]))
+        .or_else(|| xml_declaration(bytes));
+    if let Some(enc) = declared {
+        if enc != encoding_rs::UTF_8 && enc.is_ascii_compatible() && utf8_not_ascii(bytes) {
+            return encoding_rs::UTF_8;
+        }
         return enc;
     }
     // Valid UTF-8 (pure ASCII included) is what the detector answers anyway
@@ -37,6 +43,11 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     let mut det = chardetng::EncodingDetector::new();
     det.feed(bytes, true);
     det.guess(None, true)
+}
+
+/// Valid UTF-8 with at least one multi-byte sequence.
+fn utf8_not_ascii(bytes: &[u8]) -> bool {
+    !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok()
 }
 
 fn label(name: &str) -> Option<&'static Encoding> {
@@ -179,6 +190,37 @@ mod tests {
         // XML declaration
         let x = b"<?xml version=\"1.0\" encoding=\"gb2312\"?><rss></rss>";
         assert_eq!(decode(x, Some("application/rss+xml")).1, encoding_rs::GBK);
+    }
+
+    #[test]
+    fn utf8_bytes_under_a_stale_legacy_label_are_read_as_utf8() {
+        let text = "云雀手机发表于 2026-11-20，电池鼓包怎么办？";
+        let b = format!(
+            r#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{text}</p>"#
+        );
+        let (t, e) = decode(b.as_bytes(), None);
+        assert_eq!(e, encoding_rs::UTF_8);
+        assert!(t.contains(text), "{t}");
+        // The same from the HTTP header, and for Latin-1.
+        assert_eq!(
+            decode(b.as_bytes(), Some("text/html; charset=GBK")).1,
+            encoding_rs::UTF_8
+        );
+        let b = "<meta charset=iso-8859-1><p>Caf\u{e9} cr\u{e8}me, \u{201c}quoted\u{201d}</p>";
+        let (t, e) = decode(b.as_bytes(), None);
+        assert_eq!(e, encoding_rs::UTF_8);
+        assert!(t.contains("Caf\u{e9} cr\u{e8}me"), "{t}");
+        // Real Latin-1 bytes (invalid UTF-8) keep their label; pure ASCII
+        // keeps it too (the label changes nothing there).
+        let mut l1 = b"<meta charset=iso-8859-1><p>Caf".to_vec();
+        l1.extend([0xe9, b' ', b'c', b'r', 0xe8, b'm', b'e']);
+        let (t, e) = decode(&l1, None);
+        assert_eq!(e, encoding_rs::WINDOWS_1252);
+        assert!(t.contains("Caf\u{e9} cr\u{e8}me"), "{t}");
+        assert_eq!(
+            decode(b"<meta charset=gbk><p>ascii</p>", None).1,
+            encoding_rs::GBK
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! boilerplate inside them (link lists, share bars, forms, comment blocks)
 //! is dropped before the text is written out with paragraph breaks.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ego_tree::NodeRef;
@@ -15,6 +16,9 @@ use scraper::{Html, Node};
 use super::text;
 
 mod render;
+#[cfg(test)]
+mod tests;
+mod twins;
 
 use render::{clean, finish, render, render_all};
 
@@ -93,6 +97,8 @@ struct Item<'a> {
     /// Element name; empty for a text node.
     tag: &'a str,
     text: &'a str,
+    /// The `class` attribute as written.
+    class: &'a str,
     /// Class/id weight: +25 for article-like names, -25 for boilerplate names.
     weight: i32,
     /// Class/id or role says navigation, comments, sidebar … (Readability's
@@ -195,6 +201,13 @@ fn weigh(s: &str) -> (usize, usize) {
     (n, commas)
 }
 
+// Class/id hint bits (see `Res`).
+const NEGATIVE: u8 = 1;
+const POSITIVE: u8 = 2;
+const UNLIKELY: u8 = 4;
+const MAYBE: u8 = 8;
+const SHARE: u8 = 16;
+
 impl<'a> Arena<'a> {
     /// Copies the document into the arena, dropping scripts, styles, hidden
     /// elements and comments. Iterative: deep trees do not touch the stack.
@@ -203,6 +216,22 @@ impl<'a> Arena<'a> {
         let mut items: Vec<Item<'a>> = Vec::new();
         let mut body = NONE;
         let mut stack: Vec<(NodeRef<'a, Node>, usize)> = vec![(doc.tree.root(), NONE)];
+        // Class and id hints, read once per distinct value (a page repeats
+        // its class names many times).
+        let mut seen: HashMap<&'a str, u8> = HashMap::new();
+        let mut hints = |s: &'a str| -> u8 {
+            if s.is_empty() {
+                return 0;
+            }
+            *seen.entry(s).or_insert_with(|| {
+                let bit = |re: &Regex, b: u8| if re.is_match(s) { b } else { 0 };
+                bit(&r.negative, NEGATIVE)
+                    | bit(&r.positive, POSITIVE)
+                    | bit(&r.unlikely, UNLIKELY)
+                    | bit(&r.maybe, MAYBE)
+                    | bit(&r.share, SHARE)
+            })
+        };
         while let Some((node, parent)) = stack.pop() {
             let mut item = Item {
                 parent,
@@ -231,22 +260,23 @@ impl<'a> Arena<'a> {
                     }
                     item.tag = name;
                     let class = e.attr("class").unwrap_or("");
+                    item.class = class;
                     let id = e.attr("id").unwrap_or("");
+                    let (hc, hi) = (hints(class), hints(id));
                     let mut w = 0;
-                    for s in [class, id] {
-                        if s.is_empty() {
-                            continue;
-                        }
-                        if r.negative.is_match(s) {
+                    for h in [hc, hi] {
+                        if h & NEGATIVE != 0 {
                             w -= 25;
                         }
-                        if r.positive.is_match(s) {
+                        if h & POSITIVE != 0 {
                             w += 25;
                         }
                     }
                     item.weight = w;
-                    let both = format!("{class} {id}");
-                    item.unlikely = (r.unlikely.is_match(&both) && !r.maybe.is_match(&both))
+                    // The class and the id read apart say what the two read
+                    // together would (no pattern spans the space between).
+                    let both = hc | hi;
+                    item.unlikely = (both & UNLIKELY != 0 && both & MAYBE == 0)
                         || e.attr("role").is_some_and(|role| {
                             matches!(
                                 role,
@@ -260,7 +290,7 @@ impl<'a> Arena<'a> {
                             )
                         })
                         || matches!(name, "nav" | "aside");
-                    item.share = r.share.is_match(&both);
+                    item.share = both & SHARE != 0;
                     item.holds_article = name == "main"
                         || e.attr("itemprop")
                             .is_some_and(|p| p.contains("articleBody"));
@@ -707,6 +737,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
             }
         }
     }
+    twins::add(arena, top, &dropped, &sums, &score, &mut roots);
     let mut out = String::new();
     let mut removed = dropped.clone();
     if flags.clean_conditionally {
