@@ -117,6 +117,7 @@ fn main() {
         watches: watches.iter().map(|w| w.to_string()).collect(),
         from,
         to: from + Duration::seconds(7 * n),
+        language: Default::default(),
     };
     let t = Instant::now();
     let data = report::gather(&store, &req).expect("gather");

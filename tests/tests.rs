@@ -46,6 +46,8 @@ mod ratings;
 mod rematch;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/report_pdf.rs"]
+mod report_pdf;
 #[path = "it/report_channels.rs"]
 mod report_channels;
 #[path = "it/restart.rs"]

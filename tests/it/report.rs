@@ -382,7 +382,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     // Config errors in [[report]] point at the key.
     std::fs::write(
         &cfg,
-        "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"pdf\"]\nschedule = \"every 1d\"\n",
+        "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"docx\"]\nschedule = \"every 1d\"\n",
     )
     .unwrap();
     let check = earshot()
@@ -398,7 +398,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     );
     assert!(err.contains("did you mean `云雀`?"), "{err}");
     assert!(
-        err.contains("`report[0].format[0]`: unknown report format `pdf`"),
+        err.contains("`report[0].format[0]`: unknown report format `docx`"),
         "{err}"
     );
 }

@@ -55,6 +55,7 @@ fn file_names_say_what_and_when() {
         watches: vec!["云雀".into(), "Lumio Aura".into()],
         from: start(),
         to: start() + chrono::Duration::days(30),
+        language: Default::default(),
     };
     assert_eq!(
         req.file_name(Format::Xlsx),
@@ -90,6 +91,7 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         watches: vec!["A".into(), "B".into()],
         from: start(),
         to: start() + chrono::Duration::days(1),
+        language: Default::default(),
     };
     let d = gather(&store, &req).unwrap();
     assert_eq!(d.rows.len(), 200);
@@ -121,6 +123,7 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         watches: vec!["A".into()],
         from: start(),
         to: start(),
+        language: Default::default(),
     };
     assert!(matches!(
         gather(&store, &empty),
@@ -150,7 +153,7 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
         serde_json::json!({"name": "pr-email", "kind": "webhook", "url": "http://127.0.0.1:9/"}),
     )
     .unwrap()];
-    let files = scheduled::produce(&store, &r, &channels, now).unwrap();
+    let files = scheduled::produce(&store, &r, &Default::default(), &channels, now).unwrap();
     assert_eq!(files.len(), 2);
     assert!(files.iter().all(|f| f.exists()));
     let queued = store.outbox_pending().unwrap();
@@ -169,6 +172,7 @@ fn a_report_period_or_watch_list_past_the_limits_is_refused() {
         watches: vec!["A".into()],
         from: now - chrono::Duration::days(MAX_PERIOD_DAYS + 1),
         to: now,
+        language: Default::default(),
     };
     assert!(matches!(
         long.validate(),
