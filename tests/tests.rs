@@ -46,10 +46,10 @@ mod ratings;
 mod rematch;
 #[path = "it/report.rs"]
 mod report;
-#[path = "it/report_pdf.rs"]
-mod report_pdf;
 #[path = "it/report_channels.rs"]
 mod report_channels;
+#[path = "it/report_pdf.rs"]
+mod report_pdf;
 #[path = "it/restart.rs"]
 mod restart;
 #[path = "it/revisit.rs"]

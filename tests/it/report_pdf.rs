@@ -35,8 +35,19 @@ fn write_pdf(lang: &str) -> Written {
         .arg("--store")
         .arg(&store)
         .args([
-            "report", "--watch", "云雀", "--watch", "Lumio", "--from", "30d", "--format", "pdf",
-            "--format", "json", "--language", lang,
+            "report",
+            "--watch",
+            "云雀",
+            "--watch",
+            "Lumio",
+            "--from",
+            "30d",
+            "--format",
+            "pdf",
+            "--format",
+            "json",
+            "--language",
+            lang,
         ])
         .output()
         .unwrap();
@@ -52,7 +63,9 @@ fn write_pdf(lang: &str) -> Written {
         let p = e.unwrap().path();
         match p.extension().and_then(|e| e.to_str()) {
             Some("pdf") => pdf = Some(p),
-            Some("json") => json = Some(serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()),
+            Some("json") => {
+                json = Some(serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap())
+            }
             _ => {}
         }
     }
@@ -78,7 +91,12 @@ fn pdf_text(pdf: &Path) -> Vec<String> {
 /// Renders every page to PNG; the files made.
 fn png_pages(pdf: &Path, dir: &Path) -> Vec<PathBuf> {
     let prefix = dir.join("page");
-    let out = tool("pdftoppm").args(["-png", "-r", "60"]).arg(pdf).arg(&prefix).output().unwrap();
+    let out = tool("pdftoppm")
+        .args(["-png", "-r", "60"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut pngs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -100,12 +118,19 @@ fn chinese_pdf_has_real_text_numbered_pages_and_a_font_subset() {
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
     let pages = pdf_text(&w.pdf);
     let n = pages.len();
-    assert!(n >= 2, "the fixture's report fills more than one A4 page: {n}");
+    assert!(
+        n >= 2,
+        "the fixture's report fills more than one A4 page: {n}"
+    );
     // Every page rendered, and numbered "page i of n".
     let pngs = png_pages(&w.pdf, &w.root);
     assert_eq!(pngs.len(), n);
     for (i, p) in pages.iter().enumerate() {
-        assert!(p.contains(&format!("第 {} 页，共 {n} 页", i + 1)), "page {}:\n{p}", i + 1);
+        assert!(
+            p.contains(&format!("第 {} 页，共 {n} 页", i + 1)),
+            "page {}:\n{p}",
+            i + 1
+        );
     }
     // Later pages carry the running header: the title and period.
     assert!(pages[1].contains("舆情报告：云雀, Lumio"), "{}", pages[1]);
@@ -113,18 +138,40 @@ fn chinese_pdf_has_real_text_numbered_pages_and_a_font_subset() {
     let all = pages.concat();
     // The Chinese headline (the syndicated negative story), a site, the
     // headings in Chinese and the figures the JSON report has.
-    for s in [CHINESE_TITLE, "数码周刊", "舆情报告", "提及量", "负面占比", "情感走势", "声量占比", "主要站点", "负面报道", "示例提及"] {
+    for s in [
+        CHINESE_TITLE,
+        "数码周刊",
+        "舆情报告",
+        "提及量",
+        "负面占比",
+        "情感走势",
+        "声量占比",
+        "主要站点",
+        "负面报道",
+        "示例提及",
+    ] {
         assert!(all.contains(s), "`{s}` missing from the PDF's text:\n{all}");
     }
     let total = w.json["total"]["total"].as_u64().unwrap();
     let negative = w.json["total"]["negative"].as_u64().unwrap();
     assert!(total > 0 && negative > 0);
-    assert!(pages[0].contains(&total.to_string()), "total {total}:\n{}", pages[0]);
-    assert!(pages[0].contains(&negative.to_string()), "negative {negative}:\n{}", pages[0]);
+    assert!(
+        pages[0].contains(&total.to_string()),
+        "total {total}:\n{}",
+        pages[0]
+    );
+    assert!(
+        pages[0].contains(&negative.to_string()),
+        "negative {negative}:\n{}",
+        pages[0]
+    );
     // The syndicated story is one row that names its three sites.
     let story_rows = all.matches(CHINESE_TITLE).count();
     assert!(story_rows >= 1, "{all}");
-    assert!(all.contains("今日数码") && all.contains("手机之家"), "{all}");
+    assert!(
+        all.contains("今日数码") && all.contains("手机之家"),
+        "{all}"
+    );
     // Hostile text is text here too.
     assert!(all.contains("<script>"), "{all}");
     // Fonts embedded, as subsets (poppler: "emb yes, sub yes").
@@ -135,8 +182,14 @@ fn chinese_pdf_has_real_text_numbered_pages_and_a_font_subset() {
     for r in &rows {
         let cols: Vec<&str> = r.split_whitespace().collect();
         let name = cols[0];
-        assert!(name.len() > 7 && name.as_bytes()[6] == b'+', "not a subset: {r}");
-        assert!(r.contains(" yes yes "), "not embedded as a subset: {r}\n{fonts}");
+        assert!(
+            name.len() > 7 && name.as_bytes()[6] == b'+',
+            "not a subset: {r}"
+        );
+        assert!(
+            r.contains(" yes yes "),
+            "not embedded as a subset: {r}\n{fonts}"
+        );
     }
     // A subset of a CJK font, not the whole (Noto Sans CJK is ~16 MB).
     assert!(bytes.len() < 2_000_000, "{} bytes", bytes.len());
@@ -172,7 +225,10 @@ fn a_pdf_font_without_chinese_is_refused_with_the_fix() {
     let cfg = root.join("earshot.toml");
     // A Latin-only font (fonts-dejavu-core, on Debian with any font package).
     let latin = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    assert!(Path::new(latin).exists(), "{latin} missing: apt-get install fonts-dejavu-core");
+    assert!(
+        Path::new(latin).exists(),
+        "{latin} missing: apt-get install fonts-dejavu-core"
+    );
     std::fs::write(
         &cfg,
         format!("[[watch]]\nname = \"云雀\"\n\n[reports]\npdf_font = {latin:?}\n"),
@@ -189,14 +245,31 @@ fn a_pdf_font_without_chinese_is_refused_with_the_fix() {
         .unwrap();
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("no font for its Chinese/Japanese/Korean text"), "{err}");
+    assert!(
+        err.contains("no font for its Chinese/Japanese/Korean text"),
+        "{err}"
+    );
     assert!(err.contains("DejaVuSans.ttf"), "{err}");
     assert!(err.contains("apt install fonts-noto-cjk"), "{err}");
-    assert!(!root.join("reports").exists() || std::fs::read_dir(root.join("reports")).unwrap().next().is_none());
+    assert!(
+        !root.join("reports").exists()
+            || std::fs::read_dir(root.join("reports"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
 
     // A pdf_font that is not there is a config problem at its key.
-    std::fs::write(&cfg, "[[watch]]\nname = \"云雀\"\n\n[reports]\npdf_font = \"/nonexistent/font.ttc\"\n").unwrap();
-    let check = earshot().args(["config", "check"]).arg(&cfg).output().unwrap();
+    std::fs::write(
+        &cfg,
+        "[[watch]]\nname = \"云雀\"\n\n[reports]\npdf_font = \"/nonexistent/font.ttc\"\n",
+    )
+    .unwrap();
+    let check = earshot()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(2));
     let err = text(&check.stderr);
     assert!(err.contains("`reports.pdf_font`"), "{err}");

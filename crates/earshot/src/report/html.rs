@@ -123,8 +123,7 @@ pub(super) fn render(d: &ReportData) -> String {
     let watches = d.request.watches.join(", ");
     let period = lang.period(d.request.from, d.request.to);
     let spam: u64 = d.total.spam;
-    let timeline =
-        chart::timeline_svg_in(&d.timeline, d.granularity, &d.alerts, (1060, 320), lang);
+    let timeline = chart::timeline_svg_in(&d.timeline, d.granularity, &d.alerts, (1060, 320), lang);
     let sov: Vec<(String, u64)> = d.totals.iter().map(|(w, c)| (w.clone(), c.total)).collect();
     let sov_total: u64 = sov.iter().map(|s| s.1).sum();
     let sov_svg = chart::bars_svg(&sov, chart::POSITIVE, 520);

@@ -75,16 +75,8 @@ impl Language {
     pub fn period(self, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
         let last = (to - chrono::Duration::seconds(1)).max(from);
         match self {
-            Language::En => format!(
-                "{} – {} (UTC)",
-                self.datetime(from),
-                self.datetime(last)
-            ),
-            Language::ZhCn => format!(
-                "{} 至 {}（UTC）",
-                self.datetime(from),
-                self.datetime(last)
-            ),
+            Language::En => format!("{} – {} (UTC)", self.datetime(from), self.datetime(last)),
+            Language::ZhCn => format!("{} 至 {}（UTC）", self.datetime(from), self.datetime(last)),
         }
     }
 
@@ -171,9 +163,7 @@ impl std::str::FromStr for Language {
         match s.trim().to_ascii_lowercase().as_str() {
             "en" | "en-us" | "en-gb" | "english" => Ok(Language::En),
             "zh-cn" | "zh" | "zh-hans" | "zh_cn" | "chinese" => Ok(Language::ZhCn),
-            _ => Err(format!(
-                "`{s}` is not a report language; use en or zh-CN"
-            )),
+            _ => Err(format!("`{s}` is not a report language; use en or zh-CN")),
         }
     }
 }
@@ -430,7 +420,10 @@ mod tests {
         assert_eq!("zh-CN".parse::<Language>().unwrap(), Language::ZhCn);
         assert_eq!("zh".parse::<Language>().unwrap(), Language::ZhCn);
         assert_eq!("EN".parse::<Language>().unwrap(), Language::En);
-        assert!("fr".parse::<Language>().unwrap_err().contains("en or zh-CN"));
+        assert!("fr"
+            .parse::<Language>()
+            .unwrap_err()
+            .contains("en or zh-CN"));
         assert_eq!(Language::ZhCn.to_string(), "zh-CN");
         let t = DateTime::parse_from_rfc3339("2026-11-03T08:05:00Z")
             .unwrap()

@@ -33,11 +33,11 @@ use crate::store::{
 
 pub use chart::{timeline_svg, timeline_svg_in};
 pub use config::{problems, ReportConfig, ReportSettings};
-pub use lang::{Language, Strings};
-pub use pdf::PdfError;
 pub use csv_out::neutralise;
 pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href, stars};
+pub use lang::{Language, Strings};
+pub use pdf::PdfError;
 
 /// The stylesheet of the HTML report, shared by the dashboard.
 pub fn html_css() -> &'static str {

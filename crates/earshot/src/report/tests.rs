@@ -119,6 +119,27 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         let bytes = render(&d, f).unwrap();
         assert!(bytes.len() > 1000, "{f}: {} bytes", bytes.len());
     }
+    // The same data in Chinese: the headings, sentiment words and dates
+    // of the language table; English by default.
+    let en = String::from_utf8(render(&d, Format::Html).unwrap()).unwrap();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Share of voice"));
+    assert!(!en.contains("声量占比"));
+    let mut zh = d.clone();
+    zh.request.language = Language::ZhCn;
+    let html = String::from_utf8(render(&zh, Format::Html).unwrap()).unwrap();
+    for s in [
+        "<html lang=\"zh-CN\">",
+        "舆情报告：A, B",
+        "声量占比",
+        "主要站点",
+        "负面报道",
+        "示例提及",
+        "2026年11月1日 00:00 至 2026年11月1日 23:59（UTC）",
+        ">负面<",
+    ] {
+        assert!(html.contains(s), "{s} missing");
+    }
+    assert!(!html.contains("Share of voice"));
     let empty = ReportRequest {
         watches: vec!["A".into()],
         from: start(),
@@ -148,6 +169,7 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
         schedule: "every 1d".into(),
         out_dir: Some(dir.path().join("out")),
         channel: Some("pr-email".into()),
+        language: Default::default(),
     };
     let channels: Vec<crate::alert::ChannelConfig> = vec![serde_json::from_value(
         serde_json::json!({"name": "pr-email", "kind": "webhook", "url": "http://127.0.0.1:9/"}),

@@ -85,7 +85,8 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
             .map_err(xerr)?;
         ws.write_string(row, 5, excerpt(&m.context, 500))
             .map_err(xerr)?;
-        ws.write_string(row, 6, lang.label(r.label())).map_err(xerr)?;
+        ws.write_string(row, 6, lang.label(r.label()))
+            .map_err(xerr)?;
         if let Some(s) = &m.sentiment {
             ws.write_number_with_format(row, 7, s.score as f64, &score)
                 .map_err(xerr)?;
@@ -298,8 +299,7 @@ fn alerts_sheet(
     }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
     if d.alerts.is_empty() {
-        ws.write_string(1, 0, s.no_alerts)
-            .map_err(xerr)?;
+        ws.write_string(1, 0, s.no_alerts).map_err(xerr)?;
     } else {
         ws.autofilter(0, 0, d.alerts.len() as u32, heads.len() as u16 - 1)
             .map_err(xerr)?;

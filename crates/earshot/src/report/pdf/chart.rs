@@ -45,8 +45,15 @@ pub fn timeline(
         (UNSCORED, s.unscored),
     ];
     let starts: Vec<DateTime<Utc>> = buckets.iter().map(|b| b.start).collect();
-    let bucket_of = |t: DateTime<Utc>| starts.iter().position(|s| *s == granularity.bucket_start(t));
-    let mut marked: Vec<usize> = alerts.iter().filter_map(|a| bucket_of(a.opened_at)).collect();
+    let bucket_of = |t: DateTime<Utc>| {
+        starts
+            .iter()
+            .position(|s| *s == granularity.bucket_start(t))
+    };
+    let mut marked: Vec<usize> = alerts
+        .iter()
+        .filter_map(|a| bucket_of(a.opened_at))
+        .collect();
     marked.sort_unstable();
     marked.dedup();
     if !marked.is_empty() {
@@ -64,14 +71,24 @@ pub fn timeline(
     // Plot area.
     let (px, py) = (x + 34.0, y + 18.0);
     let (pw, ph) = (w - 34.0, h - 18.0 - 16.0);
-    let max = buckets.iter().map(|b| b.counts.total).max().unwrap_or(0).max(1) as f64;
+    let max = buckets
+        .iter()
+        .map(|b| b.counts.total)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let st = step(max * 1.1, 5.0);
     let y_max = ((max * 1.1) / st).ceil() * st;
     let y_of = |v: f64| py + ph - (v / y_max) as f32 * ph;
     let mut t = 0.0;
     while t <= y_max + 1e-9 {
         let gy = y_of(t);
-        l.line((px, gy), (px + pw, gy), 0.5, if t == 0.0 { MUTED } else { LINE });
+        l.line(
+            (px, gy),
+            (px + pw, gy),
+            0.5,
+            if t == 0.0 { MUTED } else { LINE },
+        );
         l.text_right(px - 4.0, gy + 3.0, 7.5, MUTED, &lang.count(t as u64));
         t += st;
     }
@@ -91,13 +108,23 @@ pub fn timeline(
             }
             let top = y_of((below + v) as f64);
             let bottom = y_of(below as f64);
-            l.rect(px + i as f32 * bw + bw * 0.12, top, bw * 0.76, bottom - top, color);
+            l.rect(
+                px + i as f32 * bw + bw * 0.12,
+                top,
+                bw * 0.76,
+                bottom - top,
+                color,
+            );
             below += v;
         }
     }
     // Bucket labels: as many as fit, evenly spaced.
     let hourly = granularity == Granularity::Hour;
-    let label_w = l.width(&lang.bucket(starts.first().copied().unwrap_or_default(), hourly), 7.5, false) + 10.0;
+    let label_w = l.width(
+        &lang.bucket(starts.first().copied().unwrap_or_default(), hourly),
+        7.5,
+        false,
+    ) + 10.0;
     let every = ((label_w / bw).ceil() as usize).max(1);
     for (i, t) in starts.iter().enumerate().step_by(every) {
         let text = lang.bucket(*t, hourly);
@@ -117,18 +144,39 @@ pub fn timeline(
 
 /// Horizontal bars, one per `(label, value)` in the order given, with
 /// the label and the value on each bar; the height used.
-pub fn bars(l: &mut Layout, lang: Language, items: &[(String, u64)], color: Rgb, x: f32, y: f32, w: f32) -> f32 {
+pub fn bars(
+    l: &mut Layout,
+    lang: Language,
+    items: &[(String, u64)],
+    color: Rgb,
+    x: f32,
+    y: f32,
+    w: f32,
+) -> f32 {
     let max = items.iter().map(|i| i.1).max().unwrap_or(0).max(1) as f32;
     let row = 17.0;
     for (i, (label, v)) in items.iter().enumerate() {
         let ry = y + i as f32 * row;
-        l.rect(x, ry + 2.0, (w * *v as f32 / max).max(2.0), row - 4.0, tint(color, 0.35));
+        l.rect(
+            x,
+            ry + 2.0,
+            (w * *v as f32 / max).max(2.0),
+            row - 4.0,
+            tint(color, 0.35),
+        );
         let value = lang.count(*v);
         let vw = l.width(&value, 8.0, true);
         let room = w - vw - 16.0;
         let shown = l.wrap(label, 8.0, false, room, 1).concat();
         l.text(x + 4.0, ry + 11.5, 8.0, false, INK, &shown);
-        l.text(x + 4.0 + l.width(&shown, 8.0, false) + 6.0, ry + 11.5, 8.0, true, INK, &value);
+        l.text(
+            x + 4.0 + l.width(&shown, 8.0, false) + 6.0,
+            ry + 11.5,
+            8.0,
+            true,
+            INK,
+            &value,
+        );
     }
     items.len() as f32 * row
 }

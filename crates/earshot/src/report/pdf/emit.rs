@@ -4,11 +4,11 @@
 
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::TextDirection;
-use krilla::metadata::Metadata;
 use krilla::Document;
 
 use super::font::Fonts;
@@ -93,7 +93,12 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: &Op) {
 }
 
 /// The PDF of `pages`.
-pub fn pdf(pages: &[Vec<Op>], fonts: &Fonts, title: &str, language: &str) -> Result<Vec<u8>, PdfError> {
+pub fn pdf(
+    pages: &[Vec<Op>],
+    fonts: &Fonts,
+    title: &str,
+    language: &str,
+) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
@@ -129,6 +134,5 @@ pub fn pdf(pages: &[Vec<Op>], fonts: &Fonts, title: &str, language: &str) -> Res
         }
         page.finish();
     }
-    doc.finish()
-        .map_err(|e| PdfError::Write(format!("{e:?}")))
+    doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
 }

@@ -216,7 +216,14 @@ impl<'f> Layout<'f> {
         for c in flat.chars() {
             let joins = !c.is_whitespace() && !is_cjk(c);
             match tokens.last_mut() {
-                Some(t) if joins && t.chars().last().is_some_and(|l| !l.is_whitespace() && !is_cjk(l)) => t.push(c),
+                Some(t)
+                    if joins
+                        && t.chars()
+                            .last()
+                            .is_some_and(|l| !l.is_whitespace() && !is_cjk(l)) =>
+                {
+                    t.push(c)
+                }
                 _ => tokens.push(c.to_string()),
             }
         }
@@ -317,7 +324,14 @@ impl<'f> Layout<'f> {
             let title = self.wrap(&c.title, 7.5, true, inner, 1).concat();
             if c.right {
                 let w = self.width(&title, 7.5, true);
-                self.text(x + c.width - CELL_PAD - w, self.y + 10.0, 7.5, true, MUTED, &title);
+                self.text(
+                    x + c.width - CELL_PAD - w,
+                    self.y + 10.0,
+                    7.5,
+                    true,
+                    MUTED,
+                    &title,
+                );
             } else {
                 self.text(x + CELL_PAD, self.y + 10.0, 7.5, true, MUTED, &title);
             }

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use super::{safe_href, ReportData, ReportSettings, Row};
 use crate::store::Severity;
-use layout::{Column, Layout, Piece, Rgb, ACCENT, INK, LINE, MARGIN, MUTED, PAGE_H, PAGE_W, WHITE, WIDTH};
+use layout::{
+    Column, Layout, Piece, Rgb, ACCENT, INK, LINE, MARGIN, MUTED, PAGE_H, PAGE_W, WHITE, WIDTH,
+};
 
 /// Why a PDF report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +32,16 @@ pub enum PdfError {
         searched: String,
     },
     /// No font at all on the system.
-    #[error("cannot write the PDF report: the system has no fonts\n  help: {}", font::CJK_HELP)]
+    #[error(
+        "cannot write the PDF report: the system has no fonts\n  help: {}",
+        font::CJK_HELP
+    )]
     NoFont,
     /// `pdf_font` (or a system font) cannot be read.
-    #[error("cannot use {path} as the PDF report's font: {reason}\n  help: {}", font::CJK_HELP)]
+    #[error(
+        "cannot use {path} as the PDF report's font: {reason}\n  help: {}",
+        font::CJK_HELP
+    )]
     FontFile {
         /// The file.
         path: PathBuf,
@@ -56,7 +64,8 @@ const CARD: Rgb = (0xf5, 0xf7, 0xfa);
 /// Every character the report may draw (to choose a font that has them).
 fn text_chars(d: &ReportData, examples: &[&Row], fixed: &[&str]) -> BTreeSet<char> {
     let mut chars = BTreeSet::new();
-    let mut add = |s: &str| chars.extend(s.chars().filter(|c| !c.is_whitespace() && !c.is_control()));
+    let mut add =
+        |s: &str| chars.extend(s.chars().filter(|c| !c.is_whitespace() && !c.is_control()));
     fixed.iter().for_each(|s| add(s));
     d.request.watches.iter().for_each(|w| add(w));
     d.top_sites.iter().for_each(|(s, _)| add(s));
@@ -99,7 +108,11 @@ pub(super) fn render(d: &ReportData, settings: &ReportSettings) -> Result<Vec<u8
     let title = format!("{}{}", s.title, d.request.watches.join(", "));
     let period = lang.period(d.request.from, d.request.to);
     let generated = lang.generated(d.generated_at);
-    let chars = text_chars(d, &examples, &[&title, &period, &generated, s.top_negative, s.examples]);
+    let chars = text_chars(
+        d,
+        &examples,
+        &[&title, &period, &generated, s.top_negative, s.examples],
+    );
     let chosen = font::choose(settings.pdf_font.as_deref(), &chars)?;
     tracing::debug!(font = %chosen.regular.name, path = %chosen.regular.path.display(), bold = chosen.bold.is_some(), "PDF report font");
     let fonts = font::Fonts {
@@ -167,7 +180,11 @@ fn body(l: &mut Layout, d: &ReportData, examples: &[&Row]) {
     // Summary cards.
     let cards: [(&str, String, Rgb); 6] = [
         (s.mentions, lang.count(d.total.total), INK),
-        (s.negative_share, lang.percent(ReportData::negative_share(&d.total)), chart::NEGATIVE),
+        (
+            s.negative_share,
+            lang.percent(ReportData::negative_share(&d.total)),
+            chart::NEGATIVE,
+        ),
         (s.negative, lang.count(d.total.negative), INK),
         (s.positive, lang.count(d.total.positive), INK),
         (s.alerts, lang.count(d.alerts.len() as u64), INK),
@@ -179,17 +196,36 @@ fn body(l: &mut Layout, d: &ReportData, examples: &[&Row]) {
     for (i, (k, v, color)) in cards.iter().enumerate() {
         let x = MARGIN + i as f32 * (cw + gap);
         l.rect(x, l.y, cw, 46.0, CARD);
-        let k = l.wrap(k, 7.5, false, cw - 12.0, 1).concat();
+        // The sentiment words are lower case in the table; a card's label
+        // starts with a capital.
+        let k: String = k
+            .chars()
+            .take(1)
+            .flat_map(char::to_uppercase)
+            .chain(k.chars().skip(1))
+            .collect();
+        let k = l.wrap(&k, 7.5, false, cw - 12.0, 1).concat();
         l.text(x + 7.0, l.y + 14.0, 7.5, false, MUTED, &k);
         l.text(x + 7.0, l.y + 36.0, 16.0, true, *color, v);
     }
     l.y += 46.0;
 
     // Timeline.
-    let note = if d.alerts.is_empty() { "" } else { s.alert_lines };
+    let note = if d.alerts.is_empty() {
+        ""
+    } else {
+        s.alert_lines
+    };
     l.heading(s.timeline, note, 190.0);
     let y = l.y;
-    chart::timeline(l, lang, &d.timeline, d.granularity, &d.alerts, (MARGIN, y, WIDTH, 190.0));
+    chart::timeline(
+        l,
+        lang,
+        &d.timeline,
+        d.granularity,
+        &d.alerts,
+        (MARGIN, y, WIDTH, 190.0),
+    );
     l.y += 196.0;
 
     share_and_sites(l, d);
@@ -201,28 +237,62 @@ fn body(l: &mut Layout, d: &ReportData, examples: &[&Row]) {
         l.paragraph(s.no_mentions, 9.0, false, MUTED);
     } else {
         let cols = [
-            Column { title: s.time.into(), width: 64.0, right: false },
-            Column { title: s.site.into(), width: 72.0, right: false },
-            Column { title: s.author.into(), width: 62.0, right: false },
-            Column { title: s.mention.into(), width: WIDTH - 64.0 - 72.0 - 62.0 - 58.0, right: false },
-            Column { title: s.sentiment.into(), width: 58.0, right: false },
+            Column {
+                title: s.time.into(),
+                width: 64.0,
+                right: false,
+            },
+            Column {
+                title: s.site.into(),
+                width: 86.0,
+                right: false,
+            },
+            Column {
+                title: s.author.into(),
+                width: 62.0,
+                right: false,
+            },
+            Column {
+                title: s.mention.into(),
+                width: WIDTH - 64.0 - 86.0 - 62.0 - 58.0,
+                right: false,
+            },
+            Column {
+                title: s.sentiment.into(),
+                width: 58.0,
+                right: false,
+            },
         ];
         let rows: Vec<Vec<Vec<Piece>>> = examples
             .iter()
             .map(|r| {
                 let m = &r.mention;
-                let title = m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(s.untitled);
-                let mut sentiment = vec![Piece::new(lang.label(r.label()), 7.5).pill(label_color(r.label()))];
+                let title = m
+                    .title
+                    .as_deref()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or(s.untitled);
+                let mut sentiment =
+                    vec![Piece::new(lang.label(r.label()), 7.5).pill(label_color(r.label()))];
                 if let Some(rating) = &m.rating {
-                    sentiment.push(Piece::new(format!("★ {rating}"), 7.5).color((0xb4, 0x4d, 0x12)));
+                    sentiment
+                        .push(Piece::new(format!("★ {rating}"), 7.5).color((0xb4, 0x4d, 0x12)));
                 }
                 vec![
-                    vec![Piece::new(lang.datetime(m.bucket_time()), 7.5).color(MUTED).lines(2)],
+                    vec![Piece::new(lang.datetime(m.bucket_time()), 7.5)
+                        .color(MUTED)
+                        .lines(2)],
                     vec![Piece::new(&m.site, 8.0).lines(2)],
                     vec![Piece::new(m.author.as_deref().unwrap_or("–"), 8.0).lines(2)],
                     vec![
-                        Piece::new(title, 8.5).bold().color(ACCENT).link(safe_href(&m.url)).lines(2),
-                        Piece::new(super::excerpt(&m.context, 220), 7.5).color((0x3e, 0x4c, 0x59)).lines(4),
+                        Piece::new(title, 8.5)
+                            .bold()
+                            .color(ACCENT)
+                            .link(safe_href(&m.url))
+                            .lines(2),
+                        Piece::new(super::excerpt(&m.context, 220), 7.5)
+                            .color((0x3e, 0x4c, 0x59))
+                            .lines(4),
                     ],
                     sentiment,
                 ]
@@ -251,17 +321,40 @@ fn share_and_sites(l: &mut Layout, d: &ReportData) {
     let y = y0 + 20.0;
     let bars_h = chart::bars(l, lang, &sov, chart::POSITIVE, MARGIN, y, col);
     let right_end = if d.top_sites.is_empty() {
-        l.text(MARGIN + col + 16.0, y + 12.0, 9.0, false, MUTED, s.no_mentions);
+        l.text(
+            MARGIN + col + 16.0,
+            y + 12.0,
+            9.0,
+            false,
+            MUTED,
+            s.no_mentions,
+        );
         y + 18.0
     } else {
         y + chart::bars(l, lang, &d.top_sites, ACCENT, MARGIN + col + 16.0, y, col)
     };
     l.y = y + bars_h + 8.0;
     let cols = [
-        Column { title: s.watch.into(), width: col - 3.0 * 56.0, right: false },
-        Column { title: s.mentions.into(), width: 56.0, right: true },
-        Column { title: s.share.into(), width: 56.0, right: true },
-        Column { title: s.negative_share.into(), width: 56.0, right: true },
+        Column {
+            title: s.watch.into(),
+            width: col - 50.0 - 44.0 - 76.0,
+            right: false,
+        },
+        Column {
+            title: s.mentions.into(),
+            width: 50.0,
+            right: true,
+        },
+        Column {
+            title: s.share.into(),
+            width: 44.0,
+            right: true,
+        },
+        Column {
+            title: s.negative_share.into(),
+            width: 76.0,
+            right: true,
+        },
     ];
     let rows: Vec<Vec<Vec<Piece>>> = d
         .totals
@@ -270,7 +363,10 @@ fn share_and_sites(l: &mut Layout, d: &ReportData) {
             vec![
                 vec![Piece::new(w, 8.5).lines(1)],
                 vec![Piece::new(lang.count(c.total), 8.5)],
-                vec![Piece::new(lang.percent((sov_total > 0).then(|| c.total as f64 / sov_total as f64)), 8.5)],
+                vec![Piece::new(
+                    lang.percent((sov_total > 0).then(|| c.total as f64 / sov_total as f64)),
+                    8.5,
+                )],
                 vec![Piece::new(lang.percent(ReportData::negative_share(c)), 8.5)],
             ]
         })
@@ -282,16 +378,36 @@ fn share_and_sites(l: &mut Layout, d: &ReportData) {
 fn stories(l: &mut Layout, d: &ReportData) {
     let lang = d.request.language;
     let s = lang.strings();
-    l.heading(s.top_negative, s.copies_once.trim_start_matches(" · "), 40.0);
+    l.heading(
+        s.top_negative,
+        s.copies_once.trim_start_matches(" · "),
+        40.0,
+    );
     if d.top_negative.is_empty() {
         l.paragraph(s.no_negative, 9.0, false, MUTED);
         return;
     }
     let cols = [
-        Column { title: s.story.into(), width: WIDTH - 110.0 - 52.0 - 44.0, right: false },
-        Column { title: s.sites.into(), width: 110.0, right: false },
-        Column { title: s.mentions.into(), width: 52.0, right: true },
-        Column { title: s.score.into(), width: 44.0, right: true },
+        Column {
+            title: s.story.into(),
+            width: WIDTH - 110.0 - 52.0 - 44.0,
+            right: false,
+        },
+        Column {
+            title: s.sites.into(),
+            width: 110.0,
+            right: false,
+        },
+        Column {
+            title: s.mentions.into(),
+            width: 52.0,
+            right: true,
+        },
+        Column {
+            title: s.score.into(),
+            width: 44.0,
+            right: true,
+        },
     ];
     let rows: Vec<Vec<Vec<Piece>>> = d
         .top_negative
@@ -299,8 +415,14 @@ fn stories(l: &mut Layout, d: &ReportData) {
         .map(|st| {
             vec![
                 vec![
-                    Piece::new(&st.title, 8.5).bold().color(ACCENT).link(safe_href(&st.url)).lines(2),
-                    Piece::new(&st.excerpt, 7.5).color((0x3e, 0x4c, 0x59)).lines(3),
+                    Piece::new(&st.title, 8.5)
+                        .bold()
+                        .color(ACCENT)
+                        .link(safe_href(&st.url))
+                        .lines(2),
+                    Piece::new(&st.excerpt, 7.5)
+                        .color((0x3e, 0x4c, 0x59))
+                        .lines(3),
                 ],
                 vec![Piece::new(st.sites.join(", "), 8.0).lines(4)],
                 vec![Piece::new(lang.count(st.mentions as u64), 8.5).bold()],
@@ -320,11 +442,31 @@ fn alerts(l: &mut Layout, d: &ReportData) {
         return;
     }
     let cols = [
-        Column { title: s.opened.into(), width: 76.0, right: false },
-        Column { title: s.watch.into(), width: 70.0, right: false },
-        Column { title: s.severity.into(), width: 52.0, right: false },
-        Column { title: s.state.into(), width: 52.0, right: false },
-        Column { title: s.summary.into(), width: WIDTH - 76.0 - 70.0 - 104.0, right: false },
+        Column {
+            title: s.opened.into(),
+            width: 76.0,
+            right: false,
+        },
+        Column {
+            title: s.watch.into(),
+            width: 70.0,
+            right: false,
+        },
+        Column {
+            title: s.severity.into(),
+            width: 52.0,
+            right: false,
+        },
+        Column {
+            title: s.state.into(),
+            width: 52.0,
+            right: false,
+        },
+        Column {
+            title: s.summary.into(),
+            width: WIDTH - 76.0 - 70.0 - 104.0,
+            right: false,
+        },
     ];
     let sev = |v: Severity| match v {
         Severity::High => chart::NEGATIVE,
@@ -336,7 +478,9 @@ fn alerts(l: &mut Layout, d: &ReportData) {
         .iter()
         .map(|a| {
             vec![
-                vec![Piece::new(lang.datetime(a.opened_at), 7.5).color(MUTED).lines(2)],
+                vec![Piece::new(lang.datetime(a.opened_at), 7.5)
+                    .color(MUTED)
+                    .lines(2)],
                 vec![Piece::new(&a.watch, 8.0).lines(2)],
                 vec![Piece::new(lang.severity(a.severity), 7.5).pill(sev(a.severity))],
                 vec![Piece::new(lang.state(a.state), 8.0)],
