@@ -285,9 +285,12 @@ fn json_report_and_out_path() {
 #[test]
 fn report_errors_say_what_to_do() {
     let f = fixture();
-    let out = report(&f, &["--watch", "云雀", "--format", "pdf"]);
+    let out = report(&f, &["--watch", "云雀", "--format", "docx"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("use csv, xlsx, html or json"));
+    assert!(text(&out.stderr).contains("use csv, xlsx, html, pdf or json"));
+    let out = report(&f, &["--watch", "云雀", "--language", "fr"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("use en or zh-CN"));
     let out = report(&f, &["--watch", "云雀", "--from", "1d", "--to", "2d"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("period is empty"));

@@ -62,7 +62,8 @@ fn file_names_say_what_and_when() {
         "mentions_云雀+Lumio-Aura_2026-11-01_2026-11-30.xlsx"
     );
     assert_eq!(req.granularity(), Granularity::Day);
-    assert!("pdf".parse::<Format>().is_err());
+    assert!("docx".parse::<Format>().is_err());
+    assert_eq!("PDF".parse::<Format>(), Ok(Format::Pdf));
     assert_eq!("XLSX".parse::<Format>(), Ok(Format::Xlsx));
 }
 
