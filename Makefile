@@ -45,11 +45,17 @@ demo: build
 install: build
 	scripts/install.sh $(PREFIX) target/release/earshot
 
-# The dashboard's browser test drives Debian's chromium in headless mode.
+# The dashboard's browser test drives Debian's chromium in headless mode;
+# the PDF report's tests render pages with poppler (pdftoppm, pdftotext,
+# pdffonts) and need a CJK font (Noto Sans CJK) and a Latin-only one.
 browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
+	@{ test -x /usr/bin/pdftoppm && test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { \
+	  echo "installing poppler-utils and fonts for the PDF report tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y poppler-utils fonts-noto-cjk fonts-dejavu-core; }
 
 test: setup browser
 	$(PYTHON) scripts/check-layers.py

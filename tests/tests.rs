@@ -48,6 +48,8 @@ mod rematch;
 mod report;
 #[path = "it/report_channels.rs"]
 mod report_channels;
+#[path = "it/report_pdf.rs"]
+mod report_pdf;
 #[path = "it/restart.rs"]
 mod restart;
 #[path = "it/revisit.rs"]

@@ -84,12 +84,15 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs, shutdown: &CancellationToken) -> R
         }
         print_alerts(&config, &store, shutdown).await?;
         // Reports of the demo watches over the period the demo's posts cover.
-        let (from, written) = crate::demo::steps::write_reports(&config, &store, Utc::now())?;
+        let (from, written, pdf_skipped) = crate::demo::steps::write_reports(&config, &store, Utc::now())?;
         if !written.is_empty() {
             println!("\n== Reports ==");
             for p in &written {
                 println!("  wrote {}", p.display());
             }
+        }
+        if let Some(why) = pdf_skipped {
+            println!("  PDF report (zh-CN) skipped: {why}");
         }
         println!("\nNext:");
         let exe = "./target/release/earshot";

@@ -20,9 +20,12 @@ pub struct ReportArgs {
     /// Period end (exclusive): `now`, a duration back from now, a date or RFC 3339
     #[arg(long, default_value = "now")]
     pub to: String,
-    /// csv, xlsx, html or json (repeat for several)
+    /// csv, xlsx, html, pdf or json (repeat for several)
     #[arg(long = "format", default_value = "html")]
     pub formats: Vec<earshot::report::Format>,
+    /// Language of the headings, column names and dates: en or zh-CN
+    #[arg(long, default_value = "en")]
+    pub language: earshot::report::Language,
     /// Output file (one format) or directory [default: reports/]
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -43,6 +46,7 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
         } else {
             parse_when(&args.to, now).context("--to")?
         },
+        language: args.language,
     };
     req.validate()?;
     let access = remote::open(&store_path(cli, &config), false)?;
@@ -68,7 +72,7 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
             None => PathBuf::from("reports").join(req.file_name(*f)),
         };
         match (&data, &access) {
-            (Some(data), _) => report::write(data, *f, &path)?,
+            (Some(data), _) => report::write_with(data, *f, &config.report_settings, &path)?,
             (None, Access::Local(_)) => {}
             (None, Access::Daemon(d)) => {
                 // The daemon renders it from the same period and watches.
@@ -82,6 +86,7 @@ pub(super) fn run(cli: &Cli, args: &ReportArgs) -> Result<Exit> {
                         ("from", to_rfc(req.from)),
                         ("to", to_rfc(req.to)),
                         ("format", f.to_string()),
+                        ("language", req.language.to_string()),
                     ],
                 )?;
                 let count = |h: &str| {

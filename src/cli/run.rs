@@ -81,7 +81,7 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
         });
         let reports = {
             let (config, store, stop) = (config.clone(), store.clone(), shutdown.clone());
-            tokio::spawn(async move { earshot::report::scheduled::run(&config.reports, &config.channels, store, stop).await })
+            tokio::spawn(async move { earshot::report::scheduled::run(&config.reports, &config.report_settings, &config.channels, store, stop).await })
         };
         // Runs until the shutdown token is cancelled (a signal), or a
         // store error stops it.

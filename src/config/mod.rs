@@ -24,7 +24,7 @@ pub use earshot::alert::{AlertConfig, ChannelConfig};
 pub use earshot::crawl::SourceConfig;
 pub use earshot::extract::ExtractConfig;
 pub use earshot::fetch::CrawlConfig;
-pub use earshot::report::ReportConfig;
+pub use earshot::report::{ReportConfig, ReportSettings};
 pub use earshot::sentiment::SentimentConfig;
 pub use earshot::store::StoreConfig;
 pub use earshot::util::{did_you_mean, expand_env, Schedule};
@@ -59,6 +59,9 @@ pub struct Config {
     /// Reports `earshot run` writes on a schedule.
     #[serde(rename = "report")]
     pub reports: Vec<ReportConfig>,
+    /// What every report shares (the PDF's font).
+    #[serde(rename = "reports")]
+    pub report_settings: ReportSettings,
     /// Spike detection and notification settings.
     pub alert: AlertConfig,
     /// Where alerts are sent.
@@ -240,6 +243,7 @@ impl Config {
         found.extend(self.cross_section_watches());
         found.extend(self.serve.problems());
         found.extend(earshot::report::problems(&self.reports));
+        found.extend(self.report_settings.problems());
         found.extend(self.cross_section_reports());
         found.extend(self.alert.problems());
         found.extend(earshot::alert::channel_problems(&self.channels));

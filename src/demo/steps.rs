@@ -168,14 +168,15 @@ pub async fn deliver_alerts(
 }
 
 /// HTML and XLSX reports of every demo watch from the day of the earliest
-/// stored mention (30 days back when there is none) to `now`, written into
-/// `reports/`: the period's start and the files (none when the period
-/// cannot be reported).
+/// stored mention (30 days back when there is none) to `now`, and the same
+/// as a PDF in Chinese (the demo brand's), written into `reports/`: the
+/// period's start, the files (none when the period cannot be reported)
+/// and why the PDF was skipped (no font for Chinese on this machine).
 pub fn write_reports(
     config: &Config,
     store: &Store,
     now: DateTime<Utc>,
-) -> Result<(DateTime<Utc>, Vec<PathBuf>)> {
+) -> Result<(DateTime<Utc>, Vec<PathBuf>, Option<String>)> {
     let watches: Vec<String> = config.watches.iter().map(|w| w.name.clone()).collect();
     let mut earliest: Option<DateTime<Utc>> = None;
     for w in &watches {
@@ -193,15 +194,25 @@ pub fn write_reports(
         watches,
         from,
         to: now,
+        language: earshot::report::Language::En,
     };
     let mut written = Vec::new();
+    let mut skipped = None;
     if req.validate().is_ok() {
-        let data = earshot::report::gather(store, &req)?;
-        for f in [earshot::report::Format::Html, earshot::report::Format::Xlsx] {
+        use earshot::report::{Format, Language, ReportError};
+        let mut data = earshot::report::gather(store, &req)?;
+        for f in [Format::Html, Format::Xlsx] {
             let path = PathBuf::from("reports").join(req.file_name(f));
             earshot::report::write(&data, f, &path)?;
             written.push(path);
         }
+        data.request.language = Language::ZhCn;
+        let path = PathBuf::from("reports").join(req.file_name(Format::Pdf));
+        match earshot::report::write_with(&data, Format::Pdf, &config.report_settings, &path) {
+            Ok(()) => written.push(path),
+            Err(ReportError::Pdf(e)) => skipped = Some(e.to_string()),
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok((from, written))
+    Ok((from, written, skipped))
 }

@@ -531,8 +531,10 @@ pub struct ReportQuery {
     pub from: Option<String>,
     /// Period end (default now).
     pub to: Option<String>,
-    /// csv, xlsx, html or json (default html).
+    /// csv, xlsx, html, pdf or json (default html).
     pub format: Option<String>,
+    /// en or zh-CN (default en).
+    pub language: Option<String>,
     /// negative, neutral, positive or unscored.
     pub sentiment: Option<String>,
     /// Site name, exact.
@@ -559,7 +561,16 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
         Ok(w) => w,
         Err(r) => return r,
     };
-    let req = ReportRequest { watches, from, to };
+    let language = match nonempty(&q.language).unwrap_or("en").parse() {
+        Ok(l) => l,
+        Err(e) => return bad(e),
+    };
+    let req = ReportRequest {
+        watches,
+        from,
+        to,
+        language,
+    };
     if let Err(e) = req.validate() {
         return bad(e.to_string());
     }
@@ -568,11 +579,21 @@ pub(super) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
         Err(r) => return r,
     };
     let store = state.store.clone();
+    let settings = state.config.report_settings.clone();
     let name = req.file_name(format);
     let result = blocking(move || {
         let data = report::gather_filtered(&store, &req, &filter).map_err(internal)?;
         let counts = (data.rows.len(), data.alerts.len());
-        Ok((report::render(&data, format).map_err(internal)?, counts))
+        Ok((
+            // No font for a PDF is the operator's to fix: say how.
+            report::render_with(&data, format, &settings).map_err(|e| match e {
+                report::ReportError::Pdf(e) => {
+                    error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())
+                }
+                e => internal(e),
+            })?,
+            counts,
+        ))
     })
     .await;
     match result {
@@ -671,7 +692,8 @@ pub fn openapi_doc() -> serde_json::Value {
                 "responses": {"202": {"description": "started"}, "403": {"description": "viewer token"}, "409": {"description": "a crawl is running"}}}},
             "/api/report": {"get": {"summary": "Download a report",
                 "parameters": [param("watch", "watch names, comma-separated (default all)"), param("from", time),
-                    param("to", time), param("format", "csv, xlsx, html or json"),
+                    param("to", time), param("format", "csv, xlsx, html, pdf or json"),
+                    param("language", "en or zh-CN (headings, columns, dates)"),
                     param("sentiment", "negative, neutral, positive or unscored"), param("site", "site name"),
                     param("q", "text in the title, text or author (any case)")],
                 "responses": ok("the report file")}},

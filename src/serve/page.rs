@@ -243,7 +243,7 @@ pub(super) async fn dashboard(
                         }
                         div.exports {
                             "Export: "
-                            @for fmt in ["xlsx", "html", "csv", "json"] {
+                            @for fmt in ["xlsx", "html", "pdf", "csv", "json"] {
                                 a.button href=(export_link(&f, &watches, fmt)) { (fmt.to_uppercase()) }
                             }
                         }

@@ -329,13 +329,26 @@ fn api_pages_filters_timeline_alerts_reports_openapi_and_metrics() {
         );
         let bytes = r.bytes().await.unwrap();
         assert_eq!(&bytes[..2], b"PK");
+        // The PDF export, in Chinese.
         let r = c
-            .get(format!("{b}/api/report?format=pdf"))
+            .get(format!("{b}/api/report?format=pdf&language=zh-CN"))
             .bearer_auth(t)
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(&bytes[..5], b"%PDF-");
+        for bad in ["format=docx", "language=fr"] {
+            let r = c
+                .get(format!("{b}/api/report?{bad}"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
 
         // OpenAPI.
         let v = get_json(&c, &format!("{b}/api/openapi.json"), t).await;

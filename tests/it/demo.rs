@@ -34,6 +34,12 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
         "{reports:?}"
     );
     assert!(reports.iter().any(|r| r.ends_with(".xlsx")), "{reports:?}");
+    // And the PDF in Chinese (`make test` installs fonts-noto-cjk).
+    assert!(
+        reports.iter().any(|r| r.ends_with(".pdf")),
+        "{reports:?}\n{stdout}"
+    );
+    assert!(!stdout.contains("PDF report (zh-CN) skipped"), "{stdout}");
     assert!(stdout.contains(" serve "), "{stdout}");
     assert!(stdout.contains("== 云雀 ("), "{stdout}");
     assert!(stdout.contains("== Lumio ("), "{stdout}");

@@ -285,9 +285,12 @@ fn json_report_and_out_path() {
 #[test]
 fn report_errors_say_what_to_do() {
     let f = fixture();
-    let out = report(&f, &["--watch", "云雀", "--format", "pdf"]);
+    let out = report(&f, &["--watch", "云雀", "--format", "docx"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("use csv, xlsx, html or json"));
+    assert!(text(&out.stderr).contains("use csv, xlsx, html, pdf or json"));
+    let out = report(&f, &["--watch", "云雀", "--language", "fr"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("use en or zh-CN"));
     let out = report(&f, &["--watch", "云雀", "--from", "1d", "--to", "2d"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("period is empty"));
@@ -382,7 +385,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     // Config errors in [[report]] point at the key.
     std::fs::write(
         &cfg,
-        "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"pdf\"]\nschedule = \"every 1d\"\n",
+        "[[watch]]\nname = \"云雀\"\n\n[[report]]\nname = \"w\"\nwatches = [\"云雀x\"]\nformat = [\"docx\"]\nschedule = \"every 1d\"\n",
     )
     .unwrap();
     let check = earshot()
@@ -398,7 +401,7 @@ fn earshot_run_writes_scheduled_reports_and_serves_the_dashboard() {
     );
     assert!(err.contains("did you mean `云雀`?"), "{err}");
     assert!(
-        err.contains("`report[0].format[0]`: unknown report format `pdf`"),
+        err.contains("`report[0].format[0]`: unknown report format `docx`"),
         "{err}"
     );
 }

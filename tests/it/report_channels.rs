@@ -127,7 +127,9 @@ to = ["pr@example.com"]
     let cfg = config(&text);
     let mut files: Vec<Vec<PathBuf>> = Vec::new();
     for r in &cfg.reports {
-        files.push(scheduled::produce(&store, r, &cfg.channels, now()).unwrap());
+        files.push(
+            scheduled::produce(&store, r, &cfg.report_settings, &cfg.channels, now()).unwrap(),
+        );
     }
     let r = channel::drain(
         &store,

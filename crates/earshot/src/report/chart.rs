@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use crate::store::{Alert, Counts, Granularity};
 
-use super::Bucket;
+use super::{Bucket, Language};
 
 /// Colours of the sentiment classes (negative, neutral, positive, unscored).
 pub const NEGATIVE: RGBColor = RGBColor(0xd6, 0x45, 0x45);
@@ -34,8 +34,19 @@ pub fn timeline_svg(
     alerts: &[Alert],
     size: (u32, u32),
 ) -> String {
+    timeline_svg_in(buckets, granularity, alerts, size, Language::En)
+}
+
+/// [`timeline_svg`] with its legend and dates in `lang`.
+pub fn timeline_svg_in(
+    buckets: &[Bucket],
+    granularity: Granularity,
+    alerts: &[Alert],
+    size: (u32, u32),
+    lang: Language,
+) -> String {
     let mut svg = String::new();
-    if let Err(e) = draw_timeline(&mut svg, buckets, granularity, alerts, size) {
+    if let Err(e) = draw_timeline(&mut svg, buckets, granularity, alerts, size, lang) {
         tracing::warn!("timeline chart not drawn: {e}");
         return String::new();
     }
@@ -48,7 +59,9 @@ fn draw_timeline(
     granularity: Granularity,
     alerts: &[Alert],
     size: (u32, u32),
+    lang: Language,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let s = lang.strings();
     let root = SVGBackend::with_string(svg, size).into_drawing_area();
     root.fill(&WHITE)?;
     let n = buckets.len().max(1);
@@ -65,11 +78,7 @@ fn draw_timeline(
         if i < 0.0 || (i as usize) >= starts.len() || (x - i).abs() > 1e-9 {
             return String::new();
         }
-        let t = starts[i as usize];
-        match granularity {
-            Granularity::Hour => t.format("%m-%d %H:00").to_string(),
-            Granularity::Day => t.format("%m-%d").to_string(),
-        }
+        lang.bucket(starts[i as usize], granularity == Granularity::Hour)
     };
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
@@ -88,7 +97,7 @@ fn draw_timeline(
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(("sans-serif", 12).into_font().color(&INK))
         .draw()?;
-    for (kind_index, name) in ["negative", "neutral", "positive", "unscored"]
+    for (kind_index, name) in [s.negative, s.neutral, s.positive, s.unscored]
         .iter()
         .enumerate()
     {
@@ -134,7 +143,7 @@ fn draw_timeline(
                 let x = i as f64 + 0.5;
                 PathElement::new(vec![(x, 0.0), (x, y_max * 0.97)], ALERT.stroke_width(2))
             }))?
-            .label("alert")
+            .label(s.alert)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 10, y)], ALERT.stroke_width(2)));
         chart.draw_series(marked.iter().map(|&i| {
             Text::new(

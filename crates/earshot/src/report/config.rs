@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Format;
+use super::{Format, Language};
 use crate::util::{Problem, Schedule};
 
 /// `[[report]]`: a report `earshot run` writes on a schedule.
@@ -20,7 +20,7 @@ pub struct ReportConfig {
     /// How far back each report looks, e.g. "7d".
     #[serde(with = "humantime_serde")]
     pub period: Option<Duration>,
-    /// `csv`, `xlsx`, `html` or `json`; several may be listed.
+    /// `csv`, `xlsx`, `html`, `pdf` or `json`; several may be listed.
     pub format: Vec<String>,
     /// When to write it: `every 1d` or a cron expression in UTC, crontab
     /// style (`0 8 * * 1`).
@@ -29,6 +29,39 @@ pub struct ReportConfig {
     pub out_dir: Option<PathBuf>,
     /// Notification channel to send the report to (e-mail), by name.
     pub channel: Option<String>,
+    /// Language of the headings, column names and dates: `en` (default)
+    /// or `zh-CN`.
+    pub language: Language,
+}
+
+/// `[reports]`: what every report shares (`earshot report`, the
+/// `[[report]]` entries and the dashboard's export). A separate table
+/// because TOML cannot hold both `[report]` and `[[report]]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// The font PDF reports are set in (a .ttf, .otf or .ttc that covers
+    /// the reports' text, Chinese included); found among the system's
+    /// fonts when not given.
+    pub pdf_font: Option<PathBuf>,
+}
+
+impl ReportSettings {
+    /// What is wrong with `[reports]`: a `pdf_font` that is not there or
+    /// is not a font.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if let Some(path) = &self.pdf_font {
+            if let Err(e) = super::pdf::check_font_file(path) {
+                out.push(Problem::new(
+                    "reports.pdf_font",
+                    e.to_string(),
+                    "give the path of a .ttf, .otf or .ttc font that covers Chinese, e.g. /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc (Debian: apt install fonts-noto-cjk), or remove the key to use the system's fonts",
+                ));
+            }
+        }
+        out
+    }
 }
 
 impl ReportConfig {
@@ -77,7 +110,7 @@ pub fn problems(reports: &[ReportConfig]) -> Vec<Problem> {
                 out.push(Problem::new(
                     format!("report[{i}].format[{j}]"),
                     format!("unknown report format `{f}`"),
-                    "use csv, xlsx, html or json",
+                    "use csv, xlsx, html, pdf or json",
                 ));
             }
         }

@@ -4,10 +4,10 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::store::{Label, Rating};
+use crate::store::Rating;
 
 use super::chart;
-use super::{excerpt, ReportData, Row};
+use super::{excerpt, Language, ReportData, Row};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
@@ -77,11 +77,6 @@ footer{color:var(--muted);font-size:12px;text-align:center;padding:8px}
 @media print{body{background:#fff;font-size:11px}header.top{background:#fff;color:#000;border-bottom:2px solid #000;padding:8px 0}header.top p{color:#333}main{max-width:none;padding:8px 0}section,.card{border:none;padding:6px 0}.two{grid-template-columns:1fr 1fr}a{color:#000}nav,form,.noprint{display:none}}
 "#;
 
-fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.0}%", v * 100.0))
-        .unwrap_or_else(|| "–".into())
-}
-
 /// The sentiment pill of a row.
 pub fn pill(label: &str) -> Markup {
     html! { span class={"pill " (label)} { (label) } }
@@ -97,22 +92,23 @@ pub fn stars(rating: Option<&Rating>) -> Markup {
     }
 }
 
-fn mention_rows(rows: &[&Row]) -> Markup {
+fn mention_rows(rows: &[&Row], lang: Language) -> Markup {
+    let s = lang.strings();
     html! {
         table {
-            thead { tr { th { "Time" } th { "Site" } th { "Author" } th { "Mention" } th { "Sentiment" } } }
+            thead { tr { th { (s.time) } th { (s.site) } th { (s.author) } th { (s.mention) } th { (s.sentiment) } } }
             tbody {
                 @for r in rows {
                     @let m = &r.mention;
                     tr {
-                        td.muted { (m.bucket_time().format("%Y-%m-%d %H:%M")) }
+                        td.muted { (lang.datetime(m.bucket_time())) }
                         td { (m.site) }
                         td { (m.author.as_deref().unwrap_or("–")) }
                         td {
-                            (link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("(untitled)")))
+                            (link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(s.untitled)))
                             div.excerpt { (excerpt(&m.context, 220)) }
                         }
-                        td { (pill(r.label())) (stars(m.rating.as_ref())) }
+                        td { span class={"pill " (r.label())} { (lang.label(r.label())) } (stars(m.rating.as_ref())) }
                     }
                 }
             }
@@ -121,71 +117,53 @@ fn mention_rows(rows: &[&Row]) -> Markup {
 }
 
 pub(super) fn render(d: &ReportData) -> String {
+    let lang = d.request.language;
+    let s = lang.strings();
+    let pct = |x: Option<f64>| lang.percent(x);
     let watches = d.request.watches.join(", ");
-    let last = d.request.to - chrono::Duration::seconds(1);
-    let period = format!(
-        "{} – {} (UTC)",
-        d.request.from.format("%Y-%m-%d %H:%M"),
-        last.max(d.request.from).format("%Y-%m-%d %H:%M")
-    );
+    let period = lang.period(d.request.from, d.request.to);
     let spam: u64 = d.total.spam;
-    let timeline = chart::timeline_svg(&d.timeline, d.granularity, &d.alerts, (1060, 320));
+    let timeline = chart::timeline_svg_in(&d.timeline, d.granularity, &d.alerts, (1060, 320), lang);
     let sov: Vec<(String, u64)> = d.totals.iter().map(|(w, c)| (w.clone(), c.total)).collect();
     let sov_total: u64 = sov.iter().map(|s| s.1).sum();
     let sov_svg = chart::bars_svg(&sov, chart::POSITIVE, 520);
     let sites_svg = chart::bars_svg(&d.top_sites, RGB_ACCENT, 520);
-    let mut examples: Vec<&Row> = Vec::new();
-    for label in [
-        Some(Label::Negative),
-        Some(Label::Positive),
-        Some(Label::Neutral),
-        None,
-    ] {
-        examples.extend(
-            d.rows
-                .iter()
-                .filter(|r| {
-                    r.mention.spam.is_none()
-                        && r.mention.sentiment.as_ref().map(|s| s.label) == label
-                })
-                .take(4),
-        );
-    }
+    let examples = d.examples();
     let markup = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Mentions report: " (watches) " · " (period) }
+                title { (s.title) (watches) " · " (period) }
                 style { (PreEscaped(CSS)) }
             }
             body {
                 header.top {
-                    h1 { "Mentions report: " (watches) }
-                    p { (period) " · generated " (d.generated_at.format("%Y-%m-%d %H:%M UTC")) " by earshot" }
-                    @if let Some(f) = d.filter.describe() { p.filter { "Only mentions with " (f) } }
+                    h1 { (s.title) (watches) }
+                    p { (period) " · " (lang.generated(d.generated_at)) }
+                    @if let Some(f) = d.filter.describe() { p.filter { (s.only_with) (f) } }
                 }
                 main {
                     div.cards {
-                        div.card { div.k { "Mentions" } div.v id="total-mentions" { (d.total.total) } }
-                        div.card.neg { div.k { "Negative share" } div.v { (pct(ReportData::negative_share(&d.total))) } }
-                        div.card { div.k { "Negative" } div.v { (d.total.negative) } }
-                        div.card { div.k { "Positive" } div.v { (d.total.positive) } }
-                        div.card { div.k { "Alerts" } div.v { (d.alerts.len()) } }
-                        div.card { div.k { "Spam filtered" } div.v { (spam) } }
+                        div.card { div.k { (s.mentions) } div.v id="total-mentions" { (d.total.total) } }
+                        div.card.neg { div.k { (s.negative_share) } div.v { (pct(ReportData::negative_share(&d.total))) } }
+                        div.card { div.k { (s.negative) } div.v { (d.total.negative) } }
+                        div.card { div.k { (s.positive) } div.v { (d.total.positive) } }
+                        div.card { div.k { (s.alerts) } div.v { (d.alerts.len()) } }
+                        div.card { div.k { (s.spam_filtered) } div.v { (spam) } }
                     }
                     section #timeline {
-                        h2 { "Timeline by sentiment" @if !d.alerts.is_empty() { span.muted { " · red lines mark alerts" } } }
+                        h2 { (s.timeline) @if !d.alerts.is_empty() { span.muted { (s.alert_lines) } } }
                         (PreEscaped(timeline))
                     }
                     div.two {
                         section #share-of-voice {
-                            h2 { "Share of voice" }
+                            h2 { (s.share_of_voice) }
                             (PreEscaped(sov_svg))
                             table {
-                                thead { tr { th { "Watch" } th.num { "Mentions" } th.num { "Share" } th.num { "Negative share" } } }
+                                thead { tr { th { (s.watch) } th.num { (s.mentions) } th.num { (s.share) } th.num { (s.negative_share) } } }
                                 tbody {
                                     @for (w, c) in &d.totals {
                                         tr {
@@ -199,17 +177,17 @@ pub(super) fn render(d: &ReportData) -> String {
                             }
                         }
                         section #top-sites {
-                            h2 { "Top sites" }
-                            @if d.top_sites.is_empty() { p.muted { "No mentions in this period." } }
+                            h2 { (s.top_sites) }
+                            @if d.top_sites.is_empty() { p.muted { (s.no_mentions) } }
                             @else { (PreEscaped(sites_svg)) }
                         }
                     }
                     section #top-negative {
-                        h2 { "Top negative stories" span.muted { " · copies of one story on several sites are counted once" } }
-                        @if d.top_negative.is_empty() { p.muted { "No negative mentions in this period." } }
+                        h2 { (s.top_negative) span.muted { (s.copies_once) } }
+                        @if d.top_negative.is_empty() { p.muted { (s.no_negative) } }
                         @else {
                             table {
-                                thead { tr { th { "Story" } th { "Sites" } th.num { "Mentions" } th.num { "Score" } } }
+                                thead { tr { th { (s.story) } th { (s.sites) } th.num { (s.mentions) } th.num { (s.score) } } }
                                 tbody {
                                     @for s in &d.top_negative {
                                         tr {
@@ -224,18 +202,18 @@ pub(super) fn render(d: &ReportData) -> String {
                         }
                     }
                     section #alerts {
-                        h2 { "Alerts" }
-                        @if d.alerts.is_empty() { p.muted { "No alerts in this period." } }
+                        h2 { (s.alerts) }
+                        @if d.alerts.is_empty() { p.muted { (s.no_alerts) } }
                         @else {
                             table {
-                                thead { tr { th { "Opened" } th { "Watch" } th { "Severity" } th { "State" } th { "Summary" } } }
+                                thead { tr { th { (s.opened) } th { (s.watch) } th { (s.severity) } th { (s.state) } th { (s.summary) } } }
                                 tbody {
                                     @for a in &d.alerts {
                                         tr {
-                                            td.muted { (a.opened_at.format("%Y-%m-%d %H:%M")) }
+                                            td.muted { (lang.datetime(a.opened_at)) }
                                             td { (a.watch) }
-                                            td { span class={"pill sev-" (a.severity.as_str())} { (a.severity.as_str()) } }
-                                            td { (a.state.as_str()) }
+                                            td { span class={"pill sev-" (a.severity.as_str())} { (lang.severity(a.severity)) } }
+                                            td { (lang.state(a.state)) }
                                             td { (a.summary) }
                                         }
                                     }
@@ -244,12 +222,12 @@ pub(super) fn render(d: &ReportData) -> String {
                         }
                     }
                     section #examples {
-                        h2 { "Example mentions" }
-                        @if examples.is_empty() { p.muted { "No mentions in this period." } }
-                        @else { (mention_rows(&examples)) }
+                        h2 { (s.examples) }
+                        @if examples.is_empty() { p.muted { (s.no_mentions) } }
+                        @else { (mention_rows(&examples, lang)) }
                     }
                 }
-                footer { (d.rows.len()) " mentions in the period, spam included · earshot" }
+                footer { (lang.mentions_in_period(d.rows.len())) }
             }
         }
     };

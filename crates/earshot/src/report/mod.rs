@@ -1,4 +1,4 @@
-//! Mention reports: CSV, XLSX, HTML and JSON files over some watches and a
+//! Mention reports: CSV, XLSX, HTML, PDF and JSON files over some watches and a
 //! period, for analysts (Excel, a browser) and for the people they forward
 //! them to.
 //!
@@ -14,7 +14,9 @@ mod config;
 mod csv_out;
 mod filter;
 mod html;
+mod lang;
 pub mod message;
+mod pdf;
 pub mod scheduled;
 mod xlsx;
 
@@ -29,11 +31,13 @@ use crate::store::{
     StoreError,
 };
 
-pub use chart::timeline_svg;
-pub use config::{problems, ReportConfig};
+pub use chart::{timeline_svg, timeline_svg_in};
+pub use config::{problems, ReportConfig, ReportSettings};
 pub use csv_out::neutralise;
 pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href, stars};
+pub use lang::{Language, Strings};
+pub use pdf::PdfError;
 
 /// The stylesheet of the HTML report, shared by the dashboard.
 pub fn html_css() -> &'static str {
@@ -75,6 +79,10 @@ pub enum ReportError {
     /// The JSON writer failed.
     #[error("cannot build the JSON report: {0}")]
     Json(String),
+    /// The PDF writer failed (no font for the text, a font that cannot
+    /// be read).
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
     /// Writing the file failed.
     #[error("cannot write the report to {path}: {reason}\n  help: check that the directory exists and is writable, or pass --out PATH")]
     Write {
@@ -97,6 +105,8 @@ pub enum Format {
     Html,
     /// Everything as JSON, for scripts.
     Json,
+    /// The HTML report's content as A4 pages, fonts embedded.
+    Pdf,
 }
 
 impl Format {
@@ -107,6 +117,7 @@ impl Format {
             Format::Xlsx => "xlsx",
             Format::Html => "html",
             Format::Json => "json",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -117,6 +128,7 @@ impl Format {
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Html => "text/html; charset=utf-8",
             Format::Json => "application/json",
+            Format::Pdf => "application/pdf",
         }
     }
 }
@@ -129,8 +141,9 @@ impl std::str::FromStr for Format {
             "xlsx" | "excel" => Ok(Format::Xlsx),
             "html" => Ok(Format::Html),
             "json" => Ok(Format::Json),
+            "pdf" => Ok(Format::Pdf),
             _ => Err(format!(
-                "`{s}` is not a report format; use csv, xlsx, html or json"
+                "`{s}` is not a report format; use csv, xlsx, html, pdf or json"
             )),
         }
     }
@@ -156,6 +169,9 @@ pub struct ReportRequest {
     pub from: DateTime<Utc>,
     /// Period end (exclusive).
     pub to: DateTime<Utc>,
+    /// The language of the report's headings, column names and dates
+    /// (HTML, XLSX and PDF).
+    pub language: Language,
 }
 
 impl ReportRequest {
@@ -324,6 +340,30 @@ fn alerts_as_format_1<S: serde::Serializer>(alerts: &[Alert], s: S) -> Result<S:
 }
 
 impl ReportData {
+    /// The example mentions every format shows: up to four newest
+    /// non-spam mentions of each sentiment (negative, positive, neutral,
+    /// unscored).
+    pub fn examples(&self) -> Vec<&Row> {
+        let mut out: Vec<&Row> = Vec::new();
+        for label in [
+            Some(Label::Negative),
+            Some(Label::Positive),
+            Some(Label::Neutral),
+            None,
+        ] {
+            out.extend(
+                self.rows
+                    .iter()
+                    .filter(|r| {
+                        r.mention.spam.is_none()
+                            && r.mention.sentiment.as_ref().map(|s| s.label) == label
+                    })
+                    .take(4),
+            );
+        }
+        out
+    }
+
     /// Share of non-spam mentions scored negative, among scored ones.
     pub fn negative_share(c: &Counts) -> Option<f64> {
         let scored = c.negative + c.neutral + c.positive;
@@ -569,12 +609,23 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
-/// Renders `data` in `format`.
+/// Renders `data` in `format` with the default [`ReportSettings`] (a PDF
+/// finds its font among the system's).
 pub fn render(data: &ReportData, format: Format) -> Result<Vec<u8>, ReportError> {
+    render_with(data, format, &ReportSettings::default())
+}
+
+/// Renders `data` in `format` with `settings` (`[reports]`).
+pub fn render_with(
+    data: &ReportData,
+    format: Format,
+    settings: &ReportSettings,
+) -> Result<Vec<u8>, ReportError> {
     match format {
         Format::Csv => csv_out::render(data),
         Format::Xlsx => xlsx::render(data),
         Format::Html => Ok(html::render(data).into_bytes()),
+        Format::Pdf => Ok(pdf::render(data, settings)?),
         Format::Json => {
             serde_json::to_vec_pretty(data).map_err(|e| ReportError::Json(e.to_string()))
         }
@@ -584,7 +635,17 @@ pub fn render(data: &ReportData, format: Format) -> Result<Vec<u8>, ReportError>
 /// Renders `data` in `format` and writes it to `path` (its directory is
 /// created when missing).
 pub fn write(data: &ReportData, format: Format, path: &Path) -> Result<(), ReportError> {
-    write_rendered(&render(data, format)?, format, path)
+    write_with(data, format, &ReportSettings::default(), path)
+}
+
+/// [`write`] with `settings` (`[reports]`).
+pub fn write_with(
+    data: &ReportData,
+    format: Format,
+    settings: &ReportSettings,
+    path: &Path,
+) -> Result<(), ReportError> {
+    write_rendered(&render_with(data, format, settings)?, format, path)
 }
 
 /// Writes a report already rendered in `format` to `path`, as [`write`]

@@ -17,7 +17,7 @@ use crate::store::{OutboxItem, Store};
 use crate::util::{next_due, Schedule};
 
 use super::message::{self, ReportMessage};
-use super::{gather, write, Format, ReportConfig, ReportError, ReportRequest};
+use super::{gather, write_with, Format, ReportConfig, ReportError, ReportRequest, ReportSettings};
 
 /// The key a report's last run is kept under.
 fn run_key(name: &str) -> String {
@@ -29,6 +29,7 @@ fn run_key(name: &str) -> String {
 pub fn produce(
     store: &Store,
     r: &ReportConfig,
+    settings: &ReportSettings,
     channels: &[ChannelConfig],
     now: DateTime<Utc>,
 ) -> Result<Vec<PathBuf>, ReportError> {
@@ -37,6 +38,7 @@ pub fn produce(
         watches: r.watches.clone(),
         from: now - period,
         to: now,
+        language: r.language,
     };
     let data = gather(store, &req)?;
     let dir = r
@@ -49,7 +51,7 @@ pub fn produce(
             continue;
         };
         let path = dir.join(req.file_name(format));
-        write(&data, format, &path)?;
+        write_with(&data, format, settings, &path)?;
         files.push(path);
     }
     let Some(name) = &r.channel else {
@@ -92,6 +94,7 @@ pub fn produce(
 /// every 10 seconds.
 pub async fn run(
     reports: &[ReportConfig],
+    settings: &ReportSettings,
     channels: &[ChannelConfig],
     store: Arc<Store>,
     stop: CancellationToken,
@@ -121,8 +124,10 @@ pub async fn run(
             let s = store.clone();
             let entry = r.clone();
             let chans = channels.to_vec();
+            let settings = settings.clone();
             let result =
-                tokio::task::spawn_blocking(move || produce(&s, &entry, &chans, now)).await;
+                tokio::task::spawn_blocking(move || produce(&s, &entry, &settings, &chans, now))
+                    .await;
             match result {
                 Ok(Ok(files)) => {
                     for f in &files {

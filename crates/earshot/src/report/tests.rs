@@ -55,13 +55,15 @@ fn file_names_say_what_and_when() {
         watches: vec!["云雀".into(), "Lumio Aura".into()],
         from: start(),
         to: start() + chrono::Duration::days(30),
+        language: Default::default(),
     };
     assert_eq!(
         req.file_name(Format::Xlsx),
         "mentions_云雀+Lumio-Aura_2026-11-01_2026-11-30.xlsx"
     );
     assert_eq!(req.granularity(), Granularity::Day);
-    assert!("pdf".parse::<Format>().is_err());
+    assert!("docx".parse::<Format>().is_err());
+    assert_eq!("PDF".parse::<Format>(), Ok(Format::Pdf));
     assert_eq!("XLSX".parse::<Format>(), Ok(Format::Xlsx));
 }
 
@@ -90,6 +92,7 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         watches: vec!["A".into(), "B".into()],
         from: start(),
         to: start() + chrono::Duration::days(1),
+        language: Default::default(),
     };
     let d = gather(&store, &req).unwrap();
     assert_eq!(d.rows.len(), 200);
@@ -117,10 +120,32 @@ fn gather_collapses_clusters_and_counts_share_of_voice() {
         let bytes = render(&d, f).unwrap();
         assert!(bytes.len() > 1000, "{f}: {} bytes", bytes.len());
     }
+    // The same data in Chinese: the headings, sentiment words and dates
+    // of the language table; English by default.
+    let en = String::from_utf8(render(&d, Format::Html).unwrap()).unwrap();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Share of voice"));
+    assert!(!en.contains("声量占比"));
+    let mut zh = d.clone();
+    zh.request.language = Language::ZhCn;
+    let html = String::from_utf8(render(&zh, Format::Html).unwrap()).unwrap();
+    for s in [
+        "<html lang=\"zh-CN\">",
+        "舆情报告：A, B",
+        "声量占比",
+        "主要站点",
+        "负面报道",
+        "示例提及",
+        "2026年11月1日 00:00 至 2026年11月1日 23:59（UTC）",
+        ">负面<",
+    ] {
+        assert!(html.contains(s), "{s} missing");
+    }
+    assert!(!html.contains("Share of voice"));
     let empty = ReportRequest {
         watches: vec!["A".into()],
         from: start(),
         to: start(),
+        language: Default::default(),
     };
     assert!(matches!(
         gather(&store, &empty),
@@ -145,12 +170,13 @@ fn a_scheduled_report_writes_its_files_and_queues_a_message() {
         schedule: "every 1d".into(),
         out_dir: Some(dir.path().join("out")),
         channel: Some("pr-email".into()),
+        language: Default::default(),
     };
     let channels: Vec<crate::alert::ChannelConfig> = vec![serde_json::from_value(
         serde_json::json!({"name": "pr-email", "kind": "webhook", "url": "http://127.0.0.1:9/"}),
     )
     .unwrap()];
-    let files = scheduled::produce(&store, &r, &channels, now).unwrap();
+    let files = scheduled::produce(&store, &r, &Default::default(), &channels, now).unwrap();
     assert_eq!(files.len(), 2);
     assert!(files.iter().all(|f| f.exists()));
     let queued = store.outbox_pending().unwrap();
@@ -169,6 +195,7 @@ fn a_report_period_or_watch_list_past_the_limits_is_refused() {
         watches: vec!["A".into()],
         from: now - chrono::Duration::days(MAX_PERIOD_DAYS + 1),
         to: now,
+        language: Default::default(),
     };
     assert!(matches!(
         long.validate(),

@@ -15,17 +15,24 @@ use crate::store::Counts;
 
 use super::{excerpt, ReportData, ReportError};
 
-/// Sheet names, also read back by the tests.
-pub const MENTIONS: &str = "Mentions";
-pub const DAILY: &str = "Daily";
-pub const WATCHES: &str = "Watches";
-pub const ALERTS: &str = "Alerts";
+/// `s` with its first letter in upper case (column names from the
+/// language table's lower-case sentiment words; Chinese is unchanged).
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
 
 fn xerr(e: XlsxError) -> ReportError {
     ReportError::Xlsx(e.to_string())
 }
 
 pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
+    let lang = d.request.language;
+    let s = lang.strings();
+    let (mentions_sheet, daily_sheet, watches_sheet) =
+        (s.sheet_mentions, s.sheet_daily, s.sheet_watches);
     let mut wb = Workbook::new();
     let header = Format::new()
         .set_bold()
@@ -40,23 +47,23 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
 
     // Mentions.
     let ws = wb.add_worksheet();
-    ws.set_name(MENTIONS).map_err(xerr)?;
+    ws.set_name(mentions_sheet).map_err(xerr)?;
     let cols: [(&str, f64); 15] = [
-        ("Time (UTC)", 17.0),
-        ("Watch", 12.0),
-        ("Site", 16.0),
-        ("Author", 14.0),
-        ("Title", 36.0),
-        ("Excerpt", 70.0),
-        ("Sentiment", 11.0),
-        ("Score", 8.0),
-        ("Rating", 7.0),
-        ("Best rating", 7.0),
-        ("Cluster id", 21.0),
-        ("Cluster size", 8.0),
-        ("Spam", 16.0),
-        ("URL", 40.0),
-        ("Mention id", 21.0),
+        (s.time_utc, 17.0),
+        (s.watch, 12.0),
+        (s.site, 16.0),
+        (s.author, 14.0),
+        (s.col_title, 36.0),
+        (s.excerpt, 70.0),
+        (s.sentiment, 11.0),
+        (s.score, 8.0),
+        (s.rating, 7.0),
+        (s.best_rating, 7.0),
+        (s.cluster_id, 21.0),
+        (s.cluster_size, 8.0),
+        (s.spam, 16.0),
+        (s.url, 40.0),
+        (s.mention_id, 21.0),
     ];
     for (c, (name, width)) in cols.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, &header)
@@ -78,7 +85,8 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
             .map_err(xerr)?;
         ws.write_string(row, 5, excerpt(&m.context, 500))
             .map_err(xerr)?;
-        ws.write_string(row, 6, r.label()).map_err(xerr)?;
+        ws.write_string(row, 6, lang.label(r.label()))
+            .map_err(xerr)?;
         if let Some(s) = &m.sentiment {
             ws.write_number_with_format(row, 7, s.score as f64, &score)
                 .map_err(xerr)?;
@@ -112,19 +120,19 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
             .merge(&b.counts);
     }
     let ws = wb.add_worksheet();
-    ws.set_name(DAILY).map_err(xerr)?;
+    ws.set_name(daily_sheet).map_err(xerr)?;
     let heads = [
-        "Date",
-        "Negative",
-        "Neutral",
-        "Positive",
-        "Unscored",
-        "Total",
-        "Negative share",
-        "Spam",
+        s.date,
+        s.negative,
+        s.neutral,
+        s.positive,
+        s.unscored,
+        s.total,
+        s.negative_share,
+        s.spam,
     ];
     for (c, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &header)
+        ws.write_string_with_format(0, c as u16, cap(h), &header)
             .map_err(xerr)?;
         ws.set_column_width(c as u16, if c == 0 { 12.0 } else { 14.0 })
             .map_err(xerr)?;
@@ -160,9 +168,9 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
         ] {
             volume
                 .add_series()
-                .set_name((DAILY, 0, col))
-                .set_categories((DAILY, 1, 0, last, 0))
-                .set_values((DAILY, 1, col, last, col))
+                .set_name((daily_sheet, 0, col))
+                .set_categories((daily_sheet, 1, 0, last, 0))
+                .set_values((daily_sheet, 1, col, last, col))
                 .set_format(
                     ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)),
                 );
@@ -170,19 +178,19 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
         let mut share = Chart::new(ChartType::Line);
         share
             .add_series()
-            .set_name((DAILY, 0, 6))
-            .set_categories((DAILY, 1, 0, last, 0))
-            .set_values((DAILY, 1, 6, last, 6))
+            .set_name((daily_sheet, 0, 6))
+            .set_categories((daily_sheet, 1, 0, last, 0))
+            .set_values((daily_sheet, 1, 6, last, 6))
             .set_secondary_axis(true)
             .set_format(
                 ChartFormat::new().set_line(ChartLine::new().set_color("#B42318").set_width(2.25)),
             );
         volume.combine(&share);
-        volume.title().set_name("Mentions per day by sentiment");
-        volume.y_axis().set_name("Mentions");
+        volume.title().set_name(s.per_day_chart);
+        volume.y_axis().set_name(s.mentions);
         volume
             .y2_axis()
-            .set_name("Negative share")
+            .set_name(s.negative_share)
             .set_num_format("0%");
         volume.set_width(880).set_height(360);
         ws.insert_chart(1, heads.len() as u16 + 1, &volume)
@@ -191,20 +199,20 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
 
     // Share of voice.
     let ws = wb.add_worksheet();
-    ws.set_name(WATCHES).map_err(xerr)?;
+    ws.set_name(watches_sheet).map_err(xerr)?;
     let heads = [
-        "Watch",
-        "Mentions",
-        "Share of voice",
-        "Negative",
-        "Neutral",
-        "Positive",
-        "Unscored",
-        "Negative share",
-        "Spam",
+        s.watch,
+        s.mentions,
+        s.share_of_voice,
+        s.negative,
+        s.neutral,
+        s.positive,
+        s.unscored,
+        s.negative_share,
+        s.spam,
     ];
     for (c, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &header)
+        ws.write_string_with_format(0, c as u16, cap(h), &header)
             .map_err(xerr)?;
         ws.set_column_width(c as u16, 15.0).map_err(xerr)?;
     }
@@ -234,16 +242,16 @@ pub(super) fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
         let n = d.totals.len() as u32;
         let mut pie = Chart::new(ChartType::Pie);
         pie.add_series()
-            .set_name("Share of voice")
-            .set_categories((WATCHES, 1, 0, n, 0))
-            .set_values((WATCHES, 1, 1, n, 1));
-        pie.title().set_name("Share of voice");
+            .set_name(s.share_of_voice)
+            .set_categories((watches_sheet, 1, 0, n, 0))
+            .set_values((watches_sheet, 1, 1, n, 1));
+        pie.title().set_name(s.share_of_voice);
         ws.insert_chart(n + 3, 0, &pie).map_err(xerr)?;
     }
 
     // Alerts.
     let ws = wb.add_worksheet();
-    ws.set_name(ALERTS).map_err(xerr)?;
+    ws.set_name(s.sheet_alerts).map_err(xerr)?;
     alerts_sheet(ws, d, &header, &when, &wrap)?;
 
     wb.save_to_buffer().map_err(xerr)
@@ -256,14 +264,16 @@ fn alerts_sheet(
     when: &Format,
     wrap: &Format,
 ) -> Result<(), ReportError> {
+    let lang = d.request.language;
+    let s = lang.strings();
     let heads = [
-        ("Opened (UTC)", 17.0),
-        ("Updated (UTC)", 17.0),
-        ("Watch", 12.0),
-        ("Severity", 10.0),
-        ("State", 10.0),
-        ("Summary", 60.0),
-        ("Evidence", 80.0),
+        (s.opened_utc, 17.0),
+        (s.updated_utc, 17.0),
+        (s.watch, 12.0),
+        (s.severity, 10.0),
+        (s.state, 10.0),
+        (s.summary, 60.0),
+        (s.evidence, 80.0),
     ];
     for (c, (h, w)) in heads.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, header)
@@ -278,8 +288,9 @@ fn alerts_sheet(
                 .map_err(xerr)?;
         }
         ws.write_string(row, 2, &a.watch).map_err(xerr)?;
-        ws.write_string(row, 3, a.severity.as_str()).map_err(xerr)?;
-        ws.write_string(row, 4, a.state.as_str()).map_err(xerr)?;
+        ws.write_string(row, 3, lang.severity(a.severity))
+            .map_err(xerr)?;
+        ws.write_string(row, 4, lang.state(a.state)).map_err(xerr)?;
         ws.write_string(row, 5, &a.summary).map_err(xerr)?;
         // Excel cells hold at most 32,767 characters.
         let ev: String = a.evidence_json().chars().take(32_000).collect();
@@ -288,8 +299,7 @@ fn alerts_sheet(
     }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
     if d.alerts.is_empty() {
-        ws.write_string(1, 0, "No alerts in this period.")
-            .map_err(xerr)?;
+        ws.write_string(1, 0, s.no_alerts).map_err(xerr)?;
     } else {
         ws.autofilter(0, 0, d.alerts.len() as u32, heads.len() as u16 - 1)
             .map_err(xerr)?;
