@@ -51,7 +51,11 @@ pub fn describe_baseline(e: &super::Episode, cfg: &DetectorConfig) -> String {
             let weeks = ((days / 7.0).floor() as usize).clamp(1, cfg.weeks.max(1));
             format!("same hour of the week, {weeks} week(s) back")
         }
-        Detector::Share => format!("negative share of the last {:.1} days", days.min(7.0)),
+        Detector::Share => format!(
+            "negative share of the last {:.1} days, give or take its swings over {:.1} days",
+            days.min(7.0),
+            days.min(28.0)
+        ),
         Detector::Threshold if !e.p_value.is_finite() => {
             format!("plain count, at least {} an hour", cfg.threshold)
         }
@@ -222,7 +226,13 @@ pub(super) fn predictive(
 
 /// The cold-start count detector at bucket `i` (see the module); `None`
 /// without a single bucket of history.
-pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
+pub fn cold_start(
+    s: &[Point],
+    i: usize,
+    cfg: &DetectorConfig,
+    week: usize,
+    base: Option<super::ShareBase>,
+) -> Option<Decision> {
     let hist = history(s, i);
     if hist == 0 {
         return None;
@@ -287,7 +297,7 @@ pub fn cold_start(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> O
             fire: pv < a
                 && obs >= min
                 && w <= hist
-                && super::share::supports(s, i, w, week, obs, expected),
+                && super::share::supports(s, i, w, base, obs, expected),
             elevated: false,
             observed: obs,
             expected,

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 // paths here still work.
 pub use crate::store::{Detector, Severity};
 pub use series::{fill_gaps, read_csv};
-pub use share::share;
+pub use share::{share, ShareBase};
 
 /// One bucket of a series.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,7 +170,13 @@ fn first_active(s: &[Point]) -> Option<usize> {
 }
 
 /// The seasonal detector at bucket `i`; `None` without `weeks` of history.
-pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Option<Decision> {
+pub fn seasonal(
+    s: &[Point],
+    i: usize,
+    cfg: &DetectorConfig,
+    week: usize,
+    base: Option<ShareBase>,
+) -> Option<Decision> {
     // The weeks it has, up to `weeks`: one week of history is a (wide)
     // baseline already, and each further week sharpens it.
     let hist = cold::history(s, i);
@@ -235,7 +241,7 @@ pub fn seasonal(s: &[Point], i: usize, cfg: &DetectorConfig, week: usize) -> Opt
         } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < a && obs >= min && share::supports(s, i, w, week, obs, expected),
+            fire: pv < a && obs >= min && share::supports(s, i, w, base, obs, expected),
             elevated: false,
             observed: obs,
             expected,
@@ -277,10 +283,13 @@ pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
 pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Duration) -> Decision {
     let week = per_week(bucket);
     let mut out: Vec<Decision> = Vec::new();
+    // The share so far, once: the share detector tests against it and the
+    // count detectors ask it whether the share rose with the count.
+    let base = share::baseline(s, i, week);
     for d in &cfg.detectors {
         match d {
-            Detector::Seasonal => out.extend(seasonal(s, i, cfg, week)),
-            Detector::Share => out.extend(share(s, i, cfg, week)),
+            Detector::Seasonal => out.extend(seasonal(s, i, cfg, week, base)),
+            Detector::Share => out.extend(share(s, i, cfg, week, base)),
             Detector::Threshold => out.push(threshold(s, i, cfg)),
         }
     }
@@ -289,7 +298,7 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
     if cold::history(s, i) < cfg.weeks.max(1) * week + 3
         && !cfg.detectors.contains(&Detector::Threshold)
     {
-        out.extend(cold::cold_start(s, i, cfg, week));
+        out.extend(cold::cold_start(s, i, cfg, week, base));
     }
     let key = |d: &Decision| (d.fire, d.elevated, -d.p_value.min(1.0));
     out.into_iter()
