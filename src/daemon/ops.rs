@@ -267,10 +267,7 @@ impl Ops {
             // sled answers every call with its flusher's error until the
             // store is reopened: while paused for a full disk, a read that
             // fails on it is part of the pause (said above), not a new fault.
-            Err(e)
-                if paused.is_some()
-                    && e.class() == earshot::store::ErrorClass::DiskFull =>
-            {
+            Err(e) if paused.is_some() && e.class() == earshot::store::ErrorClass::DiskFull => {
                 degraded.push(format!("store: cannot read the outbox: {e}"))
             }
             Err(e) => failing.push(format!("store: cannot read the outbox: {e}")),
