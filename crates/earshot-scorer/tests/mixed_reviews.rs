@@ -79,3 +79,39 @@ fn shipped_model_keeps_the_overall_verdict_of_mixed_reviews_and_news() {
     assert!(short.is_empty(), "below the floor in {short:?}:\n{report}");
     assert_eq!(rows.len(), FLOORS.iter().map(|f| f.1).sum::<usize>());
 }
+
+/// Issue 24, item 5: the demo's syndicated story about the 云雀 X5 battery
+/// defect (calm, factual, one sentence of praise for the launch) led the
+/// demo report's examples in green. Extracted from each news site as the
+/// crawler extracts it, it must read negative everywhere.
+#[test]
+fn the_demo_battery_defect_story_reads_negative_on_every_news_site() {
+    let scorer = Scorer::load(&SentimentConfig {
+        model: MODEL.into(),
+        precision: Precision::Fp32,
+        ..Default::default()
+    })
+    .expect("the shipped model loads");
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/site");
+    let pages = [
+        "news-a/2026/11/21/yunque-x5-battery.html",
+        "news-b/tech/20261121/4521.html",
+        "news-d/2026/11/21/x5-review-roundup.html",
+    ];
+    let fetched = chrono::Utc::now();
+    for page in pages {
+        // news-b is GBK: decoded as the crawler decodes it
+        let bytes = std::fs::read(format!("{site}/{page}")).expect("demo page");
+        let (html, _) = earshot::fetch::charset::decode(&bytes, None);
+        let url = url::Url::parse(&format!("http://news.example/{page}")).expect("url");
+        let e = earshot::extract::extract(&url, &html, None, chrono_tz::Asia::Shanghai, fetched)
+            .expect("the demo page extracts");
+        let text = &e.posts.first().expect("the story's text").text;
+        assert!(text.contains("电池"), "{page}: {text}");
+        let p = &scorer.probabilities(&[text.as_str()]).expect("scores")[0];
+        assert!(
+            p[0] > p[1] && p[0] > p[2],
+            "{page}: the defect story reads {p:.2?} (negative, neutral, positive), not negative"
+        );
+    }
+}
