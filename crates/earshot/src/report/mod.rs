@@ -14,6 +14,7 @@ mod config;
 mod csv_out;
 mod filter;
 mod html;
+mod dash_lang;
 mod lang;
 pub mod message;
 mod pdf;
@@ -36,6 +37,7 @@ pub use config::{problems, ReportConfig, ReportSettings};
 pub use csv_out::neutralise;
 pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href, stars};
+pub use dash_lang::DashStrings;
 pub use lang::{Language, Strings};
 pub use pdf::PdfError;
 
