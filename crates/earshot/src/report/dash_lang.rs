@@ -262,7 +262,13 @@ mod tests {
 
     #[test]
     fn accept_language_picks_chinese_for_every_chinese_range() {
-        for h in ["zh-CN", "zh", "zh-Hans-CN,en;q=0.8", "zh-TW", "en;q=0.5, zh-HK"] {
+        for h in [
+            "zh-CN",
+            "zh",
+            "zh-Hans-CN,en;q=0.8",
+            "zh-TW",
+            "en;q=0.5, zh-HK",
+        ] {
             assert_eq!(Language::from_accept_language(h), Language::ZhCn, "{h}");
         }
         for h in ["", "en-US,zh;q=0.5", "fr-FR", "de, en", "zh;q=0"] {

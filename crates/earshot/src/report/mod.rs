@@ -12,9 +12,9 @@
 mod chart;
 mod config;
 mod csv_out;
+mod dash_lang;
 mod filter;
 mod html;
-mod dash_lang;
 mod lang;
 pub mod message;
 mod pdf;
@@ -35,9 +35,9 @@ use crate::store::{
 pub use chart::{timeline_svg, timeline_svg_in};
 pub use config::{problems, ReportConfig, ReportSettings};
 pub use csv_out::neutralise;
+pub use dash_lang::DashStrings;
 pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href, stars};
-pub use dash_lang::DashStrings;
 pub use lang::{Language, Strings};
 pub use pdf::PdfError;
 
