@@ -179,8 +179,10 @@ fn configured_language_and_timezone_apply_and_bad_ones_are_refused() {
         assert!(zh.contains("<html lang=\"zh-CN\">"), "{zh}");
         assert!(zh.contains("时间 (Asia/Shanghai)"), "{zh}");
         // Dates are written the Chinese way: 2026年11月3日 08:05.
-        let dated = zh.split("年").count() > 1 && zh.contains("月") && zh.contains("日 ");
-        assert!(dated, "no Chinese dates");
+        let dated =
+            regex::Regex::new(r#"<td class="muted">\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}</td>"#)
+                .unwrap();
+        assert!(dated.is_match(&zh), "no Chinese dates: {zh}");
         // The viewer's switch still wins over the configured language.
         let (en, _) = page(&c, &format!("{}/?lang=en", s.base), &s.viewer, &[]).await;
         assert!(en.contains("<html lang=\"en\">") && en.contains("Time (Asia/Shanghai)"));
