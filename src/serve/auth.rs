@@ -346,7 +346,7 @@ fn login_page(status: StatusCode, error: Option<&str>, lang: Language) -> Respon
                     section {
                         h1 { "earshot" }
                         p.muted { (t.sign_in_hint) }
-                        (super::page::switch(lang, ""))
+                        (lang::switch(lang, ""))
                         @if let Some(e) = error { p.error role="alert" { (e) } }
                         form method="post" action="/login" {
                             label for="token" { (t.token) }

@@ -5,6 +5,7 @@
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use earshot::report::Language;
+use maud::{html, Markup};
 
 use super::Shared;
 
@@ -58,4 +59,19 @@ pub(super) fn from_headers(state: &Shared, headers: &HeaderMap) -> Language {
                 .map(Language::from_accept_language)
                 .unwrap_or_default()
         })
+}
+
+/// The language switch (EN / 中文): links to this page with `?lang=`,
+/// keeping its filters (`qs`); the current language is not a link.
+pub(super) fn switch(lang: Language, qs: &str) -> Markup {
+    let sep = if qs.is_empty() { "" } else { "&" };
+    html! {
+        span.lang-switch title=(lang.dash().language) {
+            @for (l, name) in [(Language::En, "EN"), (Language::ZhCn, "中文")] {
+                @if l == lang { strong lang=(l.tag()) { (name) } }
+                @else { a lang=(l.tag()) href={"?" (qs) (sep) "lang=" (l.tag())} { (name) } }
+                " "
+            }
+        }
+    }
 }

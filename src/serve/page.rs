@@ -34,6 +34,7 @@ details summary{cursor:pointer;color:var(--accent)}
 header.top a{color:#fff}
 p.notice{background:#eef6ff;border:1px solid #cfe3fb;border-radius:4px;padding:8px 12px}
 .lang-switch{margin-right:10px}
+td.muted,span.pill{white-space:nowrap}
 .lang-switch strong,.lang-switch a{padding:0 3px}
 "#;
 
@@ -211,7 +212,7 @@ pub(super) async fn dashboard(
                     nav.bar {
                         div { h1 { "earshot" } p { (t.tagline) } }
                         div {
-                            (switch(lang, &query_string(&f, None)))
+                            (lang::switch(lang, &query_string(&f, None)))
                             span #who { (t.signed_in_as) " " (who.name) " (" (who.role) ")" } " "
                             @if admin {
                                 form method="post" action="/crawl" { button.secondary type="submit" { (t.crawl_now) } } " "
@@ -326,21 +327,6 @@ pub(super) async fn dashboard(
         r.headers_mut().append(header::SET_COOKIE, c);
     }
     r
-}
-
-/// The language switch (EN / 中文): links to this page with `?lang=`,
-/// keeping its filters (`qs`); the current language is not a link.
-pub(super) fn switch(lang: Language, qs: &str) -> Markup {
-    let sep = if qs.is_empty() { "" } else { "&" };
-    html! {
-        span.lang-switch title=(lang.dash().language) {
-            @for (l, name) in [(Language::En, "EN"), (Language::ZhCn, "中文")] {
-                @if l == lang { strong lang=(l.tag()) { (name) } }
-                @else { a lang=(l.tag()) href={"?" (qs) (sep) "lang=" (l.tag())} { (name) } }
-                " "
-            }
-        }
-    }
 }
 
 /// Evidence as indented JSON, keys sorted (through a `Value`, as the
