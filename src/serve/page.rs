@@ -213,7 +213,7 @@ pub(super) async fn dashboard(
                         div { h1 { "earshot" } p { (t.tagline) } }
                         div {
                             (lang::switch(lang, &query_string(&f, None)))
-                            span #who { (t.signed_in_as) " " (who.name) " (" (who.role) ")" } " "
+                            span #who { (t.signed_in_as) " " (who.name) " (" (if admin { t.admin } else { t.viewer }) ")" } " "
                             @if admin {
                                 form method="post" action="/crawl" { button.secondary type="submit" { (t.crawl_now) } } " "
                             }

@@ -50,7 +50,7 @@ fn accept_language_zh_gives_chinese_and_the_switch_wins_over_it() {
                 "全部监测项",
                 "筛选",
                 "时间 (UTC)",
-                "当前用户",
+                "当前用户 vera (查看者)",
             ] {
                 assert!(zh.contains(word), "{tag}: no {word}");
             }

@@ -17,6 +17,10 @@ pub struct DashStrings {
     pub tagline: &'static str,
     /// "Signed in as" before the name.
     pub signed_in_as: &'static str,
+    /// The admin role's name.
+    pub admin: &'static str,
+    /// The viewer role's name.
+    pub viewer: &'static str,
     /// Crawl button.
     pub crawl_now: &'static str,
     /// Sign-out button.
@@ -105,6 +109,8 @@ const EN: DashStrings = DashStrings {
     page_title: "earshot dashboard",
     tagline: "Mentions, timelines and alerts",
     signed_in_as: "Signed in as",
+    admin: "admin",
+    viewer: "viewer",
     crawl_now: "Crawl now",
     sign_out: "Sign out",
     crawl_busy: "A crawl was already running, so no second one was started. ",
@@ -152,6 +158,8 @@ const ZH_CN: DashStrings = DashStrings {
     page_title: "earshot 舆情看板",
     tagline: "提及、时间线与预警",
     signed_in_as: "当前用户",
+    admin: "管理员",
+    viewer: "查看者",
     crawl_now: "立即抓取",
     sign_out: "退出登录",
     crawl_busy: "已有抓取正在进行，未再启动新的抓取。",
