@@ -24,6 +24,8 @@ mod daemon_cli;
 mod dashboard;
 #[path = "it/dashboard_filters.rs"]
 mod dashboard_filters;
+#[path = "it/dashboard_lang.rs"]
+mod dashboard_lang;
 #[path = "it/demo.rs"]
 mod demo;
 #[path = "it/extract.rs"]

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use earshot::report::Language;
 use earshot::util::Problem;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,11 @@ pub struct ServeConfig {
     pub session_ttl: Duration,
     /// Mark the session cookie `Secure` (set when a TLS proxy fronts earshot).
     pub secure_cookie: bool,
+    /// The dashboard's language: `auto` (the browser's Accept-Language),
+    /// `en` or `zh-CN`. A viewer's switch (EN / 中文) wins over both.
+    pub language: String,
+    /// The IANA timezone dashboard dates are shown in (e.g. `Asia/Shanghai`).
+    pub timezone: String,
 }
 
 impl Default for ServeConfig {
@@ -47,6 +53,8 @@ impl Default for ServeConfig {
             tokens: Vec::new(),
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookie: false,
+            language: "auto".into(),
+            timezone: "UTC".into(),
         }
     }
 }
@@ -108,6 +116,20 @@ impl ServeConfig {
                 ));
             }
         }
+        if self.language != "auto" && self.language.parse::<Language>().is_err() {
+            out.push(Problem::new(
+                "serve.language",
+                format!("`{}` is not a dashboard language", self.language),
+                "use language = \"auto\" (follow the browser), \"en\" or \"zh-CN\"",
+            ));
+        }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            out.push(Problem::new(
+                "serve.timezone",
+                format!("`{}` is not an IANA timezone name", self.timezone),
+                "e.g. timezone = \"Asia/Shanghai\" or \"UTC\" (names as in tzdata)",
+            ));
+        }
         if self.session_ttl.is_zero() {
             out.push(Problem::new(
                 "serve.session_ttl",
@@ -116,6 +138,17 @@ impl ServeConfig {
             ));
         }
         out
+    }
+
+    /// The configured language: `None` for `auto` (follow the browser).
+    pub fn fixed_language(&self) -> Option<Language> {
+        self.language.parse().ok()
+    }
+
+    /// The configured timezone (UTC when it does not parse; `problems`
+    /// refuses that before serving).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
 
     /// What is allowed but unsafe: a bind reachable from other machines

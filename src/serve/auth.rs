@@ -17,15 +17,16 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::html;
 
 use crate::config::Role;
+use earshot::report::Language;
 
-use super::{hash_token, hex, Shared};
+use super::{hash_token, hex, lang, Shared};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "earshot_session";
@@ -329,26 +330,28 @@ fn signed_in(state: &Shared, name: String, role: Role) -> Response {
     r
 }
 
-fn login_page(status: StatusCode, error: Option<&str>) -> Response {
+fn login_page(status: StatusCode, error: Option<&str>, lang: Language) -> Response {
+    let t = lang.dash();
     let body = html! {
         (maud::DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Sign in · earshot" }
+                title { (t.sign_in_title) }
                 link rel="stylesheet" href="/static/app.css";
             }
             body.login {
                 main {
                     section {
                         h1 { "earshot" }
-                        p.muted { "Sign in with your dashboard token." }
+                        p.muted { (t.sign_in_hint) }
+                        (lang::switch(lang, ""))
                         @if let Some(e) = error { p.error role="alert" { (e) } }
                         form method="post" action="/login" {
-                            label for="token" { "Token" }
+                            label for="token" { (t.token) }
                             input #token type="password" name="token" autocomplete="current-password" required autofocus;
-                            button type="submit" { "Sign in" }
+                            button type="submit" { (t.sign_in) }
                         }
                     }
                 }
@@ -358,20 +361,29 @@ fn login_page(status: StatusCode, error: Option<&str>) -> Response {
     (status, super::html_response(body.into_string())).into_response()
 }
 
-pub(super) async fn login_form() -> Response {
-    login_page(StatusCode::OK, None)
+pub(super) async fn login_form(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<lang::LangQuery>,
+) -> Response {
+    let (l, cookie) = lang::pick(&state, &headers, &q);
+    let mut r = login_page(StatusCode::OK, None, l);
+    if let Some(c) = cookie {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
 }
 
 /// 429 for a client past [`super::throttle::LIMIT`] failed sign-ins: the
 /// sign-in page or, for the API, JSON; `Retry-After` in seconds either way.
-pub(super) fn too_many(wait: Duration, html: bool) -> Response {
+pub(super) fn too_many(wait: Duration, html: bool, lang: Language) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let msg = format!(
         "Too many failed sign-ins from your address: try again in {} minute(s).",
         secs.div_ceil(60)
     );
     let mut r = if html {
-        login_page(StatusCode::TOO_MANY_REQUESTS, Some(&msg))
+        login_page(StatusCode::TOO_MANY_REQUESTS, Some(&msg), lang)
     } else {
         super::error(StatusCode::TOO_MANY_REQUESTS, &msg)
     };
@@ -412,7 +424,8 @@ pub(super) async fn login(
         }
         Err(why) => {
             failed(&state, client, "a token that is not accepted");
-            login_page(StatusCode::UNAUTHORIZED, Some(why.message()))
+            let l = lang::from_headers(&state, &headers);
+            login_page(StatusCode::UNAUTHORIZED, Some(why.message()), l)
         }
     }
 }
@@ -421,6 +434,7 @@ pub(super) async fn login_once(
     State(state): State<Shared>,
     Extension(client): Extension<ClientAddr>,
     Path(nonce): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     let found = state.once.lock().ok().and_then(|mut o| o.remove(&nonce));
     match found.filter(|s| s.expires > Instant::now()) {
@@ -430,6 +444,7 @@ pub(super) async fn login_once(
             login_page(
                 StatusCode::UNAUTHORIZED,
                 Some("That sign-in link was used already or has expired. Sign in with your token."),
+                lang::from_headers(&state, &headers),
             )
         }
     }

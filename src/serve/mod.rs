@@ -25,6 +25,7 @@ mod auth;
 pub mod cli_api;
 pub mod endpoint;
 #[allow(clippy::result_large_err)]
+mod lang;
 mod page;
 mod throttle;
 
@@ -380,7 +381,7 @@ async fn guard(
     };
     let mut resp = if let Some(wait) = blocked {
         tracing::warn!(client = %client.0, "sign-in refused: too many failures from {}", client.0);
-        auth::too_many(wait, !has_token)
+        auth::too_many(wait, !has_token, lang::from_headers(&state, req.headers()))
     } else if is_public(&path) {
         next.run(req).await
     } else {

@@ -2,16 +2,18 @@
 //! one small script from `/static/app.js`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::config::Role;
-use earshot::report::{self, Bucket};
+use chrono_tz::Tz;
+use earshot::report::{self, Bucket, Language};
 use earshot::store::{AlertState, Counts, Evidence};
 
 use super::api::{self, MentionFilter};
+use super::lang;
 use super::{Identity, Shared};
 
 const APP_CSS_EXTRA: &str = r#"
@@ -31,6 +33,9 @@ p.error{color:var(--neg);font-weight:600}
 details summary{cursor:pointer;color:var(--accent)}
 header.top a{color:#fff}
 p.notice{background:#eef6ff;border:1px solid #cfe3fb;border-radius:4px;padding:8px 12px}
+.lang-switch{margin-right:10px}
+td.muted,span.pill{white-space:nowrap}
+.lang-switch strong,.lang-switch a{padding:0 3px}
 "#;
 
 const APP_JS: &str = r#"// earshot dashboard: small progressive enhancements, no data handling.
@@ -131,7 +136,12 @@ pub(super) async fn dashboard(
     Extension(who): Extension<Identity>,
     Query(mut f): Query<MentionFilter>,
     Query(notice): Query<CrawlNotice>,
+    Query(lq): Query<lang::LangQuery>,
+    headers: HeaderMap,
 ) -> Response {
+    let (lang, lang_cookie) = lang::pick(&state, &headers, &lq);
+    let t = lang.dash();
+    let tz = state.config.serve.tz();
     let (crawling, crawl_line) = api::crawl_status(&state);
     let busy = notice.crawl.as_deref() == Some("busy");
     if f.from.as_deref().is_none_or(str::is_empty) {
@@ -172,7 +182,7 @@ pub(super) async fn dashboard(
             .map(|(start, counts)| Bucket { start, counts })
             .collect();
         let alerts = report::alerts_for(&store, &chart_watches, from, to).map_err(internal)?;
-        let svg = report::timeline_svg(&buckets, g, &alerts, (1060, 300));
+        let svg = report::timeline_svg_in(&buckets, g, &alerts, (1060, 300), lang);
         let total: u64 = buckets.iter().map(|b| b.counts.total).sum();
         let negative: u64 = buckets.iter().map(|b| b.counts.negative).sum();
         let (mentions, next, partial) = api::find_mentions(&store, &filter)?;
@@ -188,11 +198,11 @@ pub(super) async fn dashboard(
     let sentiment = f.sentiment.clone().unwrap_or_default();
     let body = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "earshot dashboard" }
+                title { (t.page_title) }
                 @if crawling { meta http-equiv="refresh" content="5"; }
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
@@ -200,87 +210,88 @@ pub(super) async fn dashboard(
             body {
                 header.top {
                     nav.bar {
-                        div { h1 { "earshot" } p { "Mentions, timelines and alerts" } }
+                        div { h1 { "earshot" } p { (t.tagline) } }
                         div {
-                            span #who { "Signed in as " (who.name) " (" (who.role) ")" } " "
+                            (lang::switch(lang, &query_string(&f, None)))
+                            span #who { (t.signed_in_as) " " (who.name) " (" (if admin { t.admin } else { t.viewer }) ")" } " "
                             @if admin {
-                                form method="post" action="/crawl" { button.secondary type="submit" { "Crawl now" } } " "
+                                form method="post" action="/crawl" { button.secondary type="submit" { (t.crawl_now) } } " "
                             }
-                            form method="post" action="/logout" { button.secondary type="submit" { "Sign out" } }
+                            form method="post" action="/logout" { button.secondary type="submit" { (t.sign_out) } }
                         }
                     }
                 }
                 main {
                     @if let Some(line) = &crawl_line {
                         p #crawl-status .notice {
-                            @if busy { "A crawl was already running, so no second one was started. " }
+                            @if busy { (t.crawl_busy) }
                             (line)
                         }
                     }
                     section #filters {
                         form.filters method="get" action="/" {
-                            label { "Watch"
+                            label { (t.watch)
                                 select name="watch" {
-                                    option value="" { "All watches" }
+                                    option value="" { (t.all_watches) }
                                     @for w in &watches {
                                         option value=(w) selected[f.watch.as_deref() == Some(w.as_str())] { (w) }
                                     }
                                 }
                             }
-                            label { "From" input type="text" name="from" value=(f.from.as_deref().unwrap_or("30d")) size="12"; }
-                            label { "To" input type="text" name="to" value=(f.to.as_deref().unwrap_or("")) placeholder="now" size="12"; }
-                            label { "Sentiment"
+                            label { (t.from) input type="text" name="from" value=(f.from.as_deref().unwrap_or("30d")) size="12"; }
+                            label { (t.to) input type="text" name="to" value=(f.to.as_deref().unwrap_or("")) placeholder=(t.now) size="12"; }
+                            label { (t.sentiment)
                                 select name="sentiment" {
-                                    option value="" { "Any" }
+                                    option value="" { (t.any) }
                                     @for s in ["negative", "neutral", "positive", "unscored"] {
-                                        option value=(s) selected[sentiment == s] { (s) }
+                                        option value=(s) selected[sentiment == s] { (lang.label(s)) }
                                     }
                                 }
                             }
-                            label { "Site" input type="text" name="site" value=(f.site.as_deref().unwrap_or("")) size="14"; }
-                            label { "Text" input type="search" name="q" value=(f.q.as_deref().unwrap_or("")) size="18"; }
-                            button type="submit" { "Apply" }
+                            label { (t.site) input type="text" name="site" value=(f.site.as_deref().unwrap_or("")) size="14"; }
+                            label { (t.text) input type="search" name="q" value=(f.q.as_deref().unwrap_or("")) size="18"; }
+                            button type="submit" { (t.apply) }
                         }
                         div.exports {
-                            "Export: "
+                            (t.export)
                             @for fmt in ["xlsx", "html", "pdf", "csv", "json"] {
                                 a.button href=(export_link(&f, &watches, fmt)) { (fmt.to_uppercase()) }
                             }
                         }
                     }
                     div.cards {
-                        div.card { div.k { "Mentions in period" } div.v #total { (total) } }
-                        div.card.neg { div.k { "Negative" } div.v #negative { (negative) } }
-                        div.card { div.k { "Alerts" } div.v { (alerts.len()) } }
+                        div.card { div.k { (t.mentions_in_period) } div.v #total { (lang.number(total)) } }
+                        div.card.neg { div.k { (t.negative) } div.v #negative { (lang.number(negative)) } }
+                        div.card { div.k { (t.alerts) } div.v { (lang.number(alerts.len() as u64)) } }
                     }
                     section #timeline {
-                        h2 { "Timeline by sentiment" }
+                        h2 { (t.timeline) }
                         (PreEscaped(svg))
                     }
                     section #alerts {
-                        h2 { "Alerts" }
-                        @if alerts.is_empty() { p.muted { "No alerts in this period." } }
+                        h2 { (t.alerts) }
+                        @if alerts.is_empty() { p.muted { (t.no_alerts) } }
                         @else {
                             table {
-                                thead { tr { th { "Opened" } th { "Watch" } th { "Severity" } th { "State" } th { "Summary and evidence" } @if admin { th {} } } }
+                                thead { tr { th { (t.opened) } th { (t.watch) } th { (t.severity) } th { (t.state) } th { (t.summary_evidence) } @if admin { th {} } } }
                                 tbody {
                                     @for a in &alerts {
                                         tr {
-                                            td.muted { (a.opened_at.format("%Y-%m-%d %H:%M")) }
+                                            td.muted { (lang.datetime_in(a.opened_at, tz)) }
                                             td { (a.watch) }
-                                            td { span class={"pill sev-" (a.severity.as_str())} { (a.severity.as_str()) } }
-                                            td { (a.state.as_str()) }
+                                            td { span class={"pill sev-" (a.severity.as_str())} { (lang.severity(a.severity)) } }
+                                            td { (lang.state(a.state)) }
                                             td {
                                                 (a.summary)
                                                 @if let Some(e) = &a.evidence {
-                                                    details { summary { "Evidence" } pre.evidence { (pretty(e)) } }
+                                                    details { summary { (t.evidence) } pre.evidence { (pretty(e)) } }
                                                 }
                                             }
                                             @if admin {
                                                 td {
                                                     @if a.state == AlertState::Open {
-                                                        form method="post" action={"/alerts/" (a.id) "/silence"} data-confirm="Silence this alert?" {
-                                                            button.secondary type="submit" { "Silence" }
+                                                        form method="post" action={"/alerts/" (a.id) "/silence"} data-confirm=(t.silence_confirm) {
+                                                            button.secondary type="submit" { (t.silence) }
                                                         }
                                                     }
                                                 }
@@ -292,17 +303,17 @@ pub(super) async fn dashboard(
                         }
                     }
                     section #mentions {
-                        h2 { "Mentions" }
-                        @if mentions.is_empty() { p.muted { "No mentions match these filters." } }
-                        @else { (mention_table(&mentions)) }
+                        h2 { (t.mentions) }
+                        @if mentions.is_empty() { p.muted { (t.no_mentions) } }
+                        @else { (mention_table(&mentions, lang, tz)) }
                         div.pager {
                             span.muted {
-                                (mentions.len()) " shown"
-                                @if partial { " · searched part of the store so far" }
+                                (lang.number(mentions.len() as u64)) (t.shown)
+                                @if partial { (t.partial) }
                             }
                             @if let Some(c) = &next {
                                 a href={"/?" (query_string(&f, Some(c)))} {
-                                    @if partial { "Search older mentions →" } @else { "Older mentions →" }
+                                    @if partial { (t.search_older) } @else { (t.older) }
                                 }
                             }
                         }
@@ -311,7 +322,11 @@ pub(super) async fn dashboard(
             }
         }
     };
-    html_response(body.into_string())
+    let mut r = html_response(body.into_string());
+    if let Some(c) = lang_cookie {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
 }
 
 /// Evidence as indented JSON, keys sorted (through a `Value`, as the
@@ -322,23 +337,24 @@ fn pretty(evidence: &Evidence) -> String {
         .unwrap_or_default()
 }
 
-fn mention_table(mentions: &[earshot::store::Mention]) -> Markup {
+fn mention_table(mentions: &[earshot::store::Mention], lang: Language, tz: Tz) -> Markup {
+    let t = lang.dash();
     html! {
         table.mentions {
-            thead { tr { th { "Time (UTC)" } th { "Watch" } th { "Site" } th { "Author" } th { "Mention" } th { "Sentiment" } } }
+            thead { tr { th { (t.time) " (" (tz.name()) ")" } th { (t.watch) } th { (t.site) } th { (t.author) } th { (t.mention) } th { (t.sentiment) } } }
             tbody {
                 @for m in mentions {
                     @let label = m.sentiment.as_ref().map(|s| s.label.to_string()).unwrap_or_else(|| "unscored".into());
                     tr {
-                        td.muted { (m.bucket_time().format("%Y-%m-%d %H:%M")) }
+                        td.muted { (lang.datetime_in(m.bucket_time(), tz)) }
                         td { (m.watches.join(", ")) }
                         td { (m.site) }
                         td { (m.author.as_deref().unwrap_or("–")) }
                         td {
-                            (report::link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("(untitled)")))
+                            (report::link(&m.url, m.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(t.untitled)))
                             div.excerpt { (report::excerpt(&m.context, 260)) }
                         }
-                        td { (report::pill(&label)) (report::stars(m.rating.as_ref())) }
+                        td { span class={"pill " (label)} { (lang.label(&label)) } (report::stars(m.rating.as_ref())) }
                     }
                 }
             }

@@ -716,6 +716,26 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
         text(&out.stderr)
     );
     eprintln!("screenshot: {}", shot.display());
+    // The same page in Chinese through the EN / 中文 switch (same profile:
+    // the admin's session is kept); a CJK font draws real characters.
+    let out = run(&["--dump-dom", &format!("{}/?lang=zh-CN", s.base)]);
+    let dom = text(&out.stdout);
+    assert!(
+        dom.contains("lang=\"zh-CN\"") && dom.contains("情感时间线"),
+        "{dom}"
+    );
+    let shot = screenshot_path("dashboard-zh.png");
+    let out = run(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,1700",
+        &format!("{}/", s.base),
+    ]);
+    assert!(
+        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
+        "no screenshot: {}",
+        text(&out.stderr)
+    );
+    eprintln!("screenshot: {}", shot.display());
 
     // The HTML report, as the dashboard's export button downloads it,
     // opened from disk (no network needed: it is self-contained).

@@ -12,6 +12,7 @@
 mod chart;
 mod config;
 mod csv_out;
+mod dash_lang;
 mod filter;
 mod html;
 mod lang;
@@ -34,6 +35,7 @@ use crate::store::{
 pub use chart::{timeline_svg, timeline_svg_in};
 pub use config::{problems, ReportConfig, ReportSettings};
 pub use csv_out::neutralise;
+pub use dash_lang::DashStrings;
 pub use filter::{Filter, SentimentFilter};
 pub use html::{escape_html, link, pill, safe_href, stars};
 pub use lang::{Language, Strings};
