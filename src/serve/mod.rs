@@ -24,8 +24,8 @@ mod auth;
 #[allow(clippy::result_large_err)]
 pub mod cli_api;
 pub mod endpoint;
-#[allow(clippy::result_large_err)]
 mod lang;
+#[allow(clippy::result_large_err)]
 mod page;
 mod throttle;
 
