@@ -3,6 +3,7 @@
 //! `earshot-score` beside it. The model's own tests (logits against the
 //! training framework's, bf16, int8) are in crates/earshot-scorer/tests.
 
+use earshot_test_utils::model_copy_with;
 use std::io::Write;
 use std::process::Stdio;
 
@@ -282,31 +283,13 @@ fn doctor_checks_the_sentiment_model() {
     assert!(status.contains("no-such-model"), "{v}");
 }
 
-/// A copy of the shipped model in a temporary directory, its config.json
-/// edited by `edit`.
-fn model_copy_with(
-    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for f in ["model.safetensors", "spiece.model"] {
-        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
-    }
-    let mut config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
-    )
-    .expect("json");
-    edit(config.as_object_mut().expect("object"));
-    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
-    dir
-}
-
 /// `--model DIR` scores with another model than the configured one (to
 /// compare a retrained model with the shipped one), and a directory without a
 /// model is named in the error.
 #[test]
 fn score_and_eval_take_another_model_dir() {
     // the same weights, told to read text as written
-    let dir = model_copy_with(|keys| {
+    let dir = model_copy_with(std::path::Path::new(MODEL), |keys| {
         keys.insert("earshot_lower_case".into(), serde_json::Value::Bool(false));
     });
     let other = dir.path().to_str().expect("utf-8 path");

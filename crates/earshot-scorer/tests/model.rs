@@ -4,6 +4,7 @@
 
 use earshot::sentiment::{Precision, SentimentConfig};
 use earshot_scorer::Scorer;
+use earshot_test_utils::model_copy_with;
 
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/sentiment");
 
@@ -158,24 +159,6 @@ fn batching_and_windowing_keep_order_and_agree_with_single_texts() {
     assert!(s.token_ids(&long).len() > 126);
 }
 
-/// A copy of the shipped model in a temporary directory, its config.json
-/// edited by `edit`.
-fn model_copy_with(
-    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for f in ["model.safetensors", "spiece.model"] {
-        std::fs::copy(format!("{MODEL}/{f}"), dir.path().join(f)).expect("copy");
-    }
-    let mut config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{MODEL}/config.json")).expect("config"),
-    )
-    .expect("json");
-    edit(config.as_object_mut().expect("object"));
-    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
-    dir
-}
-
 /// The shipped model reads text lower-cased and traditional Chinese as
 /// simplified (its config.json says `earshot_lower_case` and
 /// `earshot_simplify_chinese`). XLM-R cuts many capitalised words into odd
@@ -200,7 +183,7 @@ fn text_is_prepared_as_the_model_config_says() {
     }
     assert_eq!(p[2], p[3], "traditional scores as its simplified form");
 
-    let dir = model_copy_with(|keys| {
+    let dir = model_copy_with(std::path::Path::new(MODEL), |keys| {
         for key in ["earshot_lower_case", "earshot_simplify_chinese"] {
             assert_eq!(
                 keys.remove(key),
