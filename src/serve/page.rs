@@ -99,7 +99,8 @@ fn query_string(f: &MentionFilter, cursor: Option<&str>) -> String {
     s.finish()
 }
 
-fn export_link(f: &MentionFilter, watches: &[String], format: &str) -> String {
+/// A report export of what the page shows, in the page's language.
+fn export_link(f: &MentionFilter, watches: &[String], format: &str, lang: Language) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
     let watch = f
         .watch
@@ -116,6 +117,7 @@ fn export_link(f: &MentionFilter, watches: &[String], format: &str) -> String {
         f.to.as_deref().filter(|v| !v.is_empty()).unwrap_or("now"),
     );
     s.append_pair("format", format);
+    s.append_pair("language", lang.tag());
     for (k, v) in [("sentiment", &f.sentiment), ("site", &f.site), ("q", &f.q)] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             s.append_pair(k, v);
@@ -255,7 +257,7 @@ pub(super) async fn dashboard(
                         div.exports {
                             (t.export)
                             @for fmt in ["xlsx", "html", "pdf", "csv", "json"] {
-                                a.button href=(export_link(&f, &watches, fmt)) { (fmt.to_uppercase()) }
+                                a.button href=(export_link(&f, &watches, fmt, lang)) { (fmt.to_uppercase()) }
                             }
                         }
                     }

@@ -55,6 +55,11 @@ fn accept_language_zh_gives_chinese_and_the_switch_wins_over_it() {
                 assert!(zh.contains(word), "{tag}: no {word}");
             }
             assert!(!zh.contains("Timeline by sentiment"), "{tag}");
+            // the exports are written in the page's language
+            assert!(
+                zh.contains("format=pdf&amp;language=zh-CN"),
+                "{tag}: the PDF export link does not carry zh-CN"
+            );
         }
         // An English browser stays English.
         let (en, _) = page(
