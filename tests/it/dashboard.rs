@@ -606,6 +606,28 @@ fn headless(chrome: &Path, profile: &Path, args: &[&str]) -> std::process::Outpu
         .unwrap()
 }
 
+/// A screenshot of `url` at `size` ("1280,1700") into target/NAME, with the
+/// browser profile's session; it must show a real page (over 20 kB).
+fn screenshot(chrome: &Path, profile: &Path, name: &str, size: &str, url: &str) -> PathBuf {
+    let shot = screenshot_path(name);
+    let out = headless(
+        chrome,
+        profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            &format!("--window-size={size}"),
+            url,
+        ],
+    );
+    assert!(
+        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
+        "no screenshot: {}",
+        text(&out.stderr)
+    );
+    eprintln!("screenshot: {}", shot.display());
+    shot
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     std::fs::create_dir_all(&dir).unwrap();
@@ -643,23 +665,14 @@ fn browser_shows_the_demo_crawl_on_the_dashboard() {
         dom.contains("desk-setup") || dom.contains("Lumio"),
         "no demo mention"
     );
-    let shot = screenshot_path("dashboard-demo.png");
     // Same browser profile: the session cookie from the sign-in link is kept.
-    let out = headless(
+    screenshot(
         &chrome,
         profile.path(),
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,1500",
-            &format!("{}/", s.base),
-        ],
+        "dashboard-demo.png",
+        "1280,1500",
+        &format!("{}/", s.base),
     );
-    assert!(
-        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
-        "no screenshot: {}",
-        text(&out.stderr)
-    );
-    eprintln!("screenshot: {}", shot.display());
 }
 
 #[test]
@@ -704,18 +717,13 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
     );
     assert!(!dom.contains("<img src=\"x\""));
 
-    let shot = screenshot_path("dashboard.png");
-    let out = run(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=1280,1700",
+    screenshot(
+        &chrome,
+        profile.path(),
+        "dashboard.png",
+        "1280,1700",
         &link(&s.admin),
-    ]);
-    assert!(
-        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
-        "no screenshot: {}",
-        text(&out.stderr)
     );
-    eprintln!("screenshot: {}", shot.display());
     // The same page in Chinese through the EN / 中文 switch (same profile:
     // the admin's session is kept); a CJK font draws real characters.
     let out = run(&["--dump-dom", &format!("{}/?lang=zh-CN", s.base)]);
@@ -724,18 +732,13 @@ fn browser_signs_in_and_sees_the_timeline_and_a_mention() {
         dom.contains("lang=\"zh-CN\"") && dom.contains("情感时间线"),
         "{dom}"
     );
-    let shot = screenshot_path("dashboard-zh.png");
-    let out = run(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=1280,1700",
+    screenshot(
+        &chrome,
+        profile.path(),
+        "dashboard-zh.png",
+        "1280,1700",
         &format!("{}/", s.base),
-    ]);
-    assert!(
-        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 20_000,
-        "no screenshot: {}",
-        text(&out.stderr)
     );
-    eprintln!("screenshot: {}", shot.display());
 
     // The HTML report, as the dashboard's export button downloads it,
     // opened from disk (no network needed: it is self-contained).
