@@ -1,22 +1,27 @@
 //! A review's star rating, read from the page by the crawl, stored with
 //! its mention and shown in every view: `mentions` (text and JSON), the CSV
-//! and XLSX exports and the HTML report's example mentions.
+//! and XLSX exports, the HTML and PDF reports' example mentions, and, after
+//! `earshot rematch` gives a new watch the stored posts, the new watch's
+//! mentions, `/api/mentions` and the dashboard's list.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use earshot_test_utils::server::{html, not_found, start};
+use earshot_test_utils::server::{html, not_found};
 use serde_json::Value;
 
-use crate::util::cli;
+use crate::dashboard::{client, start};
+use crate::util::{cli, text};
 
 /// The review page of `tests/fixtures/extract/` (schema.org Reviews in
 /// JSON-LD, rated 5, 2 and 4 of 5).
 const PAGE: &str = "/products/xingzhou-s3/";
 
-fn write_config(dir: &Path, base: &str) -> PathBuf {
+/// The config: one review source, the watch `Xingzhou`, and `extra`
+/// (more watches, the dashboard's tokens).
+fn write_config(dir: &Path, base: &str, extra: &str) -> PathBuf {
     let path = dir.join("earshot.toml");
     std::fs::write(
         &path,
@@ -41,6 +46,7 @@ timezone = "UTC"
 [[watch]]
 name = "Xingzhou"
 query = "Xingzhou OR earbud OR earbuds OR sound"
+{extra}
 "#,
             store = dir.join("store").display()
         ),
@@ -75,7 +81,7 @@ async fn review_ratings_reach_mentions_csv_xlsx_and_the_report() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract/review-jsonld.html"),
     )
     .unwrap();
-    let srv = start(Arc::new(move |path, _, _| {
+    let srv = earshot_test_utils::server::start(Arc::new(move |path, _, _| {
         if path == PAGE {
             html(&page)
         } else {
@@ -87,7 +93,7 @@ async fn review_ratings_reach_mentions_csv_xlsx_and_the_report() {
     tokio::task::spawn_blocking(move || {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        let cfg = write_config(dir, &base);
+        let cfg = write_config(dir, &base, "");
         let out = cli(&cfg, &["crawl"]);
         assert!(out.contains("Xingzhou: 3 new"), "{out}");
 
@@ -167,6 +173,87 @@ async fn review_ratings_reach_mentions_csv_xlsx_and_the_report() {
         for stars in ["★ 5/5", "★ 2/5", "★ 4/5"] {
             assert!(page.contains(stars), "{stars} missing from the report");
         }
+
+        // The PDF report's example mentions too (its text, by poppler).
+        let pdf_path = dir.join("r.pdf");
+        report(&cfg, "pdf", &pdf_path);
+        let out = std::process::Command::new("/usr/bin/pdftotext")
+            .arg(&pdf_path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils, installed by `make test`)");
+        let pdf = text(&out.stdout);
+        for stars in ["★ 5/5", "★ 2/5", "★ 4/5"] {
+            assert!(pdf.contains(stars), "{stars} missing from the PDF: {pdf}");
+        }
+
+        // A watch added after the crawl: `rematch` gives it the stored
+        // posts, ratings included (Hannah's and Kenji's reviews name the
+        // battery or the app; Luis's neither).
+        let viewer = earshot_cli::serve::new_token();
+        let serve = format!(
+            "\n[[watch]]\nname = \"Battery\"\nquery = \"battery OR app\"\n\n[serve]\nbind = \"127.0.0.1:0\"\n\n[[serve.tokens]]\nname = \"vera\"\nrole = \"viewer\"\nsha256 = \"{}\"\n",
+            earshot_cli::serve::hash_token(&viewer)
+        );
+        let cfg = write_config(dir, &base, &serve);
+        cli(&cfg, &["rematch"]);
+        let battery: BTreeMap<String, Value> = cli(&cfg, &["mentions", "--watch", "Battery", "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|m| (m["author"].as_str().unwrap().to_string(), m["rating"].clone()))
+            .collect();
+        assert_eq!(
+            battery.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["Hannah Oduya", "Kenji Watanabe"],
+            "{battery:?}"
+        );
+        for (author, r) in &battery {
+            assert_eq!(r["value"].as_f64(), Some(want[author.as_str()].0), "{author}");
+        }
+
+        // The dashboard: /api/mentions and the page's list.
+        let served = start(
+            tempfile::tempdir().unwrap(),
+            &cfg,
+            &dir.join("store"),
+            viewer.clone(),
+            String::new(),
+            5,
+        );
+        let b = served.base.clone();
+        tokio::runtime::Handle::current().block_on(async {
+            let c = client();
+            let from = "from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z";
+            let v = crate::dashboard::get_json(
+                &c,
+                &format!("{b}/api/mentions?watch=Xingzhou&{from}"),
+                &viewer,
+            )
+            .await;
+            let api = v["mentions"].as_array().unwrap();
+            assert_eq!(api.len(), 3, "{v}");
+            for m in api {
+                let author = m["author"].as_str().unwrap();
+                assert_eq!(
+                    (m["rating"]["value"].as_f64(), m["rating"]["best"].as_f64()),
+                    (Some(want[author].0), Some(want[author].1)),
+                    "{m}"
+                );
+            }
+            let page = c
+                .get(format!("{b}/?watch=Xingzhou&{from}"))
+                .bearer_auth(&viewer)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            for stars in ["★ 5/5", "★ 2/5", "★ 4/5"] {
+                assert!(page.contains(stars), "{stars} missing from the dashboard");
+            }
+        });
+        drop(served);
     })
     .await
     .unwrap();

@@ -84,6 +84,10 @@ fn text_chars(d: &ReportData, examples: &[&Row], fixed: &[&str]) -> BTreeSet<cha
         add(&super::excerpt(&m.context, 220));
         add(&m.site);
         add(m.author.as_deref().unwrap_or(""));
+        if let Some(rating) = &m.rating {
+            // the star too: a font without ★ would draw a blank box
+            add(&format!("★ {rating}"));
+        }
     }
     if let Some(f) = d.filter.describe() {
         add(&f);
