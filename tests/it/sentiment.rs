@@ -80,6 +80,87 @@ fn int8_scoring_keeps_libtorch_deprecation_warnings_off_stderr() {
         line.contains("DEBUG") && line.contains("libtorch"),
         "{line}"
     );
+    let notes = stderr
+        .lines()
+        .filter(|l| l.contains("hidden at the default log level"))
+        .count();
+    assert_eq!(notes, 1, "one note that libtorch's warnings were hidden: {stderr}");
+}
+
+/// A scorer built without the c10 shim (no libtorch headers at build
+/// time) gets libtorch's warnings on its stderr as raw C++ log lines, before
+/// and outside its own log framing. The real scorer, behind a wrapper that
+/// first prints the lines such a build prints (libtorch 2.x and older
+/// forms, and a real libtorch error): at the default log level earshot
+/// shows no fbgemm or `[W …]` line but keeps the error; at debug it logs
+/// them, and says once that libtorch's warnings were hidden.
+#[test]
+fn raw_libtorch_warning_lines_from_the_scorer_stay_off_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::path::Path::new(env!("CARGO_BIN_EXE_earshot")).with_file_name("earshot-score");
+    assert!(real.is_file(), "build earshot-score first: {}", real.display());
+    let wrapper = dir.path().join("earshot-score");
+    let lines = [
+        "[W1207 03:18:57.494277512 QuantizedLinear.cpp:291] Warning: fbgemm_pack_quantized_matrix is deprecated and will be removed in a future PyTorch release. (function operator())",
+        "[W QuantizedLinear.cpp:412] Warning: fbgemm_linear_int8_weight_fp32_activation is deprecated and will be removed in a future PyTorch release. (function operator())",
+        "[W NNPACK.cpp:64] Could not initialize NNPACK! Reason: Unsupported hardware.",
+        "[E1207 03:18:58.000000001 alloc_cpu.cpp:116] DefaultCPUAllocator: not enough memory",
+    ];
+    let mut script = String::from("#!/bin/sh\n");
+    for l in lines {
+        script.push_str(&format!("echo '{l}' >&2\n"));
+    }
+    script.push_str(&format!("exec '{}' \"$@\"\n", real.display()));
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let run = |log: Option<&str>| {
+        let mut cmd = earshot();
+        cmd.args(["score", "--precision", "int8", "--json"])
+            .env("EARSHOT_SCORER", &wrapper)
+            .env_remove("EARSHOT_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(l) = log {
+            cmd.env("EARSHOT_LOG", l);
+        }
+        let mut child = cmd.spawn().expect("spawn earshot score");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"The lamp is wonderful, I love it.\n")
+            .unwrap();
+        child.wait_with_output().expect("wait")
+    };
+    let out = run(None);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("fbgemm"), "{stderr}");
+    assert!(!stderr.contains("NNPACK"), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.contains("DefaultCPUAllocator"))
+        .unwrap_or_else(|| panic!("the libtorch error was hidden: {stderr}"));
+    assert!(error.contains("ERROR"), "{error}");
+
+    let out = run(Some("earshot=debug"));
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for l in &lines[..3] {
+        let shown = stderr
+            .lines()
+            .find(|s| s.contains(l))
+            .unwrap_or_else(|| panic!("{l} is not in the debug log: {stderr}"));
+        assert!(shown.contains("DEBUG"), "{shown}");
+    }
+    let notes = stderr
+        .lines()
+        .filter(|l| l.contains("hidden at the default log level"))
+        .count();
+    assert_eq!(notes, 1, "one note that libtorch's warnings were hidden: {stderr}");
 }
 
 #[test]

@@ -392,20 +392,181 @@ fn log_level() -> &'static str {
 }
 
 /// Passes the scorer's log lines (`LEVEL message`) into this process's log.
+/// Lines without a level are libtorch's own (classified by [`classify`]) or
+/// anything else the scorer printed raw (a panic): the latter are warnings.
 fn relay_log(stderr: std::process::ChildStderr) {
     for line in BufReader::new(stderr).lines() {
         let Ok(line) = line else { break };
-        let line = line.trim();
-        let (level, text) = line.split_once(' ').unwrap_or((line, ""));
+        let (relay, text) = classify(&line);
+        match relay {
+            Relay::Skip => {}
+            Relay::Error => tracing::error!(target: "earshot::scorer", "{text}"),
+            Relay::Warn => tracing::warn!(target: "earshot::scorer", "{text}"),
+            Relay::Info => tracing::info!(target: "earshot::scorer", "{text}"),
+            Relay::Debug => tracing::debug!(target: "earshot::scorer", "{text}"),
+            Relay::Trace => tracing::trace!(target: "earshot::scorer", "{text}"),
+            Relay::Libtorch => {
+                hidden_once();
+                tracing::debug!(target: "earshot::libtorch", "libtorch: {text}");
+            }
+        }
+    }
+}
+
+/// Says once per process, at debug level, that libtorch's warnings are
+/// kept out of the default log.
+fn hidden_once() {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        tracing::debug!(
+            target: "earshot::libtorch",
+            "libtorch's own warnings (fbgemm deprecations and other [W …] lines) are hidden at the default log level; they are logged at debug"
+        );
+    }
+}
+
+/// Where one line of the scorer's stderr goes in this process's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relay {
+    /// An empty line.
+    Skip,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+    /// libtorch's own warning or notice (nothing a user can act on):
+    /// debug level, under `earshot::libtorch`.
+    Libtorch,
+}
+
+/// Classifies one stderr line of the scorer, and the text to log.
+///
+/// - `LEVEL message` (the scorer's own log): that level; `DEBUG libtorch: …`
+///   (a deprecation its c10 shim routed) is [`Relay::Libtorch`].
+/// - libtorch's C++ log lines, printed where the c10 shim is not built
+///   (`[W 1207 03:18:57.494 QuantizedLinear.cpp:412] Warning: … deprecated`,
+///   older libtorch `[W QuantizedLinear.cpp:412] …`): warnings and notices
+///   (`[W`, `[I`) are [`Relay::Libtorch`]; errors (`[E`, `[F`) stay errors.
+/// - Any other line naming `fbgemm` and `deprecated` (a warning's
+///   continuation, or a format this list does not know): libtorch.
+/// - Anything else (a panic, a message from a library): a warning, so it
+///   is seen.
+fn classify(line: &str) -> (Relay, &str) {
+    let line = line.trim();
+    if line.is_empty() {
+        return (Relay::Skip, line);
+    }
+    let (level, text) = line.split_once(' ').unwrap_or((line, ""));
+    let framed = match level {
+        "ERROR" => Some(Relay::Error),
+        "WARN" => Some(Relay::Warn),
+        "INFO" => Some(Relay::Info),
+        "DEBUG" => Some(Relay::Debug),
+        "TRACE" => Some(Relay::Trace),
+        _ => None,
+    };
+    if let Some(relay) = framed {
         let text = text.trim_start();
-        match level {
-            "ERROR" => tracing::error!(target: "earshot::scorer", "{text}"),
-            "WARN" => tracing::warn!(target: "earshot::scorer", "{text}"),
-            "INFO" => tracing::info!(target: "earshot::scorer", "{text}"),
-            "DEBUG" => tracing::debug!(target: "earshot::scorer", "{text}"),
-            "TRACE" => tracing::trace!(target: "earshot::scorer", "{text}"),
-            _ if line.is_empty() => {}
-            _ => tracing::warn!(target: "earshot::scorer", "{line}"),
+        // the scorer's c10 shim logs libtorch's deprecations at debug
+        if relay == Relay::Debug {
+            if let Some(warning) = text.strip_prefix("libtorch: ") {
+                return (Relay::Libtorch, warning);
+            }
+        }
+        return (relay, text);
+    }
+    if let Some(severity) = libtorch_severity(line) {
+        return match severity {
+            'E' | 'F' => (Relay::Error, line),
+            _ => (Relay::Libtorch, line),
+        };
+    }
+    let lower = line.to_ascii_lowercase();
+    if lower.contains("fbgemm") && lower.contains("deprecated") {
+        return (Relay::Libtorch, line);
+    }
+    (Relay::Warn, line)
+}
+
+/// The severity letter of a libtorch (c10 / glog style) log line: `[` then
+/// one of `I W E F`, then a space or the date's digits (`[W1207 …` or
+/// `[W …`), and a `]` closing the prefix.
+fn libtorch_severity(line: &str) -> Option<char> {
+    let rest = line.strip_prefix('[')?;
+    let mut chars = rest.chars();
+    let severity = chars.next().filter(|c| matches!(c, 'I' | 'W' | 'E' | 'F'))?;
+    let after = chars.next()?;
+    if !(after == ' ' || after.is_ascii_digit()) || !rest.contains(']') {
+        return None;
+    }
+    Some(severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{classify, Relay};
+
+    #[test]
+    fn the_scorers_own_log_keeps_its_level() {
+        assert_eq!(
+            classify("WARN int8 kernels unavailable"),
+            (Relay::Warn, "int8 kernels unavailable")
+        );
+        assert_eq!(
+            classify("ERROR model.safetensors: missing"),
+            (Relay::Error, "model.safetensors: missing")
+        );
+        assert_eq!(
+            classify("INFO  earshot-score started pid=7"),
+            (Relay::Info, "earshot-score started pid=7")
+        );
+        assert_eq!(
+            classify("DEBUG libtorch: fbgemm_pack_quantized_matrix is deprecated"),
+            (Relay::Libtorch, "fbgemm_pack_quantized_matrix is deprecated")
+        );
+        assert_eq!(
+            classify("DEBUG model loaded"),
+            (Relay::Debug, "model loaded")
+        );
+        assert_eq!(classify("TRACE x").0, Relay::Trace);
+        assert_eq!(classify("   ").0, Relay::Skip);
+    }
+
+    #[test]
+    fn libtorch_deprecation_and_warning_lines_go_to_debug() {
+        for line in [
+            // libtorch 2.x c10 logging, as printed without the c10 shim
+            "[W1207 03:18:57.494277512 QuantizedLinear.cpp:412] Warning: fbgemm_linear_int8_weight_fp32_activation is deprecated and will be removed in a future PyTorch release. (function operator())",
+            "[W1207 03:18:57.494277512 QuantizedLinear.cpp:291] Warning: fbgemm_pack_quantized_matrix is deprecated and will be removed in a future PyTorch release. (function operator())",
+            // older libtorch
+            "[W QuantizedLinear.cpp:412] Warning: fbgemm_linear_int8_weight_fp32_activation is deprecated and will be removed in a future PyTorch release. (function operator())",
+            "[W NNPACK.cpp:64] Could not initialize NNPACK! Reason: Unsupported hardware.",
+            "[I1207 03:18:57.000000000 init.cpp:12] a notice",
+            // a deprecation without the prefix
+            "Warning: FBGEMM linear is deprecated",
+        ] {
+            assert_eq!(classify(line), (Relay::Libtorch, line), "{line}");
+        }
+    }
+
+    #[test]
+    fn real_errors_and_unknown_lines_stay_visible() {
+        let e = "[E1207 03:18:57.1 cuda.cpp:9] CUDA error: out of memory";
+        assert_eq!(classify(e), (Relay::Error, e));
+        let f = "[F shape.cpp:3] Check failed";
+        assert_eq!(classify(f), (Relay::Error, f));
+        for line in [
+            "thread 'main' panicked at crates/earshot-scorer/src/model.rs:10:5:",
+            "Segmentation fault",
+            // deprecated, but not fbgemm's: not known noise
+            "the flag --foo is deprecated",
+            // brackets that are not libtorch's prefix
+            "[Warning] something",
+            "[W",
+            "[WARN] disk nearly full",
+        ] {
+            assert_eq!(classify(line), (Relay::Warn, line), "{line}");
         }
     }
 }
