@@ -84,7 +84,10 @@ fn int8_scoring_keeps_libtorch_deprecation_warnings_off_stderr() {
         .lines()
         .filter(|l| l.contains("hidden at the default log level"))
         .count();
-    assert_eq!(notes, 1, "one note that libtorch's warnings were hidden: {stderr}");
+    assert_eq!(
+        notes, 1,
+        "one note that libtorch's warnings were hidden: {stderr}"
+    );
 }
 
 /// A scorer built without the c10 shim (no libtorch headers at build
@@ -98,7 +101,11 @@ fn int8_scoring_keeps_libtorch_deprecation_warnings_off_stderr() {
 fn raw_libtorch_warning_lines_from_the_scorer_stay_off_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let real = std::path::Path::new(env!("CARGO_BIN_EXE_earshot")).with_file_name("earshot-score");
-    assert!(real.is_file(), "build earshot-score first: {}", real.display());
+    assert!(
+        real.is_file(),
+        "build earshot-score first: {}",
+        real.display()
+    );
     let wrapper = dir.path().join("earshot-score");
     let lines = [
         "[W1207 03:18:57.494277512 QuantizedLinear.cpp:291] Warning: fbgemm_pack_quantized_matrix is deprecated and will be removed in a future PyTorch release. (function operator())",
@@ -112,8 +119,11 @@ fn raw_libtorch_warning_lines_from_the_scorer_stay_off_the_terminal() {
     }
     script.push_str(&format!("exec '{}' \"$@\"\n", real.display()));
     std::fs::write(&wrapper, script).unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let run = |log: Option<&str>| {
         let mut cmd = earshot();
         cmd.args(["score", "--precision", "int8", "--json"])
@@ -160,7 +170,10 @@ fn raw_libtorch_warning_lines_from_the_scorer_stay_off_the_terminal() {
         .lines()
         .filter(|l| l.contains("hidden at the default log level"))
         .count();
-    assert_eq!(notes, 1, "one note that libtorch's warnings were hidden: {stderr}");
+    assert_eq!(
+        notes, 1,
+        "one note that libtorch's warnings were hidden: {stderr}"
+    );
 }
 
 #[test]

@@ -495,7 +495,9 @@ fn classify(line: &str) -> (Relay, &str) {
 fn libtorch_severity(line: &str) -> Option<char> {
     let rest = line.strip_prefix('[')?;
     let mut chars = rest.chars();
-    let severity = chars.next().filter(|c| matches!(c, 'I' | 'W' | 'E' | 'F'))?;
+    let severity = chars
+        .next()
+        .filter(|c| matches!(c, 'I' | 'W' | 'E' | 'F'))?;
     let after = chars.next()?;
     if !(after == ' ' || after.is_ascii_digit()) || !rest.contains(']') {
         return None;
@@ -523,7 +525,10 @@ mod tests {
         );
         assert_eq!(
             classify("DEBUG libtorch: fbgemm_pack_quantized_matrix is deprecated"),
-            (Relay::Libtorch, "fbgemm_pack_quantized_matrix is deprecated")
+            (
+                Relay::Libtorch,
+                "fbgemm_pack_quantized_matrix is deprecated"
+            )
         );
         assert_eq!(
             classify("DEBUG model loaded"),
