@@ -256,6 +256,59 @@ pub fn window(start: DateTime<Utc>, end: DateTime<Utc>, tz: chrono_tz::Tz) -> St
     )
 }
 
+/// An alert's one-line summary in `lang`, its window in `tz`: what the
+/// `stored` summary says (watch, window, observed against expected, the
+/// detector and its history), written from the evidence. English in UTC,
+/// or no evidence, gives the stored summary itself.
+pub fn summary_in(
+    watch: &str,
+    stored: &str,
+    evidence: Option<&crate::store::Evidence>,
+    lang: Lang,
+    tz: chrono_tz::Tz,
+) -> String {
+    let Some(e) = evidence else {
+        return stored.to_string();
+    };
+    if lang == Lang::En && tz == chrono_tz::UTC {
+        return stored.to_string();
+    }
+    let win = window(e.start, e.end + chrono::Duration::hours(1), tz);
+    let history = e.baseline_days.map(|d| match lang {
+        Lang::En => format!("{d:.1} days of history"),
+        Lang::Zh => format!("{d:.1} 天历史"),
+    });
+    let test = e
+        .p_value
+        .filter(|p| p.is_finite())
+        .map(|p| format!("p = {p:.1e}"));
+    let tail: Vec<String> = [
+        Some(detector_name(e.detector, lang).to_string()),
+        history,
+        test,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match lang {
+        Lang::En => format!(
+            "{watch}: {} negative mentions {win}, {}, {}",
+            e.observed,
+            crate::detect::expected_text(e.observed, e.expected),
+            tail.join(", ")
+        ),
+        Lang::Zh => format!(
+            "{watch}：{win} 负面提及 {} 条，{}；{}",
+            e.observed,
+            match crate::detect::ratio(e.observed, e.expected) {
+                Some(r) => format!("预期 {:.1}（{r:.1}×）", e.expected),
+                None => "预期 0（尚无基线）".to_string(),
+            },
+            tail.join("，")
+        ),
+    }
+}
+
 /// The message as Markdown (DingTalk, WeCom, Feishu, webhook, email) or
 /// Slack mrkdwn, crawled text escaped for `markup`, its times in `tz`.
 pub fn markdown(n: &Notice, lang: Lang, tz: chrono_tz::Tz, markup: Markup) -> (String, String) {
@@ -366,7 +419,7 @@ pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
             "alert_id": n.alert_id,
             "watch": n.watch,
             "severity": n.severity,
-            "summary": n.summary,
+            "summary": summary_in(&n.watch, &n.summary, Some(&n.evidence), ch.language, ch.tz()),
             "evidence": n.evidence,
             "text": md,
         }),
@@ -813,6 +866,25 @@ mod tests {
         assert_eq!(title, "[high] Negative spike: 云雀");
         assert!(md.contains("Window: 2026-11-20 01:00 – 02:00 UTC"), "{md}");
         assert!(md.contains("seasonal (same hour of the week)"), "{md}");
+        // The webhook's summary and the alert's one line, in Chinese.
+        n.evidence.baseline_days = Some(28.0);
+        n.evidence.p_value = Some(2.5e-7);
+        let zh = summary_in(&n.watch, "stored", Some(&n.evidence), Lang::Zh, tz);
+        assert_eq!(
+            zh,
+            "云雀：2026-11-20 09:00 – 10:00 Asia/Shanghai (+08:00) 负面提及 12 条，预期 1.5（8.0×）；同期基线（每周同一小时），28.0 天历史，p = 2.5e-7"
+        );
+        assert_eq!(
+            summary_in(
+                &n.watch,
+                "stored",
+                Some(&n.evidence),
+                Lang::En,
+                chrono_tz::UTC
+            ),
+            "stored"
+        );
+        assert_eq!(summary_in(&n.watch, "stored", None, Lang::Zh, tz), "stored");
         // A window across midnight names both dates.
         let w = window(t, t + chrono::Duration::hours(16), tz);
         assert_eq!(
