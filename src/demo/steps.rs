@@ -117,6 +117,7 @@ pub async fn deliver_alerts(
         url: receiver.url(),
         secret: Some(secret),
         language: Lang::En,
+        timezone: None,
         watches: Vec::new(),
         min_severity: Severity::Low,
         from: None,

@@ -440,17 +440,33 @@ pub(super) async fn silence(
     }
 }
 
-/// The dashboard's line about its crawl: running, or how the last one
-/// ended; `None` before the first.
-pub fn crawl_status(state: &Shared) -> (bool, Option<String>) {
+/// How the dashboard's last crawl ended: when, and its page and mention
+/// counts (fetched, unchanged, failed, new) or its error.
+#[derive(Debug, Clone)]
+pub struct CrawlEnded {
+    at: DateTime<Utc>,
+    outcome: Result<[u64; 4], String>,
+}
+
+/// The dashboard's line about its crawl, in `lang` with times in `tz`:
+/// running, or how the last one ended; `None` before the first.
+pub fn crawl_status(
+    state: &Shared,
+    lang: earshot::report::Language,
+    tz: chrono_tz::Tz,
+) -> (bool, Option<String>) {
     if state.crawling.load(Ordering::SeqCst) {
-        return (
-            true,
-            Some("A crawl is running; this page refreshes until it ends.".into()),
-        );
+        return (true, Some(lang.dash().crawl_running.into()));
     }
     let last = state.last_crawl.lock().unwrap_or_else(|p| p.into_inner());
-    (false, last.clone())
+    let line = last.as_ref().map(|c| {
+        lang.crawl_ended(
+            c.at,
+            tz,
+            c.outcome.as_ref().map(|n| *n).map_err(|e| e.as_str()),
+        )
+    });
+    (false, line)
 }
 
 /// Starts a crawl of every source in the background; false when one runs.
@@ -484,21 +500,22 @@ pub fn start_crawl(state: &Shared) -> bool {
         {
             Ok(s) => {
                 tracing::info!(new = s.mentions_new, "crawl from the dashboard done");
-                format!(
-                    "The crawl finished at {}: {} pages fetched, {} unchanged, {} failed; {} new mentions.",
-                    Utc::now().format("%H:%M UTC"),
-                    s.pages_fetched,
-                    s.pages_unchanged + s.pages_fresh,
-                    s.pages_failed,
-                    s.mentions_new
-                )
+                CrawlEnded {
+                    at: Utc::now(),
+                    outcome: Ok([
+                        s.pages_fetched as u64,
+                        (s.pages_unchanged + s.pages_fresh) as u64,
+                        s.pages_failed as u64,
+                        s.mentions_new as u64,
+                    ]),
+                }
             }
             Err(e) => {
                 tracing::error!("crawl from the dashboard failed: {e}");
-                format!(
-                    "The crawl failed at {}: {e}",
-                    Utc::now().format("%H:%M UTC")
-                )
+                CrawlEnded {
+                    at: Utc::now(),
+                    outcome: Err(e.to_string()),
+                }
             }
         };
         *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(ended);

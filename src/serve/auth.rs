@@ -97,11 +97,11 @@ pub(super) enum Refused {
 }
 
 impl Refused {
-    /// What the person signing in is told.
-    pub(super) fn message(&self) -> &'static str {
+    /// What the person signing in is told, in their language.
+    pub(super) fn message(&self, lang: Language) -> &'static str {
         match self {
-            Refused::Unknown => "That token is not valid.",
-            Refused::Weak => "That token is too weak to be accepted (earshot needs 128 bits of randomness): ask for a new one, made with `earshot token new`.",
+            Refused::Unknown => lang.dash().token_invalid,
+            Refused::Weak => lang.dash().token_weak,
         }
     }
 }
@@ -378,10 +378,7 @@ pub(super) async fn login_form(
 /// sign-in page or, for the API, JSON; `Retry-After` in seconds either way.
 pub(super) fn too_many(wait: Duration, html: bool, lang: Language) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let msg = format!(
-        "Too many failed sign-ins from your address: try again in {} minute(s).",
-        secs.div_ceil(60)
-    );
+    let msg = lang.too_many_sign_ins(secs.div_ceil(60));
     let mut r = if html {
         login_page(StatusCode::TOO_MANY_REQUESTS, Some(&msg), lang)
     } else {
@@ -425,7 +422,7 @@ pub(super) async fn login(
         Err(why) => {
             failed(&state, client, "a token that is not accepted");
             let l = lang::from_headers(&state, &headers);
-            login_page(StatusCode::UNAUTHORIZED, Some(why.message()), l)
+            login_page(StatusCode::UNAUTHORIZED, Some(why.message(l)), l)
         }
     }
 }
@@ -441,11 +438,8 @@ pub(super) async fn login_once(
         Some(s) => signed_in(&state, s.name, s.role),
         None => {
             failed(&state, client, "a used, expired or unknown one-time link");
-            login_page(
-                StatusCode::UNAUTHORIZED,
-                Some("That sign-in link was used already or has expired. Sign in with your token."),
-                lang::from_headers(&state, &headers),
-            )
+            let l = lang::from_headers(&state, &headers);
+            login_page(StatusCode::UNAUTHORIZED, Some(l.dash().link_expired), l)
         }
     }
 }

@@ -107,7 +107,7 @@ pub(crate) struct AppState {
     crawling: Arc<AtomicBool>,
     /// How the last crawl started from the dashboard ended, for its
     /// status line.
-    last_crawl: Arc<Mutex<Option<String>>>,
+    last_crawl: Arc<Mutex<Option<api::CrawlEnded>>>,
     /// The crawl started from the dashboard, waited for on stop.
     crawl_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Cancelled when the server stops (or the process shuts down): ends

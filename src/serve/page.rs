@@ -144,7 +144,7 @@ pub(super) async fn dashboard(
     let (lang, lang_cookie) = lang::pick(&state, &headers, &lq);
     let t = lang.dash();
     let tz = state.config.serve.tz();
-    let (crawling, crawl_line) = api::crawl_status(&state);
+    let (crawling, crawl_line) = api::crawl_status(&state, lang, tz);
     let busy = notice.crawl.as_deref() == Some("busy");
     if f.from.as_deref().is_none_or(str::is_empty) {
         f.from = Some("30d".into());
@@ -284,7 +284,7 @@ pub(super) async fn dashboard(
                                             td { span class={"pill sev-" (a.severity.as_str())} { (lang.severity(a.severity)) } }
                                             td { (lang.state(a.state)) }
                                             td {
-                                                (a.summary)
+                                                (lang.alert_summary(a, tz))
                                                 @if let Some(e) = &a.evidence {
                                                     details { summary { (t.evidence) } pre.evidence { (pretty(e)) } }
                                                 }

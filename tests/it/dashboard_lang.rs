@@ -125,6 +125,22 @@ fn accept_language_zh_gives_chinese_and_the_switch_wins_over_it() {
             login.contains("Sign in with your dashboard token."),
             "{login}"
         );
+        // A refused sign-in says why in the browser's language.
+        for (tag, why) in [
+            ("zh-CN", "该令牌无效。"),
+            ("en", "That token is not valid."),
+        ] {
+            let r = c
+                .post(format!("{}/login", s.base))
+                .header("accept-language", tag)
+                .form(&[("token", "nope")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+            let body = r.text().await.unwrap();
+            assert!(body.contains(why), "{tag}: {body}");
+        }
     });
 }
 

@@ -100,7 +100,8 @@ name = "feishu"
 kind = "feishu"
 url = "http://127.0.0.1:{}/open-apis/bot/v2/hook/x"
 secret = "feishu-secret"
-language = "zh"
+language = "zh-CN"
+timezone = "Asia/Shanghai"
 [[channel]]
 name = "wecom"
 kind = "wecom"
@@ -175,10 +176,11 @@ to = ["pr@example.com"]
         .contains("weekly-ding"));
     summary(v["markdown"]["text"].as_str().unwrap(), "Negative");
     let v = body(2);
-    summary(
-        v["card"]["elements"][0]["content"].as_str().unwrap(),
-        "负面",
-    );
+    let zh = v["card"]["elements"][0]["content"].as_str().unwrap();
+    summary(zh, "负面");
+    // In the channel's own zone, named; the others stay in UTC.
+    assert!(zh.contains("Asia/Shanghai (+08:00)"), "{zh}");
+    assert!(!zh.contains("UTC"), "{zh}");
     let v = body(3);
     summary(v["markdown"]["content"].as_str().unwrap(), "Negative");
     let v = body(4);

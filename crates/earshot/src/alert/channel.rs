@@ -49,14 +49,16 @@ pub enum ChannelKind {
     Email,
 }
 
-/// Message language.
+/// Message language: `en`, or `zh` (also written `zh-CN`, as reports and
+/// the dashboard spell it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// English.
     #[default]
+    #[serde(rename = "en")]
     En,
     /// Simplified Chinese.
+    #[serde(rename = "zh", alias = "zh-CN", alias = "zh-cn", alias = "zh-Hans")]
     Zh,
 }
 
@@ -76,6 +78,10 @@ pub struct ChannelConfig {
     /// Message language.
     #[serde(default)]
     pub language: Lang,
+    /// IANA time zone the messages' times are written in (default UTC),
+    /// e.g. "Asia/Shanghai".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// Watches it notifies about; empty means all.
     #[serde(default)]
     pub watches: Vec<String>,
@@ -95,6 +101,14 @@ fn low() -> Severity {
 }
 
 impl ChannelConfig {
+    /// The time zone of its messages; a name that is not an IANA zone
+    /// (refused by `config check`) falls back to UTC.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(chrono_tz::UTC)
+    }
     /// Whether this channel wants alerts on `watch` at `severity`.
     pub fn wants(&self, watch: &str, severity: Severity) -> bool {
         (self.watches.is_empty() || self.watches.iter().any(|w| w == watch))
@@ -208,16 +222,103 @@ fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
     }
 }
 
+/// A detector's name as a PR lead reads it.
+pub fn detector_name(d: crate::store::Detector, lang: Lang) -> &'static str {
+    use crate::store::Detector;
+    match (lang, d) {
+        (Lang::En, Detector::Seasonal) => "seasonal (same hour of the week)",
+        (Lang::En, Detector::Share) => "share (negative share against the past week)",
+        (Lang::En, Detector::Threshold) => "threshold (new watch)",
+        (Lang::Zh, Detector::Seasonal) => "同期基线（每周同一小时）",
+        (Lang::Zh, Detector::Share) => "负面占比（对比过去一周）",
+        (Lang::Zh, Detector::Threshold) => "阈值（新监测）",
+    }
+}
+
+/// A time window `start`–`end` in `tz`, with the zone named: the end's
+/// date is written only when it differs from the start's.
+pub fn window(start: DateTime<Utc>, end: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let (s, e) = (start.with_timezone(&tz), end.with_timezone(&tz));
+    let end_fmt = if s.date_naive() == e.date_naive() {
+        "%H:%M"
+    } else {
+        "%Y-%m-%d %H:%M"
+    };
+    let zone = if tz == chrono_tz::UTC {
+        "UTC".to_string()
+    } else {
+        format!("{} ({})", tz.name(), s.format("%:z"))
+    };
+    format!(
+        "{} – {} {zone}",
+        s.format("%Y-%m-%d %H:%M"),
+        e.format(end_fmt)
+    )
+}
+
+/// An alert's one-line summary in `lang`, its window in `tz`: what the
+/// `stored` summary says (watch, window, observed against expected, the
+/// detector and its history), written from the evidence. English in UTC,
+/// or no evidence, gives the stored summary itself.
+pub fn summary_in(
+    watch: &str,
+    stored: &str,
+    evidence: Option<&crate::store::Evidence>,
+    lang: Lang,
+    tz: chrono_tz::Tz,
+) -> String {
+    let Some(e) = evidence else {
+        return stored.to_string();
+    };
+    if lang == Lang::En && tz == chrono_tz::UTC {
+        return stored.to_string();
+    }
+    let win = window(e.start, e.end + chrono::Duration::hours(1), tz);
+    let history = e.baseline_days.map(|d| match lang {
+        Lang::En => format!("{d:.1} days of history"),
+        Lang::Zh => format!("{d:.1} 天历史"),
+    });
+    let test = e
+        .p_value
+        .filter(|p| p.is_finite())
+        .map(|p| format!("p = {p:.1e}"));
+    let tail: Vec<String> = [
+        Some(detector_name(e.detector, lang).to_string()),
+        history,
+        test,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match lang {
+        Lang::En => format!(
+            "{watch}: {} negative mentions {win}, {}, {}",
+            e.observed,
+            crate::detect::expected_text(e.observed, e.expected),
+            tail.join(", ")
+        ),
+        Lang::Zh => format!(
+            "{watch}：{win} 负面提及 {} 条，{}；{}",
+            e.observed,
+            match crate::detect::ratio(e.observed, e.expected) {
+                Some(r) => format!("预期 {:.1}（{r:.1}×）", e.expected),
+                None => "预期 0（尚无基线）".to_string(),
+            },
+            tail.join("，")
+        ),
+    }
+}
+
 /// The message as Markdown (DingTalk, WeCom, Feishu, webhook, email) or
-/// Slack mrkdwn, crawled text escaped for `markup`.
-pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
+/// Slack mrkdwn, crawled text escaped for `markup`, its times in `tz`.
+pub fn markdown(n: &Notice, lang: Lang, tz: chrono_tz::Tz, markup: Markup) -> (String, String) {
     let esc = |s: &str| escape::text(s, markup);
     let e = &n.evidence;
     let sev = match (lang, n.severity) {
         (Lang::En, s) => s.to_string(),
-        (Lang::Zh, Severity::Low) => "低".into(),
-        (Lang::Zh, Severity::Medium) => "中".into(),
-        (Lang::Zh, Severity::High) => "高".into(),
+        (Lang::Zh, Severity::Low) => "低风险".into(),
+        (Lang::Zh, Severity::Medium) => "中风险".into(),
+        (Lang::Zh, Severity::High) => "高风险".into(),
     };
     let event = match (lang, n.event) {
         (Lang::En, AlertEvent::Open) => "Negative spike",
@@ -226,18 +327,21 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
         (Lang::Zh, AlertEvent::Open) => "负面声量激增",
         (Lang::Zh, AlertEvent::Escalate) => "负面声量继续上升",
         (Lang::Zh, AlertEvent::Resolve) => "已恢复",
-        (_, AlertEvent::Silenced) => "Alert",
+        (Lang::En, AlertEvent::Silenced) => "Silenced",
+        (Lang::Zh, AlertEvent::Silenced) => "已静默",
     };
-    let title = format!("[{sev}] {event}: {}", n.watch);
+    let title = match lang {
+        Lang::En => format!("[{sev}] {event}: {}", n.watch),
+        Lang::Zh => format!("【{sev}】{event}：{}", n.watch),
+    };
     let mut md = match markup {
         Markup::Slack => format!("*{}*\n\n", esc(&title)),
         Markup::Markdown => format!("### {title}\n\n"),
     };
     md.push_str(&format!(
-        "- {}: {} – {} UTC\n- {}: **{}** / {} {}\n- {}: {}\n",
+        "- {}: {}\n- {}: **{}** / {} {}\n- {}: {}\n",
         t(lang, "Window", "时间"),
-        e.start.format("%Y-%m-%d %H:%M"),
-        (e.end + chrono::Duration::hours(1)).format("%H:%M"),
+        window(e.start, e.end + chrono::Duration::hours(1), tz),
         t(lang, "Negative mentions", "负面提及"),
         e.observed,
         t(lang, "expected", "预期"),
@@ -246,7 +350,7 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
             None => format!("0 ({})", t(lang, "no baseline yet", "尚无基线")),
         },
         t(lang, "Detector", "检测器"),
-        e.detector,
+        detector_name(e.detector, lang),
     ));
     if !e.top_mentions.is_empty() {
         md.push_str(&format!(
@@ -255,13 +359,10 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
         ));
         for m in &e.top_mentions {
             let copies = if m.copies > 1 {
-                format!(
-                    " ({} {} {} {})",
-                    m.copies,
-                    t(lang, "copies on", "份转载，"),
-                    m.sites.len(),
-                    t(lang, "sites", "个站点")
-                )
+                match lang {
+                    Lang::En => format!(" ({} copies on {} sites)", m.copies, m.sites.len()),
+                    Lang::Zh => format!("（{} 份转载，{} 个站点）", m.copies, m.sites.len()),
+                }
             } else {
                 String::new()
             };
@@ -269,7 +370,7 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
                 .title
                 .as_deref()
                 .map(esc)
-                .unwrap_or_else(|| "(untitled)".into());
+                .unwrap_or_else(|| t(lang, "(untitled)", "（无标题）").into());
             md.push_str(&format!(
                 "- {} — {}{}{}: {}\n",
                 escape::link(&label, &m.url, markup),
@@ -310,7 +411,7 @@ pub fn markdown(n: &Notice, lang: Lang, markup: Markup) -> (String, String) {
 
 /// The body queued for a channel (before any signature).
 pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
-    let (title, md) = markdown(n, ch.language, markup_of(ch.kind));
+    let (title, md) = markdown(n, ch.language, ch.tz(), markup_of(ch.kind));
     let v = match ch.kind {
         ChannelKind::Webhook => serde_json::json!({
             "idempotency_key": key,
@@ -318,7 +419,7 @@ pub fn render(ch: &ChannelConfig, n: &Notice, key: &str) -> String {
             "alert_id": n.alert_id,
             "watch": n.watch,
             "severity": n.severity,
-            "summary": n.summary,
+            "summary": summary_in(&n.watch, &n.summary, Some(&n.evidence), ch.language, ch.tz()),
             "evidence": n.evidence,
             "text": md,
         }),
@@ -389,14 +490,19 @@ pub enum DeliveryError {
 }
 
 /// The notice `earshot alerts test` sends: marked as a test, about no
-/// alert, with no mentions.
-pub fn test_notice(now: DateTime<Utc>) -> Notice {
+/// alert, with no mentions, in the channel's language.
+pub fn test_notice(now: DateTime<Utc>, lang: Lang) -> Notice {
     Notice {
         event: AlertEvent::Open,
         alert_id: "test".into(),
-        watch: "(test)".into(),
+        watch: t(lang, "(test)", "（测试）").into(),
         severity: Severity::Low,
-        summary: "TEST from earshot: this channel is set up right (no alert)".into(),
+        summary: t(
+            lang,
+            "TEST from earshot: this channel is set up right (no alert)",
+            "earshot 测试消息：此通道配置正确（并非告警）",
+        )
+        .into(),
         evidence: super::Evidence {
             detector: crate::store::Detector::Threshold,
             start: now,
@@ -427,7 +533,7 @@ pub async fn send_test(ch: &ChannelConfig, now: DateTime<Utc>) -> Result<(), Del
         .build()
         .map_err(|e| DeliveryError::Rejected(format!("cannot build the HTTP client: {e}")))?;
     let key = format!("test-{}", now.timestamp_millis());
-    let body = render(ch, &test_notice(now), &key);
+    let body = render(ch, &test_notice(now, ch.language), &key);
     send(&client, ch, &key, &body, now).await
 }
 
@@ -695,7 +801,7 @@ mod tests {
     fn messages_show_the_ratio_or_no_baseline() {
         let t = Utc::now();
         let notice = |observed, expected| {
-            let mut n = test_notice(t);
+            let mut n = test_notice(t, Lang::En);
             n.watch = "Lumio".into();
             n.severity = Severity::High;
             n.evidence.peak_observed = observed;
@@ -703,13 +809,88 @@ mod tests {
             n.evidence.expected = expected;
             n
         };
-        let (_, md) = markdown(&notice(9, 0.1), Lang::En, Markup::Markdown);
+        let (_, md) = markdown(&notice(9, 0.1), Lang::En, chrono_tz::UTC, Markup::Markdown);
         assert!(md.contains("**9** / expected 0.1 (90.0×)"), "{md}");
-        let (_, md) = markdown(&notice(1, 0.0), Lang::En, Markup::Markdown);
+        let (_, md) = markdown(&notice(1, 0.0), Lang::En, chrono_tz::UTC, Markup::Markdown);
         assert!(md.contains("**1** / expected 0 (no baseline yet)"), "{md}");
         assert!(!md.contains('×'), "{md}");
-        let (_, md) = markdown(&notice(1, 0.0), Lang::Zh, Markup::Markdown);
+        let (_, md) = markdown(&notice(1, 0.0), Lang::Zh, chrono_tz::UTC, Markup::Markdown);
         assert!(md.contains("预期 0 (尚无基线)"), "{md}");
+    }
+
+    /// A Chinese channel's message has no English left in what earshot
+    /// writes around the crawled text, and its times are in the channel's
+    /// zone (#28).
+    #[test]
+    fn a_chinese_channel_reads_chinese_in_its_own_time_zone() {
+        let t = DateTime::parse_from_rfc3339("2026-11-20T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut n = test_notice(t, Lang::Zh);
+        n.watch = "云雀".into();
+        n.severity = Severity::High;
+        n.evidence.detector = crate::store::Detector::Seasonal;
+        n.evidence.observed = 12;
+        n.evidence.expected = 1.5;
+        n.evidence.top_mentions = vec![crate::store::EvidenceMention {
+            url: "https://bbs.example.cn/t/1".into(),
+            site: "bbs.example.cn".into(),
+            title: None,
+            author: Some("小王".into()),
+            published_at: Some(t),
+            excerpt: "电池鼓包，售后不给保修".into(),
+            copies: 3,
+            sites: vec!["a.cn".into(), "b.cn".into()],
+        }];
+        let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+        let (title, md) = markdown(&n, Lang::Zh, tz, Markup::Markdown);
+        assert_eq!(title, "【高风险】负面声量激增：云雀");
+        assert!(
+            md.contains("时间: 2026-11-20 09:00 – 10:00 Asia/Shanghai (+08:00)"),
+            "{md}"
+        );
+        assert!(md.contains("同期基线（每周同一小时）"), "{md}");
+        assert!(md.contains("（无标题）"), "{md}");
+        assert!(md.contains("小王（3 份转载，2 个站点）"), "{md}");
+        // Only crawled text, URLs, numbers and the zone's name are Latin.
+        let latin: String = md
+            .replace("Asia/Shanghai", "")
+            .replace("https://bbs.example.cn/t/1", "")
+            .replace("bbs.example.cn", "")
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .collect();
+        assert_eq!(latin, "", "{md}");
+        // The same in English, in UTC.
+        let (title, md) = markdown(&n, Lang::En, chrono_tz::UTC, Markup::Markdown);
+        assert_eq!(title, "[high] Negative spike: 云雀");
+        assert!(md.contains("Window: 2026-11-20 01:00 – 02:00 UTC"), "{md}");
+        assert!(md.contains("seasonal (same hour of the week)"), "{md}");
+        // The webhook's summary and the alert's one line, in Chinese.
+        n.evidence.baseline_days = Some(28.0);
+        n.evidence.p_value = Some(2.5e-7);
+        let zh = summary_in(&n.watch, "stored", Some(&n.evidence), Lang::Zh, tz);
+        assert_eq!(
+            zh,
+            "云雀：2026-11-20 09:00 – 10:00 Asia/Shanghai (+08:00) 负面提及 12 条，预期 1.5（8.0×）；同期基线（每周同一小时），28.0 天历史，p = 2.5e-7"
+        );
+        assert_eq!(
+            summary_in(
+                &n.watch,
+                "stored",
+                Some(&n.evidence),
+                Lang::En,
+                chrono_tz::UTC
+            ),
+            "stored"
+        );
+        assert_eq!(summary_in(&n.watch, "stored", None, Lang::Zh, tz), "stored");
+        // A window across midnight names both dates.
+        let w = window(t, t + chrono::Duration::hours(16), tz);
+        assert_eq!(
+            w,
+            "2026-11-20 09:00 – 2026-11-21 01:00 Asia/Shanghai (+08:00)"
+        );
     }
 
     #[test]

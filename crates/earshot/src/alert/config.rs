@@ -105,6 +105,15 @@ pub fn channel_problems(channels: &[ChannelConfig]) -> Vec<Problem> {
             )),
             Err(e) => out.push(Problem::bare(format!("channel[{i}].url"), e)),
         }
+        if let Some(z) = &ch.timezone {
+            if z.parse::<chrono_tz::Tz>().is_err() {
+                out.push(Problem::new(
+                    format!("channel[{i}].timezone"),
+                    format!("`{z}` is not an IANA time zone"),
+                    "write a zone name such as \"Asia/Shanghai\", \"Europe/Berlin\" or \"UTC\"",
+                ));
+            }
+        }
         if let Some(Err(e)) = ch.secret.as_deref().map(expand_env) {
             out.push(Problem::bare(format!("channel[{i}].secret"), e));
         }
@@ -119,4 +128,32 @@ pub fn channel_problems(channels: &[ChannelConfig]) -> Vec<Problem> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(extra: &str) -> ChannelConfig {
+        toml::from_str(&format!(
+            "name = \"ding\"\nkind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=t\"\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_channel_time_zone_must_be_an_iana_name() {
+        assert!(channel_problems(&[channel(
+            "timezone = \"Asia/Shanghai\"\nlanguage = \"zh-CN\""
+        )])
+        .is_empty());
+        let p = channel_problems(&[channel("timezone = \"Beijing\"")]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].key, "channel[0].timezone");
+        assert!(p[0].message.contains("`Beijing`"), "{p:?}");
+        assert!(
+            p[0].hint.as_deref().unwrap_or("").contains("Asia/Shanghai"),
+            "{p:?}"
+        );
+    }
 }

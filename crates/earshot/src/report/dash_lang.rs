@@ -103,6 +103,14 @@ pub struct DashStrings {
     pub sign_in: &'static str,
     /// The language switch's label.
     pub language: &'static str,
+    /// Sign-in refused: the token is not one of the configured ones.
+    pub token_invalid: &'static str,
+    /// Sign-in refused: the token is under 128 bits.
+    pub token_weak: &'static str,
+    /// Sign-in refused: a used or expired one-time link.
+    pub link_expired: &'static str,
+    /// The crawl status line while a crawl runs.
+    pub crawl_running: &'static str,
 }
 
 const EN: DashStrings = DashStrings {
@@ -152,6 +160,10 @@ const EN: DashStrings = DashStrings {
     token: "Token",
     sign_in: "Sign in",
     language: "Language",
+    token_invalid: "That token is not valid.",
+    token_weak: "That token is too weak to be accepted (earshot needs 128 bits of randomness): ask for a new one, made with `earshot token new`.",
+    link_expired: "That sign-in link was used already or has expired. Sign in with your token.",
+    crawl_running: "A crawl is running; this page refreshes until it ends.",
 };
 
 const ZH_CN: DashStrings = DashStrings {
@@ -201,6 +213,10 @@ const ZH_CN: DashStrings = DashStrings {
     token: "令牌",
     sign_in: "登录",
     language: "语言",
+    token_invalid: "该令牌无效。",
+    token_weak: "该令牌强度不足，无法接受（earshot 需要 128 位随机性）：请申请一个用 `earshot token new` 生成的新令牌。",
+    link_expired: "该登录链接已被使用或已过期，请使用令牌登录。",
+    crawl_running: "抓取正在进行，本页面会持续刷新直到抓取结束。",
 };
 
 impl Language {
@@ -240,6 +256,33 @@ impl Language {
             }
         }
         Language::En
+    }
+
+    /// The sign-in throttle's message: try again in `minutes`.
+    pub fn too_many_sign_ins(self, minutes: u64) -> String {
+        match self {
+            Language::En => format!(
+                "Too many failed sign-ins from your address: try again in {minutes} minute(s)."
+            ),
+            Language::ZhCn => format!("您的地址登录失败次数过多，请在 {minutes} 分钟后重试。"),
+        }
+    }
+
+    /// The line a finished dashboard crawl leaves: when (in `tz`), pages
+    /// fetched, unchanged and failed, and new mentions; or its error.
+    pub fn crawl_ended(self, at: DateTime<Utc>, tz: Tz, outcome: Result<[u64; 4], &str>) -> String {
+        let at = at.with_timezone(&tz).format("%H:%M");
+        let zone = tz.name();
+        match (self, outcome) {
+            (Language::En, Ok([fetched, unchanged, failed, new])) => format!(
+                "The crawl finished at {at} {zone}: {fetched} pages fetched, {unchanged} unchanged, {failed} failed; {new} new mentions."
+            ),
+            (Language::ZhCn, Ok([fetched, unchanged, failed, new])) => format!(
+                "抓取已于 {at}（{zone}）完成：抓取 {fetched} 个页面，{unchanged} 个未变化，{failed} 个失败；新增提及 {new} 条。"
+            ),
+            (Language::En, Err(e)) => format!("The crawl failed at {at} {zone}: {e}"),
+            (Language::ZhCn, Err(e)) => format!("抓取于 {at}（{zone}）失败：{e}"),
+        }
     }
 
     /// A date and time in `tz`: `2026-11-03 08:05` / `2026年11月3日 08:05`.

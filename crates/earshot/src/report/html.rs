@@ -214,7 +214,7 @@ pub(super) fn render(d: &ReportData) -> String {
                                             td { (a.watch) }
                                             td { span class={"pill sev-" (a.severity.as_str())} { (lang.severity(a.severity)) } }
                                             td { (lang.state(a.state)) }
-                                            td { (a.summary) }
+                                            td { (lang.alert_summary(a, chrono_tz::UTC)) }
                                         }
                                     }
                                 }

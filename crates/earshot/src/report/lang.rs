@@ -122,6 +122,16 @@ impl Language {
         }
     }
 
+    /// An alert's one-line summary in this language, its times in `tz`
+    /// ([`crate::alert::channel::summary_in`]).
+    pub fn alert_summary(self, a: &crate::store::Alert, tz: chrono_tz::Tz) -> String {
+        let lang = match self {
+            Language::En => crate::alert::channel::Lang::En,
+            Language::ZhCn => crate::alert::channel::Lang::Zh,
+        };
+        crate::alert::channel::summary_in(&a.watch, &a.summary, a.evidence.as_ref(), lang, tz)
+    }
+
     /// An alert's state in this language.
     pub fn state(self, state: AlertState) -> &'static str {
         match (self, state) {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::alert::channel::{envelope, markup_of, ChannelConfig, ChannelKind, Lang};
+use crate::alert::channel::{envelope, markup_of, window, ChannelConfig, ChannelKind, Lang};
 use crate::alert::escape::{self, Markup};
 
 /// What a report message says.
@@ -51,7 +51,7 @@ impl ReportMessage {
     }
 
     /// The summary in `markup`; `with_paths` adds where each file is.
-    fn text(&self, lang: Lang, markup: Markup, with_paths: bool) -> String {
+    fn text(&self, lang: Lang, tz: chrono_tz::Tz, markup: Markup, with_paths: bool) -> String {
         let t = |en: &'static str, zh: &'static str| match lang {
             Lang::En => en,
             Lang::Zh => zh,
@@ -71,10 +71,9 @@ impl ReportMessage {
             None => t("none scored", "未评分").to_string(),
         };
         md.push_str(&format!(
-            "- {}: {} – {} UTC\n- {}: {}\n- {}: {} ({share})\n- {}: {}\n",
+            "- {}: {}\n- {}: {}\n- {}: {} ({share})\n- {}: {}\n",
             t("Period", "时间"),
-            self.from.format("%Y-%m-%d %H:%M"),
-            self.to.format("%Y-%m-%d %H:%M"),
+            window(self.from, self.to, tz),
             t("Mentions", "提及"),
             bold(self.mentions.to_string()),
             t("Negative", "负面"),
@@ -140,15 +139,19 @@ pub fn render(ch: &ChannelConfig, m: &ReportMessage, key: &str) -> String {
             "negative_share": m.negative_share,
             "alerts": m.alerts,
             "files": m.files,
-            "text": m.text(ch.language, Markup::Markdown, true),
+            "text": m.text(ch.language, ch.tz(), Markup::Markdown, true),
         }),
         ChannelKind::Email => serde_json::json!({
             "subject": subject,
             // The files are attached: the text names them only.
-            "text": m.text(ch.language, Markup::Markdown, false),
+            "text": m.text(ch.language, ch.tz(), Markup::Markdown, false),
             "attachments": m.files,
         }),
-        kind => envelope(kind, &subject, &m.text(ch.language, markup_of(kind), true)),
+        kind => envelope(
+            kind,
+            &subject,
+            &m.text(ch.language, ch.tz(), markup_of(kind), true),
+        ),
     };
     v.to_string()
 }

@@ -291,7 +291,8 @@ fn alerts_sheet(
         ws.write_string(row, 3, lang.severity(a.severity))
             .map_err(xerr)?;
         ws.write_string(row, 4, lang.state(a.state)).map_err(xerr)?;
-        ws.write_string(row, 5, &a.summary).map_err(xerr)?;
+        ws.write_string(row, 5, lang.alert_summary(a, chrono_tz::UTC))
+            .map_err(xerr)?;
         // Excel cells hold at most 32,767 characters.
         let ev: String = a.evidence_json().chars().take(32_000).collect();
         ws.write_string_with_format(row, 6, ev, wrap)

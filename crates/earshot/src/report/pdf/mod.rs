@@ -75,7 +75,7 @@ fn text_chars(d: &ReportData, examples: &[&Row], fixed: &[&str]) -> BTreeSet<cha
         s.sites.iter().for_each(|x| add(x));
     }
     for a in &d.alerts {
-        add(&a.summary);
+        add(&d.request.language.alert_summary(a, chrono_tz::UTC));
         add(&a.watch);
     }
     for r in examples {
@@ -488,7 +488,7 @@ fn alerts(l: &mut Layout, d: &ReportData) {
                 vec![Piece::new(&a.watch, 8.0).lines(2)],
                 vec![Piece::new(lang.severity(a.severity), 7.5).pill(sev(a.severity))],
                 vec![Piece::new(lang.state(a.state), 8.0)],
-                vec![Piece::new(&a.summary, 8.0).lines(4)],
+                vec![Piece::new(lang.alert_summary(a, chrono_tz::UTC), 8.0).lines(4)],
             ]
         })
         .collect();
