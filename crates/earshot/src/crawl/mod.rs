@@ -23,12 +23,14 @@ pub mod discover;
 mod matching;
 mod rematch;
 mod revisit;
+pub mod search;
+pub mod sitemap;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
-pub use config::{problems as source_problems, CrawlSetup, SourceConfig};
+pub use config::{problems as source_problems, CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
 pub use matching::mentions_in;
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
@@ -219,9 +221,14 @@ async fn run_pass(
     let fetched = Arc::new(AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for source in &sources {
-        let starts = source
-            .expanded_start_urls()
-            .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
+        let starts = match source.kind {
+            SourceKind::Site => source.expanded_start_urls(),
+            SourceKind::Search => search::search_urls(source, &config.watches)
+                .map(|v| v.into_iter().map(|(u, _)| u).collect()),
+            // Read from the sitemaps when the source's task starts.
+            SourceKind::Sitemap => Ok(Vec::new()),
+        }
+        .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
         let ctx = SourceCrawl {
             pass: store.source_pass(&source.name)? + 1,
             source: source.clone(),
@@ -327,13 +334,19 @@ enum Visit {
 }
 
 impl SourceCrawl {
-    async fn run(self, starts: Vec<Url>) -> SourceResult {
+    async fn run(self, mut starts: Vec<Url>) -> SourceResult {
         let this = Arc::new(self);
         let mut out = SourceResult {
             name: this.source.name.clone(),
             pass: this.pass,
             ..Default::default()
         };
+        if this.source.kind == SourceKind::Sitemap {
+            starts = this.sitemap_pages(&mut out).await;
+            if out.store_error.is_some() {
+                return out;
+            }
+        }
 
         let crawl = &this.config.crawl;
         let cap = crawl.max_urls_per_source.max(1) as usize;
@@ -430,6 +443,21 @@ impl SourceCrawl {
                     let mut chosen = Vec::new();
                     if depth < max_depth {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
+                        // A results page without `follow` rules: every
+                        // link on the site it shows.
+                        if this.source.kind == SourceKind::Search
+                            && follow.is_empty()
+                            && depth == 0
+                        {
+                            chosen.extend(work.extracted.anchors.iter().filter(|l| {
+                                Url::parse(l).is_ok_and(|u| {
+                                    u.host_str().is_some_and(|h| hosts.contains(h))
+                                        && !start_set.contains(&url_hash(&canonicalize(&u, strip)))
+                                })
+                            }).cloned());
+                            let mut once = HashSet::new();
+                            chosen.retain(|l| once.insert(l.clone()));
+                        }
                     }
                     // A thread's next pages, even at the last hop: the new
                     // last page of an active thread is found.
@@ -603,6 +631,11 @@ impl SourceCrawl {
         })
         .await;
         let extracted = match extracted {
+            // A search's results page is a list of links, not posts.
+            Ok(Ok(mut e)) if is_start && self.source.kind == SourceKind::Search => {
+                e.posts.clear();
+                e
+            }
             Ok(Ok(e)) => e,
             Ok(Err(e)) => return Visit::Failed(e.to_string()),
             Err(e) => return Visit::Failed(format!("{url}: extraction failed: {e}")),
@@ -616,6 +649,176 @@ impl SourceCrawl {
             revisit,
             fetched_at: fetched_at + self.ahead,
         }))
+    }
+}
+
+impl SourceCrawl {
+    /// A sitemap source's pages for this pass: those never crawled, and
+    /// those whose `lastmod` is later than their last fetch. The others are
+    /// marked reached (their state is kept) and left to revisit by
+    /// activity. Failures are counted in `out`.
+    async fn sitemap_pages(&self, out: &mut SourceResult) -> Vec<Url> {
+        let crawl = &self.config.crawl;
+        let name = &self.source.name;
+        let root = match self
+            .source
+            .url
+            .as_deref()
+            .ok_or_else(|| "kind = \"sitemap\" needs url".to_string())
+            .and_then(crate::util::expand_env)
+            .and_then(|u| Url::parse(&u).map_err(|e| format!("`{u}` is not a URL: {e}")))
+        {
+            Ok(u) => u,
+            Err(e) => {
+                out.failed += 1;
+                out.errors.push(format!("[{name}] {e}"));
+                return Vec::new();
+            }
+        };
+        let request = |url: Url| Request {
+            url,
+            rate: self.source.rate_per_host(crawl),
+            allow_private: self.source.allow_private(crawl),
+            validators: Validators::default(),
+        };
+        // A site root: the sitemaps its robots.txt lists, else /sitemap.xml.
+        let mut files: VecDeque<(Url, u32)> = VecDeque::new();
+        if matches!(root.path(), "" | "/") && root.query().is_none() {
+            let listed = match self.fetcher.robots(&request(root.clone())).await {
+                Ok(v) => v.sitemaps,
+                Err(_) => Vec::new(),
+            };
+            for s in listed {
+                if let Ok(u) = root.join(&s) {
+                    files.push_back((u, 0));
+                }
+            }
+            if files.is_empty() {
+                if let Ok(u) = root.join("/sitemap.xml") {
+                    files.push_back((u, 0));
+                }
+            }
+        } else {
+            files.push_back((root, 0));
+        }
+        let max_urls = self.source.max_sitemap_urls() as usize;
+        let mut entries: Vec<sitemap::Entry> = Vec::new();
+        let mut read = 0usize;
+        let mut over = false;
+        let mut seen_files = HashSet::new();
+        while let Some((file, level)) = files.pop_front() {
+            if !seen_files.insert(file.to_string()) {
+                continue;
+            }
+            if read >= sitemap::MAX_SITEMAP_FILES {
+                tracing::warn!(source = %name, "more than {} sitemap files; the rest are read on a later pass", sitemap::MAX_SITEMAP_FILES);
+                break;
+            }
+            if self.stop.is_cancelled() {
+                break;
+            }
+            read += 1;
+            let req = request(file.clone());
+            let fetched = tokio::select! {
+                r = self.fetcher.fetch(&req) => r,
+                () = self.abandon.cancelled() => break,
+            };
+            self.metrics.fetch(name, &fetched);
+            let page = match fetched {
+                Ok(Fetched::Page(p)) => p,
+                Ok(Fetched::NotModified) => continue,
+                Err(e) => {
+                    out.failed += 1;
+                    (self.progress)(&format!("error  [{name}] {e}"));
+                    out.errors.push(format!("[{name}] sitemap {e}"));
+                    continue;
+                }
+            };
+            let text = if sitemap::is_gzip(&page.body) {
+                match sitemap::gunzip(&page.body, crawl.max_body_bytes) {
+                    Ok(b) => crate::fetch::decode(&b, Some("application/xml")).0,
+                    Err(e) => {
+                        out.failed += 1;
+                        out.errors.push(format!("[{name}] sitemap {file}: {e}"));
+                        continue;
+                    }
+                }
+            } else {
+                page.text
+            };
+            let parsed = sitemap::parse(&text, &page.url);
+            if !parsed.is_sitemap {
+                out.failed += 1;
+                out.errors.push(format!(
+                    "[{name}] {file}: not a sitemap (no <urlset> or <sitemapindex>); check the source's url"
+                ));
+                continue;
+            }
+            out.reached += 1;
+            (self.progress)(&format!(
+                "sitemap {file}: {} pages, {} sitemaps",
+                parsed.entries.len(),
+                parsed.sitemaps.len()
+            ));
+            if !parsed.sitemaps.is_empty() && level >= sitemap::MAX_INDEX_DEPTH {
+                tracing::warn!(source = %name, %file, "sitemap indexes nest deeper than {} levels; the deeper ones are not read", sitemap::MAX_INDEX_DEPTH);
+            } else {
+                files.extend(parsed.sitemaps.into_iter().map(|u| (u, level + 1)));
+            }
+            for e in parsed.entries {
+                if entries.len() >= max_urls {
+                    over = true;
+                    break;
+                }
+                entries.push(e);
+            }
+        }
+        if over {
+            tracing::warn!(
+                source = %name,
+                "the sitemaps list more than {max_urls} pages; the first {max_urls} were read (raise max_sitemap_urls on the source to read more)"
+            );
+            out.errors.push(format!(
+                "[{name}] the sitemaps list more than {max_urls} pages (max_sitemap_urls); the rest were not read"
+            ));
+        }
+        let mut pages = Vec::new();
+        let mut once = HashSet::new();
+        for e in entries {
+            let c = canonicalize(&e.url, &crawl.strip_params);
+            if !once.insert(url_hash(&c)) {
+                continue;
+            }
+            let canonical = c.to_string();
+            let state = match self.store.crawl_state(&canonical) {
+                Ok(s) => s,
+                Err(err) => {
+                    out.store_error = Some(err);
+                    return Vec::new();
+                }
+            };
+            let due = match &state {
+                None => true,
+                Some(s) => match (e.changed, s.last_fetch) {
+                    (Some(changed), Some(fetched)) => changed > fetched,
+                    _ => s.status >= 300,
+                },
+            };
+            if due {
+                if let Some(t) = &e.title {
+                    (self.progress)(&format!("new    {canonical} ({t})"));
+                }
+                pages.push(c);
+            } else {
+                if let Err(err) = self.store.mark_reached(name, &canonical, self.pass) {
+                    out.store_error = Some(err);
+                    return Vec::new();
+                }
+                out.reached += 1;
+                out.fresh += 1;
+            }
+        }
+        pages
     }
 }
 
