@@ -163,10 +163,7 @@ pub struct CrawlSetup {
 
 /// What is wrong with the `[[source]]` list, each entry on its own and
 /// the names together.
-pub fn problems(
-    sources: &[SourceConfig],
-    watches: &[crate::watch::WatchConfig],
-) -> Vec<Problem> {
+pub fn problems(sources: &[SourceConfig], watches: &[crate::watch::WatchConfig]) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut names = HashSet::new();
     for (i, s) in sources.iter().enumerate() {

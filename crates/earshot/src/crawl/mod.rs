@@ -142,15 +142,23 @@ pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
             None => k == p,
         })
     };
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !stripped(k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    // The query's parts as they are written: a query in another charset
+    // (a GBK forum search, `srchtxt=%D4%C6%C8%B8`) is not UTF-8, and
+    // decoding it would replace its bytes.
+    let query = u.query().unwrap_or("").to_string();
+    let parts: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|p| !stripped(p.split('=').next().unwrap_or("")))
         .collect();
+    if kept.len() == parts.len() {
+        return u;
+    }
     if kept.is_empty() {
         u.set_query(None);
     } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
+        u.set_query(Some(&kept.join("&")));
     }
     u
 }
@@ -445,16 +453,21 @@ impl SourceCrawl {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
                         // A results page without `follow` rules: every
                         // link on the site it shows.
-                        if this.source.kind == SourceKind::Search
-                            && follow.is_empty()
-                            && depth == 0
+                        if this.source.kind == SourceKind::Search && follow.is_empty() && depth == 0
                         {
-                            chosen.extend(work.extracted.anchors.iter().filter(|l| {
-                                Url::parse(l).is_ok_and(|u| {
-                                    u.host_str().is_some_and(|h| hosts.contains(h))
-                                        && !start_set.contains(&url_hash(&canonicalize(&u, strip)))
-                                })
-                            }).cloned());
+                            chosen.extend(
+                                work.extracted
+                                    .anchors
+                                    .iter()
+                                    .filter(|l| {
+                                        Url::parse(l).is_ok_and(|u| {
+                                            u.host_str().is_some_and(|h| hosts.contains(h))
+                                                && !start_set
+                                                    .contains(&url_hash(&canonicalize(&u, strip)))
+                                        })
+                                    })
+                                    .cloned(),
+                            );
                             let mut once = HashSet::new();
                             chosen.retain(|l| once.insert(l.clone()));
                         }
@@ -631,9 +644,11 @@ impl SourceCrawl {
         })
         .await;
         let extracted = match extracted {
-            // A search's results page is a list of links, not posts.
+            // A search's results page is a list of links, not posts;
+            // only a listing's posts with their own address (a JSON
+            // search API's hits) are posts.
             Ok(Ok(mut e)) if is_start && self.source.kind == SourceKind::Search => {
-                e.posts.clear();
+                e.posts.retain(|p| p.url.is_some());
                 e
             }
             Ok(Ok(e)) => e,
@@ -923,4 +938,25 @@ fn write_queued(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    use super::*;
+
+    #[test]
+    fn tracking_parameters_go_and_other_charsets_stay_as_written() {
+        let strip = ["utm_*".to_string(), "sid".to_string()];
+        let c = |u: &str| canonicalize(&Url::parse(u).unwrap(), &strip).to_string();
+        assert_eq!(
+            c("http://a.test/p?id=3&utm_source=x&sid=9#top"),
+            "http://a.test/p?id=3"
+        );
+        assert_eq!(c("http://a.test/p?utm_medium=y"), "http://a.test/p");
+        // A GBK query (云雀) is not UTF-8: its bytes are kept.
+        assert_eq!(
+            c("http://a.test/search.php?srchtxt=%D4%C6%C8%B8&sid=1"),
+            "http://a.test/search.php?srchtxt=%D4%C6%C8%B8"
+        );
+    }
 }

@@ -167,7 +167,9 @@ pub(super) fn problems(i: usize, s: &SourceConfig, watches: &[WatchConfig]) -> V
             out.push(Problem::new(
                 at(field),
                 format!("a kind = \"{kind}\" source reads `url`, not `{field}`"),
-                format!("move the address to url = \"…\", or make a separate [[source]] for {field}"),
+                format!(
+                    "move the address to url = \"…\", or make a separate [[source]] for {field}"
+                ),
             ));
         }
     }
@@ -188,7 +190,10 @@ pub(super) fn problems(i: usize, s: &SourceConfig, watches: &[WatchConfig]) -> V
             out.push(Problem::new(
                 at("max_sitemap_urls"),
                 "must be at least 1",
-                format!("e.g. max_sitemap_urls = 5000 (default {})", super::config::MAX_SITEMAP_URLS),
+                format!(
+                    "e.g. max_sitemap_urls = 5000 (default {})",
+                    super::config::MAX_SITEMAP_URLS
+                ),
             ));
         }
         match s.url.as_deref().map(expand_env) {
@@ -276,7 +281,10 @@ pub(super) fn problems(i: usize, s: &SourceConfig, watches: &[WatchConfig]) -> V
         if !watches.iter().any(|w| &w.name == name) {
             let hint = did_you_mean(name, watches.iter().map(|w| w.name.as_str()))
                 .map(|m| format!("did you mean `{m}`?"))
-                .unwrap_or_else(|| "name a [[watch]] of this config, or remove `watches` to search for every watch".into());
+                .unwrap_or_else(|| {
+                    "name a [[watch]] of this config, or remove `watches` to search for every watch"
+                        .into()
+                });
             out.push(Problem::new(
                 format!("source[{i}].watches[{j}]"),
                 format!("no [[watch]] named `{name}`"),
@@ -335,7 +343,10 @@ mod tests {
 
     #[test]
     fn queries_are_encoded_in_the_site_charset() {
-        assert_eq!(encode_query("云雀 X5", encoding_rs::UTF_8), "%E4%BA%91%E9%9B%80%20X5");
+        assert_eq!(
+            encode_query("云雀 X5", encoding_rs::UTF_8),
+            "%E4%BA%91%E9%9B%80%20X5"
+        );
         assert_eq!(encode_query("云雀", encoding_rs::GBK), "%D4%C6%C8%B8");
     }
 
@@ -352,8 +363,15 @@ mod tests {
         assert!(p[0].message.contains("has no {query}"), "{p:?}");
         assert_eq!(p[0].key, "source[0].url");
         let p = problems(0, &src("https://n.example/search?q={qeury}"), &ws);
-        assert!(p.iter().any(|p| p.message.contains("unknown placeholder {qeury}")
-            && p.hint.as_deref().unwrap_or("").contains("did you mean {query}")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("unknown placeholder {qeury}")
+                    && p.hint
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains("did you mean {query}")),
+            "{p:?}"
+        );
         assert!(problems(0, &src("https://n.example/search?q={query}"), &ws).is_empty());
         let mut s = src("https://n.example/search?q={query}");
         s.query_charset = Some("klingon".into());

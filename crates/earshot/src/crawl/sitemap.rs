@@ -102,7 +102,11 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"] {
+    for f in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(&s.replace('Z', "+00:00"), f) {
             return Some(d.with_timezone(&Utc));
         }
@@ -117,7 +121,11 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 pub fn parse(text: &str, base: &Url) -> Parsed {
     static URL: OnceLock<regex::Regex> = OnceLock::new();
     static MAP: OnceLock<regex::Regex> = OnceLock::new();
-    let head: String = text.chars().take(4000).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(4000)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let mut out = Parsed {
         is_sitemap: head.contains("<urlset") || head.contains("<sitemapindex"),
         ..Default::default()
@@ -203,7 +211,10 @@ mod tests {
         );
         assert_eq!(news.entries.len(), 2);
         assert_eq!(news.entries[0].url.as_str(), "http://a.test/a?id=1&p=2");
-        assert_eq!(news.entries[0].title.as_deref(), Some("云雀 X5 电池 & 召回"));
+        assert_eq!(
+            news.entries[0].title.as_deref(),
+            Some("云雀 X5 电池 & 召回")
+        );
         assert_eq!(
             news.entries[0].changed.unwrap().to_rfc3339(),
             "2026-12-05T00:30:00+00:00"
@@ -223,7 +234,10 @@ mod tests {
         let gz = e.finish().unwrap();
         assert!(is_gzip(&gz));
         assert_eq!(gunzip(&gz, 20_000).unwrap().len(), 10_000);
-        assert!(matches!(gunzip(&gz, 1_000), Err(GunzipError::TooLarge(1_000))));
+        assert!(matches!(
+            gunzip(&gz, 1_000),
+            Err(GunzipError::TooLarge(1_000))
+        ));
         assert!(gunzip(b"\x1f\x8bnot gzip", 100).is_err());
     }
 }

@@ -661,8 +661,10 @@ mod tests {
                 "discuz-list",
                 "discuz-thread",
                 "feed",
+                "hn-algolia",
                 "phpbb",
                 "qa",
+                "reddit",
                 "review",
                 "wordpress"
             ]

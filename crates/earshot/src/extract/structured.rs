@@ -81,10 +81,11 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
     }
     for item in items.into_iter().flatten() {
         let mut removed = Vec::new();
-        let html = j
-            .html
-            .iter()
-            .find_map(|h| item.pointer(h).and_then(Value::as_str).filter(|s| !s.trim().is_empty()));
+        let html = j.html.iter().find_map(|h| {
+            item.pointer(h)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        });
         let (mut text, quote) = match (html, &j.text) {
             (Some(h), _) => html_text(h, Some(p), &mut removed),
             (None, Some(t)) => (

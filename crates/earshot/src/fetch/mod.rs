@@ -747,7 +747,12 @@ fn class(status: u16) -> String {
 
 /// `application/gzip` and its aliases (accepted for `.gz` URLs only).
 fn gzip_content_type(ct: &str) -> bool {
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     matches!(
         mime.as_str(),
         "application/gzip" | "application/x-gzip" | "application/octet-stream"
