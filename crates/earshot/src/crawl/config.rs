@@ -163,7 +163,7 @@ pub struct CrawlSetup {
 
 /// What is wrong with the `[[source]]` list, each entry on its own and
 /// the names together.
-pub fn problems(sources: &[SourceConfig], watches: &[crate::watch::WatchConfig]) -> Vec<Problem> {
+pub fn problems(sources: &[SourceConfig]) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut names = HashSet::new();
     for (i, s) in sources.iter().enumerate() {
@@ -181,9 +181,8 @@ pub fn problems(sources: &[SourceConfig], watches: &[crate::watch::WatchConfig])
                 "give every [[source]] its own name",
             ));
         }
-        if s.kind != SourceKind::Site {
-            out.extend(super::search::problems(i, s, watches));
-        } else if s.url.is_some() {
+        // The `search` and `sitemap` kinds are checked by `search.rs`.
+        if s.kind == SourceKind::Site && s.url.is_some() {
             out.push(Problem::new(
                 at("url"),
                 "`url` is read only by kind = \"search\" and kind = \"sitemap\" sources",

@@ -30,10 +30,25 @@ use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
-pub use config::{problems as source_problems, CrawlSetup, SourceConfig, SourceKind};
+pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
 pub use matching::mentions_in;
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
+
+/// What is wrong with the `[[source]]` list, each entry on its own, the
+/// names together, and the `search` sources against the watches.
+pub fn source_problems(
+    sources: &[SourceConfig],
+    watches: &[crate::watch::WatchConfig],
+) -> Vec<crate::util::Problem> {
+    let mut out = config::problems(sources);
+    for (i, s) in sources.iter().enumerate() {
+        if s.kind != SourceKind::Site {
+            out.extend(search::problems(i, s, watches));
+        }
+    }
+    out
+}
 
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
@@ -667,176 +682,6 @@ impl SourceCrawl {
     }
 }
 
-impl SourceCrawl {
-    /// A sitemap source's pages for this pass: those never crawled, and
-    /// those whose `lastmod` is later than their last fetch. The others are
-    /// marked reached (their state is kept) and left to revisit by
-    /// activity. Failures are counted in `out`.
-    async fn sitemap_pages(&self, out: &mut SourceResult) -> Vec<Url> {
-        let crawl = &self.config.crawl;
-        let name = &self.source.name;
-        let root = match self
-            .source
-            .url
-            .as_deref()
-            .ok_or_else(|| "kind = \"sitemap\" needs url".to_string())
-            .and_then(crate::util::expand_env)
-            .and_then(|u| Url::parse(&u).map_err(|e| format!("`{u}` is not a URL: {e}")))
-        {
-            Ok(u) => u,
-            Err(e) => {
-                out.failed += 1;
-                out.errors.push(format!("[{name}] {e}"));
-                return Vec::new();
-            }
-        };
-        let request = |url: Url| Request {
-            url,
-            rate: self.source.rate_per_host(crawl),
-            allow_private: self.source.allow_private(crawl),
-            validators: Validators::default(),
-        };
-        // A site root: the sitemaps its robots.txt lists, else /sitemap.xml.
-        let mut files: VecDeque<(Url, u32)> = VecDeque::new();
-        if matches!(root.path(), "" | "/") && root.query().is_none() {
-            let listed = match self.fetcher.robots(&request(root.clone())).await {
-                Ok(v) => v.sitemaps,
-                Err(_) => Vec::new(),
-            };
-            for s in listed {
-                if let Ok(u) = root.join(&s) {
-                    files.push_back((u, 0));
-                }
-            }
-            if files.is_empty() {
-                if let Ok(u) = root.join("/sitemap.xml") {
-                    files.push_back((u, 0));
-                }
-            }
-        } else {
-            files.push_back((root, 0));
-        }
-        let max_urls = self.source.max_sitemap_urls() as usize;
-        let mut entries: Vec<sitemap::Entry> = Vec::new();
-        let mut read = 0usize;
-        let mut over = false;
-        let mut seen_files = HashSet::new();
-        while let Some((file, level)) = files.pop_front() {
-            if !seen_files.insert(file.to_string()) {
-                continue;
-            }
-            if read >= sitemap::MAX_SITEMAP_FILES {
-                tracing::warn!(source = %name, "more than {} sitemap files; the rest are read on a later pass", sitemap::MAX_SITEMAP_FILES);
-                break;
-            }
-            if self.stop.is_cancelled() {
-                break;
-            }
-            read += 1;
-            let req = request(file.clone());
-            let fetched = tokio::select! {
-                r = self.fetcher.fetch(&req) => r,
-                () = self.abandon.cancelled() => break,
-            };
-            self.metrics.fetch(name, &fetched);
-            let page = match fetched {
-                Ok(Fetched::Page(p)) => p,
-                Ok(Fetched::NotModified) => continue,
-                Err(e) => {
-                    out.failed += 1;
-                    (self.progress)(&format!("error  [{name}] {e}"));
-                    out.errors.push(format!("[{name}] sitemap {e}"));
-                    continue;
-                }
-            };
-            let text = if sitemap::is_gzip(&page.body) {
-                match sitemap::gunzip(&page.body, crawl.max_body_bytes) {
-                    Ok(b) => crate::fetch::decode(&b, Some("application/xml")).0,
-                    Err(e) => {
-                        out.failed += 1;
-                        out.errors.push(format!("[{name}] sitemap {file}: {e}"));
-                        continue;
-                    }
-                }
-            } else {
-                page.text
-            };
-            let parsed = sitemap::parse(&text, &page.url);
-            if !parsed.is_sitemap {
-                out.failed += 1;
-                out.errors.push(format!(
-                    "[{name}] {file}: not a sitemap (no <urlset> or <sitemapindex>); check the source's url"
-                ));
-                continue;
-            }
-            out.reached += 1;
-            (self.progress)(&format!(
-                "sitemap {file}: {} pages, {} sitemaps",
-                parsed.entries.len(),
-                parsed.sitemaps.len()
-            ));
-            if !parsed.sitemaps.is_empty() && level >= sitemap::MAX_INDEX_DEPTH {
-                tracing::warn!(source = %name, %file, "sitemap indexes nest deeper than {} levels; the deeper ones are not read", sitemap::MAX_INDEX_DEPTH);
-            } else {
-                files.extend(parsed.sitemaps.into_iter().map(|u| (u, level + 1)));
-            }
-            for e in parsed.entries {
-                if entries.len() >= max_urls {
-                    over = true;
-                    break;
-                }
-                entries.push(e);
-            }
-        }
-        if over {
-            tracing::warn!(
-                source = %name,
-                "the sitemaps list more than {max_urls} pages; the first {max_urls} were read (raise max_sitemap_urls on the source to read more)"
-            );
-            out.errors.push(format!(
-                "[{name}] the sitemaps list more than {max_urls} pages (max_sitemap_urls); the rest were not read"
-            ));
-        }
-        let mut pages = Vec::new();
-        let mut once = HashSet::new();
-        for e in entries {
-            let c = canonicalize(&e.url, &crawl.strip_params);
-            if !once.insert(url_hash(&c)) {
-                continue;
-            }
-            let canonical = c.to_string();
-            let state = match self.store.crawl_state(&canonical) {
-                Ok(s) => s,
-                Err(err) => {
-                    out.store_error = Some(err);
-                    return Vec::new();
-                }
-            };
-            let due = match &state {
-                None => true,
-                Some(s) => match (e.changed, s.last_fetch) {
-                    (Some(changed), Some(fetched)) => changed > fetched,
-                    _ => s.status >= 300,
-                },
-            };
-            if due {
-                if let Some(t) = &e.title {
-                    (self.progress)(&format!("new    {canonical} ({t})"));
-                }
-                pages.push(c);
-            } else {
-                if let Err(err) = self.store.mark_reached(name, &canonical, self.pass) {
-                    out.store_error = Some(err);
-                    return Vec::new();
-                }
-                out.reached += 1;
-                out.fresh += 1;
-            }
-        }
-        pages
-    }
-}
-
 fn url_hash(u: &Url) -> u64 {
     let h = blake3::hash(u.as_str().as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
@@ -938,25 +783,4 @@ fn write_queued(
         ));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod canonical_tests {
-    use super::*;
-
-    #[test]
-    fn tracking_parameters_go_and_other_charsets_stay_as_written() {
-        let strip = ["utm_*".to_string(), "sid".to_string()];
-        let c = |u: &str| canonicalize(&Url::parse(u).unwrap(), &strip).to_string();
-        assert_eq!(
-            c("http://a.test/p?id=3&utm_source=x&sid=9#top"),
-            "http://a.test/p?id=3"
-        );
-        assert_eq!(c("http://a.test/p?utm_medium=y"), "http://a.test/p");
-        // A GBK query (云雀) is not UTF-8: its bytes are kept.
-        assert_eq!(
-            c("http://a.test/search.php?srchtxt=%D4%C6%C8%B8&sid=1"),
-            "http://a.test/search.php?srchtxt=%D4%C6%C8%B8"
-        );
-    }
 }

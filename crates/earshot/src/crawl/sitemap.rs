@@ -7,11 +7,15 @@
 //! regular expressions over the `<url>`/`<sitemap>` blocks rather than a
 //! full XML parser; entities and CDATA are undone.
 
+use std::collections::{HashSet, VecDeque};
 use std::io::Read;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use url::Url;
+
+use super::{canonicalize, url_hash, SourceCrawl, SourceResult};
+use crate::fetch::{Fetched, Request, Validators};
 
 /// Levels of sitemap indexes followed below the first sitemap.
 pub const MAX_INDEX_DEPTH: u32 = 2;
@@ -152,6 +156,176 @@ pub fn parse(text: &str, base: &Url) -> Parsed {
     out
 }
 
+impl SourceCrawl {
+    /// A sitemap source's pages for this pass: those never crawled, and
+    /// those whose `lastmod` is later than their last fetch. The others are
+    /// marked reached (their state is kept) and left to revisit by
+    /// activity. Failures are counted in `out`.
+    pub(super) async fn sitemap_pages(&self, out: &mut SourceResult) -> Vec<Url> {
+        let crawl = &self.config.crawl;
+        let name = &self.source.name;
+        let root = match self
+            .source
+            .url
+            .as_deref()
+            .ok_or_else(|| "kind = \"sitemap\" needs url".to_string())
+            .and_then(crate::util::expand_env)
+            .and_then(|u| Url::parse(&u).map_err(|e| format!("`{u}` is not a URL: {e}")))
+        {
+            Ok(u) => u,
+            Err(e) => {
+                out.failed += 1;
+                out.errors.push(format!("[{name}] {e}"));
+                return Vec::new();
+            }
+        };
+        let request = |url: Url| Request {
+            url,
+            rate: self.source.rate_per_host(crawl),
+            allow_private: self.source.allow_private(crawl),
+            validators: Validators::default(),
+        };
+        // A site root: the sitemaps its robots.txt lists, else /sitemap.xml.
+        let mut files: VecDeque<(Url, u32)> = VecDeque::new();
+        if matches!(root.path(), "" | "/") && root.query().is_none() {
+            let listed = match self.fetcher.robots(&request(root.clone())).await {
+                Ok(v) => v.sitemaps,
+                Err(_) => Vec::new(),
+            };
+            for s in listed {
+                if let Ok(u) = root.join(&s) {
+                    files.push_back((u, 0));
+                }
+            }
+            if files.is_empty() {
+                if let Ok(u) = root.join("/sitemap.xml") {
+                    files.push_back((u, 0));
+                }
+            }
+        } else {
+            files.push_back((root, 0));
+        }
+        let max_urls = self.source.max_sitemap_urls() as usize;
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut read = 0usize;
+        let mut over = false;
+        let mut seen_files = HashSet::new();
+        while let Some((file, level)) = files.pop_front() {
+            if !seen_files.insert(file.to_string()) {
+                continue;
+            }
+            if read >= MAX_SITEMAP_FILES {
+                tracing::warn!(source = %name, "more than {} sitemap files; the rest are read on a later pass", MAX_SITEMAP_FILES);
+                break;
+            }
+            if self.stop.is_cancelled() {
+                break;
+            }
+            read += 1;
+            let req = request(file.clone());
+            let fetched = tokio::select! {
+                r = self.fetcher.fetch(&req) => r,
+                () = self.abandon.cancelled() => break,
+            };
+            self.metrics.fetch(name, &fetched);
+            let page = match fetched {
+                Ok(Fetched::Page(p)) => p,
+                Ok(Fetched::NotModified) => continue,
+                Err(e) => {
+                    out.failed += 1;
+                    (self.progress)(&format!("error  [{name}] {e}"));
+                    out.errors.push(format!("[{name}] sitemap {e}"));
+                    continue;
+                }
+            };
+            let text = if is_gzip(&page.body) {
+                match gunzip(&page.body, crawl.max_body_bytes) {
+                    Ok(b) => crate::fetch::decode(&b, Some("application/xml")).0,
+                    Err(e) => {
+                        out.failed += 1;
+                        out.errors.push(format!("[{name}] sitemap {file}: {e}"));
+                        continue;
+                    }
+                }
+            } else {
+                page.text
+            };
+            let parsed = parse(&text, &page.url);
+            if !parsed.is_sitemap {
+                out.failed += 1;
+                out.errors.push(format!(
+                    "[{name}] {file}: not a sitemap (no <urlset> or <sitemapindex>); check the source's url"
+                ));
+                continue;
+            }
+            out.reached += 1;
+            (self.progress)(&format!(
+                "sitemap {file}: {} pages, {} sitemaps",
+                parsed.entries.len(),
+                parsed.sitemaps.len()
+            ));
+            if !parsed.sitemaps.is_empty() && level >= MAX_INDEX_DEPTH {
+                tracing::warn!(source = %name, %file, "sitemap indexes nest deeper than {} levels; the deeper ones are not read", MAX_INDEX_DEPTH);
+            } else {
+                files.extend(parsed.sitemaps.into_iter().map(|u| (u, level + 1)));
+            }
+            for e in parsed.entries {
+                if entries.len() >= max_urls {
+                    over = true;
+                    break;
+                }
+                entries.push(e);
+            }
+        }
+        if over {
+            tracing::warn!(
+                source = %name,
+                "the sitemaps list more than {max_urls} pages; the first {max_urls} were read (raise max_sitemap_urls on the source to read more)"
+            );
+            out.errors.push(format!(
+                "[{name}] the sitemaps list more than {max_urls} pages (max_sitemap_urls); the rest were not read"
+            ));
+        }
+        let mut pages = Vec::new();
+        let mut once = HashSet::new();
+        for e in entries {
+            let c = canonicalize(&e.url, &crawl.strip_params);
+            if !once.insert(url_hash(&c)) {
+                continue;
+            }
+            let canonical = c.to_string();
+            let state = match self.store.crawl_state(&canonical) {
+                Ok(s) => s,
+                Err(err) => {
+                    out.store_error = Some(err);
+                    return Vec::new();
+                }
+            };
+            let due = match &state {
+                None => true,
+                Some(s) => match (e.changed, s.last_fetch) {
+                    (Some(changed), Some(fetched)) => changed > fetched,
+                    _ => s.status >= 300,
+                },
+            };
+            if due {
+                if let Some(t) = &e.title {
+                    (self.progress)(&format!("new    {canonical} ({t})"));
+                }
+                pages.push(c);
+            } else {
+                if let Err(err) = self.store.mark_reached(name, &canonical, self.pass) {
+                    out.store_error = Some(err);
+                    return Vec::new();
+                }
+                out.reached += 1;
+                out.fresh += 1;
+            }
+        }
+        pages
+    }
+}
+
 /// Whether `body` is gzip (its magic bytes).
 pub fn is_gzip(body: &[u8]) -> bool {
     body.starts_with(&[0x1f, 0x8b])
@@ -239,5 +413,27 @@ mod tests {
             Err(GunzipError::TooLarge(1_000))
         ));
         assert!(gunzip(b"\x1f\x8bnot gzip", 100).is_err());
+    }
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    use crate::crawl::canonicalize;
+    use url::Url;
+
+    #[test]
+    fn tracking_parameters_go_and_other_charsets_stay_as_written() {
+        let strip = ["utm_*".to_string(), "sid".to_string()];
+        let c = |u: &str| canonicalize(&Url::parse(u).unwrap(), &strip).to_string();
+        assert_eq!(
+            c("http://a.test/p?id=3&utm_source=x&sid=9#top"),
+            "http://a.test/p?id=3"
+        );
+        assert_eq!(c("http://a.test/p?utm_medium=y"), "http://a.test/p");
+        // A GBK query (云雀) is not UTF-8: its bytes are kept.
+        assert_eq!(
+            c("http://a.test/search.php?srchtxt=%D4%C6%C8%B8&sid=1"),
+            "http://a.test/search.php?srchtxt=%D4%C6%C8%B8"
+        );
     }
 }

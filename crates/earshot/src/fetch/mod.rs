@@ -594,8 +594,11 @@ impl Fetcher {
         if let Some(ct) = &content_type {
             // A compressed sitemap (`sitemap.xml.gz`) is fetched as the
             // bytes it is; nothing else binary is.
-            let gz = final_url.path().ends_with(".gz") || url.path().ends_with(".gz");
-            if !acceptable_content_type(ct) && !(gz && gzip_content_type(ct)) {
+            let gz = [url, &final_url].iter().any(|u| u.path().ends_with(".gz"))
+                && ["gzip", "x-gzip", "octet-stream"]
+                    .iter()
+                    .any(|t| ct.contains(t));
+            if !acceptable_content_type(ct) && !gz {
                 return Err(Retry::No(FetchError::ContentType {
                     url: final_url.to_string(),
                     content_type: ct.clone(),
@@ -743,20 +746,6 @@ async fn read_limited(resp: reqwest::Response, limit: u64) -> Result<Vec<u8>, Re
 
 fn class(status: u16) -> String {
     format!("{}xx", status / 100)
-}
-
-/// `application/gzip` and its aliases (accepted for `.gz` URLs only).
-fn gzip_content_type(ct: &str) -> bool {
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    matches!(
-        mime.as_str(),
-        "application/gzip" | "application/x-gzip" | "application/octet-stream"
-    )
 }
 
 /// HTML, XML (RSS, Atom) and JSON are accepted.
