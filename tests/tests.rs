@@ -28,6 +28,8 @@ mod dashboard_filters;
 mod dashboard_lang;
 #[path = "it/demo.rs"]
 mod demo;
+#[path = "it/discovery.rs"]
+mod discovery;
 #[path = "it/extract.rs"]
 mod extract;
 #[path = "it/extract_crawl.rs"]

@@ -237,7 +237,10 @@ impl Config {
         found.extend(self.sentiment.problems());
         found.extend(self.store.problems());
         found.extend(self.crawl.problems());
-        found.extend(earshot::crawl::source_problems(&self.sources));
+        found.extend(earshot::crawl::source_problems(
+            &self.sources,
+            &self.watches,
+        ));
         found.extend(self.extract.problems());
         found.extend(earshot::watch::problems(&self.watches));
         found.extend(self.cross_section_watches());

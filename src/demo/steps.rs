@@ -39,6 +39,7 @@ pub async fn extract_samples(config: &Config) -> Result<Vec<(String, Result<Extr
             s.start_urls
                 .iter()
                 .chain(&s.feeds)
+                .chain(s.url.iter())
                 .any(|u| u.contains(&folder))
         });
         let tz = source.map_or_else(

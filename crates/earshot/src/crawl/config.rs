@@ -15,6 +15,22 @@ use crate::util::{did_you_mean, expand_env, Problem, Schedule};
 pub struct SourceConfig {
     /// Unique name, used on the command line and in stored mentions.
     pub name: String,
+    /// What the source is: pages and feeds (`site`, the default), a search
+    /// or news-feed URL built from the watches' terms (`search`), or a
+    /// sitemap (`sitemap`).
+    #[serde(skip_serializing_if = "SourceKind::is_site")]
+    pub kind: SourceKind,
+    /// `search`: the URL template, with `{query}` where the search terms
+    /// go; `sitemap`: the sitemap (or sitemap index) URL, or the site's
+    /// root, whose robots.txt `Sitemap:` lines are read.
+    pub url: Option<String>,
+    /// `search`: the watches whose terms are searched; empty means all.
+    pub watches: Vec<String>,
+    /// `search`: the charset the site expects the query in (`gbk`,
+    /// `big5`, …; WHATWG names); UTF-8 when absent.
+    pub query_charset: Option<String>,
+    /// `sitemap`: the most page URLs read from the sitemaps per pass.
+    pub max_sitemap_urls: Option<u32>,
     /// Site name shown in reports; defaults to the start URL's host.
     pub site: Option<String>,
     /// Site profile from `crawlers/` (file name without `.toml`); chosen
@@ -48,14 +64,48 @@ pub struct SourceConfig {
     pub revisit_min: Option<Duration>,
 }
 
+/// What a `[[source]]` is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Pages and feeds: `start_urls`, `feeds`, `follow`.
+    #[default]
+    Site,
+    /// A search or news-feed URL template filled with each watch term.
+    Search,
+    /// A sitemap, sitemap index or news sitemap.
+    Sitemap,
+}
+
+impl SourceKind {
+    fn is_site(&self) -> bool {
+        *self == SourceKind::Site
+    }
+}
+
+/// Sitemap page URLs read per pass when `max_sitemap_urls` is not set
+/// (the sitemap protocol's limit for one file).
+pub const MAX_SITEMAP_URLS: u32 = 50_000;
+
 impl SourceConfig {
+    /// The most page URLs a sitemap source reads per pass.
+    pub fn max_sitemap_urls(&self) -> u32 {
+        self.max_sitemap_urls.unwrap_or(MAX_SITEMAP_URLS).max(1)
+    }
     /// The effective rate for this source.
     pub fn rate_per_host(&self, crawl: &CrawlConfig) -> f64 {
         self.rate_per_host.unwrap_or(crawl.rate_per_host)
     }
     /// The effective depth for this source.
     pub fn max_depth(&self, crawl: &CrawlConfig) -> u32 {
-        self.max_depth.unwrap_or(crawl.max_depth)
+        // A search's results lead to the articles (one hop); a sitemap
+        // lists the pages themselves.
+        let default = match self.kind {
+            SourceKind::Site => crawl.max_depth,
+            SourceKind::Search => 1,
+            SourceKind::Sitemap => 0,
+        };
+        self.max_depth.unwrap_or(default)
     }
     /// The effective timezone for this source.
     pub fn timezone(&self, crawl: &CrawlConfig) -> chrono_tz::Tz {
@@ -131,7 +181,15 @@ pub fn problems(sources: &[SourceConfig]) -> Vec<Problem> {
                 "give every [[source]] its own name",
             ));
         }
-        if s.start_urls.is_empty() && s.feeds.is_empty() {
+        // The `search` and `sitemap` kinds are checked by `search.rs`.
+        if s.kind == SourceKind::Site && s.url.is_some() {
+            out.push(Problem::new(
+                at("url"),
+                "`url` is read only by kind = \"search\" and kind = \"sitemap\" sources",
+                "put the pages in start_urls = [...], or set kind = \"search\" or \"sitemap\"",
+            ));
+        }
+        if s.kind == SourceKind::Site && s.start_urls.is_empty() && s.feeds.is_empty() {
             out.push(Problem::new(
                 if s.name.is_empty() {
                     format!("source[{i}]")

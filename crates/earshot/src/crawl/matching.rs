@@ -29,18 +29,34 @@ pub(super) fn posts_of(w: &Work) -> Vec<Post> {
                 cleaned.text.as_str()
             };
             let position = post.floor.unwrap_or(i as u32 + 1);
+            // A listing's post (Reddit, Hacker News) has its own address:
+            // stored under it, it keeps its identity while newer posts push
+            // it down the listing, and a later listing page finds it again.
+            let (id, url, canonical) = match &post.url {
+                Some(own) => (Mention::make_id(own, 1), own.clone(), own.clone()),
+                None => (
+                    Mention::make_id(&w.canonical, position),
+                    w.page.url.to_string(),
+                    w.canonical.clone(),
+                ),
+            };
+            let own_title = post.title.is_some() && post.url.is_some();
             Post {
-                id: Mention::make_id(&w.canonical, position),
-                url: w.page.url.to_string(),
-                canonical_url: w.canonical.clone(),
+                id,
+                url,
+                canonical_url: canonical,
                 source: w.source.name.clone(),
                 site: site.clone(),
                 author: post.author.clone(),
                 published_at: post.published_at,
                 fetched_at: w.page.fetched_at,
-                title: w.extracted.title.clone(),
+                title: if own_title {
+                    post.title.clone()
+                } else {
+                    w.extracted.title.clone()
+                },
                 // The thread title belongs to the first post only.
-                has_title: i == 0,
+                has_title: own_title || i == 0,
                 lang: extract::detect_lang(body).or_else(|| w.extracted.lang.clone()),
                 text: post.text.clone(),
                 // Ad lines the extractor already cut.

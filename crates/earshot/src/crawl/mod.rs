@@ -23,15 +23,32 @@ pub mod discover;
 mod matching;
 mod rematch;
 mod revisit;
+pub mod search;
+pub mod sitemap;
 
 use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
-pub use config::{problems as source_problems, CrawlSetup, SourceConfig};
+pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
 pub use matching::mentions_in;
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
+
+/// What is wrong with the `[[source]]` list, each entry on its own, the
+/// names together, and the `search` sources against the watches.
+pub fn source_problems(
+    sources: &[SourceConfig],
+    watches: &[crate::watch::WatchConfig],
+) -> Vec<crate::util::Problem> {
+    let mut out = config::problems(sources);
+    for (i, s) in sources.iter().enumerate() {
+        if s.kind != SourceKind::Site {
+            out.extend(search::problems(i, s, watches));
+        }
+    }
+    out
+}
 
 /// Pages waiting for the store writer.
 const CHANNEL_CAPACITY: usize = 16;
@@ -140,15 +157,23 @@ pub fn canonicalize(url: &Url, strip: &[String]) -> Url {
             None => k == p,
         })
     };
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !stripped(k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    // The query's parts as they are written: a query in another charset
+    // (a GBK forum search, `srchtxt=%D4%C6%C8%B8`) is not UTF-8, and
+    // decoding it would replace its bytes.
+    let query = u.query().unwrap_or("").to_string();
+    let parts: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|p| !stripped(p.split('=').next().unwrap_or("")))
         .collect();
+    if kept.len() == parts.len() {
+        return u;
+    }
     if kept.is_empty() {
         u.set_query(None);
     } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
+        u.set_query(Some(&kept.join("&")));
     }
     u
 }
@@ -219,9 +244,14 @@ async fn run_pass(
     let fetched = Arc::new(AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for source in &sources {
-        let starts = source
-            .expanded_start_urls()
-            .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
+        let starts = match source.kind {
+            SourceKind::Site => source.expanded_start_urls(),
+            SourceKind::Search => search::search_urls(source, &config.watches)
+                .map(|v| v.into_iter().map(|(u, _)| u).collect()),
+            // Read from the sitemaps when the source's task starts.
+            SourceKind::Sitemap => Ok(Vec::new()),
+        }
+        .map_err(|e| PipelineError::Url(source.name.clone(), e))?;
         let ctx = SourceCrawl {
             pass: store.source_pass(&source.name)? + 1,
             source: source.clone(),
@@ -327,13 +357,19 @@ enum Visit {
 }
 
 impl SourceCrawl {
-    async fn run(self, starts: Vec<Url>) -> SourceResult {
+    async fn run(self, mut starts: Vec<Url>) -> SourceResult {
         let this = Arc::new(self);
         let mut out = SourceResult {
             name: this.source.name.clone(),
             pass: this.pass,
             ..Default::default()
         };
+        if this.source.kind == SourceKind::Sitemap {
+            starts = this.sitemap_pages(&mut out).await;
+            if out.store_error.is_some() {
+                return out;
+            }
+        }
 
         let crawl = &this.config.crawl;
         let cap = crawl.max_urls_per_source.max(1) as usize;
@@ -430,6 +466,26 @@ impl SourceCrawl {
                     let mut chosen = Vec::new();
                     if depth < max_depth {
                         chosen = this.follow_links(&work.extracted, &hosts, &follow);
+                        // A results page without `follow` rules: every
+                        // link on the site it shows.
+                        if this.source.kind == SourceKind::Search && follow.is_empty() && depth == 0
+                        {
+                            chosen.extend(
+                                work.extracted
+                                    .anchors
+                                    .iter()
+                                    .filter(|l| {
+                                        Url::parse(l).is_ok_and(|u| {
+                                            u.host_str().is_some_and(|h| hosts.contains(h))
+                                                && !start_set
+                                                    .contains(&url_hash(&canonicalize(&u, strip)))
+                                        })
+                                    })
+                                    .cloned(),
+                            );
+                            let mut once = HashSet::new();
+                            chosen.retain(|l| once.insert(l.clone()));
+                        }
                     }
                     // A thread's next pages, even at the last hop: the new
                     // last page of an active thread is found.
@@ -603,6 +659,13 @@ impl SourceCrawl {
         })
         .await;
         let extracted = match extracted {
+            // A search's results page is a list of links, not posts;
+            // only a listing's posts with their own address (a JSON
+            // search API's hits) are posts.
+            Ok(Ok(mut e)) if is_start && self.source.kind == SourceKind::Search => {
+                e.posts.retain(|p| p.url.is_some());
+                e
+            }
             Ok(Ok(e)) => e,
             Ok(Err(e)) => return Visit::Failed(e.to_string()),
             Err(e) => return Visit::Failed(format!("{url}: extraction failed: {e}")),

@@ -26,7 +26,7 @@ pub use config::ExtractConfig;
 pub use lang::{detect_lang, normalize_lang_tag};
 pub(crate) use profile::css;
 use profile::profiles;
-pub use profile::{Format, JsonLinks, JsonRule, PostRule, Profile};
+pub use profile::{Format, JsonLinks, JsonNext, JsonRule, PostRule, Profile};
 pub use text::cut_ad_lines;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -661,8 +661,10 @@ mod tests {
                 "discuz-list",
                 "discuz-thread",
                 "feed",
+                "hn-algolia",
                 "phpbb",
                 "qa",
+                "reddit",
                 "review",
                 "wordpress"
             ]

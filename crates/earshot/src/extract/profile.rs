@@ -133,9 +133,10 @@ pub struct JsonRule {
     /// Date, first present wins.
     #[serde(default)]
     pub date: Vec<String>,
-    /// The post as HTML (read like a page: `remove` and `quote` apply).
-    #[serde(default)]
-    pub html: Option<String>,
+    /// The post as HTML (read like a page: `remove` and `quote` apply);
+    /// one pointer or a list, the first that holds a string wins.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub html: Vec<String>,
     /// The post as plain text, when there is no `html`.
     #[serde(default)]
     pub text: Option<String>,
@@ -149,6 +150,52 @@ pub struct JsonRule {
     /// Links built from arrays of objects.
     #[serde(default)]
     pub links: Vec<JsonLinks>,
+    /// Each item's own title (a listing's posts), first present wins. A
+    /// post without text is its title (a link post).
+    #[serde(default)]
+    pub post_title: Vec<String>,
+    /// Each item's own address, a template filled from the item (see
+    /// [`JsonLinks::href`]; `{/a/b}` reads a pointer, `{+…}` inserts the
+    /// value as it is, slashes included), resolved against the page URL.
+    /// A listing's posts are then stored under their own addresses, so a
+    /// post keeps its identity while newer ones push it down the list.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The listing's next page: the page URL with one query parameter set.
+    #[serde(default)]
+    pub next: Option<JsonNext>,
+}
+
+/// The next page of a JSON listing: the page URL with `param` set to the
+/// value at the `value` pointer (Reddit's `after`), plus `add` when given
+/// (a page number, Algolia's `page`); no next page when the value is
+/// missing or null, or when it reaches the value at `until`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonNext {
+    /// Query parameter to set.
+    pub param: String,
+    /// Pointer to its value in the document.
+    pub value: String,
+    /// Added to a numeric value.
+    #[serde(default)]
+    pub add: Option<i64>,
+    /// Pointer to the page count: no next page at or past it.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// Links to follow from a JSON document: `href` with `{field}` replaced by
@@ -267,6 +314,9 @@ impl Profile {
                     .chain(j.html.iter())
                     .chain(j.text.iter())
                     .chain(j.floor.iter())
+                    .chain(&j.post_title)
+                    .chain(j.next.iter().map(|n| &n.value))
+                    .chain(j.next.iter().filter_map(|n| n.until.as_ref()))
                     .chain(&j.detect)
                     .chain(j.links.iter().map(|l| &l.items));
                 for p in ptrs {
@@ -274,7 +324,7 @@ impl Profile {
                         return Err(format!("JSON pointer `{p}` must start with `/`"));
                     }
                 }
-                if j.html.is_none() && j.text.is_none() {
+                if j.html.is_empty() && j.text.is_none() {
                     return Err("[json] needs `html` or `text`".into());
                 }
             }

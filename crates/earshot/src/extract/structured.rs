@@ -1,7 +1,7 @@
 //! Posts from structured data: JSON APIs read by pointers from a profile,
 //! schema.org JSON-LD (reviews), and RSS/Atom feeds (feed-rs).
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use scraper::Html;
 use serde_json::Value;
 use url::Url;
@@ -81,13 +81,14 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
     }
     for item in items.into_iter().flatten() {
         let mut removed = Vec::new();
-        let (text, quote) = match (&j.html, &j.text) {
-            (Some(h), _) if item.pointer(h).is_some_and(Value::is_string) => html_text(
-                item.pointer(h).and_then(Value::as_str).unwrap_or(""),
-                Some(p),
-                &mut removed,
-            ),
-            (_, Some(t)) => (
+        let html = j.html.iter().find_map(|h| {
+            item.pointer(h)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        });
+        let (mut text, quote) = match (html, &j.text) {
+            (Some(h), _) => html_text(h, Some(p), &mut removed),
+            (None, Some(t)) => (
                 text::clean_recorded(
                     item.pointer(t).and_then(Value::as_str).unwrap_or(""),
                     &mut removed,
@@ -96,8 +97,13 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
             ),
             _ => (String::new(), None),
         };
+        let title = first_text(item, &j.post_title);
         if text.is_empty() {
-            continue;
+            // A link post: its title is what it says.
+            match &title {
+                Some(t) => text = t.clone(),
+                None => continue,
+            }
         }
         let floor = j
             .floor
@@ -107,12 +113,24 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
             .filter(|n| *n >= 0.0 && *n <= u32::MAX as f64)
             .map(|n| n as u32)
             .or(Some(out.posts.len() as u32 + 1));
+        let own_url = j
+            .url
+            .as_deref()
+            .and_then(|t| fill(t, item))
+            .and_then(|h| url.join(&h).ok())
+            .map(|u| u.to_string());
         out.posts.push(Post {
             author: first_text(item, &j.author),
-            published_at: first_text(item, &j.date).and_then(|d| date::parse(&d, ctx)),
+            published_at: j
+                .date
+                .iter()
+                .find_map(|d| item.pointer(d))
+                .and_then(|d| json_date(d, ctx)),
             text,
             quote,
-            floor,
+            floor: if own_url.is_some() { None } else { floor },
+            title,
+            url: own_url,
             removed,
             ..Default::default()
         });
@@ -131,7 +149,58 @@ pub fn read_json(url: &Url, v: &Value, p: &Profile, ctx: &date::Context) -> Extr
             }
         }
     }
+    if let Some(n) = &j.next {
+        if let Some(next) = next_page(url, v, n) {
+            out.links.push(next);
+        }
+    }
     out
+}
+
+/// A JSON date: a number is Unix time (seconds, or milliseconds when it
+/// is too large for seconds), a string is read like any date.
+fn json_date(v: &Value, ctx: &date::Context) -> Option<DateTime<FixedOffset>> {
+    match v {
+        Value::Number(n) => {
+            let n = n.as_f64().filter(|n| n.is_finite() && *n > 0.0)?;
+            let secs = if n > 1e11 { n / 1000.0 } else { n };
+            let t = DateTime::<Utc>::from_timestamp(secs as i64, 0)?;
+            Some(t.with_timezone(&ctx.tz).fixed_offset())
+        }
+        _ => value_text(v).and_then(|d| date::parse(&d, ctx)),
+    }
+}
+
+/// The listing's next page (see [`super::JsonNext`]).
+fn next_page(url: &Url, doc: &Value, n: &super::JsonNext) -> Option<String> {
+    let found = doc.pointer(&n.value)?;
+    let value = match n.add {
+        _ if found.is_null() => return None,
+        Some(add) => {
+            let next = value_number(found)? as i64 + add;
+            let until = n
+                .until
+                .as_ref()
+                .and_then(|u| doc.pointer(u))
+                .and_then(value_number);
+            if until.is_some_and(|u| next as f64 >= u) {
+                return None;
+            }
+            next.to_string()
+        }
+        None => value_text(found)?,
+    };
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| *k != n.param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(&n.param, &value);
+    Some(u.to_string())
 }
 
 /// `href` with each `{field}` replaced by the item's field; `None` when a
@@ -143,7 +212,22 @@ pub(super) fn fill(template: &str, item: &Value) -> Option<String> {
         out.push_str(&rest[..open]);
         let close = rest[open..].find('}')? + open;
         let key = &rest[open + 1..close];
-        let v = item.get(key).and_then(value_text)?;
+        // `{+key}` inserts the value as it is (a path such as a permalink).
+        let (raw, key) = match key.strip_prefix('+') {
+            Some(k) => (true, k),
+            None => (false, key),
+        };
+        let found = if key.starts_with('/') {
+            item.pointer(key)
+        } else {
+            item.get(key)
+        };
+        let v = found.and_then(value_text)?;
+        if raw {
+            out.push_str(&v);
+            rest = &rest[close + 1..];
+            continue;
+        }
         // Percent-encoded as one path segment.
         for b in v.bytes() {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -592,7 +592,13 @@ impl Fetcher {
         }
         let content_type = header(reqwest::header::CONTENT_TYPE);
         if let Some(ct) = &content_type {
-            if !acceptable_content_type(ct) {
+            // A compressed sitemap (`sitemap.xml.gz`) is fetched as the
+            // bytes it is; nothing else binary is.
+            let gz = [url, &final_url].iter().any(|u| u.path().ends_with(".gz"))
+                && ["gzip", "x-gzip", "octet-stream"]
+                    .iter()
+                    .any(|t| ct.contains(t));
+            if !acceptable_content_type(ct) && !gz {
                 return Err(Retry::No(FetchError::ContentType {
                     url: final_url.to_string(),
                     content_type: ct.clone(),
