@@ -48,8 +48,18 @@ fn mention(i: u64, start: DateTime<Utc>, long: bool) -> Mention {
     let mut m = synthetic_mention(i, &WATCHES, start);
     if long {
         const WORDS: [&str; 12] = [
-            "续航", "屏幕", "battery", "camera", "价格", "售后", "really", "快充", "系统更新",
-            "signal", "发热", "good",
+            "续航",
+            "屏幕",
+            "battery",
+            "camera",
+            "价格",
+            "售后",
+            "really",
+            "快充",
+            "系统更新",
+            "signal",
+            "发热",
+            "good",
         ];
         let want = 200 + (mix(i) % 801) as usize;
         let mut text = m.text.clone();
@@ -97,7 +107,11 @@ fn crawl_state_child(urls: u64) {
     let t = Instant::now();
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
     for i in 0..urls {
-        let url = format!("https://bbs{}.example.com/forum.php?mod=viewthread&tid={}&page=1", i % 50, i);
+        let url = format!(
+            "https://bbs{}.example.com/forum.php?mod=viewthread&tid={}&page=1",
+            i % 50,
+            i
+        );
         let state = CrawlState {
             etag: Some(format!("\"{:x}\"", mix(i))),
             last_modified: None,
@@ -120,7 +134,11 @@ fn crawl_state_child(urls: u64) {
     let mut found = 0;
     for k in 0..100_000u64 {
         let i = mix(k) % urls;
-        let url = format!("https://bbs{}.example.com/forum.php?mod=viewthread&tid={}&page=1", i % 50, i);
+        let url = format!(
+            "https://bbs{}.example.com/forum.php?mod=viewthread&tid={}&page=1",
+            i % 50,
+            i
+        );
         found += store.crawl_state(&url).expect("read").is_some() as u64;
     }
     let read_us = t.elapsed().as_secs_f64() * 1e6 / 100_000.0;
@@ -137,7 +155,10 @@ fn crawl_state_child(urls: u64) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--crawl-state-child") {
-        let urls = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+        let urls = args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
         crawl_state_child(urls);
         return;
     }
@@ -160,7 +181,9 @@ fn main() {
     let mut i = 0;
     while i < total {
         let tg = Instant::now();
-        let ms: Vec<_> = (i..(i + batch).min(total)).map(|n| mention(n, start, big)).collect();
+        let ms: Vec<_> = (i..(i + batch).min(total))
+            .map(|n| mention(n, start, big))
+            .collect();
         gen_time += tg.elapsed().as_secs_f64();
         let tp = Instant::now();
         store.put_mentions(&ms, None).expect("ingest");
@@ -271,7 +294,10 @@ fn main() {
             })
             .expect("mentions");
         scanned = month.len();
-        hits = month.iter().filter(|m| m.text.contains("系统更新 发热")).count();
+        hits = month
+            .iter()
+            .filter(|m| m.text.contains("系统更新 发热"))
+            .count();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
@@ -282,7 +308,9 @@ fn main() {
     let to = from + Duration::seconds(7 * 100_000);
     let t = Instant::now();
     let found = store
-        .mentions_between(from, to, &|m| m.watches.iter().any(|w| WATCHES.contains(&w.as_str())))
+        .mentions_between(from, to, &|m| {
+            m.watches.iter().any(|w| WATCHES.contains(&w.as_str()))
+        })
         .expect("gather");
     println!(
         "report gathering: {} mentions (one sequential read of the period, as `earshot report` does): {:.0} ms",

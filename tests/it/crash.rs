@@ -199,11 +199,15 @@ fn kill_after(path: &std::path::Path, args: &[&str], delay: Duration) -> bool {
 
 /// Every mention of `all` is in the store, unchanged; the store verifies.
 fn check_whole(path: &std::path::Path, all: &[Mention], what: &str) {
-    let store = Store::open_existing(path)
-        .unwrap_or_else(|e| panic!("{what}: store does not reopen: {e}"));
+    let store =
+        Store::open_existing(path).unwrap_or_else(|e| panic!("{what}: store does not reopen: {e}"));
     let problems = store.verify().unwrap();
     assert!(problems.is_empty(), "{what}: {problems:?}");
-    assert_eq!(store.counters().unwrap(), store.recount().unwrap(), "{what}");
+    assert_eq!(
+        store.counters().unwrap(),
+        store.recount().unwrap(),
+        "{what}"
+    );
     for m in all {
         assert_eq!(
             store.get_mention(m.id).unwrap().as_ref(),
@@ -229,7 +233,11 @@ fn kill_9_during_compaction_loses_nothing() {
     // How long one compaction takes here, to spread the kills over it.
     let t = std::time::Instant::now();
     let out = crate::util::run(&path, &["store", "compact"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let whole = t.elapsed().max(Duration::from_millis(200));
     check_whole(&path, &all, "after a compaction");
     let mut kills = 0;
@@ -238,12 +246,20 @@ fn kill_9_during_compaction_loses_nothing() {
         if kill_after(&path, &["store", "compact"], delay) {
             kills += 1;
         }
-        check_whole(&path, &all, &format!("compaction trial {trial} ({delay:?})"));
+        check_whole(
+            &path,
+            &all,
+            &format!("compaction trial {trial} ({delay:?})"),
+        );
     }
     assert!(kills > 0, "no kill landed during a compaction");
     // What the kills left beside the store is cleaned up by the next one.
     let out = crate::util::run(&path, &["store", "compact", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     check_whole(&path, &all, "after the last compaction");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -272,19 +288,31 @@ fn kill_9_during_retention_loses_no_kept_mention() {
         if kill_after(&path, &args, delay) {
             kills += 1;
         }
-        check_whole(&path, &news, &format!("retention trial {trial} ({delay:?})"));
+        check_whole(
+            &path,
+            &news,
+            &format!("retention trial {trial} ({delay:?})"),
+        );
         let store = Store::open_existing(&path).unwrap();
         let left = store.mention_count().unwrap() - news.len() as u64;
         // Oldest first: what is left of the old ones is their newest end.
         for (i, m) in olds.iter().enumerate() {
             let kept = store.get_mention(m.id).unwrap().is_some();
-            assert_eq!(kept, i as u64 >= olds.len() as u64 - left, "trial {trial}: old mention {i}");
+            assert_eq!(
+                kept,
+                i as u64 >= olds.len() as u64 - left,
+                "trial {trial}: old mention {i}"
+            );
         }
     }
     assert!(kills > 0, "no kill landed during retention");
     // Finished: every old mention and post gone, every new one kept.
     let out = crate::util::run(&path, &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     check_whole(&path, &news, "after retention");
     let store = Store::open_existing(&path).unwrap();
     assert_eq!(store.mention_count().unwrap(), news.len() as u64);

@@ -43,14 +43,22 @@ fn prune_and_compact_keep_every_recent_mention_and_give_space_back() {
         .args(["store", "prune", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["removed"]["mentions"], 3000, "{v}");
     assert_eq!(v["removed"]["complete"], true, "{v}");
     assert_eq!(v["mentions_left"], 1000, "{v}");
 
     let out = crate::util::run(&path, &["store", "compact", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let (before, after) = (
         r["bytes_before"].as_u64().unwrap(),
@@ -72,7 +80,11 @@ fn prune_and_compact_keep_every_recent_mention_and_give_space_back() {
     // --keep-old: the old store stays beside it; the text says where.
     let out = crate::util::run(&path, &["store", "compact", "--keep-old"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("before-compact-"), "{text}");
 }
 
@@ -82,7 +94,10 @@ fn nonsense_retention_is_refused_with_a_clear_message() {
     Store::open(&dir.path().join("store")).unwrap();
     for (section, want) in [
         ("keep = \"2h\"", "retention under a day"),
-        ("keep = \"banana\"", "earshot.toml:3:8: invalid value: string \"banana\", expected a duration"),
+        (
+            "keep = \"banana\"",
+            "earshot.toml:3:8: invalid value: string \"banana\", expected a duration",
+        ),
         ("keep = 400", "earshot.toml:3:8"),
     ] {
         let file = config(dir.path(), section);

@@ -91,7 +91,11 @@ impl Tally {
 
 /// Copies every tree of `from` into `to` (both open), returning the tally
 /// of what was copied.
-pub(super) fn copy_all(from: &sled::Db, to: &sled::Db, to_path: &Path) -> Result<Tally, StoreError> {
+pub(super) fn copy_all(
+    from: &sled::Db,
+    to: &sled::Db,
+    to_path: &Path,
+) -> Result<Tally, StoreError> {
     let mut tally = Tally::new();
     let mut names = from.tree_names();
     names.sort();

@@ -189,7 +189,9 @@ fn write_synced(file: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// Makes renames in `dir` durable (best effort: not every filesystem
 /// lets a directory be synced).
 fn sync_dir(dir: Option<&Path>) {
-    let dir = dir.filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -210,7 +212,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store");
         let watches = ["云雀", "Lumio"];
-        let all: Vec<_> = (0..3000).map(|i| synthetic_mention(i, &watches, t0())).collect();
+        let all: Vec<_> = (0..3000)
+            .map(|i| synthetic_mention(i, &watches, t0()))
+            .collect();
         {
             let s = Store::open(&path).unwrap();
             // Written, rescored and partly removed: garbage in sled's log.
@@ -241,7 +245,11 @@ mod tests {
             r.bytes_after
         );
         assert!(!sibling(&path, "compacting").exists());
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         let s = Store::open_existing(&path).unwrap();
         assert!(!path.join(SWAP_MARKER).exists());
@@ -253,22 +261,36 @@ mod tests {
 
         // In use: refused, untouched.
         let err = Store::compact(&path, false).unwrap_err();
-        assert!(matches!(err, BackupError::Store(StoreError::Locked(_))), "{err}");
+        assert!(
+            matches!(err, BackupError::Store(StoreError::Locked(_))),
+            "{err}"
+        );
         drop(s);
 
         // --keep-old keeps the old store beside it, whole.
         let r = Store::compact(&path, true).unwrap();
         let old = r.old_store.expect("kept");
         assert!(old.to_string_lossy().contains("before-compact-"), "{old:?}");
-        assert_eq!(Store::open_existing(&old).unwrap().mention_count().unwrap(), 3000);
-        assert_eq!(Store::open_existing(&path).unwrap().mention_count().unwrap(), 3000);
+        assert_eq!(
+            Store::open_existing(&old).unwrap().mention_count().unwrap(),
+            3000
+        );
+        assert_eq!(
+            Store::open_existing(&path)
+                .unwrap()
+                .mention_count()
+                .unwrap(),
+            3000
+        );
     }
 
     #[test]
     fn a_compaction_killed_between_its_renames_is_finished_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store");
-        let all: Vec<_> = (0..200).map(|i| synthetic_mention(i, &["a"], t0())).collect();
+        let all: Vec<_> = (0..200)
+            .map(|i| synthetic_mention(i, &["a"], t0()))
+            .collect();
         {
             let s = Store::open(&path).unwrap();
             s.put_mentions(&all, None).unwrap();
@@ -288,9 +310,21 @@ mod tests {
         // compaction replaces it.
         std::fs::create_dir_all(&staging).unwrap();
         std::fs::write(staging.join("junk"), b"x").unwrap();
-        assert_eq!(Store::open_existing(&path).unwrap().mention_count().unwrap(), 200);
+        assert_eq!(
+            Store::open_existing(&path)
+                .unwrap()
+                .mention_count()
+                .unwrap(),
+            200
+        );
         Store::compact(&path, false).unwrap();
         assert!(!staging.exists());
-        assert_eq!(Store::open_existing(&path).unwrap().mention_count().unwrap(), 200);
+        assert_eq!(
+            Store::open_existing(&path)
+                .unwrap()
+                .mention_count()
+                .unwrap(),
+            200
+        );
     }
 }

@@ -65,7 +65,10 @@ pub fn keep_problem(keep: Duration) -> Option<Problem> {
     if chrono::Duration::from_std(keep).is_err() || keep > Duration::from_secs(100 * 366 * 86400) {
         return Some(Problem::new(
             "store.keep",
-            format!("is {}: longer than a century", humantime::format_duration(keep)),
+            format!(
+                "is {}: longer than a century",
+                humantime::format_duration(keep)
+            ),
             "give a span such as keep = \"400d\", or remove the line to keep mentions forever",
         ));
     }

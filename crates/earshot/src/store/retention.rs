@@ -245,7 +245,10 @@ mod tests {
             .count();
         assert_eq!(members, kept_in_clusters);
         let old = &all[0];
-        assert!(!s.ids_with_hash(&old.content_hash).unwrap().contains(&old.id));
+        assert!(!s
+            .ids_with_hash(&old.content_hash)
+            .unwrap()
+            .contains(&old.id));
 
         // Stopped by `keep_going`: incomplete, and what it did is whole.
         let later = cutoff + Duration::hours(1);
