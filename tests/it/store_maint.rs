@@ -132,3 +132,67 @@ fn nonsense_retention_is_refused_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--keep is 5m"), "{err}");
 }
+
+/// `earshot run` with `[store] keep` removes what is older by itself,
+/// without a source to crawl.
+#[test]
+fn run_applies_retention_while_it_runs() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let now = Utc::now();
+    let olds: Vec<_> = (0..2500)
+        .map(|i| synthetic_mention(i, &["Lumio"], now - chrono::Duration::days(450)))
+        .collect();
+    let news: Vec<_> = (2500..3000)
+        .map(|i| synthetic_mention(i, &["Lumio"], now - chrono::Duration::days(2)))
+        .collect();
+    {
+        let s = Store::open(&path).unwrap();
+        s.put_mentions(&olds, None).unwrap();
+        s.put_mentions(&news, None).unwrap();
+    }
+    let file = config(dir.path(), "keep = \"400d\"");
+    let mut child = crate::util::earshot()
+        .arg("--config")
+        .arg(&file)
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut seen = Vec::new();
+    let found = loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(1)) {
+            Ok(l) if l.contains("retention") => break Some(l),
+            Ok(l) => seen.push(l),
+            Err(_) if std::time::Instant::now() > deadline => break None,
+            Err(_) => {}
+        }
+    };
+    // The removal was flushed before it was logged: a kill loses none of it.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = found.unwrap_or_else(|| panic!("no retention line: {seen:#?}"));
+    assert!(line.contains("mentions=2500"), "{line}");
+    let s = Store::open_existing(&path).unwrap();
+    assert_eq!(s.mention_count().unwrap(), 500);
+    assert!(s.verify().unwrap().is_empty());
+    for m in &news {
+        assert_eq!(s.get_mention(m.id).unwrap().as_ref(), Some(m));
+    }
+    for m in &olds {
+        assert_eq!(s.get_mention(m.id).unwrap(), None);
+    }
+}
