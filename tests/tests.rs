@@ -74,6 +74,8 @@ mod source_add;
 mod store_fault;
 #[path = "it/store_format.rs"]
 mod store_format;
+#[path = "it/store_maint.rs"]
+mod store_maint;
 #[path = "it/url_trap.rs"]
 mod url_trap;
 #[path = "it/util.rs"]

@@ -35,6 +35,11 @@ pub(super) enum Access {
 }
 
 impl Daemon {
+    /// The process id of the process that holds the store.
+    pub(super) fn pid(&self) -> u32 {
+        self.ep.pid
+    }
+
     /// The live process whose endpoint file is in `store`, when it answers.
     pub(super) fn find(store: &Path) -> Option<Daemon> {
         let ep = Endpoint::read(store)?;

@@ -23,6 +23,10 @@
 //! alert evaluation and delivery while the server keeps answering, until
 //! the store takes writes again (`recover.rs`).
 //!
+//! With `[store] keep` set, a retention task removes mentions older than
+//! that (and their posts, index entries and counters) at start and every
+//! hour, in batches of 1,000 mentions, each an atomic write.
+//!
 //! When the watch definitions changed since the stored posts were matched
 //! (a watch added, a query edited), `run` applies them to the stored posts
 //! (`earshot rematch`) on start and after each config reload.
@@ -43,6 +47,13 @@ pub use ops::Ops;
 
 /// Alerts are evaluated after each pass and at least this often.
 pub const EVALUATE_EVERY: Duration = Duration::from_secs(300);
+/// Retention (`[store] keep`) runs this long after the start, then this
+/// often.
+pub const RETAIN_FIRST: Duration = Duration::from_secs(10);
+/// See [`RETAIN_FIRST`].
+pub const RETAIN_EVERY: Duration = Duration::from_secs(3600);
+/// Mentions removed per atomic batch by retention.
+const RETAIN_BATCH: usize = 1000;
 /// A source whose pass could not run (not a store error) is tried again
 /// after this long.
 const RETRY_FAILED_PASS: Duration = Duration::from_secs(60);
@@ -74,6 +85,7 @@ pub async fn run(
         tasks_stop.clone(),
     ));
     let outbox = tokio::spawn(outbox_task(ops.clone(), deliver, tasks_stop.clone()));
+    let retention = tokio::spawn(retention_task(ops.clone(), tasks_stop.clone()));
     let mut sources: HashMap<String, (CancellationToken, tokio::task::JoinHandle<()>)> =
         HashMap::new();
     let mut reloads = ops.subscribe();
@@ -162,6 +174,7 @@ pub async fn run(
     tasks_stop.cancel();
     let _ = alerts.await;
     let _ = outbox.await;
+    let _ = retention.await;
     let flushed = ops.store().flush();
     ops.store_result(&flushed);
     flushed?;
@@ -421,6 +434,62 @@ async fn outbox_task(ops: Arc<Ops>, wake: Arc<tokio::sync::Notify>, stop: Cancel
             () = stop.cancelled() => return,
             () = wake.notified() => {}
             () = tokio::time::sleep(config.alert.retry_base.max(Duration::from_secs(1))) => {}
+        }
+    }
+}
+
+/// `[store] keep`: removes what is older in bounded batches (each one
+/// atomic write under the writer lock, with a pause between them so
+/// crawl writes go on), at [`RETAIN_FIRST`] and then every
+/// [`RETAIN_EVERY`]. Stopping ends it between two batches.
+async fn retention_task(ops: Arc<Ops>, stop: CancellationToken) {
+    let mut wait = RETAIN_FIRST;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+        wait = RETAIN_EVERY;
+        let Some(keep) = ops.config().store.keep else {
+            continue;
+        };
+        if ops.store_paused().is_some() {
+            continue;
+        }
+        let Ok(span) = chrono::Duration::from_std(keep) else {
+            continue;
+        };
+        let cutoff = Utc::now() - span;
+        let store = ops.store().clone();
+        let halt = stop.clone();
+        let started = Instant::now();
+        let done = tokio::task::spawn_blocking(move || {
+            store.prune_before(cutoff, RETAIN_BATCH, &mut |_| {
+                // Crawl writers get the lock between two batches.
+                std::thread::sleep(Duration::from_millis(2));
+                !halt.is_cancelled()
+            })
+        })
+        .await;
+        match done {
+            Ok(Ok(r)) => {
+                if r.mentions > 0 || r.posts > 0 {
+                    tracing::info!(
+                        mentions = r.mentions,
+                        posts = r.posts,
+                        batches = r.batches,
+                        complete = r.complete,
+                        secs = started.elapsed().as_secs_f64(),
+                        cutoff = %cutoff,
+                        "retention ([store] keep): removed what is older"
+                    );
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!("retention ([store] keep): {e}; tried again in an hour");
+                ops.store_result::<()>(&Err(e));
+            }
+            Err(e) => tracing::error!("retention task: {e}"),
         }
     }
 }

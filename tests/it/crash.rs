@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use earshot::store::Store;
+use earshot::store::{Mention, Post, Store};
 use earshot_test_utils::synthetic_mention;
 use rand::{Rng, SeedableRng};
 
@@ -128,4 +128,199 @@ fn kill_9_loses_no_acknowledged_mention() {
         next_batch >= trials as u64,
         "every trial acknowledged at least one batch"
     );
+}
+
+/// Old mentions (800 days ago) and new ones (the last 10 days), with their
+/// posts, written through the store API into a fresh store at `path`.
+fn old_and_new(path: &std::path::Path, old: u64, new: u64) -> (Vec<Mention>, Vec<Mention>) {
+    let now = Utc::now();
+    let old_start = now - chrono::Duration::days(800);
+    let new_start = now - chrono::Duration::days(10);
+    let olds: Vec<Mention> = (0..old)
+        .map(|i| synthetic_mention(i, &WATCHES, old_start))
+        .collect();
+    let news: Vec<Mention> = (old..old + new)
+        .map(|i| synthetic_mention(i, &WATCHES, new_start))
+        .collect();
+    let store = Store::open(path).unwrap();
+    for chunk in olds.chunks(500).chain(news.chunks(500)) {
+        let posts: Vec<Post> = chunk.iter().map(post_of).collect();
+        store.put_page(chunk, &posts, None).unwrap();
+    }
+    store.flush().unwrap();
+    (olds, news)
+}
+
+fn post_of(m: &Mention) -> Post {
+    Post {
+        id: m.post_id,
+        url: m.url.clone(),
+        canonical_url: m.canonical_url.clone(),
+        source: m.source.clone(),
+        site: m.site.clone(),
+        author: m.author.clone(),
+        published_at: m.published_at,
+        fetched_at: m.fetched_at,
+        title: m.title.clone(),
+        has_title: false,
+        text: m.text.clone(),
+        lang: m.lang.clone(),
+        flags: Vec::new(),
+        floor: m.floor,
+        rating: None,
+    }
+}
+
+/// Runs `earshot --store PATH ARGS`, kills it with SIGKILL after `delay`
+/// (if it is still running); true when the kill landed.
+fn kill_after(path: &std::path::Path, args: &[&str], delay: Duration) -> bool {
+    let mut child = crate::util::earshot()
+        .arg("--store")
+        .arg(path)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn earshot");
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    if let Some(code) = out.status.code() {
+        assert_eq!(
+            code,
+            0,
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return false;
+    }
+    true
+}
+
+/// Every mention of `all` is in the store, unchanged; the store verifies.
+fn check_whole(path: &std::path::Path, all: &[Mention], what: &str) {
+    let store =
+        Store::open_existing(path).unwrap_or_else(|e| panic!("{what}: store does not reopen: {e}"));
+    let problems = store.verify().unwrap();
+    assert!(problems.is_empty(), "{what}: {problems:?}");
+    assert_eq!(
+        store.counters().unwrap(),
+        store.recount().unwrap(),
+        "{what}"
+    );
+    for m in all {
+        assert_eq!(
+            store.get_mention(m.id).unwrap().as_ref(),
+            Some(m),
+            "{what}: mention {} lost",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn kill_9_during_compaction_loses_nothing() {
+    let trials: usize = std::env::var("EARSHOT_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(|n: usize| n.div_ceil(4))
+        .unwrap_or(5);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0xC0DA);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let (olds, news) = old_and_new(&path, 6000, 2000);
+    let all: Vec<Mention> = olds.into_iter().chain(news).collect();
+    // How long one compaction takes here, to spread the kills over it.
+    let t = std::time::Instant::now();
+    let out = crate::util::run(&path, &["store", "compact"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = t.elapsed().max(Duration::from_millis(200));
+    check_whole(&path, &all, "after a compaction");
+    let mut kills = 0;
+    for trial in 0..trials {
+        let delay = whole.mul_f64(rng.gen_range(0.05..1.0));
+        if kill_after(&path, &["store", "compact"], delay) {
+            kills += 1;
+        }
+        check_whole(
+            &path,
+            &all,
+            &format!("compaction trial {trial} ({delay:?})"),
+        );
+    }
+    assert!(kills > 0, "no kill landed during a compaction");
+    // What the kills left beside the store is cleaned up by the next one.
+    let out = crate::util::run(&path, &["store", "compact", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_whole(&path, &all, "after the last compaction");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "store" && !n.contains("before-compact-"))
+        .collect();
+    assert!(left.is_empty(), "left beside the store: {left:?}");
+}
+
+#[test]
+fn kill_9_during_retention_loses_no_kept_mention() {
+    let trials: usize = std::env::var("EARSHOT_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(|n: usize| n.div_ceil(4))
+        .unwrap_or(5);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x0DD5);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let (olds, news) = old_and_new(&path, 6000, 1500);
+    let args = ["store", "prune", "--keep", "365d", "--batch", "40"];
+    let mut kills = 0;
+    for trial in 0..trials {
+        let delay = Duration::from_millis(rng.gen_range(100..1500));
+        if kill_after(&path, &args, delay) {
+            kills += 1;
+        }
+        check_whole(
+            &path,
+            &news,
+            &format!("retention trial {trial} ({delay:?})"),
+        );
+        let store = Store::open_existing(&path).unwrap();
+        let left = store.mention_count().unwrap() - news.len() as u64;
+        // Oldest first: what is left of the old ones is their newest end.
+        for (i, m) in olds.iter().enumerate() {
+            let kept = store.get_mention(m.id).unwrap().is_some();
+            assert_eq!(
+                kept,
+                i as u64 >= olds.len() as u64 - left,
+                "trial {trial}: old mention {i}"
+            );
+        }
+    }
+    assert!(kills > 0, "no kill landed during retention");
+    // Finished: every old mention and post gone, every new one kept.
+    let out = crate::util::run(&path, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_whole(&path, &news, "after retention");
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.mention_count().unwrap(), news.len() as u64);
+    for m in &olds {
+        assert_eq!(store.get_mention(m.id).unwrap(), None);
+        assert_eq!(store.get_post(m.post_id).unwrap(), None);
+    }
+    for m in &news {
+        assert!(store.get_post(m.post_id).unwrap().is_some());
+    }
 }

@@ -33,7 +33,7 @@ pub enum BackupError {
     },
 }
 
-fn target(path: &Path, reason: impl Into<String>, help: &'static str) -> BackupError {
+pub(super) fn target(path: &Path, reason: impl Into<String>, help: &'static str) -> BackupError {
     BackupError::Target {
         path: path.to_path_buf(),
         reason: reason.into(),
@@ -64,10 +64,10 @@ pub struct BackupManifest {
 }
 
 /// Keys and digest of one pass over a sled database.
-struct Tally {
-    keys: u64,
-    bytes: u64,
-    hasher: blake3::Hasher,
+pub(super) struct Tally {
+    pub(super) keys: u64,
+    pub(super) bytes: u64,
+    pub(super) hasher: blake3::Hasher,
 }
 
 impl Tally {
@@ -91,7 +91,11 @@ impl Tally {
 
 /// Copies every tree of `from` into `to` (both open), returning the tally
 /// of what was copied.
-fn copy_all(from: &sled::Db, to: &sled::Db, to_path: &Path) -> Result<Tally, StoreError> {
+pub(super) fn copy_all(
+    from: &sled::Db,
+    to: &sled::Db,
+    to_path: &Path,
+) -> Result<Tally, StoreError> {
     let mut tally = Tally::new();
     let mut names = from.tree_names();
     names.sort();
@@ -120,7 +124,7 @@ fn copy_all(from: &sled::Db, to: &sled::Db, to_path: &Path) -> Result<Tally, Sto
 }
 
 /// Reads a whole database once for its tally (to verify a copy).
-fn tally_of(db: &sled::Db, path: &Path) -> Result<Tally, StoreError> {
+pub(super) fn tally_of(db: &sled::Db, path: &Path) -> Result<Tally, StoreError> {
     let mut tally = Tally::new();
     let mut names = db.tree_names();
     names.sort();
@@ -136,7 +140,7 @@ fn tally_of(db: &sled::Db, path: &Path) -> Result<Tally, StoreError> {
     Ok(tally)
 }
 
-fn fresh_dir(dest: &Path) -> Result<(), BackupError> {
+pub(super) fn fresh_dir(dest: &Path) -> Result<(), BackupError> {
     let non_empty = std::fs::read_dir(dest)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
@@ -286,7 +290,7 @@ pub fn read_manifest(backup: &Path) -> Result<BackupManifest, BackupError> {
     })
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{suffix}"));
     path.with_file_name(name)

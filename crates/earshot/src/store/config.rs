@@ -1,10 +1,14 @@
-//! `[store]`: where the mention timeline lives.
+//! `[store]`: where the mention timeline lives and how long it is kept.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::util::Problem;
+
+/// The shortest `keep` accepted: under a day would drop today's mentions.
+pub const MIN_KEEP: Duration = Duration::from_secs(24 * 3600);
 
 /// `[store]`
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -12,12 +16,18 @@ use crate::util::Problem;
 pub struct StoreConfig {
     /// Directory of the sled store, relative to the working directory.
     pub path: PathBuf,
+    /// Retention: mentions (and their posts, index entries and counters)
+    /// whose time is older than this are removed while `earshot run` runs
+    /// and by `earshot store prune`. `None` (the default): kept forever.
+    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+    pub keep: Option<Duration>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: PathBuf::from("data/earshot.db"),
+            keep: None,
         }
     }
 }
@@ -33,6 +43,34 @@ impl StoreConfig {
                 "write a directory for the store, e.g. path = \"data/earshot.db\"",
             ));
         }
+        if let Some(keep) = self.keep {
+            out.extend(keep_problem(keep));
+        }
         out
     }
+}
+
+/// What is wrong with a retention span (`store.keep`, `store prune --keep`).
+pub fn keep_problem(keep: Duration) -> Option<Problem> {
+    if keep < MIN_KEEP {
+        return Some(Problem::new(
+            "store.keep",
+            format!(
+                "is {}: retention under a day would remove today's mentions",
+                humantime::format_duration(keep)
+            ),
+            "give a span of a day or more, e.g. keep = \"400d\", or remove the line to keep mentions forever",
+        ));
+    }
+    if chrono::Duration::from_std(keep).is_err() || keep > Duration::from_secs(100 * 366 * 86400) {
+        return Some(Problem::new(
+            "store.keep",
+            format!(
+                "is {}: longer than a century",
+                humantime::format_duration(keep)
+            ),
+            "give a span such as keep = \"400d\", or remove the line to keep mentions forever",
+        ));
+    }
+    None
 }

@@ -43,6 +43,7 @@
 mod alerts;
 pub mod backup;
 mod clusters;
+pub mod compact;
 mod config;
 mod counters;
 mod crawled;
@@ -52,6 +53,7 @@ mod keys;
 mod migrate;
 mod model;
 mod posts;
+mod retention;
 mod sessions;
 #[cfg(any(test, feature = "test-utils"))]
 mod testing;
@@ -63,12 +65,13 @@ use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
-pub use config::StoreConfig;
+pub use config::{keep_problem, StoreConfig};
 pub use crawled::{Bounded, CrawlBound};
 use engine::Engine;
 use error::{map_io, map_sled};
 pub use error::{ErrorClass, StoreError};
 pub use model::*;
+pub use retention::PruneReport;
 pub use sessions::StoredSession;
 #[cfg(any(test, feature = "test-utils"))]
 pub use testing::synthetic_mention;
@@ -207,6 +210,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the store at `path`, creating it when missing.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        compact::recover_interrupted_compaction(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| map_io(path, e))?;
         }
@@ -215,6 +219,7 @@ impl Store {
 
     /// Opens an existing store; [`StoreError::Missing`] when there is none.
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        compact::recover_interrupted_compaction(path)?;
         if !path.join("db").exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }

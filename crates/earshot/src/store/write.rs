@@ -14,7 +14,7 @@ impl Store {
         mentions: &[Mention],
         crawl_state: Option<(&str, &CrawlState)>,
     ) -> Result<IngestReport, StoreError> {
-        self.write(mentions, &[], &[], crawl_state)
+        self.write(mentions, &[], &[], &[], crawl_state)
     }
 
     /// Stores one page: its posts (every one extracted, matched or not),
@@ -25,7 +25,7 @@ impl Store {
         posts: &[Post],
         crawl_state: Option<(&str, &CrawlState)>,
     ) -> Result<IngestReport, StoreError> {
-        self.write(mentions, &[], posts, crawl_state)
+        self.write(mentions, &[], posts, &[], crawl_state)
     }
 
     /// Stores `put` and removes the mentions with ids in `remove` (absent
@@ -35,7 +35,19 @@ impl Store {
         put: &[Mention],
         remove: &[u64],
     ) -> Result<IngestReport, StoreError> {
-        self.write(put, remove, &[], None)
+        self.write(put, remove, &[], &[], None)
+    }
+
+    /// Removes the mentions with ids in `remove` (as
+    /// [`Store::replace_mentions`]) and the stored posts with ids in
+    /// `posts`, atomically (retention).
+    pub(super) fn write_removing_posts(
+        &self,
+        put: &[Mention],
+        remove: &[u64],
+        posts: &[u64],
+    ) -> Result<IngestReport, StoreError> {
+        self.write(put, remove, &[], posts, None)
     }
 
     fn write(
@@ -43,6 +55,7 @@ impl Store {
         mentions: &[Mention],
         remove: &[u64],
         posts: &[Post],
+        remove_posts: &[u64],
         crawl_state: Option<(&str, &CrawlState)>,
     ) -> Result<IngestReport, StoreError> {
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -151,6 +164,9 @@ impl Store {
         }
         for p in posts {
             batch.insert(&keys::post(p.id)[..], encode(p));
+        }
+        for &p in remove_posts {
+            batch.remove(&keys::post(p)[..]);
         }
         if let Some((url, state)) = crawl_state {
             batch.insert(keys::crawl(url), encode(state));
