@@ -169,9 +169,16 @@ fn earshot(tl: &Timeline, cfg: &DetectorConfig) -> Found {
 /// mean + 3σ of the trailing 14 days (Huginn's PeakDetectorAgent); firing
 /// buckets less than 6 apart are one alert.
 fn mean3sigma(tl: &Timeline) -> Found {
-    let w = 14 * 24;
+    mean3sigma_from(tl, WARMUP_WEEKS * 168 - 24)
+}
+
+/// [`mean3sigma`] evaluated from bucket `first` on, over the trailing 14
+/// days or what there is of them (a new watch: from its second day on,
+/// over the hours it has).
+fn mean3sigma_from(tl: &Timeline, first: usize) -> Found {
     let mut out: Found = Vec::new();
-    for i in (WARMUP_WEEKS * 168 - 24)..tl.points.len() {
+    for i in first.max(24)..tl.points.len() {
+        let w = i.min(14 * 24);
         let win: Vec<f64> = tl.points[i - w..i]
             .iter()
             .map(|p| p.negative as f64)

@@ -38,7 +38,10 @@
 //!   and once after the share-swing change of 2026-12-07 (precision 0.991,
 //!   recall 0.880, within one bucket 0.739 -> 0.736), never tuned on.
 //!
-//! Rows per family and volume; the targets (issue #25), for bursts of ×3
+//! Rows per family and volume, then two simple baselines on the same
+//! timelines: `mean+3sd` (mean + 3σ of the hours seen so far, up to 14
+//! days, from day 2: what a new watch gets from a peak detector) and
+//! `count>=10` (the old fixed cold-start count). The targets (issue #25), for bursts of ×3
 //! and more lasting 2 hours or more: recall and precision ≥ 0.95, at most
 //! one false alert per watch per 30 days including the first month, the
 //! alert at most one bucket after the burst starts.
@@ -306,6 +309,11 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
         }
         let mut all = Score::default();
         let mut all_m1 = Score::default();
+        // Simple baselines on the same timelines: mean + 3σ of the hours
+        // seen so far (up to 14 days, from day 2), and the fixed count of
+        // the old cold start (10 negative mentions in an hour).
+        let (mut m3, mut m3_m1) = (Score::default(), Score::default());
+        let (mut fixed, mut fixed_m1) = (Score::default(), Score::default());
         for (ri, rate) in RATES.iter().enumerate() {
             let (mut s, mut m1) = (Score::default(), Score::default());
             for w in 0..watches {
@@ -329,6 +337,14 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
                 };
                 score_days(&mut m1, &t1, &f1, 28.0);
                 score_days(&mut all_m1, &t1, &f1, 28.0);
+                for (found, s, s1) in [
+                    (super::mean3sigma_from(&tl, 24), &mut m3, &mut m3_m1),
+                    (fixed_count(&tl, 10), &mut fixed, &mut fixed_m1),
+                ] {
+                    score_days(s, &tl, &found, (WEEKS * 7) as f64);
+                    let f1: super::Found = found.iter().copied().filter(|x| x.0 < month).collect();
+                    score_days(s1, &t1, &f1, 28.0);
+                }
             }
             println!(
                 "{} {:>13.2}",
@@ -337,7 +353,32 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
             );
         }
         println!("{} {:>13.2}", all.row("all", label), all_m1.false_per_30d());
+        println!(
+            "{} {:>13.2}",
+            m3.row("mean+3sd", label),
+            m3_m1.false_per_30d()
+        );
+        println!(
+            "{} {:>13.2}",
+            fixed.row("count>=10", label),
+            fixed_m1.false_per_30d()
+        );
     }
+}
+
+/// The old cold start as a baseline: an alert when an hour has at least
+/// `n` negative mentions; firing buckets less than 6 apart are one alert.
+fn fixed_count(tl: &Timeline, n: u64) -> super::Found {
+    let mut out: super::Found = Vec::new();
+    for (i, p) in tl.points.iter().enumerate() {
+        if p.negative >= n {
+            match out.last_mut() {
+                Some(last) if i <= last.2 + 6 => last.2 = i,
+                _ => out.push((i, i, i)),
+            }
+        }
+    }
+    out
 }
 
 /// Each burst no alert caught, with its negatives and the watch's mean.
