@@ -13,6 +13,7 @@ pub mod channel;
 mod config;
 mod email;
 pub mod escape;
+pub mod message;
 pub mod silence;
 pub mod timeline;
 
