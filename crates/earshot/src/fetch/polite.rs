@@ -89,6 +89,11 @@ impl Host {
             .interval
     }
 
+    /// The hold of the last Retry-After or backoff, if any.
+    pub fn not_before(&self) -> Option<Instant> {
+        *self.not_before.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// No request before `until` (Retry-After, backoff); only ever later.
     pub fn defer_until(&self, until: Instant) {
         let mut nb = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
