@@ -291,3 +291,63 @@ async fn a_worker_with_another_model_is_refused_with_the_reason() {
     let mut coord = Proc(coord);
     let _ = coord.0.kill();
 }
+
+/// Waits until the two sites saw `n` page requests together.
+async fn until_pages(a: &TestServer, b: &TestServer, n: usize) {
+    let pages = || {
+        a.hits().iter().chain(b.hits().iter()).filter(|h| h.path.starts_with("/p/")).count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pages() < n {
+        assert!(Instant::now() < deadline, "the fleet fetched {} pages, not {n}", pages());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_server_restart_mid_crawl_loses_nothing() {
+    let (a, b) = (start(site("alpha", false)).await, start(site("beta", false)).await);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut nats = nats_server(&dir.path().join("nats"), port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let cfg = config(dir.path(), &[&a, &b], "");
+    let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
+    let coord = coordinator(&cfg, &url);
+    until_pages(&a, &b, 4).await;
+    let _ = Command::new("kill").args(["-9", &nats.0.id().to_string()]).status();
+    let _ = nats.0.wait();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The same port and store directory: the streams come back from disk.
+    let _nats = nats_server(&dir.path().join("nats"), port);
+    let summary = tokio::task::spawn_blocking(move || finish(coord)).await.unwrap();
+    drop(workers);
+    assert_eq!(summary["mentions_new"], 2 * PAGES as u64, "{summary}");
+    check(dir.path(), &[&a, &b]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_killed_mid_crawl_resumes_where_it_was() {
+    let (a, b) = (start(site("alpha", false)).await, start(site("beta", false)).await);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _nats = nats_server(&dir.path().join("nats"), port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let cfg = config(dir.path(), &[&a, &b], "");
+    let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
+    let mut first = Proc(coordinator(&cfg, &url));
+    until_pages(&a, &b, 6).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = Command::new("kill").args(["-9", &first.0.id().to_string()]).status();
+    let _ = first.0.wait();
+    let (cfg2, url2) = (cfg.clone(), url.clone());
+    let summary = tokio::task::spawn_blocking(move || finish(coordinator(&cfg2, &url2)))
+        .await
+        .unwrap();
+    drop(workers);
+    assert!(
+        summary["pages_fresh"].as_u64().unwrap() >= 1,
+        "pages stored before the kill are not fetched again: {summary}"
+    );
+    check(dir.path(), &[&a, &b]);
+}

@@ -43,39 +43,26 @@ impl Coordinator {
         let results = nats::results_consumer(&js).await?;
         let routes: Routes = Arc::default();
         let r = routes.clone();
-        let mut messages = results
-            .messages()
-            .await
-            .map_err(|e| FleetError::JetStream(e.to_string()))?;
         let model_here = model.clone();
+        // Pulls results for as long as the process lives; a lost connection
+        // (nats-server restarting) ends a pull, and the next one starts.
         tokio::spawn(async move {
-            while let Some(m) = messages.next().await {
-                let Ok(msg) = m else { continue };
-                if let Err(e) = super::check_versions(&msg.payload, &model_here) {
-                    tracing::error!("fleet: a result {e}; dropped");
-                    let _ = msg.ack_with(jetstream::AckKind::Term).await;
-                    continue;
-                }
-                let res: ResultMessage = match serde_json::from_slice(&msg.payload) {
-                    Ok(r) => r,
+            loop {
+                let mut messages = match results.messages().await {
+                    Ok(m) => m,
                     Err(e) => {
-                        tracing::error!("fleet: a result that does not parse ({e}); dropped");
-                        let _ = msg.ack_with(jetstream::AckKind::Term).await;
+                        tracing::warn!("fleet: pulling results: {e}; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         continue;
                     }
                 };
-                let tx = r.lock().unwrap_or_else(|p| p.into_inner()).get(&res.pass).cloned();
-                match tx {
-                    Some(tx) => {
-                        if let Err(mpsc::error::SendError((_, msg))) = tx.send((res, msg)).await {
-                            let _ = msg.ack().await;
-                        }
-                    }
-                    None => {
-                        tracing::debug!(url = %res.job.url, "fleet: a result of an earlier pass; its URL is asked again");
-                        let _ = msg.ack().await;
+                while let Some(m) = messages.next().await {
+                    match m {
+                        Ok(msg) => route(&r, &model_here, msg).await,
+                        Err(e) => tracing::debug!("fleet: results pull: {e}"),
                     }
                 }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         });
         tracing::info!(shards = cfg.shards, "fleet coordinator connected to {url}");
@@ -248,9 +235,54 @@ impl Coordinator {
             job,
         };
         let payload = serde_json::to_vec(&msg).map_err(|e| PipelineError::Writer(e.to_string()))?;
-        nats::publish(&self.js, subject, id, payload)
-            .await
-            .map_err(|e| PipelineError::Writer(format!("publishing a fetch job: {e}")))
+        // NATS away (a restart): retry for two minutes, then fail the pass.
+        let (mut wait, started) = (std::time::Duration::from_millis(200), std::time::Instant::now());
+        loop {
+            match nats::publish(&self.js, subject.clone(), id, payload.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() > std::time::Duration::from_secs(120) => {
+                    return Err(PipelineError::Writer(format!("publishing a fetch job: {e}")))
+                }
+                Err(e) => {
+                    tracing::warn!("fleet: publishing a fetch job: {e}; retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+/// Hands one result to the pass that asked for it.
+async fn route(routes: &Routes, model: &str, msg: jetstream::Message) {
+    if let Err(e) = super::check_versions(&msg.payload, model) {
+        tracing::error!("fleet: a result {e}; dropped");
+        let _ = msg.ack_with(jetstream::AckKind::Term).await;
+        return;
+    }
+    let res: ResultMessage = match serde_json::from_slice(&msg.payload) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("fleet: a result that does not parse ({e}); dropped");
+            let _ = msg.ack_with(jetstream::AckKind::Term).await;
+            return;
+        }
+    };
+    let tx = routes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&res.pass)
+        .cloned();
+    match tx {
+        Some(tx) => {
+            if let Err(mpsc::error::SendError((_, msg))) = tx.send((res, msg)).await {
+                let _ = msg.ack().await;
+            }
+        }
+        None => {
+            tracing::debug!(url = %res.job.url, "fleet: a result of an earlier pass; its URL is asked again");
+            let _ = msg.ack().await;
+        }
     }
 }
 
