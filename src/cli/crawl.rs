@@ -46,14 +46,16 @@ pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> 
             progress.finish();
             return anyhow::Ok(result?);
         }
-        anyhow::Ok(crawl_with_progress(
-            &config,
-            store.clone(),
-            args.source.as_deref(),
-            cli.quiet || args.json,
-            shutdown,
+        anyhow::Ok(
+            crawl_with_progress(
+                &config,
+                store.clone(),
+                args.source.as_deref(),
+                cli.quiet || args.json,
+                shutdown,
+            )
+            .await?,
         )
-        .await?)
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -232,7 +232,10 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
 /// stderr is a terminal and `NO_COLOR` is unset.
 fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
-    let daemon = matches!(cli.command, Command::Run(_) | Command::Serve(_) | Command::Worker(_));
+    let daemon = matches!(
+        cli.command,
+        Command::Run(_) | Command::Serve(_) | Command::Worker(_)
+    );
     let level = if cli.quiet {
         "error"
     } else {

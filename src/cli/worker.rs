@@ -33,7 +33,10 @@ pub(super) fn fleet_settings(config: &Config, flag: Option<&str>) -> Result<(Fle
 }
 
 /// A crawler whose passes run through the fleet at `url`.
-pub(super) async fn fleet_crawler(config: &Config, flag: Option<&str>) -> Result<earshot::crawl::Crawler> {
+pub(super) async fn fleet_crawler(
+    config: &Config,
+    flag: Option<&str>,
+) -> Result<earshot::crawl::Crawler> {
     let (cfg, url) = fleet_settings(config, flag)?;
     let model = fleet::model_version(&config.sentiment)?;
     let coordinator = fleet::Coordinator::connect(cfg, &url, model).await?;
@@ -61,6 +64,9 @@ pub(super) fn run(cli: &Cli, args: &WorkerArgs, shutdown: &CancellationToken) ->
         };
         anyhow::Ok(fleet::run_worker(opts, worker, shutdown.clone()).await?)
     })?;
-    eprintln!("earshot worker: {} jobs done, {} pages failed", summary.jobs, summary.failed);
+    eprintln!(
+        "earshot worker: {} jobs done, {} pages failed",
+        summary.jobs, summary.failed
+    );
     Ok(Exit::Ok)
 }

@@ -54,7 +54,10 @@ fn nats_server(dir: &Path, port: u16) -> Proc {
         });
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nats-server did not listen on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "nats-server did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Proc(child)
@@ -65,7 +68,8 @@ fn nats_server(dir: &Path, port: u16) -> Proc {
 const SLOW: &str = "/p/3";
 
 fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
-    std::sync::Arc::new(move |path: &str, _: &str, nth| match path {
+    std::sync::Arc::new(move |path: &str, _: &str, nth| {
+        match path {
         p if slow && p == SLOW && nth == 0 => Reply::Drip {
             head: b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 60\r\nConnection: close\r\n\r\n".to_vec(),
             every: Duration::from_millis(100),
@@ -92,6 +96,7 @@ fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
             ))
         }
         _ => not_found(),
+    }
     })
 }
 
@@ -201,7 +206,10 @@ fn check(dir: &Path, sites: &[&TestServer]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_coordinator_and_three_workers_store_every_page_once_politely() {
-    let (a, b) = (start(site("alpha", false)).await, start(site("beta", false)).await);
+    let (a, b) = (
+        start(site("alpha", false)).await,
+        start(site("beta", false)).await,
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _nats = nats_server(&dir.path().join("nats"), port);
@@ -213,7 +221,11 @@ async fn one_coordinator_and_three_workers_store_every_page_once_politely() {
         .await
         .unwrap();
     drop(workers);
-    assert_eq!(summary["pages_fetched"], 2 * (PAGES as u64 + 1), "{summary}");
+    assert_eq!(
+        summary["pages_fetched"],
+        2 * (PAGES as u64 + 1),
+        "{summary}"
+    );
     assert_eq!(summary["mentions_new"], 2 * PAGES as u64, "{summary}");
     assert_eq!(summary["pages_failed"], 0, "{summary}");
     check(dir.path(), &[&a, &b]);
@@ -221,7 +233,10 @@ async fn one_coordinator_and_three_workers_store_every_page_once_politely() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_crawl_loses_nothing_and_stores_nothing_twice() {
-    let (a, b) = (start(site("alpha", true)).await, start(site("beta", false)).await);
+    let (a, b) = (
+        start(site("alpha", true)).await,
+        start(site("beta", false)).await,
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _nats = nats_server(&dir.path().join("nats"), port);
@@ -232,7 +247,10 @@ async fn a_worker_killed_mid_crawl_loses_nothing_and_stores_nothing_twice() {
     let coord = coordinator(&cfg, &url);
     let deadline = Instant::now() + Duration::from_secs(60);
     while a.hits_for(SLOW).is_empty() {
-        assert!(Instant::now() < deadline, "the first worker never reached {SLOW}");
+        assert!(
+            Instant::now() < deadline,
+            "the first worker never reached {SLOW}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -242,9 +260,14 @@ async fn a_worker_killed_mid_crawl_loses_nothing_and_stores_nothing_twice() {
     let _ = first.0.wait();
     let fetched_before = a.hits().len() + b.hits().len();
     let others: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
-    let summary = tokio::task::spawn_blocking(move || finish(coord)).await.unwrap();
+    let summary = tokio::task::spawn_blocking(move || finish(coord))
+        .await
+        .unwrap();
     drop(others);
-    assert!(fetched_before < 2 * (PAGES + 2), "the kill came after the crawl");
+    assert!(
+        fetched_before < 2 * (PAGES + 2),
+        "the kill came after the crawl"
+    );
     assert_eq!(
         a.hits_for(SLOW).len(),
         2,
@@ -264,9 +287,13 @@ async fn a_worker_with_another_model_is_refused_with_the_reason() {
     let url = format!("nats://127.0.0.1:{port}");
     let cfg = config(dir.path(), &[&a], "");
     // The worker scores with the shipped model; the coordinator does not.
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("enabled = false", &format!("model = \"{}/models/sentiment\"", env!("CARGO_MANIFEST_DIR")));
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "enabled = false",
+        &format!(
+            "model = \"{}/models/sentiment\"",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
     let wcfg = dir.path().join("worker.toml");
     std::fs::write(&wcfg, text).unwrap();
     let w = worker(&wcfg, &url);
@@ -277,17 +304,24 @@ async fn a_worker_with_another_model_is_refused_with_the_reason() {
         if let Some(s) = w.0.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "the worker took a job of another model");
+        assert!(
+            Instant::now() < deadline,
+            "the worker took a job of another model"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut err = String::new();
     std::io::Read::read_to_string(w.0.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert!(!status.success(), "{err}");
     assert!(
-        err.contains("sentiment model `none`") && err.contains("give every worker the coordinator's model"),
+        err.contains("sentiment model `none`")
+            && err.contains("give every worker the coordinator's model"),
         "{err}"
     );
-    assert!(a.hits_for("/").is_empty(), "a refused worker fetched nothing");
+    assert!(
+        a.hits_for("/").is_empty(),
+        "a refused worker fetched nothing"
+    );
     let mut coord = Proc(coord);
     let _ = coord.0.kill();
 }
@@ -295,18 +329,29 @@ async fn a_worker_with_another_model_is_refused_with_the_reason() {
 /// Waits until the two sites saw `n` page requests together.
 async fn until_pages(a: &TestServer, b: &TestServer, n: usize) {
     let pages = || {
-        a.hits().iter().chain(b.hits().iter()).filter(|h| h.path.starts_with("/p/")).count()
+        a.hits()
+            .iter()
+            .chain(b.hits().iter())
+            .filter(|h| h.path.starts_with("/p/"))
+            .count()
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while pages() < n {
-        assert!(Instant::now() < deadline, "the fleet fetched {} pages, not {n}", pages());
+        assert!(
+            Instant::now() < deadline,
+            "the fleet fetched {} pages, not {n}",
+            pages()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nats_server_restart_mid_crawl_loses_nothing() {
-    let (a, b) = (start(site("alpha", false)).await, start(site("beta", false)).await);
+    let (a, b) = (
+        start(site("alpha", false)).await,
+        start(site("beta", false)).await,
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut nats = nats_server(&dir.path().join("nats"), port);
@@ -315,12 +360,16 @@ async fn a_nats_server_restart_mid_crawl_loses_nothing() {
     let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
     let coord = coordinator(&cfg, &url);
     until_pages(&a, &b, 4).await;
-    let _ = Command::new("kill").args(["-9", &nats.0.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-9", &nats.0.id().to_string()])
+        .status();
     let _ = nats.0.wait();
     tokio::time::sleep(Duration::from_millis(500)).await;
     // The same port and store directory: the streams come back from disk.
     let _nats = nats_server(&dir.path().join("nats"), port);
-    let summary = tokio::task::spawn_blocking(move || finish(coord)).await.unwrap();
+    let summary = tokio::task::spawn_blocking(move || finish(coord))
+        .await
+        .unwrap();
     drop(workers);
     assert_eq!(summary["mentions_new"], 2 * PAGES as u64, "{summary}");
     check(dir.path(), &[&a, &b]);
@@ -328,7 +377,10 @@ async fn a_nats_server_restart_mid_crawl_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_killed_mid_crawl_resumes_where_it_was() {
-    let (a, b) = (start(site("alpha", false)).await, start(site("beta", false)).await);
+    let (a, b) = (
+        start(site("alpha", false)).await,
+        start(site("beta", false)).await,
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _nats = nats_server(&dir.path().join("nats"), port);
@@ -338,7 +390,9 @@ async fn a_coordinator_killed_mid_crawl_resumes_where_it_was() {
     let mut first = Proc(coordinator(&cfg, &url));
     until_pages(&a, &b, 6).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = Command::new("kill").args(["-9", &first.0.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-9", &first.0.id().to_string()])
+        .status();
     let _ = first.0.wait();
     let (cfg2, url2) = (cfg.clone(), url.clone());
     let summary = tokio::task::spawn_blocking(move || finish(coordinator(&cfg2, &url2)))

@@ -266,8 +266,7 @@ pub fn job_for(
 ) -> Result<Result<PageJob, Vec<String>>, StoreError> {
     let previous = store.crawl_state(url)?;
     if let Some(p) = &previous {
-        if !is_start && p.status < 300 && source.revisit_policy(&setup.crawl).fresh(p, Utc::now())
-        {
+        if !is_start && p.status < 300 && source.revisit_policy(&setup.crawl).fresh(p, Utc::now()) {
             return Ok(Err(p.links.clone()));
         }
     }
@@ -346,8 +345,8 @@ pub fn store_outcome(
         PageOutcome::Page(page) => {
             out.fetched = true;
             let page = *page;
-            let changed =
-                previous.as_ref().and_then(|p| p.content_hash.as_deref()) != Some(&page.content_hash);
+            let changed = previous.as_ref().and_then(|p| p.content_hash.as_deref())
+                != Some(&page.content_hash);
             let mut state = CrawlState {
                 etag: page.etag.clone(),
                 last_modified: page.last_modified.clone(),
@@ -395,10 +394,7 @@ mod tests {
 
     #[test]
     fn next_hops_keep_a_threads_next_page_at_its_depth_and_stop_at_max_depth() {
-        let links = vec![
-            "http://a/x".to_string(),
-            format!("{NEXT_PAGE}http://a/t-2"),
-        ];
+        let links = vec!["http://a/x".to_string(), format!("{NEXT_PAGE}http://a/t-2")];
         assert_eq!(
             next_hops(&links, 1, 2),
             vec![("http://a/x".into(), 2), ("http://a/t-2".into(), 1)]

@@ -446,26 +446,6 @@ impl Fetcher {
         Ok(verdict)
     }
 
-    /// When the next request to `req`'s host may go, by this fetcher's
-    /// state after its last request there: now plus the host's interval
-    /// (the rate, tightened by Crawl-delay), or a later Retry-After or
-    /// backoff hold. The fleet keeps it where every machine reads it.
-    pub fn next_allowed(&self, req: &Request) -> SystemTime {
-        let host = self.pool.host(&HostKey::of(&req.url), req.rate);
-        let now = Instant::now();
-        let until = host.not_before().map_or(now, |t| t.max(now)).max(now + host.interval());
-        SystemTime::now() + (until - now)
-    }
-
-    /// No request to `req`'s host before `until` (another machine's last
-    /// request there and its interval); only ever later.
-    pub fn hold_until(&self, req: &Request, until: SystemTime) {
-        if let Ok(wait) = until.duration_since(SystemTime::now()) {
-            let host = self.pool.host(&HostKey::of(&req.url), req.rate);
-            host.defer_until(Instant::now() + wait);
-        }
-    }
-
     /// Fetches one URL politely; see the module docs.
     #[tracing::instrument(level = "debug", skip_all, fields(url = %req.url))]
     pub async fn fetch(&self, req: &Request) -> Result<Fetched, FetchError> {

@@ -15,9 +15,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::{nats, shard_of, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT, PROTOCOL};
+use super::{
+    nats, shard_of, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT, PROTOCOL,
+};
 use crate::crawl::remote::{self, PageJob};
-use crate::crawl::{canonicalize, CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass};
+use crate::crawl::{
+    canonicalize, CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass,
+};
 use crate::store::Store;
 
 type Routes = Arc<Mutex<HashMap<String, mpsc::Sender<(ResultMessage, jetstream::Message)>>>>;
@@ -34,7 +38,11 @@ pub struct Coordinator {
 impl Coordinator {
     /// Connects, declares the streams, shard consumers and bucket, and
     /// starts routing results.
-    pub async fn connect(cfg: FleetConfig, url: &str, model: String) -> Result<Coordinator, FleetError> {
+    pub async fn connect(
+        cfg: FleetConfig,
+        url: &str,
+        model: String,
+    ) -> Result<Coordinator, FleetError> {
         let js = nats::connect(&cfg, url).await?;
         nats::declare(&js, &cfg).await?;
         for shard in 0..cfg.shards {
@@ -83,10 +91,11 @@ impl Coordinator {
         progress: Progress,
     ) -> Result<CrawlSummary, PipelineError> {
         let started = std::time::Instant::now();
+        let stamp = format!("{:?}{only:?}", std::time::SystemTime::now());
         let pass = format!(
             "{:x}-{}",
             std::process::id(),
-            blake3::hash(format!("{:?}{only:?}", std::time::SystemTime::now()).as_bytes()).to_hex()[..12].to_string()
+            &blake3::hash(stamp.as_bytes()).to_hex()[..12]
         );
         let sources: Vec<_> = config
             .sources
@@ -97,7 +106,10 @@ impl Coordinator {
             return Err(PipelineError::NoSuchSource(o.to_string(), String::new()));
         }
         let (tx, mut rx) = mpsc::channel(256);
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).insert(pass.clone(), tx);
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pass.clone(), tx);
         let mut summary = CrawlSummary {
             sources: sources.len(),
             ..Default::default()
@@ -108,7 +120,9 @@ impl Coordinator {
         let mut published: HashMap<String, u32> = HashMap::new();
         let mut queue: VecDeque<(String, String, u32, bool)> = VecDeque::new();
         for s in &sources {
-            let starts = s.expanded_start_urls().map_err(|e| PipelineError::Url(s.name.clone(), e))?;
+            let starts = s
+                .expanded_start_urls()
+                .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
             for u in starts {
                 let c = canonicalize(&u, strip).to_string();
                 if seen.insert(c.clone()) {
@@ -139,7 +153,8 @@ impl Coordinator {
                     }
                     Ok(job) => {
                         *n += 1;
-                        let id = blake3::hash(format!("{pass} {url}").as_bytes()).to_hex()[..24].to_string();
+                        let id = blake3::hash(format!("{pass} {url}").as_bytes()).to_hex()[..24]
+                            .to_string();
                         self.publish(&pass, &id, job).await?;
                         jobs.insert(id, depth);
                     }
@@ -162,7 +177,8 @@ impl Coordinator {
                 remote::PageOutcome::Failed(e) => Some(e.clone()),
                 _ => None,
             };
-            let stored = remote::store_outcome(&store, config, &res.job, res.outcome, &mut clusters)?;
+            let stored =
+                remote::store_outcome(&store, config, &res.job, res.outcome, &mut clusters)?;
             to_ack.push(msg);
             if let Some(e) = failed {
                 summary.pages_failed += 1;
@@ -180,7 +196,14 @@ impl Coordinator {
             for (w, n) in stored.new_per_watch {
                 *summary.new_per_watch.entry(w).or_default() += n;
             }
-            self.follow(config, &res.job.source, &stored.links, depth, &mut seen, &mut queue);
+            self.follow(
+                config,
+                &res.job.source,
+                &stored.links,
+                depth,
+                &mut seen,
+                &mut queue,
+            );
             // Acks go out once what they carried is durable: one flush per
             // burst of results, not per page.
             if rx.is_empty() || to_ack.len() >= 64 {
@@ -190,7 +213,10 @@ impl Coordinator {
                 }
             }
         };
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).remove(&pass);
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&pass);
         store.flush()?;
         for m in to_ack.drain(..) {
             let _ = m.ack().await;
@@ -225,7 +251,8 @@ impl Coordinator {
     }
 
     async fn publish(&self, pass: &str, id: &str, job: PageJob) -> Result<(), PipelineError> {
-        let url = Url::parse(&job.url).map_err(|e| PipelineError::Url(job.source.clone(), e.to_string()))?;
+        let url = Url::parse(&job.url)
+            .map_err(|e| PipelineError::Url(job.source.clone(), e.to_string()))?;
         let subject = format!("{FETCH_SUBJECT}.{}", shard_of(&url, self.cfg.shards));
         let msg = JobMessage {
             protocol: PROTOCOL,
@@ -236,12 +263,17 @@ impl Coordinator {
         };
         let payload = serde_json::to_vec(&msg).map_err(|e| PipelineError::Writer(e.to_string()))?;
         // NATS away (a restart): retry for two minutes, then fail the pass.
-        let (mut wait, started) = (std::time::Duration::from_millis(200), std::time::Instant::now());
+        let (mut wait, started) = (
+            std::time::Duration::from_millis(200),
+            std::time::Instant::now(),
+        );
         loop {
             match nats::publish(&self.js, subject.clone(), id, payload.clone()).await {
                 Ok(()) => return Ok(()),
                 Err(e) if started.elapsed() > std::time::Duration::from_secs(120) => {
-                    return Err(PipelineError::Writer(format!("publishing a fetch job: {e}")))
+                    return Err(PipelineError::Writer(format!(
+                        "publishing a fetch job: {e}"
+                    )))
                 }
                 Err(e) => {
                     tracing::warn!("fleet: publishing a fetch job: {e}; retrying in {wait:?}");

@@ -308,10 +308,18 @@ mod tests {
         let b = url::Url::parse("https://forum.example.com/t/2?x=1").unwrap();
         assert_eq!(shard_of(&a, 256), shard_of(&b, 256));
         let shards: std::collections::HashSet<u32> = (0..200)
-            .map(|i| shard_of(&url::Url::parse(&format!("https://h{i}.example/")).unwrap(), 16))
+            .map(|i| {
+                shard_of(
+                    &url::Url::parse(&format!("https://h{i}.example/")).unwrap(),
+                    16,
+                )
+            })
             .collect();
         assert_eq!(shards.len(), 16, "200 hosts reach every one of 16 shards");
-        assert_eq!(host_key(&url::Url::parse("http://127.0.0.1:8080/").unwrap()), "127.0.0.1_8080");
+        assert_eq!(
+            host_key(&url::Url::parse("http://127.0.0.1:8080/").unwrap()),
+            "127.0.0.1_8080"
+        );
     }
 
     #[test]
@@ -321,7 +329,10 @@ mod tests {
         let e = check_versions(br#"{"protocol":2,"model":"m1"}"#, "m1").unwrap_err();
         assert!(e.to_string().contains("protocol 2"), "{e}");
         let e = check_versions(ok, "m2").unwrap_err();
-        assert!(e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"), "{e}");
+        assert!(
+            e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),
+            "{e}"
+        );
         assert!(check_versions(b"junk", "m1").is_err());
     }
 }

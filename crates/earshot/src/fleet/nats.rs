@@ -7,10 +7,16 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, kv, stream};
 
-use super::{FleetConfig, FleetError, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET, RESULT_STREAM, RESULT_SUBJECT};
+use super::{
+    FleetConfig, FleetError, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET, RESULT_STREAM,
+    RESULT_SUBJECT,
+};
 
 /// A JetStream context on a connection made with `[fleet]`'s credentials.
-pub(super) async fn connect(cfg: &FleetConfig, url: &str) -> Result<jetstream::Context, FleetError> {
+pub(super) async fn connect(
+    cfg: &FleetConfig,
+    url: &str,
+) -> Result<jetstream::Context, FleetError> {
     let expand = |v: &str| crate::util::expand_env(v).map_err(FleetError::Config);
     let url = expand(url)?;
     let failed = |message: String| FleetError::Connect {
@@ -46,7 +52,10 @@ fn js(what: &str, e: impl std::fmt::Display) -> FleetError {
 }
 
 /// The streams and the bucket (created when missing).
-pub(super) async fn declare(js_ctx: &jetstream::Context, cfg: &FleetConfig) -> Result<kv::Store, FleetError> {
+pub(super) async fn declare(
+    js_ctx: &jetstream::Context,
+    cfg: &FleetConfig,
+) -> Result<kv::Store, FleetError> {
     js_ctx
         .get_or_create_stream(stream::Config {
             name: FETCH_STREAM.into(),
@@ -105,7 +114,10 @@ pub(super) async fn shard_consumer(
     cfg: &FleetConfig,
     shard: u32,
 ) -> Result<consumer::PullConsumer, FleetError> {
-    let stream = js_ctx.get_stream(FETCH_STREAM).await.map_err(|e| js("reading the stream EARSHOT_FETCH", e))?;
+    let stream = js_ctx
+        .get_stream(FETCH_STREAM)
+        .await
+        .map_err(|e| js("reading the stream EARSHOT_FETCH", e))?;
     let name = format!("fetch-{shard}");
     stream
         .get_or_create_consumer(
@@ -127,7 +139,10 @@ pub(super) async fn shard_consumer(
 pub(super) async fn results_consumer(
     js_ctx: &jetstream::Context,
 ) -> Result<consumer::PullConsumer, FleetError> {
-    let stream = js_ctx.get_stream(RESULT_STREAM).await.map_err(|e| js("reading the stream EARSHOT_RESULTS", e))?;
+    let stream = js_ctx
+        .get_stream(RESULT_STREAM)
+        .await
+        .map_err(|e| js("reading the stream EARSHOT_RESULTS", e))?;
     stream
         .get_or_create_consumer(
             "coordinator",

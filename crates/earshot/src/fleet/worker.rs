@@ -152,7 +152,9 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
     let opts = &shared.opts;
     if let Err(e) = check_versions(&msg.payload, &opts.model) {
         // Back to the queue for a worker of the right version.
-        let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+        let _ = msg
+            .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+            .await;
         tracing::error!(worker = %opts.name, "{e}");
         return Err(e);
     }
@@ -170,7 +172,10 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
             let key = host_key(&req.url);
             // Another machine's last request to this host, and its wait.
             if let Ok(Some(v)) = shared.hosts.get(&key).await {
-                if let Some(ms) = std::str::from_utf8(&v).ok().and_then(|s| s.parse::<u64>().ok()) {
+                if let Some(ms) = std::str::from_utf8(&v)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                {
                     shared
                         .worker
                         .fetcher()
@@ -180,7 +185,8 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
             let work = shared.worker.work(&job.job);
             tokio::pin!(work);
             // Tell JetStream the job is alive while politeness waits run.
-            let mut beat = tokio::time::interval((opts.fleet.ack_wait / 3).max(Duration::from_millis(200)));
+            let mut beat =
+                tokio::time::interval((opts.fleet.ack_wait / 3).max(Duration::from_millis(200)));
             beat.tick().await;
             let outcome = loop {
                 tokio::select! {
@@ -189,7 +195,11 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
                 }
             };
             let next = unix_ms(shared.worker.fetcher().next_allowed(&req));
-            if let Err(e) = shared.hosts.put(&key, next.to_string().into_bytes().into()).await {
+            if let Err(e) = shared
+                .hosts
+                .put(&key, next.to_string().into_bytes().into())
+                .await
+            {
                 tracing::warn!(host = %key, "fleet: recording the host's next allowed time: {e}");
             }
             outcome
@@ -211,14 +221,18 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
     let mut wait = Duration::from_millis(200);
     // The result first, then the ack: a crash between them redoes the job,
     // whose second result the stream drops (same message id).
-    while let Err(e) = nats::publish(&shared.js, RESULT_SUBJECT.into(), &job.id, payload.clone()).await {
+    while let Err(e) =
+        nats::publish(&shared.js, RESULT_SUBJECT.into(), &job.id, payload.clone()).await
+    {
         tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
         let _ = msg.ack_with(AckKind::Progress).await;
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(10));
     }
     if let Err(e) = msg.double_ack().await {
-        tracing::warn!("fleet: acknowledging a job: {e} (it will be redone; its result is deduplicated)");
+        tracing::warn!(
+            "fleet: acknowledging a job: {e} (it will be redone; its result is deduplicated)"
+        );
     }
     shared.jobs.fetch_add(1, Ordering::Relaxed);
     Ok(())
