@@ -106,7 +106,7 @@ fn config(dir: &Path, sites: &[&TestServer], extra: &str) -> PathBuf {
         .enumerate()
         .map(|(i, s)| {
             format!(
-                "[[source]]\nname = \"site{i}\"\nstart_urls = [\"{}/\"]\nfollow = ['^/p/\\d+$']\nallow_private = true\ntimezone = \"UTC\"\n\n",
+                "[[source]]\nname = \"site{i}\"\nstart_urls = [\"{}/\"]\nfollow = ['^/p/\\d+$']\nschedule = \"every 1h\"\nallow_private = true\ntimezone = \"UTC\"\n\n",
                 s.base
             )
         })
@@ -403,5 +403,57 @@ async fn a_coordinator_killed_mid_crawl_resumes_where_it_was() {
         summary["pages_fresh"].as_u64().unwrap() >= 1,
         "pages stored before the kill are not fetched again: {summary}"
     );
+    check(dir.path(), &[&a, &b]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_coordinates_the_fleet_on_its_schedule() {
+    use std::io::BufRead;
+    let (a, b) = (
+        start(site("alpha", false)).await,
+        start(site("beta", false)).await,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _nats = nats_server(&dir.path().join("nats"), port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let cfg = config(dir.path(), &[&a, &b], "");
+    let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
+    let mut daemon = Proc(
+        crate::util::earshot()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["run", "--fleet", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = daemon.0.stdout.take().unwrap();
+    let passes = tokio::task::spawn_blocking(move || {
+        let mut done = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if line.starts_with("pass done") {
+                done.push(line);
+                if done.len() == 2 {
+                    break;
+                }
+            }
+        }
+        done
+    });
+    let passes = tokio::time::timeout(Duration::from_secs(120), passes)
+        .await
+        .expect("the daemon finished no pass in two minutes")
+        .unwrap();
+    for p in &passes {
+        assert!(p.contains(&format!("{PAGES} new mentions")), "{passes:?}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &daemon.0.id().to_string()])
+        .status();
+    assert!(daemon.0.wait().unwrap().success());
+    drop(workers);
     check(dir.path(), &[&a, &b]);
 }
