@@ -417,39 +417,83 @@ async fn the_daemon_coordinates_the_fleet_on_its_schedule() {
     let port = free_port();
     let _nats = nats_server(&dir.path().join("nats"), port);
     let url = format!("nats://127.0.0.1:{port}");
-    let cfg = config(dir.path(), &[&a, &b], "");
+    let cfg = config(dir.path(), &[&a, &b], "\n[serve]\nbind = \"127.0.0.1:0\"\n");
     let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
     let mut daemon = Proc(
         crate::util::earshot()
             .arg("--config")
             .arg(&cfg)
-            .args(["run", "--fleet", &url])
+            .args(["run", "--serve", "--login-link", "--fleet", &url])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let stdout = daemon.0.stdout.take().unwrap();
-    let passes = tokio::task::spawn_blocking(move || {
+    let lines = tokio::task::spawn_blocking(move || {
         let mut done = Vec::new();
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line.unwrap();
-            if line.starts_with("pass done") {
+            if line.starts_with("dashboard at ") || line.contains("admin token is") {
+                done.insert(0, line);
+            } else if line.starts_with("pass done") {
                 done.push(line);
-                if done.len() == 2 {
+                if done.iter().filter(|l| l.starts_with("pass done")).count() == 2 {
                     break;
                 }
             }
         }
         done
     });
-    let passes = tokio::time::timeout(Duration::from_secs(120), passes)
+    let lines = tokio::time::timeout(Duration::from_secs(120), lines)
         .await
         .expect("the daemon finished no pass in two minutes")
         .unwrap();
+    let passes: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("pass done"))
+        .collect();
     for p in &passes {
-        assert!(p.contains(&format!("{PAGES} new mentions")), "{passes:?}");
+        assert!(p.contains(&format!("{PAGES} new mentions")), "{lines:?}");
     }
+    let line = |p: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(p))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let base = line("dashboard at ")["dashboard at ".len()..]
+        .trim_end_matches('/')
+        .to_string();
+    let token = line("admin token is")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let metrics = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sum = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!(
+        sum("earshot_fleet_results_total{worker="),
+        2.0 * (PAGES as f64 + 1.0),
+        "{metrics} {lines:?}"
+    );
+    assert_eq!(sum("earshot_fleet_jobs_in_flight "), 0.0, "{metrics}");
+    assert_eq!(sum("earshot_fleet_redelivered_total{"), 0.0, "{metrics}");
     let _ = Command::new("kill")
         .args(["-TERM", &daemon.0.id().to_string()])
         .status();

@@ -46,6 +46,12 @@ pub trait RemotePass: Send + Sync {
         stop: CancellationToken,
         progress: Progress,
     ) -> PassFuture<'a>;
+
+    /// Its own figures for `/metrics`: (name with labels, kind, help,
+    /// value), e.g. the fleet's queue depths and redeliveries.
+    fn metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        Vec::new()
+    }
 }
 
 impl Crawler {
@@ -123,6 +129,14 @@ impl Crawler {
     /// The shared fetcher (its per-host counters, requests in flight).
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
+    }
+
+    /// The figures of the remote pass runner (the fleet), if any.
+    pub fn remote_metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        self.remote
+            .as_ref()
+            .map(|r| r.metrics())
+            .unwrap_or_default()
     }
 
     /// Per-source counters.

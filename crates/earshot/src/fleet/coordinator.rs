@@ -6,7 +6,8 @@
 //! durable consumer; results of an earlier coordinator (killed) are acked
 //! and left: their URLs, not stored, are asked again.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_nats::jetstream;
@@ -33,6 +34,21 @@ pub struct Coordinator {
     cfg: FleetConfig,
     model: String,
     routes: Routes,
+    stats: Arc<Stats>,
+}
+
+/// What `/metrics` shows of the fleet.
+#[derive(Default)]
+struct Stats {
+    /// Jobs published and not yet answered, all passes.
+    in_flight: AtomicI64,
+    /// Messages waiting in the job and result streams (read every 5 s).
+    fetch_queue: AtomicU64,
+    result_queue: AtomicU64,
+    /// Results stored, and results of redelivered jobs, per worker.
+    workers: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Second results of one job (dropped).
+    duplicates: AtomicU64,
 }
 
 impl Coordinator {
@@ -73,12 +89,31 @@ impl Coordinator {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         });
+        let stats = Arc::new(Stats::default());
+        let (st, js2) = (stats.clone(), js.clone());
+        // Queue depths for /metrics.
+        tokio::spawn(async move {
+            loop {
+                for (name, gauge) in [
+                    (super::FETCH_STREAM, &st.fetch_queue),
+                    (super::RESULT_STREAM, &st.result_queue),
+                ] {
+                    if let Ok(mut stream) = js2.get_stream(name).await {
+                        if let Ok(info) = stream.info().await {
+                            gauge.store(info.state.messages, Ordering::Relaxed);
+                        }
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        });
         tracing::info!(shards = cfg.shards, "fleet coordinator connected to {url}");
         Ok(Coordinator {
             js,
             cfg,
             model,
             routes,
+            stats,
         })
     }
 
@@ -157,6 +192,7 @@ impl Coordinator {
                             .to_string();
                         self.publish(&pass, &id, job).await?;
                         jobs.insert(id, depth);
+                        self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
@@ -170,9 +206,17 @@ impl Coordinator {
             let Some((res, msg)) = got else { break Ok(()) };
             let Some(depth) = jobs.remove(&res.id) else {
                 // A second result of one job: already stored.
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 to_ack.push(msg);
                 continue;
             };
+            self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+            {
+                let mut w = self.stats.workers.lock().unwrap_or_else(|p| p.into_inner());
+                let e = w.entry(res.worker.clone()).or_default();
+                e.0 += 1;
+                e.1 += u64::from(res.delivered > 1);
+            }
             let failed = match &res.outcome {
                 remote::PageOutcome::Failed(e) => Some(e.clone()),
                 _ => None,
@@ -328,5 +372,52 @@ impl RemotePass for Coordinator {
         progress: Progress,
     ) -> PassFuture<'a> {
         Box::pin(self.run(config, store, only, stop, progress))
+    }
+
+    fn metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        let st = &self.stats;
+        let mut out = vec![
+            (
+                "earshot_fleet_jobs_in_flight".to_string(),
+                "gauge",
+                "Fetch jobs published and not yet answered by a worker.",
+                st.in_flight.load(Ordering::Relaxed).max(0) as f64,
+            ),
+            (
+                "earshot_fleet_fetch_queue_jobs".to_string(),
+                "gauge",
+                "Jobs in the EARSHOT_FETCH stream (waiting or in flight).",
+                st.fetch_queue.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "earshot_fleet_result_queue_pages".to_string(),
+                "gauge",
+                "Results waiting in EARSHOT_RESULTS for the coordinator's store (a queue that grows means the store is the bound).",
+                st.result_queue.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "earshot_fleet_duplicate_results_total".to_string(),
+                "counter",
+                "Second results of one job, dropped.",
+                st.duplicates.load(Ordering::Relaxed) as f64,
+            ),
+        ];
+        let workers = st.workers.lock().unwrap_or_else(|p| p.into_inner());
+        for (w, (n, redone)) in workers.iter() {
+            let w = w.replace(['\\', '"'], "_");
+            out.push((
+                format!("earshot_fleet_results_total{{worker=\"{w}\"}}"),
+                "counter",
+                "Pages each worker returned and the coordinator stored.",
+                *n as f64,
+            ));
+            out.push((
+                format!("earshot_fleet_redelivered_total{{worker=\"{w}\"}}"),
+                "counter",
+                "Of those, jobs the worker got after another worker died or went silent.",
+                *redone as f64,
+            ));
+        }
+        out
     }
 }

@@ -197,6 +197,10 @@ pub struct ResultMessage {
     pub pass: String,
     /// The worker's name (host and process id).
     pub worker: String,
+    /// How many times JetStream had delivered the job (2 and more: it was
+    /// redone after a worker died or went silent).
+    #[serde(default)]
+    pub delivered: i64,
     pub job: PageJob,
     pub outcome: PageOutcome,
 }

@@ -214,6 +214,7 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
         id: job.id.clone(),
         pass: job.pass,
         worker: opts.name.clone(),
+        delivered: msg.info().map(|i| i.delivered).unwrap_or(1),
         job: job.job,
         outcome,
     };
