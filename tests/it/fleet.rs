@@ -70,6 +70,8 @@ const SLOW: &str = "/p/3";
 fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
     std::sync::Arc::new(move |path: &str, _: &str, nth| {
         match path {
+        // Once: come back in a second (the whole host waits).
+        "/p/2" if nth == 0 => resp("429 Too Many Requests", "Retry-After: 1\r\n", b""),
         p if slow && p == SLOW && nth == 0 => Reply::Drip {
             head: b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 60\r\nConnection: close\r\n\r\n".to_vec(),
             every: Duration::from_millis(100),
@@ -167,7 +169,8 @@ fn finish(child: Child) -> serde_json::Value {
 }
 
 /// Every page of every site stored exactly once; no two page requests to
-/// one host closer than the Crawl-delay, whichever workers sent them.
+/// one host closer than the Crawl-delay, and none within the second its
+/// 429 asked for, whichever workers sent them.
 fn check(dir: &Path, sites: &[&TestServer]) {
     let store = Store::open_existing(&dir.join("store")).unwrap();
     let mentions = store.mentions(&MentionQuery::default()).unwrap();
@@ -190,6 +193,15 @@ fn check(dir: &Path, sites: &[&TestServer]) {
             .collect();
         for p in (0..PAGES).map(|i| format!("/p/{i}")) {
             assert!(!s.hits_for(&p).is_empty(), "{p} was never fetched");
+        }
+        let held = hits.iter().position(|h| h.path == "/p/2");
+        if let Some(i) = held.filter(|&i| i + 1 < hits.len()) {
+            let gap = (hits[i + 1].at - hits[i].at).as_secs_f64();
+            assert!(
+                gap >= 0.95,
+                "{}: a request {gap:.3}s after a 429 with Retry-After: 1",
+                s.base
+            );
         }
         for w in hits.windows(2) {
             let gap = (w[1].at - w[0].at).as_secs_f64();
