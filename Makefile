@@ -47,7 +47,8 @@ install: build
 
 # The dashboard's browser test drives Debian's chromium in headless mode;
 # the PDF report's tests render pages with poppler (pdftoppm, pdftotext,
-# pdffonts) and need a CJK font (Noto Sans CJK) and a Latin-only one.
+# pdffonts) and need a CJK font (Noto Sans CJK) and a Latin-only one; the
+# fleet's tests start Debian's nats-server (2.9+, JetStream).
 browser:
 	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -56,6 +57,9 @@ browser:
 	  echo "installing poppler-utils and fonts for the PDF report tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y poppler-utils fonts-noto-cjk fonts-dejavu-core; }
+	@command -v nats-server >/dev/null || test -x /usr/sbin/nats-server || { echo "installing nats-server for the fleet tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y nats-server; }
 
 test: setup browser
 	$(PYTHON) scripts/check-layers.py

@@ -37,12 +37,13 @@ LAYERS = {
     "crawl": 3,
     "alert": 3,
     "report": 3,
+    "fleet": 4,
     # application: src
-    "app:config": 4,
-    "app:daemon": 5,
-    "app:serve": 5,
-    "app:demo": 5,
-    "app:cli": 6,
+    "app:config": 5,
+    "app:daemon": 6,
+    "app:serve": 6,
+    "app:demo": 6,
+    "app:cli": 7,
 }
 
 MAX_LINES = 800

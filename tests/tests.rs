@@ -36,6 +36,8 @@ mod extract;
 mod extract_crawl;
 #[path = "it/fetch.rs"]
 mod fetch;
+#[path = "it/fleet.rs"]
+mod fleet;
 #[path = "it/install.rs"]
 mod install;
 #[path = "it/noise.rs"]

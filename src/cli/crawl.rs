@@ -19,6 +19,10 @@ pub struct CrawlArgs {
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
+    /// Crawl through the fleet at this NATS server (nats://HOST:4222):
+    /// workers (`earshot worker`) fetch, this process stores
+    #[arg(long, value_name = "URL")]
+    pub fleet: Option<String>,
 }
 
 pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> Result<Exit> {
@@ -27,14 +31,31 @@ pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> 
     let rt = runtime()?;
     let summary = rt.block_on(async {
         let _signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));
-        crawl_with_progress(
-            &config,
-            store.clone(),
-            args.source.as_deref(),
-            cli.quiet || args.json,
-            shutdown,
+        if args.fleet.is_some() || config.fleet.as_ref().is_some_and(|f| f.url.is_some()) {
+            let crawler = super::worker::fleet_crawler(&config, args.fleet.as_deref()).await?;
+            let progress = output::progress(cli.quiet || args.json);
+            let result = crawler
+                .pass(
+                    &config.crawl_setup(),
+                    store.clone(),
+                    args.source.as_deref(),
+                    shutdown.clone(),
+                    progress.callback(),
+                )
+                .await;
+            progress.finish();
+            return anyhow::Ok(result?);
+        }
+        anyhow::Ok(
+            crawl_with_progress(
+                &config,
+                store.clone(),
+                args.source.as_deref(),
+                cli.quiet || args.json,
+                shutdown,
+            )
+            .await?,
         )
-        .await
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -32,6 +32,7 @@ mod store_cmd;
 mod timeline;
 mod token;
 mod when;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -65,6 +66,7 @@ pub use store_cmd::StoreCmd;
 pub use timeline::{TimelineArgs, TimelineCmd};
 pub use token::TokenCmd;
 pub use when::parse_when;
+pub use worker::WorkerArgs;
 
 /// earshot: listen to what the web says about your brands.
 #[derive(Debug, Parser)]
@@ -115,6 +117,9 @@ pub enum Command {
     Source(SourceCmd),
     /// Run as a daemon: crawl each source on its schedule until Ctrl-C
     Run(RunArgs),
+    /// Work for a fleet: fetch, read and score pages that `run --fleet`
+    /// or `crawl --fleet` hand out through NATS JetStream
+    Worker(WorkerArgs),
     /// Extract posts from pages (files or URLs) as the crawler would
     Extract(ExtractArgs),
     /// List stored mentions
@@ -196,6 +201,7 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
         Command::Config(c) => config_check::run(cli, c),
         Command::Crawl(a) => crawl::run(cli, a, shutdown),
         Command::Run(a) => run::run(cli, a, shutdown),
+        Command::Worker(a) => worker::run(cli, a, shutdown),
         Command::Source(c) => source_add::run(cli, c),
         Command::Extract(a) => extract::run(cli, a),
         Command::Mentions(a) => mentions::run(cli, a),
@@ -226,7 +232,10 @@ fn dispatch(cli: &Cli, shutdown: &CancellationToken) -> Result<Exit> {
 /// stderr is a terminal and `NO_COLOR` is unset.
 fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
-    let daemon = matches!(cli.command, Command::Run(_) | Command::Serve(_));
+    let daemon = matches!(
+        cli.command,
+        Command::Run(_) | Command::Serve(_) | Command::Worker(_)
+    );
     let level = if cli.quiet {
         "error"
     } else {

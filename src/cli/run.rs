@@ -23,6 +23,11 @@ pub struct RunArgs {
     /// minutes) even when stdout is not a terminal or tokens are configured
     #[arg(long)]
     pub login_link: bool,
+    /// Coordinate a fleet through this NATS server (nats://HOST:4222):
+    /// workers (`earshot worker`) fetch and score, this process stores,
+    /// schedules, alerts and serves
+    #[arg(long, value_name = "URL")]
+    pub fleet: Option<String>,
 }
 
 pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Result<Exit> {
@@ -39,7 +44,11 @@ pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Re
                 std::time::Instant::now()
             })
         };
-        let crawler = Arc::new(crawl::Crawler::new(&config.crawl)?);
+        let crawler = Arc::new(if args.fleet.is_some() || config.fleet.as_ref().is_some_and(|f| f.url.is_some()) {
+            super::worker::fleet_crawler(&config, args.fleet.as_deref()).await?
+        } else {
+            crawl::Crawler::new(&config.crawl)?
+        });
         let ops = crate::daemon::Ops::new(crawler, store.clone(), config.clone());
         let hangups = {
             let (ops, cli_config, store_path) =

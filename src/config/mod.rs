@@ -24,6 +24,7 @@ pub use earshot::alert::{AlertConfig, ChannelConfig};
 pub use earshot::crawl::SourceConfig;
 pub use earshot::extract::ExtractConfig;
 pub use earshot::fetch::CrawlConfig;
+pub use earshot::fleet::FleetConfig;
 pub use earshot::report::{ReportConfig, ReportSettings};
 pub use earshot::sentiment::SentimentConfig;
 pub use earshot::store::StoreConfig;
@@ -71,6 +72,8 @@ pub struct Config {
     pub extract: ExtractConfig,
     /// How log lines are written.
     pub log: LogConfig,
+    /// The fleet (NATS JetStream): absent, earshot crawls on one machine.
+    pub fleet: Option<FleetConfig>,
 }
 
 /// `[log]`: how log lines are written (which lines: `EARSHOT_LOG`, -v).
@@ -249,6 +252,9 @@ impl Config {
         found.extend(self.report_settings.problems());
         found.extend(self.cross_section_reports());
         found.extend(self.alert.problems());
+        if let Some(f) = &self.fleet {
+            found.extend(f.problems());
+        }
         found.extend(earshot::alert::channel_problems(&self.channels));
         found.extend(self.cross_section_channels());
         let locator = locate::Locator::new(text);

@@ -416,6 +416,14 @@ impl Ops {
             "earshot_crawl_writer_queue_pages {}",
             metrics.writer_queue()
         );
+        let mut named = std::collections::BTreeSet::new();
+        for (name, kind, help, value) in self.crawler.remote_metrics() {
+            let base = name.split('{').next().unwrap_or(&name).to_string();
+            if named.insert(base.clone()) {
+                head(out, &base, kind, help);
+            }
+            let _ = writeln!(out, "{name} {value}");
+        }
         let (scored, seconds) = metrics.scored();
         head(
             out,

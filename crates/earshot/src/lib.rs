@@ -35,3 +35,5 @@ pub mod watch;
 pub mod alert;
 pub mod crawl;
 pub mod report;
+
+pub mod fleet;

@@ -24,6 +24,34 @@ pub struct Crawler {
     pub(super) metrics: Arc<CrawlMetrics>,
     /// Seconds added to the wall clock when deciding which pages are due.
     ahead: Arc<AtomicI64>,
+    /// Where passes run instead of here (the fleet's coordinator).
+    remote: Option<Arc<dyn RemotePass>>,
+}
+
+/// The future a [`RemotePass`] returns.
+pub type PassFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<CrawlSummary, PipelineError>> + Send + 'a>,
+>;
+
+/// A pass run elsewhere: the fleet's coordinator hands pages to workers on
+/// other machines and stores what they send back. [`Crawler::pass`] calls
+/// it, with the same arguments, when one is set.
+pub trait RemotePass: Send + Sync {
+    /// Runs one pass over `config`'s sources (or the one named `only`).
+    fn pass<'a>(
+        &'a self,
+        config: &'a CrawlSetup,
+        store: Arc<Store>,
+        only: Option<&'a str>,
+        stop: CancellationToken,
+        progress: Progress,
+    ) -> PassFuture<'a>;
+
+    /// Its own figures for `/metrics`: (name with labels, kind, help,
+    /// value), e.g. the fleet's queue depths and redeliveries.
+    fn metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        Vec::new()
+    }
 }
 
 impl Crawler {
@@ -39,7 +67,14 @@ impl Crawler {
             abandon: CancellationToken::new(),
             metrics: Arc::default(),
             ahead: Arc::default(),
+            remote: None,
         }
+    }
+
+    /// This crawler with its passes run by `remote` (the fleet).
+    pub fn with_remote(mut self, remote: Arc<dyn RemotePass>) -> Crawler {
+        self.remote = Some(remote);
+        self
     }
 
     /// How far this crawler's clock is ahead of the wall clock.
@@ -73,7 +108,10 @@ impl Crawler {
             self.metrics.pass_started(n);
         }
         let started = std::time::Instant::now();
-        let result = super::run_pass(self, config, store, only, stop, progress).await;
+        let result = match &self.remote {
+            Some(r) => r.pass(config, store, only, stop, progress).await,
+            None => super::run_pass(self, config, store, only, stop, progress).await,
+        };
         let seconds = started.elapsed().as_secs_f64();
         for n in &names {
             self.metrics.pass_ended(n, seconds, &result);
@@ -91,6 +129,14 @@ impl Crawler {
     /// The shared fetcher (its per-host counters, requests in flight).
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
+    }
+
+    /// The figures of the remote pass runner (the fleet), if any.
+    pub fn remote_metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        self.remote
+            .as_ref()
+            .map(|r| r.metrics())
+            .unwrap_or_default()
     }
 
     /// Per-source counters.

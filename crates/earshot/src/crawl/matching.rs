@@ -95,6 +95,14 @@ pub fn mentions_in(
     matcher: &Matcher,
     store: &Store,
 ) -> Result<Vec<Mention>, StoreError> {
+    let mut mentions = mentions_unchecked(post, matcher);
+    flag_copies(&mut mentions, store)?;
+    Ok(mentions)
+}
+
+/// [`mentions_in`] without the store: what a fleet worker, which has no
+/// store, finds; the coordinator adds [`flag_copies`] before storing.
+pub fn mentions_unchecked(post: &Post, matcher: &Matcher) -> Vec<Mention> {
     let cleaned = spam::strip_ad_lines(&post.text);
     // An ad post is matched and kept whole (and flagged below); a real post
     // loses its injected ad lines.
@@ -122,30 +130,10 @@ pub fn mentions_in(
     };
     let matches = matcher.find(&doc);
     if matches.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let content_hash = Mention::hash_text(body);
-    let mut spam_reason = spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.substantive));
-    if spam_reason.is_none() && body.chars().count() >= 30 {
-        if let Some(author) = &post.author {
-            for other in store.ids_with_hash(&content_hash)? {
-                let Some(o) = store.get_mention(other)? else {
-                    continue;
-                };
-                if o.post_id != post.id
-                    && o.content_hash == content_hash
-                    && o.author.as_ref() == Some(author)
-                    && o.canonical_url != post.canonical_url
-                {
-                    spam_reason = Some(format!(
-                        "repeated copy-paste by {author} (also at {})",
-                        o.url
-                    ));
-                    break;
-                }
-            }
-        }
-    }
+    let spam_reason = spam::flag(&cleaned, &post.text, matches.iter().any(|m| m.substantive));
     let flags: Vec<String> = if cleaned.is_ad() {
         Vec::new()
     } else {
@@ -156,7 +144,7 @@ pub fn mentions_in(
             .chain(cleaned.removed.iter().cloned())
             .collect()
     };
-    Ok(matches
+    matches
         .into_iter()
         .map(|m| Mention {
             id: Mention::watch_id(post.id, &m.watch),
@@ -181,14 +169,44 @@ pub fn mentions_in(
             post_id: post.id,
             rating: post.rating,
         })
-        .collect())
+        .collect()
+}
+
+/// Flags as spam the mentions whose text the same author already posted
+/// elsewhere (copy-paste), by the stored mentions with the same hash.
+pub fn flag_copies(mentions: &mut [Mention], store: &Store) -> Result<(), StoreError> {
+    for m in mentions.iter_mut() {
+        if m.spam.is_some() || m.text.chars().count() < 30 {
+            continue;
+        }
+        let Some(author) = m.author.clone() else {
+            continue;
+        };
+        for other in store.ids_with_hash(&m.content_hash)? {
+            let Some(o) = store.get_mention(other)? else {
+                continue;
+            };
+            if o.post_id != m.post_id
+                && o.content_hash == m.content_hash
+                && o.author.as_ref() == Some(&author)
+                && o.canonical_url != m.canonical_url
+            {
+                m.spam = Some(format!(
+                    "repeated copy-paste by {author} (also at {})",
+                    o.url
+                ));
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Readies mentions for the store: what an earlier crawl learnt about a
 /// mention is kept (when it was first seen, its cluster, and its score while
 /// its context window is the same), a new one joins a syndication cluster,
 /// and what has no score is scored on its context window.
-pub(super) fn settle(
+pub(crate) fn settle(
     mentions: &mut [Mention],
     store: &Store,
     clusters: &mut crate::cluster::ClusterIndex,
@@ -266,7 +284,7 @@ fn cluster_of(
 
 /// The signatures of the stored clusters, as the index `settle` assigns
 /// new mentions with.
-pub(super) fn cluster_index(store: &Store) -> Result<crate::cluster::ClusterIndex, StoreError> {
+pub(crate) fn cluster_index(store: &Store) -> Result<crate::cluster::ClusterIndex, StoreError> {
     let mut clusters = crate::cluster::ClusterIndex::new();
     for (id, bytes) in store.cluster_signatures()? {
         if let Some(sig) = crate::cluster::Signature::from_bytes(&bytes) {

@@ -22,6 +22,7 @@ mod crawler;
 pub mod discover;
 mod matching;
 mod rematch;
+pub mod remote;
 mod revisit;
 pub mod search;
 pub mod sitemap;
@@ -31,7 +32,7 @@ use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
 pub use config::{CrawlSetup, SourceConfig, SourceKind};
-pub use crawler::{succeeded, CrawlMetrics, Crawler, SourceMetrics};
+pub use crawler::{succeeded, CrawlMetrics, Crawler, PassFuture, RemotePass, SourceMetrics};
 pub use matching::mentions_in;
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
 
@@ -465,7 +466,7 @@ impl SourceCrawl {
                     out.reached += 1;
                     let mut chosen = Vec::new();
                     if depth < max_depth {
-                        chosen = this.follow_links(&work.extracted, &hosts, &follow);
+                        chosen = follow_links(&work.extracted, &hosts, &follow);
                         // A results page without `follow` rules: every
                         // link on the site it shows.
                         if this.source.kind == SourceKind::Search && follow.is_empty() && depth == 0
@@ -547,33 +548,6 @@ impl SourceCrawl {
             };
             out.errors
                 .push(format!("[{}] {e}{pages}", this.source.name));
-        }
-        out
-    }
-
-    /// Links of an extracted page the crawl follows: same host, and picked
-    /// by the profile or matching the source's `follow` rules.
-    fn follow_links(
-        &self,
-        e: &Extracted,
-        hosts: &HashSet<String>,
-        follow: &[regex::Regex],
-    ) -> Vec<String> {
-        let by_profile = e.links.iter().map(|l| (l, true));
-        let by_rule = e.anchors.iter().map(|l| (l, false));
-        let mut out = Vec::new();
-        for (link, chosen_by_profile) in by_profile.chain(by_rule) {
-            let Ok(u) = Url::parse(link) else { continue };
-            if !u.host_str().is_some_and(|h| hosts.contains(h)) {
-                continue;
-            }
-            let path_q = match u.query() {
-                Some(q) => format!("{}?{q}", u.path()),
-                None => u.path().to_string(),
-            };
-            if chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q)) {
-                out.push(link.clone());
-            }
         }
         out
     }
@@ -680,6 +654,28 @@ impl SourceCrawl {
             fetched_at: fetched_at + self.ahead,
         }))
     }
+}
+
+/// Links of an extracted page the crawl follows: same host, and picked by
+/// the profile or matching the source's `follow` rules.
+fn follow_links(e: &Extracted, hosts: &HashSet<String>, follow: &[regex::Regex]) -> Vec<String> {
+    let by_profile = e.links.iter().map(|l| (l, true));
+    let by_rule = e.anchors.iter().map(|l| (l, false));
+    let mut out = Vec::new();
+    for (link, chosen_by_profile) in by_profile.chain(by_rule) {
+        let Ok(u) = Url::parse(link) else { continue };
+        if !u.host_str().is_some_and(|h| hosts.contains(h)) {
+            continue;
+        }
+        let path_q = match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        };
+        if chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q)) {
+            out.push(link.clone());
+        }
+    }
+    out
 }
 
 fn url_hash(u: &Url) -> u64 {

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -87,6 +87,11 @@ impl Host {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .interval
+    }
+
+    /// The hold of the last Retry-After or backoff, if any.
+    pub fn not_before(&self) -> Option<Instant> {
+        *self.not_before.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// No request before `until` (Retry-After, backoff); only ever later.
@@ -178,6 +183,32 @@ impl HostPool {
     /// The global concurrency limit.
     pub fn global(&self) -> &Arc<Semaphore> {
         &self.global
+    }
+}
+
+/// The per-host state a fleet shares between machines (`crate::fleet`).
+impl super::Fetcher {
+    /// When the next request to `req`'s host may go, by this fetcher's
+    /// state after its last request there: now plus the host's interval
+    /// (the rate, tightened by Crawl-delay), or a later Retry-After or
+    /// backoff hold. The fleet keeps it where every machine reads it.
+    pub fn next_allowed(&self, req: &super::Request) -> SystemTime {
+        let host = self.pool.host(&HostKey::of(&req.url), req.rate);
+        let now = Instant::now();
+        let until = host
+            .not_before()
+            .map_or(now, |t| t.max(now))
+            .max(now + host.interval());
+        SystemTime::now() + (until - now)
+    }
+
+    /// No request to `req`'s host before `until` (another machine's last
+    /// request there and its interval); only ever later.
+    pub fn hold_until(&self, req: &super::Request, until: SystemTime) {
+        if let Ok(wait) = until.duration_since(SystemTime::now()) {
+            let host = self.pool.host(&HostKey::of(&req.url), req.rate);
+            host.defer_until(Instant::now() + wait);
+        }
     }
 }
 

@@ -1,0 +1,411 @@
+//! The crawl cut in two for the fleet (`crate::fleet`): [`PageWorker`] is
+//! what a worker machine does with one URL (fetch, decode, extract, match,
+//! score, pick the links to follow), without a store; [`store_outcome`] is
+//! what the coordinator does with the result (crawl state, copy-paste
+//! flags, clusters, one store batch), with the same rules as a pass on one
+//! machine. Both halves exchange [`PageJob`] and [`PageOutcome`], which the
+//! fleet carries as JSON.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::{matching, CrawlSetup, PipelineError, SourceConfig, Work, NEXT_PAGE};
+use crate::extract;
+use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::sentiment::ScoreFn;
+use crate::store::{CrawlState, IngestReport, Mention, Post, Store, StoreError};
+use crate::watch::Matcher;
+
+/// One URL to fetch, as the coordinator hands it out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageJob {
+    /// The `[[source]]` it belongs to.
+    pub source: String,
+    /// The canonical URL.
+    pub url: String,
+    /// Hops from a start URL.
+    pub depth: u32,
+    /// The validators of the last 200 answer (conditional GET).
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The hash of the body stored last time: a worker that finds the same
+    /// body skips matching and scoring.
+    pub previous_hash: Option<String>,
+}
+
+/// What became of one [`PageJob`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PageOutcome {
+    /// Fetched (2xx) and read.
+    Page(Box<RemotePage>),
+    /// 304: unchanged since the validators.
+    NotModified,
+    /// Failed (robots, status, network, extraction); the crawl goes on.
+    Failed(String),
+}
+
+/// A page a worker fetched and read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemotePage {
+    /// The URL after redirects.
+    pub url: String,
+    pub status: u16,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub charset: String,
+    pub fetched_at: DateTime<Utc>,
+    /// Hash of the decoded body.
+    pub content_hash: String,
+    /// Whether the worker matched and scored it (the body differed from
+    /// the job's `previous_hash`).
+    pub read: bool,
+    /// The extractor's profile (for the progress line).
+    pub profile: String,
+    /// Posts of the page (when `read`).
+    pub posts: Vec<Post>,
+    /// Mentions, scored on the worker (when `read`).
+    pub mentions: Vec<Mention>,
+    /// Links to follow (a thread's next page prefixed `next `).
+    pub links: Vec<String>,
+}
+
+/// One source as a worker reads it.
+struct SourceRules {
+    source: Arc<SourceConfig>,
+    hosts: HashSet<String>,
+    follow: Vec<regex::Regex>,
+}
+
+/// A worker's half of the crawl: the configuration it reads pages with,
+/// its fetcher and scorer. Holds no store.
+pub struct PageWorker {
+    setup: CrawlSetup,
+    sources: HashMap<String, SourceRules>,
+    matcher: Matcher,
+    scorer: Option<ScoreFn>,
+    fetcher: Arc<Fetcher>,
+}
+
+impl PageWorker {
+    /// A worker reading pages with `setup` (sources, watches, model).
+    pub fn new(
+        setup: CrawlSetup,
+        fetcher: Arc<Fetcher>,
+        scorer: Option<ScoreFn>,
+    ) -> Result<PageWorker, PipelineError> {
+        let matcher = Matcher::new(&setup.watches)
+            .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
+        let mut sources = HashMap::new();
+        for s in &setup.sources {
+            let starts = s
+                .expanded_start_urls()
+                .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
+            sources.insert(
+                s.name.clone(),
+                SourceRules {
+                    source: Arc::new(s.clone()),
+                    hosts: starts
+                        .iter()
+                        .filter_map(|u| u.host_str().map(str::to_string))
+                        .collect(),
+                    follow: s
+                        .follow
+                        .iter()
+                        .filter_map(|f| regex::Regex::new(f).ok())
+                        .collect(),
+                },
+            );
+        }
+        Ok(PageWorker {
+            setup,
+            sources,
+            matcher,
+            scorer,
+            fetcher,
+        })
+    }
+
+    /// The fetcher (its per-host state is what the fleet shares).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// The request a job makes, or why it cannot be made.
+    pub fn request(&self, job: &PageJob) -> Result<Request, String> {
+        let rules = self.sources.get(&job.source).ok_or_else(|| {
+            format!(
+                "no [[source]] named `{}` in this worker's config: give workers the coordinator's config file",
+                job.source
+            )
+        })?;
+        let url = Url::parse(&job.url).map_err(|e| format!("{}: {e}", job.url))?;
+        Ok(Request {
+            url,
+            rate: rules.source.rate_per_host(&self.setup.crawl),
+            allow_private: rules.source.allow_private(&self.setup.crawl),
+            validators: Validators {
+                etag: job.etag.clone(),
+                last_modified: job.last_modified.clone(),
+            },
+        })
+    }
+
+    /// Fetches and reads one page.
+    pub async fn work(&self, job: &PageJob) -> PageOutcome {
+        let req = match self.request(job) {
+            Ok(r) => r,
+            Err(e) => return PageOutcome::Failed(e),
+        };
+        let Some(rules) = self.sources.get(&job.source) else {
+            return PageOutcome::Failed(format!("no [[source]] named `{}`", job.source));
+        };
+        let page = match self.fetcher.fetch(&req).await {
+            Ok(Fetched::Page(p)) => p,
+            Ok(Fetched::NotModified) => return PageOutcome::NotModified,
+            Err(e) => return PageOutcome::Failed(e.to_string()),
+        };
+        let crawl = &self.setup.crawl;
+        let source = rules.source.clone();
+        let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
+        let (profile, tz) = (source.profile.clone(), source.timezone(crawl));
+        let drop_lines = self.setup.extract.patterns();
+        let extracted = tokio::task::spawn_blocking(move || {
+            extract::extract_with(
+                &page_url,
+                &text,
+                &extract::Options {
+                    profile: profile.as_deref(),
+                    tz,
+                    fetched_at,
+                    drop_lines: &drop_lines,
+                },
+            )
+        })
+        .await;
+        let extracted = match extracted {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => return PageOutcome::Failed(e.to_string()),
+            Err(e) => return PageOutcome::Failed(format!("{}: extraction failed: {e}", job.url)),
+        };
+        let mut links = Vec::new();
+        if job.depth < source.max_depth(crawl) {
+            links = super::follow_links(&extracted, &rules.hosts, &rules.follow);
+        }
+        if extracted.kind == extract::PageKind::Thread {
+            for next in &extracted.next_pages {
+                links.retain(|l| l != next);
+                if Url::parse(next)
+                    .is_ok_and(|u| u.host_str().is_some_and(|h| rules.hosts.contains(h)))
+                {
+                    links.push(format!("{NEXT_PAGE}{next}"));
+                }
+            }
+        }
+        let content_hash = Mention::hash_text(&page.text);
+        let read = job.previous_hash.as_deref() != Some(content_hash.as_str());
+        let work = Work {
+            revisit: source.revisit_policy(crawl),
+            source,
+            canonical: job.url.clone(),
+            extracted,
+            links: Vec::new(),
+            fetched_at: page.fetched_at,
+            page: *page,
+        };
+        let (mut posts, mut mentions) = (Vec::new(), Vec::new());
+        if read {
+            posts = matching::posts_of(&work);
+            for post in &posts {
+                mentions.extend(matching::mentions_unchecked(post, &self.matcher));
+            }
+            if let (Some(scorer), false) = (&self.scorer, mentions.is_empty()) {
+                let texts: Vec<String> = mentions.iter().map(|m| m.context.clone()).collect();
+                let scorer = scorer.clone();
+                match tokio::task::spawn_blocking(move || scorer.score(texts)).await {
+                    Ok(Ok(scores)) => {
+                        for (m, s) in mentions.iter_mut().zip(scores) {
+                            m.sentiment = Some(s);
+                        }
+                    }
+                    Ok(Err(e)) => return PageOutcome::Failed(format!("{}: {e}", job.url)),
+                    Err(e) => return PageOutcome::Failed(format!("{}: scoring: {e}", job.url)),
+                }
+            }
+        }
+        PageOutcome::Page(Box::new(RemotePage {
+            url: work.page.url.to_string(),
+            status: work.page.status,
+            etag: work.page.etag.clone(),
+            last_modified: work.page.last_modified.clone(),
+            charset: work.page.charset.to_string(),
+            fetched_at: work.page.fetched_at,
+            content_hash,
+            read,
+            profile: work.extracted.profile.clone(),
+            posts,
+            mentions,
+            links,
+        }))
+    }
+}
+
+/// The job for `url` of `source`, or `None` with the links to follow when
+/// the page is not due yet (revisit by activity); start URLs are always
+/// fetched.
+pub fn job_for(
+    store: &Store,
+    setup: &CrawlSetup,
+    source: &SourceConfig,
+    url: &str,
+    depth: u32,
+    is_start: bool,
+) -> Result<Result<PageJob, Vec<String>>, StoreError> {
+    let previous = store.crawl_state(url)?;
+    if let Some(p) = &previous {
+        if !is_start && p.status < 300 && source.revisit_policy(&setup.crawl).fresh(p, Utc::now()) {
+            return Ok(Err(p.links.clone()));
+        }
+    }
+    Ok(Ok(PageJob {
+        source: source.name.clone(),
+        url: url.to_string(),
+        depth,
+        etag: previous.as_ref().and_then(|p| p.etag.clone()),
+        last_modified: previous.as_ref().and_then(|p| p.last_modified.clone()),
+        previous_hash: previous.and_then(|p| p.content_hash),
+    }))
+}
+
+/// The links of a page to queue, each with its depth: a thread's next page
+/// at the same depth, other links one hop further while under the
+/// source's `max_depth`.
+pub fn next_hops(links: &[String], depth: u32, max_depth: u32) -> Vec<(String, u32)> {
+    links
+        .iter()
+        .filter_map(|l| match l.strip_prefix(NEXT_PAGE) {
+            Some(next) => Some((next.to_string(), depth)),
+            None if depth < max_depth => Some((l.clone(), depth + 1)),
+            None => None,
+        })
+        .collect()
+}
+
+/// What storing one outcome did.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// The links to follow.
+    pub links: Vec<String>,
+    /// Mentions inserted, updated, unchanged.
+    pub report: IngestReport,
+    /// A 2xx page, a 304, or a failure.
+    pub fetched: bool,
+    pub not_modified: bool,
+    /// The body was the same as last time.
+    pub unchanged: bool,
+    /// Posts stored.
+    pub posts: u64,
+    /// New mentions per watch.
+    pub new_per_watch: BTreeMap<String, u64>,
+}
+
+/// Stores a worker's outcome for `job` in one store batch, as a pass on
+/// one machine stores a page: crawl state with its next due time, posts,
+/// mentions with copy-paste flags and clusters (scores come from the
+/// worker, or are kept from the store when the context is the same).
+/// Storing the same outcome twice changes nothing (stable mention ids).
+pub fn store_outcome(
+    store: &Store,
+    setup: &CrawlSetup,
+    job: &PageJob,
+    outcome: PageOutcome,
+    clusters: &mut crate::cluster::ClusterIndex,
+) -> Result<Stored, PipelineError> {
+    let mut out = Stored::default();
+    let Some(source) = setup.sources.iter().find(|s| s.name == job.source) else {
+        return Ok(out);
+    };
+    let revisit = source.revisit_policy(&setup.crawl);
+    let previous = store.crawl_state(&job.url)?;
+    match outcome {
+        PageOutcome::Failed(_) => {}
+        PageOutcome::NotModified => {
+            out.not_modified = true;
+            if let Some(mut p) = previous {
+                let now = Utc::now();
+                p.next_due = Some(revisit.next_due(Some(&p), false, now));
+                p.last_fetch = Some(now);
+                store.put_crawl_state(&job.url, &p)?;
+                out.links = p.links;
+            }
+        }
+        PageOutcome::Page(page) => {
+            out.fetched = true;
+            let page = *page;
+            let changed = previous.as_ref().and_then(|p| p.content_hash.as_deref())
+                != Some(&page.content_hash);
+            let mut state = CrawlState {
+                etag: page.etag.clone(),
+                last_modified: page.last_modified.clone(),
+                content_hash: Some(page.content_hash.clone()),
+                charset: Some(page.charset.clone()),
+                status: page.status,
+                last_fetch: Some(page.fetched_at),
+                next_due: Some(revisit.next_due(previous.as_ref(), changed, page.fetched_at)),
+                links: page.links.clone(),
+            };
+            out.links = page.links;
+            if !changed {
+                out.unchanged = true;
+                store.put_crawl_state(&job.url, &state)?;
+            } else if !page.read {
+                // The store changed since the job was made: the worker did
+                // not read a body it thought known. Without a hash the next
+                // pass reads it again.
+                state.content_hash = None;
+                store.put_crawl_state(&job.url, &state)?;
+            } else {
+                let mut mentions = page.mentions;
+                matching::flag_copies(&mut mentions, store)?;
+                matching::settle(&mut mentions, store, clusters, None)?;
+                out.posts = page.posts.len() as u64;
+                let r = store.put_page(&mentions, &page.posts, Some((&job.url, &state)))?;
+                for (watch, n) in &r.new_per_watch {
+                    *out.new_per_watch.entry(watch.clone()).or_default() += *n as u64;
+                }
+                out.report = r;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The syndication clusters the coordinator assigns new mentions with.
+pub fn clusters(store: &Store) -> Result<crate::cluster::ClusterIndex, StoreError> {
+    matching::cluster_index(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_hops_keep_a_threads_next_page_at_its_depth_and_stop_at_max_depth() {
+        let links = vec!["http://a/x".to_string(), format!("{NEXT_PAGE}http://a/t-2")];
+        assert_eq!(
+            next_hops(&links, 1, 2),
+            vec![("http://a/x".into(), 2), ("http://a/t-2".into(), 1)]
+        );
+        assert_eq!(next_hops(&links, 2, 2), vec![("http://a/t-2".into(), 2)]);
+    }
+
+    #[test]
+    fn outcomes_round_trip_through_json() {
+        let o = PageOutcome::Failed("robots.txt refused".into());
+        let back: PageOutcome = serde_json::from_str(&serde_json::to_string(&o).unwrap()).unwrap();
+        assert_eq!(back, o);
+    }
+}

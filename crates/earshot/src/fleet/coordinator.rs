@@ -1,0 +1,423 @@
+//! The coordinator's side: a crawl pass whose pages are fetched and read
+//! by workers. It keeps what a pass on one machine keeps (the seen set,
+//! depth, caps, revisit by activity from the store), publishes one job per
+//! URL to its host's shard, and stores each result in one batch, acking it
+//! once the store is flushed. Results reach the pass that asked through one
+//! durable consumer; results of an earlier coordinator (killed) are acked
+//! and left: their URLs, not stored, are asked again.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_nats::jetstream;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::{
+    nats, shard_of, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT, PROTOCOL,
+};
+use crate::crawl::remote::{self, PageJob};
+use crate::crawl::{
+    canonicalize, CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass,
+};
+use crate::store::Store;
+
+type Routes = Arc<Mutex<HashMap<String, mpsc::Sender<(ResultMessage, jetstream::Message)>>>>;
+
+/// The fleet's coordinator: set on a [`crate::crawl::Crawler`] with
+/// `with_remote`, it runs every pass through the workers.
+pub struct Coordinator {
+    js: jetstream::Context,
+    cfg: FleetConfig,
+    model: String,
+    routes: Routes,
+    stats: Arc<Stats>,
+}
+
+/// What `/metrics` shows of the fleet.
+#[derive(Default)]
+struct Stats {
+    /// Jobs published and not yet answered, all passes.
+    in_flight: AtomicI64,
+    /// Messages waiting in the job and result streams (read every 5 s).
+    fetch_queue: AtomicU64,
+    result_queue: AtomicU64,
+    /// Results stored, and results of redelivered jobs, per worker.
+    workers: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Second results of one job (dropped).
+    duplicates: AtomicU64,
+}
+
+impl Coordinator {
+    /// Connects, declares the streams, shard consumers and bucket, and
+    /// starts routing results.
+    pub async fn connect(
+        cfg: FleetConfig,
+        url: &str,
+        model: String,
+    ) -> Result<Coordinator, FleetError> {
+        let js = nats::connect(&cfg, url).await?;
+        nats::declare(&js, &cfg).await?;
+        for shard in 0..cfg.shards {
+            nats::shard_consumer(&js, &cfg, shard).await?;
+        }
+        let results = nats::results_consumer(&js).await?;
+        let routes: Routes = Arc::default();
+        let r = routes.clone();
+        let model_here = model.clone();
+        // Pulls results for as long as the process lives; a lost connection
+        // (nats-server restarting) ends a pull, and the next one starts.
+        tokio::spawn(async move {
+            loop {
+                let mut messages = match results.messages().await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::warn!("fleet: pulling results: {e}; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                while let Some(m) = messages.next().await {
+                    match m {
+                        Ok(msg) => route(&r, &model_here, msg).await,
+                        Err(e) => tracing::debug!("fleet: results pull: {e}"),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        });
+        let stats = Arc::new(Stats::default());
+        let (st, js2) = (stats.clone(), js.clone());
+        // Queue depths for /metrics.
+        tokio::spawn(async move {
+            loop {
+                for (name, gauge) in [
+                    (super::FETCH_STREAM, &st.fetch_queue),
+                    (super::RESULT_STREAM, &st.result_queue),
+                ] {
+                    if let Ok(mut stream) = js2.get_stream(name).await {
+                        if let Ok(info) = stream.info().await {
+                            gauge.store(info.state.messages, Ordering::Relaxed);
+                        }
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        });
+        tracing::info!(shards = cfg.shards, "fleet coordinator connected to {url}");
+        Ok(Coordinator {
+            js,
+            cfg,
+            model,
+            routes,
+            stats,
+        })
+    }
+
+    async fn run(
+        &self,
+        config: &CrawlSetup,
+        store: Arc<Store>,
+        only: Option<&str>,
+        stop: CancellationToken,
+        progress: Progress,
+    ) -> Result<CrawlSummary, PipelineError> {
+        let started = std::time::Instant::now();
+        let stamp = format!("{:?}{only:?}", std::time::SystemTime::now());
+        let pass = format!(
+            "{:x}-{}",
+            std::process::id(),
+            &blake3::hash(stamp.as_bytes()).to_hex()[..12]
+        );
+        let sources: Vec<_> = config
+            .sources
+            .iter()
+            .filter(|s| only.is_none_or(|o| s.name == o))
+            .collect();
+        if let (Some(o), true) = (only, sources.is_empty()) {
+            return Err(PipelineError::NoSuchSource(o.to_string(), String::new()));
+        }
+        let (tx, mut rx) = mpsc::channel(256);
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pass.clone(), tx);
+        let mut summary = CrawlSummary {
+            sources: sources.len(),
+            ..Default::default()
+        };
+        let strip = &config.crawl.strip_params;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut jobs: HashMap<String, u32> = HashMap::new();
+        let mut published: HashMap<String, u32> = HashMap::new();
+        let mut queue: VecDeque<(String, String, u32, bool)> = VecDeque::new();
+        for s in &sources {
+            let starts = s
+                .expanded_start_urls()
+                .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
+            for u in starts {
+                let c = canonicalize(&u, strip).to_string();
+                if seen.insert(c.clone()) {
+                    queue.push_back((s.name.clone(), c, 0, true));
+                }
+            }
+        }
+        let mut clusters = remote::clusters(&store)?;
+        let mut to_ack: Vec<jetstream::Message> = Vec::new();
+        let result: Result<(), PipelineError> = loop {
+            // Publish what is queued; pages not due are followed at once.
+            while let Some((source_name, url, depth, is_start)) = queue.pop_front() {
+                if stop.is_cancelled() {
+                    break;
+                }
+                let Some(source) = config.sources.iter().find(|s| s.name == source_name) else {
+                    continue;
+                };
+                let n = published.entry(source_name.clone()).or_default();
+                if *n >= config.crawl.max_pages_per_source {
+                    continue;
+                }
+                match remote::job_for(&store, config, source, &url, depth, is_start)? {
+                    Err(links) => {
+                        summary.pages_fresh += 1;
+                        progress(&format!("fresh  {url}"));
+                        self.follow(config, &source_name, &links, depth, &mut seen, &mut queue);
+                    }
+                    Ok(job) => {
+                        *n += 1;
+                        let id = blake3::hash(format!("{pass} {url}").as_bytes()).to_hex()[..24]
+                            .to_string();
+                        self.publish(&pass, &id, job).await?;
+                        jobs.insert(id, depth);
+                        self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            if jobs.is_empty() || stop.is_cancelled() {
+                break Ok(());
+            }
+            let got = tokio::select! {
+                () = stop.cancelled() => None,
+                r = rx.recv() => r,
+            };
+            let Some((res, msg)) = got else { break Ok(()) };
+            let Some(depth) = jobs.remove(&res.id) else {
+                // A second result of one job: already stored.
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                to_ack.push(msg);
+                continue;
+            };
+            self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+            {
+                let mut w = self.stats.workers.lock().unwrap_or_else(|p| p.into_inner());
+                let e = w.entry(res.worker.clone()).or_default();
+                e.0 += 1;
+                e.1 += u64::from(res.delivered > 1);
+            }
+            let failed = match &res.outcome {
+                remote::PageOutcome::Failed(e) => Some(e.clone()),
+                _ => None,
+            };
+            let stored =
+                remote::store_outcome(&store, config, &res.job, res.outcome, &mut clusters)?;
+            to_ack.push(msg);
+            if let Some(e) = failed {
+                summary.pages_failed += 1;
+                progress(&format!("error  [{}] {e}", res.job.source));
+                summary.errors.push(format!("[{}] {e}", res.job.source));
+            } else {
+                progress(&format!("page   {} (worker {})", res.job.url, res.worker));
+            }
+            summary.pages_fetched += u64::from(stored.fetched);
+            summary.pages_unchanged += u64::from(stored.not_modified || stored.unchanged);
+            summary.posts += stored.posts;
+            summary.mentions_new += stored.report.inserted as u64;
+            summary.mentions_updated += stored.report.updated as u64;
+            summary.mentions_unchanged += stored.report.unchanged as u64;
+            for (w, n) in stored.new_per_watch {
+                *summary.new_per_watch.entry(w).or_default() += n;
+            }
+            self.follow(
+                config,
+                &res.job.source,
+                &stored.links,
+                depth,
+                &mut seen,
+                &mut queue,
+            );
+            // Acks go out once what they carried is durable: one flush per
+            // burst of results, not per page.
+            if rx.is_empty() || to_ack.len() >= 64 {
+                store.flush()?;
+                for m in to_ack.drain(..) {
+                    let _ = m.ack().await;
+                }
+            }
+        };
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&pass);
+        store.flush()?;
+        for m in to_ack.drain(..) {
+            let _ = m.ack().await;
+        }
+        result?;
+        summary.interrupted = stop.is_cancelled();
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(summary)
+    }
+
+    fn follow(
+        &self,
+        config: &CrawlSetup,
+        source_name: &str,
+        links: &[String],
+        depth: u32,
+        seen: &mut HashSet<String>,
+        queue: &mut VecDeque<(String, String, u32, bool)>,
+    ) {
+        let Some(source) = config.sources.iter().find(|s| s.name == source_name) else {
+            return;
+        };
+        let cap = config.crawl.max_urls_per_source.max(1) as usize;
+        for (link, d) in remote::next_hops(links, depth, source.max_depth(&config.crawl)) {
+            let Ok(u) = Url::parse(&link) else { continue };
+            let c = canonicalize(&u, &config.crawl.strip_params).to_string();
+            if seen.len() >= cap || !seen.insert(c.clone()) {
+                continue;
+            }
+            queue.push_back((source_name.to_string(), c, d, false));
+        }
+    }
+
+    async fn publish(&self, pass: &str, id: &str, job: PageJob) -> Result<(), PipelineError> {
+        let url = Url::parse(&job.url)
+            .map_err(|e| PipelineError::Url(job.source.clone(), e.to_string()))?;
+        let subject = format!("{FETCH_SUBJECT}.{}", shard_of(&url, self.cfg.shards));
+        let msg = JobMessage {
+            protocol: PROTOCOL,
+            model: self.model.clone(),
+            id: id.to_string(),
+            pass: pass.to_string(),
+            job,
+        };
+        let payload = serde_json::to_vec(&msg).map_err(|e| PipelineError::Writer(e.to_string()))?;
+        // NATS away (a restart): retry for two minutes, then fail the pass.
+        let (mut wait, started) = (
+            std::time::Duration::from_millis(200),
+            std::time::Instant::now(),
+        );
+        loop {
+            match nats::publish(&self.js, subject.clone(), id, payload.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() > std::time::Duration::from_secs(120) => {
+                    return Err(PipelineError::Writer(format!(
+                        "publishing a fetch job: {e}"
+                    )))
+                }
+                Err(e) => {
+                    tracing::warn!("fleet: publishing a fetch job: {e}; retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+/// Hands one result to the pass that asked for it.
+async fn route(routes: &Routes, model: &str, msg: jetstream::Message) {
+    if let Err(e) = super::check_versions(&msg.payload, model) {
+        tracing::error!("fleet: a result {e}; dropped");
+        let _ = msg.ack_with(jetstream::AckKind::Term).await;
+        return;
+    }
+    let res: ResultMessage = match serde_json::from_slice(&msg.payload) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("fleet: a result that does not parse ({e}); dropped");
+            let _ = msg.ack_with(jetstream::AckKind::Term).await;
+            return;
+        }
+    };
+    let tx = routes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&res.pass)
+        .cloned();
+    match tx {
+        Some(tx) => {
+            if let Err(mpsc::error::SendError((_, msg))) = tx.send((res, msg)).await {
+                let _ = msg.ack().await;
+            }
+        }
+        None => {
+            tracing::debug!(url = %res.job.url, "fleet: a result of an earlier pass; its URL is asked again");
+            let _ = msg.ack().await;
+        }
+    }
+}
+
+impl RemotePass for Coordinator {
+    fn pass<'a>(
+        &'a self,
+        config: &'a CrawlSetup,
+        store: Arc<Store>,
+        only: Option<&'a str>,
+        stop: CancellationToken,
+        progress: Progress,
+    ) -> PassFuture<'a> {
+        Box::pin(self.run(config, store, only, stop, progress))
+    }
+
+    fn metrics(&self) -> Vec<(String, &'static str, &'static str, f64)> {
+        let st = &self.stats;
+        let mut out = vec![
+            (
+                "earshot_fleet_jobs_in_flight".to_string(),
+                "gauge",
+                "Fetch jobs published and not yet answered by a worker.",
+                st.in_flight.load(Ordering::Relaxed).max(0) as f64,
+            ),
+            (
+                "earshot_fleet_fetch_queue_jobs".to_string(),
+                "gauge",
+                "Jobs in the EARSHOT_FETCH stream (waiting or in flight).",
+                st.fetch_queue.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "earshot_fleet_result_queue_pages".to_string(),
+                "gauge",
+                "Results waiting in EARSHOT_RESULTS for the coordinator's store (a queue that grows means the store is the bound).",
+                st.result_queue.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "earshot_fleet_duplicate_results_total".to_string(),
+                "counter",
+                "Second results of one job, dropped.",
+                st.duplicates.load(Ordering::Relaxed) as f64,
+            ),
+        ];
+        let workers = st.workers.lock().unwrap_or_else(|p| p.into_inner());
+        for (w, (n, redone)) in workers.iter() {
+            let w = w.replace(['\\', '"'], "_");
+            out.push((
+                format!("earshot_fleet_results_total{{worker=\"{w}\"}}"),
+                "counter",
+                "Pages each worker returned and the coordinator stored.",
+                *n as f64,
+            ));
+            out.push((
+                format!("earshot_fleet_redelivered_total{{worker=\"{w}\"}}"),
+                "counter",
+                "Of those, jobs the worker got after another worker died or went silent.",
+                *redone as f64,
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,180 @@
+//! Connecting to NATS and declaring what the fleet uses there: the two
+//! streams, one durable consumer per shard, the results consumer and the
+//! politeness bucket. Declaring is idempotent: the coordinator and every
+//! worker do it on start, whichever comes first.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+
+use super::{
+    FleetConfig, FleetError, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET, RESULT_STREAM,
+    RESULT_SUBJECT,
+};
+
+/// A JetStream context on a connection made with `[fleet]`'s credentials.
+pub(super) async fn connect(
+    cfg: &FleetConfig,
+    url: &str,
+) -> Result<jetstream::Context, FleetError> {
+    let expand = |v: &str| crate::util::expand_env(v).map_err(FleetError::Config);
+    let url = expand(url)?;
+    let failed = |message: String| FleetError::Connect {
+        url: url.clone(),
+        message,
+    };
+    let mut opts = async_nats::ConnectOptions::new()
+        .name(format!("earshot {}", std::process::id()))
+        .connection_timeout(Duration::from_secs(5))
+        .require_tls(cfg.tls);
+    if let Some(creds) = &cfg.creds {
+        let path = expand(creds)?;
+        opts = opts
+            .credentials_file(&path)
+            .await
+            .map_err(|e| FleetError::Config(format!("creds `{path}`: {e}")))?;
+    }
+    if let Some(seed) = &cfg.nkey {
+        opts = opts.nkey(expand(seed)?);
+    }
+    if let Some(ca) = &cfg.ca {
+        opts = opts.add_root_certificates(expand(ca)?.into());
+    }
+    let client = opts
+        .connect(url.as_str())
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(jetstream::new(client))
+}
+
+fn js(what: &str, e: impl std::fmt::Display) -> FleetError {
+    FleetError::JetStream(format!("{what}: {e}"))
+}
+
+/// The streams and the bucket (created when missing).
+pub(super) async fn declare(
+    js_ctx: &jetstream::Context,
+    cfg: &FleetConfig,
+) -> Result<kv::Store, FleetError> {
+    js_ctx
+        .get_or_create_stream(stream::Config {
+            name: FETCH_STREAM.into(),
+            subjects: vec![format!("{FETCH_SUBJECT}.*")],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            num_replicas: cfg.replicas,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| js("creating the stream EARSHOT_FETCH", e))?;
+    js_ctx
+        .get_or_create_stream(stream::Config {
+            name: RESULT_STREAM.into(),
+            subjects: vec![RESULT_SUBJECT.into()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            num_replicas: cfg.replicas,
+            duplicate_window: Duration::from_secs(600),
+            // Back-pressure: a fleet faster than the coordinator's writes
+            // is stopped here (publishes fail and workers retry).
+            max_messages: 100_000,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| js("creating the stream EARSHOT_RESULTS", e))?;
+    // The bucket's stream as async-nats's `create_key_value` makes it,
+    // declared directly: that call first asks for the account's info, whose
+    // answer from a 2.9 server (Debian's) this client does not parse.
+    js_ctx
+        .get_or_create_stream(stream::Config {
+            name: format!("KV_{HOSTS_BUCKET}"),
+            subjects: vec![format!("$KV.{HOSTS_BUCKET}.>")],
+            max_messages_per_subject: 1,
+            storage: stream::StorageType::File,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            num_replicas: cfg.replicas,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| js("creating the bucket earshot_hosts", e))?;
+    js_ctx
+        .get_key_value(HOSTS_BUCKET)
+        .await
+        .map_err(|e| js("opening the bucket earshot_hosts", e))
+}
+
+/// The durable consumer of one shard's jobs: one job in flight at a time.
+pub(super) async fn shard_consumer(
+    js_ctx: &jetstream::Context,
+    cfg: &FleetConfig,
+    shard: u32,
+) -> Result<consumer::PullConsumer, FleetError> {
+    let stream = js_ctx
+        .get_stream(FETCH_STREAM)
+        .await
+        .map_err(|e| js("reading the stream EARSHOT_FETCH", e))?;
+    let name = format!("fetch-{shard}");
+    stream
+        .get_or_create_consumer(
+            &name,
+            consumer::pull::Config {
+                durable_name: Some(name.clone()),
+                filter_subject: format!("{FETCH_SUBJECT}.{shard}"),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: cfg.ack_wait,
+                max_ack_pending: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| js("creating a shard consumer", e))
+}
+
+/// The coordinator's durable consumer of results.
+pub(super) async fn results_consumer(
+    js_ctx: &jetstream::Context,
+) -> Result<consumer::PullConsumer, FleetError> {
+    let stream = js_ctx
+        .get_stream(RESULT_STREAM)
+        .await
+        .map_err(|e| js("reading the stream EARSHOT_RESULTS", e))?;
+    stream
+        .get_or_create_consumer(
+            "coordinator",
+            consumer::pull::Config {
+                durable_name: Some("coordinator".into()),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(60),
+                max_ack_pending: 1_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| js("creating the consumer coordinator", e))
+}
+
+/// Publishes `payload` on `subject` with message id `id` and waits for the
+/// stream's acknowledgement (a second publish with the same id within the
+/// duplicate window is dropped by the stream).
+pub(super) async fn publish(
+    js_ctx: &jetstream::Context,
+    subject: String,
+    id: &str,
+    payload: Vec<u8>,
+) -> Result<(), FleetError> {
+    let msg = jetstream::message::PublishMessage::build()
+        .payload(payload.into())
+        .message_id(id);
+    js_ctx
+        .send_publish(subject, msg)
+        .await
+        .map_err(|e| js("publishing", e))?
+        .await
+        .map_err(|e| js("waiting for the stream's acknowledgement", e))?;
+    Ok(())
+}
