@@ -208,7 +208,7 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-fn clip(s: &str) -> String {
+pub(super) fn clip(s: &str) -> String {
     if s.chars().count() <= RECORD_CHARS {
         s.to_string()
     } else {
