@@ -7,7 +7,7 @@
 //! and gunzipped before the clock starts).
 //!
 //! Run: `cargo bench --no-default-features --bench extract -- DIR [--out FILE]
-//! [--dump FILE] [--threads N] [--repeat N]`, or `scripts/extract-eval.sh`, which also scores
+//! [--dump FILE] [--threads N] [--repeat N] [--parse-only]`, or `scripts/extract-eval.sh`, which also scores
 //! the output and runs trafilatura beside it. The data set is not part of
 //! the repository; without it this exits with a message.
 
@@ -25,7 +25,7 @@ struct Page {
 fn usage() -> ! {
     eprintln!(
         "usage: extract DIR [--out predictions.jsonl] [--dump extractions.jsonl] [--threads N] \
-         [--repeat N]"
+         [--repeat N] [--parse-only]"
     );
     std::process::exit(2);
 }
@@ -79,9 +79,16 @@ fn load(dir: &Path) -> Vec<Page> {
 }
 
 /// Decode + extract one page; the post texts joined by blank lines (an
-/// article's comments left out).
-fn run_one(p: &Page) -> String {
+/// article's comments left out). With `parse_only`, decode and build the
+/// DOM only (html5ever through scraper, as the extractor does) and return
+/// nothing: the floor under the extractor's time.
+fn run_one(p: &Page, parse_only: bool) -> String {
     let (text, _enc) = earshot::fetch::decode(&p.bytes, None);
+    if parse_only {
+        let doc = scraper::Html::parse_document(&text);
+        std::hint::black_box(&doc);
+        return String::new();
+    }
     let fetched = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0)
         .expect("static timestamp");
     match earshot::extract::extract(&p.url, &text, None, chrono_tz::UTC, fetched) {
@@ -107,7 +114,7 @@ fn run_one(p: &Page) -> String {
 
 /// Runs every page on `threads` threads; returns the texts in page order
 /// and the seconds taken.
-fn run_all(pages: &[Page], threads: usize) -> (Vec<String>, f64) {
+fn run_all(pages: &[Page], threads: usize, parse_only: bool) -> (Vec<String>, f64) {
     let next = AtomicUsize::new(0);
     let start = Instant::now();
     let mut out: Vec<(usize, String)> = std::thread::scope(|s| {
@@ -118,7 +125,7 @@ fn run_all(pages: &[Page], threads: usize) -> (Vec<String>, f64) {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(p) = pages.get(i) else { break };
-                        mine.push((i, run_one(p)));
+                        mine.push((i, run_one(p, parse_only)));
                     }
                     mine
                 })
@@ -141,10 +148,12 @@ fn main() {
     let mut dump: Option<PathBuf> = None;
     let mut threads = vec![1usize];
     let mut repeat = 1usize;
+    let mut parse_only = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             // cargo bench passes --bench to harness = false binaries.
             "--bench" => {}
+            "--parse-only" => parse_only = true,
             "--out" => out = Some(args.next().unwrap_or_else(|| usage()).into()),
             "--dump" => dump = Some(args.next().unwrap_or_else(|| usage()).into()),
             "--threads" => {
@@ -182,12 +191,17 @@ fn main() {
     for &t in &threads {
         let mut best = f64::INFINITY;
         for _ in 0..repeat.max(1) {
-            let (x, secs) = run_all(&pages, t);
+            let (x, secs) = run_all(&pages, t, parse_only);
             best = best.min(secs);
             texts = x;
         }
         println!(
-            "earshot threads={t}: {} docs in {best:.2} s = {:.1} docs/s ({:.1} MB/s)",
+            "earshot{} threads={t}: {} docs in {best:.2} s = {:.1} docs/s ({:.1} MB/s)",
+            if parse_only {
+                " (decode + parse only)"
+            } else {
+                ""
+            },
             pages.len(),
             pages.len() as f64 / best,
             mb / best

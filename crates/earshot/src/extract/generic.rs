@@ -122,6 +122,7 @@ fn is_todays_date(s: &str) -> bool {
 
 fn published(
     doc: &Html,
+    title: Option<&str>,
     meta: Option<&MetaLine>,
     ctx: &date::Context,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
@@ -158,7 +159,7 @@ fn published(
     };
     by_selectors(STATED)
         .or_else(|| meta.and_then(|m| m.published))
-        .or_else(|| date_after_title(doc, ctx))
+        .or_else(|| date_after_title(doc, title, ctx))
         .or_else(|| by_selectors(CLASSES))
 }
 
@@ -167,9 +168,11 @@ fn published(
 /// follows the headline (the page's title found in its body text).
 fn date_after_title(
     doc: &Html,
+    title: Option<&str>,
     ctx: &date::Context,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    let title = title(doc)?;
+    // The page's title as `title` finds it (computed once, by the caller).
+    let title = title?;
     let body = super::css("body").expect("static selector");
     let all = text::collapse(&doc.select(&body).next()?.text().collect::<String>());
     // From the headline on: some templates put the date line inside <h1>.
@@ -234,13 +237,15 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         body.clear();
     }
     let body = tidy_body(&body, title.as_deref(), ctx);
+    let (body, comments) = super::flat_comments::cut(&body);
     let meta = meta_line::find(doc, title.as_deref(), ctx);
     let posts = if body.is_empty() {
         Vec::new()
     } else {
         vec![Post {
+            removed: comments.into_iter().collect(),
             author: author(doc).or_else(|| meta.as_ref().and_then(|m| m.author.clone())),
-            published_at: published(doc, meta.as_ref(), ctx),
+            published_at: published(doc, title.as_deref(), meta.as_ref(), ctx),
             text: body,
             quote: None,
             floor: Some(1),
@@ -352,6 +357,10 @@ fn is_meta_line(p: &str, ctx: &date::Context) -> bool {
 /// texts, or short lines ending in a date (`…拒保 11-21 08:00`). That is an
 /// index of headlines, not an article.
 fn mostly_links(doc: &Html, body: &str) -> bool {
+    // No text, no lines to weigh: the anchors need not be collected.
+    if body.trim().is_empty() {
+        return false;
+    }
     let Some(a) = super::css("a") else {
         return false;
     };
@@ -508,7 +517,7 @@ mod tests {
             "<html><body><span class=\"time\">今天是：2026年11月23日</span>\
              <h1>标题一二三四</h1><div class=\"info\">2026-11-22 18:20 来源：未知</div><p>正文</p></body></html>",
         );
-        let d = published(&doc, None, &ctx).expect("a date");
+        let d = published(&doc, title(&doc).as_deref(), None, &ctx).expect("a date");
         assert_eq!(d.format("%Y-%m-%d %H:%M").to_string(), "2026-11-22 18:20");
     }
 

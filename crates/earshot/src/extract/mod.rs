@@ -12,6 +12,7 @@
 
 mod config;
 pub mod date;
+mod flat_comments;
 mod generic;
 mod lang;
 mod meta_line;

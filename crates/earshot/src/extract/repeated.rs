@@ -94,10 +94,17 @@ fn inside_other(n: NodeRef<'_, Node>, el: NodeRef<'_, Node>, skip: &HashSet<Node
 }
 
 fn could_be_date(t: &str) -> bool {
-    t.bytes().any(|b| b.is_ascii_digit())
-        || ["前", "昨天", "前天", "刚刚", "剛剛", "ago", "yesterday"]
-            .iter()
-            .any(|k| t.contains(k))
+    // One pass over the bytes: a digit, or a cue word starting here (each
+    // cue's first byte is checked before the cue, so most bytes cost one
+    // comparison). The same answer as a `contains` per cue.
+    const CUES: &[&str] = &["前", "昨天", "前天", "刚刚", "剛剛", "ago", "yesterday"];
+    let b = t.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c.is_ascii_digit()
+            || CUES
+                .iter()
+                .any(|k| k.as_bytes()[0] == c && b[i..].starts_with(k.as_bytes()))
+    })
 }
 
 /// Reads one block: its date, author and own text; `None` when it lacks one.

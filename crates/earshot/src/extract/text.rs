@@ -208,7 +208,7 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-fn clip(s: &str) -> String {
+pub(super) fn clip(s: &str) -> String {
     if s.chars().count() <= RECORD_CHARS {
         s.to_string()
     } else {
@@ -442,18 +442,30 @@ const FLAT: &[&str] = &[
 pub fn nesting_depth(html: &str) -> usize {
     let b = html.as_bytes();
     let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    // The end of the first `pat` (ASCII, case-insensitive) at or after
+    // `from`, found by jumping from one candidate first byte to the next;
+    // the end of the text when there is none.
     let find = |from: usize, pat: &[u8]| -> usize {
-        b.get(from..)
-            .and_then(|rest| {
-                rest.windows(pat.len())
-                    .position(|w| w.eq_ignore_ascii_case(pat))
-            })
-            .map_or(b.len(), |p| from + p + pat.len())
+        let (first, mut at) = (pat[0], from);
+        while at + pat.len() <= b.len() {
+            match b[at..].iter().position(|c| c.eq_ignore_ascii_case(&first)) {
+                Some(p) => at += p,
+                None => break,
+            }
+            if at + pat.len() <= b.len() && b[at..at + pat.len()].eq_ignore_ascii_case(pat) {
+                return at + pat.len();
+            }
+            at += 1;
+        }
+        b.len()
     };
+    // Tag names lowercased into a buffer, not a new string per tag: every
+    // name this looks for fits in it, a longer one is none of them.
+    let mut buf = [0u8; 16];
     while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
+        match b[i..].iter().position(|&c| c == b'<') {
+            Some(p) => i += p,
+            None => break,
         }
         if b[i..].starts_with(b"<!--") {
             i = find(i + 4, b"-->");
@@ -470,14 +482,22 @@ pub fn nesting_depth(html: &str) -> usize {
             i += 1;
             continue;
         }
-        let name = html[start..end].to_ascii_lowercase();
+        let known = end - start <= buf.len();
+        let name: &[u8] = if known {
+            let n = &mut buf[..end - start];
+            n.copy_from_slice(&b[start..end]);
+            n.make_ascii_lowercase();
+            n
+        } else {
+            &[]
+        };
         let gt = b[end..]
             .iter()
             .position(|&c| c == b'>')
             .map_or(b.len(), |p| end + p);
         let self_closing = gt > 0 && gt < b.len() && b[gt - 1] == b'/';
         i = (gt + 1).min(b.len());
-        if FLAT.contains(&name.as_str()) {
+        if known && FLAT.iter().any(|f| f.as_bytes() == name) {
             continue;
         }
         if close {
@@ -489,8 +509,13 @@ pub fn nesting_depth(html: &str) -> usize {
         }
         depth += 1;
         max = max.max(depth);
-        if name == "script" || name == "style" || name == "textarea" || name == "title" {
-            i = find(i, format!("</{name}").as_bytes());
+        if known && matches!(name, b"script" | b"style" | b"textarea" | b"title") {
+            let mut pat = [0u8; 10];
+            pat[0] = b'<';
+            pat[1] = b'/';
+            pat[2..2 + name.len()].copy_from_slice(name);
+            let pat_len = 2 + name.len();
+            i = find(i, &pat[..pat_len]);
             depth -= 1;
         }
     }
