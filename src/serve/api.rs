@@ -503,10 +503,10 @@ pub fn start_crawl(state: &Shared) -> bool {
                 CrawlEnded {
                     at: Utc::now(),
                     outcome: Ok([
-                        s.pages_fetched as u64,
-                        (s.pages_unchanged + s.pages_fresh) as u64,
-                        s.pages_failed as u64,
-                        s.mentions_new as u64,
+                        s.pages_fetched,
+                        s.pages_unchanged + s.pages_fresh,
+                        s.pages_failed,
+                        s.mentions_new,
                     ]),
                 }
             }
