@@ -279,12 +279,31 @@ fn kill_9_during_retention_loses_no_kept_mention() {
         .unwrap_or(5);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x0DD5);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store");
-    let (olds, news) = old_and_new(&path, 6000, 1500);
     let args = ["store", "prune", "--keep", "365d", "--batch", "40"];
+    // Each trial kills a retention run on a store of its own, at a random
+    // point of a whole run's duration here (measured first): a trial that
+    // went on where the last one stopped would find less and less to do,
+    // and the kills would miss on a fast machine.
+    let fresh = |k: usize| {
+        let path = dir.path().join(format!("store-{k}"));
+        let (olds, news) = old_and_new(&path, 6000, 1500);
+        (path, olds, news)
+    };
+    let (path, _, news) = fresh(0);
+    let t = std::time::Instant::now();
+    let out = crate::util::run(&path, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = t.elapsed().max(Duration::from_millis(200));
+    check_whole(&path, &news, "after a whole retention run");
+    let (mut path, mut olds, mut news) = (path, Vec::new(), news);
     let mut kills = 0;
     for trial in 0..trials {
-        let delay = Duration::from_millis(rng.gen_range(100..1500));
+        (path, olds, news) = fresh(trial + 1);
+        let delay = whole.mul_f64(rng.gen_range(0.05..0.9));
         if kill_after(&path, &args, delay) {
             kills += 1;
         }
