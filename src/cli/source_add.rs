@@ -376,8 +376,8 @@ fn describe(p: &Proposal, config: &Config) -> String {
             let news = if s.news { "news sitemap" } else { "sitemap" };
             let _ = writeln!(
                 o,
-                "{news:<12} {} (from {}; listed for reference, not crawled)",
-                s.url, s.how
+                "{news:<12} {} (from {}; not in this entry: a second [[source]] with kind = \"sitemap\" and url = \"{}\" crawls what it lists)",
+                s.url, s.how, s.url
             );
         }
         if p.follow.is_empty() {

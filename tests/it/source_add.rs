@@ -286,6 +286,17 @@ async fn finds_engine_feed_news_sitemap_and_sends_the_configured_agent() {
     }
     assert_eq!(srv.hits_for("/robots.txt").len(), 1);
     assert!(hits.iter().all(|h| !h.path.contains("memberlist")));
+    // For people: the news sitemap comes with the source that crawls it.
+    let out = earshot_async(args(&cfg, &["source", "add", &url, "--name", "lamp-forum"])).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(&format!(
+            "kind = \"sitemap\" and url = \"{}/news-sitemap.xml\"",
+            srv.base
+        )),
+        "{shown}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
