@@ -615,23 +615,7 @@ impl SourceCrawl {
             Err(e) => return Visit::Failed(e.to_string()),
         };
         self.fetched.fetch_add(1, Ordering::Relaxed);
-        let profile = self.source.profile.clone();
-        let tz = self.source.timezone(crawl);
-        let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
-        let drop_lines = self.config.extract.patterns();
-        let extracted = tokio::task::spawn_blocking(move || {
-            extract::extract_with(
-                &page_url,
-                &text,
-                &extract::Options {
-                    profile: profile.as_deref(),
-                    tz,
-                    fetched_at,
-                    drop_lines: &drop_lines,
-                },
-            )
-        })
-        .await;
+        let extracted = extract_page(&page, &self.source, crawl, &self.config.extract).await;
         let extracted = match extracted {
             // A search's results page is a list of links, not posts;
             // only a listing's posts with their own address (a JSON
@@ -646,14 +630,41 @@ impl SourceCrawl {
         };
         Visit::Page(Box::new(Work {
             source: self.source.clone(),
+            fetched_at: page.fetched_at + self.ahead,
             page: *page,
             canonical,
             extracted,
             links: Vec::new(),
             revisit,
-            fetched_at: fetched_at + self.ahead,
         }))
     }
+}
+
+/// Extracts a fetched page on the blocking pool, as `source` reads it: its
+/// profile and timezone, and the `[extract]` lines to drop.
+async fn extract_page(
+    page: &Page,
+    source: &SourceConfig,
+    crawl: &crate::fetch::CrawlConfig,
+    cleaning: &crate::extract::ExtractConfig,
+) -> Result<Result<Extracted, extract::ExtractError>, tokio::task::JoinError> {
+    let profile = source.profile.clone();
+    let tz = source.timezone(crawl);
+    let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
+    let drop_lines = cleaning.patterns();
+    tokio::task::spawn_blocking(move || {
+        extract::extract_with(
+            &page_url,
+            &text,
+            &extract::Options {
+                profile: profile.as_deref(),
+                tz,
+                fetched_at,
+                drop_lines: &drop_lines,
+            },
+        )
+    })
+    .await
 }
 
 /// Links of an extracted page the crawl follows: same host, and picked by

@@ -170,22 +170,7 @@ impl PageWorker {
         };
         let crawl = &self.setup.crawl;
         let source = rules.source.clone();
-        let (page_url, text, fetched_at) = (page.url.clone(), page.text.clone(), page.fetched_at);
-        let (profile, tz) = (source.profile.clone(), source.timezone(crawl));
-        let drop_lines = self.setup.extract.patterns();
-        let extracted = tokio::task::spawn_blocking(move || {
-            extract::extract_with(
-                &page_url,
-                &text,
-                &extract::Options {
-                    profile: profile.as_deref(),
-                    tz,
-                    fetched_at,
-                    drop_lines: &drop_lines,
-                },
-            )
-        })
-        .await;
+        let extracted = super::extract_page(&page, &source, crawl, &self.setup.extract).await;
         let extracted = match extracted {
             Ok(Ok(e)) => e,
             Ok(Err(e)) => return PageOutcome::Failed(e.to_string()),
