@@ -266,9 +266,8 @@ async fn a_worker_killed_mid_crawl_loses_nothing_and_stores_nothing_twice() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let _ = Command::new("kill")
-        .args(["-9", &first.0.id().to_string()])
-        .status();
+    // kill -9 (std's `Child::kill` sends SIGKILL).
+    let _ = first.0.kill();
     let _ = first.0.wait();
     let fetched_before = a.hits().len() + b.hits().len();
     let others: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
@@ -372,9 +371,8 @@ async fn a_nats_server_restart_mid_crawl_loses_nothing() {
     let workers: Vec<Proc> = (0..2).map(|_| worker(&cfg, &url)).collect();
     let coord = coordinator(&cfg, &url);
     until_pages(&a, &b, 4).await;
-    let _ = Command::new("kill")
-        .args(["-9", &nats.0.id().to_string()])
-        .status();
+    // kill -9 (std's `Child::kill` sends SIGKILL).
+    let _ = nats.0.kill();
     let _ = nats.0.wait();
     tokio::time::sleep(Duration::from_millis(500)).await;
     // The same port and store directory: the streams come back from disk.
@@ -402,9 +400,8 @@ async fn a_coordinator_killed_mid_crawl_resumes_where_it_was() {
     let mut first = Proc(coordinator(&cfg, &url));
     until_pages(&a, &b, 6).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = Command::new("kill")
-        .args(["-9", &first.0.id().to_string()])
-        .status();
+    // kill -9 (std's `Child::kill` sends SIGKILL).
+    let _ = first.0.kill();
     let _ = first.0.wait();
     let (cfg2, url2) = (cfg.clone(), url.clone());
     let summary = tokio::task::spawn_blocking(move || finish(coordinator(&cfg2, &url2)))
