@@ -38,6 +38,10 @@ mod extract_crawl;
 mod fetch;
 #[path = "it/fleet.rs"]
 mod fleet;
+#[path = "it/fleet_auth.rs"]
+mod fleet_auth;
+#[path = "it/fleet_score.rs"]
+mod fleet_score;
 #[path = "it/install.rs"]
 mod install;
 #[path = "it/noise.rs"]

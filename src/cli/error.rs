@@ -86,6 +86,15 @@ pub fn exit_code(e: &anyhow::Error) -> Exit {
                 _ => Exit::Failure,
             };
         }
+        if let Some(f) = cause.downcast_ref::<earshot::fleet::FleetError>() {
+            use earshot::fleet::FleetError as F;
+            return match f {
+                // Credentials, seeds and settings are the config's.
+                F::Auth { .. } | F::Config(_) => Exit::Usage,
+                F::Pipeline(PipelineError::Store(_)) => Exit::Store,
+                _ => Exit::Failure,
+            };
+        }
         if let Some(p) = cause.downcast_ref::<PipelineError>() {
             return match p {
                 PipelineError::Store(_) => Exit::Store,
@@ -122,6 +131,24 @@ mod tests {
         let e = anyhow::Error::from(PipelineError::Writer(join.to_string()));
         assert_eq!(exit_code(&e), Exit::Failure);
         assert_eq!(exit_code(&e.context("crawling")), Exit::Failure);
+    }
+
+    #[test]
+    fn a_refused_nats_login_is_a_config_problem_and_an_unreachable_server_a_failure() {
+        use earshot::fleet::FleetError;
+        let auth = FleetError::Auth {
+            url: "nats://x:4222".into(),
+            user: "as nkey user UA".into(),
+            message: "authorization violation".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(auth)), Exit::Usage);
+        let seed = FleetError::Config("nkey is not an nkey seed".into());
+        assert_eq!(exit_code(&anyhow::Error::from(seed)), Exit::Usage);
+        let down = FleetError::Connect {
+            url: "nats://x:4222".into(),
+            message: "connection refused".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(down)), Exit::Failure);
     }
 
     #[test]

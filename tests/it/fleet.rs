@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 use earshot::store::{MentionQuery, Store};
 use earshot_test_utils::server::{html, not_found, resp, start, Reply, TestServer};
 
-const PAGES: usize = 8;
+pub(crate) const PAGES: usize = 8;
 /// The sites' Crawl-delay, in seconds.
 const DELAY: f64 = 0.25;
 
 /// A child process killed when the test ends, however it ends.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -27,7 +27,7 @@ impl Drop for Proc {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -36,7 +36,12 @@ fn free_port() -> u16 {
 }
 
 /// `nats-server -js` on a free port with its store in `dir`.
-fn nats_server(dir: &Path, port: u16) -> Proc {
+pub(crate) fn nats_server(dir: &Path, port: u16) -> Proc {
+    nats_server_with(dir, port, &[])
+}
+
+/// `nats-server -js` with more arguments (`-c FILE`).
+pub(crate) fn nats_server_with(dir: &Path, port: u16, extra: &[&str]) -> Proc {
     // Debian puts it in /usr/sbin, which a user's PATH may lack.
     let exe = if Path::new("/usr/sbin/nats-server").exists() {
         "/usr/sbin/nats-server"
@@ -46,6 +51,7 @@ fn nats_server(dir: &Path, port: u16) -> Proc {
     let child = Command::new(exe)
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -67,7 +73,7 @@ fn nats_server(dir: &Path, port: u16) -> Proc {
 /// is slow (a byte every 100 ms), the next ones whole.
 const SLOW: &str = "/p/3";
 
-fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
+pub(crate) fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
     std::sync::Arc::new(move |path: &str, _: &str, nth| {
         match path {
         // Once: come back in a second (the whole host waits).
@@ -102,7 +108,7 @@ fn site(name: &'static str, slow: bool) -> earshot_test_utils::server::Handler {
     })
 }
 
-fn config(dir: &Path, sites: &[&TestServer], extra: &str) -> PathBuf {
+pub(crate) fn config(dir: &Path, sites: &[&TestServer], extra: &str) -> PathBuf {
     let sources: String = sites
         .iter()
         .enumerate()
@@ -151,7 +157,7 @@ fn coordinator(cfg: &Path, url: &str) -> Child {
 
 /// Waits for the coordinator's pass (at most two minutes) and returns its
 /// summary.
-fn finish(child: Child) -> serde_json::Value {
+pub(crate) fn finish(child: Child) -> serde_json::Value {
     let id = child.id();
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(120));
@@ -171,7 +177,7 @@ fn finish(child: Child) -> serde_json::Value {
 /// Every page of every site stored exactly once; no two page requests to
 /// one host closer than the Crawl-delay, and none within the second its
 /// 429 asked for, whichever workers sent them.
-fn check(dir: &Path, sites: &[&TestServer]) {
+pub(crate) fn check(dir: &Path, sites: &[&TestServer]) {
     let store = Store::open_existing(&dir.join("store")).unwrap();
     let mentions = store.mentions(&MentionQuery::default()).unwrap();
     let mut urls: Vec<String> = mentions.iter().map(|m| m.canonical_url.clone()).collect();
@@ -503,6 +509,11 @@ async fn the_daemon_coordinates_the_fleet_on_its_schedule() {
     );
     assert_eq!(sum("earshot_fleet_jobs_in_flight "), 0.0, "{metrics}");
     assert_eq!(sum("earshot_fleet_redelivered_total{"), 0.0, "{metrics}");
+    // No --no-score worker here: nothing waits for a score-only worker.
+    assert!(
+        metrics.contains("\nearshot_fleet_score_queue_pages 0\n"),
+        "{metrics}"
+    );
     let _ = Command::new("kill")
         .args(["-TERM", &daemon.0.id().to_string()])
         .status();

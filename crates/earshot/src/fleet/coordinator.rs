@@ -45,6 +45,10 @@ struct Stats {
     /// Messages waiting in the job and result streams (read every 5 s).
     fetch_queue: AtomicU64,
     result_queue: AtomicU64,
+    /// Pages waiting in EARSHOT_SCORE for a score-only worker.
+    score_queue: AtomicU64,
+    /// Pages each score-only worker scored (and the coordinator stored).
+    scorers: Mutex<BTreeMap<String, u64>>,
     /// Results stored, and results of redelivered jobs, per worker.
     workers: Mutex<BTreeMap<String, (u64, u64)>>,
     /// Second results of one job (dropped).
@@ -97,6 +101,7 @@ impl Coordinator {
                 for (name, gauge) in [
                     (super::FETCH_STREAM, &st.fetch_queue),
                     (super::RESULT_STREAM, &st.result_queue),
+                    (super::SCORE_STREAM, &st.score_queue),
                 ] {
                     if let Ok(mut stream) = js2.get_stream(name).await {
                         if let Ok(info) = stream.info().await {
@@ -217,6 +222,10 @@ impl Coordinator {
                 e.0 += 1;
                 e.1 += u64::from(res.delivered > 1);
             }
+            if let Some(scorer) = &res.scored_by {
+                let mut s = self.stats.scorers.lock().unwrap_or_else(|p| p.into_inner());
+                *s.entry(scorer.clone()).or_default() += 1;
+            }
             let failed = match &res.outcome {
                 remote::PageOutcome::Failed(e) => Some(e.clone()),
                 _ => None,
@@ -297,7 +306,10 @@ impl Coordinator {
     async fn publish(&self, pass: &str, id: &str, job: PageJob) -> Result<(), PipelineError> {
         let url = Url::parse(&job.url)
             .map_err(|e| PipelineError::Url(job.source.clone(), e.to_string()))?;
-        let subject = format!("{FETCH_SUBJECT}.{}", shard_of(&url, self.cfg.shards));
+        let subject = format!(
+            "{FETCH_SUBJECT}.{}",
+            shard_of(&url, self.cfg.shards, self.cfg.shard_by)
+        );
         let msg = JobMessage {
             protocol: PROTOCOL,
             model: self.model.clone(),
@@ -331,7 +343,7 @@ impl Coordinator {
 
 /// Hands one result to the pass that asked for it.
 async fn route(routes: &Routes, model: &str, msg: jetstream::Message) {
-    if let Err(e) = super::check_versions(&msg.payload, model) {
+    if let Err(e) = super::check_versions(&msg.payload, Some(model)) {
         tracing::error!("fleet: a result {e}; dropped");
         let _ = msg.ack_with(jetstream::AckKind::Term).await;
         return;
@@ -396,6 +408,12 @@ impl RemotePass for Coordinator {
                 st.result_queue.load(Ordering::Relaxed) as f64,
             ),
             (
+                "earshot_fleet_score_queue_pages".to_string(),
+                "gauge",
+                "Pages in EARSHOT_SCORE: read by --no-score workers, waiting for a --score-only worker (a queue that grows means scoring is the bound).",
+                st.score_queue.load(Ordering::Relaxed) as f64,
+            ),
+            (
                 "earshot_fleet_duplicate_results_total".to_string(),
                 "counter",
                 "Second results of one job, dropped.",
@@ -416,6 +434,17 @@ impl RemotePass for Coordinator {
                 "counter",
                 "Of those, jobs the worker got after another worker died or went silent.",
                 *redone as f64,
+            ));
+        }
+        drop(workers);
+        let scorers = st.scorers.lock().unwrap_or_else(|p| p.into_inner());
+        for (w, n) in scorers.iter() {
+            let w = w.replace(['\\', '"'], "_");
+            out.push((
+                format!("earshot_fleet_scored_pages_total{{scorer=\"{w}\"}}"),
+                "counter",
+                "Pages each score-only worker scored that the coordinator stored.",
+                *n as f64,
             ));
         }
         out

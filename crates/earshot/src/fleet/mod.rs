@@ -2,7 +2,8 @@
 //! machines, through NATS JetStream (`docs/fleet.md`).
 //!
 //! * Fetch jobs go to the stream `EARSHOT_FETCH` on subjects
-//!   `earshot.fetch.<shard>`, shard = a stable hash of the URL's host modulo
+//!   `earshot.fetch.<shard>`, shard = a stable hash of the URL's
+//!   registrable domain (or host, `[fleet] shard_by`) modulo
 //!   `[fleet] shards`. Each shard has one durable consumer with
 //!   `max_ack_pending = 1`: at most one job per shard is in flight anywhere,
 //!   so per-host politeness needs no lock. The host's next allowed request
@@ -11,6 +12,10 @@
 //! * Workers publish each page's result to `EARSHOT_RESULTS`
 //!   (`earshot.result`, deduplicated by job id); the coordinator writes it
 //!   in one store batch and acks after the write is durable.
+//! * Workers started with `--no-score` publish a page with mentions to
+//!   `EARSHOT_SCORE` (`earshot.score`) instead, unscored; score-only
+//!   workers (`scorer.rs`) score batches of such pages and publish them as
+//!   results, under the same job id.
 //! * Every message carries [`PROTOCOL`] and the sentiment model version; a
 //!   worker refuses a job from another version.
 
@@ -23,10 +28,12 @@ use crate::util::Problem;
 
 mod coordinator;
 mod nats;
+mod scorer;
 mod worker;
 
 pub use coordinator::Coordinator;
-pub use worker::{run_worker, WorkerOptions};
+pub use scorer::{run_scorer, ScorerOptions, ScorerSummary};
+pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 
 /// The version of the fleet's messages; a worker and a coordinator of
 /// different versions refuse each other.
@@ -40,6 +47,10 @@ pub const RESULT_SUBJECT: &str = "earshot.result";
 pub const FETCH_STREAM: &str = "EARSHOT_FETCH";
 /// The stream of results.
 pub const RESULT_STREAM: &str = "EARSHOT_RESULTS";
+/// Subject of pages waiting for a score-only worker.
+pub const SCORE_SUBJECT: &str = "earshot.score";
+/// The stream of pages waiting for a score-only worker.
+pub const SCORE_STREAM: &str = "EARSHOT_SCORE";
 /// The key-value bucket of per-host politeness state.
 pub const HOSTS_BUCKET: &str = "earshot_hosts";
 
@@ -69,6 +80,22 @@ pub struct FleetConfig {
     pub ack_wait: Duration,
     /// Copies of each stream and bucket in a NATS cluster (1, 3 or 5).
     pub replicas: usize,
+    /// What a URL's shard is a hash of: `domain`, its registrable domain
+    /// (`a.example.com` and `b.example.com` share one shard, so one request
+    /// at a time goes to the two), or `host`, its host and port.
+    pub shard_by: ShardBy,
+}
+
+/// What the fetch queue's shards go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardBy {
+    /// The registrable domain (public suffix list, compiled in); hosts
+    /// without one (IP addresses, `localhost`) go by host.
+    #[default]
+    Domain,
+    /// The host with its port.
+    Host,
 }
 
 impl Default for FleetConfig {
@@ -82,6 +109,7 @@ impl Default for FleetConfig {
             shards: 256,
             ack_wait: Duration::from_secs(60),
             replicas: 1,
+            shard_by: ShardBy::Domain,
         }
     }
 }
@@ -160,6 +188,13 @@ pub enum FleetError {
     /// No NATS server answered, or it refused the credentials.
     #[error("cannot reach NATS at {url}: {message}; check that nats-server runs with JetStream (`nats-server -js`) and [fleet] url, creds and nkey")]
     Connect { url: String, message: String },
+    /// The server refused who we said we were.
+    #[error("NATS at {url} refused to let earshot in {user} ({message}); the server's config must list that user (`authorization {{ users = [ {{ nkey: \"U…\" }} ] }}` for an nkey), and [fleet] nkey or creds (or the variable they name) must hold that user's seed or credentials file")]
+    Auth {
+        url: String,
+        user: String,
+        message: String,
+    },
     /// A JetStream request failed.
     #[error("NATS JetStream: {0}")]
     JetStream(String),
@@ -169,6 +204,10 @@ pub enum FleetError {
     /// A setting is wrong.
     #[error("[fleet] {0}")]
     Config(String),
+    /// A score-only worker's scorer failed; its pages went back to the
+    /// queue.
+    #[error("scoring failed: {0}; the pages went back to the queue for another score-only worker (check [sentiment] model_dir and device on this machine, and `earshot doctor`)")]
+    Score(String),
     /// The crawl itself failed (store, config).
     #[error(transparent)]
     Pipeline(#[from] crate::crawl::PipelineError),
@@ -203,6 +242,10 @@ pub struct ResultMessage {
     pub delivered: i64,
     pub job: PageJob,
     pub outcome: PageOutcome,
+    /// The score-only worker that scored the page's mentions, when the
+    /// fetching worker left them unscored (`--no-score`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_by: Option<String>,
 }
 
 /// What every message starts with: read before the rest, so another
@@ -213,8 +256,9 @@ struct Versions {
     model: String,
 }
 
-/// Checks a message's versions against ours.
-fn check_versions(payload: &[u8], model: &str) -> Result<(), FleetError> {
+/// Checks a message's versions against ours; `model` `None`: any model
+/// (a worker that does not score).
+fn check_versions(payload: &[u8], model: Option<&str>) -> Result<(), FleetError> {
     let v: Versions = serde_json::from_slice(payload).map_err(|e| {
         FleetError::Mismatch(format!(
             "not an earshot fleet message ({e}); is another program publishing on earshot.*?"
@@ -226,6 +270,7 @@ fn check_versions(payload: &[u8], model: &str) -> Result<(), FleetError> {
             v.protocol
         )));
     }
+    let Some(model) = model else { return Ok(()) };
     if v.model != model {
         return Err(FleetError::Mismatch(format!(
             "the coordinator scores with sentiment model `{}` but this worker has `{model}`: give every worker the coordinator's model ([sentiment] model_dir) and `enabled` setting",
@@ -247,13 +292,36 @@ pub fn model_version(cfg: &crate::sentiment::SentimentConfig) -> Result<String, 
     crate::sentiment::model_version(&dir).map_err(|e| FleetError::Config(e.to_string()))
 }
 
-/// The shard of a URL: a stable hash of its host (with port) modulo
-/// `shards`, the same on every machine and release.
-pub fn shard_of(url: &url::Url, shards: u32) -> u32 {
-    let key = crate::fetch::HostKey::of(url);
-    let h = blake3::hash(key.0.as_bytes());
+/// The shard of a URL: a stable hash of its registrable domain (or of
+/// its host with port, by `by` or when it has none) modulo `shards`, the
+/// same on every machine and release.
+pub fn shard_of(url: &url::Url, shards: u32, by: ShardBy) -> u32 {
+    let key = shard_key(url, by);
+    let h = blake3::hash(key.as_bytes());
     let n = u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]));
     (n % u64::from(shards.max(1))) as u32
+}
+
+/// What a URL's shard is a hash of: its registrable domain (`example.co.uk`
+/// for `forum.example.co.uk`) under [`ShardBy::Domain`], else (and for IP
+/// addresses, `localhost` and names under no known suffix) its host with
+/// port, as the fetcher's politeness keys it.
+pub fn shard_key(url: &url::Url, by: ShardBy) -> String {
+    if by == ShardBy::Domain {
+        if let Some(url::Host::Domain(host)) = url.host() {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            if let Some(d) = psl::domain(host.as_bytes()) {
+                // Only a listed suffix: psl's fallback takes any last
+                // label as a suffix (`localhost`, `intranet`).
+                if d.suffix().is_known() {
+                    if let Ok(d) = std::str::from_utf8(d.as_bytes()) {
+                        return d.to_string();
+                    }
+                }
+            }
+        }
+    }
+    crate::fetch::HostKey::of(url).0
 }
 
 /// The key of a host in the politeness bucket (keys allow letters,
@@ -310,12 +378,16 @@ mod tests {
     fn shards_are_stable_per_host_and_spread() {
         let a = url::Url::parse("https://forum.example.com/t/1").unwrap();
         let b = url::Url::parse("https://forum.example.com/t/2?x=1").unwrap();
-        assert_eq!(shard_of(&a, 256), shard_of(&b, 256));
+        assert_eq!(
+            shard_of(&a, 256, ShardBy::Host),
+            shard_of(&b, 256, ShardBy::Host)
+        );
         let shards: std::collections::HashSet<u32> = (0..200)
             .map(|i| {
                 shard_of(
-                    &url::Url::parse(&format!("https://h{i}.example/")).unwrap(),
+                    &url::Url::parse(&format!("https://h{i}.example.com/")).unwrap(),
                     16,
+                    ShardBy::Host,
                 )
             })
             .collect();
@@ -327,16 +399,59 @@ mod tests {
     }
 
     #[test]
+    fn shards_go_by_registrable_domain_unless_by_host() {
+        let key = |u: &str, by| shard_key(&url::Url::parse(u).unwrap(), by);
+        let d = ShardBy::Domain;
+        assert_eq!(key("https://a.example.com/x", d), "example.com");
+        assert_eq!(key("https://B.Example.COM:8443/", d), "example.com");
+        assert_eq!(key("https://forum.example.co.uk/t/1", d), "example.co.uk");
+        assert_eq!(key("https://news.bbc.co.uk/", d), "bbc.co.uk");
+        // A private suffix of the list: each user's site its own domain.
+        assert_eq!(key("https://alice.github.io/", d), "alice.github.io");
+        // No registrable domain: the host with its port.
+        assert_eq!(key("http://127.0.0.1:8080/", d), "127.0.0.1:8080");
+        assert_eq!(key("http://localhost:3000/", d), "localhost:3000");
+        assert_eq!(
+            key("http://[::1]:80/", d),
+            key("http://[::1]:80/", ShardBy::Host)
+        );
+        assert_eq!(
+            key("https://a.example.com/", ShardBy::Host),
+            "a.example.com"
+        );
+        // Hosts of one domain share a shard (and so one job at a time).
+        let shard = |u: &str, by| shard_of(&url::Url::parse(u).unwrap(), 256, by);
+        let same = (0..50).all(|i| {
+            shard(&format!("https://h{i}.example.com/"), d) == shard("https://example.com/", d)
+        });
+        assert!(same, "every subdomain of example.com is in its shard");
+        let spread: std::collections::HashSet<u32> = (0..50)
+            .map(|i| shard(&format!("https://h{i}.example.com/"), ShardBy::Host))
+            .collect();
+        assert!(spread.len() > 30, "by host they spread: {}", spread.len());
+        let cfg: FleetConfig = toml::from_str("shard_by = \"host\"").unwrap();
+        assert_eq!(cfg.shard_by, ShardBy::Host);
+        assert_eq!(FleetConfig::default().shard_by, ShardBy::Domain);
+        assert!(toml::from_str::<FleetConfig>("shard_by = \"path\"").is_err());
+    }
+
+    #[test]
     fn another_protocol_or_model_is_refused_with_the_reason() {
         let ok = br#"{"protocol":1,"model":"m1","id":"x"}"#;
-        assert!(check_versions(ok, "m1").is_ok());
-        let e = check_versions(br#"{"protocol":2,"model":"m1"}"#, "m1").unwrap_err();
+        assert!(check_versions(ok, Some("m1")).is_ok());
+        assert!(
+            check_versions(ok, None).is_ok(),
+            "a worker that does not score takes any model"
+        );
+        let two = br#"{"protocol":2,"model":"m1"}"#;
+        assert!(check_versions(two, None).is_err());
+        let e = check_versions(two, Some("m1")).unwrap_err();
         assert!(e.to_string().contains("protocol 2"), "{e}");
-        let e = check_versions(ok, "m2").unwrap_err();
+        let e = check_versions(ok, Some("m2")).unwrap_err();
         assert!(
             e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),
             "{e}"
         );
-        assert!(check_versions(b"junk", "m1").is_err());
+        assert!(check_versions(b"junk", Some("m1")).is_err());
     }
 }

@@ -9,7 +9,7 @@ use async_nats::jetstream::{self, consumer, kv, stream};
 
 use super::{
     FleetConfig, FleetError, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET, RESULT_STREAM,
-    RESULT_SUBJECT,
+    RESULT_SUBJECT, SCORE_STREAM, SCORE_SUBJECT,
 };
 
 /// A JetStream context on a connection made with `[fleet]`'s credentials.
@@ -34,16 +34,35 @@ pub(super) async fn connect(
             .await
             .map_err(|e| FleetError::Config(format!("creds `{path}`: {e}")))?;
     }
+    // Who we are to the server, for the message when it refuses us.
+    let mut user = "without credentials".to_string();
+    if let Some(creds) = &cfg.creds {
+        user = format!("with the credentials file `{}`", expand(creds)?);
+    }
     if let Some(seed) = &cfg.nkey {
-        opts = opts.nkey(expand(seed)?);
+        let seed = expand(seed)?;
+        let pair = nkeys::KeyPair::from_seed(seed.trim()).map_err(|e| {
+            FleetError::Config(format!(
+                "nkey is not an nkey seed ({e}); a user seed is 58 characters starting with `SU` (`nk -gen user`, or the seed printed by `nsc`), set in [fleet] nkey or the variable it names"
+            ))
+        })?;
+        user = format!("as nkey user {}", pair.public_key());
+        opts = opts.nkey(seed.trim().to_string());
     }
     if let Some(ca) = &cfg.ca {
         opts = opts.add_root_certificates(expand(ca)?.into());
     }
-    let client = opts
-        .connect(url.as_str())
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+    let client = opts.connect(url.as_str()).await.map_err(|e| {
+        use async_nats::ConnectErrorKind as K;
+        match e.kind() {
+            K::AuthorizationViolation | K::Authentication => FleetError::Auth {
+                url: url.clone(),
+                user: user.clone(),
+                message: e.to_string(),
+            },
+            _ => failed(e.to_string()),
+        }
+    })?;
     Ok(jetstream::new(client))
 }
 
@@ -84,6 +103,21 @@ pub(super) async fn declare(
         })
         .await
         .map_err(|e| js("creating the stream EARSHOT_RESULTS", e))?;
+    js_ctx
+        .get_or_create_stream(stream::Config {
+            name: SCORE_STREAM.into(),
+            subjects: vec![SCORE_SUBJECT.into()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            num_replicas: cfg.replicas,
+            duplicate_window: Duration::from_secs(600),
+            // As for results: fetch workers wait when scoring falls behind.
+            max_messages: 100_000,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| js("creating the stream EARSHOT_SCORE", e))?;
     // The bucket's stream as async-nats's `create_key_value` makes it,
     // declared directly: that call first asks for the account's info, whose
     // answer from a 2.9 server (Debian's) this client does not parse.
@@ -156,6 +190,31 @@ pub(super) async fn results_consumer(
         )
         .await
         .map_err(|e| js("creating the consumer coordinator", e))
+}
+
+/// The durable consumer every score-only worker pulls from: pages go to
+/// whichever asks first, up to `max_ack_pending` unscored at once.
+pub(super) async fn score_consumer(
+    js_ctx: &jetstream::Context,
+    cfg: &FleetConfig,
+) -> Result<consumer::PullConsumer, FleetError> {
+    let stream = js_ctx
+        .get_stream(SCORE_STREAM)
+        .await
+        .map_err(|e| js("reading the stream EARSHOT_SCORE", e))?;
+    stream
+        .get_or_create_consumer(
+            "score",
+            consumer::pull::Config {
+                durable_name: Some("score".into()),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: cfg.ack_wait,
+                max_ack_pending: 1_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| js("creating the consumer score", e))
 }
 
 /// Publishes `payload` on `subject` with message id `id` and waits for the

@@ -4,7 +4,9 @@
 //! politeness bucket, fetches and reads the page ([`PageWorker`]), writes
 //! the host's next allowed time back, publishes the result and only then
 //! acknowledges the job. A worker killed mid-job never acks: after
-//! `ack_wait` JetStream gives the job to another worker.
+//! `ack_wait` JetStream gives the job to another worker. A worker that
+//! does not score (`--no-score`) sends a page with mentions to
+//! `EARSHOT_SCORE` for a score-only worker instead (`scorer.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     check_versions, host_key, nats, FleetConfig, FleetError, JobMessage, ResultMessage, PROTOCOL,
-    RESULT_SUBJECT,
+    RESULT_SUBJECT, SCORE_SUBJECT,
 };
 use crate::crawl::remote::{PageOutcome, PageWorker};
 
@@ -27,6 +29,11 @@ pub struct WorkerOptions {
     pub url: String,
     /// This worker's model version (see [`super::model_version`]).
     pub model: String,
+    /// Whether it scores the mentions it finds. When not (`--no-score`),
+    /// its `PageWorker` has no scorer, it takes jobs of any model, and
+    /// pages with mentions wait in `EARSHOT_SCORE` for a score-only worker
+    /// (unless the coordinator does not score: model `none`).
+    pub score: bool,
     /// The name results carry (host and process id).
     pub name: String,
 }
@@ -38,6 +45,8 @@ pub struct WorkerSummary {
     pub jobs: u64,
     /// Of which the page failed.
     pub failed: u64,
+    /// Pages handed to score-only workers.
+    pub to_score: u64,
 }
 
 struct Shared {
@@ -47,6 +56,7 @@ struct Shared {
     opts: WorkerOptions,
     jobs: AtomicU64,
     failed: AtomicU64,
+    to_score: AtomicU64,
 }
 
 /// Works jobs until `stop` is cancelled, or until a job from another
@@ -67,6 +77,7 @@ pub async fn run_worker(
         worker = %opts.name,
         shards = opts.fleet.shards,
         model = %opts.model,
+        scores = opts.score,
         "fleet worker ready at {}",
         opts.url
     );
@@ -77,6 +88,7 @@ pub async fn run_worker(
         opts,
         jobs: AtomicU64::new(0),
         failed: AtomicU64::new(0),
+        to_score: AtomicU64::new(0),
     });
     let inner = stop.child_token();
     let mut tasks = tokio::task::JoinSet::new();
@@ -101,6 +113,7 @@ pub async fn run_worker(
     Ok(WorkerSummary {
         jobs: shared.jobs.load(Ordering::Relaxed),
         failed: shared.failed.load(Ordering::Relaxed),
+        to_score: shared.to_score.load(Ordering::Relaxed),
     })
 }
 
@@ -150,7 +163,8 @@ fn unix_ms(t: SystemTime) -> u64 {
 
 async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetError> {
     let opts = &shared.opts;
-    if let Err(e) = check_versions(&msg.payload, &opts.model) {
+    let model = opts.score.then_some(opts.model.as_str());
+    if let Err(e) = check_versions(&msg.payload, model) {
         // Back to the queue for a worker of the right version.
         let _ = msg
             .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
@@ -208,23 +222,32 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
     if matches!(outcome, PageOutcome::Failed(_)) {
         shared.failed.fetch_add(1, Ordering::Relaxed);
     }
+    // Unscored mentions go to a score-only worker; the rest straight back.
+    let subject = match &outcome {
+        PageOutcome::Page(p) if !opts.score && job.model != "none" && !p.mentions.is_empty() => {
+            shared.to_score.fetch_add(1, Ordering::Relaxed);
+            SCORE_SUBJECT
+        }
+        _ => RESULT_SUBJECT,
+    };
     let result = ResultMessage {
         protocol: PROTOCOL,
-        model: opts.model.clone(),
+        // The job's model: checked here when this worker scored, else by
+        // the score-only worker.
+        model: job.model.clone(),
         id: job.id.clone(),
         pass: job.pass,
         worker: opts.name.clone(),
         delivered: msg.info().map(|i| i.delivered).unwrap_or(1),
         job: job.job,
         outcome,
+        scored_by: None,
     };
     let payload = serde_json::to_vec(&result).map_err(|e| FleetError::JetStream(e.to_string()))?;
     let mut wait = Duration::from_millis(200);
     // The result first, then the ack: a crash between them redoes the job,
     // whose second result the stream drops (same message id).
-    while let Err(e) =
-        nats::publish(&shared.js, RESULT_SUBJECT.into(), &job.id, payload.clone()).await
-    {
+    while let Err(e) = nats::publish(&shared.js, subject.into(), &job.id, payload.clone()).await {
         tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
         let _ = msg.ack_with(AckKind::Progress).await;
         tokio::time::sleep(wait).await;
