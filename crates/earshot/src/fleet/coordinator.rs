@@ -22,6 +22,7 @@ use super::{
 use crate::crawl::remote::{self, PageJob};
 use crate::crawl::{
     canonicalize, CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass,
+    SourceKind,
 };
 use crate::store::Store;
 
@@ -160,6 +161,20 @@ impl Coordinator {
         let mut published: HashMap<String, u32> = HashMap::new();
         let mut queue: VecDeque<(String, String, u32, bool)> = VecDeque::new();
         for s in &sources {
+            if s.kind != SourceKind::Site {
+                // Their start pages come from the watches (search) or from
+                // sitemaps the coordinator would have to fetch.
+                let why = format!(
+                    "[{}] kind = \"{}\" sources are not crawled through the fleet yet: crawl it on one machine (`earshot crawl --source {}` without --fleet and without [fleet] url)",
+                    s.name,
+                    serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                    s.name
+                );
+                tracing::warn!("fleet: {why}");
+                progress(&format!("skip   {why}"));
+                summary.errors.push(why);
+                continue;
+            }
             let starts = s
                 .expanded_start_urls()
                 .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
