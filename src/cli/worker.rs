@@ -117,7 +117,7 @@ fn score_only(
         return Err(super::UsageError::new(
             "--score-only needs a model, but [sentiment] enabled = false in this config",
         )
-        .help("give this worker the coordinator's [sentiment] section (enabled, model_dir; device = \"cuda\" on a GPU)")
+        .help("give this worker the coordinator's [sentiment] section (enabled = true, model; device = \"cuda\" on a GPU)")
         .into());
     };
     let model = fleet::model_version(&config.sentiment)?;

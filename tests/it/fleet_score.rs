@@ -273,3 +273,28 @@ async fn a_score_only_worker_killed_mid_batch_loses_nothing() {
     );
     same_scores(&scores(&store), &single);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_score_only_worker_without_a_model_says_so() {
+    let site = start(site()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "fetch.toml",
+        &site,
+        &dir.path().join("s"),
+        false,
+    );
+    let out = crate::util::earshot()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["worker", "--score-only", "--fleet", "nats://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let err = crate::util::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--score-only needs a model") && err.contains("enabled = true, model"),
+        "{err}"
+    );
+}

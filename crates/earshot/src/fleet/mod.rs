@@ -206,7 +206,7 @@ pub enum FleetError {
     Config(String),
     /// A score-only worker's scorer failed; its pages went back to the
     /// queue.
-    #[error("scoring failed: {0}; the pages went back to the queue for another score-only worker (check [sentiment] model_dir and device on this machine, and `earshot doctor`)")]
+    #[error("scoring failed: {0}; the pages went back to the queue for another score-only worker (check [sentiment] model and device on this machine, and `earshot doctor`)")]
     Score(String),
     /// The crawl itself failed (store, config).
     #[error(transparent)]
@@ -273,7 +273,7 @@ fn check_versions(payload: &[u8], model: Option<&str>) -> Result<(), FleetError>
     let Some(model) = model else { return Ok(()) };
     if v.model != model {
         return Err(FleetError::Mismatch(format!(
-            "the coordinator scores with sentiment model `{}` but this worker has `{model}`: give every worker the coordinator's model ([sentiment] model_dir) and `enabled` setting",
+            "the coordinator scores with sentiment model `{}` but this worker has `{model}`: give every worker the coordinator's model ([sentiment] model) and `enabled` setting",
             v.model
         )));
     }
