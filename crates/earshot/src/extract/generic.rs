@@ -37,6 +37,9 @@ fn published(
     ];
     const CLASSES: &[&str] = &[".date", ".time"];
     let by_selectors = |selectors: &[&str]| {
+        if !any_match(doc, selectors) {
+            return None;
+        }
         for s in selectors {
             let (css_text, attr) = super::split_attr(s);
             let Some(sel) = super::css(css_text) else {
@@ -84,6 +87,18 @@ fn date_after_title(
     date::parse_absolute(&window, ctx)
 }
 
+/// True when an element matches one of `selectors` (`css@attr` or
+/// `css`): one pass over the page for a list of selectors that usually all
+/// miss, instead of one pass for each.
+fn any_match(doc: &Html, selectors: &[&str]) -> bool {
+    let list: Vec<&str> = selectors.iter().map(|s| super::split_attr(s).0).collect();
+    match super::css(&list.join(", ")) {
+        Some(sel) => doc.select(&sel).next().is_some(),
+        // A list that does not parse: each selector is tried on its own.
+        None => true,
+    }
+}
+
 /// The byline's name: `记者 李晓萌` → `李晓萌`, `By Jane Doe` → `Jane Doe`;
 /// placeholders (`佚名`, `未知`, `admin`) are no author.
 fn author(doc: &Html) -> Option<String> {
@@ -95,6 +110,9 @@ fn author(doc: &Html) -> Option<String> {
         ".author",
         ".byline",
     ];
+    if !any_match(doc, SELECTORS) {
+        return None;
+    }
     for s in SELECTORS {
         let Some(v) = select_first(doc.root_element(), &[(*s).to_string()]) else {
             continue;
