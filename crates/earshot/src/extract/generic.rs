@@ -5,111 +5,11 @@
 use scraper::Html;
 use url::Url;
 
-use super::{date, select_first, text, Extracted, PageKind, Post};
-
+use super::index_page::{self, Verdict};
 use super::meta_line::{self, MetaLine};
 use super::readable;
-
-/// Page title: og:title; else the headline nearest the body that `<title>`
-/// agrees with (an `<h1>`, then an `<h2>`: their first line, since some
-/// templates put the date line inside after a `<br>`); else `<title>`
-/// without its ` - section - site` suffix. A heading that is the site's
-/// logo (a link to the home or a section page, or the site name `<title>`
-/// ends with) is never the headline.
-pub fn title(doc: &Html) -> Option<String> {
-    if let Some(t) = select_first(
-        doc.root_element(),
-        &["meta[property='og:title']@content".into()],
-    ) {
-        return Some(t);
-    }
-    let page = select_first(doc.root_element(), &["title".into()]);
-    let site = page.as_deref().and_then(site_name);
-    let headings = |tag: &str| -> Vec<String> {
-        let Some(sel) = super::css(tag) else {
-            return Vec::new();
-        };
-        doc.select(&sel)
-            .filter(|h| !is_logo(*h))
-            .map(first_line)
-            .filter(|t| t.chars().count() >= 4 && Some(t.as_str()) != site.as_deref())
-            .collect()
-    };
-    let (h1, h2) = (headings("h1"), headings("h2"));
-    match &page {
-        Some(p) => h1
-            .iter()
-            .chain(&h2)
-            .find(|h| p.contains(h.as_str()))
-            .cloned()
-            .or_else(|| Some(strip_site_suffix(p))),
-        None => h1.into_iter().next(),
-    }
-}
-
-/// A heading that is the site's logo: its text is one link to the home page
-/// or a section's front page (`/`, `/news/`, `/index.html`).
-fn is_logo(h: scraper::ElementRef<'_>) -> bool {
-    let Some(a) = super::css("a").and_then(|s| h.select(&s).next()) else {
-        return false;
-    };
-    let text = |e: scraper::ElementRef<'_>| text::collapse(&e.text().collect::<String>());
-    if text(a).trim() != text(h).trim() {
-        return false;
-    }
-    let href = a.value().attr("href").unwrap_or("").trim();
-    let path = match url::Url::parse(href) {
-        Ok(u) => u.path().to_string(),
-        Err(_) => href.split(['?', '#']).next().unwrap_or("").to_string(),
-    };
-    let path = path
-        .trim_end_matches("index.html")
-        .trim_end_matches("index.htm")
-        .trim_end_matches("index.php");
-    path.is_empty() || (path.ends_with('/') && path.trim_matches('/').split('/').count() <= 1)
-}
-
-/// The site's name as `<title>` ends with it: `…_新品速递_数码天天看` →
-/// `数码天天看`, `Night buses | Example News` → `Example News`.
-fn site_name(page: &str) -> Option<String> {
-    let cut = [" - ", " | ", "_", " — ", " – "]
-        .iter()
-        .filter_map(|sep| page.rfind(sep).map(|i| i + sep.len()))
-        .max()?;
-    let name = page[cut..].trim();
-    (!name.is_empty()).then(|| name.to_string())
-}
-
-/// The text of `el` up to its first `<br>` or block child, collapsed.
-fn first_line(el: scraper::ElementRef<'_>) -> String {
-    let mut out = String::new();
-    for node in el.descendants() {
-        if let Some(e) = node.value().as_element() {
-            if matches!(e.name(), "br" | "p" | "div" | "span" | "small" | "time")
-                && !out.trim().is_empty()
-            {
-                break;
-            }
-        } else if let Some(t) = node.value().as_text() {
-            out.push_str(t);
-        }
-    }
-    text::collapse(&out).trim().to_string()
-}
-
-/// `星舟 S3 耳机… - 数码资讯 - 电子产品网` → `星舟 S3 耳机…`: the first part
-/// before a ` - `, ` | `, `_` or ` — ` separator, when it is long enough to
-/// be a headline.
-fn strip_site_suffix(t: &str) -> String {
-    let cut = [" - ", " | ", "_", " — ", " – "]
-        .iter()
-        .filter_map(|sep| t.find(sep))
-        .min();
-    match cut {
-        Some(i) if t[..i].trim().chars().count() >= 8 => t[..i].trim().to_string(),
-        _ => t.trim().to_string(),
-    }
-}
+use super::title::title;
+use super::{date, select_first, text, Extracted, PageKind, Post};
 
 /// Lines that carry the date of the visit, not of the article
 /// (`今天是：2026年11月23日` in a portal's header).
@@ -137,6 +37,9 @@ fn published(
     ];
     const CLASSES: &[&str] = &[".date", ".time"];
     let by_selectors = |selectors: &[&str]| {
+        if !any_match(doc, selectors) {
+            return None;
+        }
         for s in selectors {
             let (css_text, attr) = super::split_attr(s);
             let Some(sel) = super::css(css_text) else {
@@ -184,6 +87,18 @@ fn date_after_title(
     date::parse_absolute(&window, ctx)
 }
 
+/// True when an element matches one of `selectors` (`css@attr` or
+/// `css`): one pass over the page for a list of selectors that usually all
+/// miss, instead of one pass for each.
+fn any_match(doc: &Html, selectors: &[&str]) -> bool {
+    let list: Vec<&str> = selectors.iter().map(|s| super::split_attr(s).0).collect();
+    match super::css(&list.join(", ")) {
+        Some(sel) => doc.select(&sel).next().is_some(),
+        // A list that does not parse: each selector is tried on its own.
+        None => true,
+    }
+}
+
 /// The byline's name: `记者 李晓萌` → `李晓萌`, `By Jane Doe` → `Jane Doe`;
 /// placeholders (`佚名`, `未知`, `admin`) are no author.
 fn author(doc: &Html) -> Option<String> {
@@ -195,6 +110,9 @@ fn author(doc: &Html) -> Option<String> {
         ".author",
         ".byline",
     ];
+    if !any_match(doc, SELECTORS) {
+        return None;
+    }
     for s in SELECTORS {
         let Some(v) = select_first(doc.root_element(), &[(*s).to_string()]) else {
             continue;
@@ -232,9 +150,11 @@ fn clean_byline(v: &str) -> Option<String> {
 pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
     let title = title(doc);
     let mut body = readable::main_text(doc);
-    if mostly_links(doc, &body) {
+    match index_page::judge(doc, &body) {
+        Verdict::Article => {}
         // An index page: its "text" is a list of headlines.
-        body.clear();
+        Verdict::Index => body.clear(),
+        Verdict::ArticleThenList(end) => body.truncate(end),
     }
     let body = tidy_body(&body, title.as_deref(), ctx);
     let (body, comments) = super::flat_comments::cut(&body);
@@ -353,99 +273,9 @@ fn is_meta_line(p: &str, ctx: &date::Context) -> bool {
         && date::parse_absolute(p, ctx).is_some()
 }
 
-/// True when most of `body` is list entries: lines made of the page's link
-/// texts, or short lines ending in a date (`…拒保 11-21 08:00`). That is an
-/// index of headlines, not an article.
-fn mostly_links(doc: &Html, body: &str) -> bool {
-    // No text, no lines to weigh: the anchors need not be collected.
-    if body.trim().is_empty() {
-        return false;
-    }
-    let Some(a) = super::css("a") else {
-        return false;
-    };
-    let set: std::collections::HashSet<String> = doc
-        .select(&a)
-        .map(|e| {
-            text::collapse(&e.text().collect::<String>())
-                .trim()
-                .to_string()
-        })
-        .filter(|t| t.chars().count() >= 4)
-        .collect();
-    if set.is_empty() {
-        return false;
-    }
-    // Longest first, with their lengths: a line is covered by an anchor
-    // only if the anchor is at least half its length, so the search stops
-    // early on a paragraph of prose.
-    let mut anchors: Vec<(usize, String)> =
-        set.into_iter().map(|t| (t.chars().count(), t)).collect();
-    anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
-    static DATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let dated = DATED.get_or_init(|| {
-        regex::Regex::new(r"(\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2})?\)?\s*$")
-            .expect("static regex")
-    });
-    let (mut total, mut linked) = (0usize, 0usize);
-    // The first 200 lines tell (and bound the work on huge pages).
-    for line in body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(200)
-    {
-        let n = line.chars().count();
-        total += n;
-        let covered = anchors
-            .iter()
-            .take_while(|(len, _)| len * 2 >= n)
-            .any(|(_, t)| line.contains(t.as_str()));
-        if covered || (n < 80 && dated.is_match(line)) {
-            linked += n;
-        }
-    }
-    // An article with a long list of links under it still has its prose.
-    total > 0 && linked * 2 >= total && total - linked < 800
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_news_index_of_headlines_with_dates_has_no_article() {
-        let doc = Html::parse_document(include_str!("../../../../demo/site/news-a/index.html"));
-        let body = readable::main_text(&doc);
-        assert!(super::mostly_links(&doc, &body), "{body:?}");
-    }
-
     use super::*;
-
-    #[test]
-    fn an_article_with_a_long_list_of_links_under_it_is_not_an_index() {
-        let links: String = (0..60)
-            .map(|i| {
-                format!("<li><a href=\"/s/{i}\">Related story number {i} of the week</a></li>")
-            })
-            .collect();
-        let prose = "The recall covers lamps sold between March and October, and owners can ask for a replacement base. ";
-        let html = format!(
-            "<html><body><ul>{links}</ul><p>{}</p></body></html>",
-            prose.repeat(10)
-        );
-        let doc = Html::parse_document(&html);
-        let anchors: Vec<String> = (0..60)
-            .map(|i| format!("Related story number {i} of the week"))
-            .collect();
-        let body = format!("{}\n\n{}", anchors.join("\n"), prose.repeat(10).trim());
-        assert!(
-            !mostly_links(&doc, &body),
-            "prose of {} chars",
-            prose.len() * 10
-        );
-        // The same list with one short line of prose is an index.
-        let body = format!("{}\n\nShort note.", anchors.join("\n"));
-        assert!(mostly_links(&doc, &body));
-    }
 
     #[test]
     fn bylines_lose_their_prefix_and_placeholders_are_no_author() {
@@ -461,50 +291,6 @@ mod tests {
         ] {
             assert_eq!(clean_byline(raw).as_deref(), want, "{raw}");
         }
-    }
-
-    #[test]
-    fn titles_come_from_the_headline_not_its_date_line_or_the_site_name() {
-        let doc = Html::parse_document(
-            "<html><head><title>新品发布 - 数码资讯 - 电子产品网</title></head><body>\
-             <h1>新品发布<br><span>2026-11-22 13:05 来源：某站</span></h1><p>正文</p></body></html>",
-        );
-        assert_eq!(title(&doc).as_deref(), Some("新品发布"));
-        let doc = Html::parse_document(
-            "<html><head><title>星舟耳机遭曝掉线 厂家回应_新品速递_数码天天看</title></head><body>\
-             <h1><a href=\"/\"><img alt=\"数码天天看\"></a></h1><h2>星舟耳机遭曝掉线 厂家回应</h2></body></html>",
-        );
-        assert_eq!(title(&doc).as_deref(), Some("星舟耳机遭曝掉线 厂家回应"));
-        assert_eq!(strip_site_suffix("Short | Site"), "Short | Site");
-        // The site's logo in an <h1> linking home, the headline in an <h2>.
-        let doc = Html::parse_document(
-            "<html><head><title>云雀平板被曝屏幕漏光 售后称属正常现象_快讯_数码晚报</title></head><body>\
-             <div class=\"logo\"><h1><a href=\"/kb/\">数码晚报</a></h1></div>\
-             <div class=\"art\"><h2>云雀平板被曝屏幕漏光 售后称属正常现象</h2><p>正文</p></div></body></html>",
-        );
-        assert_eq!(
-            title(&doc).as_deref(),
-            Some("云雀平板被曝屏幕漏光 售后称属正常现象")
-        );
-        // A logo heading whose name is not in <title>: still not the headline.
-        let doc = Html::parse_document(
-            "<html><head><title>Lumio lamps recalled after fires</title></head><body>\
-             <h1><a href=\"https://example.test/\">Daily Lamp News</a></h1>\
-             <h2>Lumio lamps recalled after fires</h2></body></html>",
-        );
-        assert_eq!(
-            title(&doc).as_deref(),
-            Some("Lumio lamps recalled after fires")
-        );
-        // A headline that links to itself is still the headline.
-        let doc = Html::parse_document(
-            "<html><head><title>Lumio Aura review: bright, but the app is bad - Blog</title></head><body>\
-             <h1><a href=\"/2026/11/lumio-aura-review/\">Lumio Aura review: bright, but the app is bad</a></h1></body></html>",
-        );
-        assert_eq!(
-            title(&doc).as_deref(),
-            Some("Lumio Aura review: bright, but the app is bad")
-        );
     }
 
     #[test]

@@ -163,20 +163,27 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
         if nodes > TEXT_NODES || (long && past_title) {
             continue;
         }
-        let t = text::collapse(&raw);
-        let t = t.trim();
         if !past_title {
             // The headline's own element (its text is the title, maybe with
-            // the meta line after it inside the same element).
-            if let Some(rest) = title.as_deref().and_then(|h| after_prefix(t, h)) {
+            // the meta line after it inside the same element). Matched on
+            // the raw text: `after_prefix` passes over whitespace, so only
+            // what follows the headline needs collapsing.
+            if let Some(rest) = title.as_deref().and_then(|h| after_prefix(&raw, h)) {
                 past_title = true;
-                let rest = rest.trim();
-                if !rest.is_empty() && is_meta(rest, ctx) {
-                    return Some(read(rest, ctx));
+                let rest = text::collapse(rest);
+                if !rest.is_empty() && is_meta(&rest, ctx) {
+                    return Some(read(&rest, ctx));
                 }
             }
             continue;
         }
+        // Every field of a meta line has its colon (`keys`): a text without
+        // one is none.
+        if !raw.contains([':', '：']) {
+            continue;
+        }
+        let t = text::collapse(&raw);
+        let t = t.trim();
         if t.is_empty() || t.chars().count() > META_CHARS {
             continue;
         }

@@ -14,6 +14,7 @@ mod config;
 pub mod date;
 mod flat_comments;
 mod generic;
+mod index_page;
 mod lang;
 mod meta_line;
 mod profile;
@@ -21,6 +22,7 @@ mod readable;
 mod repeated;
 mod structured;
 mod text;
+mod title;
 
 pub use crate::util::is_cjk;
 pub use config::ExtractConfig;
@@ -503,7 +505,7 @@ fn read_with_profile(
         site: None,
         profile: p.name.clone(),
         kind: p.kind,
-        title: select_first(doc.root_element(), &p.title).or_else(|| generic::title(doc)),
+        title: select_first(doc.root_element(), &p.title).or_else(|| title::title(doc)),
         lang: None,
         charset: None,
         posts,

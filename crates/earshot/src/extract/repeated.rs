@@ -116,20 +116,36 @@ fn member(el: NodeRef<'_, Node>, skip: &HashSet<NodeId>, ctx: &date::Context) ->
     // The date: a `datetime` attribute, or the innermost short element
     // whose text is a date (found from the text nodes that could hold one).
     let mut when = None;
+    // Elements already read for a date, and whether one was there: text
+    // nodes side by side share their parent, which is read once (a date
+    // found there was inside a nested block, and stops the search for each
+    // text node under it, as reading it again would).
+    let mut tried: HashMap<NodeId, bool> = HashMap::new();
     for n in el.descendants() {
         let at = match n.value() {
             Node::Element(e) if e.attr("datetime").is_some() => {
                 let d = e.attr("datetime").and_then(|d| date::parse(d, ctx));
                 d.map(|d| (n, d, short_text(n, SHORT).unwrap_or_default()))
             }
-            Node::Text(t) if could_be_date(t) => n
-                .ancestors()
-                .take(2)
-                .take_while(|a| *a != el)
-                .find_map(|a| {
-                    let t = short_text(a, SHORT).filter(|t| !t.is_empty())?;
-                    date::parse(&t, ctx).map(|d| (a, d, t))
-                }),
+            Node::Text(t) if could_be_date(t) => {
+                let mut at = None;
+                for a in n.ancestors().take(2).take_while(|a| *a != el) {
+                    match tried.get(&a.id()) {
+                        Some(false) => continue,
+                        Some(true) => break,
+                        None => {}
+                    }
+                    let found = short_text(a, SHORT)
+                        .filter(|t| !t.is_empty())
+                        .and_then(|t| date::parse(&t, ctx).map(|d| (a, d, t)));
+                    tried.insert(a.id(), found.is_some());
+                    if found.is_some() {
+                        at = found;
+                        break;
+                    }
+                }
+                at
+            }
             _ => None,
         };
         if let Some(at) = at.filter(|(a, _, _)| !inside_other(*a, el, skip)) {

@@ -100,6 +100,16 @@ fn kinds() -> &'static [Kind] {
     })
 }
 
+/// All kinds' patterns in one set: a line that matches fewer than two
+/// kinds is no ad, and most lines are told so in one pass instead of one
+/// search per kind.
+fn any_kinds() -> &'static regex::RegexSet {
+    static S: OnceLock<regex::RegexSet> = OnceLock::new();
+    S.get_or_init(|| {
+        regex::RegexSet::new(kinds().iter().map(|k| k.re.as_str())).expect("static regex set")
+    })
+}
+
 /// Why a line reads as an ad, if it does: the kinds of cue found, each
 /// with its first match, and the score (an ad scores at least 2, from at
 /// least two kinds).
@@ -108,6 +118,8 @@ pub fn ad_line(line: &str) -> Option<String> {
     if line.chars().count() > 400 {
         return None;
     }
+    // Two kinds at least (below): fewer matched, no need to score.
+    any_kinds().matches(line).iter().nth(1)?;
     let mut score = 0.0f32;
     let mut found: Vec<String> = Vec::new();
     let mut kinds_hit = 0;

@@ -144,13 +144,12 @@ fn is_heading(tag: &str) -> bool {
 }
 
 struct Res {
-    positive: Regex,
-    negative: Regex,
-    unlikely: Regex,
-    maybe: Regex,
-    share: Regex,
     hidden_style: Regex,
     boiler_line: Regex,
+    /// Class/id hints as one set, pattern `i` setting bit `HINT_BITS[i]`:
+    /// negative names, positive names, unlikely candidates, names that
+    /// save an unlikely one ("maybe"), share bars.
+    hints: regex::RegexSet,
 }
 
 fn res() -> &'static Res {
@@ -158,17 +157,19 @@ fn res() -> &'static Res {
     R.get_or_init(|| {
         let re = |s: &str| Regex::new(s).expect("static regex");
         Res {
-            positive: re(
-                r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story",
-            ),
-            negative: re(
+            hints: regex::RegexSet::new([
+                // negative
                 r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|breadcrumb|byline|author|dateline|copyright|subscribe|newsletter|popular|recommend|toolbar",
-            ),
-            unlikely: re(
+                // positive
+                r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story",
+                // unlikely
                 r"(?i)-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|subscribe|navbar|topnav|sitenav|copyright",
-            ),
-            maybe: re(r"(?i)and|article|body|column|content|main|mathjax|shadow"),
-            share: re(r"(?i)(\b|_)(share|sharedaddy|sharing|social|addthis|sociable)(\b|_)"),
+                // maybe
+                r"(?i)and|article|body|column|content|main|mathjax|shadow",
+                // share
+                r"(?i)(\b|_)(share|sharedaddy|sharing|social|addthis|sociable)(\b|_)",
+            ])
+            .expect("static regex set"),
             hidden_style: re(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden"),
             boiler_line: re(
                 r"(?i)^(share|share this|share this (article|story|post|page)|tweet|print|email|e-mail|email this|print this|facebook|twitter|linkedin|pinterest|reddit|whatsapp|google\+?|digg|stumbleupon|delicious|advertisement|advertising|sponsored|related|related (articles|stories|posts|links|content)|read more|more|comments?|leave a comment|post a comment|reply|login|log in|sign in|sign up|register|subscribe|back to top|top|home|next|previous|prev|close|menu|search|skip to (main )?content|分享到?|打印|关闭|关闭窗口|返回顶部|上一页|下一页|相关(文章|新闻|阅读|链接)?|发表评论|我要评论|收藏|推荐|登录|注册)[\s:：|»›>]*$",
@@ -201,12 +202,14 @@ fn weigh(s: &str) -> (usize, usize) {
     (n, commas)
 }
 
-// Class/id hint bits (see `Res`).
+// Class/id hint bits (see `Res::hints`).
 const NEGATIVE: u8 = 1;
 const POSITIVE: u8 = 2;
 const UNLIKELY: u8 = 4;
 const MAYBE: u8 = 8;
 const SHARE: u8 = 16;
+/// The bit of each pattern of `Res::hints`, in its order.
+const HINT_BITS: [u8; 5] = [NEGATIVE, POSITIVE, UNLIKELY, MAYBE, SHARE];
 
 impl<'a> Arena<'a> {
     /// Copies the document into the arena, dropping scripts, styles, hidden
@@ -224,12 +227,11 @@ impl<'a> Arena<'a> {
                 return 0;
             }
             *seen.entry(s).or_insert_with(|| {
-                let bit = |re: &Regex, b: u8| if re.is_match(s) { b } else { 0 };
-                bit(&r.negative, NEGATIVE)
-                    | bit(&r.positive, POSITIVE)
-                    | bit(&r.unlikely, UNLIKELY)
-                    | bit(&r.maybe, MAYBE)
-                    | bit(&r.share, SHARE)
+                // One pass for the five patterns.
+                r.hints
+                    .matches(s)
+                    .iter()
+                    .fold(0u8, |bits, i| bits | HINT_BITS[i])
             })
         };
         while let Some((node, parent)) = stack.pop() {
