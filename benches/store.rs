@@ -16,13 +16,14 @@
 //! `EARSHOT_BENCH_MENTIONS=N` sets the size (10 M:
 //! `EARSHOT_BENCH_MENTIONS=10000000 cargo bench --bench store -- --big`,
 //! a separate run: see README for how long it takes); `EARSHOT_BENCH_URLS`
-//! the crawl-state size.
+//! the crawl-state size; `EARSHOT_BENCH_CACHE_MB` sled's page cache (as
+//! `[store] cache_mb`; default [`DEFAULT_CACHE_MB`]).
 
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::store::compact::dir_size;
-use earshot::store::{CrawlState, Granularity, Mention, MentionQuery, Store};
+use earshot::store::{CrawlState, Granularity, Mention, MentionQuery, Store, DEFAULT_CACHE_MB};
 use earshot_test_utils::synthetic_mention;
 
 const WATCHES: [&str; 2] = ["云雀", "Lumio"];
@@ -80,6 +81,11 @@ fn mention(i: u64, start: DateTime<Utc>, long: bool) -> Mention {
     m
 }
 
+/// sled's page cache for the bench's stores, in MiB.
+fn cache_mb() -> u64 {
+    env_or("EARSHOT_BENCH_CACHE_MB", DEFAULT_CACHE_MB)
+}
+
 fn percentile(times: &mut [f64], p: f64) -> f64 {
     times.sort_by(f64::total_cmp);
     let i = ((times.len() as f64 - 1.0) * p).round() as usize;
@@ -102,7 +108,7 @@ fn rss_kib(field: &str) -> u64 {
 fn crawl_state_child(urls: u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("crawl");
-    let store = Store::open(&path).expect("open store");
+    let store = Store::open_with_cache(&path, cache_mb()).expect("open store");
     let base = rss_kib("VmRSS:");
     let t = Instant::now();
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
@@ -144,7 +150,8 @@ fn crawl_state_child(urls: u64) {
     let read_us = t.elapsed().as_secs_f64() * 1e6 / 100_000.0;
     assert_eq!(found, 100_000);
     println!(
-        "crawl state: {urls} URLs (state + seen set) written in {write_s:.1} s, lookup {read_us:.1} µs; RSS {:.0} MB (peak {:.0} MB, {:.0} MB before) [target < 300 MB]; disk {:.0} MB",
+        "crawl state: {urls} URLs (state + seen set, cache_mb = {}) written in {write_s:.1} s, lookup {read_us:.1} µs; RSS {:.0} MB (peak {:.0} MB, {:.0} MB before) [target < 300 MB]; disk {:.0} MB",
+        cache_mb(),
         rss_kib("VmRSS:") as f64 / 1024.0,
         rss_kib("VmHWM:") as f64 / 1024.0,
         base as f64 / 1024.0,
@@ -167,7 +174,7 @@ fn main() {
     let batch: u64 = 5_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench");
-    let mut store = Store::open(&path).expect("open store");
+    let mut store = Store::open_with_cache(&path, cache_mb()).expect("open store");
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     if big {
         println!("texts: 200-1000 characters (uniform, mean 600), context 200; {total} mentions, 2 watches, one every 7 s");
@@ -215,7 +222,7 @@ fn main() {
     );
     if big {
         drop(store);
-        store = Store::open_existing(&path).expect("reopen");
+        store = Store::open_existing_with_cache(&path, cache_mb()).expect("reopen");
         println!(
             "size on disk after a restart: {:.0} bytes per mention",
             per(dir_size(&path))
@@ -229,7 +236,7 @@ fn main() {
             r.bytes_after as f64 / 1e6,
             per(r.bytes_after)
         );
-        store = Store::open_existing(&path).expect("reopen");
+        store = Store::open_existing_with_cache(&path, cache_mb()).expect("reopen");
     }
 
     // 30-day windows of the stored range.

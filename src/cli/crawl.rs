@@ -27,7 +27,10 @@ pub struct CrawlArgs {
 
 pub(super) fn run(cli: &Cli, args: &CrawlArgs, shutdown: &CancellationToken) -> Result<Exit> {
     let config = load_config(cli)?;
-    let store = Arc::new(Store::open(&store_path(cli, &config))?);
+    let store = Arc::new(Store::open_with_cache(
+        &store_path(cli, &config),
+        config.store.cache_mb,
+    )?);
     let rt = runtime()?;
     let summary = rt.block_on(async {
         let _signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));

@@ -32,7 +32,10 @@ pub struct RunArgs {
 
 pub(super) fn run(cli: &Cli, args: &RunArgs, shutdown: &CancellationToken) -> Result<Exit> {
     let config = load_config(cli)?;
-    let store = Arc::new(Store::open(&store_path(cli, &config))?);
+    let store = Arc::new(Store::open_with_cache(
+        &store_path(cli, &config),
+        config.store.cache_mb,
+    )?);
     let rt = runtime()?;
     rt.block_on(async {
         let signals = signal::cancel_on_signal(shutdown, Some(signal::STOPPING));

@@ -64,7 +64,10 @@ pub(super) fn run(cli: &Cli, args: &ServeArgs, shutdown: &CancellationToken) -> 
         anyhow::bail!("refusing to serve on {addr} without [[serve.tokens]]: anyone on the network could read the dashboard\n  help: add a token (`earshot token new --role admin`) or bind to 127.0.0.1");
     }
     let show_link = show_login_link(&config, args.login_link);
-    let store = Arc::new(Store::open_existing(&store_path(cli, &config))?);
+    let store = Arc::new(Store::open_existing_with_cache(
+        &store_path(cli, &config),
+        config.store.cache_mb,
+    )?);
     let rt = runtime()?;
     rt.block_on(async {
         let _signals = signal::cancel_on_signal(shutdown, None);

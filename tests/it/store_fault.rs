@@ -81,7 +81,21 @@ async fn a_full_disk_pauses_crawling_and_it_resumes_when_space_is_freed() {
         if !long {
             return reply;
         }
-        let filler = "The Lumio Aura desk lamp, a long review paragraph that takes room in the store. ".repeat(60);
+        // Words that do not repeat, so the page takes room in the store
+        // even with its records compressed (format 6).
+        let mut x = path
+            .bytes()
+            .fold(nth as u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+        let words: Vec<String> = (0..600)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                format!("{:08x}", x >> 32)
+            })
+            .collect();
+        let filler = format!(
+            "The Lumio Aura desk lamp, a long review paragraph that takes room in the store: {}",
+            words.join(" ")
+        );
         earshot_test_utils::server::html(&format!(
             "<html><head><title>{path}</title></head><body><article><h1>{path}</h1><p>{filler} {path}</p></article></body></html>"
         ))

@@ -196,3 +196,40 @@ fn run_applies_retention_while_it_runs() {
         assert_eq!(s.get_mention(m.id).unwrap(), None);
     }
 }
+
+/// `[store] cache_mb` outside 8..=65536 (or not a number) is refused with
+/// its line and what to write; a sensible one opens the store.
+#[test]
+fn a_cache_size_out_of_range_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(&dir.path().join("store")).unwrap();
+    for (section, want) in [
+        ("cache_mb = 2", "store.cache_mb"),
+        ("cache_mb = 2", "sled's page cache must be 8 to 65536 MiB"),
+        ("cache_mb = 1000000", "cache_mb = 128"),
+        ("cache_mb = \"big\"", "earshot.toml:3:12"),
+    ] {
+        let file = config(dir.path(), section);
+        let out = crate::util::earshot()
+            .arg("--config")
+            .arg(&file)
+            .args(["stats"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{section}: {err}");
+        assert!(err.contains(want), "{section}: {err}");
+    }
+    let file = config(dir.path(), "cache_mb = 64");
+    let out = crate::util::earshot()
+        .arg("--config")
+        .arg(&file)
+        .args(["stats"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

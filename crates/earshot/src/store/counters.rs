@@ -24,7 +24,7 @@ impl Store {
         let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
         for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
+            let m: Mention = unpack(&k, &v)?;
             for w in &m.watches {
                 for g in Granularity::STORED {
                     out.entry((*g, w.clone(), g.bucket_start(m.bucket_time())))
@@ -83,7 +83,7 @@ impl Store {
         let mut n = 0u64;
         for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
+            let m: Mention = unpack(&k, &v)?;
             n += 1;
             for w in &m.watches {
                 expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));

@@ -15,16 +15,21 @@ pub(super) struct Engine {
 }
 
 impl Engine {
-    /// Opens sled at `path`. sled's flusher thread lets go of the file
-    /// lock a moment after a store is dropped: an open in the same process
-    /// waits up to `wait` for that before calling the store locked.
-    pub(super) fn open(path: &Path, wait: std::time::Duration) -> Result<Engine, StoreError> {
+    /// Opens sled at `path` with a page cache of `cache_bytes`. sled's
+    /// flusher thread lets go of the file lock a moment after a store is
+    /// dropped: an open in the same process waits up to `wait` for that
+    /// before calling the store locked.
+    pub(super) fn open(
+        path: &Path,
+        cache_bytes: u64,
+        wait: std::time::Duration,
+    ) -> Result<Engine, StoreError> {
         let deadline = std::time::Instant::now() + wait;
         let db = loop {
             let opened = sled::Config::new()
                 .path(path)
                 .mode(sled::Mode::HighThroughput)
-                .cache_capacity(1024 * 1024 * 1024)
+                .cache_capacity(cache_bytes)
                 .open()
                 .map_err(|e| map_sled(path, e));
             match opened {
@@ -79,7 +84,11 @@ impl Store {
             drop(old);
         }
         // Handles still held by readers keep the old file lock a moment.
-        let fresh = Engine::open(&self.path, std::time::Duration::from_secs(10))?;
+        let fresh = Engine::open(
+            &self.path,
+            self.cache_bytes,
+            std::time::Duration::from_secs(10),
+        )?;
         // Readable from here on, even when the check below fails.
         let (tree, db) = (fresh.tree.clone(), fresh.db.clone());
         *engine = Some(fresh);

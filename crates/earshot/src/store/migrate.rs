@@ -9,12 +9,13 @@
 //! | 2 | 3 | [`Mention`]: one per (post, watch), with `post_id`; cluster members name their post; [`Post`] records (none yet: every page's validators and body hash are cleared, so the next crawl reads each page again and stores its posts) |
 //! | 3 | 4 | [`Evidence`]: `baseline` (in words) and `baseline_days`, recovered from the alert's summary where it says them |
 //! | 4 | 5 | [`Mention`] and [`Post`]: `rating` (a review's stars); `None` for every record written before |
+//! | 5 | 6 | [`Mention`] and [`Post`] records packed (`codec.rs`: a tag byte, zstd); the same fields, keys, index entries and counters |
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode, encode, keys, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
+    decode, encode, keys, pack, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
     HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
 };
 
@@ -44,6 +45,7 @@ pub(super) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
             2 => mentions_v2_to_v3(store, &mut batch)?,
             3 => alerts_v3_to_v4(store, &mut batch)?,
             4 => ratings_v4_to_v5(store, &mut batch)?,
+            5 => packed_v5_to_v6(store, &mut batch)?,
             // A step missing here is a bug of this build: refuse, untouched.
             _ => return Err(unknown()),
         };
@@ -430,6 +432,25 @@ fn ratings_v4_to_v5(store: &Store, batch: &mut sled::Batch) -> Result<usize, Sto
             rating: None,
         };
         batch.insert(&k, encode(&new));
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Format 5 → 6: every mention and stored post record packed (`codec.rs`),
+/// its fields unchanged.
+fn packed_v5_to_v6(store: &Store, batch: &mut sled::Batch) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for item in store.tree()?.scan_prefix([keys::MENTION]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let m: Mention = decode(&k, &v)?;
+        batch.insert(&k, pack(&m));
+        n += 1;
+    }
+    for item in store.tree()?.scan_prefix([keys::POST]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        let p: Post = decode(&k, &v)?;
+        batch.insert(&k, pack(&p));
         n += 1;
     }
     Ok(n)

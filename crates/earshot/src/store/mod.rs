@@ -7,7 +7,7 @@
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>`, `source_pass/<source>`, `watch/<watch>`, `probe` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass), u64 BE (number of the source's last completed pass), the fingerprint of the watch definition the posts were last matched with (UTF-8), i64 BE (when a reopen last checked writes) |
-//! | `m` | bucket time, mention id | [`Mention`] |
+//! | `m` | bucket time, mention id | [`Mention`], packed (`codec.rs`: zstd) |
 //! | `i` | mention id | bucket time (where its `m` record is) |
 //! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
 //! | `h` | first 8 bytes of the content hash, mention id | empty (duplicate index) |
@@ -20,7 +20,7 @@
 //! | `o` | outbox key | [`OutboxItem`] |
 //! | `s` | silence id | [`Silence`] |
 //! | `S` | SHA-256 of a dashboard session id | [`StoredSession`] |
-//! | `p` | post id | [`Post`]: every extracted post, matched or not (for `rematch`) |
+//! | `p` | post id | [`Post`], packed: every extracted post, matched or not (for `rematch`) |
 //!
 //! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
 //! the sign bit flipped (so keys sort in time order); a watch is its UTF-8
@@ -28,7 +28,9 @@
 //!
 //! Values use postcard, a compact serde encoding with a stable, documented
 //! wire format: a record's layout is its struct's field order, and an enum
-//! is stored by variant index. Changing either changes the format. The
+//! is stored by variant index. Changing either changes the format.
+//! Mention and post records, the large ones, are packed: a tag byte, then
+//! their postcard bytes compressed with zstd (see `codec.rs`). The
 //! schema version in `M/schema_version` ([`SCHEMA_VERSION`]) is checked on
 //! open: a newer store is refused, an older one written by a release
 //! (format 1 or later) migrated (in `migrate.rs`, one atomic batch per
@@ -43,6 +45,7 @@
 mod alerts;
 pub mod backup;
 mod clusters;
+mod codec;
 pub mod compact;
 mod config;
 mod counters;
@@ -65,7 +68,8 @@ use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
-pub use config::{keep_problem, StoreConfig};
+use codec::{pack, unpack};
+pub use config::{keep_problem, StoreConfig, CACHE_MB_RANGE, DEFAULT_CACHE_MB};
 pub use crawled::{Bounded, CrawlBound};
 use engine::Engine;
 use error::{map_io, map_sled};
@@ -83,7 +87,8 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
 /// evidence. 3: one mention per (post, watch), stored posts. 4: alert
 /// evidence with its baseline. 5: mentions and posts with a review's rating.
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: mention and post records compressed (`codec.rs`).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Result of writing a batch of mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -199,6 +204,8 @@ pub struct Store {
     /// after a reopen that failed, until the next one works).
     engine: RwLock<Option<Engine>>,
     write_lock: Mutex<()>,
+    /// sled's page cache in bytes (kept for [`Store::reopen`]).
+    cache_bytes: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -208,25 +215,37 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating it when missing.
+    /// Opens the store at `path`, creating it when missing, with the
+    /// default page cache ([`DEFAULT_CACHE_MB`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(path, DEFAULT_CACHE_MB)
+    }
+
+    /// [`Store::open`] with a page cache of `cache_mb` MiB (`[store]
+    /// cache_mb`).
+    pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Store, StoreError> {
         compact::recover_interrupted_compaction(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| map_io(path, e))?;
         }
-        Store::open_inner(path)
+        Store::open_inner(path, cache_mb)
     }
 
     /// Opens an existing store; [`StoreError::Missing`] when there is none.
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        Store::open_existing_with_cache(path, DEFAULT_CACHE_MB)
+    }
+
+    /// [`Store::open_existing`] with a page cache of `cache_mb` MiB.
+    pub fn open_existing_with_cache(path: &Path, cache_mb: u64) -> Result<Store, StoreError> {
         compact::recover_interrupted_compaction(path)?;
         if !path.join("db").exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        Store::open_inner(path)
+        Store::open_inner(path, cache_mb)
     }
 
-    fn open_inner(path: &Path) -> Result<Store, StoreError> {
+    fn open_inner(path: &Path, cache_mb: u64) -> Result<Store, StoreError> {
         if path.exists() && !path.is_dir() {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
@@ -238,11 +257,13 @@ impl Store {
         {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
-        let engine = Engine::open(path, std::time::Duration::from_secs(2))?;
+        let cache_bytes = cache_mb.saturating_mul(1 << 20);
+        let engine = Engine::open(path, cache_bytes, std::time::Duration::from_secs(2))?;
         let store = Store {
             path: path.to_path_buf(),
             engine: RwLock::new(Some(engine)),
             write_lock: Mutex::new(()),
+            cache_bytes,
         };
         store.check_version()?;
         Ok(store)
@@ -322,7 +343,7 @@ impl Store {
         })?;
         let key = keys::mention(t, id);
         match self.tree()?.get(key).map_err(|e| self.engine(e))? {
-            Some(b) => Ok(Some(decode(&key, &b)?)),
+            Some(b) => Ok(Some(unpack(&key, &b)?)),
             None => Ok(None),
         }
     }
@@ -374,7 +395,7 @@ impl Store {
                 // Records are keyed by time: newest first is a reverse scan.
                 for item in self.tree()?.scan_prefix([keys::MENTION]).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
-                    let m: Mention = decode(&k, &v)?;
+                    let m: Mention = unpack(&k, &v)?;
                     if keep(&m) {
                         out.push(m);
                         if out.len() >= limit {
@@ -467,7 +488,7 @@ impl Store {
                 }
                 for item in self.tree()?.range(lo..hi).rev() {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
-                    let m: Mention = decode(&k, &v)?;
+                    let m: Mention = unpack(&k, &v)?;
                     if visit(&k, Some(m), &mut page) {
                         break;
                     }
@@ -492,7 +513,7 @@ impl Store {
         let hi = keys::mention(until, 0);
         for item in self.tree()?.range(lo..hi).rev() {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
+            let m: Mention = unpack(&k, &v)?;
             if keep(&m) {
                 out.push(m);
             }

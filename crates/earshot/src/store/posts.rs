@@ -10,7 +10,7 @@ impl Store {
     pub fn get_post(&self, id: u64) -> Result<Option<Post>, StoreError> {
         let key = keys::post(id);
         match self.tree()?.get(key).map_err(|e| self.engine(e))? {
-            Some(b) => Ok(Some(decode(&key, &b)?)),
+            Some(b) => Ok(Some(unpack(&key, &b)?)),
             None => Ok(None),
         }
     }
@@ -28,7 +28,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.tree()?.range(lo..vec![keys::POST + 1]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            out.push(decode(&k, &v)?);
+            out.push(unpack(&k, &v)?);
             if out.len() >= limit {
                 break;
             }

@@ -43,7 +43,7 @@ impl Store {
         let hi = keys::mention(cutoff, 0);
         for item in self.tree()?.range(vec![keys::MENTION]..hi.to_vec()) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            let m: Mention = decode(&k, &v)?;
+            let m: Mention = unpack(&k, &v)?;
             ids.push(m.id);
             post_ids.insert(m.post_id);
             if ids.len() >= limit.max(1) {

@@ -119,7 +119,7 @@ impl Store {
                     keys::member_value(m.post_id, &m.site),
                 );
             }
-            batch.insert(&key[..], encode(m));
+            batch.insert(&key[..], pack(m));
             batch.insert(
                 &keys::id_index(m.id)[..],
                 &keys::ts_value(m.bucket_time())[..],
@@ -163,7 +163,7 @@ impl Store {
             batch.insert(keys::meta("mention_count"), &total.to_be_bytes());
         }
         for p in posts {
-            batch.insert(&keys::post(p.id)[..], encode(p));
+            batch.insert(&keys::post(p.id)[..], pack(p));
         }
         for &p in remove_posts {
             batch.remove(&keys::post(p)[..]);
