@@ -16,8 +16,8 @@
 //!
 //! A second table (`alert/first_month.rs`) runs new watches from their
 //! first hour, counting the first month like any other, per generator
-//! family: three the detectors were tuned or looked at on, one held out
-//! (`fresh`, never tuned on).
+//! family (five, all tuned on or looked at by now: see its module), each
+//! volume with the oracle bound of `alert/bound.rs` beside it.
 //!
 //! Run: `cargo bench --bench alert` (or `cargo test --bench alert` for a
 //! quick unoptimised run); `ALERT_BENCH_WATCHES=N` changes the watches per
