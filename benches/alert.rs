@@ -16,8 +16,8 @@
 //!
 //! A second table (`alert/first_month.rs`) runs new watches from their
 //! first hour, counting the first month like any other, per generator
-//! family: three the detectors were tuned or looked at on, one held out
-//! (`fresh`, never tuned on).
+//! family (five, all tuned on or looked at by now: see its module), each
+//! volume with the oracle bound of `alert/bound.rs` beside it.
 //!
 //! Run: `cargo bench --bench alert` (or `cargo test --bench alert` for a
 //! quick unoptimised run); `ALERT_BENCH_WATCHES=N` changes the watches per
@@ -26,6 +26,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use earshot::alert::detect::{self, DetectorConfig, Point};
 
+#[path = "alert/bound.rs"]
+mod bound;
 #[path = "alert/first_month.rs"]
 mod first_month;
 #[path = "alert/fresh2.rs"]
@@ -74,6 +76,11 @@ const WARMUP_WEEKS: usize = 5;
 struct Timeline {
     points: Vec<Point>,
     bursts: Vec<(usize, usize)>,
+    /// Each burst's size (× the watch's average hourly negatives).
+    sizes: Vec<f64>,
+    /// Each hour's expected negatives without a burst: what the oracle of
+    /// `bound.rs` knows.
+    rate: Vec<f64>,
 }
 
 fn daily(h: usize) -> f64 {
@@ -111,6 +118,7 @@ fn generate(seed: u64, size: f64, dur: usize, low: bool) -> Timeline {
         .single()
         .unwrap_or_default();
     let mut points = Vec::with_capacity(hours);
+    let mut rate = Vec::with_capacity(hours);
     for h in 0..hours {
         let day = h / 24;
         if h % 24 == 0 {
@@ -120,6 +128,7 @@ fn generate(seed: u64, size: f64, dur: usize, low: bool) -> Timeline {
         let growth = 1.0 + 0.3 * h as f64 / hours as f64;
         let holiday = if holidays.contains(&day) { 0.4 } else { 1.0 };
         let lam = base * daily(h) * weekly * growth * holiday * day_level;
+        rate.push(lam * share);
         let mut neg = r.poisson(lam * share);
         let other = r.poisson(lam * (1.0 - share));
         if bursts.iter().any(|&(s, d)| h >= s && h < s + d) {
@@ -131,7 +140,13 @@ fn generate(seed: u64, size: f64, dur: usize, low: bool) -> Timeline {
             negative: neg,
         });
     }
-    Timeline { points, bursts }
+    let sizes = vec![size; bursts.len()];
+    Timeline {
+        points,
+        bursts,
+        sizes,
+        rate,
+    }
 }
 
 /// An alert as (opened bucket, start bucket, end bucket).

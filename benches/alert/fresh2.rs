@@ -128,6 +128,7 @@ pub fn generate(seed: u64, rate: f64, weeks: usize) -> Timeline {
         + Duration::hours((seed % 167) as i64);
     let mut level_ln: f64 = 0.0;
     let mut points = Vec::with_capacity(hours);
+    let mut rate = Vec::with_capacity(hours);
     for h in 0..hours {
         let t = t0 + Duration::hours(h as i64);
         let hod = chrono::Timelike::hour(&t) as usize;
@@ -161,6 +162,12 @@ pub fn generate(seed: u64, rate: f64, weeks: usize) -> Timeline {
             share0
         };
         let surge = news.iter().any(|&(s, d)| h >= s && h < s + d);
+        let out = outage.is_some_and(|(s, d)| h >= s && h < s + d);
+        rate.push(if out {
+            0.0
+        } else {
+            lam * share * if surge { 1.1 } else { 1.0 }
+        });
         let mut neg = r.poisson(lam * share * if surge { 1.1 } else { 1.0 });
         let other = r.poisson(lam * (1.0 - share) * if surge { 3.0 } else { 1.0 });
         if let Some(k) = bursts.iter().position(|&(s, d)| h >= s && h < s + d) {
@@ -172,12 +179,16 @@ pub fn generate(seed: u64, rate: f64, weeks: usize) -> Timeline {
             };
             neg += r.poisson((sizes[k] - 1.0) * ramp * base * share0);
         }
-        let out = outage.is_some_and(|(s, d)| h >= s && h < s + d);
         points.push(Point {
             time: t,
             total: if out { 0 } else { neg + other },
             negative: if out { 0 } else { neg },
         });
     }
-    Timeline { points, bursts }
+    Timeline {
+        points,
+        bursts,
+        sizes,
+        rate,
+    }
 }

@@ -265,7 +265,11 @@ pub fn cold_start(
         .collect();
     let level = recent_level(s, i, &periods, 1.0);
     let early = EARLY_DISPERSION / days.max(1) as f64;
-    for w in WINDOWS {
+    let mut ws = WINDOWS.to_vec();
+    let mut n = 0;
+    while n < ws.len() {
+        let w = ws[n];
+        n += 1;
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
         // Earlier days whose whole window lies in the history.
         let whole = (1..=days).take_while(|d| i + 1 >= d * day + w && i + 1 - d * day - w >= f);
@@ -287,14 +291,12 @@ pub fn cold_start(
             let p = r / (r + expected);
             (expected, neg_binomial_sf(obs, r, p))
         };
-        let a = if w == 1 {
-            cfg.alpha * cfg.single_bucket
-        } else {
-            cfg.alpha
-        } / WINDOWS.len() as f64;
+        if w == WINDOWS.len() {
+            ws.extend_from_slice(super::long_windows(expected));
+        }
         let d = Decision {
             detector: Detector::Threshold,
-            fire: pv < a
+            fire: pv < super::window_alpha(cfg, w)
                 && obs >= min
                 && w <= hist
                 && super::share::supports(s, i, w, base, obs, expected),
@@ -422,6 +424,32 @@ mod tests {
         let eps = run(&s, &cfg, Duration::hours(1), None);
         assert_eq!(eps.len(), 1, "{eps:#?}");
         assert!(eps[0].opened <= s[at + 1].time, "{eps:#?}");
+    }
+
+    /// A quiet watch (5 mentions an hour, under 2 negative) with three
+    /// extra negatives an hour for 8 hours: no window of 1–3 hours is
+    /// far enough from noise, the 4–8 hour windows are (the oracle bound
+    /// of the alert bench); the steady weeks raise nothing.
+    #[test]
+    fn a_quiet_watch_tests_long_windows_too() {
+        let cfg = DetectorConfig::default();
+        let mut s = watch(5.0, 24 * 7 * 6);
+        assert!(run(&s, &cfg, Duration::hours(1), None).is_empty());
+        let at = 24 * (7 * 5 + 2) + 9;
+        for p in &mut s[at..at + 8] {
+            p.negative += 3;
+            p.total += 3;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        let e = &eps[0];
+        assert!(
+            e.opened >= s[at + 3].time && e.opened <= s[at + 7].time,
+            "{e:#?}"
+        );
+        let i = (at..at + 8).find(|&i| s[i].time == e.opened).unwrap();
+        let d = super::super::decide(&s, i, &cfg, Duration::hours(1));
+        assert!(d.fire && d.window >= 4, "{d:#?}");
     }
 
     /// A campaign that works: from a day in week 6 the watch has twice the

@@ -10,7 +10,8 @@
 //!   predictive distribution of a Poisson count whose rate was estimated
 //!   from those weeks (a Gamma posterior), so the uncertainty of the baseline
 //!   is part of the test; windows of the last 1, 2 and 3 buckets are tested
-//!   at `alpha / 3` each, and the window needs at least `min_count` and a
+//!   at `alpha / 3` each (and on a quiet watch those of 4, 6 and 8 buckets,
+//!   see `LONG_WINDOWS`), and the window needs at least `min_count` and a
 //!   negative share that rose with the count (`share::supports`).
 //! * **share**: the negative share of the last 1–3 buckets against the
 //!   share of the past week, binomial test at `alpha / 3`, and at least
@@ -129,6 +130,39 @@ pub struct Decision {
 
 const WINDOWS: [usize; 3] = [1, 2, 3];
 
+/// Longer windows, tested after [`WINDOWS`] where the 3-bucket window
+/// expects fewer than `LONG_MAX_EXPECTED` negatives: on a quiet watch a
+/// storm of a few mentions an hour shows only over several hours (the
+/// oracle bound of the alert bench), while a busy watch's storms show
+/// within three, where longer windows would only add false alerts from a
+/// level that drifts over the day.
+const LONG_WINDOWS: [usize; 3] = [4, 6, 8];
+
+/// See [`LONG_WINDOWS`].
+const LONG_MAX_EXPECTED: f64 = 15.0;
+
+/// The windows to test once the 3-bucket window expects `expected3`.
+fn long_windows(expected3: f64) -> &'static [usize] {
+    if expected3 < LONG_MAX_EXPECTED {
+        &LONG_WINDOWS
+    } else {
+        &[]
+    }
+}
+
+/// The significance level of one window: `alpha` split over the three
+/// short windows (a one-bucket window at `alpha × single_bucket`), and
+/// the long windows sharing the same again.
+fn window_alpha(cfg: &DetectorConfig, w: usize) -> f64 {
+    if w == 1 {
+        cfg.alpha * cfg.single_bucket / WINDOWS.len() as f64
+    } else if w <= WINDOWS.len() {
+        cfg.alpha / WINDOWS.len() as f64
+    } else {
+        cfg.alpha / LONG_WINDOWS.len() as f64
+    }
+}
+
 /// Buckets per week at this bucket length.
 fn per_week(bucket: chrono::Duration) -> usize {
     (chrono::Duration::weeks(1).num_seconds() / bucket.num_seconds().max(1)).max(1) as usize
@@ -220,7 +254,14 @@ pub fn seasonal(
     let level = cold::recent_level(s, i, &periods, level);
     let dispersion = cfg.dispersion.max(cold::pooled_dispersion(s, i, week, k));
     let mut windows: Vec<(usize, Decision)> = Vec::new();
-    for w in WINDOWS {
+    let mut ws = WINDOWS.to_vec();
+    let mut n = 0;
+    while n < ws.len() {
+        let w = ws[n];
+        n += 1;
+        if i + 1 < w + k * week {
+            continue;
+        }
         let obs = sum(s, i + 1 - w, i + 1, |p| p.negative);
         let weeks: Vec<f64> = (1..=k)
             .map(|j| {
@@ -232,16 +273,16 @@ pub fn seasonal(
         // negative binomial with extra-Poisson dispersion (day-to-day swings
         // of the level: variance + dispersion × mean²).
         let (expected, pv) = cold::predictive(obs, weeks, level, dispersion);
+        if w == WINDOWS.len() {
+            ws.extend_from_slice(long_windows(expected));
+        }
         // A single bucket must be far more extreme than a longer window:
         // one-bucket blips are what wakes people for nothing.
-        let a = if w == 1 {
-            cfg.alpha * cfg.single_bucket
-        } else {
-            cfg.alpha
-        } / WINDOWS.len() as f64;
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < a && obs >= min && share::supports(s, i, w, base, obs, expected),
+            fire: pv < window_alpha(cfg, w)
+                && obs >= min
+                && share::supports(s, i, w, base, obs, expected),
             elevated: false,
             observed: obs,
             expected,
