@@ -262,3 +262,101 @@ if __name__ == "__main__":
     import collections
     r = rows()
     print(len(r), collections.Counter((x[1], x[0]) for x in r))
+
+
+# Whole articles (issue 24, items 3 and 5): a news story is a lead that says what happened plus background and
+# follow-up sentences. A calm report of trouble often carries a sentence of earlier praise ("the model sold
+# well at launch"), and good news often recalls an old problem; the verdict is the story's event, not the
+# sentence with the strongest words. Each article joins one lead from the lists above with one or two
+# background sentences of the opposite colour and a neutral follow-up, the background placed before or after
+# the lead at random, so the model learns to weigh the whole text. Written for earshot; none of the mixed-review
+# set's or the demo's brands, events or sentences.
+ZH_BG_PRAISE = [
+    "{B}成立于二〇〇九年，旗下产品一向以做工扎实著称，在年轻用户中口碑不错。",
+    "该产品去年上市时颇受欢迎，曾连续数月位居电商平台同类销量榜前三。",
+    "{B}此前凭借亲民的价格和出色的设计积累了大量忠实用户。",
+    "这款产品发布之初评测普遍给出高分，不少媒体称赞其性价比。",
+    "{B}去年营收增长强劲，被业内视为细分市场的领先者之一。",
+    "据了解，该系列开卖时曾在两小时内售罄，用户评价以好评为主。",
+    "{B}的门店以服务周到闻名，多次获得消费者满意度奖项。",
+    "该公司的上一代产品口碑很好，复购率在行业内名列前茅。",
+]
+ZH_BG_TROUBLE = [
+    "{B}前年曾因产品质量问题被消费者投诉，此后进行了全面整改。",
+    "此前该公司一度因供应链紧张推迟交付，引发部分用户不满。",
+    "{B}去年业绩承压，营收出现小幅下滑。",
+    "两年前{B}曾因一款产品的续航问题饱受诟病。",
+    "该品牌此前的门店扩张并不顺利，一度关闭了十余家门店。",
+]
+ZH_ELABORATE = [
+    "话题在社交平台迅速发酵，相关讨论的阅读量已超过百万。",
+    "记者注意到，类似的反映最早出现在上个月，近一周明显增多。",
+    "多名用户在社交平台晒出了相关照片和聊天记录。",
+    "消息传出后，不少网友在评论区分享了自己的经历。",
+    "据不完全统计，涉及的地区已超过十个省份。",
+    "此事引起了不少行业人士的关注。",
+]
+ZH_FOLLOW = [
+    "公司表示将持续关注此事进展，并及时向公众通报。",
+    "截至发稿时，{B}官方尚未就此作出进一步回应。",
+    "记者将持续跟进相关情况。",
+    "据悉，相关部门已经注意到此事。",
+    "{B}方面称，更多细节将在近期公布。",
+    "业内人士认为，此事的后续影响仍有待观察。",
+]
+EN_BG_PRAISE = [
+    "{B} built its name on well-made, fairly priced products and has a loyal following.",
+    "The product sold out within hours at launch last year and reviewers praised its design.",
+    "Founded in 2008, {B} has grown quickly and is widely seen as a leader in its market.",
+    "Early reviews of the model were glowing, and it topped the sales charts for months.",
+    "{B} reported record revenue last year and won several customer-service awards.",
+    "The brand's previous generation was a best seller with strong repeat purchases.",
+]
+EN_BG_TROUBLE = [
+    "{B} faced complaints about product quality two years ago and overhauled its testing since.",
+    "The company delayed deliveries last year because of supply shortages, which upset some customers.",
+    "{B}'s revenue slipped last year as competition grew.",
+    "Two years ago {B} was criticised over the battery life of an earlier model.",
+    "The brand closed a dozen stores last year after an expansion that did not go to plan.",
+]
+EN_ELABORATE = [
+    "The story spread quickly on social media, where posts about it drew millions of views.",
+    "Similar reports first appeared last month and have grown in the past week.",
+    "Several customers shared photos and screenshots online.",
+    "Readers described their own experiences in the comments.",
+    "The reports come from at least ten states so far.",
+    "The news drew attention from across the industry.",
+]
+EN_FOLLOW = [
+    "The company said it would share more details in the coming days.",
+    "{B} did not respond to a request for further comment by the time of publication.",
+    "Regulators said they were aware of the matter.",
+    "Analysts said it was too early to judge the longer-term effect.",
+    "A spokesperson said the company was monitoring the situation closely.",
+]
+
+
+def articles(seed=20261208, per_lead=3):
+    """Multi-sentence news stories -> [(label, lang, text)]; the label is the lead's.
+
+    The lead comes first most of the time, as in news, with an elaborating sentence after it half of the
+    time; the background sentences go before or after it."""
+    rng = random.Random(seed)
+    out = []
+    for lang, brands, sep, leads, praise, trouble, elaborate, follow in (
+            ("zh", ZH_BRANDS, "", (ZH_NEG, ZH_NEU, ZH_POS), ZH_BG_PRAISE, ZH_BG_TROUBLE, ZH_ELABORATE, ZH_FOLLOW),
+            ("en", EN_BRANDS, " ", (EN_NEG, EN_NEU, EN_POS), EN_BG_PRAISE, EN_BG_TROUBLE, EN_ELABORATE,
+             EN_FOLLOW)):
+        for label, templates in enumerate(leads):
+            for t in templates:
+                for _ in range(per_lead):
+                    b = rng.choice(brands)
+                    # trouble gets praise beside it, good news an old problem, neutral news either
+                    bg_pool = praise if label == 0 else trouble if label == 2 else rng.choice((praise, trouble))
+                    bg = rng.sample(bg_pool, rng.choice((1, 1, 2)))
+                    lead = [t] + ([rng.choice(elaborate)] if label == 0 and rng.random() < 0.5 else [])
+                    parts = lead + bg if rng.random() < 0.7 else bg + lead
+                    if rng.random() < 0.6:
+                        parts.append(rng.choice(follow))
+                    out.append((label, lang, sep.join(p.replace("{B}", b) for p in parts)))
+    return out

@@ -44,6 +44,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e5s1  # noqa: E402
 import news_written  # noqa: E402
+import reviews_written  # noqa: E402
 import spm  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
@@ -333,6 +334,9 @@ def main():
     ap.add_argument("--init", default=None, metavar="DIR",
                     help="start from a trained model's weights (its bottom --layers layers, embeddings and head) "
                          "instead of the base; its vocabulary must be the one this run prunes to")
+    ap.add_argument("--keep-init-vocab", action="store_true",
+                    help="with --init: keep every vocabulary piece of the model in DIR, not only the pieces this "
+                         "run's rows use (a short continued run must not shrink the vocabulary)")
     ap.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the teacher's soft targets")
     ap.add_argument("--distill-temp", type=float, default=2.0, help="softmax temperature of the soft targets")
     ap.add_argument("--lower-case", choices=["off", "inference", "all"], default="inference",
@@ -352,6 +356,12 @@ def main():
     ap.add_argument("--written-news", type=int, default=0, metavar="TIMES",
                     help="also train on the news sentences written for earshot (news_written.py: calm reports of "
                          "recalls, complaints, lawsuits, and neutral and positive news), repeated TIMES")
+    ap.add_argument("--written-articles", type=int, default=0, metavar="TIMES",
+                    help="also train on whole news stories written for earshot (news_written.articles: a lead with "
+                         "background of the opposite colour, labelled by the lead), repeated TIMES")
+    ap.add_argument("--written-reviews", type=int, default=0, metavar="TIMES",
+                    help="also train on the mixed reviews written for earshot (reviews_written.py: complaint and "
+                         "praise joined by a contrast, labelled by the overall verdict), repeated TIMES")
     ap.add_argument("--write-train", default=None, metavar="FILE",
                     help="write the training rows this recipe samples (label,text) to FILE and exit")
     ap.add_argument("--reexport", default=None, metavar="DIR",
@@ -393,6 +403,12 @@ def main():
         # kept whole and repeated, as the upsampled families are
         train += [(f"written_news/{lang}", lang, label, text) for label, lang, text in news_written.rows()]
         upsample["written_news"] = args.written_news
+    if args.written_articles:
+        train += [(f"written_articles/{lang}", lang, label, text) for label, lang, text in news_written.articles()]
+        upsample["written_articles"] = args.written_articles
+    if args.written_reviews:
+        train += [(f"written_reviews/{lang}", lang, label, text) for label, lang, text in reviews_written.rows()]
+        upsample["written_reviews"] = args.written_reviews
     log('upsample', upsample)
     train = sample_train(train, args.seed, args.max_examples, upsample, args.sst_cap)
     # what a teacher's logits are looked up by: a naturalised SST row learns its original's logits
@@ -463,6 +479,13 @@ def main():
     train_ids = [tok(r[3]) for r in train]
     log(f"tokenised in {time.time() - t0:.0f}s; mean train length {np.mean([len(t) for t in train_ids]):.1f} tokens")
     used = set(i for t in train_ids for i in t)
+    if args.init and args.keep_init_vocab:
+        # Continued training keeps every piece the model it starts from had: a text it read well before must
+        # not be split into smaller pieces because this run's rows happen not to use one.
+        index = {p: k for k, p in enumerate(pieces)}
+        had = [index[p] for p, _, _ in spm.read_model(os.path.join(args.init, "spiece.model")) if p in index]
+        log(f"--init {args.init}: keeps its {len(had)} pieces; this run's rows use {len(used)}")
+        used.update(had)
     old_ids, proto = prune_vocab(pieces, scores, used)
     remap = {o: n for n, o in enumerate(old_ids)}
     log(f"vocabulary {len(old_ids)} of {len(pieces)}")
@@ -813,7 +836,7 @@ def export(model, bcfg, proto, args, results):
     meta = {"seed": args.seed, "layers": args.layers, "max_len": args.max_len, "batch": args.batch, "lr": args.lr,
             "epochs": args.epochs, "class_weight_power": args.class_weight_power, "freeze_layers": args.freeze_layers, "train_embeddings": args.train_embeddings,
             "max_examples": args.max_examples, "upsample": args.upsample, "sst_cap": args.sst_cap,
-            "extra_train": args.extra_train, "written_news": args.written_news, "init": args.init, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
+            "extra_train": args.extra_train, "written_news": args.written_news, "written_articles": args.written_articles, "written_reviews": args.written_reviews, "keep_init_vocab": args.keep_init_vocab, "init": args.init, "steps_done": args.steps_done, "steps_planned": args.steps_planned, "bf16": args.bf16, "nlpcc_train": args.nlpcc_train, "case_augment": args.case_augment, "lower_case": args.lower_case,
             "teacher": os.path.basename(args.teacher) if args.teacher else None,
             "teacher_model": args.teacher_model, "init": args.init, "distill_alpha": args.distill_alpha,
             "distill_temp": args.distill_temp, "held_out_domains": sorted(HELD_OUT_DOMAINS),

@@ -83,9 +83,26 @@ fn shipped_model_keeps_the_overall_verdict_of_mixed_reviews_and_news() {
 /// Issue 24, item 5: the demo's syndicated story about the 云雀 X5 battery
 /// defect (calm, factual, one sentence of praise for the launch) led the
 /// demo report's examples in green. Extracted from each news site as the
-/// crawler extracts it, it must read negative everywhere.
+/// crawler extracts it, the whole story must read negative everywhere.
 #[test]
 fn the_demo_battery_defect_story_reads_negative_on_every_news_site() {
+    demo_story_reads_negative(false);
+}
+
+/// What the crawler scores and the report shows is the mention's context:
+/// the sentences around the first 云雀 (on news-a and its copies, the lead
+/// and the launch's praise beside it). The shipped model reads that context
+/// positive on news-a (p 0.25 / 0.30 / 0.45), so the report still shows the
+/// story in green. Known failure, kept runnable for the next release: the
+/// candidates trained on written stories fixed it but lost on every corpus
+/// held out (model card, "Levers tried"), so none shipped.
+#[test]
+#[ignore = "known failure of the shipped model (issue 24, item 5): run with --ignored when a release claims the fix"]
+fn the_demo_battery_defect_mention_context_reads_negative_on_every_news_site() {
+    demo_story_reads_negative(true);
+}
+
+fn demo_story_reads_negative(context_too: bool) {
     let scorer = Scorer::load(&SentimentConfig {
         model: MODEL.into(),
         precision: Precision::Fp32,
@@ -99,6 +116,11 @@ fn the_demo_battery_defect_story_reads_negative_on_every_news_site() {
         "news-d/2026/11/21/x5-review-roundup.html",
     ];
     let fetched = chrono::Utc::now();
+    let matcher = earshot::watch::Matcher::new(&[earshot::watch::WatchConfig {
+        name: "云雀".into(),
+        ..Default::default()
+    }])
+    .expect("the watch compiles");
     for page in pages {
         // news-b is GBK: decoded as the crawler decodes it
         let bytes = std::fs::read(format!("{site}/{page}")).expect("demo page");
@@ -108,10 +130,27 @@ fn the_demo_battery_defect_story_reads_negative_on_every_news_site() {
             .expect("the demo page extracts");
         let text = &e.posts.first().expect("the story's text").text;
         assert!(text.contains("电池"), "{page}: {text}");
-        let p = &scorer.probabilities(&[text.as_str()]).expect("scores")[0];
-        assert!(
-            p[0] > p[1] && p[0] > p[2],
-            "{page}: the defect story reads {p:.2?} (negative, neutral, positive), not negative"
-        );
+        let post = e.posts.first().expect("the story");
+        let title = post.title.as_deref().unwrap_or("");
+        let found = matcher.find(&earshot::watch::Doc {
+            title,
+            text,
+            author: "",
+            site: "",
+            source: "news",
+            lang: Some("zh"),
+        });
+        let context = &found.first().expect("the story mentions 云雀").context;
+        let mut checks = vec![("story", text.as_str())];
+        if context_too {
+            checks.push(("mention's context", context.as_str()));
+        }
+        for (what, t) in checks {
+            let p = &scorer.probabilities(&[t]).expect("scores")[0];
+            assert!(
+                p[0] > p[1] && p[0] > p[2],
+                "{page}: the defect {what} reads {p:.2?} (negative, neutral, positive), not negative: {t}"
+            );
+        }
     }
 }
