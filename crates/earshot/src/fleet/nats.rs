@@ -75,49 +75,39 @@ pub(super) async fn declare(
     js_ctx: &jetstream::Context,
     cfg: &FleetConfig,
 ) -> Result<kv::Store, FleetError> {
-    js_ctx
-        .get_or_create_stream(stream::Config {
-            name: FETCH_STREAM.into(),
-            subjects: vec![format!("{FETCH_SUBJECT}.*")],
+    // Fetch jobs: no size limit (the coordinator only queues what its
+    // schedule holds); results and score work: back-pressure, a fleet faster
+    // than the coordinator's writes (or its scorers) is stopped here:
+    // publishes fail and workers retry.
+    let queues = [
+        (FETCH_STREAM, format!("{FETCH_SUBJECT}.*"), 120, None),
+        (
+            RESULT_STREAM,
+            RESULT_SUBJECT.to_string(),
+            600,
+            Some(100_000),
+        ),
+        (SCORE_STREAM, SCORE_SUBJECT.to_string(), 600, Some(100_000)),
+    ];
+    for (name, subject, dedup_s, max_messages) in queues {
+        let mut config = stream::Config {
+            name: name.into(),
+            subjects: vec![subject],
             retention: stream::RetentionPolicy::WorkQueue,
             storage: stream::StorageType::File,
             num_replicas: cfg.replicas,
-            duplicate_window: Duration::from_secs(120),
+            duplicate_window: Duration::from_secs(dedup_s),
             ..Default::default()
-        })
-        .await
-        .map_err(|e| js("creating the stream EARSHOT_FETCH", e))?;
-    js_ctx
-        .get_or_create_stream(stream::Config {
-            name: RESULT_STREAM.into(),
-            subjects: vec![RESULT_SUBJECT.into()],
-            retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            num_replicas: cfg.replicas,
-            duplicate_window: Duration::from_secs(600),
-            // Back-pressure: a fleet faster than the coordinator's writes
-            // is stopped here (publishes fail and workers retry).
-            max_messages: 100_000,
-            discard: stream::DiscardPolicy::New,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| js("creating the stream EARSHOT_RESULTS", e))?;
-    js_ctx
-        .get_or_create_stream(stream::Config {
-            name: SCORE_STREAM.into(),
-            subjects: vec![SCORE_SUBJECT.into()],
-            retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            num_replicas: cfg.replicas,
-            duplicate_window: Duration::from_secs(600),
-            // As for results: fetch workers wait when scoring falls behind.
-            max_messages: 100_000,
-            discard: stream::DiscardPolicy::New,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| js("creating the stream EARSHOT_SCORE", e))?;
+        };
+        if let Some(max) = max_messages {
+            config.max_messages = max;
+            config.discard = stream::DiscardPolicy::New;
+        }
+        js_ctx
+            .get_or_create_stream(config)
+            .await
+            .map_err(|e| js(&format!("creating the stream {name}"), e))?;
+    }
     // The bucket's stream as async-nats's `create_key_value` makes it,
     // declared directly: that call first asks for the account's info, whose
     // answer from a 2.9 server (Debian's) this client does not parse.
