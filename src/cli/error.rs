@@ -90,7 +90,7 @@ pub fn exit_code(e: &anyhow::Error) -> Exit {
             use earshot::fleet::FleetError as F;
             return match f {
                 // Credentials, seeds and settings are the config's.
-                F::Auth { .. } | F::Config(_) => Exit::Usage,
+                F::Auth { .. } | F::Tls { .. } | F::Config(_) => Exit::Usage,
                 F::Pipeline(PipelineError::Store(_)) => Exit::Store,
                 _ => Exit::Failure,
             };
@@ -144,6 +144,11 @@ mod tests {
         assert_eq!(exit_code(&anyhow::Error::from(auth)), Exit::Usage);
         let seed = FleetError::Config("nkey is not an nkey seed".into());
         assert_eq!(exit_code(&anyhow::Error::from(seed)), Exit::Usage);
+        let untrusted = FleetError::Tls {
+            url: "nats://x:4222".into(),
+            message: "invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(untrusted)), Exit::Usage);
         let down = FleetError::Connect {
             url: "nats://x:4222".into(),
             message: "connection refused".into(),

@@ -31,7 +31,7 @@ fn earshot(cfg: &Path, seed: Option<&str>, args: &[&str]) -> Child {
 
 /// Waits (at most 20 s: a refusal must not hang) for `child` to exit and
 /// returns its exit code and stderr.
-fn refused(child: Child) -> (Option<i32>, String) {
+pub(crate) fn refused(child: Child) -> (Option<i32>, String) {
     let mut p = Proc(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {

@@ -195,6 +195,10 @@ pub enum FleetError {
         user: String,
         message: String,
     },
+    /// The TLS handshake failed: most often the server's certificate is
+    /// signed by a CA this machine does not trust.
+    #[error("TLS to NATS at {url} failed ({message}); if the server's certificate comes from your own CA, set [fleet] ca to that CA's certificate (a PEM file), and check that the certificate names the host in the URL")]
+    Tls { url: String, message: String },
     /// A JetStream request failed.
     #[error("NATS JetStream: {0}")]
     JetStream(String),

@@ -23,6 +23,10 @@ pub(super) async fn connect(
         url: url.clone(),
         message,
     };
+    let tls = |message: String| FleetError::Tls {
+        url: url.clone(),
+        message,
+    };
     let mut opts = async_nats::ConnectOptions::new()
         .name(format!("earshot {}", std::process::id()))
         .connection_timeout(Duration::from_secs(5))
@@ -60,10 +64,26 @@ pub(super) async fn connect(
                 user: user.clone(),
                 message: e.to_string(),
             },
+            // A certificate rustls refused comes back as an I/O error.
+            K::Tls => tls(e.to_string()),
+            K::Io if is_certificate(&e) => tls(e.to_string()),
             _ => failed(e.to_string()),
         }
     })?;
     Ok(jetstream::new(client))
+}
+
+/// Whether a connect error is rustls refusing the server's certificate.
+fn is_certificate(e: &async_nats::ConnectError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if text.contains("certificate") || text.contains("UnknownIssuer") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn js(what: &str, e: impl std::fmt::Display) -> FleetError {
