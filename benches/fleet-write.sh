@@ -42,19 +42,8 @@ for i in range(n):
     open(f"{w}/site/p/{i}.html", "w").write(
         f"<html><head><title>Page {i}</title></head><body><article><h1>Page {i}</h1>{said}</article></body></html>")
 PY
-sources=""
-for h in $(seq 1 "$HOSTS"); do
-  "$BIN" debug-serve "$W/site" > "$W/serve$h.log" 2>&1 & pids+=($!)
-  for _ in $(seq 100); do grep -qs listening "$W/serve$h.log" && break; sleep 0.05; done
-  addr=$(sed -n 's/.*listening \(http[^ ]*\).*/\1/p' "$W/serve$h.log" | head -1)
-  sources+="[[source]]
-name = \"site$h\"
-start_urls = [\"$addr/index.html\"]
-follow = ['^/p/']
-allow_private = true
-timezone = \"UTC\"
-"
-done
+. "$(dirname "$0")/fleet-sites.sh"
+serve_sites
 free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free); mon=$(free)
 cat > "$W/c.toml" <<EOT

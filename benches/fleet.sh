@@ -31,19 +31,8 @@ for i in range(n):
         f"<p>Day {i} with the Lumio Aura desk lamp: the warm light is pleasant in the evening.</p>"
         "<p>The base is heavy enough and the arm holds its position.</p></article></body></html>")
 PY
-sources=""
-for h in $(seq 1 "$HOSTS"); do
-  "$BIN" debug-serve "$W/site" > "$W/serve$h.log" 2>&1 & pids+=($!)
-  for _ in $(seq 100); do grep -qs listening "$W/serve$h.log" && break; sleep 0.05; done
-  addr=$(sed -n 's/.*listening \(http[^ ]*\).*/\1/p' "$W/serve$h.log" | head -1)
-  sources+="[[source]]
-name = \"site$h\"
-start_urls = [\"$addr/index.html\"]
-follow = ['^/p/']
-allow_private = true
-timezone = \"UTC\"
-"
-done
+. "$(dirname "$0")/fleet-sites.sh"
+serve_sites
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 config() {
   cat > "$W/c.toml" <<EOT
