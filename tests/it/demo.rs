@@ -99,6 +99,28 @@ fn demo_crawls_the_demo_site_and_a_second_run_adds_nothing() {
     let yunque = all("云雀");
     let lumio = all("Lumio");
 
+    // The battery-defect story and its two copies read negative, as the
+    // report shows them: scored under their headline (issue 24), not on the
+    // calm lead alone, which this model reads positive.
+    for page in [
+        "news-a/2026/11/21/yunque-x5-battery.html",
+        "news-b/tech/20261121/4521.html",
+        "news-d/2026/11/21/x5-review-roundup.html",
+    ] {
+        let story: Vec<_> = yunque
+            .iter()
+            .filter(|m| m.url.ends_with(page) && m.floor.is_none_or(|f| f <= 1))
+            .collect();
+        assert_eq!(story.len(), 1, "{page}: {story:?}");
+        let s = story[0].sentiment.as_ref().expect("scored");
+        assert_eq!(
+            s.label,
+            earshot::store::Label::Negative,
+            "{page}: {s:?} for {:?}",
+            earshot::crawl::scored_text(story[0])
+        );
+    }
+
     // The GBK forum: posts with authors, floors and +08:00 dates; no
     // signatures, emoticon codes or edit notices in the text.
     let forum: Vec<_> = yunque.iter().filter(|m| m.source == "yunque-bbs").collect();

@@ -33,7 +33,7 @@ use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
 pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, PassFuture, RemotePass, SourceMetrics};
-pub use matching::mentions_in;
+pub use matching::{headline_and_context, mentions_in, scored_text};
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
 
 /// What is wrong with the `[[source]]` list, each entry on its own, the

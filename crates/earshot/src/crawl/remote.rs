@@ -208,7 +208,7 @@ impl PageWorker {
                 mentions.extend(matching::mentions_unchecked(post, &self.matcher));
             }
             if let (Some(scorer), false) = (&self.scorer, mentions.is_empty()) {
-                let texts: Vec<String> = mentions.iter().map(|m| m.context.clone()).collect();
+                let texts: Vec<String> = mentions.iter().map(matching::scored_text).collect();
                 let scorer = scorer.clone();
                 match tokio::task::spawn_blocking(move || scorer.score(texts)).await {
                     Ok(Ok(scores)) => {

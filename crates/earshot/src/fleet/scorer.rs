@@ -153,7 +153,7 @@ async fn score_batch(
     let texts: Vec<String> = pages
         .iter()
         .filter_map(|(_, r)| match &r.outcome {
-            PageOutcome::Page(p) => Some(p.mentions.iter().map(|m| m.context.clone())),
+            PageOutcome::Page(p) => Some(p.mentions.iter().map(crate::crawl::scored_text)),
             _ => None,
         })
         .flatten()
