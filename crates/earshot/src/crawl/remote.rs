@@ -578,6 +578,46 @@ mod tests {
     }
 
     #[test]
+    fn a_long_sitemap_is_answered_in_parts_under_the_limit() {
+        let entry = |i: usize| SitemapEntry {
+            url: format!("https://news.example/2026/12/{i:05}-a-long-story-title"),
+            changed: Some(Utc::now()),
+            title: (i % 2 == 0).then(|| "云雀 X5 召回".to_string()),
+        };
+        let found = SitemapFound {
+            sitemaps: vec!["https://news.example/more.xml".into()],
+            entries: (0..50_000).map(entry).collect(),
+        };
+        let all = found.clone();
+        let parts = found.split(256 * 1024);
+        assert!(parts.len() > 10, "{} parts", parts.len());
+        assert_eq!(parts[0].sitemaps, all.sitemaps);
+        assert!(parts[1..].iter().all(|p| p.sitemaps.is_empty()));
+        for p in &parts {
+            let json = serde_json::to_vec(&PageOutcome::Sitemap(Box::new(p.clone()))).unwrap();
+            assert!(json.len() <= 256 * 1024, "{} bytes", json.len());
+        }
+        let back: Vec<SitemapEntry> = parts.into_iter().flat_map(|p| p.entries).collect();
+        assert_eq!(back, all.entries, "every entry once, in order");
+        let small = SitemapFound {
+            sitemaps: Vec::new(),
+            entries: vec![entry(1)],
+        };
+        assert_eq!(small.clone().split(256 * 1024), vec![small]);
+    }
+
+    #[test]
+    fn a_job_without_kind_is_a_page() {
+        let job: PageJob =
+            serde_json::from_str(r#"{"source":"s","url":"http://a/","depth":0,"etag":null,"last_modified":null,"previous_hash":null}"#)
+                .unwrap();
+        assert_eq!((job.kind, job.start), (JobKind::Page, false));
+        let map = PageJob::sitemap("s", "http://a/s.xml", JobKind::Sitemap { level: 1 });
+        let back: PageJob = serde_json::from_str(&serde_json::to_string(&map).unwrap()).unwrap();
+        assert_eq!(back, map);
+    }
+
+    #[test]
     fn outcomes_round_trip_through_json() {
         let o = PageOutcome::Failed("robots.txt refused".into());
         let back: PageOutcome = serde_json::from_str(&serde_json::to_string(&o).unwrap()).unwrap();
