@@ -156,7 +156,11 @@ fn sitemap_site(stage: Arc<AtomicUsize>, changed: String) -> (Handler, Arc<OnceL
         let base = b.get().cloned().unwrap_or_default();
         let second = stage.load(Ordering::SeqCst) > 0;
         let page = |n: &str, who: &str, date: &str| {
-            let later = if second { "still fine, and the base was replaced" } else { "still fine" };
+            let later = if second {
+                "still fine, and the base was replaced"
+            } else {
+                "still fine"
+            };
             article(
                 &format!("Lamp notes {n}"),
                 who,
@@ -206,7 +210,8 @@ fn sitemap_site(stage: Arc<AtomicUsize>, changed: String) -> (Handler, Arc<OnceL
 
 /// A site whose search page lists two reviews for the term `Lumio`.
 fn search_site() -> Handler {
-    Arc::new(move |path, _, _| match path {
+    Arc::new(move |path, _, _| {
+        match path {
         "/robots.txt" => robots(""),
         "/search?q=Lumio" => html(
             "<html><body><h1>Results for Lumio</h1><ul>\
@@ -228,6 +233,7 @@ fn search_site() -> Handler {
              <p>The dimmer still runs smoothly and the warm setting is pleasant for reading in the evening.</p>",
         ),
         _ => not_found(),
+    }
     })
 }
 
@@ -247,7 +253,10 @@ fn mentions(store: &Path) -> Vec<(String, String, String, String, String)> {
         .unwrap()
         .into_iter()
         .map(|m| {
-            let path = url::Url::parse(&m.canonical_url).unwrap().path().to_string();
+            let path = url::Url::parse(&m.canonical_url)
+                .unwrap()
+                .path()
+                .to_string();
             (
                 path,
                 m.author.unwrap_or_default(),
@@ -452,7 +461,11 @@ async fn fleet_passes_keep_an_endless_calendar_under_the_cap_and_forget_old_days
         for pass in 1..=4 {
             let s = fleet_pass(&cfg, &n);
             assert_eq!(s["pages_failed"], 0, "pass {pass}: {s:#}");
-            assert_eq!(s["capped"], serde_json::json!(["cal"]), "pass {pass}: {s:#}");
+            assert_eq!(
+                s["capped"],
+                serde_json::json!(["cal"]),
+                "pass {pass}: {s:#}"
+            );
             dropped += s["urls_dropped"].as_u64().unwrap();
             let store = Store::open_existing(&d.join("store")).unwrap();
             let stats = store.stats().unwrap();

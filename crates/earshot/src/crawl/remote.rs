@@ -332,9 +332,7 @@ impl PageWorker {
         if extracted.kind == extract::PageKind::Thread {
             for next in &extracted.next_pages {
                 links.retain(|l| l != next);
-                if Url::parse(next)
-                    .is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h)))
-                {
+                if Url::parse(next).is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h))) {
                     links.push(format!("{NEXT_PAGE}{next}"));
                 }
             }
