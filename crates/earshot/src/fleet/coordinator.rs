@@ -153,7 +153,7 @@ impl Coordinator {
             sources: sources.len(),
             ..Default::default()
         };
-        let mut passes = Passes::start(config, &store, &sources, &mut summary)?;
+        let mut passes = Passes::start(config, &store, &sources, &mut summary, progress.clone())?;
         // Jobs published and not answered (their depth), and the parts
         // received of answers that come in parts (a long sitemap).
         let mut jobs: HashMap<String, u32> = HashMap::new();
@@ -224,15 +224,7 @@ impl Coordinator {
             match res.outcome {
                 remote::PageOutcome::Sitemap(found) => {
                     let first = res.part.is_none_or(|(i, _)| i == 0);
-                    passes.sitemap(
-                        config,
-                        &store,
-                        &res.job,
-                        *found,
-                        first,
-                        &mut summary,
-                        &progress,
-                    )?;
+                    passes.sitemap(config, &store, &res.job, *found, first, &mut summary)?;
                     to_ack.push(msg);
                 }
                 outcome => {

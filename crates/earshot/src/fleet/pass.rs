@@ -51,6 +51,7 @@ struct SourcePass {
 pub(super) struct Passes {
     sources: Vec<SourcePass>,
     pub queue: VecDeque<Queued>,
+    progress: Progress,
 }
 
 impl Passes {
@@ -62,11 +63,13 @@ impl Passes {
         store: &Store,
         sources: &[&SourceConfig],
         summary: &mut CrawlSummary,
+        progress: Progress,
     ) -> Result<Passes, PipelineError> {
         let strip = &config.crawl.strip_params;
         let mut out = Passes {
             sources: Vec::new(),
             queue: VecDeque::new(),
+            progress,
         };
         for s in sources {
             let mut sp = SourcePass {
@@ -209,8 +212,8 @@ impl Passes {
         found: SitemapFound,
         first_part: bool,
         summary: &mut CrawlSummary,
-        progress: &Progress,
     ) -> Result<(), PipelineError> {
+        let progress = &self.progress;
         let Some(source) = config.sources.iter().find(|s| s.name == job.source) else {
             return Ok(());
         };
