@@ -500,3 +500,58 @@ async fn fleet_passes_keep_an_endless_calendar_under_the_cap_and_forget_old_days
     .unwrap();
     drop(workers);
 }
+
+/// A home page linking to `PAGES` pages that each name the watched lamp;
+/// no robots.txt, no delay: results come back in bursts.
+fn fast_site() -> Handler {
+    Arc::new(|path, _, _| {
+        if path == "/" {
+            let links: String = (0..30)
+                .map(|i| format!("<a href=\"/p/{i}\">{i}</a> "))
+                .collect();
+            return html(&format!("<html><body><nav>{links}</nav></body></html>"));
+        }
+        match path.strip_prefix("/p/") {
+            Some(n) => article(
+                &format!("Lamp day {n}"),
+                "Ann",
+                "2026-12-01T08:00:00+00:00",
+                &format!("<p>Day {n} with the Lumio Aura desk lamp: the warm light is pleasant in the evening and the dimmer is smooth.</p>\
+                          <p>The base is heavy enough, the arm holds its position, and the circadian mode changes colour slowly.</p>"),
+            ),
+            None => not_found(),
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_that_exits_after_its_pass_leaves_no_result_behind() {
+    let (a, b) = (start(fast_site()).await, start(fast_site()).await);
+    let dir = tempfile::tempdir().unwrap();
+    let n = nats(dir.path());
+    let body = format!(
+        "[[source]]\nname = \"a\"\nstart_urls = [\"{}/\"]\nfollow = ['^/p/']\nallow_private = true\ntimezone = \"UTC\"\n\n\
+         [[source]]\nname = \"b\"\nstart_urls = [\"{}/\"]\nfollow = ['^/p/']\nallow_private = true\ntimezone = \"UTC\"\n\n\
+         [[watch]]\nname = \"Lumio\"\n",
+        a.base, b.base
+    );
+    let crawl = "rate_per_host = 1000.0\nburst = 1000";
+    // A fresh store each time: every pass fetches and stores all 62 pages,
+    // and the coordinator exits right after its last burst of acks.
+    let cfgs: Vec<PathBuf> = (0..4)
+        .map(|i| {
+            let (name, store) = (format!("c{i}.toml"), format!("store{i}"));
+            write_config(dir.path(), (&name, &store), true, crawl, &body)
+        })
+        .collect();
+    let workers: Vec<Proc> = (0..2).map(|_| worker(&cfgs[0], &n.url)).collect();
+    tokio::task::spawn_blocking(move || {
+        for cfg in &cfgs {
+            let s = fleet_pass(cfg, &n);
+            assert_eq!(s["mentions_new"], 60, "{s:#}");
+        }
+    })
+    .await
+    .unwrap();
+    drop(workers);
+}
