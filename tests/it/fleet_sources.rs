@@ -40,6 +40,12 @@ fn nats(dir: &Path) -> Nats {
 
 /// Messages waiting in a stream, as the server's `/jsz` reports them.
 fn waiting(monitor: u16, stream: &str) -> u64 {
+    stream_state(monitor, stream, "messages")
+}
+
+/// A figure of a stream's state in the server's `/jsz` (`messages`,
+/// `last_seq`).
+fn stream_state(monitor: u16, stream: &str, key: &str) -> u64 {
     use std::io::Read;
     let mut c = std::net::TcpStream::connect(("127.0.0.1", monitor)).unwrap();
     c.write_all(b"GET /jsz?accounts=true&streams=true HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
@@ -54,7 +60,7 @@ fn waiting(monitor: u16, stream: &str) -> u64 {
         .flatten()
         .flat_map(|a| a["stream_detail"].as_array().cloned().unwrap_or_default())
         .filter(|s| s["name"] == stream)
-        .map(|s| s["state"]["messages"].as_u64().unwrap_or(0))
+        .map(|s| s["state"][key].as_u64().unwrap_or(0))
         .sum()
 }
 
@@ -554,4 +560,96 @@ async fn a_coordinator_that_exits_after_its_pass_leaves_no_result_behind() {
     .await
     .unwrap();
     drop(workers);
+}
+
+/// Pages of the long sitemap: about 1.4 MB of JSON, more than one NATS
+/// message may carry (1 MB by default).
+const LISTED: usize = 8000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_sitemap_comes_back_in_parts_and_each_page_is_counted_once() {
+    let base = Arc::new(OnceLock::<String>::new());
+    let b = base.clone();
+    let old = |base: &str, i: usize| {
+        format!("{base}/archive/2026/01/{i:05}-an-older-story-about-desk-lamps-and-their-dimmers")
+    };
+    let srv = start(Arc::new(move |path, _, _| {
+        let base = b.get().cloned().unwrap_or_default();
+        match path {
+            "/robots.txt" => robots(""),
+            "/big.xml" => {
+                let urls: String = (0..LISTED)
+                    .map(|i| format!("<url><loc>{}</loc><lastmod>2026-01-02</lastmod></url>", old(&base, i)))
+                    .chain((1..=2).map(|i| format!("<url><loc>{base}/new/{i}</loc></url>")))
+                    .collect();
+                xml(&format!(
+                    "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+                ))
+            }
+            p if p.starts_with("/new/") => article(
+                &format!("New lamp story {p}"),
+                "Ann",
+                "2026-12-06T08:00:00+00:00",
+                "<p>The Lumio Aura desk lamp gives a warm, even light and the dimmer is smooth.</p>\
+                 <p>The base is heavy enough and the arm holds its position through the evening.</p>",
+            ),
+            _ => not_found(),
+        }
+    }))
+    .await;
+    base.set(srv.base.clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The archive was crawled after its lastmod: none of it is due.
+    {
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let state = earshot::store::CrawlState {
+            etag: None,
+            last_modified: None,
+            content_hash: Some("h".into()),
+            charset: None,
+            status: 200,
+            last_fetch: Some(chrono::Utc::now()),
+            next_due: None,
+            links: Vec::new(),
+        };
+        for i in 0..LISTED {
+            store.put_crawl_state(&old(&srv.base, i), &state).unwrap();
+        }
+        store.flush().unwrap();
+    }
+    let n = nats(dir.path());
+    let cfg = write_config(
+        dir.path(),
+        ("fleet.toml", "store"),
+        true,
+        "rate_per_host = 50.0",
+        &format!(
+            "[[source]]\nname = \"big\"\nkind = \"sitemap\"\nurl = \"{}/big.xml\"\nallow_private = true\ntimezone = \"UTC\"\n\n[[watch]]\nname = \"Lumio\"\n",
+            srv.base
+        ),
+    );
+    let w = worker(&cfg, &n.url);
+    let d = dir.path().to_path_buf();
+    let (s, results) = tokio::task::spawn_blocking(move || {
+        let s = fleet_pass(&cfg, &n);
+        (s, stream_state(n.monitor, "EARSHOT_RESULTS", "last_seq"))
+    })
+    .await
+    .unwrap();
+    // Two pages, and the sitemap's answer in parts.
+    assert!(results >= 2 + 4, "{results} result messages");
+    drop(w);
+    assert_eq!(s["pages_failed"], 0, "{s:#}");
+    assert_eq!(s["pages_fresh"], LISTED as u64, "{s:#}");
+    assert_eq!(s["mentions_new"], 2, "{s:#}");
+    assert_eq!(
+        pages_asked(&srv),
+        counts(&[("/big.xml", 1), ("/new/1", 1), ("/new/2", 1)])
+    );
+    let store = Store::open_existing(&d.join("store")).unwrap();
+    assert_eq!(
+        store.reached_count("big").unwrap(),
+        LISTED as u64 + 2,
+        "every listed page reached this pass"
+    );
 }
