@@ -117,6 +117,14 @@ print(f"drain: {full} pages (~{m} mentions) in {dt:.2f} s = {full/dt:.1f} pages/
 print("load average:", open("/proc/loadavg").read().split()[:3])
 PY
 wait "$coord" || true
+# What the coordinator left in the results queue when it exited (acks it
+# sent, or not, before the process ended).
+python3 - "$mon" <<'PY'
+import json, sys, urllib.request
+j = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/jsz?accounts=true&streams=true", timeout=2))
+left = sum(d["state"]["messages"] for a in j.get("account_details", []) for d in a.get("stream_detail", []) if d["name"] == "EARSHOT_RESULTS")
+print(f"results left in EARSHOT_RESULTS after the coordinator exited: {left}")
+PY
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("crawl summary: pages_fetched", s["pages_fetched"], "mentions_new", s["mentions_new"], "pages_failed", s["pages_failed"], "elapsed", s["elapsed_ms"]/1000, "s (includes the stop)")' "$W/crawl.json" || cat "$W/crawl.err"
 # For reference, the same site crawled by one machine without the fleet.
 sed "s|^path = \"$W/store\"|path = \"$W/store1\"|" "$W/c.toml" > "$W/c1.toml"

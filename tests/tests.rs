@@ -42,6 +42,8 @@ mod fleet;
 mod fleet_auth;
 #[path = "it/fleet_score.rs"]
 mod fleet_score;
+#[path = "it/fleet_sources.rs"]
+mod fleet_sources;
 #[path = "it/fleet_tls.rs"]
 mod fleet_tls;
 #[path = "it/install.rs"]

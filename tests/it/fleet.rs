@@ -131,7 +131,7 @@ pub(crate) fn config(dir: &Path, sites: &[&TestServer], extra: &str) -> PathBuf 
     path
 }
 
-fn worker(cfg: &Path, url: &str) -> Proc {
+pub(crate) fn worker(cfg: &Path, url: &str) -> Proc {
     Proc(
         crate::util::earshot()
             .arg("--config")
@@ -144,7 +144,7 @@ fn worker(cfg: &Path, url: &str) -> Proc {
     )
 }
 
-fn coordinator(cfg: &Path, url: &str) -> Child {
+pub(crate) fn coordinator(cfg: &Path, url: &str) -> Child {
     crate::util::earshot()
         .arg("--config")
         .arg(cfg)
@@ -520,35 +520,4 @@ async fn the_daemon_coordinates_the_fleet_on_its_schedule() {
     assert!(daemon.0.wait().unwrap().success());
     drop(workers);
     check(dir.path(), &[&a, &b]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sitemap_source_is_named_as_not_crawled_through_the_fleet() {
-    let a = start(site("alpha", false)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _nats = nats_server(&dir.path().join("nats"), port);
-    let url = format!("nats://127.0.0.1:{port}");
-    let cfg = config(dir.path(), &[&a], "");
-    let mut text = std::fs::read_to_string(&cfg).unwrap();
-    text.push_str(&format!(
-        "[[source]]\nname = \"map\"\nkind = \"sitemap\"\nurl = \"{}/sitemap.xml\"\nallow_private = true\ntimezone = \"UTC\"\n",
-        a.base
-    ));
-    std::fs::write(&cfg, text).unwrap();
-    let w = worker(&cfg, &url);
-    let (cfg2, url2) = (cfg.clone(), url.clone());
-    let summary = tokio::task::spawn_blocking(move || finish(coordinator(&cfg2, &url2)))
-        .await
-        .unwrap();
-    drop(w);
-    let errors = summary["errors"].to_string();
-    assert!(
-        errors
-            .contains("[map] kind = \\\"sitemap\\\" sources are not crawled through the fleet yet")
-            && errors.contains("earshot crawl --source map"),
-        "{summary}"
-    );
-    assert!(a.hits_for("/sitemap.xml").is_empty());
-    assert_eq!(summary["mentions_new"], PAGES as u64, "{summary}");
 }

@@ -1,10 +1,23 @@
 //! After a pass: each source's crawl state is kept under
 //! `crawl.max_urls_per_source` and URLs its passes no longer reach are
 //! forgotten after `crawl.forget_after_passes` (see `store/crawled.rs`).
+//! A pass on one machine and a pass through the fleet end the same way.
 
 use super::{CrawlSummary, PipelineError, SourceResult};
 use crate::fetch::CrawlConfig;
 use crate::store::{CrawlBound, Store};
+
+/// How one source's pass ended, as the bounds read it.
+#[derive(Debug, Clone, Default)]
+pub struct SourceEnd {
+    pub name: String,
+    /// The number of this pass of the source (`Store::source_pass` + 1).
+    pub pass: u64,
+    /// URLs the pass reached (fetched, unchanged or not due).
+    pub reached: u64,
+    /// The pass reached `crawl.max_urls_per_source` URLs.
+    pub capped: bool,
+}
 
 pub(super) fn after_pass(
     store: &Store,
@@ -12,14 +25,36 @@ pub(super) fn after_pass(
     ended: Vec<SourceResult>,
     summary: &mut CrawlSummary,
 ) -> Result<(), PipelineError> {
-    let bound = CrawlBound {
-        max_urls: crawl.max_urls_per_source.max(1),
-        forget_after: crawl.forget_after_passes,
-    };
+    let mut ends = Vec::with_capacity(ended.len());
     for s in ended {
         if let Some(e) = s.store_error {
             return Err(e.into());
         }
+        ends.push(SourceEnd {
+            name: s.name,
+            pass: s.pass,
+            reached: s.reached,
+            capped: s.capped,
+        });
+    }
+    bound_sources(store, crawl, ends, summary)
+}
+
+/// Ends each source's pass in the store: records it (when it completed),
+/// forgets what it no longer reaches and evicts beyond the cap; the
+/// capped sources and the URLs dropped go into `summary`, whose
+/// `interrupted` must be set.
+pub fn bound_sources(
+    store: &Store,
+    crawl: &CrawlConfig,
+    ends: Vec<SourceEnd>,
+    summary: &mut CrawlSummary,
+) -> Result<(), PipelineError> {
+    let bound = CrawlBound {
+        max_urls: crawl.max_urls_per_source.max(1),
+        forget_after: crawl.forget_after_passes,
+    };
+    for s in ends {
         if s.capped {
             summary.capped.push(s.name.clone());
         }

@@ -31,6 +31,7 @@ use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
+pub use bound::{bound_sources, SourceEnd};
 pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, PassFuture, RemotePass, SourceMetrics};
 pub use matching::{headline_and_context, mentions_in, scored_text};
@@ -689,7 +690,9 @@ fn follow_links(e: &Extracted, hosts: &HashSet<String>, follow: &[regex::Regex])
     out
 }
 
-fn url_hash(u: &Url) -> u64 {
+/// A URL's 64-bit hash: what a pass's seen set holds (a million URLs
+/// cost ~16 MB, not the URLs).
+pub fn url_hash(u: &Url) -> u64 {
     let h = blake3::hash(u.as_str().as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
 }

@@ -4,7 +4,9 @@
 //! what the coordinator does with the result (crawl state, copy-paste
 //! flags, clusters, one store batch), with the same rules as a pass on one
 //! machine. Both halves exchange [`PageJob`] and [`PageOutcome`], which the
-//! fleet carries as JSON.
+//! fleet carries as JSON. A sitemap source's files are jobs too
+//! ([`JobKind::Sitemap`]): the worker fetches and reads one, the
+//! coordinator decides which of the pages it lists are due.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,7 +15,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{matching, CrawlSetup, PipelineError, SourceConfig, Work, NEXT_PAGE};
+use super::{
+    canonicalize, matching, search, sitemap, url_hash, CrawlSetup, PipelineError, SourceConfig,
+    SourceKind, Work, NEXT_PAGE,
+};
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Request, Validators};
 use crate::sentiment::ScoreFn;
@@ -35,6 +40,42 @@ pub struct PageJob {
     /// The hash of the body stored last time: a worker that finds the same
     /// body skips matching and scoring.
     pub previous_hash: Option<String>,
+    /// A page (the default) or a sitemap file.
+    #[serde(default)]
+    pub kind: JobKind,
+    /// One of the source's start pages this pass (a search's results page
+    /// keeps only posts with their own address).
+    #[serde(default)]
+    pub start: bool,
+}
+
+/// What a job fetches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// A page: read, matched and scored.
+    #[default]
+    Page,
+    /// A sitemap source's site root: the sitemaps its robots.txt lists,
+    /// else `/sitemap.xml` (no page is fetched).
+    SitemapRoot,
+    /// A sitemap file, `level` sitemap indexes below the first.
+    Sitemap { level: u32 },
+}
+
+impl PageJob {
+    /// A job for a sitemap source's `url`, of `kind`.
+    pub fn sitemap(source: &str, url: &str, kind: JobKind) -> PageJob {
+        PageJob {
+            source: source.to_string(),
+            url: url.to_string(),
+            depth: 0,
+            etag: None,
+            last_modified: None,
+            previous_hash: None,
+            kind,
+            start: false,
+        }
+    }
 }
 
 /// What became of one [`PageJob`].
@@ -46,6 +87,53 @@ pub enum PageOutcome {
     NotModified,
     /// Failed (robots, status, network, extraction); the crawl goes on.
     Failed(String),
+    /// A sitemap job's answer.
+    Sitemap(Box<SitemapFound>),
+}
+
+/// What a sitemap file (or a site root's robots.txt) lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SitemapFound {
+    /// Sitemaps to read next (an index's children, a root's sitemaps).
+    pub sitemaps: Vec<String>,
+    /// Pages.
+    pub entries: Vec<SitemapEntry>,
+}
+
+/// One page a sitemap lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SitemapEntry {
+    pub url: String,
+    /// `lastmod` (or a news sitemap's publication date).
+    pub changed: Option<DateTime<Utc>>,
+    /// A news sitemap's title.
+    pub title: Option<String>,
+}
+
+impl SitemapFound {
+    /// Cut into parts of about `max_bytes` of JSON each, the child
+    /// sitemaps in the first: a 50,000-URL sitemap is several MB, above
+    /// a NATS server's message limit (1 MB by default).
+    pub fn split(self, max_bytes: usize) -> Vec<SitemapFound> {
+        let mut parts = vec![SitemapFound {
+            sitemaps: self.sitemaps,
+            entries: Vec::new(),
+        }];
+        let mut size = parts[0].sitemaps.iter().map(|s| s.len() + 8).sum::<usize>();
+        for e in self.entries {
+            // The URL, the title and the field names around them.
+            let n = e.url.len() + e.title.as_ref().map_or(0, |t| 2 * t.len()) + 100;
+            if size + n > max_bytes && !parts.last().is_some_and(|p| p.entries.is_empty()) {
+                parts.push(SitemapFound::default());
+                size = 0;
+            }
+            size += n;
+            if let Some(p) = parts.last_mut() {
+                p.entries.push(e);
+            }
+        }
+        parts
+    }
 }
 
 /// A page a worker fetched and read.
@@ -78,6 +166,8 @@ struct SourceRules {
     source: Arc<SourceConfig>,
     hosts: HashSet<String>,
     follow: Vec<regex::Regex>,
+    /// A search source's results pages (canonical URL hashes).
+    starts: HashSet<u64>,
 }
 
 /// A worker's half of the crawl: the configuration it reads pages with,
@@ -101,9 +191,22 @@ impl PageWorker {
             .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
         let mut sources = HashMap::new();
         for s in &setup.sources {
-            let starts = s
-                .expanded_start_urls()
-                .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
+            // The hosts its links may lead to: those of its start pages, a
+            // search's results pages or the sitemap's (and each listed
+            // page's own, added per job).
+            let starts = match s.kind {
+                SourceKind::Site => s.expanded_start_urls(),
+                SourceKind::Search => search::search_urls(s, &setup.watches)
+                    .map(|v| v.into_iter().map(|(u, _)| u).collect()),
+                SourceKind::Sitemap => s
+                    .url
+                    .as_deref()
+                    .map(crate::util::expand_env)
+                    .transpose()
+                    .map(|u| u.and_then(|u| Url::parse(&u).ok()).into_iter().collect()),
+            }
+            .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
+            let strip = &setup.crawl.strip_params;
             sources.insert(
                 s.name.clone(),
                 SourceRules {
@@ -117,6 +220,13 @@ impl PageWorker {
                         .iter()
                         .filter_map(|f| regex::Regex::new(f).ok())
                         .collect(),
+                    starts: match s.kind {
+                        SourceKind::Search => starts
+                            .iter()
+                            .map(|u| url_hash(&canonicalize(u, strip)))
+                            .collect(),
+                        _ => HashSet::new(),
+                    },
                 },
             );
         }
@@ -163,6 +273,9 @@ impl PageWorker {
         let Some(rules) = self.sources.get(&job.source) else {
             return PageOutcome::Failed(format!("no [[source]] named `{}`", job.source));
         };
+        if job.kind != JobKind::Page {
+            return self.sitemap(job, &req).await;
+        }
         let page = match self.fetcher.fetch(&req).await {
             Ok(Fetched::Page(p)) => p,
             Ok(Fetched::NotModified) => return PageOutcome::NotModified,
@@ -171,21 +284,55 @@ impl PageWorker {
         let crawl = &self.setup.crawl;
         let source = rules.source.clone();
         let extracted = super::extract_page(&page, &source, crawl, &self.setup.extract).await;
+        let search = source.kind == SourceKind::Search;
         let extracted = match extracted {
+            // A search's results page is a list of links, not posts (see
+            // `SourceCrawl::visit`).
+            Ok(Ok(mut e)) if job.start && search => {
+                e.posts.retain(|p| p.url.is_some());
+                e
+            }
             Ok(Ok(e)) => e,
             Ok(Err(e)) => return PageOutcome::Failed(e.to_string()),
             Err(e) => return PageOutcome::Failed(format!("{}: extraction failed: {e}", job.url)),
         };
+        // A page a sitemap lists may lead to its own host.
+        let mut own_host = None;
+        if source.kind == SourceKind::Sitemap {
+            if let Some(h) = req.url.host_str().filter(|h| !rules.hosts.contains(*h)) {
+                let mut hosts = rules.hosts.clone();
+                hosts.insert(h.to_string());
+                own_host = Some(hosts);
+            }
+        }
+        let hosts = own_host.as_ref().unwrap_or(&rules.hosts);
         let mut links = Vec::new();
         if job.depth < source.max_depth(crawl) {
-            links = super::follow_links(&extracted, &rules.hosts, &rules.follow);
+            links = super::follow_links(&extracted, hosts, &rules.follow);
+            // A results page without `follow` rules: every link on the
+            // site it shows.
+            if search && rules.follow.is_empty() && job.depth == 0 {
+                let strip = &crawl.strip_params;
+                links.extend(
+                    extracted
+                        .anchors
+                        .iter()
+                        .filter(|l| {
+                            Url::parse(l).is_ok_and(|u| {
+                                u.host_str().is_some_and(|h| hosts.contains(h))
+                                    && !rules.starts.contains(&url_hash(&canonicalize(&u, strip)))
+                            })
+                        })
+                        .cloned(),
+                );
+                let mut once = HashSet::new();
+                links.retain(|l| once.insert(l.clone()));
+            }
         }
         if extracted.kind == extract::PageKind::Thread {
             for next in &extracted.next_pages {
                 links.retain(|l| l != next);
-                if Url::parse(next)
-                    .is_ok_and(|u| u.host_str().is_some_and(|h| rules.hosts.contains(h)))
-                {
+                if Url::parse(next).is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h))) {
                     links.push(format!("{NEXT_PAGE}{next}"));
                 }
             }
@@ -236,6 +383,44 @@ impl PageWorker {
             links,
         }))
     }
+
+    /// A sitemap job: the root's sitemaps (robots.txt) or one file read.
+    async fn sitemap(&self, job: &PageJob, req: &Request) -> PageOutcome {
+        if job.kind == JobKind::SitemapRoot {
+            let listed = match self.fetcher.robots(req).await {
+                Ok(v) => v.sitemaps,
+                Err(_) => Vec::new(),
+            };
+            let sitemaps = sitemap::root_files(&req.url, &listed)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            return PageOutcome::Sitemap(Box::new(SitemapFound {
+                sitemaps,
+                entries: Vec::new(),
+            }));
+        }
+        let page = match self.fetcher.fetch(req).await {
+            Ok(Fetched::Page(p)) => p,
+            Ok(Fetched::NotModified) => return PageOutcome::Sitemap(Box::default()),
+            Err(e) => return PageOutcome::Failed(format!("sitemap {e}")),
+        };
+        match sitemap::read_body(&page, &req.url, self.setup.crawl.max_body_bytes) {
+            Err(e) => PageOutcome::Failed(e),
+            Ok(parsed) => PageOutcome::Sitemap(Box::new(SitemapFound {
+                sitemaps: parsed.sitemaps.into_iter().map(String::from).collect(),
+                entries: parsed
+                    .entries
+                    .into_iter()
+                    .map(|e| SitemapEntry {
+                        url: e.url.into(),
+                        changed: e.changed,
+                        title: e.title,
+                    })
+                    .collect(),
+            })),
+        }
+    }
 }
 
 /// The job for `url` of `source`, or `None` with the links to follow when
@@ -262,6 +447,8 @@ pub fn job_for(
         etag: previous.as_ref().and_then(|p| p.etag.clone()),
         last_modified: previous.as_ref().and_then(|p| p.last_modified.clone()),
         previous_hash: previous.and_then(|p| p.content_hash),
+        kind: JobKind::Page,
+        start: is_start,
     }))
 }
 
@@ -316,7 +503,8 @@ pub fn store_outcome(
     let revisit = source.revisit_policy(&setup.crawl);
     let previous = store.crawl_state(&job.url)?;
     match outcome {
-        PageOutcome::Failed(_) => {}
+        // Sitemaps are read by the coordinator's pass, not stored.
+        PageOutcome::Failed(_) | PageOutcome::Sitemap(_) => {}
         PageOutcome::NotModified => {
             out.not_modified = true;
             if let Some(mut p) = previous {
@@ -385,6 +573,46 @@ mod tests {
             vec![("http://a/x".into(), 2), ("http://a/t-2".into(), 1)]
         );
         assert_eq!(next_hops(&links, 2, 2), vec![("http://a/t-2".into(), 2)]);
+    }
+
+    #[test]
+    fn a_long_sitemap_is_answered_in_parts_under_the_limit() {
+        let entry = |i: usize| SitemapEntry {
+            url: format!("https://news.example/2026/12/{i:05}-a-long-story-title"),
+            changed: Some(Utc::now()),
+            title: (i % 2 == 0).then(|| "云雀 X5 召回".to_string()),
+        };
+        let found = SitemapFound {
+            sitemaps: vec!["https://news.example/more.xml".into()],
+            entries: (0..50_000).map(entry).collect(),
+        };
+        let all = found.clone();
+        let parts = found.split(256 * 1024);
+        assert!(parts.len() > 10, "{} parts", parts.len());
+        assert_eq!(parts[0].sitemaps, all.sitemaps);
+        assert!(parts[1..].iter().all(|p| p.sitemaps.is_empty()));
+        for p in &parts {
+            let json = serde_json::to_vec(&PageOutcome::Sitemap(Box::new(p.clone()))).unwrap();
+            assert!(json.len() <= 256 * 1024, "{} bytes", json.len());
+        }
+        let back: Vec<SitemapEntry> = parts.into_iter().flat_map(|p| p.entries).collect();
+        assert_eq!(back, all.entries, "every entry once, in order");
+        let small = SitemapFound {
+            sitemaps: Vec::new(),
+            entries: vec![entry(1)],
+        };
+        assert_eq!(small.clone().split(256 * 1024), vec![small]);
+    }
+
+    #[test]
+    fn a_job_without_kind_is_a_page() {
+        let job: PageJob =
+            serde_json::from_str(r#"{"source":"s","url":"http://a/","depth":0,"etag":null,"last_modified":null,"previous_hash":null}"#)
+                .unwrap();
+        assert_eq!((job.kind, job.start), (JobKind::Page, false));
+        let map = PageJob::sitemap("s", "http://a/s.xml", JobKind::Sitemap { level: 1 });
+        let back: PageJob = serde_json::from_str(&serde_json::to_string(&map).unwrap()).unwrap();
+        assert_eq!(back, map);
     }
 
     #[test]

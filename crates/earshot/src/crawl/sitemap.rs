@@ -187,21 +187,12 @@ impl SourceCrawl {
         };
         // A site root: the sitemaps its robots.txt lists, else /sitemap.xml.
         let mut files: VecDeque<(Url, u32)> = VecDeque::new();
-        if matches!(root.path(), "" | "/") && root.query().is_none() {
+        if is_site_root(&root) {
             let listed = match self.fetcher.robots(&request(root.clone())).await {
                 Ok(v) => v.sitemaps,
                 Err(_) => Vec::new(),
             };
-            for s in listed {
-                if let Ok(u) = root.join(&s) {
-                    files.push_back((u, 0));
-                }
-            }
-            if files.is_empty() {
-                if let Ok(u) = root.join("/sitemap.xml") {
-                    files.push_back((u, 0));
-                }
-            }
+            files.extend(root_files(&root, &listed).into_iter().map(|u| (u, 0)));
         } else {
             files.push_back((root, 0));
         }
@@ -238,26 +229,14 @@ impl SourceCrawl {
                     continue;
                 }
             };
-            let text = if is_gzip(&page.body) {
-                match gunzip(&page.body, crawl.max_body_bytes) {
-                    Ok(b) => crate::fetch::decode(&b, Some("application/xml")).0,
-                    Err(e) => {
-                        out.failed += 1;
-                        out.errors.push(format!("[{name}] sitemap {file}: {e}"));
-                        continue;
-                    }
+            let parsed = match read_body(&page, &file, crawl.max_body_bytes) {
+                Ok(p) => p,
+                Err(e) => {
+                    out.failed += 1;
+                    out.errors.push(format!("[{name}] {e}"));
+                    continue;
                 }
-            } else {
-                page.text
             };
-            let parsed = parse(&text, &page.url);
-            if !parsed.is_sitemap {
-                out.failed += 1;
-                out.errors.push(format!(
-                    "[{name}] {file}: not a sitemap (no <urlset> or <sitemapindex>); check the source's url"
-                ));
-                continue;
-            }
             out.reached += 1;
             (self.progress)(&format!(
                 "sitemap {file}: {} pages, {} sitemaps",
@@ -294,19 +273,12 @@ impl SourceCrawl {
                 continue;
             }
             let canonical = c.to_string();
-            let state = match self.store.crawl_state(&canonical) {
-                Ok(s) => s,
+            let due = match entry_due(&self.store, &canonical, e.changed) {
+                Ok(d) => d,
                 Err(err) => {
                     out.store_error = Some(err);
                     return Vec::new();
                 }
-            };
-            let due = match &state {
-                None => true,
-                Some(s) => match (e.changed, s.last_fetch) {
-                    (Some(changed), Some(fetched)) => changed > fetched,
-                    _ => s.status >= 300,
-                },
             };
             if due {
                 if let Some(t) = &e.title {
@@ -324,6 +296,59 @@ impl SourceCrawl {
         }
         pages
     }
+}
+
+/// Whether a sitemap source's `url` is a site's root, whose sitemaps are
+/// the ones its robots.txt lists.
+pub fn is_site_root(url: &Url) -> bool {
+    matches!(url.path(), "" | "/") && url.query().is_none()
+}
+
+/// The sitemap files of a site root: those its robots.txt lists
+/// (`listed`), else `/sitemap.xml`.
+pub fn root_files(root: &Url, listed: &[String]) -> Vec<Url> {
+    let files: Vec<Url> = listed.iter().filter_map(|s| root.join(s).ok()).collect();
+    if files.is_empty() {
+        return root.join("/sitemap.xml").into_iter().collect();
+    }
+    files
+}
+
+/// Reads a fetched sitemap file (gzip or not); the error is the line the
+/// pass reports, after the source's name.
+pub fn read_body(page: &crate::fetch::Page, file: &Url, max_body: u64) -> Result<Parsed, String> {
+    let text = if is_gzip(&page.body) {
+        match gunzip(&page.body, max_body) {
+            Ok(b) => std::borrow::Cow::Owned(crate::fetch::decode(&b, Some("application/xml")).0),
+            Err(e) => return Err(format!("sitemap {file}: {e}")),
+        }
+    } else {
+        std::borrow::Cow::Borrowed(page.text.as_str())
+    };
+    let parsed = parse(&text, &page.url);
+    if !parsed.is_sitemap {
+        return Err(format!(
+            "{file}: not a sitemap (no <urlset> or <sitemapindex>); check the source's url"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Whether a page a sitemap lists (`canonical`, which last `changed` then)
+/// is fetched this pass: never crawled, changed since its last fetch, or
+/// failed last time. The others are left to revisit by activity.
+pub fn entry_due(
+    store: &crate::store::Store,
+    canonical: &str,
+    changed: Option<DateTime<Utc>>,
+) -> Result<bool, crate::store::StoreError> {
+    Ok(match store.crawl_state(canonical)? {
+        None => true,
+        Some(s) => match (changed, s.last_fetch) {
+            (Some(changed), Some(fetched)) => changed > fetched,
+            _ => s.status >= 300,
+        },
+    })
 }
 
 /// Whether `body` is gzip (its magic bytes).

@@ -6,7 +6,7 @@
 //! durable consumer; results of an earlier coordinator (killed) are acked
 //! and left: their URLs, not stored, are asked again.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,14 +16,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::pass::Passes;
 use super::{
     nats, shard_of, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT, PROTOCOL,
 };
-use crate::crawl::remote::{self, PageJob};
-use crate::crawl::{
-    canonicalize, CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass,
-    SourceKind,
-};
+use crate::crawl::remote::{self, JobKind, PageJob};
+use crate::crawl::{CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass};
 use crate::store::Store;
 
 type Routes = Arc<Mutex<HashMap<String, mpsc::Sender<(ResultMessage, jetstream::Message)>>>>;
@@ -155,66 +153,44 @@ impl Coordinator {
             sources: sources.len(),
             ..Default::default()
         };
-        let strip = &config.crawl.strip_params;
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut passes = Passes::start(config, &store, &sources, &mut summary, progress.clone())?;
+        // Jobs published and not answered (their depth), and the parts
+        // received of answers that come in parts (a long sitemap).
         let mut jobs: HashMap<String, u32> = HashMap::new();
-        let mut published: HashMap<String, u32> = HashMap::new();
-        let mut queue: VecDeque<(String, String, u32, bool)> = VecDeque::new();
-        for s in &sources {
-            if s.kind != SourceKind::Site {
-                // Their start pages come from the watches (search) or from
-                // sitemaps the coordinator would have to fetch.
-                let why = format!(
-                    "[{}] kind = \"{}\" sources are not crawled through the fleet yet: crawl it on one machine (`earshot crawl --source {}` without --fleet and without [fleet] url)",
-                    s.name,
-                    serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-                    s.name
-                );
-                tracing::warn!("fleet: {why}");
-                progress(&format!("skip   {why}"));
-                summary.errors.push(why);
-                continue;
-            }
-            let starts = s
-                .expanded_start_urls()
-                .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
-            for u in starts {
-                let c = canonicalize(&u, strip).to_string();
-                if seen.insert(c.clone()) {
-                    queue.push_back((s.name.clone(), c, 0, true));
-                }
-            }
-        }
+        let mut parts: HashMap<String, HashSet<u32>> = HashMap::new();
         let mut clusters = remote::clusters(&store)?;
         let mut to_ack: Vec<jetstream::Message> = Vec::new();
         let result: Result<(), PipelineError> = loop {
             // Publish what is queued; pages not due are followed at once.
-            while let Some((source_name, url, depth, is_start)) = queue.pop_front() {
+            while let Some(q) = passes.queue.pop_front() {
                 if stop.is_cancelled() {
                     break;
                 }
-                let Some(source) = config.sources.iter().find(|s| s.name == source_name) else {
+                let Some(source) = config.sources.iter().find(|s| s.name == q.source) else {
                     continue;
                 };
-                let n = published.entry(source_name.clone()).or_default();
-                if *n >= config.crawl.max_pages_per_source {
-                    continue;
-                }
-                match remote::job_for(&store, config, source, &url, depth, is_start)? {
-                    Err(links) => {
-                        summary.pages_fresh += 1;
-                        progress(&format!("fresh  {url}"));
-                        self.follow(config, &source_name, &links, depth, &mut seen, &mut queue);
+                let job = if q.kind == JobKind::Page {
+                    if !passes.publish_page(&q.source, config.crawl.max_pages_per_source) {
+                        continue;
                     }
-                    Ok(job) => {
-                        *n += 1;
-                        let id = blake3::hash(format!("{pass} {url}").as_bytes()).to_hex()[..24]
-                            .to_string();
-                        self.publish(&pass, &id, job).await?;
-                        jobs.insert(id, depth);
-                        self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+                    match remote::job_for(&store, config, source, &q.url, q.depth, q.start)? {
+                        Err(links) => {
+                            summary.pages_fresh += 1;
+                            progress(&format!("fresh  {}", q.url));
+                            passes.reached(&store, &q.source, &q.url)?;
+                            passes.follow(config, &q.source, &links, q.depth);
+                            continue;
+                        }
+                        Ok(job) => job,
                     }
-                }
+                } else {
+                    PageJob::sitemap(&q.source, &q.url, q.kind)
+                };
+                let key = format!("{pass} {} {:?} {}", q.source, q.kind, q.url);
+                let id = blake3::hash(key.as_bytes()).to_hex()[..24].to_string();
+                self.publish(&pass, &id, job).await?;
+                jobs.insert(id, q.depth);
+                self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
             }
             if jobs.is_empty() || stop.is_cancelled() {
                 break Ok(());
@@ -224,54 +200,63 @@ impl Coordinator {
                 r = rx.recv() => r,
             };
             let Some((res, msg)) = got else { break Ok(()) };
-            let Some(depth) = jobs.remove(&res.id) else {
+            let Some(&depth) = jobs.get(&res.id) else {
                 // A second result of one job: already stored.
                 self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 to_ack.push(msg);
                 continue;
             };
-            self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
-            {
-                let mut w = self.stats.workers.lock().unwrap_or_else(|p| p.into_inner());
-                let e = w.entry(res.worker.clone()).or_default();
-                e.0 += 1;
-                e.1 += u64::from(res.delivered > 1);
+            let mut answered = true;
+            if let Some((i, n)) = res.part {
+                let got = parts.entry(res.id.clone()).or_default();
+                if !got.insert(i) {
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    to_ack.push(msg);
+                    continue;
+                }
+                answered = got.len() as u32 >= n;
             }
-            if let Some(scorer) = &res.scored_by {
-                let mut s = self.stats.scorers.lock().unwrap_or_else(|p| p.into_inner());
-                *s.entry(scorer.clone()).or_default() += 1;
+            if answered {
+                jobs.remove(&res.id);
+                parts.remove(&res.id);
+                self.count(&res);
             }
-            let failed = match &res.outcome {
-                remote::PageOutcome::Failed(e) => Some(e.clone()),
-                _ => None,
-            };
-            let stored =
-                remote::store_outcome(&store, config, &res.job, res.outcome, &mut clusters)?;
-            to_ack.push(msg);
-            if let Some(e) = failed {
-                summary.pages_failed += 1;
-                progress(&format!("error  [{}] {e}", res.job.source));
-                summary.errors.push(format!("[{}] {e}", res.job.source));
-            } else {
-                progress(&format!("page   {} (worker {})", res.job.url, res.worker));
+            match res.outcome {
+                remote::PageOutcome::Sitemap(found) => {
+                    let first = res.part.is_none_or(|(i, _)| i == 0);
+                    passes.sitemap(config, &store, &res.job, *found, first, &mut summary)?;
+                    to_ack.push(msg);
+                }
+                outcome => {
+                    let failed = match &outcome {
+                        remote::PageOutcome::Failed(e) => Some(e.clone()),
+                        _ => None,
+                    };
+                    let stored =
+                        remote::store_outcome(&store, config, &res.job, outcome, &mut clusters)?;
+                    if stored.fetched || stored.not_modified {
+                        passes.reached(&store, &res.job.source, &res.job.url)?;
+                    }
+                    to_ack.push(msg);
+                    if let Some(e) = failed {
+                        summary.pages_failed += 1;
+                        progress(&format!("error  [{}] {e}", res.job.source));
+                        summary.errors.push(format!("[{}] {e}", res.job.source));
+                    } else {
+                        progress(&format!("page   {} (worker {})", res.job.url, res.worker));
+                    }
+                    summary.pages_fetched += u64::from(stored.fetched);
+                    summary.pages_unchanged += u64::from(stored.not_modified || stored.unchanged);
+                    summary.posts += stored.posts;
+                    summary.mentions_new += stored.report.inserted as u64;
+                    summary.mentions_updated += stored.report.updated as u64;
+                    summary.mentions_unchanged += stored.report.unchanged as u64;
+                    for (w, n) in stored.new_per_watch {
+                        *summary.new_per_watch.entry(w).or_default() += n;
+                    }
+                    passes.follow(config, &res.job.source, &stored.links, depth);
+                }
             }
-            summary.pages_fetched += u64::from(stored.fetched);
-            summary.pages_unchanged += u64::from(stored.not_modified || stored.unchanged);
-            summary.posts += stored.posts;
-            summary.mentions_new += stored.report.inserted as u64;
-            summary.mentions_updated += stored.report.updated as u64;
-            summary.mentions_unchanged += stored.report.unchanged as u64;
-            for (w, n) in stored.new_per_watch {
-                *summary.new_per_watch.entry(w).or_default() += n;
-            }
-            self.follow(
-                config,
-                &res.job.source,
-                &stored.links,
-                depth,
-                &mut seen,
-                &mut queue,
-            );
             // Acks go out once what they carried is durable: one flush per
             // burst of results, not per page.
             if rx.is_empty() || to_ack.len() >= 64 {
@@ -289,32 +274,36 @@ impl Coordinator {
         for m in to_ack.drain(..) {
             let _ = m.ack().await;
         }
+        // An ack is a publish the client only queues: without a flush, the
+        // last burst's acks die with a process that exits after its pass
+        // (`earshot crawl --fleet`), and their results stay in
+        // EARSHOT_RESULTS until an ack_wait later.
+        if let Err(e) = self.js.client().flush().await {
+            tracing::warn!(
+                "fleet: sending the last acks: {e} (their results come back as duplicates)"
+            );
+        }
         result?;
         summary.interrupted = stop.is_cancelled();
+        // The crawl state is bounded as after a pass on one machine.
+        passes.end(config, &store, &mut summary)?;
+        store.flush()?;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(summary)
     }
 
-    fn follow(
-        &self,
-        config: &CrawlSetup,
-        source_name: &str,
-        links: &[String],
-        depth: u32,
-        seen: &mut HashSet<String>,
-        queue: &mut VecDeque<(String, String, u32, bool)>,
-    ) {
-        let Some(source) = config.sources.iter().find(|s| s.name == source_name) else {
-            return;
-        };
-        let cap = config.crawl.max_urls_per_source.max(1) as usize;
-        for (link, d) in remote::next_hops(links, depth, source.max_depth(&config.crawl)) {
-            let Ok(u) = Url::parse(&link) else { continue };
-            let c = canonicalize(&u, &config.crawl.strip_params).to_string();
-            if seen.len() >= cap || !seen.insert(c.clone()) {
-                continue;
-            }
-            queue.push_back((source_name.to_string(), c, d, false));
+    /// Counts an answered job for `/metrics`.
+    fn count(&self, res: &ResultMessage) {
+        self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+        {
+            let mut w = self.stats.workers.lock().unwrap_or_else(|p| p.into_inner());
+            let e = w.entry(res.worker.clone()).or_default();
+            e.0 += 1;
+            e.1 += u64::from(res.delivered > 1);
+        }
+        if let Some(scorer) = &res.scored_by {
+            let mut s = self.stats.scorers.lock().unwrap_or_else(|p| p.into_inner());
+            *s.entry(scorer.clone()).or_default() += 1;
         }
     }
 

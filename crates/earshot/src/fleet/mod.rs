@@ -28,6 +28,7 @@ use crate::util::Problem;
 
 mod coordinator;
 mod nats;
+mod pass;
 mod scorer;
 mod worker;
 
@@ -36,8 +37,13 @@ pub use scorer::{run_scorer, ScorerOptions, ScorerSummary};
 pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 
 /// The version of the fleet's messages; a worker and a coordinator of
-/// different versions refuse each other.
-pub const PROTOCOL: u32 = 1;
+/// different versions refuse each other. 2: sitemap jobs, search results
+/// pages, results in parts.
+pub const PROTOCOL: u32 = 2;
+
+/// The most JSON one result message carries of a sitemap's entries (the
+/// rest go in further parts), under NATS's default 1 MB message limit.
+pub const SITEMAP_PART_BYTES: usize = 256 * 1024;
 
 /// Subject prefix of fetch jobs (`earshot.fetch.<shard>`).
 pub const FETCH_SUBJECT: &str = "earshot.fetch";
@@ -250,6 +256,21 @@ pub struct ResultMessage {
     /// fetching worker left them unscored (`--no-score`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored_by: Option<String>,
+    /// Part `.0` of `.1` of the job's answer (a long sitemap's entries);
+    /// none: the whole answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<(u32, u32)>,
+}
+
+impl ResultMessage {
+    /// The message id it is published under: the job's id, with the part
+    /// after a dot from the second part on (each part deduplicated alone).
+    pub fn message_id(&self) -> String {
+        match self.part {
+            Some((i, _)) if i > 0 => format!("{}.{i}", self.id),
+            _ => self.id.clone(),
+        }
+    }
 }
 
 /// What every message starts with: read before the rest, so another
@@ -441,16 +462,16 @@ mod tests {
 
     #[test]
     fn another_protocol_or_model_is_refused_with_the_reason() {
-        let ok = br#"{"protocol":1,"model":"m1","id":"x"}"#;
+        let ok = br#"{"protocol":2,"model":"m1","id":"x"}"#;
         assert!(check_versions(ok, Some("m1")).is_ok());
         assert!(
             check_versions(ok, None).is_ok(),
             "a worker that does not score takes any model"
         );
-        let two = br#"{"protocol":2,"model":"m1"}"#;
-        assert!(check_versions(two, None).is_err());
-        let e = check_versions(two, Some("m1")).unwrap_err();
-        assert!(e.to_string().contains("protocol 2"), "{e}");
+        let one = br#"{"protocol":1,"model":"m1"}"#;
+        assert!(check_versions(one, None).is_err());
+        let e = check_versions(one, Some("m1")).unwrap_err();
+        assert!(e.to_string().contains("protocol 1"), "{e}");
         let e = check_versions(ok, Some("m2")).unwrap_err();
         assert!(
             e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),

@@ -214,7 +214,13 @@ async fn score_batch(
         let mut wait = Duration::from_millis(200);
         // The result first, then the ack: a crash between them scores the
         // page again, and the second result is dropped (same message id).
-        while let Err(e) = nats::publish(js, RESULT_SUBJECT.into(), &res.id, payload.clone()).await
+        while let Err(e) = nats::publish(
+            js,
+            RESULT_SUBJECT.into(),
+            &res.message_id(),
+            payload.clone(),
+        )
+        .await
         {
             tracing::warn!("fleet: publishing a scored page: {e}; retrying in {wait:?}");
             let _ = msg.ack_with(AckKind::Progress).await;

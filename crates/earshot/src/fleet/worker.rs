@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     check_versions, host_key, nats, FleetConfig, FleetError, JobMessage, ResultMessage, PROTOCOL,
-    RESULT_SUBJECT, SCORE_SUBJECT,
+    RESULT_SUBJECT, SCORE_SUBJECT, SITEMAP_PART_BYTES,
 };
 use crate::crawl::remote::{PageOutcome, PageWorker};
 
@@ -230,28 +230,43 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
         }
         _ => RESULT_SUBJECT,
     };
-    let result = ResultMessage {
-        protocol: PROTOCOL,
-        // The job's model: checked here when this worker scored, else by
-        // the score-only worker.
-        model: job.model.clone(),
-        id: job.id.clone(),
-        pass: job.pass,
-        worker: opts.name.clone(),
-        delivered: msg.info().map(|i| i.delivered).unwrap_or(1),
-        job: job.job,
-        outcome,
-        scored_by: None,
+    // A long sitemap's entries go in several messages.
+    let outcomes = match outcome {
+        PageOutcome::Sitemap(found) => found
+            .split(SITEMAP_PART_BYTES)
+            .into_iter()
+            .map(|f| PageOutcome::Sitemap(Box::new(f)))
+            .collect(),
+        o => vec![o],
     };
-    let payload = serde_json::to_vec(&result).map_err(|e| FleetError::JetStream(e.to_string()))?;
-    let mut wait = Duration::from_millis(200);
-    // The result first, then the ack: a crash between them redoes the job,
-    // whose second result the stream drops (same message id).
-    while let Err(e) = nats::publish(&shared.js, subject.into(), &job.id, payload.clone()).await {
-        tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
-        let _ = msg.ack_with(AckKind::Progress).await;
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(10));
+    let parts = outcomes.len() as u32;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let result = ResultMessage {
+            protocol: PROTOCOL,
+            // The job's model: checked here when this worker scored, else by
+            // the score-only worker.
+            model: job.model.clone(),
+            id: job.id.clone(),
+            pass: job.pass.clone(),
+            worker: opts.name.clone(),
+            delivered: msg.info().map(|i| i.delivered).unwrap_or(1),
+            job: job.job.clone(),
+            outcome,
+            scored_by: None,
+            part: (parts > 1).then_some((i as u32, parts)),
+        };
+        let payload =
+            serde_json::to_vec(&result).map_err(|e| FleetError::JetStream(e.to_string()))?;
+        let id = result.message_id();
+        let mut wait = Duration::from_millis(200);
+        // The result first, then the ack: a crash between them redoes the
+        // job, whose second result the stream drops (same message id).
+        while let Err(e) = nats::publish(&shared.js, subject.into(), &id, payload.clone()).await {
+            tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
+            let _ = msg.ack_with(AckKind::Progress).await;
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+        }
     }
     if let Err(e) = msg.double_ack().await {
         tracing::warn!(
