@@ -1,9 +1,9 @@
-//! `office`: a held-out family for the first-month table (issue #25),
-//! written on 2026-12-07 before the pooled cold-start baseline (the
+//! `office`: a family for the first-month table (issue #25), written held
+//! out on 2026-12-07 before the pooled cold-start baseline (the
 //! neighbouring hours of the same day) and run once before and once after
 //! it, never tuned on; its false alerts were looked at after that run, so
-//! it is labelled seen (see README). Its shapes are unlike the other five families on
-//! purpose. Each watch is one of two kinds (by seed):
+//! it is labelled seen (see README). Its shapes are unlike the other five
+//! families on purpose. Each watch is one of two kinds (by seed):
 //!
 //! * **B2B brand** (a software vendor, a bank's business desk): office
 //!   hours on weekdays — next to nothing at night (×0.08), a ramp from
