@@ -162,7 +162,7 @@ pub fn bound_row(label: &str, name: &str, long: &Score, short: &Score) -> String
     let early = short.delays.iter().filter(|&&x| x <= 1).count() as f64;
     let fa = (long.alerts - long.true_alerts) as f64;
     format!(
-        "{label:<14} {name:<12} {:>7} {:>7.3} {:>7.3} {:>9.3} {:>6} {:>6} {:>6} {:>13.2}",
+        "{label:<18} {name:<12} {:>7} {:>7.3} {:>7.3} {:>9.3} {:>6} {:>6} {:>6} {:>13.2}",
         long.bursts,
         long.found as f64 / long.bursts.max(1) as f64,
         early / short.bursts.max(1) as f64,

@@ -11,7 +11,9 @@
 //!   (up to the seasonal weeks), each day scaled by how busy it was (a
 //!   holiday counts at its own volume), outlier days dropped, tested with
 //!   the negative-binomial predictive distribution — the fewer the days,
-//!   the wider the baseline, so the test grows sharper day by day;
+//!   the wider the baseline, so the test grows sharper day by day; on a
+//!   watch of a few negatives an hour the windows just before and after on
+//!   those days join at half weight, scaled by the daily shape (`pool`);
 //! * **from the first full week**: the seasonal detector joins with the
 //!   weeks it has (see `seasonal`).
 //!
@@ -199,12 +201,15 @@ const OWN_DISPERSION_PRIOR: f64 = 3.0;
 /// A negative-binomial predictive test of `obs` against baseline samples
 /// (one per earlier day or week, already scaled): outliers dropped around
 /// the median, rate ~ Gamma(sum + 0.5, n) times `level`, extra dispersion.
+/// `weight` (at most 1) is what the samples weigh together against as
+/// many samples of the same hours (`pool`): the Gamma is that much wider.
 /// Returns (expected, p-value).
 pub(super) fn predictive(
     obs: u64,
     mut samples: Vec<f64>,
     level: f64,
     dispersion: f64,
+    weight: f64,
 ) -> (f64, f64) {
     let k = samples.len();
     let med = median(&samples);
@@ -219,6 +224,7 @@ pub(super) fn predictive(
     let n = samples.len().max(1) as f64;
     let r = samples.iter().sum::<f64>() + 0.5;
     let expected = r * level / n;
+    let r = r * weight.clamp(0.01, 1.0);
     let r = 1.0 / (1.0 / r + dispersion.max(0.0).max(own_dispersion(&samples)));
     let p = r / (r + expected);
     (expected, neg_binomial_sf(obs, r, p))
@@ -255,14 +261,11 @@ pub fn cold_start(
         .collect();
     let med_day = median(&day_totals);
     let pooled = pooled_dispersion(s, i, day, days);
-    let periods: Vec<(usize, f64)> = (1..=days)
-        .map(|d| {
-            (
-                d * day,
-                ((med_day + 0.1) / (day_totals[d - 1] + 0.1)).clamp(0.5, 3.0),
-            )
-        })
+    let scales: Vec<f64> = day_totals
+        .iter()
+        .map(|t| ((med_day + 0.1) / (t + 0.1)).clamp(0.5, 3.0))
         .collect();
+    let periods: Vec<(usize, f64)> = (1..=days).map(|d| (d * day, scales[d - 1])).collect();
     let level = recent_level(s, i, &periods, 1.0);
     let early = EARLY_DISPERSION / days.max(1) as f64;
     let mut ws = WINDOWS.to_vec();
@@ -271,17 +274,12 @@ pub fn cold_start(
         let w = ws[n];
         n += 1;
         let obs = sum(s, (i + 1).saturating_sub(w), i + 1, |p| p.negative);
-        // Earlier days whose whole window lies in the history.
-        let whole = (1..=days).take_while(|d| i + 1 >= d * day + w && i + 1 - d * day - w >= f);
-        let samples: Vec<f64> = whole
-            .map(|d| {
-                let end = i + 1 - d * day;
-                let scale = ((med_day + 0.1) / (day_totals[d - 1] + 0.1)).clamp(0.5, 3.0);
-                sum(s, end - w, end, |p| p.negative) as f64 * scale
-            })
-            .collect();
-        let (expected, pv) = if !samples.is_empty() {
-            predictive(obs, samples, level, cfg.dispersion.max(pooled).max(early))
+        // Earlier days whose whole window lies in the history, and the
+        // windows beside it (`pool`).
+        let past = super::pool::day_samples(s, i, w, f, day, &scales);
+        let (expected, pv) = if !past.samples.is_empty() {
+            let dispersion = cfg.dispersion.max(pooled).max(early);
+            predictive(obs, past.samples, level, dispersion, past.weight)
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;

@@ -23,6 +23,7 @@
 //! the benchmark and the live evaluation share it.
 
 pub mod cold;
+mod pool;
 mod series;
 mod share;
 pub mod stats;
@@ -272,7 +273,7 @@ pub fn seasonal(
         // median; rate ~ Gamma(total + 0.5, n) scaled by level, predictive
         // negative binomial with extra-Poisson dispersion (day-to-day swings
         // of the level: variance + dispersion × mean²).
-        let (expected, pv) = cold::predictive(obs, weeks, level, dispersion);
+        let (expected, pv) = cold::predictive(obs, weeks, level, dispersion, 1.0);
         if w == WINDOWS.len() {
             ws.extend_from_slice(long_windows(expected));
         }
