@@ -175,11 +175,6 @@ pub fn ts_value(t: DateTime<Utc>) -> [u8; 8] {
     ts(t)
 }
 
-/// Reads [`ts_value`].
-pub fn ts_from_value(b: &[u8]) -> Option<DateTime<Utc>> {
-    ts_back(b)
-}
-
 /// Order-preserving encoding of a signed timestamp.
 fn ts(t: DateTime<Utc>) -> [u8; 8] {
     ((t.timestamp() as u64) ^ (1 << 63)).to_be_bytes()

@@ -16,8 +16,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode, encode, keys, pack, unpack, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
-    HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
+    decode, encode, keys, pack, unpack, Alert, AlertState, CrawlState, Detector, Evidence,
+    EvidenceMention, HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError,
+    SCHEMA_VERSION,
 };
 
 /// The oldest format a migration step starts from: every format an
