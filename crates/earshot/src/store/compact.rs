@@ -5,7 +5,7 @@
 //! 1. `<store>.compacting` is written as a backup is (under the writer
 //!    lock, every key of every tree), flushed, read back and compared
 //!    with what was copied (key count and BLAKE3 digest), opened as a
-//!    store and checked ([`Store::verify`]: mention count, time index,
+//!    store and checked ([`Store::verify`]: mention count, record keys,
 //!    counters equal to a recount).
 //! 2. A marker file ([`SWAP_MARKER`]) is written into the copy: it is
 //!    verified and may replace the store.

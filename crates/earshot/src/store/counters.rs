@@ -24,6 +24,10 @@ impl Store {
         let mut out: BTreeMap<_, CountsDelta> = BTreeMap::new();
         for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
+            if v.is_empty() {
+                // A pointer: the mention is counted from its record.
+                continue;
+            }
             let m: Mention = unpack(&k, &v)?;
             for w in &m.watches {
                 for g in Granularity::STORED {
@@ -74,20 +78,37 @@ impl Store {
         Ok((fresh.len(), differed))
     }
 
-    /// Checks the store's invariants: the mention count, one time-index
-    /// entry per (mention, watch) and no other, counters equal to a
-    /// recount. Returns the problems found.
+    /// Checks the store's invariants: the mention count, one id-index
+    /// entry per mention, each record filed under its first watch at its
+    /// bucket time with a pointer under each other watch and no other
+    /// entry, counters equal to a recount. Returns the problems found.
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
-        let mut expected_index = std::collections::BTreeSet::new();
+        let mut expected_pointers = std::collections::BTreeSet::new();
+        let mut pointers = std::collections::BTreeSet::new();
+        let mut misfiled = 0u64;
         let mut n = 0u64;
         for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
+            if v.is_empty() {
+                pointers.insert(k.to_vec());
+                continue;
+            }
             let m: Mention = unpack(&k, &v)?;
             n += 1;
-            for w in &m.watches {
-                expected_index.insert(keys::time_index(w, m.bucket_time(), m.id));
+            let t = m.bucket_time();
+            let home = keys::home_watch(&m.watches);
+            if k.as_ref() != keys::mention(home, t, m.id).as_slice() {
+                misfiled += 1;
             }
+            for w in m.watches.iter().filter(|w| w.as_str() != home) {
+                expected_pointers.insert(keys::mention(w, t, m.id));
+            }
+        }
+        if misfiled > 0 {
+            problems.push(format!(
+                "{misfiled} mention records are not under their first watch and bucket time"
+            ));
         }
         let ids = self.tree()?.scan_prefix([keys::ID]).count() as u64;
         if ids != n {
@@ -100,18 +121,13 @@ impl Store {
                 n
             ));
         }
-        let mut index = std::collections::BTreeSet::new();
-        for item in self.tree()?.scan_prefix([keys::TIME]) {
-            let (k, _) = item.map_err(|e| self.engine(e))?;
-            index.insert(k.to_vec());
-        }
-        if index != expected_index {
+        if pointers != expected_pointers {
             problems.push(format!(
-                "time index has {} entries, mentions need {} ({} missing, {} extra)",
-                index.len(),
-                expected_index.len(),
-                expected_index.difference(&index).count(),
-                index.difference(&expected_index).count()
+                "{} entries under a mention's other watches, its records need {} ({} missing, {} extra)",
+                pointers.len(),
+                expected_pointers.len(),
+                expected_pointers.difference(&pointers).count(),
+                pointers.difference(&expected_pointers).count()
             ));
         }
         if self.counters()? != self.recount()? {

@@ -90,9 +90,70 @@ pub fn meta(name: &str) -> Vec<u8> {
     k
 }
 
-/// A mention record: keyed by its bucket time, then id, so a crawl's new
-/// mentions land together instead of all over the tree.
-pub fn mention(t: DateTime<Utc>, id: u64) -> [u8; 17] {
+/// A mention record (format 7): keyed by its first watch, its bucket
+/// time, then its id, so a crawl's new mentions land together at the end of
+/// their watch's range and a watch's timeline is one range of records (the
+/// key is the time index). A mention of no watch files under the empty
+/// name; one of several watches is stored under the first, with an empty
+/// value (a pointer) under each other.
+pub fn mention(watch: &str, t: DateTime<Utc>, id: u64) -> Vec<u8> {
+    let mut k = mention_prefix(watch);
+    k.extend_from_slice(&ts(t));
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// The watch a mention is filed under: its first.
+pub fn home_watch(watches: &[String]) -> &str {
+    watches.first().map(String::as_str).unwrap_or("")
+}
+
+/// The key prefix of one watch's mention records.
+pub fn mention_prefix(watch: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(3 + watch.len() + 16);
+    k.push(MENTION);
+    push_name(&mut k, watch);
+    k
+}
+
+/// The prefix of a mention record key (`m`, the watch), or `None` when
+/// the key is not one.
+pub fn mention_prefix_of(k: &[u8]) -> Option<&[u8]> {
+    if k.first() != Some(&MENTION) || k.len() < 3 {
+        return None;
+    }
+    let len = u16::from_be_bytes([k[1], k[2]]) as usize;
+    let p = k.get(..3 + len)?;
+    (k.len() == p.len() + 16).then_some(p)
+}
+
+/// Key range of a watch's mention records within `[since, until)`.
+pub fn mention_range(
+    watch: &str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> (Vec<u8>, Vec<u8>) {
+    range_after(mention_prefix(watch), since, until)
+}
+
+/// The id index's value: where the record is (its home watch's name after
+/// the bucket time).
+pub fn id_value(watch: &str, t: DateTime<Utc>) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + watch.len());
+    v.extend_from_slice(&ts(t));
+    v.extend_from_slice(watch.as_bytes());
+    v
+}
+
+/// The record key an id index value points to.
+pub fn mention_from_id_value(v: &[u8], id: u64) -> Option<Vec<u8>> {
+    let t = ts_back(v.get(..8)?)?;
+    let watch = std::str::from_utf8(v.get(8..)?).ok()?;
+    Some(mention(watch, t, id))
+}
+
+/// Format 6's record key (bucket time, then id), for migrations.
+pub fn mention_v6(t: DateTime<Utc>, id: u64) -> [u8; 17] {
     let mut k = [0u8; 17];
     k[0] = MENTION;
     k[1..9].copy_from_slice(&ts(t));
@@ -100,7 +161,8 @@ pub fn mention(t: DateTime<Utc>, id: u64) -> [u8; 17] {
     k
 }
 
-/// Id index: mention id to the bucket time its record is keyed by.
+/// Id index: mention id to where its record is ([`id_value`]; formats 3
+/// to 6: the bucket time alone).
 pub fn id_index(id: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
     k[0] = ID;
@@ -108,14 +170,9 @@ pub fn id_index(id: u64) -> [u8; 9] {
     k
 }
 
-/// The time stored in the id index.
+/// The time stored in format 6's id index (migrations).
 pub fn ts_value(t: DateTime<Utc>) -> [u8; 8] {
     ts(t)
-}
-
-/// Reads [`ts_value`].
-pub fn ts_from_value(b: &[u8]) -> Option<DateTime<Utc>> {
-    ts_back(b)
 }
 
 /// Order-preserving encoding of a signed timestamp.
@@ -141,6 +198,8 @@ fn time_prefix(watch: &str) -> Vec<u8> {
     k
 }
 
+/// Format 6's per-watch time index entry (format 7 has none: the record
+/// key is the index), for migrations.
 pub fn time_index(watch: &str, t: DateTime<Utc>, id: u64) -> Vec<u8> {
     let mut k = time_prefix(watch);
     k.extend_from_slice(&ts(t));
@@ -148,13 +207,12 @@ pub fn time_index(watch: &str, t: DateTime<Utc>, id: u64) -> Vec<u8> {
     k
 }
 
-/// Key range of a watch's time index within `[since, until)`.
-pub fn time_range(
-    watch: &str,
+fn range_after(
+    prefix: Vec<u8>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> (Vec<u8>, Vec<u8>) {
-    let mut lo = time_prefix(watch);
+    let mut lo = prefix;
     let mut hi = lo.clone();
     match since {
         Some(t) => lo.extend_from_slice(&ts(t)),
@@ -167,8 +225,8 @@ pub fn time_range(
     (lo, hi)
 }
 
-/// (time, id) of a time-index or mention-record key: both end in the
-/// encoded time and the id.
+/// (time, id) of a mention-record key (or format 6's time-index key):
+/// they end in the encoded time and the id.
 pub fn position(k: &[u8]) -> Option<(DateTime<Utc>, u64)> {
     let n = k.len();
     if n < 17 {
@@ -264,8 +322,20 @@ mod tests {
         let a = Utc.timestamp_opt(-5, 0).unwrap();
         let b = Utc.timestamp_opt(3, 0).unwrap();
         let c = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
-        assert!(time_index("w", a, 9) < time_index("w", b, 0));
-        assert!(time_index("w", b, 9) < time_index("w", c, 0));
+        assert!(mention("w", a, 9) < mention("w", b, 0));
+        assert!(mention("w", b, 9) < mention("w", c, 0));
+        // One watch's records never interleave with another's.
+        assert!(mention("w", c, u64::MAX) < mention("ww", a, 0));
+        assert!(mention("w", c, u64::MAX) < mention("x", a, 0));
+        assert!(mention("w", c, 1) < mention_range("w", None, None).1);
+        let k = mention("云雀", c, 77);
+        assert_eq!(mention_prefix_of(&k), Some(&mention_prefix("云雀")[..]));
+        assert_eq!(position(&k), Some((c, 77)));
+        assert_eq!(
+            mention_from_id_value(&id_value("云雀", c), 77),
+            Some(k.clone())
+        );
+        assert_eq!(mention_prefix_of(&k[..k.len() - 1]), None);
         assert_eq!(ts_back(&ts(a)), Some(a));
         let k = counter(Granularity::Hour, "华为", c);
         assert_eq!(

@@ -10,13 +10,15 @@
 //! | 3 | 4 | [`Evidence`]: `baseline` (in words) and `baseline_days`, recovered from the alert's summary where it says them |
 //! | 4 | 5 | [`Mention`] and [`Post`]: `rating` (a review's stars); `None` for every record written before |
 //! | 5 | 6 | [`Mention`] and [`Post`] records packed (`codec.rs`: a tag byte, zstd); the same fields, keys, index entries and counters |
+//! | 6 | 7 | [`Mention`] records keyed by (first watch, bucket time, id) instead of (bucket time, id), with an empty pointer under each other watch; the per-watch time index (`t`) removed; the id index points to the watch and time; records, counters and other keys unchanged |
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode, encode, keys, pack, Alert, AlertState, CrawlState, Detector, Evidence, EvidenceMention,
-    HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError, SCHEMA_VERSION,
+    decode, encode, keys, pack, unpack, Alert, AlertState, CrawlState, Detector, Evidence,
+    EvidenceMention, HistoryEntry, Mention, Post, Sentiment, Severity, Store, StoreError,
+    SCHEMA_VERSION,
 };
 
 /// The oldest format a migration step starts from: every format an
@@ -46,6 +48,7 @@ pub(super) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
             3 => alerts_v3_to_v4(store, &mut batch)?,
             4 => ratings_v4_to_v5(store, &mut batch)?,
             5 => packed_v5_to_v6(store, &mut batch)?,
+            6 => keyed_by_watch_v6_to_v7(store, &mut batch)?,
             // A step missing here is a bug of this build: refuse, untouched.
             _ => return Err(unknown()),
         };
@@ -220,7 +223,7 @@ fn mentions_v2_to_v3(store: &Store, batch: &mut sled::Batch) -> Result<usize, St
                     keys::member_value(m.post_id, &m.site),
                 );
             }
-            batch.insert(&keys::mention(t, m.id)[..], encode(m));
+            batch.insert(&keys::mention_v6(t, m.id)[..], encode(m));
             batch.insert(&keys::id_index(m.id)[..], &keys::ts_value(t)[..]);
             count += 1;
         }
@@ -452,6 +455,37 @@ fn packed_v5_to_v6(store: &Store, batch: &mut sled::Batch) -> Result<usize, Stor
         let p: Post = decode(&k, &v)?;
         batch.insert(&k, pack(&p));
         n += 1;
+    }
+    Ok(n)
+}
+
+/// Format 6 → 7: every mention record moves under its first watch (the
+/// same packed bytes), with a pointer under each other watch; the id index
+/// names the watch; the time index goes (the records are it now).
+fn keyed_by_watch_v6_to_v7(store: &Store, batch: &mut sled::Batch) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for item in store.tree()?.scan_prefix([keys::MENTION]) {
+        let (k, v) = item.map_err(|e| store.engine(e))?;
+        if k.len() != 17 {
+            return Err(StoreError::Corrupt {
+                key: keys::hex(&k),
+                reason: "a format 6 mention key is 17 bytes".into(),
+            });
+        }
+        let m: Mention = unpack(&k, &v)?;
+        let t = m.bucket_time();
+        let home = keys::home_watch(&m.watches);
+        batch.remove(&k);
+        batch.insert(keys::mention(home, t, m.id), v);
+        for w in m.watches.iter().filter(|w| w.as_str() != home) {
+            batch.insert(keys::mention(w, t, m.id), &[][..]);
+        }
+        batch.insert(&keys::id_index(m.id)[..], keys::id_value(home, t));
+        n += 1;
+    }
+    for item in store.tree()?.scan_prefix([keys::TIME]) {
+        let (k, _) = item.map_err(|e| store.engine(e))?;
+        batch.remove(k);
     }
     Ok(n)
 }

@@ -1,15 +1,14 @@
 //! The mention store: the only module that touches sled.
 //!
 //! Everything lives in one sled tree under key prefixes, so one page's
-//! mentions, their time-index entries, the counters they move and the
-//! page's crawl state land in a single atomic `Batch`:
+//! mentions, their index entries, the counters they move and the page's
+//! crawl state land in a single atomic `Batch`:
 //!
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `M` | meta name: `schema_version`, `mention_count`, `source_run/<source>`, `source_pass/<source>`, `watch/<watch>`, `probe` | u32 BE, u64 BE, i64 BE (Unix seconds of the last crawl pass), u64 BE (number of the source's last completed pass), the fingerprint of the watch definition the posts were last matched with (UTF-8), i64 BE (when a reopen last checked writes) |
-//! | `m` | bucket time, mention id | [`Mention`], packed (`codec.rs`: zstd) |
-//! | `i` | mention id | bucket time (where its `m` record is) |
-//! | `t` | watch, bucket time, mention id | empty (per-watch time index) |
+//! | `m` | watch (the mention's first; u16 BE length, UTF-8), bucket time, mention id | [`Mention`], packed (`codec.rs`: zstd); empty under a mention's other watches (a pointer, rare: format 2 stores) |
+//! | `i` | mention id | where its `m` record is: bucket time, then the watch (UTF-8) |
 //! | `h` | first 8 bytes of the content hash, mention id | empty (duplicate index) |
 //! | `k` | cluster id, mention id | the member's post id (u64 BE), then its site (UTF-8) |
 //! | `g` | cluster id | MinHash signature of its canonical member |
@@ -25,6 +24,13 @@
 //! Ids are u64 big-endian; times are Unix seconds as u64 big-endian with
 //! the sign bit flipped (so keys sort in time order); a watch is its UTF-8
 //! name after its length (u16 BE). See `keys.rs`.
+//!
+//! Each key costs sled a log entry and a share of the node rewrites, so a
+//! mention costs three (format 7): its record, keyed so that a watch's
+//! records are its timeline (formats 3 to 6 had a separate per-watch time
+//! index), the id index and the content-hash index (plus a cluster member
+//! in a cluster). A scan of every watch in time order merges the watches'
+//! ranges (`scan.rs`).
 //!
 //! Values use postcard, a compact serde encoding with a stable, documented
 //! wire format: a record's layout is its struct's field order, and an enum
@@ -57,6 +63,7 @@ mod migrate;
 mod model;
 mod posts;
 mod retention;
+mod scan;
 mod sessions;
 #[cfg(any(test, feature = "test-utils"))]
 mod testing;
@@ -87,8 +94,9 @@ pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;
 /// are listed in `migrate.rs`). 2: alerts with typed state, severity and
 /// evidence. 3: one mention per (post, watch), stored posts. 4: alert
 /// evidence with its baseline. 5: mentions and posts with a review's rating.
-/// 6: mention and post records compressed (`codec.rs`).
-pub const SCHEMA_VERSION: u32 = 6;
+/// 6: mention and post records compressed (`codec.rs`). 7: mention records
+/// keyed by watch and time, no separate time index.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Result of writing a batch of mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -146,7 +154,7 @@ pub struct ClusterSummary {
 /// A filter over stored mentions.
 #[derive(Debug, Clone, Default)]
 pub struct MentionQuery {
-    /// Only mentions of this watch (uses the time index).
+    /// Only mentions of this watch (one range of its records).
     pub watch: Option<String>,
     /// Bucket time at or after.
     pub since: Option<DateTime<Utc>>,
@@ -337,12 +345,11 @@ impl Store {
         else {
             return Ok(None);
         };
-        let t = keys::ts_from_value(&t).ok_or_else(|| StoreError::Corrupt {
+        let key = keys::mention_from_id_value(&t, id).ok_or_else(|| StoreError::Corrupt {
             key: keys::hex(&keys::id_index(id)),
-            reason: "id index value is not a time".into(),
+            reason: "id index value is not a time and a watch".into(),
         })?;
-        let key = keys::mention(t, id);
-        match self.tree()?.get(key).map_err(|e| self.engine(e))? {
+        match self.tree()?.get(&key).map_err(|e| self.engine(e))? {
             Some(b) => Ok(Some(unpack(&key, &b)?)),
             None => Ok(None),
         }
@@ -374,14 +381,11 @@ impl Store {
         };
         match &q.watch {
             Some(w) => {
-                let (lo, hi) = keys::time_range(w, q.since, q.until);
+                // A watch's records are keyed by time: a reverse range.
+                let (lo, hi) = keys::mention_range(w, q.since, q.until);
                 for item in self.tree()?.range(lo..hi).rev() {
-                    let (k, _) = item.map_err(|e| self.engine(e))?;
-                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
-                        key: keys::hex(&k),
-                        reason: "time index key too short".into(),
-                    })?;
-                    if let Some(m) = self.get_mention(id)? {
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    if let Some(m) = self.record_at(&k, &v)? {
                         if keep(&m) {
                             out.push(m);
                             if out.len() >= limit {
@@ -392,8 +396,7 @@ impl Store {
                 }
             }
             None => {
-                // Records are keyed by time: newest first is a reverse scan.
-                for item in self.tree()?.scan_prefix([keys::MENTION]).rev() {
+                for item in self.merged_records(q.since, q.until, None, true)? {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = unpack(&k, &v)?;
                     if keep(&m) {
@@ -458,35 +461,20 @@ impl Store {
         };
         match &q.watch {
             Some(w) => {
-                let (lo, mut hi) = keys::time_range(w, q.since, q.until);
+                let (lo, mut hi) = keys::mention_range(w, q.since, q.until);
                 if let Some(c) = after {
-                    hi = hi.min(keys::time_index(w, c.time, c.id));
+                    hi = hi.min(keys::mention(w, c.time, c.id));
                 }
                 for item in self.tree()?.range(lo..hi).rev() {
-                    let (k, _) = item.map_err(|e| self.engine(e))?;
-                    let id = keys::id_from_time_index(&k).ok_or_else(|| StoreError::Corrupt {
-                        key: keys::hex(&k),
-                        reason: "time index key too short".into(),
-                    })?;
-                    let m = self.get_mention(id)?;
+                    let (k, v) = item.map_err(|e| self.engine(e))?;
+                    let m = self.record_at(&k, &v)?;
                     if visit(&k, m, &mut page) {
                         break;
                     }
                 }
             }
             None => {
-                let lo = match q.since {
-                    Some(t) => keys::mention(t, 0).to_vec(),
-                    None => vec![keys::MENTION],
-                };
-                let mut hi = match q.until {
-                    Some(t) => keys::mention(t, 0).to_vec(),
-                    None => vec![keys::MENTION + 1],
-                };
-                if let Some(c) = after {
-                    hi = hi.min(keys::mention(c.time, c.id).to_vec());
-                }
-                for item in self.tree()?.range(lo..hi).rev() {
+                for item in self.merged_records(q.since, q.until, after, true)? {
                     let (k, v) = item.map_err(|e| self.engine(e))?;
                     let m: Mention = unpack(&k, &v)?;
                     if visit(&k, Some(m), &mut page) {
@@ -500,8 +488,8 @@ impl Store {
     }
 
     /// Every mention whose bucket time is in `[since, until)` and that
-    /// `keep` accepts, newest first: one sequential read of the records,
-    /// for exports that cover most of a period.
+    /// `keep` accepts, newest first: one sequential read of each watch's
+    /// records, merged, for exports that cover most of a period.
     pub fn mentions_between(
         &self,
         since: DateTime<Utc>,
@@ -509,9 +497,7 @@ impl Store {
         keep: &dyn Fn(&Mention) -> bool,
     ) -> Result<Vec<Mention>, StoreError> {
         let mut out = Vec::new();
-        let lo = keys::mention(since, 0);
-        let hi = keys::mention(until, 0);
-        for item in self.tree()?.range(lo..hi).rev() {
+        for item in self.merged_records(Some(since), Some(until), None, true)? {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let m: Mention = unpack(&k, &v)?;
             if keep(&m) {

@@ -1,5 +1,5 @@
 //! Retention (`[store] keep`): mentions older than the kept span go, with
-//! their index entries (time, id, content hash, cluster member), the
+//! their index entries (id, content hash, cluster member), the
 //! counters they moved and their stored posts, in bounded batches: each
 //! batch is one atomic write of at most `batch` mentions (or posts) under
 //! the writer lock, so crawling goes on between batches and a huge
@@ -40,8 +40,7 @@ impl Store {
     ) -> Result<(usize, usize), StoreError> {
         let mut ids = Vec::new();
         let mut post_ids = std::collections::BTreeSet::new();
-        let hi = keys::mention(cutoff, 0);
-        for item in self.tree()?.range(vec![keys::MENTION]..hi.to_vec()) {
+        for item in self.merged_records(None, Some(cutoff), None, false)? {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             let m: Mention = unpack(&k, &v)?;
             ids.push(m.id);

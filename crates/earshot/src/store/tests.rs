@@ -630,7 +630,7 @@ fn format_2_mentions_are_split_per_watch() {
         let tree = &s.tree().unwrap();
         tree.insert(keys::meta("schema_version"), &2u32.to_be_bytes())
             .unwrap();
-        tree.insert(&keys::mention(t, old.id)[..], encode(&old))
+        tree.insert(&keys::mention_v6(t, old.id)[..], encode(&old))
             .unwrap();
         tree.insert(keys::id_index(old.id), &keys::ts_value(t)[..])
             .unwrap();

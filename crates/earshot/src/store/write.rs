@@ -68,16 +68,20 @@ impl Store {
 
         let unindex =
             |old: &Mention, batch: &mut sled::Batch, deltas: &mut HashMap<Vec<u8>, CountsDelta>| {
-                batch.remove(&keys::mention(old.bucket_time(), old.id)[..]);
+                let t = old.bucket_time();
+                let home = keys::home_watch(&old.watches);
+                batch.remove(keys::mention(home, t, old.id));
                 batch.remove(keys::hash_index(&old.content_hash, old.id));
                 if let Some(c) = old.cluster_id {
                     batch.remove(&keys::cluster_member(c, old.id)[..]);
                 }
                 for w in &old.watches {
-                    batch.remove(keys::time_index(w, old.bucket_time(), old.id));
+                    if w != home {
+                        batch.remove(keys::mention(w, t, old.id));
+                    }
                     for g in Granularity::STORED {
                         deltas
-                            .entry(keys::counter(*g, w, g.bucket_start(old.bucket_time())))
+                            .entry(keys::counter(*g, w, g.bucket_start(t)))
                             .or_default()
                             .sub(old);
                     }
@@ -85,7 +89,8 @@ impl Store {
             };
 
         for m in mentions {
-            let key = keys::mention(m.bucket_time(), m.id);
+            let t = m.bucket_time();
+            let home = keys::home_watch(&m.watches);
             let old: Option<Mention> = match pending.get(&m.id) {
                 Some(prev) => prev.cloned(),
                 None => self.get_mention(m.id)?,
@@ -104,10 +109,13 @@ impl Store {
                 }
             }
             for w in &m.watches {
-                batch.insert(keys::time_index(w, m.bucket_time(), m.id), &[][..]);
+                if w != home {
+                    // A pointer: the record is under the home watch.
+                    batch.insert(keys::mention(w, t, m.id), &[][..]);
+                }
                 for g in Granularity::STORED {
                     deltas
-                        .entry(keys::counter(*g, w, g.bucket_start(m.bucket_time())))
+                        .entry(keys::counter(*g, w, g.bucket_start(t)))
                         .or_default()
                         .add(m);
                 }
@@ -119,11 +127,8 @@ impl Store {
                     keys::member_value(m.post_id, &m.site),
                 );
             }
-            batch.insert(&key[..], pack(m));
-            batch.insert(
-                &keys::id_index(m.id)[..],
-                &keys::ts_value(m.bucket_time())[..],
-            );
+            batch.insert(keys::mention(home, t, m.id), pack(m));
+            batch.insert(&keys::id_index(m.id)[..], keys::id_value(home, t));
             pending.insert(m.id, Some(m));
         }
 
