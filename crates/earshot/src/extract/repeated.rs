@@ -112,7 +112,7 @@ fn could_be_date(t: &str) -> bool {
 fn member(
     el: NodeRef<'_, Node>,
     skip: &HashSet<NodeId>,
-    sizes: &HashMap<NodeId, usize>,
+    sizes: &text::Sizes,
     ctx: &date::Context,
 ) -> Option<Member> {
     let (author_class, user_link, label) = res();

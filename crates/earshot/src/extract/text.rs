@@ -197,12 +197,34 @@ fn is_smiley(e: &scraper::node::Element) -> bool {
 }
 
 /// Collapses whitespace runs to one space.
+/// Node counts by node (`subtree_sizes`), hashed by the node's index alone:
+/// the default hasher cost as much as the walk.
+pub type Sizes = HashMap<ego_tree::NodeId, usize, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// A multiplicative hash for node ids (small integers, hashed once each).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 /// The number of nodes under each node of `root`'s subtree, itself
 /// included (what `n.descendants().count()` gives), from one walk: callers
 /// that bound the work per element by its size need not walk it to learn
 /// the size.
-pub fn subtree_sizes(root: NodeRef<'_, Node>) -> HashMap<ego_tree::NodeId, usize> {
-    let mut sizes = HashMap::new();
+pub fn subtree_sizes(root: NodeRef<'_, Node>) -> Sizes {
+    let mut sizes = Sizes::default();
     // (node, nodes seen when it opened)
     let mut open: Vec<(ego_tree::NodeId, usize)> = Vec::new();
     let mut seen = 0usize;
