@@ -75,15 +75,42 @@ fn date_after_title(
     ctx: &date::Context,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     // The page's title as `title` finds it (computed once, by the caller).
-    let title = title?;
+    let title = title?.trim();
     let body = super::css("body").expect("static selector");
-    let all = text::collapse(&doc.select(&body).next()?.text().collect::<String>());
-    // From the headline on: some templates put the date line inside <h1>.
-    let at = all.find(title.trim())?;
-    let window: String = all[at..]
-        .chars()
-        .take(title.chars().count() + 300)
-        .collect();
+    let body = doc.select(&body).next()?;
+    // The body's text collapsed (`text::collapse`) as it is read, up to
+    // the window after the headline's first occurrence: the rest of the
+    // page is neither copied nor collapsed.
+    let want = title.chars().count() + 300;
+    let mut all = String::new();
+    let (mut gap, mut at) = (false, title.is_empty().then_some(0));
+    for t in body.text() {
+        for c in t.chars() {
+            if c.is_whitespace() {
+                gap = !all.is_empty();
+                continue;
+            }
+            if gap {
+                all.push(' ');
+                gap = false;
+            }
+            all.push(c);
+        }
+        if at.is_none() {
+            // The headline may end in this text: search from where it
+            // could have started.
+            let mut from = all.len().saturating_sub(title.len() + t.len() + 1);
+            while !all.is_char_boundary(from) {
+                from -= 1;
+            }
+            at = all[from..].find(title).map(|i| from + i);
+        }
+        if at.is_some_and(|a| all[a..].chars().count() >= want) {
+            break;
+        }
+    }
+    let at = at?;
+    let window: String = all[at..].chars().take(want).collect();
     date::parse_absolute(&window, ctx)
 }
 
@@ -291,6 +318,37 @@ mod tests {
         ] {
             assert_eq!(clean_byline(raw).as_deref(), want, "{raw}");
         }
+    }
+
+    /// The date line after the headline, with the headline split over
+    /// text nodes and whitespace, and a later date in the page that is not
+    /// the article's: only the text after the headline's first occurrence
+    /// counts, and only the first 300 characters after it.
+    #[test]
+    fn the_date_after_the_headline_is_read_from_the_text_that_follows_it() {
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+        };
+        let doc = Html::parse_document(
+            "<html><body><div class=\"nav\">首页 2026-01-01 更新</div>\
+             <div><b>云雀平板</b>\n  被曝<i>漏光</i></div><div>\n2026-11-22\t18:20 来源 数码前线</div>\
+             <p>正文</p></body></html>",
+        );
+        let d = date_after_title(&doc, Some("云雀平板 被曝漏光"), &ctx).expect("a date");
+        assert_eq!(d.format("%Y-%m-%d %H:%M").to_string(), "2026-11-22 18:20");
+        // Not in the page: no date.
+        assert_eq!(date_after_title(&doc, Some("别的标题"), &ctx), None);
+        // A date further than 300 characters after the headline is not its.
+        let far = format!(
+            "<html><body><h1>Lamp recall widens</h1><p>{}</p><p>2026-11-22 18:20</p></body></html>",
+            "word ".repeat(80)
+        );
+        let doc = Html::parse_document(&far);
+        assert_eq!(
+            date_after_title(&doc, Some("Lamp recall widens"), &ctx),
+            None
+        );
     }
 
     #[test]

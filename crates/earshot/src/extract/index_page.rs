@@ -3,8 +3,6 @@
 
 use scraper::Html;
 
-use super::text;
-
 /// What a body the article finder returned is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {
@@ -36,23 +34,39 @@ pub(super) fn judge(doc: &Html, body: &str) -> Verdict {
     let Some(a) = super::css("a") else {
         return Verdict::Article;
     };
-    let set: std::collections::HashSet<String> = doc
-        .select(&a)
-        .map(|e| {
-            text::collapse(&e.text().collect::<String>())
-                .trim()
-                .to_string()
-        })
-        .filter(|t| t.chars().count() >= 4)
-        .collect();
+    // Each anchor's text collapsed as it is read (`text::collapse` of
+    // its joined text), with its length in characters.
+    let mut set: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut t = String::new();
+    for e in doc.select(&a) {
+        t.clear();
+        let (mut n, mut gap) = (0usize, false);
+        for piece in e.text() {
+            for c in piece.chars() {
+                if c.is_whitespace() {
+                    gap = !t.is_empty();
+                    continue;
+                }
+                if gap {
+                    t.push(' ');
+                    n += 1;
+                    gap = false;
+                }
+                t.push(c);
+                n += 1;
+            }
+        }
+        if n >= 4 && !set.contains_key(t.as_str()) {
+            set.insert(t.clone(), n);
+        }
+    }
     if set.is_empty() {
         return Verdict::Article;
     }
     // Longest first, with their lengths: a line is covered by an anchor
     // only if the anchor is at least half its length, so the search stops
     // early on a paragraph of prose.
-    let mut anchors: Vec<(usize, String)> =
-        set.into_iter().map(|t| (t.chars().count(), t)).collect();
+    let mut anchors: Vec<(usize, String)> = set.into_iter().map(|(t, n)| (n, t)).collect();
     anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
     static DATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let dated = DATED.get_or_init(|| {

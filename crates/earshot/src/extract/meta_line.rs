@@ -124,6 +124,10 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
     let mut raw = String::new();
     let body = doc.select(&super::css("body")?).next()?;
     let mut past_title = title.is_none();
+    // Each element's node count from one walk: an element over
+    // TEXT_NODES is skipped without walking it, and a text is read only
+    // until it is too long.
+    let sizes = text::subtree_sizes(*body);
     for node in body.descendants().skip(1).take(SCAN_ELEMENTS) {
         let Some(el) = ElementRef::wrap(node) else {
             continue;
@@ -134,33 +138,27 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
         ) {
             continue;
         }
+        if sizes.get(&node.id()).copied().unwrap_or(0) > TEXT_NODES {
+            continue;
+        }
         // Text past what a meta line (after the headline, when it shares
         // the headline's element) can hold is not read: counted in
         // non-whitespace characters, a longer text is skipped below all the
         // same, and the headline is matched within what is read.
         let limit = META_CHARS + if past_title { 0 } else { title_chars };
         raw.clear();
-        let (mut nodes, mut chars, mut long) = (0, 0usize, false);
+        let (mut chars, mut long) = (0usize, false);
         for n in el.descendants() {
-            nodes += 1;
-            if nodes > TEXT_NODES {
-                break;
-            }
-            if long {
-                // Past the headline a long text is skipped whatever its
-                // node count; before it, the count still decides.
-                if past_title {
-                    break;
-                }
-                continue;
-            }
             if let Some(t) = n.value().as_text() {
                 chars += t.chars().filter(|c| !c.is_whitespace()).count();
                 raw.push_str(t);
                 long = chars > limit;
+                if long {
+                    break;
+                }
             }
         }
-        if nodes > TEXT_NODES || (long && past_title) {
+        if long && past_title {
             continue;
         }
         if !past_title {

@@ -108,9 +108,15 @@ fn could_be_date(t: &str) -> bool {
 }
 
 /// Reads one block: its date, author and own text; `None` when it lacks one.
-fn member(el: NodeRef<'_, Node>, skip: &HashSet<NodeId>, ctx: &date::Context) -> Option<Member> {
+/// `sizes` holds each node's node count (`text::subtree_sizes`).
+fn member(
+    el: NodeRef<'_, Node>,
+    skip: &HashSet<NodeId>,
+    sizes: &text::Sizes,
+    ctx: &date::Context,
+) -> Option<Member> {
     let (author_class, user_link, label) = res();
-    if el.descendants().take(MEMBER_NODES + 1).count() > MEMBER_NODES {
+    if sizes.get(&el.id()).copied().unwrap_or(0) > MEMBER_NODES {
         return None;
     }
     // The date: a `datetime` attribute, or the innermost short element
@@ -386,6 +392,7 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
     // nested in its members (replies to a comment) join it.
     // Blocks read with nothing skipped, by node: each is read once.
     let none = HashSet::new();
+    let sizes = text::subtree_sizes(doc.tree.root());
     let mut read_once: HashMap<NodeId, Option<Member>> = HashMap::new();
     let mut read: Vec<((&str, &str), usize)> = Vec::new();
     for g in &groups {
@@ -396,7 +403,7 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         for m in g {
             let got = read_once
                 .entry(m.id())
-                .or_insert_with(|| member(*m, &none, ctx));
+                .or_insert_with(|| member(*m, &none, &sizes, ctx));
             match got {
                 Some(b) => {
                     found += 1;
@@ -429,7 +436,7 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         .filter(|n| {
             read_once
                 .entry(n.id())
-                .or_insert_with(|| member(*n, &none, ctx))
+                .or_insert_with(|| member(*n, &none, &sizes, ctx))
                 .is_some()
         })
         .map(|n| n.id())
@@ -446,7 +453,7 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         .filter_map(|id| doc.tree.get(*id))
         .filter_map(|n| {
             if nests.contains(&n.id()) {
-                member(n, &ids, ctx)
+                member(n, &ids, &sizes, ctx)
             } else {
                 read_once.remove(&n.id()).flatten()
             }

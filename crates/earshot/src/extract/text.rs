@@ -197,6 +197,53 @@ fn is_smiley(e: &scraper::node::Element) -> bool {
 }
 
 /// Collapses whitespace runs to one space.
+/// Node counts by node (`subtree_sizes`), hashed by the node's index alone:
+/// the default hasher cost as much as the walk.
+pub type Sizes = HashMap<ego_tree::NodeId, usize, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// A multiplicative hash for node ids (small integers, hashed once each).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// The number of nodes under each node of `root`'s subtree, itself
+/// included (what `n.descendants().count()` gives), from one walk: callers
+/// that bound the work per element by its size need not walk it to learn
+/// the size.
+pub fn subtree_sizes(root: NodeRef<'_, Node>) -> Sizes {
+    let mut sizes = Sizes::default();
+    // (node, nodes seen when it opened)
+    let mut open: Vec<(ego_tree::NodeId, usize)> = Vec::new();
+    let mut seen = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) => {
+                seen += 1;
+                open.push((n.id(), seen));
+            }
+            ego_tree::iter::Edge::Close(_) => {
+                if let Some((id, at)) = open.pop() {
+                    sizes.insert(id, seen - at + 1);
+                }
+            }
+        }
+    }
+    sizes
+}
+
 pub fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
@@ -545,6 +592,34 @@ pub fn strip_tags(html: &str) -> String {
 mod tests {
     use super::*;
     use scraper::Html;
+
+    #[test]
+    fn subtree_sizes_count_what_descendants_count() {
+        let doc = Html::parse_document(
+            "<html><body><div id=a><p>one <b>two</b></p><p>three</p></div><ul><li>x</li><li></li></ul>\
+             <table><tr><td>cell</td></tr></table></body></html>",
+        );
+        let sizes = subtree_sizes(doc.tree.root());
+        let mut checked = 0;
+        for n in doc.tree.root().descendants() {
+            assert_eq!(sizes.get(&n.id()).copied(), Some(n.descendants().count()));
+            checked += 1;
+        }
+        assert_eq!(sizes.len(), checked);
+        // A subtree's own walk counts only its part.
+        let body = doc
+            .tree
+            .root()
+            .descendants()
+            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"));
+        let body = body.expect("a body");
+        let inner = subtree_sizes(body);
+        assert_eq!(
+            inner.get(&body.id()).copied(),
+            Some(body.descendants().count())
+        );
+        assert!(!inner.contains_key(&doc.tree.root().id()));
+    }
 
     #[test]
     fn paragraphs_breaks_and_boilerplate() {
