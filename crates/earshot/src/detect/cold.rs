@@ -311,13 +311,13 @@ pub fn cold_start(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{run, Detector, DetectorConfig, Point};
     use chrono::{Duration, TimeZone, Utc};
 
     /// A new watch of `rate` mentions an hour (15 % negative) with a daily
-    /// shape, from its first hour, deterministic.
-    fn watch(rate: f64, hours: usize) -> Vec<Point> {
+    /// shape, from its first hour (midnight), deterministic.
+    pub(in crate::detect) fn watch(rate: f64, hours: usize) -> Vec<Point> {
         let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
         (0..hours)
             .map(|h| {

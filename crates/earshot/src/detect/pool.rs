@@ -108,27 +108,10 @@ pub(super) fn day_samples(
 #[cfg(test)]
 mod tests {
     use super::super::cold::cold_start;
-    use super::super::{run, DetectorConfig, Point};
+    use super::super::cold::tests::watch;
+    use super::super::{run, DetectorConfig};
     use super::*;
-    use chrono::{Duration, TimeZone, Utc};
-
-    /// A new watch of `rate` mentions an hour (15 % negative) with a daily
-    /// shape, deterministic, `hours` long, starting at midnight.
-    fn watch(rate: f64, hours: usize) -> Vec<Point> {
-        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
-        (0..hours)
-            .map(|h| {
-                let shape = 1.0 + 0.6 * (std::f64::consts::PI * (h % 24) as f64 / 12.0).sin();
-                let total = (rate * shape).round() as u64;
-                let wobble = (h as u64 * 7919) % 3;
-                Point {
-                    time: t0 + Duration::hours(h as i64),
-                    total: total + wobble,
-                    negative: (total as f64 * 0.15).round() as u64 + wobble,
-                }
-            })
-            .collect()
-    }
+    use chrono::Duration;
 
     /// The count detector's p-value and days of history for a ×3 storm of
     /// two hours at 15 h on day `days + 1` of a 30-an-hour watch (about
