@@ -630,70 +630,29 @@ fn a_format_4_store_gains_an_empty_rating_and_keeps_every_record() {
     check(&store);
 }
 
-/// A format 5 store (the last with plain postcard records) opens with
-/// every mention and stored post read back through the packed format 6
-/// encoding, and prints its alerts exactly as that release did.
+/// A format 5 store (the last with plain postcard records) and a format 6
+/// one (packed records under a per-watch time index) open in the current
+/// format with every mention and stored post intact, each watch's
+/// timeline its records newest first, and print their alerts exactly as
+/// their release did.
 #[test]
 fn a_format_5_store_is_packed_and_keeps_every_record() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("store");
-    untar_gz(&fixture_dir().join("v5.tar.gz"), &path);
-    let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
-    assert_eq!(text(&json), read_fixture("v5.alerts.jsonl"));
-    let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
-    assert_eq!(text(&plain), read_fixture("v5.alerts.txt"));
-    let listed = cli(tmp.path(), &path, &["mentions", "--json", "-n", "1000"]).stdout;
-    let mentions = fixture_mentions();
-    assert_eq!(text(&listed).lines().count(), mentions.len());
-
-    let store = Store::open_existing(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    let check = |store: &Store| {
-        assert_eq!(store.mention_count().unwrap(), mentions.len() as u64);
-        for m in &mentions {
-            assert_eq!(store.get_mention(m.id).unwrap().as_ref(), Some(m));
-        }
-        let posts = fixture_posts();
-        assert_eq!(store.post_count(), posts.len() as u64);
-        for p in &posts {
-            assert_eq!(store.get_post(p.id).unwrap().as_ref(), Some(p));
-        }
-        assert_eq!(store.posts_after(None, 1000).unwrap().len(), posts.len());
-        // The time index, counters and records agree (a recount).
-        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
-        assert_eq!(
-            store.crawl_state(FIXTURE_CRAWLED_URL).unwrap(),
-            Some(fixture_crawl_state())
-        );
-        assert_eq!(store.silences().unwrap(), vec![fixture_silence()]);
-        assert_eq!(
-            store.source_last_run(FIXTURE_SOURCE).unwrap(),
-            Some(day() + Duration::hours(22))
-        );
-    };
-    check(&store);
-    let alerts = store.alerts().unwrap();
-    assert_eq!(
-        alerts.len(),
-        read_fixture("v5.alerts.jsonl").lines().count()
-    );
-    // A second open finds the current format and changes nothing.
-    drop(store);
-    let store = Store::open_existing(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(store.alerts().unwrap(), alerts);
-    check(&store);
+    a_recent_store_keeps_every_record(5);
 }
 
 #[test]
 fn a_format_6_store_is_keyed_by_watch_and_keeps_every_record() {
+    a_recent_store_keeps_every_record(6);
+}
+
+fn a_recent_store_keeps_every_record(v: u32) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("store");
-    untar_gz(&fixture_dir().join("v6.tar.gz"), &path);
+    untar_gz(&fixture_dir().join(format!("v{v}.tar.gz")), &path);
     let json = cli(tmp.path(), &path, &["alerts", "--json"]).stdout;
-    assert_eq!(text(&json), read_fixture("v6.alerts.jsonl"));
+    assert_eq!(text(&json), read_fixture(&format!("v{v}.alerts.jsonl")));
     let plain = cli(tmp.path(), &path, &["alerts"]).stdout;
-    assert_eq!(text(&plain), read_fixture("v6.alerts.txt"));
+    assert_eq!(text(&plain), read_fixture(&format!("v{v}.alerts.txt")));
     let listed = cli(tmp.path(), &path, &["mentions", "--json", "-n", "1000"]).stdout;
     let mentions = fixture_mentions();
     assert_eq!(text(&listed).lines().count(), mentions.len());
@@ -742,7 +701,7 @@ fn a_format_6_store_is_keyed_by_watch_and_keeps_every_record() {
     let alerts = store.alerts().unwrap();
     assert_eq!(
         alerts.len(),
-        read_fixture("v6.alerts.jsonl").lines().count()
+        read_fixture(&format!("v{v}.alerts.jsonl")).lines().count()
     );
     // A second open finds the current format and changes nothing.
     drop(store);
