@@ -40,6 +40,8 @@ mod fetch;
 mod fleet;
 #[path = "it/fleet_auth.rs"]
 mod fleet_auth;
+#[path = "it/fleet_gaps.rs"]
+mod fleet_gaps;
 #[path = "it/fleet_score.rs"]
 mod fleet_score;
 #[path = "it/fleet_sources.rs"]

@@ -22,13 +22,13 @@ use crate::fleet::{coordinator, finish, free_port, nats_server_with, worker, Pro
 const DELAY: f64 = 0.2;
 
 /// A NATS server with JetStream and its monitoring port.
-struct Nats {
+pub(crate) struct Nats {
     _proc: Proc,
-    url: String,
-    monitor: u16,
+    pub(crate) url: String,
+    pub(crate) monitor: u16,
 }
 
-fn nats(dir: &Path) -> Nats {
+pub(crate) fn nats(dir: &Path) -> Nats {
     let (port, monitor) = (free_port(), free_port());
     let proc = nats_server_with(&dir.join("nats"), port, &["-m", &monitor.to_string()]);
     Nats {
@@ -39,13 +39,13 @@ fn nats(dir: &Path) -> Nats {
 }
 
 /// Messages waiting in a stream, as the server's `/jsz` reports them.
-fn waiting(monitor: u16, stream: &str) -> u64 {
+pub(crate) fn waiting(monitor: u16, stream: &str) -> u64 {
     stream_state(monitor, stream, "messages")
 }
 
 /// A figure of a stream's state in the server's `/jsz` (`messages`,
 /// `last_seq`).
-fn stream_state(monitor: u16, stream: &str, key: &str) -> u64 {
+pub(crate) fn stream_state(monitor: u16, stream: &str, key: &str) -> u64 {
     use std::io::Read;
     let mut c = std::net::TcpStream::connect(("127.0.0.1", monitor)).unwrap();
     c.write_all(b"GET /jsz?accounts=true&streams=true HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
@@ -67,7 +67,7 @@ fn stream_state(monitor: u16, stream: &str, key: &str) -> u64 {
 /// One `earshot crawl --fleet` pass; then nothing may wait in the result
 /// or job streams: the coordinator acked every result it stored before
 /// exiting.
-fn fleet_pass(cfg: &Path, n: &Nats) -> serde_json::Value {
+pub(crate) fn fleet_pass(cfg: &Path, n: &Nats) -> serde_json::Value {
     let summary = finish(coordinator(cfg, &n.url));
     assert_eq!(
         waiting(n.monitor, "EARSHOT_RESULTS"),
@@ -79,7 +79,7 @@ fn fleet_pass(cfg: &Path, n: &Nats) -> serde_json::Value {
 }
 
 /// `earshot crawl --json` on one machine.
-fn one_machine_pass(cfg: &Path) -> serde_json::Value {
+pub(crate) fn one_machine_pass(cfg: &Path) -> serde_json::Value {
     let out = crate::util::earshot()
         .arg("--config")
         .arg(cfg)
@@ -98,7 +98,7 @@ fn one_machine_pass(cfg: &Path) -> serde_json::Value {
 /// A config at `dir/name` storing in `dir/store`, with `[crawl]` keys
 /// `crawl` and, when `fleet`, a `[fleet]` section (the URL comes from
 /// `--fleet`).
-fn write_config(
+pub(crate) fn write_config(
     dir: &Path,
     (name, store): (&str, &str),
     fleet: bool,
@@ -122,7 +122,7 @@ fn write_config(
     path
 }
 
-fn article(title: &str, author: &str, date: &str, body: &str) -> Reply {
+pub(crate) fn article(title: &str, author: &str, date: &str, body: &str) -> Reply {
     html(&format!(
         "<html><head><title>{title}</title><meta name=\"author\" content=\"{author}\">\
          <meta property=\"article:published_time\" content=\"{date}\"></head>\
@@ -130,7 +130,7 @@ fn article(title: &str, author: &str, date: &str, body: &str) -> Reply {
     ))
 }
 
-fn xml(body: &str) -> Reply {
+pub(crate) fn xml(body: &str) -> Reply {
     resp(
         "200 OK",
         "Content-Type: application/xml; charset=utf-8\r\n",
@@ -144,7 +144,7 @@ fn gzip(b: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-fn robots(extra: &str) -> Reply {
+pub(crate) fn robots(extra: &str) -> Reply {
     resp(
         "200 OK",
         "Content-Type: text/plain\r\n",
@@ -252,7 +252,7 @@ fn sources(sitemap: &str, search: &str) -> String {
 }
 
 /// (path, author, date, context, watches) of every stored mention, sorted.
-fn mentions(store: &Path) -> Vec<(String, String, String, String, String)> {
+pub(crate) fn mentions(store: &Path) -> Vec<(String, String, String, String, String)> {
     let s = Store::open_existing(store).unwrap();
     let mut out: Vec<_> = s
         .mentions(&MentionQuery::default())
@@ -278,7 +278,7 @@ fn mentions(store: &Path) -> Vec<(String, String, String, String, String)> {
 
 /// Page requests per path (robots.txt aside), and no two of them closer
 /// than the Crawl-delay, whichever worker sent them.
-fn pages_asked(srv: &TestServer) -> Vec<(String, usize)> {
+pub(crate) fn pages_asked(srv: &TestServer) -> Vec<(String, usize)> {
     let hits: Vec<_> = srv
         .hits()
         .into_iter()
@@ -301,7 +301,7 @@ fn pages_asked(srv: &TestServer) -> Vec<(String, usize)> {
     n.into_iter().collect()
 }
 
-fn counts(v: &[(&str, usize)]) -> Vec<(String, usize)> {
+pub(crate) fn counts(v: &[(&str, usize)]) -> Vec<(String, usize)> {
     v.iter().map(|(p, n)| (p.to_string(), *n)).collect()
 }
 

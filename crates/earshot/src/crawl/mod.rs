@@ -20,6 +20,7 @@ mod bound;
 mod config;
 mod crawler;
 pub mod discover;
+pub mod links;
 mod matching;
 mod rematch;
 pub mod remote;
@@ -382,10 +383,7 @@ impl SourceCrawl {
             .iter()
             .filter_map(|f| regex::Regex::new(f).ok())
             .collect();
-        let hosts: HashSet<String> = starts
-            .iter()
-            .filter_map(|u| u.host_str().map(str::to_string))
-            .collect();
+        let hosts = links::hosts_of(&starts);
         let strip = &crawl.strip_params;
         let mut queue: VecDeque<(Url, u32)> =
             starts.iter().map(|u| (canonicalize(u, strip), 0)).collect();
@@ -465,42 +463,18 @@ impl SourceCrawl {
                 }
                 Visit::Page(work) => {
                     out.reached += 1;
-                    let mut chosen = Vec::new();
-                    if depth < max_depth {
-                        chosen = follow_links(&work.extracted, &hosts, &follow);
-                        // A results page without `follow` rules: every
-                        // link on the site it shows.
-                        if this.source.kind == SourceKind::Search && follow.is_empty() && depth == 0
-                        {
-                            chosen.extend(
-                                work.extracted
-                                    .anchors
-                                    .iter()
-                                    .filter(|l| {
-                                        Url::parse(l).is_ok_and(|u| {
-                                            u.host_str().is_some_and(|h| hosts.contains(h))
-                                                && !start_set
-                                                    .contains(&url_hash(&canonicalize(&u, strip)))
-                                        })
-                                    })
-                                    .cloned(),
-                            );
-                            let mut once = HashSet::new();
-                            chosen.retain(|l| once.insert(l.clone()));
-                        }
-                    }
-                    // A thread's next pages, even at the last hop: the new
-                    // last page of an active thread is found.
-                    if work.extracted.kind == extract::PageKind::Thread {
-                        for next in &work.extracted.next_pages {
-                            chosen.retain(|l| l != next);
-                            if Url::parse(next)
-                                .is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h)))
-                            {
-                                chosen.push(format!("{NEXT_PAGE}{next}"));
-                            }
-                        }
-                    }
+                    let chosen = links::choose(
+                        &work.extracted,
+                        links::Choice {
+                            hosts: links::Hosts::Only(&hosts),
+                            follow: &follow,
+                            every_link: (this.source.kind == SourceKind::Search
+                                && follow.is_empty()
+                                && depth == 0)
+                                .then_some((&start_set, strip.as_slice())),
+                            deeper: depth < max_depth,
+                        },
+                    );
                     let mut work = *work;
                     work.links = chosen.clone();
                     this.metrics.queued(1);
@@ -666,28 +640,6 @@ async fn extract_page(
         )
     })
     .await
-}
-
-/// Links of an extracted page the crawl follows: same host, and picked by
-/// the profile or matching the source's `follow` rules.
-fn follow_links(e: &Extracted, hosts: &HashSet<String>, follow: &[regex::Regex]) -> Vec<String> {
-    let by_profile = e.links.iter().map(|l| (l, true));
-    let by_rule = e.anchors.iter().map(|l| (l, false));
-    let mut out = Vec::new();
-    for (link, chosen_by_profile) in by_profile.chain(by_rule) {
-        let Ok(u) = Url::parse(link) else { continue };
-        if !u.host_str().is_some_and(|h| hosts.contains(h)) {
-            continue;
-        }
-        let path_q = match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        };
-        if chosen_by_profile || follow.iter().any(|r| r.is_match(&path_q)) {
-            out.push(link.clone());
-        }
-    }
-    out
 }
 
 /// A URL's 64-bit hash: what a pass's seen set holds (a million URLs

@@ -16,10 +16,9 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{
-    canonicalize, matching, search, sitemap, url_hash, CrawlSetup, PipelineError, SourceConfig,
-    SourceKind, Work, NEXT_PAGE,
+    canonicalize, links, matching, search, sitemap, url_hash, CrawlSetup, PipelineError,
+    SourceConfig, SourceKind, Work, NEXT_PAGE,
 };
-use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Request, Validators};
 use crate::sentiment::ScoreFn;
 use crate::store::{CrawlState, IngestReport, Mention, Post, Store, StoreError};
@@ -191,19 +190,14 @@ impl PageWorker {
             .map_err(|e| PipelineError::Watch("(all)".into(), e.to_string()))?;
         let mut sources = HashMap::new();
         for s in &setup.sources {
-            // The hosts its links may lead to: those of its start pages, a
-            // search's results pages or the sitemap's (and each listed
-            // page's own, added per job).
+            // The hosts its links may lead to: those of its start pages or
+            // a search's results pages (a sitemap source's are the
+            // coordinator's to check).
             let starts = match s.kind {
                 SourceKind::Site => s.expanded_start_urls(),
                 SourceKind::Search => search::search_urls(s, &setup.watches)
                     .map(|v| v.into_iter().map(|(u, _)| u).collect()),
-                SourceKind::Sitemap => s
-                    .url
-                    .as_deref()
-                    .map(crate::util::expand_env)
-                    .transpose()
-                    .map(|u| u.and_then(|u| Url::parse(&u).ok()).into_iter().collect()),
+                SourceKind::Sitemap => Ok(Vec::new()),
             }
             .map_err(|e| PipelineError::Url(s.name.clone(), e))?;
             let strip = &setup.crawl.strip_params;
@@ -211,10 +205,7 @@ impl PageWorker {
                 s.name.clone(),
                 SourceRules {
                     source: Arc::new(s.clone()),
-                    hosts: starts
-                        .iter()
-                        .filter_map(|u| u.host_str().map(str::to_string))
-                        .collect(),
+                    hosts: links::hosts_of(&starts),
                     follow: s
                         .follow
                         .iter()
@@ -296,47 +287,23 @@ impl PageWorker {
             Ok(Err(e)) => return PageOutcome::Failed(e.to_string()),
             Err(e) => return PageOutcome::Failed(format!("{}: extraction failed: {e}", job.url)),
         };
-        // A page a sitemap lists may lead to its own host.
-        let mut own_host = None;
-        if source.kind == SourceKind::Sitemap {
-            if let Some(h) = req.url.host_str().filter(|h| !rules.hosts.contains(*h)) {
-                let mut hosts = rules.hosts.clone();
-                hosts.insert(h.to_string());
-                own_host = Some(hosts);
-            }
-        }
-        let hosts = own_host.as_ref().unwrap_or(&rules.hosts);
-        let mut links = Vec::new();
-        if job.depth < source.max_depth(crawl) {
-            links = super::follow_links(&extracted, hosts, &rules.follow);
-            // A results page without `follow` rules: every link on the
-            // site it shows.
-            if search && rules.follow.is_empty() && job.depth == 0 {
-                let strip = &crawl.strip_params;
-                links.extend(
-                    extracted
-                        .anchors
-                        .iter()
-                        .filter(|l| {
-                            Url::parse(l).is_ok_and(|u| {
-                                u.host_str().is_some_and(|h| hosts.contains(h))
-                                    && !rules.starts.contains(&url_hash(&canonicalize(&u, strip)))
-                            })
-                        })
-                        .cloned(),
-                );
-                let mut once = HashSet::new();
-                links.retain(|l| once.insert(l.clone()));
-            }
-        }
-        if extracted.kind == extract::PageKind::Thread {
-            for next in &extracted.next_pages {
-                links.retain(|l| l != next);
-                if Url::parse(next).is_ok_and(|u| u.host_str().is_some_and(|h| hosts.contains(h))) {
-                    links.push(format!("{NEXT_PAGE}{next}"));
-                }
-            }
-        }
+        // A sitemap source's links may lead to any host its sitemaps list:
+        // only the coordinator knows them all, and keeps those
+        // (`links::keep_on_hosts`).
+        let hosts = match source.kind {
+            SourceKind::Sitemap => links::Hosts::Any,
+            _ => links::Hosts::Only(&rules.hosts),
+        };
+        let links = links::choose(
+            &extracted,
+            links::Choice {
+                hosts,
+                follow: &rules.follow,
+                every_link: (search && rules.follow.is_empty() && job.depth == 0)
+                    .then_some((&rules.starts, crawl.strip_params.as_slice())),
+                deeper: job.depth < source.max_depth(crawl),
+            },
+        );
         let content_hash = Mention::hash_text(&page.text);
         let read = job.previous_hash.as_deref() != Some(content_hash.as_str());
         let work = Work {

@@ -227,7 +227,10 @@ impl Coordinator {
                     passes.sitemap(config, &store, &res.job, *found, first, &mut summary)?;
                     to_ack.push(msg);
                 }
-                outcome => {
+                mut outcome => {
+                    if let remote::PageOutcome::Page(p) = &mut outcome {
+                        passes.keep_links(&res.job.source, &mut p.links);
+                    }
                     let failed = match &outcome {
                         remote::PageOutcome::Failed(e) => Some(e.clone()),
                         _ => None,
@@ -256,6 +259,9 @@ impl Coordinator {
                     }
                     passes.follow(config, &res.job.source, &stored.links, depth);
                 }
+            }
+            if answered && res.job.kind != JobKind::Page {
+                passes.map_answered(&res.job.source);
             }
             // Acks go out once what they carried is durable: one flush per
             // burst of results, not per page.

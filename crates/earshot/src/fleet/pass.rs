@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::crawl::remote::{self, JobKind, PageJob, SitemapFound};
 use crate::crawl::{
-    bound_sources, canonicalize, search, sitemap, url_hash, CrawlSetup, CrawlSummary,
+    bound_sources, canonicalize, links, search, sitemap, url_hash, CrawlSetup, CrawlSummary,
     PipelineError, Progress, SourceConfig, SourceEnd, SourceKind,
 };
 use crate::store::{Store, StoreError};
@@ -45,6 +45,13 @@ struct SourcePass {
     entries: usize,
     listed: HashSet<u64>,
     over: bool,
+    /// A sitemap source: the hosts of the listed pages it fetches, where
+    /// its links may lead (`crawl::links`); its sitemap jobs not answered
+    /// yet, and the listed pages held until they are (as on one machine,
+    /// every sitemap is read before the first page).
+    hosts: Option<HashSet<String>>,
+    maps_pending: usize,
+    held: Vec<Queued>,
 }
 
 /// Every source's pass, and the URLs waiting to be published.
@@ -84,6 +91,9 @@ impl Passes {
                 entries: 0,
                 listed: HashSet::new(),
                 over: false,
+                hosts: None,
+                maps_pending: 0,
+                held: Vec::new(),
             };
             let starts = match s.kind {
                 SourceKind::Site => s.expanded_start_urls(),
@@ -99,6 +109,8 @@ impl Passes {
                                 JobKind::Sitemap { level: 0 }
                             };
                             sp.files.insert(u.to_string());
+                            sp.hosts = Some(HashSet::new());
+                            sp.maps_pending = 1;
                             out.queue.push_back(Queued {
                                 source: s.name.clone(),
                                 url: u.to_string(),
@@ -248,6 +260,7 @@ impl Passes {
                     break;
                 }
                 sp.files_asked += 1;
+                sp.maps_pending += 1;
                 self.queue.push_back(Queued {
                     source: name.clone(),
                     url: file,
@@ -276,7 +289,10 @@ impl Passes {
                     progress(&format!("new    {canonical} ({t})"));
                 }
                 if sp.seen.insert(h) {
-                    self.queue.push_back(Queued {
+                    if let Some(hosts) = &mut sp.hosts {
+                        hosts.extend(links::hosts_of([&c]));
+                    }
+                    sp.held.push(Queued {
                         source: name.clone(),
                         url: canonical,
                         depth: 0,
@@ -291,6 +307,26 @@ impl Passes {
             }
         }
         Ok(())
+    }
+
+    /// A sitemap job of `source` is answered (all its parts, or failed):
+    /// once none is left, the listed pages it held are queued.
+    pub fn map_answered(&mut self, source: &str) {
+        let Some(sp) = self.get(source) else { return };
+        sp.maps_pending = sp.maps_pending.saturating_sub(1);
+        if sp.maps_pending == 0 {
+            let held = std::mem::take(&mut sp.held);
+            self.queue.extend(held);
+        }
+    }
+
+    /// Keeps the links of a page of `source` that its pass may follow: a
+    /// sitemap source's workers pick links on any host, and those on the
+    /// hosts of its listed pages are kept, as on one machine.
+    pub fn keep_links(&mut self, source: &str, found: &mut Vec<String>) {
+        if let Some(hosts) = self.get(source).and_then(|sp| sp.hosts.as_ref()) {
+            links::keep_on_hosts(found, hosts);
+        }
     }
 
     /// Ends every source's pass: a sitemap longer than its limit is
