@@ -1,9 +1,10 @@
 //! After a pass: each source's crawl state is kept under
 //! `crawl.max_urls_per_source` and URLs its passes no longer reach are
 //! forgotten after `crawl.forget_after_passes` (see `store/crawled.rs`).
-//! A pass on one machine and a pass through the fleet end the same way.
+//! A pass on one machine and a pass through the fleet end the same way
+//! ([`end_pass`]), watch fingerprints included.
 
-use super::{CrawlSummary, PipelineError, SourceResult};
+use super::{CrawlSetup, CrawlSummary, PipelineError, SourceResult};
 use crate::fetch::CrawlConfig;
 use crate::store::{CrawlBound, Store};
 
@@ -21,8 +22,9 @@ pub struct SourceEnd {
 
 pub(super) fn after_pass(
     store: &Store,
-    crawl: &CrawlConfig,
+    setup: &CrawlSetup,
     ended: Vec<SourceResult>,
+    had_posts: bool,
     summary: &mut CrawlSummary,
 ) -> Result<(), PipelineError> {
     let mut ends = Vec::with_capacity(ended.len());
@@ -37,7 +39,25 @@ pub(super) fn after_pass(
             capped: s.capped,
         });
     }
-    bound_sources(store, crawl, ends, summary)
+    end_pass(store, setup, ends, had_posts, summary)
+}
+
+/// Ends a pass: bounds each source's crawl state ([`bound_sources`]) and,
+/// when the store held no post before it (`had_posts` false) and the pass
+/// completed, records every watch's fingerprint: each stored post was
+/// matched with these watches (what `rematch` and `run` go by).
+pub fn end_pass(
+    store: &Store,
+    setup: &CrawlSetup,
+    ends: Vec<SourceEnd>,
+    had_posts: bool,
+    summary: &mut CrawlSummary,
+) -> Result<(), PipelineError> {
+    bound_sources(store, &setup.crawl, ends, summary)?;
+    if !had_posts && !summary.interrupted {
+        super::rematch::record_fingerprints(store, &setup.watches)?;
+    }
+    Ok(())
 }
 
 /// Ends each source's pass in the store: records it (when it completed),

@@ -32,7 +32,7 @@ use crate::extract::{self, Extracted};
 use crate::fetch::{Fetched, Fetcher, Page, Request, Validators};
 use crate::store::{CrawlState, Mention, Store, StoreError};
 use crate::watch::Matcher;
-pub use bound::{bound_sources, SourceEnd};
+pub use bound::{bound_sources, end_pass, SourceEnd};
 pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, PassFuture, RemotePass, SourceMetrics};
 pub use matching::{headline_and_context, mentions_in, scored_text};
@@ -301,10 +301,7 @@ async fn run_pass(
     summary.mentions_unchanged = w.report.unchanged as u64;
     summary.new_per_watch = w.new_per_watch;
     summary.interrupted = stop.is_cancelled();
-    bound::after_pass(&store, &config.crawl, ended, &mut summary)?;
-    if !had_posts && !summary.interrupted {
-        rematch::record_fingerprints(&store, &config.watches)?;
-    }
+    bound::after_pass(&store, config, ended, had_posts, &mut summary)?;
     store.flush()?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)

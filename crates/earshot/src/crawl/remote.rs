@@ -95,8 +95,16 @@ pub enum PageOutcome {
 pub struct SitemapFound {
     /// Sitemaps to read next (an index's children, a root's sitemaps).
     pub sitemaps: Vec<String>,
-    /// Pages.
+    /// Pages, at most the source's `max_sitemap_urls`.
     pub entries: Vec<SitemapEntry>,
+    /// Pages past `max_sitemap_urls` the worker left out (the coordinator
+    /// reports the limit).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One page a sitemap lists.
@@ -117,6 +125,7 @@ impl SitemapFound {
         let mut parts = vec![SitemapFound {
             sitemaps: self.sitemaps,
             entries: Vec::new(),
+            left_out: self.left_out,
         }];
         let mut size = parts[0].sitemaps.iter().map(|s| s.len() + 8).sum::<usize>();
         for e in self.entries {
@@ -364,7 +373,7 @@ impl PageWorker {
                 .collect();
             return PageOutcome::Sitemap(Box::new(SitemapFound {
                 sitemaps,
-                entries: Vec::new(),
+                ..SitemapFound::default()
             }));
         }
         let page = match self.fetcher.fetch(req).await {
@@ -372,13 +381,21 @@ impl PageWorker {
             Ok(Fetched::NotModified) => return PageOutcome::Sitemap(Box::default()),
             Err(e) => return PageOutcome::Failed(format!("sitemap {e}")),
         };
+        // No more entries than the coordinator reads of the source's
+        // sitemaps (it checks the limit across them all).
+        let max = self
+            .sources
+            .get(&job.source)
+            .map_or(usize::MAX, |r| r.source.max_sitemap_urls() as usize);
         match sitemap::read_body(&page, &req.url, self.setup.crawl.max_body_bytes) {
             Err(e) => PageOutcome::Failed(e),
             Ok(parsed) => PageOutcome::Sitemap(Box::new(SitemapFound {
                 sitemaps: parsed.sitemaps.into_iter().map(String::from).collect(),
+                left_out: parsed.entries.len().saturating_sub(max),
                 entries: parsed
                     .entries
                     .into_iter()
+                    .take(max)
                     .map(|e| SitemapEntry {
                         url: e.url.into(),
                         changed: e.changed,
@@ -552,12 +569,16 @@ mod tests {
         let found = SitemapFound {
             sitemaps: vec!["https://news.example/more.xml".into()],
             entries: (0..50_000).map(entry).collect(),
+            left_out: 7,
         };
         let all = found.clone();
         let parts = found.split(256 * 1024);
         assert!(parts.len() > 10, "{} parts", parts.len());
         assert_eq!(parts[0].sitemaps, all.sitemaps);
-        assert!(parts[1..].iter().all(|p| p.sitemaps.is_empty()));
+        assert_eq!(parts[0].left_out, 7);
+        assert!(parts[1..]
+            .iter()
+            .all(|p| p.sitemaps.is_empty() && p.left_out == 0));
         for p in &parts {
             let json = serde_json::to_vec(&PageOutcome::Sitemap(Box::new(p.clone()))).unwrap();
             assert!(json.len() <= 256 * 1024, "{} bytes", json.len());
@@ -565,8 +586,8 @@ mod tests {
         let back: Vec<SitemapEntry> = parts.into_iter().flat_map(|p| p.entries).collect();
         assert_eq!(back, all.entries, "every entry once, in order");
         let small = SitemapFound {
-            sitemaps: Vec::new(),
             entries: vec![entry(1)],
+            ..SitemapFound::default()
         };
         assert_eq!(small.clone().split(256 * 1024), vec![small]);
     }

@@ -18,13 +18,17 @@ use url::Url;
 
 use super::pass::Passes;
 use super::{
-    nats, shard_of, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT, PROTOCOL,
+    nats, shard_of, wire, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT,
+    PROTOCOL,
 };
 use crate::crawl::remote::{self, JobKind, PageJob};
 use crate::crawl::{CrawlSetup, CrawlSummary, PassFuture, PipelineError, Progress, RemotePass};
 use crate::store::Store;
 
-type Routes = Arc<Mutex<HashMap<String, mpsc::Sender<(ResultMessage, jetstream::Message)>>>>;
+/// A result and the messages it came in (one, or its pieces): acked once
+/// it is stored.
+type Routed = (ResultMessage, Vec<jetstream::Message>);
+type Routes = Arc<Mutex<HashMap<String, mpsc::Sender<Routed>>>>;
 
 /// The fleet's coordinator: set on a [`crate::crawl::Crawler`] with
 /// `with_remote`, it runs every pass through the workers.
@@ -74,6 +78,7 @@ impl Coordinator {
         // Pulls results for as long as the process lives; a lost connection
         // (nats-server restarting) ends a pull, and the next one starts.
         tokio::spawn(async move {
+            let mut pieces = wire::Pieces::default();
             loop {
                 let mut messages = match results.messages().await {
                     Ok(m) => m,
@@ -85,7 +90,7 @@ impl Coordinator {
                 };
                 while let Some(m) = messages.next().await {
                     match m {
-                        Ok(msg) => route(&r, &model_here, msg).await,
+                        Ok(msg) => route(&r, &mut pieces, &model_here, msg).await,
                         Err(e) => tracing::debug!("fleet: results pull: {e}"),
                     }
                 }
@@ -199,11 +204,11 @@ impl Coordinator {
                 () = stop.cancelled() => None,
                 r = rx.recv() => r,
             };
-            let Some((res, msg)) = got else { break Ok(()) };
+            let Some((res, msgs)) = got else { break Ok(()) };
             let Some(&depth) = jobs.get(&res.id) else {
                 // A second result of one job: already stored.
                 self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                to_ack.push(msg);
+                to_ack.extend(msgs);
                 continue;
             };
             let mut answered = true;
@@ -211,7 +216,7 @@ impl Coordinator {
                 let got = parts.entry(res.id.clone()).or_default();
                 if !got.insert(i) {
                     self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                    to_ack.push(msg);
+                    to_ack.extend(msgs);
                     continue;
                 }
                 answered = got.len() as u32 >= n;
@@ -225,7 +230,7 @@ impl Coordinator {
                 remote::PageOutcome::Sitemap(found) => {
                     let first = res.part.is_none_or(|(i, _)| i == 0);
                     passes.sitemap(config, &store, &res.job, *found, first, &mut summary)?;
-                    to_ack.push(msg);
+                    to_ack.extend(msgs);
                 }
                 mut outcome => {
                     if let remote::PageOutcome::Page(p) = &mut outcome {
@@ -240,7 +245,7 @@ impl Coordinator {
                     if stored.fetched || stored.not_modified {
                         passes.reached(&store, &res.job.source, &res.job.url)?;
                     }
-                    to_ack.push(msg);
+                    to_ack.extend(msgs);
                     if let Some(e) = failed {
                         summary.pages_failed += 1;
                         progress(&format!("error  [{}] {e}", res.job.source));
@@ -334,7 +339,7 @@ impl Coordinator {
             std::time::Instant::now(),
         );
         loop {
-            match nats::publish(&self.js, subject.clone(), id, payload.clone()).await {
+            match nats::publish(&self.js, subject.clone(), id, payload.clone(), None).await {
                 Ok(()) => return Ok(()),
                 Err(e) if started.elapsed() > std::time::Duration::from_secs(120) => {
                     return Err(PipelineError::Writer(format!(
@@ -351,18 +356,63 @@ impl Coordinator {
     }
 }
 
-/// Hands one result to the pass that asked for it.
-async fn route(routes: &Routes, model: &str, msg: jetstream::Message) {
-    if let Err(e) = super::check_versions(&msg.payload, Some(model)) {
-        tracing::error!("fleet: a result {e}; dropped");
-        let _ = msg.ack_with(jetstream::AckKind::Term).await;
-        return;
-    }
-    let res: ResultMessage = match serde_json::from_slice(&msg.payload) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("fleet: a result that does not parse ({e}); dropped");
+/// Hands one result to the pass that asked for it; a piece of a result
+/// waits in `pieces` for the others (`wire.rs`), and the whole goes on
+/// with every piece's message.
+async fn route(
+    routes: &Routes,
+    pieces: &mut wire::Pieces<jetstream::Message>,
+    model: &str,
+    msg: jetstream::Message,
+) {
+    let live = |pass: &str| {
+        routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(pass)
+    };
+    let (payload, msgs) = match nats::piece_of(&msg) {
+        None => (msg.payload.to_vec(), vec![msg]),
+        Some(Err(e)) => {
+            tracing::error!("fleet: a result {e}; dropped");
             let _ = msg.ack_with(jetstream::AckKind::Term).await;
+            return;
+        }
+        Some(Ok(head)) => {
+            // Pieces of an earlier pass's results (or of a pass that
+            // ended) are not stored: acked and left.
+            for m in pieces.drop_dead(live) {
+                let _ = m.ack().await;
+            }
+            if !live(&head.pass) {
+                let _ = msg.ack().await;
+                return;
+            }
+            let data = msg.payload.clone();
+            match pieces.take(head, &data, msg) {
+                Ok(None) => return,
+                Ok(Some(whole)) => whole,
+                Err((e, msg)) => {
+                    tracing::error!("fleet: a result {e}; dropped");
+                    let _ = msg.ack_with(jetstream::AckKind::Term).await;
+                    return;
+                }
+            }
+        }
+    };
+    let parsed = super::check_versions(&payload, Some(model))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            serde_json::from_slice::<ResultMessage>(&payload)
+                .map_err(|e| format!("that does not parse ({e})"))
+        });
+    let res = match parsed {
+        Ok(r) => r,
+        Err(why) => {
+            tracing::error!("fleet: a result {why}; dropped");
+            for m in msgs {
+                let _ = m.ack_with(jetstream::AckKind::Term).await;
+            }
             return;
         }
     };
@@ -373,13 +423,17 @@ async fn route(routes: &Routes, model: &str, msg: jetstream::Message) {
         .cloned();
     match tx {
         Some(tx) => {
-            if let Err(mpsc::error::SendError((_, msg))) = tx.send((res, msg)).await {
-                let _ = msg.ack().await;
+            if let Err(mpsc::error::SendError((_, msgs))) = tx.send((res, msgs)).await {
+                for m in msgs {
+                    let _ = m.ack().await;
+                }
             }
         }
         None => {
             tracing::debug!(url = %res.job.url, "fleet: a result of an earlier pass; its URL is asked again");
-            let _ = msg.ack().await;
+            for m in msgs {
+                let _ = m.ack().await;
+            }
         }
     }
 }

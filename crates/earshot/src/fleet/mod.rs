@@ -30,6 +30,7 @@ mod coordinator;
 mod nats;
 mod pass;
 mod scorer;
+mod wire;
 mod worker;
 
 pub use coordinator::Coordinator;
@@ -38,8 +39,11 @@ pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 
 /// The version of the fleet's messages; a worker and a coordinator of
 /// different versions refuse each other. 2: sitemap jobs, search results
-/// pages, results in parts.
-pub const PROTOCOL: u32 = 2;
+/// pages, results in parts. 3: results over one message in pieces
+/// (`wire.rs`), a sitemap's entries past `max_sitemap_urls` left out by
+/// the worker, a sitemap source's links on any host (kept by the
+/// coordinator).
+pub const PROTOCOL: u32 = 3;
 
 /// The most JSON one result message carries of a sitemap's entries (the
 /// rest go in further parts), under NATS's default 1 MB message limit.
@@ -462,16 +466,16 @@ mod tests {
 
     #[test]
     fn another_protocol_or_model_is_refused_with_the_reason() {
-        let ok = br#"{"protocol":2,"model":"m1","id":"x"}"#;
+        let ok = br#"{"protocol":3,"model":"m1","id":"x"}"#;
         assert!(check_versions(ok, Some("m1")).is_ok());
         assert!(
             check_versions(ok, None).is_ok(),
             "a worker that does not score takes any model"
         );
-        let one = br#"{"protocol":1,"model":"m1"}"#;
-        assert!(check_versions(one, None).is_err());
-        let e = check_versions(one, Some("m1")).unwrap_err();
-        assert!(e.to_string().contains("protocol 1"), "{e}");
+        let two = br#"{"protocol":2,"model":"m1"}"#;
+        assert!(check_versions(two, None).is_err());
+        let e = check_versions(two, Some("m1")).unwrap_err();
+        assert!(e.to_string().contains("protocol 2"), "{e}");
         let e = check_versions(ok, Some("m2")).unwrap_err();
         assert!(
             e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),

@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, kv, stream};
 
+use super::wire::{self, PieceHead};
 use super::{
-    FleetConfig, FleetError, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET, RESULT_STREAM,
-    RESULT_SUBJECT, SCORE_STREAM, SCORE_SUBJECT,
+    FleetConfig, FleetError, ResultMessage, FETCH_STREAM, FETCH_SUBJECT, HOSTS_BUCKET,
+    RESULT_STREAM, RESULT_SUBJECT, SCORE_STREAM, SCORE_SUBJECT,
 };
+
+/// The header of a piece of a result (`wire.rs`): `i/n pass id`.
+pub(super) const PIECE_HEADER: &str = "Earshot-Piece";
 
 /// A JetStream context on a connection made with `[fleet]`'s credentials.
 pub(super) async fn connect(
@@ -227,18 +231,23 @@ pub(super) async fn score_consumer(
         .map_err(|e| js("creating the consumer score", e))
 }
 
-/// Publishes `payload` on `subject` with message id `id` and waits for the
-/// stream's acknowledgement (a second publish with the same id within the
+/// Publishes `payload` on `subject` with message id `id` (and the header
+/// of a piece of a result, `wire.rs`) and waits for the stream's
+/// acknowledgement (a second publish with the same id within the
 /// duplicate window is dropped by the stream).
 pub(super) async fn publish(
     js_ctx: &jetstream::Context,
     subject: String,
     id: &str,
     payload: Vec<u8>,
+    piece: Option<String>,
 ) -> Result<(), FleetError> {
-    let msg = jetstream::message::PublishMessage::build()
+    let mut msg = jetstream::message::PublishMessage::build()
         .payload(payload.into())
         .message_id(id);
+    if let Some(head) = piece {
+        msg = msg.header(PIECE_HEADER, head.as_str());
+    }
     js_ctx
         .send_publish(subject, msg)
         .await
@@ -246,4 +255,44 @@ pub(super) async fn publish(
         .await
         .map_err(|e| js("waiting for the stream's acknowledgement", e))?;
     Ok(())
+}
+
+/// Publishes a result on `subject`, whole or in pieces (`wire.rs`),
+/// retrying while NATS is away and telling JetStream meanwhile that the
+/// messages it answers (`answering`) are still being worked on.
+pub(super) async fn publish_result(
+    js_ctx: &jetstream::Context,
+    subject: &str,
+    res: &ResultMessage,
+    answering: &[jetstream::Message],
+) -> Result<(), FleetError> {
+    for out in wire::encode(res)? {
+        let mut wait = Duration::from_millis(200);
+        let head = out.piece.as_ref().map(PieceHead::header);
+        // A redone job's second result (or piece) is dropped by the stream:
+        // same message id.
+        while let Err(e) = publish(
+            js_ctx,
+            subject.to_string(),
+            &out.id,
+            out.payload.clone(),
+            head.clone(),
+        )
+        .await
+        {
+            tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
+            for m in answering {
+                let _ = m.ack_with(jetstream::AckKind::Progress).await;
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+        }
+    }
+    Ok(())
+}
+
+/// The piece header of a received message: none for a whole result.
+pub(super) fn piece_of(msg: &jetstream::Message) -> Option<Result<PieceHead, FleetError>> {
+    let v = msg.headers.as_ref()?.get(PIECE_HEADER)?;
+    Some(PieceHead::parse(v.as_str()))
 }

@@ -3,7 +3,7 @@
 //! as URL hashes, capped at `crawl.max_urls_per_source`; the URLs the pass
 //! reached, which bound the crawl state after it (`crawl/bound.rs`); and a
 //! sitemap source's files and listed pages, whose due ones become start
-//! pages.
+//! pages. It ends as a pass on one machine ends (`crawl::end_pass`).
 
 use std::collections::{HashSet, VecDeque};
 
@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::crawl::remote::{self, JobKind, PageJob, SitemapFound};
 use crate::crawl::{
-    bound_sources, canonicalize, links, search, sitemap, url_hash, CrawlSetup, CrawlSummary,
+    canonicalize, end_pass, links, search, sitemap, url_hash, CrawlSetup, CrawlSummary,
     PipelineError, Progress, SourceConfig, SourceEnd, SourceKind,
 };
 use crate::store::{Store, StoreError};
@@ -57,6 +57,9 @@ struct SourcePass {
 /// Every source's pass, and the URLs waiting to be published.
 pub(super) struct Passes {
     sources: Vec<SourcePass>,
+    /// The store held posts before the pass (else the watch fingerprints
+    /// are recorded after it, as on one machine).
+    had_posts: bool,
     pub queue: VecDeque<Queued>,
     progress: Progress,
 }
@@ -75,6 +78,7 @@ impl Passes {
         let strip = &config.crawl.strip_params;
         let mut out = Passes {
             sources: Vec::new(),
+            had_posts: store.has_posts()?,
             queue: VecDeque::new(),
             progress,
         };
@@ -271,6 +275,8 @@ impl Passes {
             }
         }
         let max = source.max_sitemap_urls() as usize;
+        // The worker sent at most `max` of a file's entries.
+        sp.over |= found.left_out > 0;
         for e in found.entries {
             if sp.entries >= max {
                 sp.over = true;
@@ -362,7 +368,7 @@ impl Passes {
                 capped: sp.capped,
             });
         }
-        bound_sources(store, &config.crawl, ends, summary)
+        end_pass(store, config, ends, self.had_posts, summary)
     }
 }
 

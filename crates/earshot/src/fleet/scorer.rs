@@ -5,7 +5,8 @@
 //! at once from the one durable consumer `score` that all score-only
 //! workers share, scores all their mentions in one call to the scorer,
 //! publishes each page to `EARSHOT_RESULTS` under its job id and only then
-//! acknowledges it. A score-only worker killed mid-batch never acks: after
+//! acknowledges it. A page too large for one message comes and goes in
+//! pieces (`wire.rs`), kept here until it is whole. A score-only worker killed mid-batch never acks: after
 //! `ack_wait` JetStream gives the pages to another one, and a result
 //! published twice is dropped by the stream (same message id) or by the
 //! coordinator (job already answered).
@@ -16,7 +17,7 @@ use async_nats::jetstream::{self, consumer::PullConsumer, AckKind};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{check_versions, nats, FleetConfig, FleetError, ResultMessage, RESULT_SUBJECT};
+use super::{check_versions, nats, wire, FleetConfig, FleetError, ResultMessage, RESULT_SUBJECT};
 use crate::crawl::remote::PageOutcome;
 use crate::sentiment::ScoreFn;
 
@@ -66,6 +67,8 @@ pub async fn run_scorer(
         opts.url
     );
     let mut summary = ScorerSummary::default();
+    // Pieces of pages too large for one message, until each is whole.
+    let mut pieces = wire::Pieces::default();
     while !stop.is_cancelled() {
         let msgs = tokio::select! {
             () = stop.cancelled() => break,
@@ -74,7 +77,7 @@ pub async fn run_scorer(
         if msgs.is_empty() {
             continue;
         }
-        score_batch(&js, &opts, &scorer, msgs, &mut summary).await?;
+        score_batch(&js, &opts, &scorer, msgs, &mut pieces, &mut summary).await?;
     }
     Ok(summary)
 }
@@ -129,24 +132,50 @@ async fn score_batch(
     opts: &ScorerOptions,
     scorer: &ScoreFn,
     msgs: Vec<jetstream::Message>,
+    pieces: &mut wire::Pieces<jetstream::Message>,
     summary: &mut ScorerSummary,
 ) -> Result<(), FleetError> {
-    let mut pages: Vec<(jetstream::Message, ResultMessage)> = Vec::new();
-    for (i, msg) in msgs.iter().enumerate() {
-        if let Err(e) = check_versions(&msg.payload, Some(&opts.model)) {
+    // Each page with the messages it came in (one, or its pieces).
+    let mut pages: Vec<(Vec<jetstream::Message>, ResultMessage)> = Vec::new();
+    let mut msgs = msgs.into_iter();
+    while let Some(msg) = msgs.next() {
+        let (payload, got) = match nats::piece_of(&msg) {
+            None => (msg.payload.to_vec(), vec![msg]),
+            Some(Ok(head)) => {
+                let data = msg.payload.clone();
+                match pieces.take(head, &data, msg) {
+                    Ok(None) => continue,
+                    Ok(Some(whole)) => whole,
+                    Err((e, msg)) => {
+                        tracing::error!("fleet: a page to score: {e}; dropped");
+                        let _ = msg.ack_with(AckKind::Term).await;
+                        continue;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                tracing::error!("fleet: a page to score: {e}; dropped");
+                let _ = msg.ack_with(AckKind::Term).await;
+                continue;
+            }
+        };
+        if let Err(e) = check_versions(&payload, Some(&opts.model)) {
             // Back to the queue for a worker of the right version.
-            give_back(&msgs[i..]).await;
+            let rest: Vec<jetstream::Message> = got.into_iter().chain(msgs).collect();
+            give_back(&rest).await;
             for (m, _) in &pages {
-                let _ = m.ack_with(AckKind::Nak(None)).await;
+                give_back(m).await;
             }
             tracing::error!(worker = %opts.name, "{e}");
             return Err(e);
         }
-        match serde_json::from_slice::<ResultMessage>(&msg.payload) {
-            Ok(r) => pages.push((msg.clone(), r)),
+        match serde_json::from_slice::<ResultMessage>(&payload) {
+            Ok(r) => pages.push((got, r)),
             Err(e) => {
                 tracing::error!("fleet: a page to score that does not parse ({e}); dropped");
-                let _ = msg.ack_with(AckKind::Term).await;
+                for m in got {
+                    let _ = m.ack_with(AckKind::Term).await;
+                }
             }
         }
     }
@@ -172,7 +201,7 @@ async fn score_batch(
         tokio::select! {
             s = &mut work => break s,
             _ = beat.tick() => {
-                for (m, _) in &pages {
+                for m in pages.iter().flat_map(|(m, _)| m) {
                     let _ = m.ack_with(AckKind::Progress).await;
                 }
             }
@@ -187,7 +216,7 @@ async fn score_batch(
                 Ok(Ok(s)) => format!("{} scores for {n} texts", s.len()),
             };
             for (m, _) in &pages {
-                let _ = m.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await;
+                give_back(m).await;
             }
             return Err(FleetError::Score(why));
         }
@@ -202,7 +231,7 @@ async fn score_batch(
         "fleet: scored a batch"
     );
     let mut scores = scores.into_iter();
-    for (msg, mut res) in pages {
+    for (got, mut res) in pages {
         if let PageOutcome::Page(p) = &mut res.outcome {
             for m in p.mentions.iter_mut() {
                 m.sentiment = scores.next();
@@ -210,25 +239,13 @@ async fn score_batch(
         }
         res.model = opts.model.clone();
         res.scored_by = Some(opts.name.clone());
-        let payload = serde_json::to_vec(&res).map_err(|e| FleetError::JetStream(e.to_string()))?;
-        let mut wait = Duration::from_millis(200);
         // The result first, then the ack: a crash between them scores the
-        // page again, and the second result is dropped (same message id).
-        while let Err(e) = nats::publish(
-            js,
-            RESULT_SUBJECT.into(),
-            &res.message_id(),
-            payload.clone(),
-        )
-        .await
-        {
-            tracing::warn!("fleet: publishing a scored page: {e}; retrying in {wait:?}");
-            let _ = msg.ack_with(AckKind::Progress).await;
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
-        }
-        if let Err(e) = msg.double_ack().await {
-            tracing::warn!("fleet: acknowledging a scored page: {e} (it will be scored again; its result is deduplicated)");
+        // page again, and the second result is dropped (same message ids).
+        nats::publish_result(js, RESULT_SUBJECT, &res, &got).await?;
+        for m in got {
+            if let Err(e) = m.double_ack().await {
+                tracing::warn!("fleet: acknowledging a scored page: {e} (it will be scored again; its result is deduplicated)");
+            }
         }
         summary.pages += 1;
     }

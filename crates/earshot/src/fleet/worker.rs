@@ -2,8 +2,9 @@
 //! that shard's next job (JetStream gives each shard's jobs one at a time
 //! across the fleet), waits for the host's next allowed time from the
 //! politeness bucket, fetches and reads the page ([`PageWorker`]), writes
-//! the host's next allowed time back, publishes the result and only then
-//! acknowledges the job. A worker killed mid-job never acks: after
+//! the host's next allowed time back, publishes the result (a long
+//! sitemap's in parts, a result over one message in pieces: `wire.rs`)
+//! and only then acknowledges the job. A worker killed mid-job never acks: after
 //! `ack_wait` JetStream gives the job to another worker. A worker that
 //! does not score (`--no-score`) sends a page with mentions to
 //! `EARSHOT_SCORE` for a score-only worker instead (`scorer.rs`).
@@ -255,18 +256,9 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
             scored_by: None,
             part: (parts > 1).then_some((i as u32, parts)),
         };
-        let payload =
-            serde_json::to_vec(&result).map_err(|e| FleetError::JetStream(e.to_string()))?;
-        let id = result.message_id();
-        let mut wait = Duration::from_millis(200);
         // The result first, then the ack: a crash between them redoes the
-        // job, whose second result the stream drops (same message id).
-        while let Err(e) = nats::publish(&shared.js, subject.into(), &id, payload.clone()).await {
-            tracing::warn!("fleet: publishing a result: {e}; retrying in {wait:?}");
-            let _ = msg.ack_with(AckKind::Progress).await;
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
-        }
+        // job, whose second result the stream drops (same message ids).
+        nats::publish_result(&shared.js, subject, &result, std::slice::from_ref(&msg)).await?;
     }
     if let Err(e) = msg.double_ack().await {
         tracing::warn!(
