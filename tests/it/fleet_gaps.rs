@@ -138,26 +138,32 @@ const POSTS: usize = 1200;
 /// A phpBB topic of `POSTS` posts, each naming the lamp and linking to a
 /// topic of its own.
 fn big_topic() -> Handler {
-    Arc::new(|path, _, _| {
-        if path == "/robots.txt" {
-            return not_found();
-        }
+    topic(POSTS, 0)
+}
+
+/// A phpBB topic at /viewtopic.php?t=1 of `posts` posts, each naming the
+/// lamp, linking to a topic of its own and to `more` pages of its notes.
+fn topic(posts: usize, more: usize) -> Handler {
+    Arc::new(move |path, _, _| {
         if path != "/viewtopic.php?t=1" {
             return not_found();
         }
-        let posts: String = (0..POSTS)
+        let posts: String = (0..posts)
             .map(|i| {
                 format!(
                     "<div class=\"post\"><div class=\"postprofile\"><span class=\"username\">user{i}</span></div>\
                      <div class=\"postbody\"><p class=\"author\"><time datetime=\"2026-12-01T10:{:02}:00+00:00\">1 Dec</time></p>\
                      <div class=\"content\">Reply {i}: my Lumio Aura number {i} sits on desk {} and its dimmer has turned {} times without a flicker; \
                      the warm setting at {}% is what I read by, and the arm has kept its angle for {} weeks now. \
-                     See <a href=\"/t/{i}\">my notes on lamp {i}</a>.</div></div></div>",
+                     See <a href=\"/t/{i}\">my notes on lamp {i}</a>.{}</div></div></div>",
                     i % 60,
                     i * 7 + 3,
                     i * 13 + 11,
                     (i * 17) % 100,
                     i % 52 + 1,
+                    (0..more)
+                        .map(|k| format!(" <a href=\"/t/{i}/notes/{k:03}-the-lamp-the-dimmer-and-the-warm-light-setting-through-the-evenings\">{k}</a>"))
+                        .collect::<String>(),
                 )
             })
             .collect();
@@ -368,4 +374,77 @@ async fn a_worker_sends_no_more_of_a_sitemap_than_max_sitemap_urls() {
     assert_eq!(results, 1 + MAX as u64, "{results} result messages");
     let asked = pages_asked(&srv);
     assert_eq!(asked.len(), 1 + MAX, "{asked:?}");
+}
+
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
+
+/// Posts of the topic scored on a score-only worker, and the links of
+/// each: the page is about 1.3 MB of JSON on its way to be scored.
+const SCORED: usize = 100;
+const NOTES: usize = 90;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_over_the_message_limit_goes_to_a_score_only_worker_and_back_whole() {
+    let srv = start(topic(SCORED, NOTES)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let n = nats(dir.path());
+    let cfg = |name: &str, sentiment: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "[store]\npath = \"{}\"\n\n[crawl]\nuser_agent = \"earshot-test (+https://github.com/earshot-dev/earshot)\"\nrate_per_host = 50.0\nmax_retries = 0\nmax_pages_per_source = 1\n\n[sentiment]\n{sentiment}\n\n[fleet]\nshards = 8\nack_wait = \"2s\"\n\n\
+                 [[source]]\nname = \"forum\"\nstart_urls = [\"{}/viewtopic.php?t=1\"]\nfollow = ['^/t/']\nmax_depth = 1\nallow_private = true\ntimezone = \"UTC\"\n\n[[watch]]\nname = \"Lumio\"\n",
+                dir.path().join("store").display(),
+                srv.base
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let scoring = cfg("fleet.toml", &format!("model = \"{MODEL}\""));
+    let fetching = cfg("fetch.toml", "enabled = false");
+    let spawn = |cfg: &Path, arg: &str| {
+        let mut cmd = crate::util::earshot();
+        cmd.arg("--config")
+            .arg(cfg)
+            .args(["worker", "--fleet", &n.url, arg])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // The fetch worker cannot score; the score-only worker finds the
+        // real scorer beside `earshot`.
+        if arg == "--no-score" {
+            cmd.env("EARSHOT_SCORER", dir.path().join("no-such-scorer"));
+        }
+        Proc(cmd.spawn().unwrap())
+    };
+    let fetcher = spawn(&fetching, "--no-score");
+    let scorer = spawn(&scoring, "--score-only");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let s = crate::fleet::finish(crate::fleet::coordinator(&scoring, &n.url));
+        assert_eq!(s["pages_failed"], 0, "{s:#}");
+        assert_eq!(s["mentions_new"], SCORED as u64, "{s:#}");
+        // The page went to be scored in pieces, and came back in pieces.
+        let to_score = stream_state(n.monitor, "EARSHOT_SCORE", "last_seq");
+        let results = stream_state(n.monitor, "EARSHOT_RESULTS", "last_seq");
+        eprintln!("{to_score} messages to score, {results} results");
+        assert!(
+            to_score > 4 && results > 4,
+            "{to_score} and {results} messages"
+        );
+        let store = Store::open_existing(&d.join("store")).unwrap();
+        let all = store
+            .mentions(&earshot::store::MentionQuery::default())
+            .unwrap();
+        assert_eq!(all.len(), SCORED);
+        assert!(
+            all.iter().all(|m| m.sentiment.is_some()),
+            "every mention scored"
+        );
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    })
+    .await
+    .unwrap();
+    drop((fetcher, scorer));
 }

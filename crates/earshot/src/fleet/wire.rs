@@ -105,6 +105,9 @@ fn encode_with(res: &ResultMessage, max: usize) -> Result<Vec<Outgoing>, FleetEr
         .collect())
 }
 
+/// A whole result's JSON and the messages of its pieces.
+pub type Whole<M> = (Vec<u8>, Vec<M>);
+
 /// A result's pieces received so far, and the messages that carried them.
 struct Open<M> {
     pass: String,
@@ -136,7 +139,7 @@ impl<M> Pieces<M> {
         head: PieceHead,
         data: &[u8],
         msg: M,
-    ) -> Result<Option<(Vec<u8>, Vec<M>)>, (FleetError, M)> {
+    ) -> Result<Option<Whole<M>>, (FleetError, M)> {
         let open = self.open.entry(head.id.clone()).or_insert_with(|| Open {
             pass: head.pass.clone(),
             got: vec![None; head.n as usize],
