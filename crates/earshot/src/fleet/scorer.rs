@@ -78,6 +78,15 @@ pub async fn run_scorer(
             continue;
         }
         score_batch(&js, &opts, &scorer, msgs, &mut pieces, &mut summary).await?;
+        // Pieces whose siblings went to another score-only worker: left
+        // unacked, JetStream delivers them again until one has them all.
+        let stale = pieces.drop_older(opts.fleet.ack_wait * 2);
+        if !stale.is_empty() {
+            tracing::debug!(
+                pieces = stale.len(),
+                "fleet: pieces of a page not whole after twice ack_wait, left for redelivery"
+            );
+        }
     }
     Ok(summary)
 }

@@ -10,6 +10,7 @@
 //! whole (stored, or scored and sent on).
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use super::{FleetError, ResultMessage};
 
@@ -113,6 +114,7 @@ struct Open<M> {
     pass: String,
     got: Vec<Option<Vec<u8>>>,
     msgs: Vec<M>,
+    since: Instant,
 }
 
 /// The pieces of results not yet whole, by result.
@@ -144,6 +146,7 @@ impl<M> Pieces<M> {
             pass: head.pass.clone(),
             got: vec![None; head.n as usize],
             msgs: Vec::new(),
+            since: Instant::now(),
         });
         if open.got.len() != head.n as usize {
             let e = FleetError::Mismatch(format!(
@@ -179,6 +182,23 @@ impl<M> Pieces<M> {
             .map(|(id, _)| id.clone())
             .collect();
         dead.into_iter()
+            .filter_map(|id| self.open.remove(&id))
+            .flat_map(|o| o.msgs)
+            .collect()
+    }
+
+    /// Drops the results whose first piece came more than `age` ago and
+    /// returns their messages: left unacknowledged, JetStream delivers
+    /// them again (to whichever receiver asks; two score-only workers may
+    /// each hold some pieces of one page).
+    pub fn drop_older(&mut self, age: Duration) -> Vec<M> {
+        let old: Vec<String> = self
+            .open
+            .iter()
+            .filter(|(_, o)| o.since.elapsed() > age)
+            .map(|(id, _)| id.clone())
+            .collect();
+        old.into_iter()
             .filter_map(|id| self.open.remove(&id))
             .flat_map(|o| o.msgs)
             .collect()
@@ -252,8 +272,12 @@ mod tests {
         let back: ResultMessage = serde_json::from_slice(&json).unwrap();
         assert_eq!(back.outcome, res.outcome);
         assert_eq!(pieces.waiting(), 1);
+        assert!(pieces.drop_older(Duration::from_secs(60)).is_empty());
         assert_eq!(pieces.drop_dead(|p| p != "p1"), vec![out.len()]);
         assert_eq!(pieces.waiting(), 0);
+        assert!(pieces.take(heads[1].clone(), b"x", 7).unwrap().is_none());
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(pieces.drop_older(Duration::from_millis(1)), vec![7]);
 
         // A piece that disagrees with its siblings is refused.
         let mut pieces = Pieces::default();
