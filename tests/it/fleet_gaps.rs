@@ -198,7 +198,11 @@ async fn a_page_result_over_the_message_limit_arrives_whole_and_is_stored_once()
         assert_eq!(s["mentions_new"], POSTS as u64, "{s:#}");
         // The result came in pieces, each under the limit.
         let messages = stream_state(n.monitor, "EARSHOT_RESULTS", "last_seq");
-        assert!(messages > 2, "{messages} result messages");
+        eprintln!(
+            "the page's result in {messages} messages; pass {} ms",
+            s["elapsed_ms"]
+        );
+        assert!(messages > 4, "{messages} result messages");
         let store = Store::open_existing(&d.join("store")).unwrap();
         assert_eq!(store.mention_count().unwrap(), POSTS as u64);
         let state = store
