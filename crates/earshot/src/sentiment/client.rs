@@ -280,7 +280,17 @@ impl ScorerClient {
         let died = |why: String| {
             SentimentError::ScorerDied(format!("{} did not start: {why}", self.exe.display()))
         };
-        let mut child = Command::new(&self.exe)
+        let mut command = Command::new(&self.exe);
+        // libtorch's OpenMP threads spin at every barrier by default. With
+        // the crawler (or anything else) on the same cores that spinning
+        // steals the CPU the other threads need: 200 mentions took 18-21 s
+        // instead of 4.5-6.8 s on 2 busy cores (README, "Speed"). Passive
+        // waiting costs nothing measurable on idle cores. A user's own
+        // setting wins.
+        if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+            command.env("OMP_WAIT_POLICY", "PASSIVE");
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
