@@ -169,6 +169,85 @@ pub struct RemotePage {
     pub links: Vec<String>,
 }
 
+impl RemotePage {
+    /// Cut into self-contained parts of about `max_bytes` of JSON each:
+    /// every part carries the page's own fields (URL, status, validators,
+    /// hash), some of its posts with all their mentions, and some of its
+    /// links, so each can be scored on its own (by any score-only worker).
+    /// [`RemotePage::join`] puts them back together. A post with its
+    /// mentions is never cut: one larger than `max_bytes` is a part alone.
+    pub fn split(mut self, max_bytes: usize) -> Vec<RemotePage> {
+        let posts = std::mem::take(&mut self.posts);
+        let mut mentions = std::mem::take(&mut self.mentions);
+        let links = std::mem::take(&mut self.links);
+        let base = json_len(&self);
+        // Each post with its mentions, in order; mentions of no post here
+        // (none are) go alone at the end.
+        let mut groups: Vec<(Option<Post>, Vec<Mention>)> = Vec::new();
+        for post in posts {
+            let (mine, rest) = mentions.into_iter().partition(|m| m.post_id == post.id);
+            mentions = rest;
+            groups.push((Some(post), mine));
+        }
+        if !mentions.is_empty() {
+            groups.push((None, mentions));
+        }
+        let mut parts: Vec<RemotePage> = vec![self.clone()];
+        let mut size = base;
+        // Whether `n` more bytes go in the last part (an empty part takes
+        // anything).
+        let mut room = |parts: &mut Vec<RemotePage>, n: usize| {
+            let empty = parts
+                .last()
+                .is_none_or(|p| p.posts.is_empty() && p.mentions.is_empty() && p.links.is_empty());
+            if size + n > max_bytes && !empty {
+                parts.push(self.clone());
+                size = base;
+            }
+            size += n;
+        };
+        for (post, ms) in groups {
+            // A score-only worker adds a score to each mention: room for it.
+            let n = post.as_ref().map_or(0, json_len)
+                + ms.iter().map(|m| json_len(m) + SCORE_BYTES).sum::<usize>();
+            room(&mut parts, n);
+            if let Some(p) = parts.last_mut() {
+                p.posts.extend(post);
+                p.mentions.extend(ms);
+            }
+        }
+        for link in links {
+            room(&mut parts, link.len() + 4);
+            if let Some(p) = parts.last_mut() {
+                p.links.push(link);
+            }
+        }
+        parts
+    }
+
+    /// The page whose parts these are ([`RemotePage::split`]), in order:
+    /// the first part's own fields, every part's posts, mentions and links.
+    pub fn join(parts: Vec<RemotePage>) -> Option<RemotePage> {
+        let mut parts = parts.into_iter();
+        let mut page = parts.next()?;
+        for p in parts {
+            page.posts.extend(p.posts);
+            page.mentions.extend(p.mentions);
+            page.links.extend(p.links);
+        }
+        Some(page)
+    }
+}
+
+/// Room left in a page's part for each mention's score (added by a
+/// score-only worker after the split).
+const SCORE_BYTES: usize = 256;
+
+/// The length of a value's JSON.
+fn json_len<T: Serialize>(v: &T) -> usize {
+    serde_json::to_vec(v).map_or(0, |v| v.len())
+}
+
 /// One source as a worker reads it.
 struct SourceRules {
     source: Arc<SourceConfig>,
@@ -590,6 +669,131 @@ mod tests {
             ..SitemapFound::default()
         };
         assert_eq!(small.clone().split(256 * 1024), vec![small]);
+    }
+
+    fn page(posts: u64, links: usize) -> RemotePage {
+        let at = Utc::now();
+        let post = |i: u64| Post {
+            id: 1000 + i,
+            url: "http://a/t".into(),
+            canonical_url: "http://a/t".into(),
+            source: "forum".into(),
+            site: "a".into(),
+            author: Some(format!("user{i}")),
+            published_at: None,
+            fetched_at: at,
+            title: Some("Lumio Aura owners".into()),
+            has_title: i == 0,
+            text: format!(
+                "Reply {i}: my Lumio Aura and the Northwind desk. {}",
+                "云雀 ".repeat(200)
+            ),
+            lang: Some("en".into()),
+            flags: Vec::new(),
+            floor: Some(i as u32),
+            rating: None,
+        };
+        let posts: Vec<Post> = (0..posts).map(post).collect();
+        // Two watches on the even posts, one on the odd.
+        let mentions = posts
+            .iter()
+            .flat_map(|p| {
+                let watches: &[&str] = if p.id % 2 == 0 {
+                    &["Lumio", "Northwind"]
+                } else {
+                    &["Lumio"]
+                };
+                watches.iter().map(move |w| Mention {
+                    id: Mention::watch_id(p.id, w),
+                    url: p.url.clone(),
+                    canonical_url: p.canonical_url.clone(),
+                    source: p.source.clone(),
+                    site: p.site.clone(),
+                    author: p.author.clone(),
+                    published_at: None,
+                    fetched_at: at,
+                    title: p.title.clone(),
+                    text: p.text.clone(),
+                    context: p.text[..40].to_string(),
+                    lang: p.lang.clone(),
+                    watches: vec![w.to_string()],
+                    sentiment: None,
+                    cluster_id: None,
+                    spam: None,
+                    flags: Vec::new(),
+                    content_hash: "h".into(),
+                    floor: p.floor,
+                    post_id: p.id,
+                    rating: None,
+                })
+            })
+            .collect();
+        RemotePage {
+            url: "http://a/t".into(),
+            status: 200,
+            etag: Some("\"e1\"".into()),
+            last_modified: None,
+            charset: "utf-8".into(),
+            fetched_at: at,
+            content_hash: "c1".into(),
+            read: true,
+            profile: "phpbb".into(),
+            posts,
+            mentions,
+            links: (0..links)
+                .map(|i| format!("http://a/t/{i}/notes-on-the-lamp"))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_large_page_splits_into_parts_each_scorable_alone_and_joins_back() {
+        let whole = page(300, 3000);
+        let size = serde_json::to_vec(&whole).unwrap().len();
+        let parts = whole.clone().split(64 * 1024);
+        assert!(
+            parts.len() > size / (64 * 1024),
+            "{} parts for {size} bytes",
+            parts.len()
+        );
+        for p in &parts {
+            // Under the limit with a score on every mention.
+            let mut scored = p.clone();
+            for m in &mut scored.mentions {
+                m.sentiment = Some(crate::store::Sentiment {
+                    label: crate::store::Label::Negative,
+                    score: -0.123_456_79,
+                    probs: [0.612_345_7, 0.276_543_2, 0.111_111_11],
+                    model: "lumio-sentiment-2026-11-30-int8".into(),
+                });
+            }
+            let n = serde_json::to_vec(&scored).unwrap().len();
+            assert!(n <= 64 * 1024, "a part of {n} bytes");
+            // Self-contained: the page's own fields, and every mention's
+            // post in the same part.
+            assert_eq!(
+                (p.url.as_str(), p.content_hash.as_str(), p.read),
+                ("http://a/t", "c1", true)
+            );
+            assert_eq!(p.etag, whole.etag);
+            let ids: HashSet<u64> = p.posts.iter().map(|p| p.id).collect();
+            assert!(p.mentions.iter().all(|m| ids.contains(&m.post_id)));
+        }
+        assert!(parts.iter().filter(|p| !p.mentions.is_empty()).count() > 1);
+        assert_eq!(
+            RemotePage::join(parts),
+            Some(whole.clone()),
+            "every post, mention and link once, in order"
+        );
+
+        // A small page is one part; a post larger than the limit is a part
+        // of its own.
+        let small = page(2, 3);
+        assert_eq!(small.clone().split(64 * 1024), vec![small]);
+        let big = page(3, 0).split(1024);
+        assert_eq!(big.len(), 3);
+        assert!(big.iter().all(|p| p.posts.len() == 1));
+        assert_eq!(RemotePage::join(Vec::new()), None);
     }
 
     #[test]
