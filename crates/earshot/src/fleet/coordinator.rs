@@ -216,7 +216,7 @@ impl Coordinator {
             };
             // A large page's parts are stored together, once all are here.
             let (res, msgs) = match page_parts.take(res, msgs) {
-                Gathered::Whole(res, msgs) => (res, msgs),
+                Gathered::Whole(res, msgs) => (*res, msgs),
                 Gathered::Kept => {
                     if rx.is_empty() {
                         ack_all(&store, &mut to_ack).await?;

@@ -17,7 +17,7 @@ pub enum Gathered<M> {
     /// A whole result: a page in one message, not a page's part (a
     /// sitemap's parts are read one by one), or the last part of a page,
     /// joined with the others and with every part's messages.
-    Whole(ResultMessage, Vec<M>),
+    Whole(Box<ResultMessage>, Vec<M>),
     /// A part kept until the page's other parts come.
     Kept,
     /// A part already kept (delivered again): its messages, to
@@ -50,10 +50,10 @@ impl<M> PageParts<M> {
     /// Takes a result and the messages it came in.
     pub fn take(&mut self, mut res: ResultMessage, msgs: Vec<M>) -> Gathered<M> {
         let Some((i, n)) = res.part else {
-            return Gathered::Whole(res, msgs);
+            return Gathered::Whole(Box::new(res), msgs);
         };
         let PageOutcome::Page(page) = &mut res.outcome else {
-            return Gathered::Whole(res, msgs);
+            return Gathered::Whole(Box::new(res), msgs);
         };
         if i >= n {
             return Gathered::Again(msgs);
@@ -99,7 +99,7 @@ impl<M> PageParts<M> {
         };
         res.outcome = PageOutcome::Page(Box::new(page));
         res.part = None;
-        Gathered::Whole(res, open.msgs)
+        Gathered::Whole(Box::new(res), open.msgs)
     }
 
     /// Forgets every set of parts of job `id` (answered by another set)

@@ -3,8 +3,9 @@
 //! across the fleet), waits for the host's next allowed time from the
 //! politeness bucket, fetches and reads the page ([`PageWorker`]), writes
 //! the host's next allowed time back, publishes the result (a long
-//! sitemap's in parts, a result over one message in pieces: `wire.rs`)
-//! and only then acknowledges the job. A worker killed mid-job never acks: after
+//! sitemap's in parts, a large page's in self-contained parts:
+//! `parts.rs`; a single post over one message in pieces: `wire.rs`) and
+//! only then acknowledges the job. A worker killed mid-job never acks: after
 //! `ack_wait` JetStream gives the job to another worker. A worker that
 //! does not score (`--no-score`) sends a page with mentions to
 //! `EARSHOT_SCORE` for a score-only worker instead (`scorer.rs`).
