@@ -120,8 +120,13 @@ impl<M> PageParts<M> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use chrono::Utc;
+
     use super::*;
     use crate::crawl::remote::PageJob;
+    use crate::store::{Mention, Post};
 
     fn part(i: u32, n: u32, hash: &str) -> ResultMessage {
         ResultMessage {
@@ -159,6 +164,131 @@ mod tests {
             },
             _ => panic!("not whole"),
         }
+    }
+
+    fn page(posts: u64, links: usize) -> RemotePage {
+        let at = Utc::now();
+        let post = |i: u64| Post {
+            id: 1000 + i,
+            url: "http://a/t".into(),
+            canonical_url: "http://a/t".into(),
+            source: "forum".into(),
+            site: "a".into(),
+            author: Some(format!("user{i}")),
+            published_at: None,
+            fetched_at: at,
+            title: Some("Lumio Aura owners".into()),
+            has_title: i == 0,
+            text: format!(
+                "Reply {i}: my Lumio Aura and the Northwind desk. {}",
+                "云雀 ".repeat(200)
+            ),
+            lang: Some("en".into()),
+            flags: Vec::new(),
+            floor: Some(i as u32),
+            rating: None,
+        };
+        let posts: Vec<Post> = (0..posts).map(post).collect();
+        // Two watches on the even posts, one on the odd.
+        let mentions = posts
+            .iter()
+            .flat_map(|p| {
+                let watches: &[&str] = if p.id % 2 == 0 {
+                    &["Lumio", "Northwind"]
+                } else {
+                    &["Lumio"]
+                };
+                watches.iter().map(move |w| Mention {
+                    id: Mention::watch_id(p.id, w),
+                    url: p.url.clone(),
+                    canonical_url: p.canonical_url.clone(),
+                    source: p.source.clone(),
+                    site: p.site.clone(),
+                    author: p.author.clone(),
+                    published_at: None,
+                    fetched_at: at,
+                    title: p.title.clone(),
+                    text: p.text.clone(),
+                    context: p.text[..40].to_string(),
+                    lang: p.lang.clone(),
+                    watches: vec![w.to_string()],
+                    sentiment: None,
+                    cluster_id: None,
+                    spam: None,
+                    flags: Vec::new(),
+                    content_hash: "h".into(),
+                    floor: p.floor,
+                    post_id: p.id,
+                    rating: None,
+                })
+            })
+            .collect();
+        RemotePage {
+            url: "http://a/t".into(),
+            status: 200,
+            etag: Some("\"e1\"".into()),
+            last_modified: None,
+            charset: "utf-8".into(),
+            fetched_at: at,
+            content_hash: "c1".into(),
+            read: true,
+            profile: "phpbb".into(),
+            posts,
+            mentions,
+            links: (0..links)
+                .map(|i| format!("http://a/t/{i}/notes-on-the-lamp"))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_large_page_splits_into_parts_each_scorable_alone_and_joins_back() {
+        let whole = page(300, 3000);
+        let size = serde_json::to_vec(&whole).unwrap().len();
+        let parts = whole.clone().split(64 * 1024);
+        assert!(
+            parts.len() > size / (64 * 1024),
+            "{} parts for {size} bytes",
+            parts.len()
+        );
+        for p in &parts {
+            // Under the limit with a score on every mention.
+            let mut scored = p.clone();
+            for m in &mut scored.mentions {
+                m.sentiment = Some(crate::store::Sentiment {
+                    label: crate::store::Label::Negative,
+                    score: -0.123_456_79,
+                    probs: [0.612_345_7, 0.276_543_2, 0.111_111_11],
+                    model: "lumio-sentiment-2026-11-30-int8".into(),
+                });
+            }
+            let n = serde_json::to_vec(&scored).unwrap().len();
+            assert!(n <= 64 * 1024, "a part of {n} bytes");
+            // Self-contained: the page's own fields, and every mention's
+            // post in the same part.
+            assert_eq!(
+                (p.url.as_str(), p.content_hash.as_str(), p.read),
+                ("http://a/t", "c1", true)
+            );
+            assert_eq!(p.etag, whole.etag);
+            let ids: HashSet<u64> = p.posts.iter().map(|p| p.id).collect();
+            assert!(p.mentions.iter().all(|m| ids.contains(&m.post_id)));
+        }
+        assert!(parts.iter().filter(|p| !p.mentions.is_empty()).count() > 1);
+        assert_eq!(
+            RemotePage::join(parts),
+            Some(whole.clone()),
+            "every post, mention and link once, in order"
+        );
+
+        // A small page is one part; a post larger than the limit is a part
+        // of its own.
+        let small = page(2, 3);
+        assert_eq!(small.clone().split(64 * 1024), vec![small]);
+        let big = page(3, 0).split(1024);
+        assert_eq!(big.len(), 3);
+        assert!(big.iter().all(|p| p.posts.len() == 1));
+        assert_eq!(RemotePage::join(Vec::new()), None);
     }
 
     #[test]
