@@ -42,6 +42,8 @@ mod fleet;
 mod fleet_auth;
 #[path = "it/fleet_gaps.rs"]
 mod fleet_gaps;
+#[path = "it/fleet_parts.rs"]
+mod fleet_parts;
 #[path = "it/fleet_score.rs"]
 mod fleet_score;
 #[path = "it/fleet_sources.rs"]

@@ -383,7 +383,7 @@ async fn a_worker_sends_no_more_of_a_sitemap_than_max_sitemap_urls() {
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment");
 
 /// Posts of the topic scored on a score-only worker, and the links of
-/// each: the page is about 1.3 MB of JSON on its way to be scored.
+/// each: the page is about 1.3 MB of JSON, mostly links.
 const SCORED: usize = 100;
 const NOTES: usize = 90;
 
@@ -429,12 +429,13 @@ async fn a_page_over_the_message_limit_goes_to_a_score_only_worker_and_back_whol
         let s = crate::fleet::finish(crate::fleet::coordinator(&scoring, &n.url));
         assert_eq!(s["pages_failed"], 0, "{s:#}");
         assert_eq!(s["mentions_new"], SCORED as u64, "{s:#}");
-        // The page went to be scored in pieces, and came back in pieces.
+        // The page came back in parts; only those with mentions went to
+        // be scored (here its posts fit in one, its links fill the rest).
         let to_score = stream_state(n.monitor, "EARSHOT_SCORE", "last_seq");
         let results = stream_state(n.monitor, "EARSHOT_RESULTS", "last_seq");
         eprintln!("{to_score} messages to score, {results} results");
         assert!(
-            to_score > 4 && results > 4,
+            to_score >= 1 && results > 4,
             "{to_score} and {results} messages"
         );
         let store = Store::open_existing(&d.join("store")).unwrap();

@@ -157,7 +157,7 @@ fn same_scores(fleet: &Scores, single: &Scores) {
 }
 
 /// Stops a worker with SIGTERM and returns what it printed.
-fn stop(mut p: Proc) -> String {
+pub(crate) fn stop(mut p: Proc) -> String {
     let _ = Command::new("kill")
         .args(["-TERM", &p.0.id().to_string()])
         .status();
@@ -170,7 +170,7 @@ fn stop(mut p: Proc) -> String {
 }
 
 /// The count before `what` in a worker's last line (`… 12 pages scored`).
-fn count(stderr: &str, what: &str) -> u64 {
+pub(crate) fn count(stderr: &str, what: &str) -> u64 {
     let line = stderr
         .lines()
         .rev()

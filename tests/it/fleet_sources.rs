@@ -405,48 +405,10 @@ async fn sitemap_and_search_sources_through_the_fleet_store_what_one_machine_sto
     drop(maps);
 }
 
-/// A home page linking to three articles and to the calendar at "today",
-/// 100 days later at every visit; every day links to the next day and the
-/// next month, forever (as in `url_trap.rs`).
-fn calendar_site() -> Handler {
-    Arc::new(|path, _, nth| {
-        if path == "/robots.txt" {
-            return not_found();
-        }
-        if path == "/" {
-            let links: String = (1..=3)
-                .map(|i| format!("<a href=\"/article/{i}\">article {i}</a> "))
-                .collect();
-            let today = 1000 + 100 * nth;
-            return html(&format!(
-                "<html><body><nav>{links}<a href=\"/cal/{today}\">calendar</a></nav></body></html>"
-            ));
-        }
-        if let Some(day) = path
-            .strip_prefix("/cal/")
-            .and_then(|d| d.parse::<u64>().ok())
-        {
-            return html(&format!(
-                "<html><body><nav><a href=\"/cal/{}\">next day</a> <a href=\"/cal/{}\">next month</a></nav><p>No events on day {day}.</p></body></html>",
-                day + 1,
-                day + 30
-            ));
-        }
-        if path.starts_with("/article/") {
-            return html(&format!(
-                "<html><head><title>{path}</title></head><body><article><h1>{path}</h1>\
-                 <p>Review {path}: the Lumio Aura desk lamp gives a warm, even light and the dimmer is smooth.</p>\
-                 <p>The base is heavy enough and the arm holds its position through the evening.</p>\
-                 </article></body></html>"
-            ));
-        }
-        not_found()
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_passes_keep_an_endless_calendar_under_the_cap_and_forget_old_days() {
-    let srv = start(calendar_site()).await;
+    // Three articles on every visit.
+    let srv = start(crate::util::endless_calendar(None)).await;
     let dir = tempfile::tempdir().unwrap();
     let n = nats(dir.path());
     let cap = 20u64;

@@ -9,51 +9,13 @@ use std::sync::Arc;
 use earshot::crawl::{Crawler, SourceConfig};
 use earshot::fetch::CrawlConfig;
 use earshot::store::Store;
-use earshot_test_utils::server::{html, not_found, start, Handler};
+use earshot_test_utils::server::start;
 use tokio_util::sync::CancellationToken;
-
-/// The home page links to the articles (a fourth one from the third visit
-/// on) and to the calendar at "today", 100 days later at every visit.
-fn calendar_site() -> Handler {
-    Arc::new(|path, _, nth| {
-        if path == "/robots.txt" {
-            return not_found();
-        }
-        if path == "/" {
-            let articles = if nth >= 2 { 4 } else { 3 };
-            let links: String = (1..=articles)
-                .map(|i| format!("<a href=\"/article/{i}\">article {i}</a> "))
-                .collect();
-            let today = 1000 + 100 * nth;
-            return html(&format!(
-                "<html><body><nav>{links}<a href=\"/cal/{today}\">calendar</a></nav></body></html>"
-            ));
-        }
-        if let Some(day) = path
-            .strip_prefix("/cal/")
-            .and_then(|d| d.parse::<u64>().ok())
-        {
-            return html(&format!(
-                "<html><body><nav><a href=\"/cal/{}\">next day</a> <a href=\"/cal/{}\">next month</a></nav><p>No events on day {day}.</p></body></html>",
-                day + 1,
-                day + 30
-            ));
-        }
-        if path.starts_with("/article/") {
-            return html(&format!(
-                "<html><head><title>{path}</title></head><body><article><h1>{path}</h1>\
-                 <p>Review {path}: the Lumio Aura desk lamp gives a warm, even light and the dimmer is smooth.</p>\
-                 <p>The base is heavy enough and the arm holds its position through the evening.</p>\
-                 </article></body></html>"
-            ));
-        }
-        not_found()
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_calendar_stays_under_the_cap_and_articles_are_still_crawled() {
-    let srv = start(calendar_site()).await;
+    // A fourth article from the third visit (pass) on.
+    let srv = start(crate::util::endless_calendar(Some(2))).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("store")).unwrap());
     let cap = 20;

@@ -105,3 +105,51 @@ pub fn cli(cfg: &Path, args: &[&str]) -> String {
     );
     text(&out.stdout)
 }
+
+/// An endless calendar (a URL trap): the home page links to three
+/// articles (a fourth from its `fourth_from`th visit on, counted from 0)
+/// and to the calendar at "today", 100 days later at every visit (each
+/// pass moves it on); every day links to the next day and the next
+/// month, forever. Each article names the Lumio Aura once. Used by
+/// `url_trap.rs` (one machine) and `fleet_sources.rs` (the fleet).
+pub fn endless_calendar(fourth_from: Option<usize>) -> earshot_test_utils::server::Handler {
+    use earshot_test_utils::server::{html, not_found};
+    std::sync::Arc::new(move |path, _, nth| {
+        if path == "/robots.txt" {
+            return not_found();
+        }
+        if path == "/" {
+            let articles = if fourth_from.is_some_and(|f| nth >= f) {
+                4
+            } else {
+                3
+            };
+            let links: String = (1..=articles)
+                .map(|i| format!("<a href=\"/article/{i}\">article {i}</a> "))
+                .collect();
+            let today = 1000 + 100 * nth;
+            return html(&format!(
+                "<html><body><nav>{links}<a href=\"/cal/{today}\">calendar</a></nav></body></html>"
+            ));
+        }
+        if let Some(day) = path
+            .strip_prefix("/cal/")
+            .and_then(|d| d.parse::<usize>().ok())
+        {
+            return html(&format!(
+                "<html><body><nav><a href=\"/cal/{}\">next day</a> <a href=\"/cal/{}\">next month</a></nav><p>No events on day {day}.</p></body></html>",
+                day + 1,
+                day + 30
+            ));
+        }
+        if path.starts_with("/article/") {
+            return html(&format!(
+                "<html><head><title>{path}</title></head><body><article><h1>{path}</h1>\
+                 <p>Review {path}: the Lumio Aura desk lamp gives a warm, even light and the dimmer is smooth.</p>\
+                 <p>The base is heavy enough and the arm holds its position through the evening.</p>\
+                 </article></body></html>"
+            ));
+        }
+        not_found()
+    })
+}

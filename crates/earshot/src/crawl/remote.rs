@@ -169,6 +169,85 @@ pub struct RemotePage {
     pub links: Vec<String>,
 }
 
+impl RemotePage {
+    /// Cut into self-contained parts of about `max_bytes` of JSON each:
+    /// every part carries the page's own fields (URL, status, validators,
+    /// hash), some of its posts with all their mentions, and some of its
+    /// links, so each can be scored on its own (by any score-only worker).
+    /// [`RemotePage::join`] puts them back together. A post with its
+    /// mentions is never cut: one larger than `max_bytes` is a part alone.
+    pub fn split(mut self, max_bytes: usize) -> Vec<RemotePage> {
+        let posts = std::mem::take(&mut self.posts);
+        let mut mentions = std::mem::take(&mut self.mentions);
+        let links = std::mem::take(&mut self.links);
+        let base = json_len(&self);
+        // Each post with its mentions, in order; mentions of no post here
+        // (none are) go alone at the end.
+        let mut groups: Vec<(Option<Post>, Vec<Mention>)> = Vec::new();
+        for post in posts {
+            let (mine, rest) = mentions.into_iter().partition(|m| m.post_id == post.id);
+            mentions = rest;
+            groups.push((Some(post), mine));
+        }
+        if !mentions.is_empty() {
+            groups.push((None, mentions));
+        }
+        let mut parts: Vec<RemotePage> = vec![self.clone()];
+        let mut size = base;
+        // Whether `n` more bytes go in the last part (an empty part takes
+        // anything).
+        let mut room = |parts: &mut Vec<RemotePage>, n: usize| {
+            let empty = parts
+                .last()
+                .is_none_or(|p| p.posts.is_empty() && p.mentions.is_empty() && p.links.is_empty());
+            if size + n > max_bytes && !empty {
+                parts.push(self.clone());
+                size = base;
+            }
+            size += n;
+        };
+        for (post, ms) in groups {
+            // A score-only worker adds a score to each mention: room for it.
+            let n = post.as_ref().map_or(0, json_len)
+                + ms.iter().map(|m| json_len(m) + SCORE_BYTES).sum::<usize>();
+            room(&mut parts, n);
+            if let Some(p) = parts.last_mut() {
+                p.posts.extend(post);
+                p.mentions.extend(ms);
+            }
+        }
+        for link in links {
+            room(&mut parts, link.len() + 4);
+            if let Some(p) = parts.last_mut() {
+                p.links.push(link);
+            }
+        }
+        parts
+    }
+
+    /// The page whose parts these are ([`RemotePage::split`]), in order:
+    /// the first part's own fields, every part's posts, mentions and links.
+    pub fn join(parts: Vec<RemotePage>) -> Option<RemotePage> {
+        let mut parts = parts.into_iter();
+        let mut page = parts.next()?;
+        for p in parts {
+            page.posts.extend(p.posts);
+            page.mentions.extend(p.mentions);
+            page.links.extend(p.links);
+        }
+        Some(page)
+    }
+}
+
+/// Room left in a page's part for each mention's score (added by a
+/// score-only worker after the split).
+const SCORE_BYTES: usize = 256;
+
+/// The length of a value's JSON.
+fn json_len<T: Serialize>(v: &T) -> usize {
+    serde_json::to_vec(v).map_or(0, |v| v.len())
+}
+
 /// One source as a worker reads it.
 struct SourceRules {
     source: Arc<SourceConfig>,

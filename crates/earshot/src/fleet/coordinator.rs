@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::parts::{Gathered, PageParts};
 use super::pass::Passes;
 use super::{
     nats, shard_of, wire, FleetConfig, FleetError, JobMessage, ResultMessage, FETCH_SUBJECT,
@@ -163,6 +164,8 @@ impl Coordinator {
         // received of answers that come in parts (a long sitemap).
         let mut jobs: HashMap<String, u32> = HashMap::new();
         let mut parts: HashMap<String, HashSet<u32>> = HashMap::new();
+        // The parts of large pages, until each page is whole.
+        let mut page_parts: PageParts<jetstream::Message> = PageParts::default();
         let mut clusters = remote::clusters(&store)?;
         let mut to_ack: Vec<jetstream::Message> = Vec::new();
         let result: Result<(), PipelineError> = loop {
@@ -211,6 +214,21 @@ impl Coordinator {
                 to_ack.extend(msgs);
                 continue;
             };
+            // A large page's parts are stored together, once all are here.
+            let (res, msgs) = match page_parts.take(res, msgs) {
+                Gathered::Whole(res, msgs) => (*res, msgs),
+                Gathered::Kept => {
+                    if rx.is_empty() {
+                        ack_all(&store, &mut to_ack).await?;
+                    }
+                    continue;
+                }
+                Gathered::Again(msgs) => {
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    to_ack.extend(msgs);
+                    continue;
+                }
+            };
             let mut answered = true;
             if let Some((i, n)) = res.part {
                 let got = parts.entry(res.id.clone()).or_default();
@@ -224,6 +242,9 @@ impl Coordinator {
             if answered {
                 jobs.remove(&res.id);
                 parts.remove(&res.id);
+                // Parts of another fetch of the page (a job redone on a
+                // changed page): not stored.
+                to_ack.extend(page_parts.forget(&res.id));
                 self.count(&res);
             }
             match res.outcome {
@@ -271,16 +292,15 @@ impl Coordinator {
             // Acks go out once what they carried is durable: one flush per
             // burst of results, not per page.
             if rx.is_empty() || to_ack.len() >= 64 {
-                store.flush()?;
-                for m in to_ack.drain(..) {
-                    let _ = m.ack().await;
-                }
+                ack_all(&store, &mut to_ack).await?;
             }
         };
         self.routes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&pass);
+        // Parts of pages not whole when the pass ended: not stored.
+        to_ack.extend(page_parts.drain());
         store.flush()?;
         for m in to_ack.drain(..) {
             let _ = m.ack().await;
@@ -354,6 +374,16 @@ impl Coordinator {
             }
         }
     }
+}
+
+/// Flushes the store, then acknowledges the messages whose results it
+/// now holds.
+async fn ack_all(store: &Store, to_ack: &mut Vec<jetstream::Message>) -> Result<(), PipelineError> {
+    store.flush()?;
+    for m in to_ack.drain(..) {
+        let _ = m.ack().await;
+    }
+    Ok(())
 }
 
 /// Hands one result to the pass that asked for it; a piece of a result

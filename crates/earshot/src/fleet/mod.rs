@@ -28,6 +28,7 @@ use crate::util::Problem;
 
 mod coordinator;
 mod nats;
+mod parts;
 mod pass;
 mod scorer;
 mod wire;
@@ -42,8 +43,16 @@ pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 /// pages, results in parts. 3: results over one message in pieces
 /// (`wire.rs`), a sitemap's entries past `max_sitemap_urls` left out by
 /// the worker, a sitemap source's links on any host (kept by the
-/// coordinator).
-pub const PROTOCOL: u32 = 3;
+/// coordinator). 4: a page result over [`PAGE_PART_BYTES`] goes in
+/// self-contained parts (`RemotePage::split`, `parts.rs`), each scored
+/// alone by any score-only worker and gathered by the coordinator; byte
+/// pieces only for a single post larger than one message.
+pub const PROTOCOL: u32 = 4;
+
+/// The most JSON (scores included) one part of a page's result carries
+/// (`crate::crawl::remote::RemotePage::split`); under [`wire::PIECE_BYTES`],
+/// so a part goes in one message unless one post alone is larger.
+pub const PAGE_PART_BYTES: usize = 224 * 1024;
 
 /// The most JSON one result message carries of a sitemap's entries (the
 /// rest go in further parts), under NATS's default 1 MB message limit.
@@ -260,8 +269,8 @@ pub struct ResultMessage {
     /// fetching worker left them unscored (`--no-score`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored_by: Option<String>,
-    /// Part `.0` of `.1` of the job's answer (a long sitemap's entries);
-    /// none: the whole answer.
+    /// Part `.0` of `.1` of the job's answer (a long sitemap's entries, a
+    /// large page's posts and links); none: the whole answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<(u32, u32)>,
 }
@@ -269,9 +278,16 @@ pub struct ResultMessage {
 impl ResultMessage {
     /// The message id it is published under: the job's id, with the part
     /// after a dot from the second part on (each part deduplicated alone).
+    /// A page's parts also name the count and the body's hash: a job
+    /// redone on a changed page is cut anew, and its parts must not be
+    /// taken for the first fetch's (`parts.rs` gathers each set alone).
     pub fn message_id(&self) -> String {
-        match self.part {
-            Some((i, _)) if i > 0 => format!("{}.{i}", self.id),
+        match (&self.outcome, self.part) {
+            (PageOutcome::Page(p), Some((i, n))) => {
+                let hash = p.content_hash.get(..12).unwrap_or(&p.content_hash);
+                format!("{}.p{i}-{n}.{hash}", self.id)
+            }
+            (_, Some((i, _))) if i > 0 => format!("{}.{i}", self.id),
             _ => self.id.clone(),
         }
     }
@@ -466,16 +482,16 @@ mod tests {
 
     #[test]
     fn another_protocol_or_model_is_refused_with_the_reason() {
-        let ok = br#"{"protocol":3,"model":"m1","id":"x"}"#;
+        let ok = br#"{"protocol":4,"model":"m1","id":"x"}"#;
         assert!(check_versions(ok, Some("m1")).is_ok());
         assert!(
             check_versions(ok, None).is_ok(),
             "a worker that does not score takes any model"
         );
-        let two = br#"{"protocol":2,"model":"m1"}"#;
-        assert!(check_versions(two, None).is_err());
-        let e = check_versions(two, Some("m1")).unwrap_err();
-        assert!(e.to_string().contains("protocol 2"), "{e}");
+        let old = br#"{"protocol":3,"model":"m1"}"#;
+        assert!(check_versions(old, None).is_err());
+        let e = check_versions(old, Some("m1")).unwrap_err();
+        assert!(e.to_string().contains("protocol 3"), "{e}");
         let e = check_versions(ok, Some("m2")).unwrap_err();
         assert!(
             e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),

@@ -5,8 +5,11 @@
 //! at once from the one durable consumer `score` that all score-only
 //! workers share, scores all their mentions in one call to the scorer,
 //! publishes each page to `EARSHOT_RESULTS` under its job id and only then
-//! acknowledges it. A page too large for one message comes and goes in
-//! pieces (`wire.rs`), kept here until it is whole. A score-only worker killed mid-batch never acks: after
+//! acknowledges it. A large page comes in self-contained parts
+//! (`parts.rs`), each scored here alone like a page and sent on under its
+//! own id; only a single post too large for one message comes and goes in
+//! byte pieces (`wire.rs`), kept here until whole. A score-only worker
+//! killed mid-batch never acks: after
 //! `ack_wait` JetStream gives the pages to another one, and a result
 //! published twice is dropped by the stream (same message id) or by the
 //! coordinator (job already answered).

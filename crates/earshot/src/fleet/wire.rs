@@ -1,7 +1,8 @@
-//! Results larger than one NATS message. A page of a thousand posts (its
-//! posts, mentions and links) is several MB of JSON, above a server's
-//! `max_payload` (1 MB by default), which refuses such a publish. A result
-//! over [`PIECE_BYTES`] goes in pieces of at most that many bytes of its
+//! Results larger than one NATS message, when cutting them into
+//! self-contained parts (`parts.rs`) is not enough: one post whose JSON
+//! with its mentions is above a server's `max_payload` (1 MB by default),
+//! which refuses such a publish. A result still over [`PIECE_BYTES`] goes
+//! in pieces of at most that many bytes of its
 //! JSON, each a message of its own (deduplicated by its own id, as a long
 //! sitemap's parts are), with the header `Earshot-Piece: i/n pass id`
 //! (`nats.rs`). The receiver (the coordinator, or a score-only worker)

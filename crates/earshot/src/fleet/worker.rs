@@ -3,8 +3,9 @@
 //! across the fleet), waits for the host's next allowed time from the
 //! politeness bucket, fetches and reads the page ([`PageWorker`]), writes
 //! the host's next allowed time back, publishes the result (a long
-//! sitemap's in parts, a result over one message in pieces: `wire.rs`)
-//! and only then acknowledges the job. A worker killed mid-job never acks: after
+//! sitemap's in parts, a large page's in self-contained parts:
+//! `parts.rs`; a single post over one message in pieces: `wire.rs`) and
+//! only then acknowledges the job. A worker killed mid-job never acks: after
 //! `ack_wait` JetStream gives the job to another worker. A worker that
 //! does not score (`--no-score`) sends a page with mentions to
 //! `EARSHOT_SCORE` for a score-only worker instead (`scorer.rs`).
@@ -18,8 +19,8 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    check_versions, host_key, nats, FleetConfig, FleetError, JobMessage, ResultMessage, PROTOCOL,
-    RESULT_SUBJECT, SCORE_SUBJECT, SITEMAP_PART_BYTES,
+    check_versions, host_key, nats, FleetConfig, FleetError, JobMessage, ResultMessage,
+    PAGE_PART_BYTES, PROTOCOL, RESULT_SUBJECT, SCORE_SUBJECT, SITEMAP_PART_BYTES,
 };
 use crate::crawl::remote::{PageOutcome, PageWorker};
 
@@ -223,25 +224,34 @@ async fn handle(shared: &Shared, msg: jetstream::Message) -> Result<(), FleetErr
     if matches!(outcome, PageOutcome::Failed(_)) {
         shared.failed.fetch_add(1, Ordering::Relaxed);
     }
-    // Unscored mentions go to a score-only worker; the rest straight back.
-    let subject = match &outcome {
-        PageOutcome::Page(p) if !opts.score && job.model != "none" && !p.mentions.is_empty() => {
-            shared.to_score.fetch_add(1, Ordering::Relaxed);
-            SCORE_SUBJECT
-        }
-        _ => RESULT_SUBJECT,
-    };
-    // A long sitemap's entries go in several messages.
-    let outcomes = match outcome {
+    // A long sitemap's entries, and a large page's posts and links, go in
+    // several messages: a page's parts each stand alone (`parts.rs`).
+    let outcomes: Vec<PageOutcome> = match outcome {
         PageOutcome::Sitemap(found) => found
             .split(SITEMAP_PART_BYTES)
             .into_iter()
             .map(|f| PageOutcome::Sitemap(Box::new(f)))
             .collect(),
+        PageOutcome::Page(page) => page
+            .split(PAGE_PART_BYTES)
+            .into_iter()
+            .map(|p| PageOutcome::Page(Box::new(p)))
+            .collect(),
         o => vec![o],
     };
+    let to_score = |o: &PageOutcome| matches!(o, PageOutcome::Page(p) if !opts.score && job.model != "none" && !p.mentions.is_empty());
+    if outcomes.iter().any(to_score) {
+        shared.to_score.fetch_add(1, Ordering::Relaxed);
+    }
     let parts = outcomes.len() as u32;
     for (i, outcome) in outcomes.into_iter().enumerate() {
+        // Unscored mentions go to a score-only worker; the rest (a part of
+        // a page with none among them) straight back.
+        let subject = if to_score(&outcome) {
+            SCORE_SUBJECT
+        } else {
+            RESULT_SUBJECT
+        };
         let result = ResultMessage {
             protocol: PROTOCOL,
             // The job's model: checked here when this worker scored, else by
