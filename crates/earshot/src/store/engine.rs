@@ -45,8 +45,10 @@ impl Engine {
 /// sled's log segment size for a store created from now on. sled keeps
 /// its log in segments and reclaims a segment once at most half of it is
 /// live; with 8 MiB instead of sled's 512 KiB a store written by batched
-/// ingest holds about a quarter fewer bytes per mention (README, issue
-/// #30). Each open store keeps an I/O buffer of this size.
+/// ingest holds a quarter to a third fewer bytes per mention (README,
+/// issue #30). The costs: each open store keeps I/O buffers of this size,
+/// and sled writes the unused rest of its current segment on every open
+/// (so a store is at least this big once reopened).
 pub(super) const NEW_SEGMENT_BYTES: usize = 8 << 20;
 
 /// sled's default segment size, which every store created before
