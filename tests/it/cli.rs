@@ -97,7 +97,7 @@ fn a_store_from_a_newer_earshot_is_refused() {
     let out = ingest(&path, 3, 3);
     assert!(out.status.success(), "{}", text(&out.stderr));
     {
-        let db = sled::open(&path).unwrap();
+        let db = earshot::store::open_raw_sled(&path).unwrap();
         let t = db.open_tree("earshot").unwrap();
         t.insert(b"Mschema_version", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();

@@ -524,7 +524,7 @@ fn a_public_bind_without_secure_cookie_warns_in_config_check_and_at_start() {
 fn error_bodies_name_no_files() {
     // A store with a corrupt alert record: listing alerts fails inside.
     let s = serve_with(|c, store| {
-        let db = sled::open(store).unwrap();
+        let db = earshot::store::open_raw_sled(store).unwrap();
         let t = db.open_tree("earshot").unwrap();
         let keys: Vec<_> = t.scan_prefix(b"a").keys().map(|k| k.unwrap()).collect();
         assert!(!keys.is_empty(), "the fixture store has alerts");

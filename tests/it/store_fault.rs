@@ -3,8 +3,11 @@
 //! degraded with the reason, nothing stored before is lost, and crawling
 //! resumes by itself once space is freed.
 //!
-//! As root the store lives on a 4 MiB tmpfs the test mounts and fills (a
-//! real ENOSPC from the kernel); elsewhere the debug build's store hook
+//! As root the store lives on a 64 MiB tmpfs the test mounts and fills (a
+//! real ENOSPC from the kernel: sled claims its current 8 MiB segment when
+//! it opens the store and asks for disk again at the next one, so the
+//! pass after the fill writes more than a segment); elsewhere the debug
+//! build's store hook
 //! (`EARSHOT_TEST_FULL_DISK`) fails writes as a full disk would.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +29,7 @@ impl SmallFs {
     fn mount(at: &Path) -> Option<SmallFs> {
         std::fs::create_dir_all(at).unwrap();
         let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
             .arg(at)
             .stderr(std::process::Stdio::null())
             .status()
@@ -82,11 +85,13 @@ async fn a_full_disk_pauses_crawling_and_it_resumes_when_space_is_freed() {
             return reply;
         }
         // Words that do not repeat, so the page takes room in the store
-        // even with its records compressed (format 6).
+        // even with its records compressed (format 6): 40 pages write more
+        // than the 8 MiB sled segment the store already holds, so the
+        // next segment finds the disk full.
         let mut x = path
             .bytes()
             .fold(nth as u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
-        let words: Vec<String> = (0..600)
+        let words: Vec<String> = (0..30_000)
             .map(|_| {
                 x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 format!("{:08x}", x >> 32)

@@ -160,8 +160,7 @@ impl Store {
     /// it. Writers wait while it copies.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupManifest, BackupError> {
         fresh_dir(dest)?;
-        let copy = sled::Config::new()
-            .path(dest)
+        let copy = super::engine::sled_config(dest)
             .open()
             .map_err(|e| map_sled(dest, e))?;
         let tally = {
@@ -218,8 +217,7 @@ impl Store {
         } else {
             None
         };
-        let src = sled::Config::new()
-            .path(backup)
+        let src = super::engine::sled_config(backup)
             .open()
             .map_err(|e| map_sled(backup, e))?;
         let tally = tally_of(&src, backup)?;
@@ -239,8 +237,7 @@ impl Store {
             std::fs::remove_dir_all(&staging).map_err(|e| map_io(&staging, e))?;
         }
         fresh_dir(&staging)?;
-        let copy = sled::Config::new()
-            .path(&staging)
+        let copy = super::engine::sled_config(&staging)
             .open()
             .map_err(|e| map_sled(&staging, e))?;
         let copied = copy_all(&src, &copy, &staging)?;

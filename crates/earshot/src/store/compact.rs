@@ -106,9 +106,7 @@ impl Store {
             std::fs::remove_dir_all(&staging).map_err(|e| map_io(&staging, e))?;
         }
         fresh_dir(&staging)?;
-        let copy = sled::Config::new()
-            .path(&staging)
-            .mode(sled::Mode::HighThroughput)
+        let copy = super::engine::sled_config(&staging)
             .open()
             .map_err(|e| map_sled(&staging, e))?;
         let tally = {
@@ -282,6 +280,56 @@ mod tests {
                 .unwrap(),
             3000
         );
+    }
+
+    fn segment_line(path: &Path) -> String {
+        // sled's `conf`: lines of text, then a checksum.
+        let conf = std::fs::read(path.join("conf")).unwrap();
+        String::from_utf8_lossy(&conf)
+            .lines()
+            .find(|l| l.starts_with("segment_size: "))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_store_keeps_its_segment_size_and_compaction_moves_it_to_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = super::super::engine::NEW_SEGMENT_BYTES;
+        // A fresh store gets the new segment size.
+        let fresh = dir.path().join("fresh");
+        drop(Store::open(&fresh).unwrap());
+        assert_eq!(segment_line(&fresh), format!("segment_size: {new}"));
+
+        // A store created with sled's default (as every store before)
+        // opens with it, takes writes, backs up and restores, and moves to
+        // the new size only when compacted.
+        let path = dir.path().join("store");
+        drop(sled::Config::new().path(&path).open().unwrap());
+        let old_line = segment_line(&path);
+        assert_eq!(old_line, format!("segment_size: {}", 512 << 10));
+        let all: Vec<_> = (0..500)
+            .map(|i| synthetic_mention(i, &["云雀", "Lumio"], t0()))
+            .collect();
+        {
+            let s = Store::open(&path).unwrap();
+            s.put_mentions(&all, None).unwrap();
+            s.flush().unwrap();
+            s.backup_to(&dir.path().join("backup")).unwrap();
+        }
+        assert_eq!(segment_line(&path), old_line);
+        let s = Store::open_existing(&path).unwrap();
+        assert_eq!(s.mention_count().unwrap(), 500);
+        drop(s);
+        Store::restore(&dir.path().join("backup"), &path).unwrap();
+        Store::compact(&path, false).unwrap();
+        assert_eq!(segment_line(&path), format!("segment_size: {new}"));
+        let s = Store::open_existing(&path).unwrap();
+        for m in &all {
+            assert_eq!(s.get_mention(m.id).unwrap().as_ref(), Some(m));
+        }
+        assert!(s.verify().unwrap().is_empty());
+        assert_eq!(s.counters().unwrap(), s.recount().unwrap());
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub use model::*;
 pub use retention::PruneReport;
 pub use sessions::StoredSession;
 #[cfg(any(test, feature = "test-utils"))]
-pub use testing::synthetic_mention;
+pub use testing::{open_raw_sled, synthetic_mention};
 
 /// Counters keyed by (granularity, watch, bucket start).
 pub type CounterMap = BTreeMap<(Granularity, String, DateTime<Utc>), Counts>;

@@ -55,3 +55,9 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
         rating: None,
     }
 }
+
+/// Opens a store's sled database directly, with the segment size it was
+/// created with: for tests that damage records or fake a newer format.
+pub fn open_raw_sled(path: &std::path::Path) -> Result<sled::Db, sled::Error> {
+    super::engine::sled_config(path).open()
+}

@@ -228,7 +228,7 @@ fn a_format_without_a_migration_is_refused_untouched() {
     assert!(msg.contains("restore a backup"), "{msg}");
     assert_eq!(e.class(), ErrorClass::Fatal);
     // Still format 0: nothing was rewritten or stamped.
-    let db = sled::open(&path).unwrap();
+    let db = super::engine::sled_config(&path).open().unwrap();
     let tree = db.open_tree("earshot").unwrap();
     let v = tree.get(keys::meta("schema_version")).unwrap().unwrap();
     assert_eq!(v.as_ref(), &0u32.to_be_bytes());
@@ -348,7 +348,8 @@ fn a_format_1_alert_earshot_never_wrote_stops_the_migration_whole() {
     // (sled lets go of its file lock a moment after the failed open.)
     let db = (0..40)
         .find_map(|_| {
-            sled::open(&path)
+            super::engine::sled_config(&path)
+                .open()
                 .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
                 .ok()
         })
