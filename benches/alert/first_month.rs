@@ -285,13 +285,15 @@ fn alerts(tl: &Timeline, cfg: &DetectorConfig) -> super::Found {
         .inspect(|e| {
             if std::env::var("ALERT_BENCH_DEBUG").is_ok() {
                 eprintln!(
-                    "{:?} opened {} days {:.1} obs {} exp {:.1} p {:.1e}",
+                    "{:?} opened {} days {:.1} obs {} exp {:.1} p {:.1e} volume {:.2} lift {:.2}",
                     e.detector,
                     at(e.opened),
                     e.baseline_days,
                     e.observed,
                     e.expected,
-                    e.p_value
+                    e.p_value,
+                    e.volume,
+                    e.lift
                 );
             }
         })
