@@ -309,7 +309,7 @@ pub fn cold_start(
         }
         let d = Decision {
             detector: Detector::Threshold,
-            fire: pv < super::window_alpha(cfg, w)
+            fire: pv < super::window_alpha(cfg, w, expected)
                 && obs >= min
                 && w <= hist
                 && super::share::supports(s, i, w, base, obs, expected),
