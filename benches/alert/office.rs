@@ -114,6 +114,10 @@ pub fn generate(seed: u64, rate: f64, weeks: usize) -> Timeline {
         sizes.push(3.0 + 7.0 * r.f());
         h += 24 * 4 + (r.next() % (24 * 5)) as usize;
     }
+    if std::env::var("ALERT_BENCH_DEBUG").is_ok() {
+        let kind = if kind == Kind::B2b { "b2b" } else { "news" };
+        eprintln!("office kind {kind}; story days {stories:?}");
+    }
     let mut day_level = 1.0;
     let mut points = Vec::with_capacity(hours);
     let mut rate = Vec::with_capacity(hours);

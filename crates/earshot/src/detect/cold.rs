@@ -65,11 +65,20 @@ pub fn describe_baseline(e: &super::Episode, cfg: &DetectorConfig) -> String {
             format!("average hour so far ({:.0} hours)", days * 24.0)
         }
         Detector::Threshold => format!(
-            "same hour of day on {} earlier day(s)",
-            (days.floor() as usize).min(cfg.weeks.max(1) * 7)
+            "same hour of day on {} earlier day(s){}",
+            (days.floor() as usize).min(cfg.weeks.max(1) * 7),
+            if e.pooled {
+                " and the windows just before and after it on those days (half weight, \
+                 scaled by the daily shape)"
+            } else {
+                ""
+            }
         ),
     };
-    format!("{past}, {days:.1} days of history, {test}")
+    let volume = super::volume::describe(e.volume, e.lift)
+        .map(|v| format!(", {v}"))
+        .unwrap_or_default();
+    format!("{past}{volume}, {days:.1} days of history, {test}")
 }
 
 /// The watch's own over-dispersion, from its baseline samples: the
@@ -206,21 +215,12 @@ const OWN_DISPERSION_PRIOR: f64 = 3.0;
 /// Returns (expected, p-value).
 pub(super) fn predictive(
     obs: u64,
-    mut samples: Vec<f64>,
+    samples: Vec<f64>,
     level: f64,
     dispersion: f64,
     weight: f64,
 ) -> (f64, f64) {
-    let k = samples.len();
-    let med = median(&samples);
-    let band = 3.0 * med.sqrt() + 2.0 + 0.2 * med;
-    let all = samples.clone();
-    samples.retain(|b| (b - med).abs() <= band);
-    if samples.len() * 2 < k {
-        samples = all;
-        samples.sort_by(f64::total_cmp);
-        samples.truncate(k.div_ceil(2));
-    }
+    let samples = super::volume::trimmed(samples);
     let n = samples.len().max(1) as f64;
     let r = samples.iter().sum::<f64>() + 0.5;
     let expected = r * level / n;
@@ -277,9 +277,24 @@ pub fn cold_start(
         // Earlier days whose whole window lies in the history, and the
         // windows beside it (`pool`).
         let past = super::pool::day_samples(s, i, w, f, day, &scales);
+        let neighbours = past.weight < 1.0;
+        let mut vol = super::volume::Volume {
+            ratio: 1.0,
+            lift: 1.0,
+        };
         let (expected, pv) = if !past.samples.is_empty() {
             let dispersion = cfg.dispersion.max(pooled).max(early);
-            predictive(obs, past.samples, level, dispersion, past.weight)
+            // The other mentions of the same hours on those days
+            // (`volume`): a day that lifts every kind of mention raises
+            // what is expected of the negatives.
+            let back: Vec<(usize, f64)> = (1..=days)
+                .filter(|d| i + 1 >= w + d * day + f)
+                .map(|d| (d * day, scales[d - 1]))
+                .collect();
+            if !back.is_empty() {
+                vol = super::volume::window(s, i, w, &back, level, dispersion);
+            }
+            predictive(obs, past.samples, level * vol.lift, dispersion, past.weight)
         } else {
             // No full day yet: the mean rate of the hours seen, any shape.
             let base = sum(s, f, i, |p| p.negative) as f64;
@@ -294,7 +309,7 @@ pub fn cold_start(
         }
         let d = Decision {
             detector: Detector::Threshold,
-            fire: pv < super::window_alpha(cfg, w)
+            fire: pv < super::window_alpha(cfg, w, expected)
                 && obs >= min
                 && w <= hist
                 && super::share::supports(s, i, w, base, obs, expected),
@@ -304,6 +319,9 @@ pub fn cold_start(
             window: w,
             p_value: pv,
             days: hist as f64 / day as f64,
+            pooled: neighbours,
+            volume: vol.ratio,
+            lift: vol.lift,
         };
         windows.push((w, d));
     }
@@ -379,7 +397,6 @@ pub(super) mod tests {
             ..Default::default()
         };
         assert!(run(&s, &cfg, Duration::hours(1), None).is_empty());
-        let _ = Detector::Threshold;
     }
 
     /// A watch whose counts swing far more than Poisson (each hour ±35 %,
@@ -493,24 +510,67 @@ pub(super) mod tests {
     }
 
     /// Every kind of mention doubles at once (a campaign): the negatives
-    /// are up, but their share is not, so nothing fires; every kind of
-    /// mention growing fivefold for three hours (news) does.
+    /// are up, but their share is not, so nothing fires. A story that lifts
+    /// every kind of mention fivefold for three hours is news, not a
+    /// negative storm: the other mentions lift what is expected of the
+    /// negatives (`volume`), in the cold start (day 10) as after it (week
+    /// 6); without that, negatives at 4× their plain expectation fired
+    /// whatever the share. Negatives up fivefold while the rest only
+    /// doubles is a storm, and its evidence says what the volume raised
+    /// (the count detectors alone: the share detector would open it).
     #[test]
-    fn a_count_alert_needs_the_share_to_rise_with_it_unless_it_is_fourfold() {
-        let cfg = DetectorConfig::default();
-        let at = 24 * (7 * 5 + 2) + 8;
-        for (from, to, factor, alerts) in [(at, usize::MAX, 2, 0), (at, at + 3, 5, 1)] {
-            let mut s = watch(200.0, 24 * 7 * 6);
-            let to = to.min(s.len());
-            for p in &mut s[from..to] {
-                p.negative *= factor;
-                p.total *= factor;
-            }
-            let eps = run(&s, &cfg, Duration::hours(1), None);
-            assert_eq!(eps.len(), alerts, "×{factor}: {eps:#?}");
-            if let Some(e) = eps.first() {
-                assert!(e.opened <= s[at + 1].time, "{e:#?}");
+    fn a_story_that_lifts_every_kind_of_mention_is_no_storm() {
+        let cfg = DetectorConfig {
+            detectors: vec![Detector::Seasonal],
+            ..Default::default()
+        };
+        for at in [24 * 9 + 8, 24 * (7 * 5 + 2) + 8] {
+            let cases = [(usize::MAX, 2, 2, 0), (at + 3, 5, 5, 0), (at + 3, 5, 2, 1)];
+            for (to, neg, others, alerts) in cases {
+                let mut s = watch(200.0, at + 24 * 3);
+                let to = to.min(s.len());
+                for p in &mut s[at..to] {
+                    let other = p.total - p.negative;
+                    p.negative *= neg;
+                    p.total = p.negative + other * others;
+                }
+                let eps = run(&s, &cfg, Duration::hours(1), None);
+                assert_eq!(eps.len(), alerts, "at {at}: ×{neg} ×{others}: {eps:#?}");
+                if let Some(e) = eps.first() {
+                    assert!(e.opened <= s[at + 1].time, "{e:#?}");
+                    assert!(e.lift > 1.3 && e.volume > 1.7, "{e:#?}");
+                    let text = super::describe_baseline(e, &cfg);
+                    assert!(text.contains("other mentions at "), "{text}");
+                    assert!(text.contains("× the negatives expected"), "{text}");
+                }
             }
         }
+    }
+
+    /// A moderate watch's day baseline pools the windows beside the tested
+    /// one (`pool`), and the alert's evidence names them.
+    #[test]
+    fn the_evidence_names_the_pooled_neighbouring_windows() {
+        let cfg = DetectorConfig {
+            detectors: vec![Detector::Seasonal],
+            ..Default::default()
+        };
+        let at = 24 * 9 + 15;
+        let mut s = watch(30.0, at + 6);
+        for p in &mut s[at..at + 2] {
+            p.negative += 9;
+            p.total += 9;
+        }
+        let eps = run(&s, &cfg, Duration::hours(1), None);
+        assert_eq!(eps.len(), 1, "{eps:#?}");
+        assert_eq!(eps[0].detector, Detector::Threshold);
+        assert!(eps[0].pooled, "{eps:#?}");
+        let text = super::describe_baseline(&eps[0], &cfg);
+        assert!(
+            text.starts_with(
+                "same hour of day on 9 earlier day(s) and the windows just before and after it"
+            ),
+            "{text}"
+        );
     }
 }

@@ -12,7 +12,10 @@
 //!   is part of the test; windows of the last 1, 2 and 3 buckets are tested
 //!   at `alpha / 3` each (and on a quiet watch those of 4, 6 and 8 buckets,
 //!   see `LONG_WINDOWS`), and the window needs at least `min_count` and a
-//!   negative share that rose with the count (`share::supports`).
+//!   negative share that rose with the count (`share::supports`). Where the
+//!   window's other mentions run above their own baseline (a story that
+//!   lifts every kind of mention), what is expected of the negatives is
+//!   raised with them (`volume`).
 //! * **share**: the negative share of the last 1–3 buckets against the
 //!   share of the past week, binomial test at `alpha / 3`, and at least
 //!   `share_ratio` times the baseline share.
@@ -27,6 +30,9 @@ mod pool;
 mod series;
 mod share;
 pub mod stats;
+mod volume;
+mod watch_config;
+mod windows;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +42,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::store::{Detector, Severity};
 pub use series::{fill_gaps, read_csv};
 pub use share::{share, ShareBase};
+pub use watch_config::WatchAlertConfig;
+use windows::{long_windows, window_alpha, WINDOWS};
 
 /// One bucket of a series.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,41 +135,15 @@ pub struct Decision {
     pub p_value: f64,
     /// Days of history the baseline had.
     pub days: f64,
-}
-
-const WINDOWS: [usize; 3] = [1, 2, 3];
-
-/// Longer windows, tested after [`WINDOWS`] where the 3-bucket window
-/// expects fewer than `LONG_MAX_EXPECTED` negatives: on a quiet watch a
-/// storm of a few mentions an hour shows only over several hours (the
-/// oracle bound of the alert bench), while a busy watch's storms show
-/// within three, where longer windows would only add false alerts from a
-/// level that drifts over the day.
-const LONG_WINDOWS: [usize; 3] = [4, 6, 8];
-
-/// See [`LONG_WINDOWS`].
-const LONG_MAX_EXPECTED: f64 = 15.0;
-
-/// The windows to test once the 3-bucket window expects `expected3`.
-fn long_windows(expected3: f64) -> &'static [usize] {
-    if expected3 < LONG_MAX_EXPECTED {
-        &LONG_WINDOWS
-    } else {
-        &[]
-    }
-}
-
-/// The significance level of one window: `alpha` split over the three
-/// short windows (a one-bucket window at `alpha × single_bucket`), and
-/// the long windows sharing the same again.
-fn window_alpha(cfg: &DetectorConfig, w: usize) -> f64 {
-    if w == 1 {
-        cfg.alpha * cfg.single_bucket / WINDOWS.len() as f64
-    } else if w <= WINDOWS.len() {
-        cfg.alpha / WINDOWS.len() as f64
-    } else {
-        cfg.alpha / LONG_WINDOWS.len() as f64
-    }
+    /// The cold start's day baseline pooled the windows just before and
+    /// after the tested one on earlier days (`pool`).
+    pub pooled: bool,
+    /// The watch's other (non-negative) mentions in the window against
+    /// their own baseline (1 where not measured).
+    pub volume: f64,
+    /// What the expectation of negatives was raised by for that volume
+    /// (1 where it was not; see `volume`).
+    pub lift: f64,
 }
 
 /// Buckets per week at this bucket length.
@@ -273,15 +255,23 @@ pub fn seasonal(
         // median; rate ~ Gamma(total + 0.5, n) scaled by level, predictive
         // negative binomial with extra-Poisson dispersion (day-to-day swings
         // of the level: variance + dispersion × mean²).
-        let (expected, pv) = cold::predictive(obs, weeks, level, dispersion, 1.0);
+        let (plain, plain_pv) = cold::predictive(obs, weeks.clone(), level, dispersion, 1.0);
         if w == WINDOWS.len() {
-            ws.extend_from_slice(long_windows(expected));
+            ws.extend_from_slice(long_windows(plain));
         }
+        // The other mentions against their own baseline (`volume`): a day
+        // that lifts every kind of mention raises what is expected.
+        let vol = volume::window(s, i, w, &periods, level, dispersion);
+        let (expected, pv) = if vol.lift > 1.0 {
+            cold::predictive(obs, weeks, level * vol.lift, dispersion, 1.0)
+        } else {
+            (plain, plain_pv)
+        };
         // A single bucket must be far more extreme than a longer window:
         // one-bucket blips are what wakes people for nothing.
         let d = Decision {
             detector: Detector::Seasonal,
-            fire: pv < window_alpha(cfg, w)
+            fire: pv < window_alpha(cfg, w, expected)
                 && obs >= min
                 && share::supports(s, i, w, base, obs, expected),
             elevated: false,
@@ -290,6 +280,9 @@ pub fn seasonal(
             window: w,
             p_value: pv,
             days: hist as f64 * 7.0 / week as f64,
+            pooled: false,
+            volume: vol.ratio,
+            lift: vol.lift,
         };
         windows.push((w, d));
     }
@@ -316,6 +309,9 @@ pub fn threshold(s: &[Point], i: usize, cfg: &DetectorConfig) -> Decision {
         window: 1,
         p_value: f64::NAN,
         days: cold::history(s, i) as f64 / 24.0,
+        pooled: false,
+        volume: 1.0,
+        lift: 1.0,
     }
 }
 
@@ -452,6 +448,14 @@ pub struct Episode {
     pub resolved: Option<DateTime<Utc>>,
     /// Days of history the opening decision's baseline had.
     pub baseline_days: f64,
+    /// The opening decision's day baseline pooled the neighbouring windows
+    /// of earlier days (`pool`).
+    pub pooled: bool,
+    /// The opening window's other mentions against their baseline, and
+    /// what that raised the expected negatives by (see `volume`).
+    pub volume: f64,
+    /// See `volume`.
+    pub lift: f64,
 }
 
 /// Runs the lifecycle over a whole series: opens an alert when a detector
@@ -547,6 +551,9 @@ pub fn run(
                             escalations: vec![(t, sev)],
                             resolved: None,
                             baseline_days: d.days,
+                            pooled: d.pooled,
+                            volume: d.volume,
+                            lift: d.lift,
                         });
                     }
                     quiet = 0;
@@ -580,40 +587,9 @@ fn unreachable_episode(t: DateTime<Utc>) -> Episode {
         escalations: Vec::new(),
         resolved: None,
         baseline_days: 0.0,
-    }
-}
-
-/// `alert = { ... }` in a `[[watch]]`: overrides of `[alert.detect]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WatchAlertConfig {
-    /// Detectors for this watch.
-    pub detectors: Option<Vec<Detector>>,
-    /// Cold-start threshold for this watch.
-    pub threshold: Option<u64>,
-    /// Least negative mentions in a window for this watch.
-    pub min_count: Option<u64>,
-    /// Significance level for this watch.
-    pub alpha: Option<f64>,
-}
-
-impl WatchAlertConfig {
-    /// The detector settings for a watch.
-    pub fn apply(&self, base: &DetectorConfig) -> DetectorConfig {
-        let mut c = base.clone();
-        if let Some(d) = &self.detectors {
-            c.detectors = d.clone();
-        }
-        if let Some(t) = self.threshold {
-            c.threshold = t;
-        }
-        if let Some(m) = self.min_count {
-            c.min_count = m;
-        }
-        if let Some(a) = self.alpha {
-            c.alpha = a;
-        }
-        c
+        pooled: false,
+        volume: 1.0,
+        lift: 1.0,
     }
 }
 

@@ -54,6 +54,9 @@ pub fn share(
             window: w,
             p_value: pv,
             days: hist.min(SHARE_DRIFT_WEEKS * week) as f64 * 7.0 / week as f64,
+            pooled: false,
+            volume: 1.0,
+            lift: 1.0,
         };
         windows.push((w, d));
     }
