@@ -282,12 +282,14 @@ impl ScorerClient {
         };
         let mut command = Command::new(&self.exe);
         // libtorch's OpenMP threads spin at every barrier by default. With
-        // the crawler (or anything else) on the same cores that spinning
-        // steals the CPU the other threads need: 200 mentions took 18-21 s
-        // instead of 4.5-6.8 s on 2 busy cores (README, "Speed"). Passive
-        // waiting costs nothing measurable on idle cores. A user's own
-        // setting wins.
-        if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        // the crawler (or anything else) on the same cores, that spinning
+        // takes the CPU the other threads need: on 2 cores with 3 busy
+        // processes beside it the int8 bench scored 19 mentions/s spinning
+        // and 35 waiting passively; on idle cores passive waiting costs up
+        // to a third (README, "Speed"). A user's own setting wins.
+        if std::env::var_os("OMP_WAIT_POLICY").is_none()
+            && std::env::var_os("GOMP_SPINCOUNT").is_none()
+        {
             command.env("OMP_WAIT_POLICY", "PASSIVE");
         }
         let mut child = command
