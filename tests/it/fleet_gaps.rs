@@ -144,6 +144,28 @@ fn big_topic() -> Handler {
 /// A phpBB topic at /viewtopic.php?t=1 of `posts` posts, each naming the
 /// lamp, linking to a topic of its own and to `more` pages of its notes.
 fn topic(posts: usize, more: usize) -> Handler {
+    phpbb_topic(posts, move |i| {
+        format!(
+            "Reply {i}: my Lumio Aura number {i} sits on desk {} and its dimmer has turned {} times without a flicker; \
+             the warm setting at {}% is what I read by, and the arm has kept its angle for {} weeks now. \
+             See <a href=\"/t/{i}\">my notes on lamp {i}</a>.{}",
+            i * 7 + 3,
+            i * 13 + 11,
+            (i * 17) % 100,
+            i % 52 + 1,
+            (0..more)
+                .map(|k| format!(" <a href=\"/t/{i}/notes/{k:03}-the-lamp-the-dimmer-and-the-warm-light-setting-through-the-evenings\">{k}</a>"))
+                .collect::<String>(),
+        )
+    })
+}
+
+/// A phpBB topic at /viewtopic.php?t=1 ("Lumio Aura owners") of `posts`
+/// posts by user0, user1, …, post `i` saying `content(i)` (HTML).
+pub(crate) fn phpbb_topic(
+    posts: usize,
+    content: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Handler {
     Arc::new(move |path, _, _| {
         if path != "/viewtopic.php?t=1" {
             return not_found();
@@ -153,17 +175,9 @@ fn topic(posts: usize, more: usize) -> Handler {
                 format!(
                     "<div class=\"post\"><div class=\"postprofile\"><span class=\"username\">user{i}</span></div>\
                      <div class=\"postbody\"><p class=\"author\"><time datetime=\"2026-12-01T10:{:02}:00+00:00\">1 Dec</time></p>\
-                     <div class=\"content\">Reply {i}: my Lumio Aura number {i} sits on desk {} and its dimmer has turned {} times without a flicker; \
-                     the warm setting at {}% is what I read by, and the arm has kept its angle for {} weeks now. \
-                     See <a href=\"/t/{i}\">my notes on lamp {i}</a>.{}</div></div></div>",
+                     <div class=\"content\">{}</div></div></div>",
                     i % 60,
-                    i * 7 + 3,
-                    i * 13 + 11,
-                    (i * 17) % 100,
-                    i % 52 + 1,
-                    (0..more)
-                        .map(|k| format!(" <a href=\"/t/{i}/notes/{k:03}-the-lamp-the-dimmer-and-the-warm-light-setting-through-the-evenings\">{k}</a>"))
-                        .collect::<String>(),
+                    content(i),
                 )
             })
             .collect();

@@ -7,13 +7,13 @@
 //! they could not use, and the page was scored only after JetStream gave
 //! the held pieces again, an `ack_wait` later.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earshot::store::{MentionQuery, Store};
-use earshot_test_utils::server::{html, not_found, start, Handler};
+use earshot_test_utils::server::{start, Handler};
 
 use crate::fleet::{finish, Proc};
+use crate::fleet_gaps::phpbb_topic;
 use crate::fleet_score::{count, stop};
 
 /// The mentions a score-only worker says it scored (its last line:
@@ -44,32 +44,18 @@ const ACK_WAIT_S: u64 = 60;
 
 /// A phpBB topic at /viewtopic.php?t=1 of `POSTS` long posts.
 fn long_topic() -> Handler {
-    Arc::new(move |path, _, _| {
-        if path != "/viewtopic.php?t=1" {
-            return not_found();
-        }
-        let filler = "The desk faces the window, the chair is new, and the shelf above holds the \
-                      manuals of everything else in the room, which nobody has read. "
-            .repeat(8);
-        let posts: String = (0..POSTS)
-            .map(|i| {
-                format!(
-                    "<div class=\"post\"><div class=\"postprofile\"><span class=\"username\">user{i}</span></div>\
-                     <div class=\"postbody\"><p class=\"author\"><time datetime=\"2026-12-01T10:{:02}:00+00:00\">1 Dec</time></p>\
-                     <div class=\"content\">Reply {i}. {filler} My Lumio Aura number {i} has {} on its dimmer; {}. {filler}{}</div></div></div>",
-                    i % 60,
-                    if i % 2 == 0 { "a smooth, quiet feel, and I love the warm light" } else { "a buzz at low light, which annoys me" },
-                    if i % 3 == 0 { "it was worth the money" } else { "support never answered my mail" },
-                    (0..NOTES)
-                        .map(|k| format!(" <a href=\"/t/{i}/notes/{k:03}-the-lamp-the-dimmer-and-the-warm-light\">{k}</a>"))
-                        .collect::<String>(),
-                )
-            })
-            .collect();
-        html(&format!(
-            "<html><head><title>Lumio Aura owners</title></head><body id=\"phpbb\">\
-             <h2 class=\"topic-title\">Lumio Aura owners</h2>{posts}</body></html>"
-        ))
+    let filler = "The desk faces the window, the chair is new, and the shelf above holds the \
+                  manuals of everything else in the room, which nobody has read. "
+        .repeat(8);
+    phpbb_topic(POSTS, move |i| {
+        format!(
+            "Reply {i}. {filler} My Lumio Aura number {i} has {} on its dimmer; {}. {filler}{}",
+            if i % 2 == 0 { "a smooth, quiet feel, and I love the warm light" } else { "a buzz at low light, which annoys me" },
+            if i % 3 == 0 { "it was worth the money" } else { "support never answered my mail" },
+            (0..NOTES)
+                .map(|k| format!(" <a href=\"/t/{i}/notes/{k:03}-the-lamp-the-dimmer-and-the-warm-light\">{k}</a>"))
+                .collect::<String>(),
+        )
     })
 }
 
