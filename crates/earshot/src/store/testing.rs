@@ -58,6 +58,19 @@ pub fn synthetic_mention(i: u64, watches: &[&str], start: DateTime<Utc>) -> Ment
 
 /// Opens a store's sled database directly, with the segment size it was
 /// created with: for tests that damage records or fake a newer format.
+/// sled's flusher thread lets go of the file lock a moment after a store
+/// is dropped, so this waits up to 10 s for a lock held in this process.
 pub fn open_raw_sled(path: &std::path::Path) -> Result<sled::Db, sled::Error> {
-    super::engine::sled_config(path).open()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match super::engine::sled_config(path).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
