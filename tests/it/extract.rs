@@ -67,6 +67,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "news-comments-zh.html",
         "http://www.chengnan.test/digi/2026/11/88412.html",
     ),
+    (
+        "blog-question-title-en.html",
+        "https://pocketaudio.test/2026/11/wait-for-the-s4/",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and
@@ -335,6 +339,50 @@ fn a_content_farm_page_keeps_each_answer_once() {
     }
     for bad in ["相關問題", "值得升級嗎", "讚(12)", "熱門問題"] {
         assert!(!text.contains(bad), "{bad} in {text}");
+    }
+}
+
+/// A blog post whose headline asks a question ("Should you wait for …?")
+/// with its comments in `ol.commentlist > li.comment` is an article with
+/// comments, not a question with answers: the post first, whole and without
+/// the comments' lines, then one post per comment with its author and date.
+#[test]
+fn a_blog_post_titled_with_a_question_keeps_its_comments_as_comments() {
+    let v = extract_json(
+        &fixture_dir().join("blog-question-title-en.html"),
+        "https://pocketaudio.test/2026/11/wait-for-the-s4/",
+        &[],
+    );
+    assert_eq!(v["kind"], "article");
+    assert_eq!(v["title"], "Should you wait for the Xingzhou S4?");
+    let posts = posts(&v);
+    let who: Vec<(&str, &str)> = posts
+        .iter()
+        .skip(1)
+        .map(|p| {
+            (
+                p["author"].as_str().unwrap_or(""),
+                p["published_at"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("Tomasz", "2026-11-19T08:40:00+08:00"),
+            ("Hannah B.", "2026-11-19T12:05:00+08:00"),
+            ("K. Ito", "2026-11-20T21:27:00+08:00"),
+        ]
+    );
+    let article = posts[0]["text"].as_str().unwrap_or("");
+    assert!(article.contains("Every week a reader asks"), "{article}");
+    assert!(article.contains("do not look back."), "{article}");
+    for bad in [
+        "There is always a next model",
+        "I am going to wait",
+        "Leave a comment",
+    ] {
+        assert!(!article.contains(bad), "{bad} in {article}");
     }
 }
 
