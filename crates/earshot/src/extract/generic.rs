@@ -242,8 +242,13 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
         }
     }
     paras.drain(..lead);
-    // Reprint and copyright footers at the end.
-    while paras.len() > 1 && paras.last().is_some_and(|p| meta_line::is_footer(p)) {
+    // Reprint and copyright footers at the end, and a blog post's trailer
+    // (tags, categories, the "You can leave a response" lines).
+    while paras.len() > 1
+        && paras
+            .last()
+            .is_some_and(|p| meta_line::is_footer(p) || is_post_trailer(p))
+    {
         paras.pop();
     }
     // A block the page shows twice (a content farm's best answer that the
@@ -282,6 +287,23 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
         }
     }
     out.join("\n\n")
+}
+
+/// Every line of `p` is a blog post's trailer: its tags or categories
+/// (`Tags: a, b`, `Filed under: …`, `Posted in: …`) or the lines blog
+/// engines print after a post (`You can leave a response, or trackback …`).
+fn is_post_trailer(p: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)^(?:(?:tags?|tagged(?: with)?|filed (?:under|in)|categor(?:y|ies)|posted in|labels?|topics?|keywords?)\s*[:：]|you can (?:leave a response|follow any responses|skip to the end)|(?:both )?comments and pings are|(?:comments|responses) are currently closed|this entry was posted)",
+        )
+        .expect("static regex")
+    });
+    p.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .all(|l| l.chars().count() <= 200 && r.is_match(l))
 }
 
 /// A short line under a headline with the date and the source, author or
@@ -596,6 +618,37 @@ mod tests {
         for junk in ["论坛", "热点新闻", "版权所有", "关于我们"] {
             assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
         }
+    }
+
+    /// A blog post with a tool bar (`Print this article`), a photo's `View
+    /// larger image` line, and the engine's trailer after the post (tags,
+    /// category, "You can leave a response …", "No comments yet."): the
+    /// post's paragraphs only, the question in its last one kept.
+    #[test]
+    fn a_blog_posts_controls_and_trailer_leave_the_body() {
+        let html = include_str!("../../../../tests/fixtures/extract/blog-post-trailer-en.html");
+        let body = body_of(html);
+        assert!(body.starts_with("After a month of night buses"), "{body:?}");
+        assert!(body.ends_with("walk them through a tunnel."), "{body:?}");
+        assert!(body.contains("Would I buy them again?"), "{body:?}");
+        for junk in [
+            "Print this article",
+            "E-mail this article",
+            "View larger image",
+            "Tags:",
+            "Posted in",
+            "RSS 2.0 feed",
+            "leave a response",
+            "No comments yet",
+        ] {
+            assert!(!body.contains(junk), "{junk:?} in {body:?}");
+        }
+        // Tags in the middle of a text are the text's.
+        let p = "Tags: earbuds, night bus";
+        assert!(is_post_trailer(p));
+        assert!(!is_post_trailer(
+            "The tags: on the case say made in 2026, and the box agrees."
+        ));
     }
 
     #[test]

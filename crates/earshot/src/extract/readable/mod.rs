@@ -172,7 +172,7 @@ fn res() -> &'static Res {
             .expect("static regex set"),
             hidden_style: re(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden"),
             boiler_line: re(
-                r"(?i)^(share|share this|share this (article|story|post|page)|tweet|print|email|e-mail|email this|print this|facebook|twitter|linkedin|pinterest|reddit|whatsapp|google\+?|digg|stumbleupon|delicious|advertisement|advertising|sponsored|related|related (articles|stories|posts|links|content)|read more|more|comments?|leave a comment|post a comment|reply|login|log in|sign in|sign up|register|subscribe|back to top|top|home|next|previous|prev|close|menu|search|skip to (main )?content|分享到?|打印|关闭|关闭窗口|返回顶部|上一页|下一页|相关(文章|新闻|阅读|链接)?|发表评论|我要评论|收藏|推荐|登录|注册)[\s:：|»›>]*$",
+                r"(?i)^(share|share this|share this (article|story|post|page)|tweet|print|email|e-mail|email this|print this|facebook|twitter|linkedin|pinterest|reddit|whatsapp|google\+?|digg|stumbleupon|delicious|advertisement|advertising|sponsored|related|related (articles|stories|posts|links|content)|read more|more|comments?|leave a comment|print version|print this (article|story|page)|e-?mail this (article|story|page)|print email|email print|view larger (image|photo)|more articles|e-?newsletters?|\d+ comments?|no comments( yet\.?)?|comments? \(\d+\)|post a comment|reply|login|log in|sign in|sign up|register|subscribe|back to top|top|home|next|previous|prev|close|menu|search|skip to (main )?content|分享到?|打印|关闭|关闭窗口|返回顶部|上一页|下一页|相关(文章|新闻|阅读|链接)?|发表评论|我要评论|收藏|推荐|登录|注册)[\s:：|»›>]*$",
             ),
         }
     })

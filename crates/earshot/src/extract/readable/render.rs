@@ -171,6 +171,10 @@ pub(super) fn is_boiler_line(line: &str, r: &Res) -> bool {
     if r.boiler_line.is_match(t) {
         return true;
     }
+    // A bar of such labels (`Print this article | E-mail this article`).
+    if t.contains('|') && t.split('|').all(|w| r.boiler_line.is_match(w.trim())) {
+        return true;
+    }
     let lower = t.to_lowercase();
     (lower.starts_with('©')
         || lower.starts_with("copyright")
