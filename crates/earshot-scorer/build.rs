@@ -19,6 +19,31 @@ fn main() {
         let lib = std::fs::canonicalize(&lib).unwrap_or(lib);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
         c10_shim(Path::new(&libtorch), &lib);
+        libtorch_version(Path::new(&libtorch));
+    }
+}
+
+/// The linked libtorch's version, for the key of the precision cache
+/// (`src/calibrate.rs`): `build-version` in a libtorch archive, or
+/// `__version__` in the torch wheel's `version.py`. The scorer's RUNPATH
+/// points at this libtorch, so it is the one that runs.
+fn libtorch_version(libtorch: &Path) {
+    let archive = libtorch.join("build-version");
+    let wheel = libtorch.join("version.py");
+    println!("cargo:rerun-if-changed={}", archive.display());
+    println!("cargo:rerun-if-changed={}", wheel.display());
+    let version = std::fs::read_to_string(&archive)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .or_else(|| {
+            let text = std::fs::read_to_string(&wheel).ok()?;
+            let line = text.lines().find(|l| l.starts_with("__version__"))?;
+            let v = line.split('=').nth(1)?.trim().trim_matches(['\'', '"']);
+            Some(v.to_string())
+        })
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace));
+    if let Some(v) = version {
+        println!("cargo:rustc-env=EARSHOT_LIBTORCH_VERSION={v}");
     }
 }
 

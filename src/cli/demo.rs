@@ -148,9 +148,15 @@ fn print_found(config: &Config, store: &Store) -> Result<()> {
     }
     println!("\n== Sentiment (mentions stored, spam left out) ==");
     let asked = config.sentiment.effective_precision();
+    // what the scorer chose (auto: measured or cached), else the CPU's prior
+    let running = earshot::sentiment::shared_client(&config.sentiment)
+        .ok()
+        .and_then(|c| c.info())
+        .map(|i| i.loaded.precision)
+        .unwrap_or_else(|| asked.on_cpu());
     println!(
         "  scored on CPU in {} (precision = \"{}\"; native bfloat16 on this CPU: {})",
-        asked.on_cpu().name(),
+        running.name(),
         asked.name(),
         if earshot::sentiment::native_bf16() {
             "yes"

@@ -110,14 +110,28 @@ pub(super) fn run(cli: &Cli, a: &JsonArg) -> Result<Exit> {
         );
         let st = &report["sentiment"];
         match st["model"].as_str() {
-            Some(model) => println!(
-                "sentiment: {} ({model}, {} on this CPU (precision = \"{}\"; native bfloat16: {}), loaded in {} ms)",
-                st["status"].as_str().unwrap_or("?"),
-                st["precision"].as_str().unwrap_or("?"),
-                st["asked"].as_str().unwrap_or("?"),
-                if st["native_bf16"] == true { "yes" } else { "no" },
-                st["load_ms"],
-            ),
+            Some(model) => {
+                println!(
+                    "sentiment: {} ({model}, {} on this CPU (precision = \"{}\"; native bfloat16: {}), loaded in {} ms)",
+                    st["status"].as_str().unwrap_or("?"),
+                    st["precision"].as_str().unwrap_or("?"),
+                    st["asked"].as_str().unwrap_or("?"),
+                    if st["native_bf16"] == true { "yes" } else { "no" },
+                    st["load_ms"],
+                );
+                if let Some(times) = st["calibration_ms"].as_object().filter(|t| !t.is_empty()) {
+                    let times: Vec<String> = times
+                        .iter()
+                        .map(|(p, ms)| format!("{p} {:.0} ms", ms.as_f64().unwrap_or(0.0)))
+                        .collect();
+                    println!(
+                        "precision: from {} (calibration batch: {}; {})",
+                        st["precision_from"].as_str().unwrap_or("?"),
+                        times.join(", "),
+                        st["precision_note"].as_str().unwrap_or("")
+                    );
+                }
+            }
             None => {
                 if let Some(s) = st["status"].as_str() {
                     println!("sentiment: {s}");
@@ -233,6 +247,21 @@ fn sentiment_check(
         "precision": info.loaded.precision.name(),
         "asked": cfg.effective_precision().name(),
         "native_bf16": earshot::sentiment::native_bf16(),
+        "amx": earshot::sentiment::amx_bf16(),
+        // how `auto` chose: calibration, cache, only (one candidate), prior;
+        // asked when the config named the precision
+        "precision_from": info.loaded.choice.from.name(),
+        "precision_note": info.loaded.choice.note,
+        "calibration_ms": info
+            .loaded
+            .choice
+            .timings_ms
+            .iter()
+            .map(|(p, ms)| {
+                let ms = (f64::from(*ms) * 100.0).round() / 100.0;
+                (p.name().to_string(), serde_json::json!(ms))
+            })
+            .collect::<serde_json::Map<_, _>>(),
         "load_ms": info.loaded.load_ms,
     });
     let scorer = serde_json::json!({

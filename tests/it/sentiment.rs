@@ -363,11 +363,21 @@ fn doctor_checks_the_sentiment_model() {
             .is_some_and(|m| m.starts_with("earshot-sentiment")),
         "{v}"
     );
-    assert_eq!(
-        st["precision"].as_str(),
-        Some(Precision::Auto.on_cpu().name()),
+    // auto: one of this CPU's candidates, chosen by measurement or cache
+    // where there are two
+    let precision = st["precision"].as_str().unwrap_or_default();
+    assert!(
+        Precision::auto_candidates()
+            .iter()
+            .any(|p| p.name() == precision),
         "{v}"
     );
+    let from = st["precision_from"].as_str().unwrap_or_default();
+    if Precision::auto_candidates().len() == 2 {
+        assert!(from == "calibration" || from == "cache", "{v}");
+    } else {
+        assert_eq!(from, "only", "{v}");
+    }
 
     let missing = dir.path().join("no-such-model");
     let out = doctor(&missing);
@@ -424,4 +434,81 @@ fn score_and_eval_take_another_model_dir() {
         err.contains("no-model-here") && err.contains("config.json"),
         "{err}"
     );
+}
+
+/// `precision = "auto"` through `earshot doctor --json`, the cache in a
+/// fresh `$XDG_CACHE_HOME`: the first start times bf16 and int8 and writes
+/// `earshot/precision.json` there, the second reads it; a corrupt file is
+/// a warning on stderr and is rewritten; a named precision times nothing.
+/// (On a CPU with one candidate: nothing is timed or cached.)
+#[test]
+fn auto_precision_is_measured_once_and_cached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache_home = dir.path().join("cache");
+    let cache = cache_home.join("earshot").join("precision.json");
+    let doctor = |precision: &str| {
+        let cfg = dir.path().join("earshot.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "[sentiment]\nmodel = {MODEL:?}\nprecision = \"{precision}\"\n[[watch]]\nname = \"云雀\"\n"
+            ),
+        )
+        .expect("write config");
+        let out = earshot()
+            .env_remove("EARSHOT_PRECISION_CACHE")
+            .env_remove("EARSHOT_LOG")
+            .env("XDG_CACHE_HOME", &cache_home)
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--store")
+            .arg(dir.path().join("db"))
+            .args(["doctor", "--json"])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+        (v["sentiment"].clone(), text(&out.stderr))
+    };
+    let (st, _) = doctor("int8");
+    assert_eq!(st["precision"], "int8", "{st}");
+    assert_eq!(st["precision_from"], "asked", "{st}");
+    assert!(!cache.exists(), "a named precision times nothing");
+
+    let (first, _) = doctor("auto");
+    if Precision::auto_candidates().len() < 2 {
+        assert_eq!(first["precision_from"], "only", "{first}");
+        assert!(!cache.exists());
+        return;
+    }
+    assert_eq!(first["precision_from"], "calibration", "{first}");
+    for p in ["bf16", "int8"] {
+        assert!(
+            first["calibration_ms"][p].as_f64().is_some_and(|t| t > 0.0),
+            "{first}"
+        );
+    }
+    let written = std::fs::read_to_string(&cache).expect("the cache is written");
+    assert!(
+        written.contains(first["model"].as_str().unwrap_or("?")),
+        "{written}"
+    );
+    let (second, _) = doctor("auto");
+    assert_eq!(second["precision_from"], "cache", "{second}");
+    assert_eq!(second["precision"], first["precision"], "{second}");
+    assert_eq!(
+        second["calibration_ms"], first["calibration_ms"],
+        "{second}"
+    );
+
+    std::fs::write(&cache, "not json {").expect("corrupt it");
+    let (third, stderr) = doctor("auto");
+    assert_eq!(third["precision_from"], "calibration", "{third}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("precision cache is unreadable"))
+        .unwrap_or_else(|| panic!("no warning about the corrupt cache: {stderr}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    let (fourth, _) = doctor("auto");
+    assert_eq!(fourth["precision_from"], "cache", "{fourth}");
 }

@@ -8,6 +8,11 @@ pub fn earshot() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_earshot"));
     c.env_remove("EARSHOT_CONFIG")
         .env_remove("EARSHOT_STORE")
+        // `precision = "auto"` remembers its choice here, not in ~/.cache
+        .env(
+            "EARSHOT_PRECISION_CACHE",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/earshot-precision.json"),
+        )
         .env("NO_COLOR", "1");
     c
 }

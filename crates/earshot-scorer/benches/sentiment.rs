@@ -2,9 +2,13 @@
 //!
 //! Texts: context windows cut from the fixture articles the way the matcher
 //! cuts them (whole sentences, at most 240 characters), zh and en. Prints the
-//! token-length distribution, model load time, mentions/s for int8, fp32 and
-//! bf16 at batch sizes 16/32/64 (with label agreement against fp32), and peak
-//! RSS. `EARSHOT_BENCH_PRECISION=int8` measures one precision only; `EARSHOT_BENCH_MODEL=DIR` another model.
+//! token-length distribution, model load time, how `auto` chose (calibration
+//! or the precision cache, with its timings), mentions/s for fp32, bf16, int8
+//! and auto at batch sizes 16/32/64 (with label agreement against fp32), and
+//! peak RSS. `EARSHOT_BENCH_PRECISION=int8` (or auto) measures one precision
+//! only; `EARSHOT_BENCH_MODEL=DIR` another model. `auto` uses the user's
+//! precision cache (`EARSHOT_PRECISION_CACHE=` for none: it calibrates at
+//! every load).
 //!
 //!     cargo bench -p earshot-scorer --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
 
@@ -101,10 +105,19 @@ fn main() {
         q(0.95),
         lens[lens.len() - 1]
     );
+    let choice = scorer.choice();
+    let timings: Vec<String> = choice
+        .timings_ms
+        .iter()
+        .map(|(p, ms)| format!("{} {ms:.0} ms", p.name()))
+        .collect();
     println!(
-        "model load: {:.0} ms (precision auto = {}), {threads} threads",
+        "model load: {:.0} ms (precision auto = {}, from {}: {}; {}), {threads} threads",
         load.as_secs_f64() * 1000.0,
-        scorer.precision().name()
+        scorer.precision().name(),
+        choice.from.name(),
+        timings.join(", "),
+        choice.note
     );
     // fp32 (rust-bert's forward pass) is the reference the others are compared with
     let reference = Scorer::load(&SentimentConfig {
@@ -114,8 +127,13 @@ fn main() {
     .expect("model");
     let reference_out = reference.score(&texts[..200.min(n)]).expect("fp32");
     let only: Option<String> = std::env::var("EARSHOT_BENCH_PRECISION").ok();
-    for precision in [Precision::Fp32, Precision::Bf16, Precision::Int8] {
-        let name = format!("{precision:?}").to_lowercase();
+    for precision in [
+        Precision::Fp32,
+        Precision::Bf16,
+        Precision::Int8,
+        Precision::Auto,
+    ] {
+        let name = precision.name();
         if only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
@@ -130,8 +148,14 @@ fn main() {
             let t = Instant::now();
             let out = s.score(&texts).expect("score");
             let secs = t.elapsed().as_secs_f64();
+            // auto: the precision it chose
+            let label = if precision == Precision::Auto {
+                format!("auto={}", s.precision().name())
+            } else {
+                name.to_string()
+            };
             println!(
-                "{name:<5} batch {batch:>2}: {:>6.1} mentions/s ({n} texts in {secs:.2} s)",
+                "{label:<5} batch {batch:>2}: {:>6.1} mentions/s ({n} texts in {secs:.2} s)",
                 n as f64 / secs
             );
             assert_eq!(out.len(), n);
@@ -148,7 +172,7 @@ fn main() {
                     .flat_map(|(x, y)| (0..3).map(move |c| (x.probs[c] - y.probs[c]).abs()))
                     .fold(0f32, f32::max);
                 println!(
-                    "{name} vs fp32 on {} texts: same label {agree}, largest probability difference {maxd:.3}",
+                    "{label} vs fp32 on {} texts: same label {agree}, largest probability difference {maxd:.3}",
                     a.len()
                 );
             }

@@ -14,6 +14,7 @@
 //! `model.safetensors` and `spiece.model`; nothing is downloaded.
 
 mod c10;
+mod calibrate;
 mod int8;
 mod model;
 mod serve;

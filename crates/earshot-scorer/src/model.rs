@@ -2,12 +2,15 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use rust_bert::bert::{BertConfig, BertForSequenceClassification};
 use rust_tokenizers::tokenizer::{Tokenizer, XLMRobertaTokenizer};
 use tch::{nn, Device, Kind, Tensor};
 
+use crate::calibrate;
 use crate::int8::Int8Bert;
+use earshot::sentiment::protocol::{Choice, ChoiceSource};
 use earshot::sentiment::{from_probs, windows, Precision, SentimentConfig, SentimentError};
 use earshot::store::Sentiment;
 
@@ -15,16 +18,71 @@ const BOS: i64 = 0;
 const PAD: i64 = 1;
 const EOS: i64 = 2;
 
+/// How the model computes: rust-bert's forward pass (fp32 or bf16
+/// weights), or the int8 encoder built from the same weights.
+enum Engine {
+    Torch {
+        model: Box<BertForSequenceClassification>,
+        // Keeps the weights alive.
+        _vs: nn::VarStore,
+    },
+    Int8(Int8Bert),
+}
+
+impl Engine {
+    fn logits(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, tch::TchError> {
+        match self {
+            Engine::Int8(q) => q.forward(ids, mask),
+            Engine::Torch { model, .. } => Ok(model
+                .forward_t(Some(ids), Some(mask), None, None, None, false)
+                .logits),
+        }
+    }
+}
+
+/// What a model directory holds besides the weights.
+struct Files {
+    config: BertConfig,
+    config_path: PathBuf,
+    weights: PathBuf,
+}
+
+impl Files {
+    /// The weights in `precision` (the file holds fp16; rust-bert runs fp32
+    /// or bf16; int8 is built from fp32 and the fp32 copies of what it
+    /// quantises are freed).
+    fn engine(&self, precision: Precision, device: Device) -> Result<Engine, SentimentError> {
+        let mut vs = nn::VarStore::new(device);
+        let model = BertForSequenceClassification::new(vs.root(), &self.config)
+            .map_err(|e| file_err(&self.config_path, e))?;
+        vs.load(&self.weights)
+            .map_err(|e| file_err(&self.weights, e))?;
+        match precision {
+            Precision::Int8 => Int8Bert::from_vars(&vs.variables(), &self.config)
+                .map(Engine::Int8)
+                .map_err(|e| file_err(&self.weights, e)),
+            p => {
+                vs.set_kind(if p == Precision::Bf16 {
+                    Kind::BFloat16
+                } else {
+                    Kind::Float
+                });
+                Ok(Engine::Torch {
+                    model: Box::new(model),
+                    _vs: vs,
+                })
+            }
+        }
+    }
+}
+
 /// A loaded sentiment model. Not `Sync`: use it from one thread (the
 /// `earshot-score` process does).
 pub struct Scorer {
-    model: BertForSequenceClassification,
-    // The int8 encoder built from the same weights (CPU, `precision = "int8"`).
-    int8: Option<Int8Bert>,
+    engine: Engine,
     precision: Precision,
+    choice: Choice,
     tokenizer: XLMRobertaTokenizer,
-    // Keeps the weights alive.
-    _vs: nn::VarStore,
     device: Device,
     max_tokens: usize,
     batch_size: usize,
@@ -59,8 +117,22 @@ impl Scorer {
         Scorer::load_dir(&dir, cfg)
     }
 
-    /// Loads the model in `dir`.
+    /// Loads the model in `dir`. With `precision = "auto"` on a CPU that
+    /// runs both bf16 and int8, the precision comes from the precision
+    /// cache or a calibration (see `calibrate.rs`; the cache file is
+    /// `EARSHOT_PRECISION_CACHE`, `$XDG_CACHE_HOME/earshot/precision.json`
+    /// or `~/.cache/earshot/precision.json`).
     pub fn load_dir(dir: &Path, cfg: &SentimentConfig) -> Result<Scorer, SentimentError> {
+        Scorer::load_with_cache(dir, cfg, calibrate::cache_path().as_deref())
+    }
+
+    /// [`Scorer::load_dir`] with the precision cache at `cache` (`None`: no
+    /// cache, `auto` measures at every load).
+    pub fn load_with_cache(
+        dir: &Path,
+        cfg: &SentimentConfig,
+        cache: Option<&Path>,
+    ) -> Result<Scorer, SentimentError> {
         tch::set_num_threads(cfg.threads.clamp(1, 256) as i32);
         let device = match cfg.device.as_str() {
             "cuda" if tch::Cuda::is_available() => Device::Cuda(0),
@@ -102,63 +174,155 @@ impl Scorer {
         // libtorch's warnings (the int8 path's fbgemm deprecations) go to
         // the log, not stderr.
         crate::c10::route_warnings();
-        let mut vs = nn::VarStore::new(device);
-        let model = BertForSequenceClassification::new(vs.root(), &config)
-            .map_err(|e| file_err(&config_path, e))?;
-        vs.load(&weights).map_err(|e| file_err(&weights, e))?;
-        // fbgemm's int8 kernels are CPU-only, and bf16 on a GPU is untested
-        // here: a GPU runs fp32
-        let mut precision = if device == Device::Cpu {
-            cfg.effective_precision().on_cpu()
-        } else {
-            Precision::Fp32
-        };
-        // the file holds fp16; rust-bert runs in fp32 (or bf16 when asked)
-        vs.set_kind(if precision == Precision::Bf16 {
-            Kind::BFloat16
-        } else {
-            Kind::Float
-        });
-        // int8 chosen by `auto` falls back to fp32 where this libtorch has no
-        // fbgemm; asked for by name, its failure is the error
-        let mut int8 = None;
-        if precision == Precision::Int8 {
-            match Int8Bert::from_vars(&vs.variables(), &config) {
-                Ok(m) => int8 = Some(m),
-                Err(e) if cfg.effective_precision() == Precision::Auto => {
-                    tracing::warn!(error = %e, "int8 kernels unavailable; the sentiment model runs in fp32");
-                    precision = Precision::Fp32;
-                }
-                Err(e) => return Err(file_err(&weights, e)),
-            }
-        }
-        tracing::info!(
-            model = %version,
-            lower_case,
-            simplify_chinese,
-            precision = precision.name(),
-            asked = cfg.effective_precision().name(),
-            native_bf16 = earshot::sentiment::native_bf16(),
-            threads = cfg.threads,
-            "sentiment model loaded"
-        );
         let max_tokens = cfg
             .max_tokens
             .min(config.max_position_embeddings as usize)
             .max(8);
-        Ok(Scorer {
-            model,
-            int8,
+        let files = Files {
+            config,
+            config_path,
+            weights,
+        };
+        let asked = cfg.effective_precision();
+        // fbgemm's int8 kernels are CPU-only, and bf16 on a GPU is untested
+        // here: a GPU runs fp32
+        let (precision, engine, choice, calibrate_for) = if device != Device::Cpu {
+            let choice = Choice::without_timings(ChoiceSource::Asked, "a GPU runs fp32");
+            let engine = files.engine(Precision::Fp32, device)?;
+            (Precision::Fp32, engine, choice, None)
+        } else if asked != Precision::Auto {
+            let choice = Choice::without_timings(ChoiceSource::Asked, "named in the config");
+            (asked, files.engine(asked, device)?, choice, None)
+        } else {
+            plan_auto(&files, device, cfg.threads, &version, cache)?
+        };
+        let mut scorer = Scorer {
+            engine,
             precision,
+            choice,
             tokenizer,
-            _vs: vs,
             device,
             max_tokens,
             batch_size: cfg.batch_size.max(1),
             version,
             simplify_chinese,
             dir: dir.to_path_buf(),
-        })
+        };
+        if let Some(key) = calibrate_for {
+            scorer.choose_by_calibration(&files, key, cache)?;
+        }
+        let ms = |p: Precision| {
+            scorer
+                .choice
+                .ms(p)
+                .map(|t| format!("{t:.1}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        tracing::info!(
+            model = %scorer.version,
+            lower_case,
+            simplify_chinese,
+            precision = scorer.precision.name(),
+            asked = asked.name(),
+            from = scorer.choice.from.name(),
+            bf16_ms = %ms(Precision::Bf16),
+            int8_ms = %ms(Precision::Int8),
+            why = %scorer.choice.note,
+            native_bf16 = earshot::sentiment::native_bf16(),
+            amx = earshot::sentiment::amx_bf16(),
+            threads = cfg.threads,
+            "sentiment model loaded"
+        );
+        Ok(scorer)
+    }
+
+    /// `auto` where both candidates run and nothing was cached: times
+    /// bf16 against the int8 engine this scorer holds, keeps the faster
+    /// and caches the choice; the CPU's prior when the timing fails.
+    fn choose_by_calibration(
+        &mut self,
+        files: &Files,
+        key: calibrate::Key,
+        cache: Option<&Path>,
+    ) -> Result<(), SentimentError> {
+        let prior = Precision::Auto.on_cpu();
+        let timed = files
+            .engine(Precision::Bf16, self.device)
+            .and_then(|bf16| self.calibrate(bf16, Precision::Bf16, prior));
+        let verdict = match timed {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "the precision calibration failed; {} (the CPU's prior)", prior.name());
+                if self.precision != prior {
+                    let engine = files.engine(prior, self.device)?;
+                    self.set(prior, engine);
+                }
+                self.choice = Choice::without_timings(
+                    ChoiceSource::Prior,
+                    format!("calibration failed: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        if let Some(path) = cache {
+            calibrate::store(path, calibrate::Entry::new(key, &verdict));
+        }
+        self.choice = Choice {
+            from: ChoiceSource::Calibration,
+            timings_ms: verdict.timings(),
+            note: verdict.note(),
+        };
+        Ok(())
+    }
+
+    fn set(&mut self, precision: Precision, engine: Engine) {
+        self.precision = precision;
+        self.engine = engine;
+    }
+
+    /// Times the calibration batch ([`calibrate::TEXTS`]) in this engine
+    /// and in `other`, alternating, after one warm-up batch each; keeps
+    /// the one [`calibrate::decide`] chooses against `prior` and frees the
+    /// other's weights.
+    fn calibrate(
+        &mut self,
+        mut other: Engine,
+        mut other_precision: Precision,
+        prior: Precision,
+    ) -> Result<calibrate::Verdict, SentimentError> {
+        let mut samples = vec![(self.precision, Vec::new()), (other_precision, Vec::new())];
+        let mut swap = |s: &mut Scorer| {
+            std::mem::swap(&mut s.engine, &mut other);
+            std::mem::swap(&mut s.precision, &mut other_precision);
+        };
+        let time = |s: &Scorer| -> Result<f64, SentimentError> {
+            let t = Instant::now();
+            s.probabilities(&calibrate::TEXTS)?;
+            Ok(t.elapsed().as_secs_f64() * 1000.0)
+        };
+        // warm-up: the first batch packs weights and picks kernels
+        time(self)?;
+        swap(self);
+        time(self)?;
+        // now on the second; A B, B A, A B ...
+        let mut on = 1;
+        for round in 0..calibrate::ROUNDS {
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for want in order {
+                if on != want {
+                    swap(self);
+                    on = want;
+                }
+                let ms = time(self)?;
+                samples[want].1.push(ms);
+            }
+        }
+        let verdict = calibrate::decide(prior, &samples);
+        if self.precision != verdict.precision {
+            swap(self);
+        }
+        // `other` (the loser) is dropped here, and its weights with it
+        Ok(verdict)
     }
 
     /// The model version stored with every score.
@@ -169,6 +333,11 @@ impl Scorer {
     /// The precision the model runs in (int8 falls back to fp32 on a GPU).
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// How the precision was chosen (asked, calibrated, cached).
+    pub fn choice(&self) -> &Choice {
+        &self.choice
     }
 
     /// `cpu` or `cuda`, where the model runs.
@@ -276,20 +445,81 @@ impl Scorer {
         let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
             let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
             let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
-            let logits = match &self.int8 {
-                Some(q) => q.forward(&ids, &mask)?,
-                None => {
-                    self.model
-                        .forward_t(Some(&ids), Some(&mask), None, None, None, false)
-                        .logits
-                }
-            };
+            let logits = self.engine.logits(&ids, &mask)?;
             let logits = logits.to_kind(Kind::Float).to(Device::Cpu);
             let flat: Vec<f32> = Vec::<f32>::try_from(logits.f_flatten(0, -1)?)?;
             Ok(flat.chunks(3).map(<[f32]>::to_vec).collect())
         });
         result.map_err(|e| SentimentError::Inference(e.to_string()))
     }
+}
+
+/// What `auto` runs on a CPU before any timing: the only candidate, the
+/// cached choice, or (with the cache key) int8 to be timed against bf16.
+fn plan_auto(
+    files: &Files,
+    device: Device,
+    threads: usize,
+    version: &str,
+    cache: Option<&Path>,
+) -> Result<(Precision, Engine, Choice, Option<calibrate::Key>), SentimentError> {
+    let candidates = Precision::auto_candidates();
+    // where int8 is a candidate but this libtorch has no fbgemm, `fallback`
+    // runs instead
+    let int8_or = |fallback: Precision| -> Result<(Precision, Engine), SentimentError> {
+        match files.engine(Precision::Int8, device) {
+            Ok(e) => Ok((Precision::Int8, e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "int8 kernels unavailable; the sentiment model runs in {}", fallback.name());
+                Ok((fallback, files.engine(fallback, device)?))
+            }
+        }
+    };
+    if candidates.len() < 2 {
+        let only = candidates.first().copied().unwrap_or(Precision::Fp32);
+        let (p, engine) = if only == Precision::Int8 {
+            int8_or(Precision::Fp32)?
+        } else {
+            (only, files.engine(only, device)?)
+        };
+        let choice = Choice::without_timings(
+            ChoiceSource::Only,
+            format!("the only candidate on this CPU: {}", p.name()),
+        );
+        return Ok((p, engine, choice, None));
+    }
+    let key = calibrate::Key::here(threads, version);
+    if let Some(path) = cache {
+        if let Some(hit) = calibrate::lookup(path, &key) {
+            let (p, engine) = if hit.precision == Precision::Int8 {
+                int8_or(Precision::Bf16)?
+            } else {
+                (hit.precision, files.engine(hit.precision, device)?)
+            };
+            let choice = Choice {
+                from: ChoiceSource::Cache,
+                timings_ms: hit.timings(),
+                note: format!(
+                    "{} ({} at calibration), cached in {}",
+                    hit.precision.name(),
+                    hit.basis.name(),
+                    path.display()
+                ),
+            };
+            return Ok((p, engine, choice, None));
+        }
+    }
+    let (p, engine) = int8_or(Precision::Bf16)?;
+    if p != Precision::Int8 {
+        let choice = Choice::without_timings(
+            ChoiceSource::Only,
+            "int8 kernels unavailable in this libtorch: bf16",
+        );
+        return Ok((p, engine, choice, None));
+    }
+    // timed against bf16 once the scorer is built
+    let choice = Choice::without_timings(ChoiceSource::Calibration, "");
+    Ok((p, engine, choice, Some(key)))
 }
 
 fn softmax3(l: &[f32]) -> [f32; 3] {

@@ -82,6 +82,7 @@ pub fn serve<R: Read, W: Write>(mut input: R, mut output: W) -> Result<(), Serve
             device: scorer.device().to_string(),
             torch: crate::probe(),
             load_ms: started.elapsed().as_millis() as u64,
+            choice: scorer.choice().clone(),
         }),
     )?;
     while let Some(request) = read_frame::<_, Request>(&mut input)? {

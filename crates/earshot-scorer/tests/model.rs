@@ -194,6 +194,9 @@ fn text_is_prepared_as_the_model_config_says() {
     });
     let as_written = Scorer::load(&SentimentConfig {
         model: dir.path().to_path_buf(),
+        // named: `auto` would time bf16 against int8 and write the user's
+        // precision cache
+        precision: Precision::Fp32,
         ..Default::default()
     })
     .expect("load");

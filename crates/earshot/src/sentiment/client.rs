@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::protocol::{
-    read_frame, write_frame, FrameError, LoadRequest, Loaded, Reply, Request, WireError, PROTOCOL,
+    read_frame, write_frame, Choice, ChoiceSource, FrameError, LoadRequest, Loaded, Reply, Request,
+    WireError, PROTOCOL,
 };
 use super::{from_probs, SentimentConfig, SentimentError};
 use crate::store::Sentiment;
@@ -326,6 +327,7 @@ impl ScorerClient {
                     device: String::new(),
                     torch: super::TorchInfo::default(),
                     load_ms: 0,
+                    choice: Choice::without_timings(ChoiceSource::Asked, "not loaded yet"),
                 },
             },
         };

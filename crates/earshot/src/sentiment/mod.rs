@@ -48,14 +48,19 @@ pub struct SentimentConfig {
     pub threads: usize,
     /// `cpu`, `cuda` (fails when no GPU is present) or `auto`.
     pub device: String,
-    /// Arithmetic: `auto` (default: `bf16` on a CPU with native bfloat16,
-    /// AVX512-BF16 or AMX, where it is ~3x faster than fp32 with the same
-    /// accuracy; else `int8` on an x86-64 CPU with AVX2, ~1.5x fp32 there;
-    /// else `fp32`), `fp32` (rust-bert's forward pass, the reference),
-    /// `bf16` (slow on CPUs without native bfloat16), or `int8` (the
-    /// encoder's matrix products in int8 through fbgemm: 1.5-2.3x fp32 on
-    /// x86, within half a point of fp32 accuracy; see the model card).
-    /// A GPU runs fp32.
+    /// Arithmetic: `auto` (default: the faster of bf16 and int8 on this
+    /// CPU, measured: where the CPU has both paths, native bfloat16
+    /// (AVX512-BF16 or AMX) and fbgemm's int8 (x86-64 with AVX2 and FMA),
+    /// the scorer times one calibration batch in each when it starts and
+    /// keeps the faster, remembering the choice per CPU model, thread
+    /// count, libtorch and model version in
+    /// `$XDG_CACHE_HOME/earshot/precision.json` (`EARSHOT_PRECISION_CACHE`
+    /// names another file, empty for none); with one of the two it runs
+    /// that one, with neither fp32), `fp32` (rust-bert's forward pass, the
+    /// reference), `bf16` (slow on CPUs without native bfloat16, and
+    /// slower than int8 on some with it), or `int8` (the encoder's matrix
+    /// products in int8 through fbgemm: 1.5-2.3x fp32 on x86, within half
+    /// a point of fp32 accuracy; see the model card). A GPU runs fp32.
     pub precision: Precision,
     /// Older spelling: `bf16 = true` is `precision = "bf16"`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,8 +75,9 @@ pub struct SentimentConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// bf16 where the CPU computes it natively, else int8 where fbgemm
-    /// runs (x86-64 with AVX2), else fp32.
+    /// The faster of bf16 (where the CPU computes it natively) and int8
+    /// (where fbgemm runs: x86-64 with AVX2 and FMA), measured by the
+    /// scorer when it starts; fp32 where neither runs.
     Auto,
     /// Dynamic int8 quantisation of the encoder's linear layers (CPU).
     Int8,
@@ -93,14 +99,37 @@ impl SentimentConfig {
 }
 
 impl Precision {
-    /// What `self` means on a CPU (`auto` decided by the CPU's features).
+    /// What `self` means on a CPU, judged by the CPU's features alone: the
+    /// prior `auto` falls back on when it cannot measure, and the choice
+    /// it keeps when a measurement shows no clear winner. bf16 where the
+    /// CPU has AMX (its bf16 matrix units beat int8 there), else int8 where
+    /// fbgemm runs (AVX512-BF16 without AMX can be 2.5x slower than int8:
+    /// see the model card), else bf16 where native, else fp32.
     pub fn on_cpu(self) -> Precision {
         match self {
-            Precision::Auto if native_bf16() => Precision::Bf16,
+            Precision::Auto if amx_bf16() && native_bf16() => Precision::Bf16,
             Precision::Auto if fbgemm_cpu() => Precision::Int8,
+            Precision::Auto if native_bf16() => Precision::Bf16,
             Precision::Auto => Precision::Fp32,
             p => p,
         }
+    }
+
+    /// The precisions `auto` chooses between on this CPU, by measurement
+    /// when there are two: bf16 where native, int8 where fbgemm runs; fp32
+    /// alone where neither.
+    pub fn auto_candidates() -> Vec<Precision> {
+        let mut out = Vec::new();
+        if native_bf16() {
+            out.push(Precision::Bf16);
+        }
+        if fbgemm_cpu() {
+            out.push(Precision::Int8);
+        }
+        if out.is_empty() {
+            out.push(Precision::Fp32);
+        }
+        out
     }
 
     /// Every precision, in the order the docs list them.
@@ -140,6 +169,26 @@ pub fn native_bf16() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether this CPU has AMX with bfloat16 tiles (Intel Sapphire Rapids and
+/// later), where oneDNN's bf16 matrix products run on the AMX units
+/// (cpuid leaf 7: AMX-BF16 and AMX-TILE).
+pub fn amx_bf16() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: cpuid exists on every x86-64 CPU (an unsafe fn before
+        // Rust 1.87, a safe one since).
+        #[allow(unused_unsafe)]
+        let leaf7 = unsafe { std::arch::x86_64::__cpuid_count(7, 0) };
+        let bf16 = leaf7.edx & (1 << 22) != 0;
+        let tile = leaf7.edx & (1 << 24) != 0;
+        bf16 && tile
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -507,16 +556,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("auto") && err.contains("int8"), "{err}");
-        // auto is bf16 exactly where the CPU has native bfloat16, else int8
-        // where fbgemm runs
-        let want = if native_bf16() {
+        // auto's prior: bf16 on AMX, else int8 where fbgemm runs, else bf16
+        // where native, else fp32; its candidates are bf16 and int8 where
+        // each runs
+        let want = if amx_bf16() && native_bf16() {
             Precision::Bf16
         } else if fbgemm_cpu() {
             Precision::Int8
+        } else if native_bf16() {
+            Precision::Bf16
         } else {
             Precision::Fp32
         };
         assert_eq!(Precision::Auto.on_cpu(), want);
+        let candidates = Precision::auto_candidates();
+        assert!(candidates.contains(&want), "{candidates:?}");
+        assert_eq!(candidates.contains(&Precision::Bf16), native_bf16());
+        assert_eq!(candidates.contains(&Precision::Int8), fbgemm_cpu());
         assert_eq!(Precision::Int8.on_cpu(), Precision::Int8);
         for p in Precision::ALL {
             assert_eq!(p.name().parse::<Precision>(), Ok(p));

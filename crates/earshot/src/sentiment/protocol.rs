@@ -16,8 +16,9 @@
 //!    as soon as it starts. A client that speaks another protocol stops.
 //! 2. client → scorer: [`Request::Load`] (model directory, precision,
 //!    device, threads, batch size, window width); scorer → client:
-//!    [`Reply::Loaded`] (model version, the precision it runs in, what
-//!    libtorch reports) or [`Reply::Error`], after which it exits.
+//!    [`Reply::Loaded`] (model version, the precision it runs in and how
+//!    it was chosen, what libtorch reports) or [`Reply::Error`], after
+//!    which it exits.
 //! 3. Any number of times, one at a time: [`Request::Score`] with a batch of
 //!    texts → [`Reply::Scores`], three probabilities per text in input order
 //!    (negative, neutral, positive; [`super::from_probs`] makes the stored
@@ -32,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use super::{Precision, TorchInfo};
 
 /// The protocol version both sides must speak.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// The largest frame either side sends or accepts (64 MiB).
 pub const MAX_FRAME: usize = 64 << 20;
@@ -102,8 +103,70 @@ pub struct Loaded {
     pub device: String,
     /// What libtorch reports about itself.
     pub torch: TorchInfo,
-    /// Milliseconds the model took to load.
+    /// Milliseconds the model took to load (calibration included).
     pub load_ms: u64,
+    /// How the precision was chosen.
+    pub choice: Choice,
+}
+
+/// How the scorer chose the precision it runs in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    /// Where the choice came from.
+    pub from: ChoiceSource,
+    /// Milliseconds for the calibration batch, the median per candidate
+    /// (measured now, or when the cached choice was measured); empty when
+    /// nothing was measured.
+    pub timings_ms: Vec<(Precision, f32)>,
+    /// Why, in words (`bf16 1.4x faster`, `within the margin: the prior`).
+    pub note: String,
+}
+
+impl Choice {
+    /// A choice made without measuring.
+    pub fn without_timings(from: ChoiceSource, note: impl Into<String>) -> Choice {
+        Choice {
+            from,
+            timings_ms: Vec::new(),
+            note: note.into(),
+        }
+    }
+
+    /// The median milliseconds of `p`'s calibration batch, if measured.
+    pub fn ms(&self, p: Precision) -> Option<f32> {
+        self.timings_ms.iter().find(|t| t.0 == p).map(|t| t.1)
+    }
+}
+
+/// Where the scorer's precision came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChoiceSource {
+    /// The config (or `--precision`) named it, or the device allows only
+    /// it (a GPU runs fp32).
+    Asked,
+    /// `auto`: only one of bf16 and int8 runs on this CPU (or neither:
+    /// fp32).
+    Only,
+    /// `auto`: timed on a calibration batch at this start.
+    Calibration,
+    /// `auto`: read from the precision cache (timed at an earlier start).
+    Cache,
+    /// `auto`: the CPU features' prior ([`super::Precision::on_cpu`]),
+    /// because calibration could not run.
+    Prior,
+}
+
+impl ChoiceSource {
+    /// Its name in logs and `earshot doctor --json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChoiceSource::Asked => "asked",
+            ChoiceSource::Only => "only",
+            ChoiceSource::Calibration => "calibration",
+            ChoiceSource::Cache => "cache",
+            ChoiceSource::Prior => "prior",
+        }
+    }
 }
 
 /// An error as it crosses the pipe.
