@@ -2,6 +2,11 @@
 //! Rust logits against the training framework's, the bf16 and int8 paths,
 //! batching and windowing, text preparation, and the mixed-review floors.
 
+// `auto`'s calibration and cache, in this binary: each test binary links
+// libtorch, which costs CI disk and link time.
+#[path = "model/auto_precision.rs"]
+mod auto_precision;
+
 use earshot::sentiment::{Precision, SentimentConfig};
 use earshot_scorer::Scorer;
 use earshot_test_utils::model_copy_with;

@@ -11,7 +11,7 @@ use earshot::sentiment::protocol::ChoiceSource;
 use earshot::sentiment::{Precision, SentimentConfig};
 use earshot_scorer::Scorer;
 
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/sentiment");
+use super::MODEL;
 
 fn cfg(precision: Precision) -> SentimentConfig {
     SentimentConfig {
