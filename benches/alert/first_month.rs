@@ -52,6 +52,13 @@
 //!   volume-aware expectation (`detect/volume.rs`) on 2026-12-07, measured
 //!   on it as a training family (precision 0.893 -> 0.986).
 //!
+//! On 2026-12-07 all six families were looked at while a quiet watch
+//! (under 5 negatives an hour) kept its day baseline after week 4
+//! (`detect::cold::quiet`): every family is a training family since.
+//! `ALERT_BENCH_TRACE=1` prints one line per burst and alert on stderr, which
+//! `scripts/alert_trace.py` turns into recall per volume and period of a
+//! watch's life (weeks 1–3, 4–6, 7–12).
+//!
 //! Rows per family and volume, each with two oracle bound rows beside it
 //! (`bound.rs`: what a detector that knew the rate could reach at the
 //! false-alert budget), then two simple baselines on the same
@@ -361,6 +368,9 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
                     eprintln!("== {name} {rate}/h watch {w}");
                 }
                 let found = alerts(&tl, cfg);
+                if std::env::var("ALERT_BENCH_TRACE").is_ok() {
+                    trace(name, *rate, w, &tl, &found);
+                }
                 if std::env::var("ALERT_BENCH_DEBUG").is_ok() {
                     debug_misses(&tl, &found);
                 }
@@ -446,6 +456,29 @@ fn fixed_count(tl: &Timeline, n: u64) -> super::Found {
         }
     }
     out
+}
+
+/// One line per burst and per alert, for scripts (`ALERT_BENCH_TRACE=1`):
+/// `burst FAMILY RATE WATCH START HOURS SIZE DELAY` (`-` when missed) and
+/// `alert FAMILY RATE WATCH OPENED START END true|false`.
+fn trace(name: &str, rate: f64, w: u64, tl: &Timeline, found: &super::Found) {
+    let hit = |&(o, st, en): &(usize, usize, usize), bs: usize, d: usize| {
+        st <= bs + d + 1 && en + 1 >= bs && o + 1 >= bs
+    };
+    for (k, &(bs, d)) in tl.bursts.iter().enumerate() {
+        let delay = found
+            .iter()
+            .filter(|f| hit(f, bs, d))
+            .map(|f| f.0 as i64 - bs as i64)
+            .min()
+            .map_or("-".to_string(), |x| x.to_string());
+        let size = tl.sizes.get(k).copied().unwrap_or(0.0);
+        eprintln!("burst {name} {rate} {w} {bs} {d} {size:.2} {delay}");
+    }
+    for f in found {
+        let real = tl.bursts.iter().any(|&(bs, d)| hit(f, bs, d));
+        eprintln!("alert {name} {rate} {w} {} {} {} {real}", f.0, f.1, f.2);
+    }
 }
 
 /// Each burst no alert caught, with its negatives and the watch's mean.

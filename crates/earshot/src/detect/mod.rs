@@ -19,8 +19,10 @@
 //! * **share**: the negative share of the last 1–3 buckets against the
 //!   share of the past week, binomial test at `alpha / 3`, and at least
 //!   `share_ratio` times the baseline share.
-//! * **threshold**: a plain count per bucket, for the first weeks of a
-//!   watch (cold start) or when chosen alone.
+//! * **threshold**: a plain count per bucket when chosen alone; otherwise
+//!   the cold start's count test against the watch's own days (`cold`),
+//!   for the first weeks of a watch, and for good in the seasonal
+//!   detector's place on a quiet watch (`cold::quiet`).
 //!
 //! Everything here is a pure function of the series, so `earshot backtest`,
 //! the benchmark and the live evaluation share it.
@@ -324,18 +326,24 @@ pub fn decide(s: &[Point], i: usize, cfg: &DetectorConfig, bucket: chrono::Durat
     // The share so far, once: the share detector tests against it and the
     // count detectors ask it whether the share rose with the count.
     let base = share::baseline(s, i, week);
+    // Cold start: until the seasonal baseline has its weeks, the watch's
+    // own hours and days so far stand in (see `cold`); on a quiet watch the
+    // day baseline stays in the seasonal detector's place for good
+    // (`cold::quiet`).
+    let own = !cfg.detectors.contains(&Detector::Threshold);
+    let young = cold::history(s, i) < cfg.weeks.max(1) * week + 3;
+    let day_for_seasonal = own && !young && cold::quiet(s, i, week);
     for d in &cfg.detectors {
         match d {
+            Detector::Seasonal if day_for_seasonal => {
+                out.extend(cold::cold_start(s, i, cfg, week, base))
+            }
             Detector::Seasonal => out.extend(seasonal(s, i, cfg, week, base)),
             Detector::Share => out.extend(share(s, i, cfg, week, base)),
             Detector::Threshold => out.push(threshold(s, i, cfg)),
         }
     }
-    // Cold start: until the seasonal baseline has its weeks, the watch's
-    // own hours and days so far stand in (see `cold`).
-    if cold::history(s, i) < cfg.weeks.max(1) * week + 3
-        && !cfg.detectors.contains(&Detector::Threshold)
-    {
+    if young && own {
         out.extend(cold::cold_start(s, i, cfg, week, base));
     }
     let key = |d: &Decision| (d.fire, d.elevated, -d.p_value.min(1.0));

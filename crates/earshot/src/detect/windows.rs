@@ -65,8 +65,9 @@ mod tests {
 
     /// A watch of about 20 mentions an hour (3 negatives): windows that
     /// expect 1–10 negatives are tested at ten times the level, so the
-    /// smallest two-hour storm the seasonal test fires on at week 6 is one
-    /// the plain level would have let pass.
+    /// smallest two-hour storm the count test fires on at week 6 (the day
+    /// baseline, on a watch this quiet: `cold::quiet`) is one the plain
+    /// level would have let pass.
     #[test]
     fn mid_count_windows_spend_more_of_the_false_alert_budget() {
         // The count detector alone (the share detector has its own level).
