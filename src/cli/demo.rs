@@ -203,5 +203,13 @@ async fn print_alerts(config: &Config, store: &Store, shutdown: &CancellationTok
         let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
         println!("  {key}: {}", v["summary"].as_str().unwrap_or(""));
     }
+    if shown.received.is_empty() && !shown.alerts.is_empty() {
+        // an alert is notified once: a second demo run on the same store
+        // finds it already sent
+        println!(
+            "  (the alerts above were delivered when this store first found them; \
+             run the demo with --store on a new path to see a delivery again)"
+        );
+    }
     Ok(())
 }
