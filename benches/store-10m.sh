@@ -14,10 +14,13 @@
 # TMPDIR for the bench), which is removed at the end, even on failure or
 # Ctrl-C.
 #
-# Cost: about 11 GB for the store after ingest and as much again for the
-# compacted copy, so 25 GB free in DIR; on a shared 2-core machine (release
-# build, other builds running, 2026-12-07) the run took the time printed
-# at its end (README, "The store", gives it).
+# Cost: 12.8 GB for the store after ingest and up to as much again for
+# the compacted copy, so 30 GB free in DIR. How long (release, one shared
+# 2-core machine under `nice -n 5`, load average 5-9 from other builds,
+# 2026-12-07): ingest 62 min (3,726 s), the reopen 33 s, the reads about
+# 2 min; `store compact` copied about 140 MB a minute, so the copy alone
+# would take over an hour more: that run was stopped during compaction
+# (README, "The store"). Give it three hours on a machine like that one.
 set -euo pipefail
 DIR=${1:-target/store-10m}
 export TMPDIR
