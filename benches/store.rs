@@ -8,16 +8,19 @@
 //! `cargo bench --bench store -- --big`: the agency-scale figures of
 //! issue #30 at 1 M mentions whose texts are 200–1,000 characters
 //! (uniform, 600 on average; the context 200): ingest/s; bytes on disk per
-//! mention after ingest, after a restart and after `store compact`; p99 of
-//! a watch's 30-day timeline and of its newest 100; a full-text filter
-//! over one watch's month; gathering 100,000 mentions for a report; and
-//! the RSS and disk of crawl state for 1 M URLs (in a child process).
+//! mention after ingest and after a restart (with the time the reopen
+//! took); then the reads, once on the store as ingest left it and once
+//! after `store compact` (with its bytes per mention): p50/p99 of a
+//! watch's 30-day timeline and of its newest 100, a full-text filter over
+//! one watch's month, gathering 100,000 mentions for a report; last the
+//! RSS and disk of crawl state for 1 M URLs (in a child process).
 //!
-//! `EARSHOT_BENCH_MENTIONS=N` sets the size (10 M:
-//! `EARSHOT_BENCH_MENTIONS=10000000 cargo bench --bench store -- --big`,
-//! a separate run: see README for how long it takes); `EARSHOT_BENCH_URLS`
-//! the crawl-state size; `EARSHOT_BENCH_CACHE_MB` sled's page cache (as
-//! `[store] cache_mb`; default [`DEFAULT_CACHE_MB`]).
+//! `EARSHOT_BENCH_MENTIONS=N` sets the size; the 10 M run is
+//! `benches/store-10m.sh` (its header says how long it takes and how much
+//! disk it needs); `EARSHOT_BENCH_URLS` the crawl-state size (`0` skips
+//! it); `EARSHOT_BENCH_CACHE_MB` sled's page cache (as `[store]
+//! cache_mb`; default [`DEFAULT_CACHE_MB`]). The store lives in a
+//! temporary directory under `TMPDIR`.
 
 use std::time::Instant;
 
@@ -159,6 +162,96 @@ fn crawl_state_child(urls: u64) {
     );
 }
 
+/// The read figures over the stored `total` mentions; `label` says
+/// whether the store was compacted.
+fn reads(store: &Store, start: DateTime<Utc>, total: u64, big: bool, label: &str) {
+    // 30-day windows of the stored range.
+    let span_end = start + Duration::seconds(7 * total as i64);
+    let windows = (span_end - start).num_days().max(31) - 30;
+    let window = |k: u64| {
+        let from = Granularity::Hour
+            .bucket_start(start + Duration::days((mix(k) % windows as u64) as i64));
+        (from, from + Duration::days(30))
+    };
+    let runs = if big { 200 } else { 50 };
+    let mut times = Vec::new();
+    for k in 0..runs {
+        let (from, to) = window(k);
+        let t = Instant::now();
+        let s = store
+            .series("云雀", Granularity::Hour, from, to)
+            .expect("series");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(s.len(), 720);
+    }
+    println!(
+        "timeline{label}: one watch, 30 days hourly over {total} mentions: median {:.2} ms, p99 {:.2} ms [target < 50 ms]",
+        percentile(&mut times, 0.5),
+        percentile(&mut times, 0.99)
+    );
+    let mut times = Vec::new();
+    for k in 0..runs {
+        let (_, to) = window(k);
+        let t = Instant::now();
+        let page = store
+            .mentions(&MentionQuery {
+                watch: Some("Lumio".into()),
+                until: Some(to),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .expect("mentions");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(page.len(), 100);
+    }
+    println!(
+        "newest 100 of one watch{label}: median {:.2} ms, p99 {:.2} ms [target < 10 ms]",
+        percentile(&mut times, 0.5),
+        percentile(&mut times, 0.99)
+    );
+    if !big {
+        return;
+    }
+    let mut times = Vec::new();
+    let mut hits = 0;
+    let mut scanned = 0;
+    for k in 0..5 {
+        let (from, to) = window(k);
+        let t = Instant::now();
+        let month = store
+            .mentions(&MentionQuery {
+                watch: Some("云雀".into()),
+                since: Some(from),
+                until: Some(to),
+                ..Default::default()
+            })
+            .expect("mentions");
+        scanned = month.len();
+        hits = month
+            .iter()
+            .filter(|m| m.text.contains("系统更新 发热"))
+            .count();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "full-text filter over one watch's month{label} ({scanned} mentions read, {hits} match): median {:.0} ms",
+        percentile(&mut times, 0.5)
+    );
+    let (from, _) = window(7);
+    let to = from + Duration::seconds(7 * 100_000);
+    let t = Instant::now();
+    let found = store
+        .mentions_between(from, to, &|m| {
+            m.watches.iter().any(|w| WATCHES.contains(&w.as_str()))
+        })
+        .expect("gather");
+    println!(
+        "report gathering{label}: {} mentions (one sequential read of the period, as `earshot report` does): {:.0} ms",
+        found.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--crawl-state-child") {
@@ -169,6 +262,7 @@ fn main() {
         crawl_state_child(urls);
         return;
     }
+    let run = Instant::now();
     let big = args.iter().any(|a| a == "--big");
     let total = env_or("EARSHOT_BENCH_MENTIONS", 1_000_000);
     let batch: u64 = 5_000;
@@ -222,11 +316,18 @@ fn main() {
     );
     if big {
         drop(store);
+        let t = Instant::now();
         store = Store::open_existing_with_cache(&path, cache_mb()).expect("reopen");
         println!(
-            "size on disk after a restart: {:.0} bytes per mention",
+            "size on disk after a restart (opened in {:.1} s): {:.0} bytes per mention",
+            t.elapsed().as_secs_f64(),
             per(dir_size(&path))
         );
+    }
+
+    let label = if big { ", before compaction" } else { "" };
+    reads(&store, start, total, big, label);
+    if big {
         drop(store);
         let t = Instant::now();
         let r = Store::compact(&path, false).expect("compact");
@@ -237,95 +338,21 @@ fn main() {
             per(r.bytes_after)
         );
         store = Store::open_existing_with_cache(&path, cache_mb()).expect("reopen");
+        reads(&store, start, total, big, ", after compaction");
     }
-
-    // 30-day windows of the stored range.
-    let span_end = start + Duration::seconds(7 * total as i64);
-    let windows = (span_end - start).num_days().max(31) - 30;
-    let window = |k: u64| {
-        let from = Granularity::Hour
-            .bucket_start(start + Duration::days((mix(k) % windows as u64) as i64));
-        (from, from + Duration::days(30))
-    };
-    let runs = if big { 200 } else { 50 };
-    let mut times = Vec::new();
-    for k in 0..runs {
-        let (from, to) = window(k);
-        let t = Instant::now();
-        let s = store
-            .series("云雀", Granularity::Hour, from, to)
-            .expect("series");
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(s.len(), 720);
-    }
-    println!(
-        "timeline: one watch, 30 days hourly over {total} mentions: median {:.2} ms, p99 {:.2} ms [target < 50 ms]",
-        percentile(&mut times, 0.5),
-        percentile(&mut times, 0.99)
-    );
-    let mut times = Vec::new();
-    for k in 0..runs {
-        let (_, to) = window(k);
-        let t = Instant::now();
-        let page = store
-            .mentions(&MentionQuery {
-                watch: Some("Lumio".into()),
-                until: Some(to),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .expect("mentions");
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(page.len(), 100);
-    }
-    println!(
-        "newest 100 of one watch: median {:.2} ms, p99 {:.2} ms [target < 10 ms]",
-        percentile(&mut times, 0.5),
-        percentile(&mut times, 0.99)
+    eprintln!(
+        "  mentions and reads done after {:.0} s",
+        run.elapsed().as_secs_f64()
     );
     if !big {
         return;
     }
-    let mut times = Vec::new();
-    let mut hits = 0;
-    let mut scanned = 0;
-    for k in 0..5 {
-        let (from, to) = window(k);
-        let t = Instant::now();
-        let month = store
-            .mentions(&MentionQuery {
-                watch: Some("云雀".into()),
-                since: Some(from),
-                until: Some(to),
-                ..Default::default()
-            })
-            .expect("mentions");
-        scanned = month.len();
-        hits = month
-            .iter()
-            .filter(|m| m.text.contains("系统更新 发热"))
-            .count();
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    println!(
-        "full-text filter over one watch's month ({scanned} mentions read, {hits} match): median {:.0} ms",
-        percentile(&mut times, 0.5)
-    );
-    let (from, _) = window(7);
-    let to = from + Duration::seconds(7 * 100_000);
-    let t = Instant::now();
-    let found = store
-        .mentions_between(from, to, &|m| {
-            m.watches.iter().any(|w| WATCHES.contains(&w.as_str()))
-        })
-        .expect("gather");
-    println!(
-        "report gathering: {} mentions (one sequential read of the period, as `earshot report` does): {:.0} ms",
-        found.len(),
-        t.elapsed().as_secs_f64() * 1000.0
-    );
     drop(store);
     let urls = env_or("EARSHOT_BENCH_URLS", 1_000_000);
+    if urls == 0 {
+        println!("crawl state: skipped (EARSHOT_BENCH_URLS=0)");
+        return;
+    }
     let out = std::process::Command::new(std::env::current_exe().expect("exe"))
         .args(["--crawl-state-child", &urls.to_string()])
         .output()

@@ -38,27 +38,42 @@ const MAX_RECORD: usize = 64 << 20;
 thread_local! {
     static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
     static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+    /// [`pack`]'s working buffers, reused across records: the postcard
+    /// bytes and the zstd frame (a record costs one allocation, its
+    /// result, instead of a dozen as its buffers grow).
+    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// A record's stored bytes.
 pub(super) fn pack<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising our own plain structs into a Vec cannot fail.
-    let raw = postcard::to_allocvec(value).unwrap_or_default();
-    if raw.len() >= MIN_COMPRESSED {
-        if let Some(z) = compress(&raw) {
-            if z.len() + 5 < raw.len() + 1 {
-                let mut out = Vec::with_capacity(5 + z.len());
-                out.push(ZSTD);
-                out.extend_from_slice(&(raw.len() as u32).to_be_bytes());
-                out.extend_from_slice(&z);
-                return out;
+    SCRATCH.with(|scratch| {
+        // `pack` never runs inside itself, so the borrow is free; should it
+        // not be, fresh buffers do the same work.
+        let mut fresh = (Vec::new(), Vec::new());
+        let mut held = scratch.try_borrow_mut();
+        let (raw, frame) = match held.as_mut() {
+            Ok(b) => &mut **b,
+            Err(_) => &mut fresh,
+        };
+        raw.clear();
+        // Serialising our own plain structs cannot fail.
+        *raw = postcard::to_extend(value, std::mem::take(raw)).unwrap_or_default();
+        if raw.len() >= MIN_COMPRESSED {
+            if let Some(z) = compress(raw, frame) {
+                if z.len() + 5 < raw.len() + 1 {
+                    let mut out = Vec::with_capacity(5 + z.len());
+                    out.push(ZSTD);
+                    out.extend_from_slice(&(raw.len() as u32).to_be_bytes());
+                    out.extend_from_slice(z);
+                    return out;
+                }
             }
         }
-    }
-    let mut out = Vec::with_capacity(1 + raw.len());
-    out.push(PLAIN);
-    out.extend_from_slice(&raw);
-    out
+        let mut out = Vec::with_capacity(1 + raw.len());
+        out.push(PLAIN);
+        out.extend_from_slice(raw);
+        out
+    })
 }
 
 /// Reads [`pack`]; a tag, length or frame that does not read is
@@ -92,13 +107,19 @@ pub(super) fn unpack<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T,
     }
 }
 
-fn compress(raw: &[u8]) -> Option<Vec<u8>> {
+/// One zstd frame of `raw`, written into `frame` (grown to zstd's bound).
+fn compress<'f>(raw: &[u8], frame: &'f mut Vec<u8>) -> Option<&'f [u8]> {
     COMPRESSOR.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_none() {
             *c = zstd::bulk::Compressor::new(LEVEL).ok();
         }
-        c.as_mut()?.compress(raw).ok()
+        let bound = zstd::zstd_safe::compress_bound(raw.len());
+        if frame.len() < bound {
+            frame.resize(bound, 0);
+        }
+        let n = c.as_mut()?.compress_to_buffer(raw, &mut frame[..]).ok()?;
+        frame.get(..n)
     })
 }
 
@@ -133,6 +154,50 @@ mod tests {
         assert_eq!(packed[0], ZSTD);
         assert!(packed.len() * 4 < long.len(), "{}", packed.len());
         assert_eq!(pack(&"short".to_string())[0], PLAIN);
+    }
+
+    /// The reference encoding: a fresh buffer for each step, as format 6
+    /// was first written. [`pack`] with its reused buffers must give the
+    /// same bytes (no format change).
+    fn pack_reference<T: Serialize>(value: &T) -> Vec<u8> {
+        let raw = postcard::to_allocvec(value).unwrap();
+        if raw.len() >= MIN_COMPRESSED {
+            let z = zstd::bulk::compress(&raw, LEVEL).unwrap();
+            if z.len() + 5 < raw.len() + 1 {
+                let mut out = vec![ZSTD];
+                out.extend_from_slice(&(raw.len() as u32).to_be_bytes());
+                out.extend_from_slice(&z);
+                return out;
+            }
+        }
+        let mut out = vec![PLAIN];
+        out.extend_from_slice(&raw);
+        out
+    }
+
+    #[test]
+    fn reused_buffers_write_the_same_bytes() {
+        // Long, short, long again: a buffer grown by one record and then
+        // reused for a shorter one must not leak its tail.
+        let start = chrono::Utc::now();
+        let mut texts = vec![
+            "续航 battery 屏幕 ".repeat(80),
+            "短".to_string(),
+            "x".repeat(95),
+            "signal 发热 good ".repeat(20),
+            String::new(),
+            "价格 售后 really ".repeat(200),
+        ];
+        texts.extend((0..50).map(|i| "快充 camera ".repeat(i * 7)));
+        for (i, text) in texts.iter().enumerate() {
+            let mut m = crate::store::synthetic_mention(i as u64, &["云雀"], start);
+            m.text = text.clone();
+            let packed = pack(&m);
+            assert_eq!(packed, pack_reference(&m), "record {i}");
+            let back: crate::store::Mention = unpack(b"m", &packed).unwrap();
+            assert_eq!(back, m);
+            assert_eq!(pack(text), pack_reference(text), "text {i}");
+        }
     }
 
     #[test]
