@@ -71,7 +71,10 @@ pub fn read(line: &str, ctx: &date::Context) -> Option<Byline> {
         let Some(name) = name_of(name.as_str()) else {
             continue;
         };
-        if when.chars().count() > DATE_CHARS || !when.chars().any(|c| c.is_ascii_digit()) {
+        if when.chars().count() > DATE_CHARS
+            || !when.chars().any(|c| c.is_ascii_digit())
+            || !only_date_words(when)
+        {
             continue;
         }
         let Some(published) = date::parse(when, ctx) else {
@@ -154,6 +157,50 @@ pub fn take_last(
     }
 }
 
+/// True when every word of `s` belongs to a date: a number (`18`, `1st`,
+/// `10:42`, `2026-11-18`), a month or weekday name, `at`, `on`, `am`/`pm`
+/// or a zone. `Rice Couple on November 8, 2012` (a name cut at its own
+/// `on`) or `August 9, 2012 Share` is none.
+fn only_date_words(s: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    ];
+    const FULL: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    const OTHER: &[&str] = &[
+        "at", "on", "of", "the", "am", "pm", "a.m", "p.m", "utc", "gmt", "est", "edt", "cst",
+        "cdt", "mst", "mdt", "pst", "pdt", "bst", "cet", "cest", "ist", "jst", "et", "pt",
+    ];
+    s.split(|c: char| c.is_whitespace() || ",|/·•-–—()".contains(c))
+        .map(|w| w.trim_matches('.').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            w.chars().any(|c| c.is_ascii_digit())
+                || NAMES.contains(&w.as_str())
+                || FULL.contains(&w.as_str())
+                || OTHER.contains(&w.as_str())
+        })
+}
+
 /// `… | 3 Comments`, `… | Leave a comment`, `… | Permalink` after a byline.
 fn strip_counts(line: &str) -> &str {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -171,11 +218,40 @@ fn strip_counts(line: &str) -> &str {
 /// particle (`van`, `de`), or a single user handle (`tomasz_k`, `admin`).
 /// A lower-case phrase (`the company`, `mistake`) is none.
 fn name_of(raw: &str) -> Option<String> {
-    let name = raw
+    let mut words: Vec<&str> = raw
         .trim()
         .trim_end_matches([',', '|', '·', '-', ':'])
-        .trim();
-    let words: Vec<&str> = name.split_whitespace().collect();
+        .split_whitespace()
+        .collect();
+    // `Emily Temple. Posted on …`, `Mike Schramm Writer on …`: the verb
+    // or the role after the name is not the name's.
+    const AFTER: &[&str] = &[
+        "posted",
+        "published",
+        "updated",
+        "writer",
+        "editor",
+        "reporter",
+        "correspondent",
+        "contributor",
+        "staff",
+    ];
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| AFTER.contains(&w.to_lowercase().as_str()))
+    {
+        words.pop();
+    }
+    // A full stop after the last word (`Bradley M. Kuhn.`), not an
+    // initial's (`Hannah B.`).
+    if let Some(last) = words.last_mut() {
+        if last.chars().count() > 2 {
+            *last = last.trim_end_matches('.');
+        }
+    }
+    let name = words.join(" ");
+    let name = name.as_str();
     if words.is_empty() || words.len() > NAME_WORDS || name.chars().count() > 60 {
         return None;
     }
@@ -269,6 +345,21 @@ mod tests {
                 "María López",
                 "2026-11-18 00:00",
             ),
+            (
+                "by Emily Temple. Posted on Thursday Nov 19, 2026 at 1:00 pm",
+                "Emily Temple",
+                "2026-11-19 13:00",
+            ),
+            (
+                "by Mike Schramm Writer on Nov 1st 2026 8:00PM",
+                "Mike Schramm",
+                "2026-11-01 20:00",
+            ),
+            (
+                "Posted on Tuesday 17 November 2026 at 09:11 by Bradley M. Kuhn.",
+                "Bradley M. Kuhn",
+                "2026-11-17 09:11",
+            ),
         ] {
             assert_eq!(
                 got(line),
@@ -295,6 +386,9 @@ mod tests {
             "Posted by: Tomas R. at November 20, 2026 11:05 PM and then some more words after it",
             "I bought them by mistake on November 3, 2026",
             "Posted in: Gear",
+            // A name with `on` in it, and a word after the date.
+            "by White on Rice Couple on November 8, 2012",
+            "Posted By Stephen M. Walt Thursday, August 9, 2012 - 10:40 AM Share",
             "",
         ] {
             assert_eq!(got(line), None, "{line}");
