@@ -143,6 +143,15 @@ pub fn take_last(
     let Some((head, last)) = body.rsplit_once("\n\n") else {
         return (body.to_string(), None);
     };
+    // Another byline above it: comments kept in the text, each with its
+    // own, and the last one is the last comment's, not the post's.
+    if head
+        .split("\n\n")
+        .flat_map(str::lines)
+        .any(|l| read(l, ctx).is_some())
+    {
+        return (body.to_string(), None);
+    }
     let mut found = None;
     for l in last.lines().map(str::trim).filter(|l| !l.is_empty()) {
         match read(l, ctx) {
@@ -372,6 +381,21 @@ mod tests {
             got("Posted by admin on November 18, 2026"),
             Some((None, "2026-11-18 00:00".to_string()))
         );
+    }
+
+    #[test]
+    fn the_last_paragraph_s_byline_unless_comments_have_theirs() {
+        let trailer = |l: &str| l.starts_with("Filed under:");
+        let body = "First.\n\nSecond.\n\nPosted by Ann Lee on November 18, 2026\nFiled under: Gear";
+        let (text, b) = take_last(body, &ctx(), trailer);
+        assert_eq!(text, "First.\n\nSecond.");
+        assert_eq!(b.and_then(|b| b.author).as_deref(), Some("Ann Lee"));
+        // A line of prose beside it: nothing taken.
+        let body = "First.\n\nPosted by Ann Lee on November 18, 2026\nThanks for reading!";
+        assert_eq!(take_last(body, &ctx(), trailer), (body.to_string(), None));
+        // Comments in the text, each with its byline: the last is Bo's.
+        let body = "Post.\n\nGreat post.\n\nPosted by Ann Lee on November 19, 2026\n\nAgreed.\n\nPosted by Bo Chen on November 20, 2026";
+        assert_eq!(take_last(body, &ctx(), trailer), (body.to_string(), None));
     }
 
     #[test]
