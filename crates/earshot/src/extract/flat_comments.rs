@@ -68,11 +68,17 @@ mod tests {
         let post = &e.posts[0];
         // (The navigation line above the entry stays: another class.)
         assert!(post.text.contains("A month ago I bought"), "{}", post.text);
+        // The entry's own `Posted by … at …` line ends the article and
+        // gives its author and date (`byline`), out of the text.
         assert!(
-            post.text
-                .ends_with("Posted by Ines Varga at November 20, 2026 10:42 PM"),
+            post.text.ends_with("the pair my neighbour swears by."),
             "{}",
             post.text
+        );
+        assert_eq!(post.author.as_deref(), Some("Ines Varga"));
+        assert_eq!(
+            post.published_at.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T22:42:00+00:00")
         );
         for bad in ["steel in the railings", "multipoint", "Posted by: Greta"] {
             assert!(!post.text.contains(bad), "{bad} in {}", post.text);

@@ -5,6 +5,7 @@
 use scraper::Html;
 use url::Url;
 
+use super::byline::{self, Byline};
 use super::index_page::{self, Verdict};
 use super::meta_line::{self, MetaLine};
 use super::readable;
@@ -24,10 +25,12 @@ fn published(
     doc: &Html,
     title: Option<&str>,
     meta: Option<&MetaLine>,
+    byline: Option<&Byline>,
     ctx: &date::Context,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     // Dates the page states for machines first, then the meta line under
-    // the headline and the first date after it; classes like `.date` last,
+    // the headline, the post's byline (`Posted by … on …`) and the first
+    // date after the headline; classes like `.date` last,
     // since sidebars and related-article lists use them too.
     const STATED: &[&str] = &[
         "meta[property='article:published_time']@content",
@@ -62,6 +65,7 @@ fn published(
     };
     by_selectors(STATED)
         .or_else(|| meta.and_then(|m| m.published))
+        .or_else(|| byline.map(|b| b.published))
         .or_else(|| date_after_title(doc, title, ctx))
         .or_else(|| by_selectors(CLASSES))
 }
@@ -183,16 +187,24 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         Verdict::Index => body.clear(),
         Verdict::ArticleThenList(end) => body.truncate(end),
     }
+    // A byline line (`Posted by NAME on DATE`) at the top, taken before
+    // `tidy_body` drops date lines there; one at the end (the entry's
+    // footer) after the flat comments, which end at it, are cut.
+    let (body, top) = byline::take_first(&body, ctx);
     let body = tidy_body(&body, title.as_deref(), ctx);
     let (body, comments) = super::flat_comments::cut(&body);
+    let (body, end) = byline::take_last(&body, ctx, is_post_trailer);
+    let byline = top.or(end);
     let meta = meta_line::find(doc, title.as_deref(), ctx);
     let posts = if body.is_empty() {
         Vec::new()
     } else {
         vec![Post {
             removed: comments.into_iter().collect(),
-            author: author(doc).or_else(|| meta.as_ref().and_then(|m| m.author.clone())),
-            published_at: published(doc, title.as_deref(), meta.as_ref(), ctx),
+            author: author(doc)
+                .or_else(|| meta.as_ref().and_then(|m| m.author.clone()))
+                .or_else(|| byline.as_ref().and_then(|b| b.author.clone())),
+            published_at: published(doc, title.as_deref(), meta.as_ref(), byline.as_ref(), ctx),
             text: body,
             quote: None,
             floor: Some(1),
@@ -383,7 +395,7 @@ mod tests {
             "<html><body><span class=\"time\">今天是：2026年11月23日</span>\
              <h1>标题一二三四</h1><div class=\"info\">2026-11-22 18:20 来源：未知</div><p>正文</p></body></html>",
         );
-        let d = published(&doc, title(&doc).as_deref(), None, &ctx).expect("a date");
+        let d = published(&doc, title(&doc).as_deref(), None, None, &ctx).expect("a date");
         assert_eq!(d.format("%Y-%m-%d %H:%M").to_string(), "2026-11-22 18:20");
     }
 
@@ -649,6 +661,56 @@ mod tests {
         assert!(!is_post_trailer(
             "The tags: on the case say made in 2026, and the box agrees."
         ));
+    }
+
+    /// A blog post's `Posted by NAME on DATE` line under its headline
+    /// (fixture written for earshot) gives the post's author and date and
+    /// leaves its text; the same words inside a paragraph of prose, or a
+    /// short line naming no person, stay.
+    #[test]
+    fn a_posted_by_line_gives_author_and_date_and_leaves_the_body() {
+        let html = include_str!("../../../../tests/fixtures/extract/blog-question-title-en.html");
+        let url = Url::parse("https://pocketaudio.test/2026/11/wait-for-the-s4/").unwrap();
+        let ctx = date::Context {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 6, 0, 0)
+                .single()
+                .unwrap_or_default(),
+        };
+        let e = extract(&url, &Html::parse_document(html), &ctx);
+        let p = &e.posts[0];
+        assert_eq!(p.author.as_deref(), Some("Priya Natarajan"));
+        assert_eq!(
+            p.published_at.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-18T00:00:00+08:00")
+        );
+        assert!(p.text.starts_with("Every week a reader asks"), "{}", p.text);
+        assert!(!p.text.contains("Posted by"), "{}", p.text);
+        // At the post's end, with a category line beside it.
+        let bottom = format!(
+            "<html><body><article><h1>Night buses</h1><p>{}</p><p>{}</p>\
+             <p class=\"meta\">Written by Jane Doe, 21 November 2026<br>Filed under: Transport</p></article></body></html>",
+            PARAS[0], PARAS[1]
+        );
+        let e = extract(&url, &Html::parse_document(&bottom), &ctx);
+        let p = &e.posts[0];
+        assert_eq!(p.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(
+            p.published_at.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-21T00:00:00+08:00")
+        );
+        assert!(p.text.ends_with(PARAS[1]), "{}", p.text);
+        // Prose that says "posted by … on …" is the article's text.
+        let prose = "The update was posted by the company on Monday, and owners say it fixed the dropouts on the left earbud in most stations they tried.";
+        let short = "Posted by the company on November 18, 2026";
+        let html = format!(
+            "<html><body><article><h1>Night buses</h1><p>{short}</p><p>{prose}</p><p>{}</p></article></body></html>",
+            PARAS[0]
+        );
+        let e = extract(&url, &Html::parse_document(&html), &ctx);
+        let p = &e.posts[0];
+        assert_eq!(p.author, None);
+        assert!(p.text.contains(prose), "{}", p.text);
     }
 
     #[test]

@@ -81,11 +81,25 @@ pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
             "作者" | "记者" | "記者" | "文" | "提问者" | "提問者" | "author"
                 if out.author.is_none() =>
             {
-                let name: String = value
+                let name = value
                     .split(|c: char| c.is_whitespace() || c == '\u{3000}')
                     .next()
-                    .unwrap_or("")
-                    .to_string();
+                    .unwrap_or("");
+                // `作者：林小溪发表于2025-07-27`: the name ends at `发表于`.
+                let name: String = [
+                    "发表于",
+                    "發表於",
+                    "发布于",
+                    "發佈於",
+                    "發布於",
+                    "发表",
+                    "發表",
+                ]
+                .iter()
+                .filter_map(|m| name.find(m))
+                .min()
+                .map_or(name, |i| &name[..i])
+                .to_string();
                 if !name.is_empty()
                     && name.chars().count() <= 30
                     && !["佚名", "未知", "匿名", "admin", "本站", "网络"].contains(&name.as_str())
@@ -271,6 +285,27 @@ mod tests {
     fn a_byline_with_other_fields_after_the_author() {
         let m = read("发表时间：2025-07-27 10:26 作者：林小溪 分类：平板", &ctx());
         assert_eq!(m.author.as_deref(), Some("林小溪"));
+    }
+
+    /// Chinese bylines: `作者：X 发表于 DATE`, with or without a space
+    /// before `发表于`.
+    #[test]
+    fn an_author_then_posted_at_byline() {
+        for line in [
+            "作者：林小溪 发表于 2025-07-27 10:26",
+            "作者：林小溪发表于2025-07-27 10:26",
+            "作者: 林小溪　發表於 2025-07-27 10:26",
+            "发表于 2025-07-27 10:26 | 作者：林小溪",
+        ] {
+            assert!(is_meta(line, &ctx()), "{line}");
+            let m = read(line, &ctx());
+            assert_eq!(m.author.as_deref(), Some("林小溪"), "{line}");
+            assert_eq!(
+                m.published.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2025-07-27T10:26:00+08:00"),
+                "{line}"
+            );
+        }
     }
 
     #[test]

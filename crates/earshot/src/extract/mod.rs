@@ -10,6 +10,7 @@
 //! smileys, controls and injected ad lines are cut from post text and
 //! recorded with the reason in [`Post::removed`].
 
+mod byline;
 mod config;
 pub mod date;
 mod flat_comments;

@@ -3,7 +3,9 @@
 //! One departure: a page declared in a legacy encoding whose bytes are
 //! valid UTF-8 with multi-byte sequences is read as UTF-8 (a stale
 //! `charset=gb2312` or `iso-8859-1` left in a template after the site moved
-//! to UTF-8; real GBK or Latin-1 text is almost never valid UTF-8).
+//! to UTF-8; real GBK or Latin-1 text is almost never valid UTF-8). And
+//! one fallback: unlabelled bytes the detector calls Windows-1252 that read
+//! as Chinese GBK with one or two broken characters are read as GBK.
 
 use encoding_rs::Encoding;
 
@@ -42,7 +44,56 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     }
     let mut det = chardetng::EncodingDetector::new();
     det.feed(bytes, true);
-    det.guess(None, true)
+    let guess = det.guess(None, true);
+    // Only against Windows-1252, the mojibake seen: other single-byte
+    // answers (Cyrillic, Greek: text of high bytes only) stay the
+    // detector's.
+    if guess == encoding_rs::WINDOWS_1252 && gbk_with_few_errors(bytes) {
+        return encoding_rs::GBK;
+    }
+    guess
+}
+
+/// GB2312 characters (both bytes in `0xA1..=0xFE`, a hanzi or CJK
+/// punctuation) at least this many for a page to be read as GBK against
+/// the detector.
+const GBK_MIN_PAIRS: usize = 20;
+
+/// Bytes that read as Chinese GBK with one or two broken characters: the
+/// detector drops GBK at the first invalid sequence (a character cut in
+/// half before `</p>`) and answers Windows-1252, which turns the whole page
+/// into mojibake. Read as GBK when at least nine in ten of the non-ASCII
+/// bytes pair up as GB2312 characters (Latin-1 text has its accented
+/// letters between ASCII ones, and they rarely pair), there are at least
+/// [`GBK_MIN_PAIRS`] of them, and at most one character in a hundred fails
+/// to decode.
+fn gbk_with_few_errors(bytes: &[u8]) -> bool {
+    let (mut high, mut pairs, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(&t) if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) => {
+                high += 2;
+                pairs += 1;
+                i += 2;
+            }
+            _ => {
+                high += 1;
+                i += 1;
+            }
+        }
+    }
+    if pairs < GBK_MIN_PAIRS || pairs * 2 * 10 < high * 9 {
+        return false;
+    }
+    let (text, _) = encoding_rs::GBK.decode_without_bom_handling(bytes);
+    let errors = text.matches('\u{fffd}').count();
+    let cjk = text.chars().filter(|c| crate::util::is_cjk(*c)).count();
+    cjk >= GBK_MIN_PAIRS && errors * 100 <= cjk
 }
 
 /// Valid UTF-8 with at least one multi-byte sequence.
@@ -221,6 +272,37 @@ mod tests {
             decode(b"<meta charset=gbk><p>ascii</p>", None).1,
             encoding_rs::GBK
         );
+    }
+
+    /// Pages written for earshot with no declared charset: a GBK article
+    /// that lost one byte (the second half of a `。` before `</p>`, as a
+    /// cut at a byte count leaves it), which the detector alone reads as
+    /// Windows-1252 mojibake, is read as GBK with one replacement
+    /// character; a French and German page in
+    /// Windows-1252, whose accented letters also pair up as GBK bytes here
+    /// and there, stays Windows-1252.
+    #[test]
+    fn unlabelled_gbk_with_one_bad_byte_is_gbk_and_latin1_stays_latin1() {
+        let page = include_bytes!("../../../../tests/fixtures/extract/news-gbk-one-bad-byte.html");
+        assert!(encoding_rs::GBK.decode_without_bom_handling(page).1);
+        let (t, e) = decode(page, None);
+        assert_eq!(e, encoding_rs::GBK, "{t}");
+        assert!(t.contains("星舟S3无线耳机在地铁换乘站内"), "{t}");
+        assert!(t.contains("在车厢内则较少出现\u{fffd}</p>"), "{t}");
+        assert_eq!(t.matches('\u{fffd}').count(), 1);
+
+        let page = include_bytes!("../../../../tests/fixtures/extract/blog-latin1-accents.html");
+        let (t, e) = decode(page, None);
+        assert_eq!(e, encoding_rs::WINDOWS_1252, "{t}");
+        assert!(t.contains("Déjà signalé au fabricant"), "{t}");
+        assert!(t.contains("Für Pendler in Zürich"), "{t}");
+        // Unlabelled Russian in Windows-1251, whose letters are all high
+        // bytes, stays what the detector says.
+        let ru = "<html><body><p>Наушники Синчжоу S3 хорошо глушат шум в метро, но левый наушник иногда теряет связь на пересадках. Производитель обещает исправить это в следующей прошивке.</p></body></html>";
+        let b = encoding_rs::WINDOWS_1251.encode(ru).0.into_owned();
+        let (t, e) = decode(&b, None);
+        assert_eq!(e, encoding_rs::WINDOWS_1251, "{t}");
+        assert_eq!(t, ru);
     }
 
     #[test]
