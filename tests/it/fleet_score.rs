@@ -53,8 +53,12 @@ fn site() -> earshot_test_utils::server::Handler {
 /// A config for `site` with its store in `store`; `scoring` false: no
 /// model at all (a fetch-only machine).
 fn config(dir: &Path, name: &str, site: &TestServer, store: &Path, scoring: bool) -> PathBuf {
+    // fp32: the same score whatever a text is batched with. int8 (what
+    // `auto` runs where it is the faster path) quantises activations with
+    // one scale per batch, so a fleet, which batches other texts together,
+    // scores up to a few hundredths apart from one machine.
     let sentiment = if scoring {
-        format!("model = \"{MODEL}\"")
+        format!("model = \"{MODEL}\"\nprecision = \"fp32\"")
     } else {
         "enabled = false".into()
     };
@@ -134,11 +138,9 @@ fn single_machine(dir: &Path, site: &TestServer) -> Scores {
 }
 
 /// The fleet's scores against the single machine's: the same model and
-/// label for every page, the same score up to batch noise: the model runs
-/// on other batches there, and where `auto` runs int8 (a CPU on which
-/// int8 is the faster path) its activations are quantised with one scale
-/// per batch, so a score moves by up to about 0.002 with its batch
-/// (bf16 and fp32: 0 on these pages).
+/// label for every page, the same score (the model runs on other batches,
+/// padded to other lengths, so float noise is allowed; on these pages the
+/// largest difference printed has been 0).
 fn same_scores(fleet: &Scores, single: &Scores) {
     assert_eq!(
         fleet.keys().collect::<Vec<_>>(),
@@ -150,7 +152,7 @@ fn same_scores(fleet: &Scores, single: &Scores) {
         let (l, s, m) = &single[url];
         assert_eq!((label, model), (l, m), "{url}");
         assert!(
-            (score - s).abs() < 1e-2,
+            (score - s).abs() < 1e-4,
             "{url}: the fleet scored {score}, one machine {s}"
         );
         worst = worst.max((score - s).abs());
