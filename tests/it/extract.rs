@@ -174,6 +174,19 @@ fn posts(v: &Value) -> &Vec<Value> {
     v["posts"].as_array().expect("posts")
 }
 
+/// Each post's author and publication time ("" where missing).
+fn authors_and_dates<'a>(posts: impl IntoIterator<Item = &'a Value>) -> Vec<(&'a str, &'a str)> {
+    posts
+        .into_iter()
+        .map(|p| {
+            (
+                p["author"].as_str().unwrap_or(""),
+                p["published_at"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 fn removed_reasons(p: &Value) -> Vec<String> {
     p["removed"]
         .as_array()
@@ -299,15 +312,7 @@ fn a_content_farm_page_keeps_each_answer_once() {
     assert_eq!(v["charset"], "Big5");
     assert_eq!(v["lang"], "zh-Hant");
     assert_eq!(v["kind"], "question");
-    let who: Vec<(&str, &str)> = posts(&v)
-        .iter()
-        .map(|p| {
-            (
-                p["author"].as_str().unwrap_or(""),
-                p["published_at"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let who = authors_and_dates(posts(&v));
     assert_eq!(
         who,
         [
@@ -356,16 +361,7 @@ fn a_blog_post_titled_with_a_question_keeps_its_comments_as_comments() {
     assert_eq!(v["kind"], "article");
     assert_eq!(v["title"], "Should you wait for the Xingzhou S4?");
     let posts = posts(&v);
-    let who: Vec<(&str, &str)> = posts
-        .iter()
-        .skip(1)
-        .map(|p| {
-            (
-                p["author"].as_str().unwrap_or(""),
-                p["published_at"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let who = authors_and_dates(posts.iter().skip(1));
     assert_eq!(
         who,
         [

@@ -298,12 +298,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> date::Context {
-        date::Context {
-            tz: chrono_tz::Asia::Shanghai,
-            now: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 0, 0, 0)
-                .single()
-                .unwrap_or_default(),
-        }
+        date::test_context()
     }
 
     fn got(line: &str) -> Option<(Option<String>, String)> {

@@ -16,6 +16,19 @@ pub struct Context {
     pub now: DateTime<Utc>,
 }
 
+/// The context the extractor's unit tests read dates in: Shanghai,
+/// fetched 2026-11-23 00:00 UTC.
+#[cfg(test)]
+pub(crate) fn test_context() -> Context {
+    Context {
+        tz: chrono_tz::Asia::Shanghai,
+        now: Utc
+            .with_ymd_and_hms(2026, 11, 23, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    }
+}
+
 fn local(ctx: &Context, dt: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
     ctx.tz
         .from_local_datetime(&dt)

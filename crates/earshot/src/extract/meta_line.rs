@@ -242,12 +242,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> date::Context {
-        date::Context {
-            tz: chrono_tz::Asia::Shanghai,
-            now: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 0, 0, 0)
-                .single()
-                .unwrap_or_default(),
-        }
+        date::test_context()
     }
 
     #[test]
