@@ -5,7 +5,7 @@
 //! empty store records the watch fingerprints `rematch` goes by; and a
 //! worker sends no more of a sitemap than `max_sitemap_urls`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use earshot::store::Store;
@@ -162,6 +162,29 @@ fn topic(posts: usize, more: usize) -> Handler {
 
 /// A phpBB topic at /viewtopic.php?t=1 ("Lumio Aura owners") of `posts`
 /// posts by user0, user1, …, post `i` saying `content(i)` (HTML).
+/// A fleet config in `dir` for the one-topic phpBB forum at `base`: one
+/// page per pass, the store in `dir/store`, `sentiment` as the section's
+/// body, NATS's `ack_wait` in seconds.
+pub(crate) fn forum_config(
+    dir: &Path,
+    name: &str,
+    base: &str,
+    sentiment: &str,
+    ack_wait_s: u64,
+) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "[store]\npath = \"{}\"\n\n[crawl]\nuser_agent = \"earshot-test (+https://github.com/earshot-dev/earshot)\"\nrate_per_host = 50.0\nmax_retries = 0\nmax_pages_per_source = 1\n\n[sentiment]\n{sentiment}\n\n[fleet]\nshards = 8\nack_wait = \"{ack_wait_s}s\"\n\n\
+             [[source]]\nname = \"forum\"\nstart_urls = [\"{base}/viewtopic.php?t=1\"]\nfollow = ['^/t/']\nmax_depth = 1\nallow_private = true\ntimezone = \"UTC\"\n\n[[watch]]\nname = \"Lumio\"\n",
+            dir.join("store").display(),
+        ),
+    )
+    .expect("write the fleet config");
+    path
+}
+
 pub(crate) fn phpbb_topic(
     posts: usize,
     content: impl Fn(usize) -> String + Send + Sync + 'static,
@@ -406,20 +429,7 @@ async fn a_page_over_the_message_limit_goes_to_a_score_only_worker_and_back_whol
     let srv = start(topic(SCORED, NOTES)).await;
     let dir = tempfile::tempdir().unwrap();
     let n = nats(dir.path());
-    let cfg = |name: &str, sentiment: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            format!(
-                "[store]\npath = \"{}\"\n\n[crawl]\nuser_agent = \"earshot-test (+https://github.com/earshot-dev/earshot)\"\nrate_per_host = 50.0\nmax_retries = 0\nmax_pages_per_source = 1\n\n[sentiment]\n{sentiment}\n\n[fleet]\nshards = 8\nack_wait = \"2s\"\n\n\
-                 [[source]]\nname = \"forum\"\nstart_urls = [\"{}/viewtopic.php?t=1\"]\nfollow = ['^/t/']\nmax_depth = 1\nallow_private = true\ntimezone = \"UTC\"\n\n[[watch]]\nname = \"Lumio\"\n",
-                dir.path().join("store").display(),
-                srv.base
-            ),
-        )
-        .unwrap();
-        path
-    };
+    let cfg = |name: &str, sentiment: &str| forum_config(dir.path(), name, &srv.base, sentiment, 2);
     let scoring = cfg("fleet.toml", &format!("model = \"{MODEL}\""));
     let fetching = cfg("fetch.toml", "enabled = false");
     let spawn = |cfg: &Path, arg: &str| {

@@ -65,18 +65,7 @@ async fn a_large_page_is_scored_in_parts_by_two_score_only_workers_once_and_at_o
     let dir = tempfile::tempdir().unwrap();
     let n = nats(dir.path());
     let cfg = |name: &str, sentiment: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            format!(
-                "[store]\npath = \"{}\"\n\n[crawl]\nuser_agent = \"earshot-test (+https://github.com/earshot-dev/earshot)\"\nrate_per_host = 50.0\nmax_retries = 0\nmax_pages_per_source = 1\n\n[sentiment]\n{sentiment}\n\n[fleet]\nshards = 8\nack_wait = \"{ACK_WAIT_S}s\"\n\n\
-                 [[source]]\nname = \"forum\"\nstart_urls = [\"{}/viewtopic.php?t=1\"]\nfollow = ['^/t/']\nmax_depth = 1\nallow_private = true\ntimezone = \"UTC\"\n\n[[watch]]\nname = \"Lumio\"\n",
-                dir.path().join("store").display(),
-                srv.base
-            ),
-        )
-        .unwrap();
-        path
+        crate::fleet_gaps::forum_config(dir.path(), name, &srv.base, sentiment, ACK_WAIT_S)
     };
     let scoring = cfg("fleet.toml", &format!("model = \"{MODEL}\""));
     let fetching = cfg("fetch.toml", "enabled = false");
