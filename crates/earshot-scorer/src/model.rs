@@ -89,6 +89,9 @@ pub struct Scorer {
     version: String,
     /// convert traditional Chinese to simplified before tokenising
     simplify_chinese: bool,
+    /// added to each window's logits before its softmax
+    /// (`earshot_logit_bias`; none when the config has no such key)
+    logit_bias: Option<[f32; 3]>,
     dir: PathBuf,
 }
 
@@ -164,6 +167,7 @@ impl Scorer {
         let lower_case = flag("earshot_lower_case");
         // traditional Chinese converted to simplified first (see `prepare`)
         let simplify_chinese = flag("earshot_simplify_chinese");
+        let logit_bias = logit_bias(&meta).map_err(|e| file_err(&config_path, e))?;
         let spm = dir.join("spiece.model");
         let tokenizer = XLMRobertaTokenizer::from_file(&spm, lower_case)
             .map_err(|e| file_err(&spm, format!("{e:?}")))?;
@@ -206,6 +210,7 @@ impl Scorer {
             batch_size: cfg.batch_size.max(1),
             version,
             simplify_chinese,
+            logit_bias,
             dir: dir.to_path_buf(),
         };
         if let Some(key) = calibrate_for {
@@ -222,6 +227,7 @@ impl Scorer {
             model = %scorer.version,
             lower_case,
             simplify_chinese,
+            logit_bias = ?scorer.logit_bias,
             precision = scorer.precision.name(),
             asked = asked.name(),
             from = scorer.choice.from.name(),
@@ -367,7 +373,14 @@ impl Scorer {
         self.tokenizer.convert_tokens_to_ids(&tokens)
     }
 
-    /// Raw logits for one already-tokenised sequence (`<s>`, `</s>` included).
+    /// The per-class bias added to the logits before the softmax
+    /// (`earshot_logit_bias` in config.json), if the model has one.
+    pub fn logit_bias(&self) -> Option<[f32; 3]> {
+        self.logit_bias
+    }
+
+    /// Raw logits for one already-tokenised sequence (`<s>`, `</s>` included),
+    /// before any `earshot_logit_bias`.
     pub fn logits_for_ids(&self, ids: &[i64]) -> Result<Vec<f32>, SentimentError> {
         let out = self.forward(&[ids.to_vec()])?;
         Ok(out.into_iter().next().unwrap_or_default())
@@ -384,7 +397,8 @@ impl Scorer {
     }
 
     /// Class probabilities (negative, neutral, positive) per text; long texts
-    /// are windowed and the windows' probabilities averaged by length.
+    /// are windowed and the windows' probabilities averaged by length. Each
+    /// window's logits get the model's `earshot_logit_bias` before its softmax.
     pub fn probabilities(&self, texts: &[&str]) -> Result<Vec<[f32; 3]>, SentimentError> {
         let width = self.max_tokens - 2;
         // (text index, weight, ids with specials)
@@ -407,7 +421,12 @@ impl Scorer {
         for chunk in order.chunks(self.batch_size) {
             let seqs: Vec<Vec<i64>> = chunk.iter().map(|&k| pieces[k].2.clone()).collect();
             let logits = self.forward(&seqs)?;
-            for (&k, l) in chunk.iter().zip(logits) {
+            for (&k, mut l) in chunk.iter().zip(logits) {
+                if let Some(b) = self.logit_bias {
+                    for (x, b) in l.iter_mut().zip(b) {
+                        *x += b;
+                    }
+                }
                 let p = softmax3(&l);
                 let (i, w, _) = &pieces[k];
                 for c in 0..3 {
@@ -520,6 +539,27 @@ fn plan_auto(
     // timed against bf16 once the scorer is built
     let choice = Choice::without_timings(ChoiceSource::Calibration, "");
     Ok((p, engine, choice, Some(key)))
+}
+
+/// `earshot_logit_bias` of a model's config.json: three finite numbers
+/// (negative, neutral, positive) added to the logits, chosen on held-out
+/// corpora (`scripts/sentiment/calibrate.py`). `None` when the key is
+/// absent or null, so models without it score as before.
+fn logit_bias(meta: &serde_json::Value) -> Result<Option<[f32; 3]>, String> {
+    let bad = || "earshot_logit_bias must be three finite numbers [negative, neutral, positive]";
+    let Some(v) = meta.get("earshot_logit_bias").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let a = v.as_array().filter(|a| a.len() == 3).ok_or_else(bad)?;
+    let mut b = [0f32; 3];
+    for (x, y) in b.iter_mut().zip(a) {
+        *x = y
+            .as_f64()
+            .map(|f| f as f32)
+            .filter(|f| f.is_finite())
+            .ok_or_else(bad)?;
+    }
+    Ok(Some(b))
 }
 
 fn softmax3(l: &[f32]) -> [f32; 3] {

@@ -209,3 +209,73 @@ fn text_is_prepared_as_the_model_config_says() {
     assert_ne!(ids("Terrible support."), ids("terrible support."));
     assert_eq!(as_written.prepare(trad), trad);
 }
+
+/// `earshot_logit_bias` in config.json is added to each window's logits
+/// before the softmax: a copy of the shipped model with a bias scores
+/// short texts as softmax(log p + b) of the shipped model's p, and can move
+/// a label; its raw logits (what the test vectors compare) do not move. A
+/// config without the key, or with it null, reads as before; a malformed
+/// one is an error that names the key.
+#[test]
+fn a_logit_bias_in_the_config_moves_the_probabilities_and_none_reads_as_before() {
+    let plain = scorer();
+    assert_eq!(plain.logit_bias(), None, "the shipped model has no bias");
+    let load = |edit: serde_json::Value| {
+        let dir = model_copy_with(std::path::Path::new(MODEL), |keys| {
+            keys.insert("earshot_logit_bias".into(), edit);
+        });
+        let s = Scorer::load(&SentimentConfig {
+            model: dir.path().to_path_buf(),
+            precision: Precision::Fp32,
+            ..Default::default()
+        });
+        (dir, s)
+    };
+    let texts = [
+        "The battery lasts two days, great phone.",
+        "Terrible support.",
+        "The store opens at nine on weekdays.",
+        "快递很快，包装也好",
+    ];
+    let p0 = plain.probabilities(&texts).expect("inference");
+
+    let (_null_dir, null) = load(serde_json::Value::Null);
+    let null = null.expect("a null bias loads");
+    assert_eq!(null.logit_bias(), None);
+    assert_eq!(null.probabilities(&texts).expect("inference"), p0);
+
+    let bias = [0.5f32, 3.0, -1.0];
+    let (_dir, biased) = load(serde_json::json!(bias));
+    let biased = biased.expect("a model with a bias loads");
+    assert_eq!(biased.logit_bias(), Some(bias));
+    let p1 = biased.probabilities(&texts).expect("inference");
+    for (a, b) in p0.iter().zip(&p1) {
+        let want = softmax(&[0, 1, 2].map(|c| f64::from(a[c]).ln() + f64::from(bias[c])));
+        for c in 0..3 {
+            assert!(
+                (f64::from(b[c]) - want[c]).abs() < 1e-4,
+                "biased {b:?}, want {want:?} from {a:?}"
+            );
+        }
+    }
+    // a positive text read positive by the shipped model turns neutral
+    assert_eq!(argmax(&p0[0].map(f64::from)), 2, "{p0:?}");
+    assert_eq!(argmax(&p1[0].map(f64::from)), 1, "{p1:?}");
+    // the raw logits stay the training framework's
+    let ids = plain.token_ids("Terrible support.");
+    let seq: Vec<i64> = [0].into_iter().chain(ids).chain([2]).collect();
+    assert_eq!(
+        plain.logits_for_ids(&seq).expect("logits"),
+        biased.logits_for_ids(&seq).expect("logits")
+    );
+
+    for bad in [
+        serde_json::json!([0.5, 1.0]),
+        serde_json::json!(["0", 1, 2]),
+        serde_json::json!(0.5),
+    ] {
+        let (_d, s) = load(bad.clone());
+        let e = s.expect_err("a malformed bias is an error").to_string();
+        assert!(e.contains("earshot_logit_bias"), "{bad}: {e}");
+    }
+}
