@@ -26,6 +26,11 @@ pub struct EvalArgs {
     /// example a retrained one, to compare it with the shipped model)
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
+    /// Also write each row's gold label and probabilities to FILE (CSV:
+    /// `label,p_negative,p_neutral,p_positive`, in the input's order), for
+    /// scripts/sentiment/calibrate.py
+    #[arg(long, value_name = "FILE")]
+    pub rows: Option<PathBuf>,
 }
 
 fn parse_label(s: &str) -> Option<usize> {
@@ -84,6 +89,10 @@ pub(super) fn run(cli: &Cli, args: &EvalArgs) -> Result<Exit> {
     }
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.rows {
+        write_rows(path, &gold, &probs)
+            .with_context(|| format!("cannot write the rows to {}", path.display()))?;
+    }
     let r = Figures::new(&gold, &pred, &probs);
     if args.json {
         println!(
@@ -122,6 +131,22 @@ pub(super) fn run(cli: &Cli, args: &EvalArgs) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Each row's gold label and probabilities, as `--rows` writes them.
+fn write_rows(path: &std::path::Path, gold: &[usize], probs: &[[f32; 3]]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["label", "p_negative", "p_neutral", "p_positive"])?;
+    for (g, p) in gold.iter().zip(probs) {
+        w.write_record([
+            g.to_string(),
+            p[0].to_string(),
+            p[1].to_string(),
+            p[2].to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Classification figures over three classes.

@@ -293,6 +293,74 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
     );
 }
 
+/// `eval-sentiment --rows FILE` writes each row's gold label and
+/// probabilities in the input's order (what scripts/sentiment/calibrate.py
+/// reads); a model copy with `earshot_logit_bias` in its config, scored
+/// through the scorer process, moves them as softmax(log p + bias).
+#[test]
+fn eval_sentiment_rows_are_each_rows_probabilities_and_a_logit_bias_moves_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("eval.csv");
+    std::fs::write(
+        &csv,
+        "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n",
+    )
+    .expect("write csv");
+    let rows = |model: &std::path::Path, name: &str| -> (serde_json::Value, Vec<(u8, [f64; 3])>) {
+        let path = dir.path().join(name);
+        let out = earshot()
+            .env("EARSHOT_LOG", "error")
+            .args(["eval-sentiment", "--json", "--precision", "fp32", "--data"])
+            .arg(&csv)
+            .arg("--model")
+            .arg(model)
+            .arg("--rows")
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let figures = serde_json::from_str(text(&out.stdout).trim()).expect("json");
+        let body = std::fs::read_to_string(&path).expect("the rows file");
+        let mut lines = body.lines();
+        assert_eq!(lines.next(), Some("label,p_negative,p_neutral,p_positive"));
+        let rows = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let p = |i: usize| f[i].parse::<f64>().expect("a probability");
+                (f[0].parse().expect("a label"), [p(1), p(2), p(3)])
+            })
+            .collect();
+        (figures, rows)
+    };
+    let (figures, plain) = rows(std::path::Path::new(MODEL), "plain.csv");
+    let labels: Vec<u8> = plain.iter().map(|r| r.0).collect();
+    assert_eq!(labels, [0, 2, 0, 2, 1]);
+    let argmax = |p: &[f64; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+    // the confusion matrix is the rows' gold label against their argmax
+    let mut confusion = [[0u64; 3]; 3];
+    for (g, p) in &plain {
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "{p:?}");
+        confusion[*g as usize][argmax(p)] += 1;
+    }
+    assert_eq!(figures["confusion"], serde_json::json!(confusion));
+
+    let bias = [2.5, 0.0, -1.0];
+    let copy = model_copy_with(std::path::Path::new(MODEL), |keys| {
+        keys.insert("earshot_logit_bias".into(), serde_json::json!(bias));
+    });
+    let (_, biased) = rows(copy.path(), "biased.csv");
+    let mut moved = 0;
+    for ((_, p), (_, q)) in plain.iter().zip(&biased) {
+        let e: Vec<f64> = (0..3).map(|c| p[c] * f64::exp(bias[c])).collect();
+        let s: f64 = e.iter().sum();
+        for c in 0..3 {
+            assert!((q[c] - e[c] / s).abs() < 1e-4, "biased {q:?} from {p:?}");
+        }
+        moved += usize::from(argmax(p) != argmax(q));
+    }
+    assert!(moved > 0, "a bias of {bias:?} moves no label: {plain:?}");
+}
+
 /// The shipped model on reviews written for earshot from domains its
 /// training data lacks (hotels, takeout, apps, airlines…), in simplified and
 /// traditional Chinese and English: a release that gets clear-cut reviews
