@@ -5,13 +5,17 @@
 # regression baseline trained on the very same rows (baseline.py). `shipped` instead scores the shipped
 # model (earshot eval-sentiment, Rust) on the corpora its recipe never trains on (car forum, SemEval 2016
 # tweets, Financial PhraseBank: evaluation only, CC BY-NC-SA), beside the baseline trained on the shipped
-# recipe's training rows.
+# recipe's training rows. `calib` scores the shipped model's rows (eval-sentiment --rows) on the held-out
+# three-class corpora (SemEval 2016 tweets, the car forum's every class, Financial PhraseBank) and on binary
+# guards (car forum binary, tablets, NLPCC test half, SST-2 dev, UCI, the mixed-review set), and prints
+# scripts/sentiment/calibrate.py's leave-one-corpus-out table of a per-class logit bias beside no bias.
 #
-#   scripts/sentiment/eval-transfer.sh [transfer|shipped|table] [CORPUS...]
+#   scripts/sentiment/eval-transfer.sh [transfer|shipped|calib|table] [CORPUS...]
 #
 # Environment: DATA (../shared/data/sentiment), OUT (target/transfer), N (max training rows, 6000),
 # LAYERS (8), EXTRA (train.py --extra-train, e.g. zh_car_forum,en_semeval), MODEL (models/sentiment),
-# EARSHOT (target/release/earshot), PRECISION (auto), THREADS (2; 1 on a busy machine).
+# EARSHOT (target/release/earshot), PRECISION (auto; calib: bf16, since int8's scores move with their batch),
+# THREADS (2; 1 on a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:-transfer}
@@ -57,6 +61,29 @@ PY
   done
   exec "$0" table
   ;;
+calib)
+  earshot=${EARSHOT:-target/release/earshot}
+  model=${MODEL:-models/sentiment}
+  d=$out/calib
+  [ -x "$earshot" ] || { echo "no $earshot: run cargo build --release --locked -p earshot-cli first" >&2; exit 1; }
+  $py scripts/sentiment/calibrate.py sets --data "$data" --out "$d"
+  cp tests/fixtures/sentiment/mixed-reviews.csv "$d/mixed_reviews.csv"
+  mkdir -p "$d/rows"
+  for f in "$d"/*.csv; do
+    n=$(basename "$f" .csv)
+    EARSHOT_LOG=error "$earshot" eval-sentiment --json --precision "${PRECISION:-bf16}" --model "$model" --data "$f" \
+      --rows "$d/rows/$n.csv" >"$d/rows/$n.json"
+  done
+  r=$d/rows
+  guards=""
+  for g in zh_car_forum zh_shopping_平板 zh_nlpcc2014 en_sst2_dev en_uci_amazon en_uci_imdb en_uci_yelp mixed_reviews; do
+    guards="$guards --guard $g=$r/$g.csv"
+  done
+  # the candidate is chosen on the tweets and the car forum; PhraseBank (evaluation only) never chooses
+  exec $py scripts/sentiment/calibrate.py table en_tweets_2016="$r/en_tweets_2016.csv" \
+    zh_car_forum_3class="$r/zh_car_forum_3class.csv" en_financial_phrasebank="$r/en_financial_phrasebank.csv" \
+    $guards --choose-on en_tweets_2016,zh_car_forum_3class --json "$d/table.json"
+  ;;
 table)
   $py - "$out" <<'PY'
 import glob, json, os, sys
@@ -94,5 +121,5 @@ if os.path.exists(s):
             os.path.basename(b["test"])[:-4], m["n"], mb, mm, bb, bm, b["train_rows"]))
 PY
   ;;
-*) echo "usage: $0 [transfer|shipped|table] [CORPUS...]" >&2; exit 2 ;;
+*) echo "usage: $0 [transfer|shipped|calib|table] [CORPUS...]" >&2; exit 2 ;;
 esac
