@@ -694,3 +694,78 @@ fn format_2_mentions_are_split_per_watch() {
         (None, None, None)
     );
 }
+
+/// A second batch over `batch(0..n)`: every 5th mention unchanged, every
+/// 5th rescored, every 5th moved to another watch, the rest new; then
+/// copies of ids already in it, one changing what the first copy left
+/// unchanged and one putting back what was stored.
+fn mixed_batch(n: u64) -> Vec<Mention> {
+    let mut b: Vec<Mention> = (0..n)
+        .map(|i| {
+            let mut m = synthetic_mention(i, &["华为", "Lumio"], start());
+            match i % 5 {
+                1 => m.sentiment = None,
+                2 => m.watches = vec!["other".into()],
+                3 | 4 => m = synthetic_mention(i + n, &["华为", "Lumio"], start()),
+                _ => {}
+            }
+            m
+        })
+        .collect();
+    let mut changed = b[0].clone();
+    changed.spam = Some("now spam".into());
+    b.push(changed);
+    b.push(synthetic_mention(1, &["华为", "Lumio"], start()));
+    b
+}
+
+#[test]
+fn a_batch_prepared_on_threads_equals_one_prepared_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let n = write::PARALLEL_MIN as u64 * 2;
+    s.put_mentions(&batch(0..n), None).unwrap();
+    let b = mixed_batch(n);
+    let threaded = s.prepare(&b, write::PREPARE_THREADS).unwrap();
+    let in_order = s.prepare(&b, 1).unwrap();
+    assert_eq!(threaded, in_order);
+    assert_eq!(threaded.len(), b.len());
+    for (m, p) in b.iter().zip(&threaded) {
+        assert_eq!(p.stored.as_ref() == Some(m), p.packed.is_none());
+        if let Some(bytes) = &p.packed {
+            assert_eq!(bytes, &codec::pack(m));
+        }
+    }
+    assert!(threaded[0].packed.is_none() && threaded[n as usize].packed.is_some());
+}
+
+/// Every key and value of the store, in order.
+fn contents(s: &Store) -> Vec<(sled::IVec, sled::IVec)> {
+    s.tree().unwrap().iter().map(|kv| kv.unwrap()).collect()
+}
+
+#[test]
+fn large_batches_write_what_one_mention_at_a_time_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let batched = Store::open(&dir.path().join("batched")).unwrap();
+    let single = Store::open(&dir.path().join("single")).unwrap();
+    let n = write::PARALLEL_MIN as u64 * 2;
+    let mut inserted = 0;
+    for b in [batch(0..n), mixed_batch(n)] {
+        assert!(b.len() >= write::PARALLEL_MIN);
+        let r = batched.put_mentions(&b, None).unwrap();
+        inserted += r.inserted;
+        for m in &b {
+            single.put_mentions(std::slice::from_ref(m), None).unwrap();
+        }
+    }
+    assert_eq!(inserted as u64, n + 2 * n / 5);
+    assert_eq!(batched.mention_count().unwrap(), inserted as u64);
+    let (a, b) = (contents(&batched), contents(&single));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert!(x == y, "first difference at key {}", keys::hex(&x.0));
+    }
+    assert!(batched.verify().unwrap().is_empty());
+    assert_eq!(batched.counters().unwrap(), single.counters().unwrap());
+}
