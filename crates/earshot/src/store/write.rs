@@ -3,26 +3,6 @@
 
 use super::*;
 
-/// Batches of at least this many mentions are prepared (the stored records
-/// looked up, the new ones packed) on [`PREPARE_THREADS`] threads; smaller
-/// ones, such as a crawled page's, on the caller's thread alone, where a
-/// thread's start would cost more than it saves.
-pub(super) const PARALLEL_MIN: usize = 256;
-
-/// How many threads prepare a large batch (the caller's and one more; the
-/// target machine has two cores).
-pub(super) const PREPARE_THREADS: usize = 2;
-
-/// What one mention of a batch needs from the store before the batch is
-/// built: the record stored under its id when the write began, and its
-/// packed bytes unless that record equals it (then nothing is written,
-/// unless an earlier copy in the same batch changed it).
-#[derive(Debug, PartialEq)]
-pub(super) struct Prepared {
-    pub(super) stored: Option<Mention>,
-    pub(super) packed: Option<Vec<u8>>,
-}
-
 impl Store {
     /// Stores mentions (and optionally one page's crawl state) atomically:
     /// after a crash either all of them, their index entries and counter
@@ -70,59 +50,6 @@ impl Store {
         self.write(put, remove, &[], posts, None)
     }
 
-    fn prepare_one(&self, m: &Mention) -> Result<Prepared, StoreError> {
-        let stored = self.get_mention(m.id)?;
-        let packed = (stored.as_ref() != Some(m)).then(|| pack(m));
-        Ok(Prepared { stored, packed })
-    }
-
-    /// [`Store::prepare_one`] for each mention, in order, on up to
-    /// `threads` threads (one when the batch is under [`PARALLEL_MIN`]).
-    /// The same result as on one thread: lookups only read, and [`pack`]'s
-    /// bytes depend on the record alone. The first error in batch order
-    /// is returned.
-    pub(super) fn prepare(
-        &self,
-        mentions: &[Mention],
-        threads: usize,
-    ) -> Result<Vec<Prepared>, StoreError> {
-        let run = |part: &[Mention]| -> Result<Vec<Prepared>, StoreError> {
-            part.iter().map(|m| self.prepare_one(m)).collect()
-        };
-        if threads <= 1 || mentions.len() < PARALLEL_MIN {
-            return run(mentions);
-        }
-        let size = mentions.len().div_ceil(threads);
-        let parts = std::thread::scope(|s| {
-            let mut chunks = mentions.chunks(size);
-            let first = chunks.next().unwrap_or(&[]);
-            // A thread that cannot start leaves its part to this one.
-            let others: Vec<_> = chunks
-                .map(|part| {
-                    std::thread::Builder::new()
-                        .name("earshot-pack".into())
-                        .spawn_scoped(s, move || run(part))
-                        .map_err(|_| part)
-                })
-                .collect();
-            let mut parts = vec![run(first)];
-            for other in others {
-                parts.push(match other {
-                    Ok(handle) => handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    Err(part) => run(part),
-                });
-            }
-            parts
-        });
-        let mut out = Vec::with_capacity(mentions.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
-    }
-
     fn write(
         &self,
         mentions: &[Mention],
@@ -161,14 +88,12 @@ impl Store {
                 }
             };
 
-        let prepared = self.prepare(mentions, PREPARE_THREADS)?;
-        for (m, prep) in mentions.iter().zip(prepared) {
+        for m in mentions {
             let t = m.bucket_time();
             let home = keys::home_watch(&m.watches);
-            // An earlier copy in this batch wins over what was stored.
             let old: Option<Mention> = match pending.get(&m.id) {
                 Some(prev) => prev.cloned(),
-                None => prep.stored,
+                None => self.get_mention(m.id)?,
             };
             if let Some(old) = &old {
                 if old == m {
@@ -202,10 +127,7 @@ impl Store {
                     keys::member_value(m.post_id, &m.site),
                 );
             }
-            // Not packed ahead when the stored record equalled it but an
-            // earlier copy in this batch changed it.
-            let packed = prep.packed.unwrap_or_else(|| pack(m));
-            batch.insert(keys::mention(home, t, m.id), packed);
+            batch.insert(keys::mention(home, t, m.id), pack(m));
             batch.insert(&keys::id_index(m.id)[..], keys::id_value(home, t));
             pending.insert(m.id, Some(m));
         }
