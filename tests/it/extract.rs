@@ -75,6 +75,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "wordpress-old-theme.html",
         "https://platformnine.test/2026/11/s3-back/",
     ),
+    (
+        "review-editorial.html",
+        "https://gadgetledger.test/reviews/xingzhou-s3/",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

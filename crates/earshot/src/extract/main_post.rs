@@ -1,10 +1,13 @@
-//! A profile that knows a site's comments but not its theme's article
+//! Where a profile reads less than the article the page prints. First, a
+//! profile that knows a site's comments but not its theme's article
 //! markup: an old WordPress theme puts the post in `div.post > div.entry`,
 //! which the profile's article rule (`article.post … .entry-content`)
 //! misses, while its comment rule (`ol.commentlist li.comment >
 //! div.comment-body`) matches. Read as the profile alone, the page is its
 //! comments and the article is lost; here the generic extractor reads the
-//! article and the profile's comments follow it.
+//! article and the profile's comments follow it. Second, a news site's
+//! review whose JSON-LD `Review` holds only the summary: the generic
+//! extractor's article becomes the review's text.
 
 use scraper::Html;
 
@@ -69,6 +72,73 @@ pub(super) fn with_article(mut e: Extracted, g: Extracted) -> Extracted {
     e
 }
 
+/// The page is one review (an editorial review: a news site's review of a
+/// product), and the review's text in its JSON-LD or markup is the page's
+/// summary (its `description` or `og:description` meta), not the review
+/// the page prints. Read alone, the article was lost but for its summary.
+pub(super) fn summary_only(p: &Profile, doc: &Html, e: &Extracted) -> bool {
+    if p.kind != PageKind::Review || e.posts.len() != 1 || !is_article(doc) {
+        return false;
+    }
+    let key = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let review = key(&e.posts[0].text);
+    if review.chars().count() < 40 {
+        return false;
+    }
+    let Some(sel) = css("meta[name=description], meta[property='og:description']") else {
+        return false;
+    };
+    // The description is the review's text, or its opening cut with `…`.
+    doc.select(&sel)
+        .filter_map(|m| m.value().attr("content"))
+        .map(key)
+        .any(|d| d.chars().count() >= 40 && review.starts_with(&d))
+}
+
+/// The page calls itself an article (`og:type` `article`, or a JSON-LD
+/// `Article`, `NewsArticle` or `BlogPosting`), as a news site's review
+/// does and a shop's page of one customer's review does not.
+fn is_article(doc: &Html) -> bool {
+    static TYPE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let ld_type = TYPE.get_or_init(|| {
+        regex::Regex::new(
+            r#""@type"\s*:\s*"(?:Article|NewsArticle|BlogPosting|ReportageNewsArticle)""#,
+        )
+        .expect("static regex")
+    });
+    let og = css("meta[property='og:type']").is_some_and(|sel| {
+        doc.select(&sel)
+            .filter_map(|m| m.value().attr("content"))
+            .any(|c| c.trim().eq_ignore_ascii_case("article"))
+    });
+    og || css("script[type='application/ld+json']").is_some_and(|sel| {
+        doc.select(&sel)
+            .any(|s| ld_type.is_match(&s.text().collect::<String>()))
+    })
+}
+
+/// The one review of `e` with the generic extractor's article (`g`) as
+/// its text, its author, date and rating kept, when that article is at
+/// least three times the summary's length.
+pub(super) fn with_article_text(mut e: Extracted, g: Extracted) -> Extracted {
+    let (Some(review), Some(article)) = (e.posts.first_mut(), g.posts.into_iter().next()) else {
+        return e;
+    };
+    if article.text.chars().count() < review.text.chars().count() * 3 {
+        return e;
+    }
+    review.text = article.text;
+    review.removed.extend(article.removed);
+    if review.author.is_none() {
+        review.author = article.author;
+    }
+    e.notes.push(format!(
+        "profile `{}`: the review's text is the page's summary; the generic article extractor read the review",
+        e.profile
+    ));
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{extract_with, Options};
@@ -118,5 +188,34 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("found the comments but not the article")));
+    }
+
+    #[test]
+    fn an_editorial_review_whose_json_ld_holds_its_summary_is_read_whole() {
+        let url = url::Url::parse("https://gadgetledger.test/reviews/xingzhou-s3/").unwrap();
+        let html = include_str!("../../../../tests/fixtures/extract/review-editorial.html");
+        let o = Options {
+            profile: None,
+            tz: chrono_tz::UTC,
+            fetched_at: chrono::Utc::now(),
+            drop_lines: &[],
+        };
+        let e = extract_with(&url, html, &o).unwrap();
+        assert_eq!(e.profile, "review");
+        assert_eq!(e.posts.len(), 1, "{:#?}", e.posts);
+        let review = &e.posts[0];
+        // The summary, then the review's sections, not the summary alone.
+        assert!(review
+            .text
+            .starts_with("The Xingzhou S3 cancels train noise"));
+        for part in ["The antenna problem", "box code starting 2B", "Verdict"] {
+            assert!(review.text.contains(part), "{part}: {}", review.text);
+        }
+        assert!(!review.text.contains("More reviews"));
+        // What the JSON-LD said of the review stays.
+        assert_eq!(review.author.as_deref(), Some("Mei Lindqvist"));
+        let rating = review.rating.expect("rating");
+        assert_eq!((rating.value, rating.best), (82.0, 100.0));
+        assert!(review.published_at.is_some());
     }
 }

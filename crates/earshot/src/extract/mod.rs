@@ -350,6 +350,8 @@ fn read_html(
                 g
             } else if main_post::missing(p, &doc, &e) {
                 main_post::with_article(e, generic_page(url, &doc, ctx))
+            } else if main_post::summary_only(p, &doc, &e) {
+                main_post::with_article_text(e, generic_page(url, &doc, ctx))
             } else {
                 e
             }
