@@ -92,19 +92,18 @@ fn run_one(p: &Page, parse_only: bool) -> String {
     let fetched = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0)
         .expect("static timestamp");
     match earshot::extract::extract(&p.url, &text, None, chrono_tz::UTC, fetched) {
-        // Comments the generic extractor split off an article (repeated
-        // blocks) are posts of their own, not the article's main text that
-        // the set's references hold; a question's answers are.
+        // An article's comments (split off by the generic extractor's
+        // repeated blocks, or read by a profile's comment rule) are posts
+        // of their own, not the article's main text that the set's
+        // references hold; a question's answers are.
         Ok(e) => e
             .posts
             .iter()
-            .take(
-                if e.profile == "generic" && e.kind == earshot::extract::PageKind::Article {
-                    1
-                } else {
-                    usize::MAX
-                },
-            )
+            .take(if e.kind == earshot::extract::PageKind::Article {
+                1
+            } else {
+                usize::MAX
+            })
             .map(|p| p.text.as_str())
             .collect::<Vec<_>>()
             .join("\n\n"),

@@ -71,6 +71,14 @@ const FIXTURES: &[(&str, &str)] = &[
         "blog-question-title-en.html",
         "https://pocketaudio.test/2026/11/wait-for-the-s4/",
     ),
+    (
+        "wordpress-old-theme.html",
+        "https://platformnine.test/2026/11/s3-back/",
+    ),
+    (
+        "review-editorial.html",
+        "https://gadgetledger.test/reviews/xingzhou-s3/",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

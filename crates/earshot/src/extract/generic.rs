@@ -263,6 +263,9 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
     {
         paras.pop();
     }
+    if let Some(start) = meta_line::footer_block_start(&paras) {
+        paras.truncate(start);
+    }
     // A block the page shows twice (a content farm's best answer that the
     // answer list repeats, a comment quoted whole) keeps its first copy,
     // by letters and digits only. Where repeats are most of the text (the

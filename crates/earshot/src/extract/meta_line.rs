@@ -230,11 +230,22 @@ pub fn is_footer(p: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = R.get_or_init(|| {
         Regex::new(
-            r"^\s*[(（【\[]?\s*(本文由.{1,40}(整理|编辑|编译|发布|原创)|本文(来源|來源|转载|轉載)(于|自|於)|转载请注明|轉載請註明|原文链接|原文鏈接|原文地址|免责声明|免責聲明|版权声明|版權聲明|版权归.{1,20}所有|声明：本文)",
+            r"^\s*[(（【\[]?\s*(本文由.{1,40}(整理|编辑|编译|发布|原创)|本文(来源|來源|转载|轉載)(于|自|於)|转载请注明|轉載請註明|原文链接|原文鏈接|原文地址|免责声明|免責聲明|版权声明|版權聲明|版权归.{1,20}所有|声明[：:]\s*(本文|该文|該文)|反侵权公告|反侵權公告|原创版权|原創版權|转载申请|轉載申請|侵权必究|侵權必究)",
         )
         .expect("static regex")
     });
     p.chars().count() <= 300 && r.is_match(p)
+}
+
+/// Where a copyright notice that runs to the end of the text starts: a
+/// footer paragraph among the last eight (`反侵权公告：`, `原创版权禁止商业转载`)
+/// with at most 1,000 characters from it to the end, its clauses and
+/// contact lines included.
+pub fn footer_block_start(paras: &[&str]) -> Option<usize> {
+    let from = paras.len().saturating_sub(8).max(1);
+    let start = (from..paras.len()).find(|&i| is_footer(paras[i]))?;
+    let tail: usize = paras[start..].iter().map(|p| p.chars().count()).sum();
+    (tail <= 1_000).then_some(start)
 }
 
 #[cfg(test)]
@@ -309,5 +320,40 @@ mod tests {
         assert!(is_footer("（本文来源于网络，如有侵权请联系删除）"));
         assert!(is_footer("免责声明：本文仅代表作者个人观点。"));
         assert!(!is_footer("本文测试了云雀 X5 的续航，结论是电池发热严重。"));
+    }
+
+    #[test]
+    fn a_copyright_notice_block_at_the_end_leaves_the_article() {
+        let url = url::Url::parse("http://www.chengnanxw.test/shehui/2026/1121/5521.html").unwrap();
+        let html = include_str!("../../../../tests/fixtures/extract/news-copyright-notice-zh.html");
+        let e = crate::extract::extract(
+            &url,
+            html,
+            None,
+            chrono_tz::Asia::Shanghai,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let text = &e.posts[0].text;
+        assert!(text.contains("试点三个月后"), "{text}");
+        assert!(text.ends_with("（城南新闻网编辑 陶一凡）"), "{text}");
+        for notice in [
+            "反侵权公告",
+            "依法追究侵权责任",
+            "版权合作",
+            "原创版权禁止商业转载",
+        ] {
+            assert!(!text.contains(notice), "{notice}: {text}");
+        }
+        // Its clauses are cut only with the heading: alone, a numbered line
+        // or a contact line is no footer.
+        assert!(!is_footer(
+            "二、对侵犯本网站著作权益的行为，本网站将依法追究侵权责任；"
+        ));
+        assert_eq!(
+            footer_block_start(&["正文。", "反侵权公告：", "一、……"]),
+            Some(1)
+        );
+        assert_eq!(footer_block_start(&["反侵权公告：", "一、……"]), None);
     }
 }

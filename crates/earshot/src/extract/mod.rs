@@ -17,6 +17,7 @@ mod flat_comments;
 mod generic;
 mod index_page;
 mod lang;
+mod main_post;
 mod meta_line;
 mod profile;
 mod readable;
@@ -347,6 +348,10 @@ fn read_html(
                     g.title = e.title;
                 }
                 g
+            } else if main_post::missing(p, &doc, &e) {
+                main_post::with_article(e, generic_page(url, &doc, ctx))
+            } else if main_post::summary_only(p, &doc, &e) {
+                main_post::with_article_text(e, generic_page(url, &doc, ctx))
             } else {
                 e
             }
