@@ -7,10 +7,10 @@
 //! The feed-forward output projection (1536 → 384) has a GELU output as its
 //! input, with outlier channels that one per-tensor int8 scale cannot hold:
 //! quantised as it is, it cost 2–15 points of accuracy on the test splits
-//! (an earlier 6-layer model). It is built fp32, then
-//! [`Int8Bert::smooth`] calibrates it and quantises it with its outlier
-//! channels in fp32 beside it and SmoothQuant on the rest (`smooth.rs`;
-//! `EARSHOT_INT8_FFN_OUTPUT=fp32` keeps it fp32; see
+//! (an earlier 6-layer model). It is built fp32 and stays fp32 by default;
+//! with `EARSHOT_INT8_FFN_OUTPUT` set, [`Int8Bert::smooth`] calibrates it
+//! and quantises it, with its outlier channels in fp32 beside it and/or
+//! SmoothQuant on the rest (`smooth.rs`; see
 //! `models/sentiment/MODEL_CARD.md`).
 //! Embeddings, layer norms, attention scores, the pooler and the head stay
 //! fp32.

@@ -98,8 +98,8 @@ impl Shipped {
 #[test]
 fn calibration_is_finite_and_the_same_at_every_load() {
     let m = shipped();
-    let FfnOutput::Int8 { alpha, split } = smooth::DEFAULT else {
-        panic!("the default quantises the projection");
+    let FfnOutput::Int8 { alpha, split } = smooth::CANDIDATE else {
+        panic!("the candidate quantises the projection");
     };
     let (a, stats) = m.int8(Some((alpha, split)));
     let stats = stats.expect("stats");
@@ -138,8 +138,8 @@ fn calibration_is_finite_and_the_same_at_every_load() {
 #[test]
 fn int8_output_projection_smoothed_with_outliers_apart_stays_close_to_fp32() {
     let m = shipped();
-    let FfnOutput::Int8 { alpha, split } = smooth::DEFAULT else {
-        panic!("the default quantises the projection");
+    let FfnOutput::Int8 { alpha, split } = smooth::CANDIDATE else {
+        panic!("the candidate quantises the projection");
     };
     let e_fp32 = m.error(&m.int8(None).0);
     let e_plain = m.error(&m.int8(Some((None, false))).0);
