@@ -10,6 +10,12 @@
 //! precision cache (`EARSHOT_PRECISION_CACHE=` for none: it calibrates at
 //! every load).
 //!
+//! `EARSHOT_BENCH_FFN=fp32,split` instead times int8 with each named way of
+//! running the feed-forward output projection (`EARSHOT_INT8_FFN_OUTPUT`'s
+//! values, see the scorer's `smooth.rs`) against each other, in one
+//! process, alternating whole passes over the texts (`EARSHOT_BENCH_ROUNDS`,
+//! 4) at batch 16, 32 and 64: the fairest A/B on a shared machine.
+//!
 //!     cargo bench -p earshot-scorer --bench sentiment            (EARSHOT_BENCH_N=2000 texts by default)
 
 use std::time::Instant;
@@ -87,6 +93,13 @@ fn main() {
         threads,
         ..Default::default()
     };
+    if let Ok(ffn) = std::env::var("EARSHOT_BENCH_FFN") {
+        let rounds = std::env::var("EARSHOT_BENCH_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4);
+        return ffn_ab(&base, &texts, ffn.split(',').collect(), rounds);
+    }
     let t = Instant::now();
     let scorer = Scorer::load(&base).expect("model");
     let load = t.elapsed();
@@ -179,4 +192,53 @@ fn main() {
         }
     }
     println!("peak RSS: {:.0} MB", peak_rss_mb());
+}
+
+/// `EARSHOT_BENCH_FFN`: int8 scorers, one per way of running the
+/// feed-forward output projection, timed alternately on the same texts.
+fn ffn_ab(base: &SentimentConfig, texts: &[&str], ways: Vec<&str>, rounds: usize) {
+    let n = texts.len();
+    for batch in [16usize, 32, 64] {
+        let scorers: Vec<(&str, Scorer)> = ways
+            .iter()
+            .map(|&w| {
+                // read when the int8 encoder is built; the bench is one thread
+                std::env::set_var("EARSHOT_INT8_FFN_OUTPUT", w);
+                let cfg = SentimentConfig {
+                    batch_size: batch,
+                    precision: Precision::Int8,
+                    ..base.clone()
+                };
+                let t = Instant::now();
+                let s = Scorer::load(&cfg).expect("model");
+                println!("{w}: load {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+                let _ = s.score(&texts[..64.min(n)]);
+                (w, s)
+            })
+            .collect();
+        std::env::remove_var("EARSHOT_INT8_FFN_OUTPUT");
+        let mut rates = vec![Vec::new(); scorers.len()];
+        for round in 0..rounds {
+            for i in 0..scorers.len() {
+                let k = if round % 2 == 0 {
+                    i
+                } else {
+                    scorers.len() - 1 - i
+                };
+                let t = Instant::now();
+                scorers[k].1.score(texts).expect("score");
+                rates[k].push(n as f64 / t.elapsed().as_secs_f64());
+            }
+        }
+        for ((w, _), r) in scorers.iter().zip(&mut rates) {
+            r.sort_by(f64::total_cmp);
+            let all: Vec<String> = r.iter().map(|x| format!("{x:.0}")).collect();
+            println!(
+                "int8 {w:<16} batch {batch:>2}: best {:>6.1}, median {:>6.1} mentions/s ({})",
+                r[r.len() - 1],
+                r[r.len() / 2],
+                all.join(" ")
+            );
+        }
+    }
 }

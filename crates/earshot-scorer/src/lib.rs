@@ -18,6 +18,9 @@ mod calibrate;
 mod int8;
 mod model;
 mod serve;
+mod smooth;
+#[cfg(test)]
+mod smooth_check;
 
 pub use model::Scorer;
 pub use serve::{serve, ServeError};

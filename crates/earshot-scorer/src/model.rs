@@ -10,6 +10,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use crate::calibrate;
 use crate::int8::Int8Bert;
+use crate::smooth;
 use earshot::sentiment::protocol::{Choice, ChoiceSource};
 use earshot::sentiment::{from_probs, windows, Precision, SentimentConfig, SentimentError};
 use earshot::store::Sentiment;
@@ -45,6 +46,9 @@ struct Files {
     config: BertConfig,
     config_path: PathBuf,
     weights: PathBuf,
+    /// [`smooth::TEXTS`] as the model reads them (ids with `<s>`, `</s>`):
+    /// the int8 path's smoothing calibration
+    smooth_ids: Vec<Vec<i64>>,
 }
 
 impl Files {
@@ -58,9 +62,31 @@ impl Files {
         vs.load(&self.weights)
             .map_err(|e| file_err(&self.weights, e))?;
         match precision {
-            Precision::Int8 => Int8Bert::from_vars(&vs.variables(), &self.config)
-                .map(Engine::Int8)
-                .map_err(|e| file_err(&self.weights, e)),
+            Precision::Int8 => {
+                let mut q = Int8Bert::from_vars(&vs.variables(), &self.config)
+                    .map_err(|e| file_err(&self.weights, e))?;
+                drop(model);
+                drop(vs);
+                if let smooth::FfnOutput::Int8 { alpha, split } = smooth::FfnOutput::from_env() {
+                    let t = Instant::now();
+                    let stats = tch::no_grad(|| -> Result<_, tch::TchError> {
+                        let batches = smooth_batches(&self.smooth_ids, device)?;
+                        q.smooth(&batches, alpha, split)
+                    })
+                    .map_err(|e| file_err(&self.weights, format!("int8 calibration: {e}")))?;
+                    tracing::debug!(
+                        alpha = ?alpha,
+                        split,
+                        ms = t.elapsed().as_millis() as u64,
+                        texts = self.smooth_ids.len(),
+                        fp32_channels = ?stats.split,
+                        top = ?stats.act_max,
+                        scales = ?stats.scale_range,
+                        "int8 feed-forward output projections calibrated and quantised"
+                    );
+                }
+                Ok(Engine::Int8(q))
+            }
             p => {
                 vs.set_kind(if p == Precision::Bf16 {
                     Kind::BFloat16
@@ -182,10 +208,12 @@ impl Scorer {
             .max_tokens
             .min(config.max_position_embeddings as usize)
             .max(8);
+        let smooth_ids = smooth_ids(&tokenizer, simplify_chinese, max_tokens);
         let files = Files {
             config,
             config_path,
             weights,
+            smooth_ids,
         };
         let asked = cfg.effective_precision();
         // fbgemm's int8 kernels are CPU-only, and bf16 on a GPU is untested
@@ -449,21 +477,10 @@ impl Scorer {
     }
 
     fn forward(&self, seqs: &[Vec<i64>]) -> Result<Vec<Vec<f32>>, SentimentError> {
-        let len = seqs.iter().map(Vec::len).max().unwrap_or(2);
-        let mut ids = Vec::with_capacity(seqs.len() * len);
-        let mut mask = Vec::with_capacity(seqs.len() * len);
-        for s in seqs {
-            ids.extend_from_slice(s);
-            ids.extend(std::iter::repeat_n(PAD, len - s.len()));
-            mask.extend(std::iter::repeat_n(1i64, s.len()));
-            mask.extend(std::iter::repeat_n(0i64, len - s.len()));
-        }
-        let shape = [seqs.len() as i64, len as i64];
         // Scoring runs on whichever thread asks: route this one's warnings.
         crate::c10::route_warnings();
         let result = tch::no_grad(|| -> Result<Vec<Vec<f32>>, tch::TchError> {
-            let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
-            let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
+            let (ids, mask) = padded(seqs, self.device)?;
             let logits = self.engine.logits(&ids, &mask)?;
             let logits = logits.to_kind(Kind::Float).to(Device::Cpu);
             let flat: Vec<f32> = Vec::<f32>::try_from(logits.f_flatten(0, -1)?)?;
@@ -560,6 +577,58 @@ fn logit_bias(meta: &serde_json::Value) -> Result<Option<[f32; 3]>, String> {
             .ok_or_else(bad)?;
     }
     Ok(Some(b))
+}
+
+/// `seqs` padded to the longest: `(ids, mask)`, `[batch, len]` int64.
+pub(crate) fn padded(seqs: &[Vec<i64>], device: Device) -> Result<(Tensor, Tensor), tch::TchError> {
+    let len = seqs.iter().map(Vec::len).max().unwrap_or(2);
+    let mut ids = Vec::with_capacity(seqs.len() * len);
+    let mut mask = Vec::with_capacity(seqs.len() * len);
+    for s in seqs {
+        ids.extend_from_slice(s);
+        ids.extend(std::iter::repeat_n(PAD, len - s.len()));
+        mask.extend(std::iter::repeat_n(1i64, s.len()));
+        mask.extend(std::iter::repeat_n(0i64, len - s.len()));
+    }
+    let shape = [seqs.len() as i64, len as i64];
+    Ok((
+        Tensor::from_slice(&ids).f_view(shape)?.f_to(device)?,
+        Tensor::from_slice(&mask).f_view(shape)?.f_to(device)?,
+    ))
+}
+
+/// [`smooth::TEXTS`] as the model reads them: prepared, tokenised, cut to
+/// `max_tokens`, with `<s>` and `</s>`.
+pub(crate) fn smooth_ids(
+    tokenizer: &XLMRobertaTokenizer,
+    simplify_chinese: bool,
+    max_tokens: usize,
+) -> Vec<Vec<i64>> {
+    smooth::TEXTS
+        .iter()
+        .map(|t| {
+            let tokens = tokenizer.tokenize(&earshot::sentiment::prepare(t, simplify_chinese));
+            let mut ids = tokenizer.convert_tokens_to_ids(&tokens);
+            ids.truncate(max_tokens.saturating_sub(2));
+            ids.insert(0, BOS);
+            ids.push(EOS);
+            ids
+        })
+        .collect()
+}
+
+/// The smoothing calibration's batches: sorted by length (little padding),
+/// [`smooth::BATCH`] sequences each.
+pub(crate) fn smooth_batches(
+    ids: &[Vec<i64>],
+    device: Device,
+) -> Result<Vec<(Tensor, Tensor)>, tch::TchError> {
+    let mut sorted: Vec<Vec<i64>> = ids.to_vec();
+    sorted.sort_by_key(Vec::len);
+    sorted
+        .chunks(smooth::BATCH)
+        .map(|c| padded(c, device))
+        .collect()
 }
 
 fn softmax3(l: &[f32]) -> [f32; 3] {
