@@ -24,7 +24,7 @@ mod xlsx;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use crate::store::{
@@ -292,7 +292,8 @@ pub struct ReportData {
     /// The mention filters the report applies (the dashboard's).
     #[serde(skip_serializing_if = "Filter::is_empty")]
     pub filter: Filter,
-    /// When the report was made.
+    /// When the report was made, to the second (a fixed-width timestamp:
+    /// the same report is the same size whenever it is made).
     pub generated_at: DateTime<Utc>,
     /// Timeline bucket size.
     pub granularity: Granularity,
@@ -534,7 +535,7 @@ pub fn gather_filtered(
     Ok(ReportData {
         request: req.clone(),
         filter: filter.clone(),
-        generated_at: Utc::now(),
+        generated_at: Utc::now().trunc_subsecs(0),
         granularity: g,
         timeline: combined
             .into_iter()
