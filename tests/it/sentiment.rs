@@ -259,15 +259,14 @@ fn eval_json(csv: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(text(&out.stdout).trim()).expect("json")
 }
 
+/// Five labelled texts, Chinese and English, one of each class at least.
+const EVAL_CSV: &str = "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n";
+
 #[test]
 fn eval_sentiment_prints_accuracy_and_confusion() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("eval.csv");
-    std::fs::write(
-        &csv,
-        "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n",
-    )
-    .expect("write csv");
+    std::fs::write(&csv, EVAL_CSV).expect("write csv");
     let v = eval_json(&csv);
     assert_eq!(v["n"], 5);
     let conf = v["confusion"].as_array().expect("confusion");
@@ -301,11 +300,7 @@ fn eval_sentiment_prints_accuracy_and_confusion() {
 fn eval_sentiment_rows_are_each_rows_probabilities_and_a_logit_bias_moves_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("eval.csv");
-    std::fs::write(
-        &csv,
-        "label,text\n0,太失望了，质量很差\n2,非常满意，推荐购买\n0,\"Awful, it broke in a day\"\n2,Love it!\n1,The store opens at 9am.\n",
-    )
-    .expect("write csv");
+    std::fs::write(&csv, EVAL_CSV).expect("write csv");
     let rows = |model: &std::path::Path, name: &str| -> (serde_json::Value, Vec<(u8, [f64; 3])>) {
         let path = dir.path().join(name);
         let out = earshot()

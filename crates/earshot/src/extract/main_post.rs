@@ -147,12 +147,7 @@ mod tests {
     fn an_old_theme_s_article_is_read_before_the_profile_s_comments() {
         let url = url::Url::parse("https://platformnine.test/2026/11/s3-back/").unwrap();
         let html = include_str!("../../../../tests/fixtures/extract/wordpress-old-theme.html");
-        let o = Options {
-            profile: None,
-            tz: chrono_tz::UTC,
-            fetched_at: chrono::Utc::now(),
-            drop_lines: &[],
-        };
+        let o = Options::for_tests();
         let e = extract_with(&url, html, &o).unwrap();
         assert_eq!(e.profile, "wordpress");
         assert_eq!(e.posts.len(), 5, "{:#?}", e.posts);
@@ -194,12 +189,7 @@ mod tests {
     fn an_editorial_review_whose_json_ld_holds_its_summary_is_read_whole() {
         let url = url::Url::parse("https://gadgetledger.test/reviews/xingzhou-s3/").unwrap();
         let html = include_str!("../../../../tests/fixtures/extract/review-editorial.html");
-        let o = Options {
-            profile: None,
-            tz: chrono_tz::UTC,
-            fetched_at: chrono::Utc::now(),
-            drop_lines: &[],
-        };
+        let o = Options::for_tests();
         let e = extract_with(&url, html, &o).unwrap();
         assert_eq!(e.profile, "review");
         assert_eq!(e.posts.len(), 1, "{:#?}", e.posts);

@@ -199,6 +199,19 @@ pub struct Options<'a> {
     pub drop_lines: &'a [(String, regex::Regex)],
 }
 
+#[cfg(test)]
+impl Options<'_> {
+    /// No forced profile, UTC, fetched now, no extra ad lines.
+    pub(crate) fn for_tests() -> Options<'static> {
+        Options {
+            profile: None,
+            tz: chrono_tz::UTC,
+            fetched_at: Utc::now(),
+            drop_lines: &[],
+        }
+    }
+}
+
 /// Reads `text` (already decoded) fetched from `url`.
 ///
 /// `profile` forces a profile by name; `tz` is the site's timezone for
@@ -605,12 +618,7 @@ mod tests {
         let png = "\u{89}PNG\r\n\u{1a}\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0";
         assert!(looks_binary(png));
         let url = Url::parse("http://example.test/a.html").unwrap();
-        let o = Options {
-            profile: None,
-            tz: chrono_tz::UTC,
-            fetched_at: chrono::Utc::now(),
-            drop_lines: &[],
-        };
+        let o = Options::for_tests();
         assert!(extract_with(&url, &page, &o).is_ok());
         assert!(matches!(
             extract_with(&url, png, &o),
@@ -620,12 +628,7 @@ mod tests {
 
     #[test]
     fn a_claiming_profile_that_finds_no_post_hands_the_page_to_the_generic_extractor() {
-        let o = Options {
-            profile: None,
-            tz: chrono_tz::UTC,
-            fetched_at: chrono::Utc::now(),
-            drop_lines: &[],
-        };
+        let o = Options::for_tests();
         let url = Url::parse("http://blog.example.test/2026/11/a-post/").unwrap();
         let prose =
             "The lamp arrived on Monday and the light is warm and even across the desk. ".repeat(8);
