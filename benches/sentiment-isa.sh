@@ -8,7 +8,8 @@
 # It runs the scorer's sentiment bench (`EARSHOT_BENCH_PRECISION=int8`)
 # alternately as is and with every kernel library libtorch links held to
 # AVX2: fbgemm (the int8 GEMMs: FBGEMM_ENABLE_INSTRUCTIONS), ATen's own
-# vector kernels (ATEN_CPU_CAPABILITY), oneDNN (DNNL_MAX_CPU_ISA) and MKL
+# vector kernels (ATEN_CPU_CAPABILITY), oneDNN (ONEDNN_MAX_CPU_ISA and its older
+# name DNNL_MAX_CPU_ISA) and MKL
 # (MKL_ENABLE_INSTRUCTIONS). Each library reads its variable once at start,
 # so each side is its own process; alternating them shares the machine's
 # load fairly between the two. It prints each run and the medians.
@@ -31,7 +32,7 @@ for l in sys.stdin:
         print(m["executable"])' | tail -1)
 [ -x "$bin" ] || { echo "sentiment-isa: could not build the sentiment bench" >&2; exit 1; }
 
-AVX2=(FBGEMM_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2)
+AVX2=(FBGEMM_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2)
 declare -a native avx2
 run() {
     # The bench's own line: "int8  batch 16:  225.0 mentions/s (…)".
