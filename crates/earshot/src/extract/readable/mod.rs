@@ -450,7 +450,7 @@ fn best_text(doc: &Html) -> String {
             best = Some(a);
             break;
         }
-        if short.is_none() && a.chars >= MIN_SHORT && has_sentence(&a.text) {
+        if short.is_none() && a.chars >= MIN_SHORT && render::has_sentence(&a.text) {
             short = Some(Attempt {
                 text: a.text.clone(),
                 chars: a.chars,
@@ -769,19 +769,6 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         out.push_str("\n\n");
     }
     finish(out)
-}
-
-/// `s` holds a sentence end: `.`, `!` or `?` after a letter and before a
-/// space or the end, or a CJK full stop, exclamation or question mark.
-fn has_sentence(s: &str) -> bool {
-    let cs: Vec<char> = s.chars().collect();
-    cs.iter().enumerate().any(|(i, &c)| match c {
-        '。' | '！' | '？' => true,
-        '.' | '!' | '?' => {
-            i > 0 && cs[i - 1].is_alphabetic() && cs.get(i + 1).is_none_or(|n| n.is_whitespace())
-        }
-        _ => false,
-    })
 }
 
 /// True when `i` has block children.

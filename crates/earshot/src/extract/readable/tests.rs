@@ -78,7 +78,7 @@ fn a_one_sentence_post_is_not_replaced_by_the_footer() {
 /// attempt's: a masthead line or a headline with its byline is not a post.
 #[test]
 fn a_short_text_needs_a_sentence() {
-    use super::has_sentence;
+    use super::render::has_sentence;
     assert!(has_sentence("Simply beautiful! New material from the band"));
     assert!(has_sentence("Repurpose with a creative purpose. @someone"));
     assert!(has_sentence("今晚码头的霓虹灯又亮了。"));
