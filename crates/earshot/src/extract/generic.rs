@@ -193,6 +193,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
     let (body, top) = byline::take_first(&body, ctx);
     let body = tidy_body(&body, title.as_deref(), ctx);
     let (body, comments) = super::flat_comments::cut(&body);
+    let (body, section) = super::tail_section::cut(&body);
     let (body, end) = byline::take_last(&body, ctx, is_post_trailer);
     let byline = top.or(end);
     let meta = meta_line::find(doc, title.as_deref(), ctx);
@@ -200,7 +201,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         Vec::new()
     } else {
         vec![Post {
-            removed: comments.into_iter().collect(),
+            removed: comments.into_iter().chain(section).collect(),
             author: author(doc)
                 .or_else(|| meta.as_ref().and_then(|m| m.author.clone()))
                 .or_else(|| byline.as_ref().and_then(|b| b.author.clone())),

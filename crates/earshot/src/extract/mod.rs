@@ -23,6 +23,7 @@ mod profile;
 mod readable;
 mod repeated;
 mod structured;
+mod tail_section;
 mod text;
 mod title;
 

@@ -87,6 +87,9 @@ const BLOCK: &[&str] = &[
 const MIN_BLOCK: usize = 25;
 /// Weighted characters below which a page has no article (an index page).
 const MIN_ARTICLE: usize = 140;
+/// A stricter attempt's text at least this long, though shorter than
+/// `MIN_ARTICLE`, is kept over a relaxed attempt's text that does not hold it.
+const MIN_SHORT: usize = 25;
 
 #[derive(Default, Clone)]
 struct Item<'a> {
@@ -431,11 +434,27 @@ fn best_text(doc: &Html) -> String {
     // the rules on a page with a short article lets in its comments and
     // link lists, not more article.
     let mut best: Option<Attempt> = None;
+    // The first short text a stricter attempt found that holds a sentence
+    // (a post of one or two sentences in the blog's entry element, not a
+    // masthead, a skip link or a headline with its byline): a relaxed
+    // attempt that finds a long text elsewhere (the footer's credits, an
+    // author box, the comments) has found another part of the page, not
+    // more article.
+    let mut short: Option<Attempt> = None;
     for flags in all {
         let a = attempt(&arena, flags);
         if a.chars >= MIN_ARTICLE {
+            if let Some(s) = short.filter(|s| !a.text.contains(s.text.trim())) {
+                return s.text;
+            }
             best = Some(a);
             break;
+        }
+        if short.is_none() && a.chars >= MIN_SHORT && render::has_sentence(&a.text) {
+            short = Some(Attempt {
+                text: a.text.clone(),
+                chars: a.chars,
+            });
         }
         if best.as_ref().is_none_or(|b| a.chars > b.chars) {
             best = Some(a);

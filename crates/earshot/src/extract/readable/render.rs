@@ -184,3 +184,16 @@ pub(super) fn is_boiler_line(line: &str, r: &Res) -> bool {
         || t.contains("版权所有") && t.chars().count() < 60)
         && t.chars().count() < 200
 }
+
+/// `s` holds a sentence end: `.`, `!` or `?` after a letter and before a
+/// space or the end, or a CJK full stop, exclamation or question mark.
+pub(super) fn has_sentence(s: &str) -> bool {
+    let cs: Vec<char> = s.chars().collect();
+    cs.iter().enumerate().any(|(i, &c)| match c {
+        '。' | '！' | '？' => true,
+        '.' | '!' | '?' => {
+            i > 0 && cs[i - 1].is_alphabetic() && cs.get(i + 1).is_none_or(|n| n.is_whitespace())
+        }
+        _ => false,
+    })
+}

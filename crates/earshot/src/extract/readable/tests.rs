@@ -52,3 +52,41 @@ fn a_utf8_page_under_a_stale_gb2312_label_reads_as_chinese() {
     assert!(body.contains("现在终于可以安心看完一章"), "{body:?}");
     assert_eq!(e.title.as_deref(), Some("社区图书馆延长夜间开放时间"));
 }
+
+/// A photo blog's post of one sentence (fixture written for earshot): the
+/// strict attempt finds it in the post's element, under `MIN_ARTICLE`; the
+/// relaxed attempts would take the footer's credit paragraphs instead,
+/// which do not hold it. The post's sentence is the text.
+#[test]
+fn a_one_sentence_post_is_not_replaced_by_the_footer() {
+    let page = include_bytes!("../../../../../tests/fixtures/extract/blog-one-line-post-en.html");
+    let (e, _) = article(page, "https://nightwalks.test/2026/11/ferry-terminal-sign/");
+    assert_eq!(e.profile, "generic");
+    let body = &e.posts.first().expect("a post").text;
+    assert!(
+        body.contains(
+            "Twenty years dark, and tonight the old neon over the ferry terminal is burning again!"
+        ),
+        "{body:?}"
+    );
+    for junk in ["If you find anything", "All photographs", "Low tide"] {
+        assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+    }
+}
+
+/// Only a short text with a sentence in it is kept over a relaxed
+/// attempt's: a masthead line or a headline with its byline is not a post.
+#[test]
+fn a_short_text_needs_a_sentence() {
+    use super::render::has_sentence;
+    assert!(has_sentence("Simply beautiful! New material from the band"));
+    assert!(has_sentence("Repurpose with a creative purpose. @someone"));
+    assert!(has_sentence("今晚码头的霓虹灯又亮了。"));
+    assert!(!has_sentence("Jump to navigation Skip navigation"));
+    assert!(!has_sentence(
+        "Goa's online news edition - Sunday, January 20, 2008"
+    ));
+    assert!(!has_sentence(
+        "What we're reading: Thursday\n\nRick Bosh\n\n6:29 AM on 05/23/2013"
+    ));
+}
