@@ -79,15 +79,18 @@ impl Store {
     }
 
     /// Checks the store's invariants: the mention count, one id-index
-    /// entry per mention, each record filed under its first watch at its
-    /// bucket time with a pointer under each other watch and no other
-    /// entry, counters equal to a recount. Returns the problems found.
+    /// and one content-hash entry per mention and one cluster member per
+    /// mention in a cluster (counted), each record filed under its first
+    /// watch at its bucket time with a pointer under each other watch and
+    /// no other entry, counters equal to a recount. Returns the problems
+    /// found.
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let mut expected_pointers = std::collections::BTreeSet::new();
         let mut pointers = std::collections::BTreeSet::new();
         let mut misfiled = 0u64;
         let mut n = 0u64;
+        let mut clustered = 0u64;
         for item in self.tree()?.scan_prefix([keys::MENTION]) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
             if v.is_empty() {
@@ -96,6 +99,7 @@ impl Store {
             }
             let m: Mention = unpack(&k, &v)?;
             n += 1;
+            clustered += m.cluster_id.is_some() as u64;
             let t = m.bucket_time();
             let home = keys::home_watch(&m.watches);
             if k.as_ref() != keys::mention(home, t, m.id).as_slice() {
@@ -113,6 +117,20 @@ impl Store {
         let ids = self.tree()?.scan_prefix([keys::ID]).count() as u64;
         if ids != n {
             problems.push(format!("id index has {ids} entries for {n} mentions"));
+        }
+        // One content-hash entry per record, one cluster member per record
+        // in a cluster (counted, as the id index: a scan of each prefix).
+        let hashes = self.tree()?.scan_prefix([keys::HASH]).count() as u64;
+        if hashes != n {
+            problems.push(format!(
+                "content-hash index has {hashes} entries for {n} mentions"
+            ));
+        }
+        let members = self.tree()?.scan_prefix([keys::CLUSTER]).count() as u64;
+        if members != clustered {
+            problems.push(format!(
+                "clusters have {members} members for {clustered} mentions in a cluster"
+            ));
         }
         if n != self.mention_count()? {
             problems.push(format!(

@@ -491,6 +491,40 @@ fn rebuild_counters_repairs_a_damaged_counter() {
 }
 
 #[test]
+fn verify_counts_the_content_hash_index_and_cluster_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let mut b = batch(0..30);
+    for m in b.iter_mut().step_by(2) {
+        m.cluster_id = Some(m.post_id);
+    }
+    s.put_mentions(&b, None).unwrap();
+    assert_eq!(s.verify().unwrap(), Vec::<String>::new());
+    let tree = s.tree().unwrap();
+    // A lost hash entry and a stray cluster member are both reported.
+    tree.remove(keys::hash_index(&b[3].content_hash, b[3].id))
+        .unwrap()
+        .unwrap();
+    tree.insert(&keys::cluster_member(1, 2)[..], keys::member_value(2, "x"))
+        .unwrap();
+    let problems = s.verify().unwrap();
+    assert_eq!(
+        problems,
+        vec![
+            "content-hash index has 29 entries for 30 mentions".to_string(),
+            "clusters have 16 members for 15 mentions in a cluster".to_string(),
+        ]
+    );
+    // Put back as they were: clean again.
+    tree.insert(keys::hash_index(&b[3].content_hash, b[3].id), &[][..])
+        .unwrap();
+    tree.remove(&keys::cluster_member(1, 2)[..])
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.verify().unwrap(), Vec::<String>::new());
+}
+
+#[test]
 fn removing_mentions_takes_them_out_of_counters_and_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("s")).unwrap();
