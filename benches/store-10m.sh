@@ -20,7 +20,7 @@
 # 2026-12-07): ingest 62 min (3,726 s), the reopen 33 s, the reads about
 # 2 min; `store compact` copied about 140 MB a minute, so the copy alone
 # would take over an hour more: that run was stopped during compaction
-# (README, "The store"). Give it three hours on a machine like that one.
+# (docs/store.md). Give it three hours on a machine like that one.
 set -euo pipefail
 DIR=${1:-target/store-10m}
 export TMPDIR
