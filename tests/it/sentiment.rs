@@ -356,6 +356,85 @@ fn eval_sentiment_rows_are_each_rows_probabilities_and_a_logit_bias_moves_them()
     assert!(moved > 0, "a bias of {bias:?} moves no label: {plain:?}");
 }
 
+/// On a CPU without VNNI, fbgemm's int8 products pass through a
+/// saturating int16, and the smoothed feed-forward output projection
+/// overflowed it (mixed reviews: probabilities 0.47 from fp32's, two labels
+/// changed). There the projection stays fp32. `FBGEMM_ENABLE_INSTRUCTIONS=AVX2`
+/// holds fbgemm to those kernels on any x86-64 CPU; forcing the projection
+/// into int8 beside it shows the overflow the default avoids.
+#[test]
+fn int8_on_avx2_kernels_scores_as_fp32_does() {
+    if !earshot::sentiment::fbgemm_cpu() {
+        eprintln!("skipped: no fbgemm int8 kernels on this CPU");
+        return;
+    }
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sentiment/mixed-reviews.csv"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows = |precision: &str, env: &[(&str, &str)]| -> Vec<[f64; 3]> {
+        let path = dir.path().join(format!("{precision}-{}.csv", env.len()));
+        let out = earshot()
+            .env("EARSHOT_LOG", "error")
+            .env("EARSHOT_PRECISION_CACHE", "")
+            .envs(env.iter().copied())
+            .args([
+                "eval-sentiment",
+                "--json",
+                "--precision",
+                precision,
+                "--data",
+                data,
+            ])
+            .arg("--rows")
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let body = std::fs::read_to_string(&path).expect("the rows file");
+        body.lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<f64> = l
+                    .split(',')
+                    .skip(1)
+                    .map(|x| x.parse().expect("a probability"))
+                    .collect();
+                [f[0], f[1], f[2]]
+            })
+            .collect()
+    };
+    let argmax = |p: &[f64; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+    let apart = |a: &[[f64; 3]], b: &[[f64; 3]]| -> (f64, usize) {
+        let most = a
+            .iter()
+            .zip(b)
+            .flat_map(|(p, q)| (0..3).map(move |c| (p[c] - q[c]).abs()))
+            .fold(0.0, f64::max);
+        let labels = a
+            .iter()
+            .zip(b)
+            .filter(|(p, q)| argmax(p) != argmax(q))
+            .count();
+        (most, labels)
+    };
+    let fp32 = rows("fp32", &[]);
+    assert_eq!(fp32.len(), 84);
+    let avx2 = [("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")];
+    let (most, labels) = apart(&fp32, &rows("int8", &avx2));
+    assert!(
+        most < 0.2 && labels <= 1,
+        "int8 on AVX2 kernels: probabilities up to {most:.3} from fp32's, {labels} labels differ"
+    );
+    let forced = [avx2[0], ("EARSHOT_INT8_FFN_OUTPUT", "split+smooth=0.5")];
+    let (overflow, _) = apart(&fp32, &rows("int8", &forced));
+    assert!(
+        overflow > 0.3,
+        "the projection in int8 on AVX2 kernels came within {overflow:.3} of fp32: is fbgemm held to AVX2?"
+    );
+}
+
 /// The shipped model on reviews written for earshot from domains its
 /// training data lacks (hotels, takeout, apps, airlines…), in simplified and
 /// traditional Chinese and English: a release that gets clear-cut reviews

@@ -227,10 +227,11 @@ impl Key {
         Key {
             cpu: cpu_model(),
             features: format!(
-                "avx512bf16={} amx={} avx2+fma={}",
+                "avx512bf16={} amx={} avx2+fma={} vnni={}",
                 yes(earshot::sentiment::native_bf16()),
                 yes(earshot::sentiment::amx_bf16()),
-                yes(earshot::sentiment::fbgemm_cpu())
+                yes(earshot::sentiment::fbgemm_cpu()),
+                yes(earshot::sentiment::fbgemm_vnni())
             ),
             threads,
             libtorch: option_env!("EARSHOT_LIBTORCH_VERSION")

@@ -84,6 +84,12 @@ impl Files {
                         scales = ?stats.scale_range,
                         "int8 feed-forward output projections calibrated and quantised"
                     );
+                } else {
+                    tracing::debug!(
+                        vnni = earshot::sentiment::fbgemm_vnni(),
+                        "int8 feed-forward output projections kept fp32 (no VNNI kernels here, or {} = fp32)",
+                        smooth::VAR
+                    );
                 }
                 Ok(Engine::Int8(q))
             }

@@ -8,10 +8,18 @@
 //! kept this projection fp32, a third of the encoder's linear work.
 //!
 //! Two remedies, both computed from a calibration pass when the int8 encoder
-//! is built; [`CANDIDATE`] combines them and is the [`DEFAULT`]: it holds
-//! held-out accuracy (within 0.27 points of the fp32 projection) and, on a
-//! quiet 2-core VM, scores 21–24 % more mentions a second (model card, int8
-//! section). [`VAR`] chooses another way (`fp32`: the projection as before).
+//! is built; [`CANDIDATE`] combines them and is the default where fbgemm
+//! has VNNI kernels ([`default_here`]): there it holds held-out accuracy
+//! (within 0.27 points of the fp32 projection) and, on a quiet 2-core VM,
+//! scores 21–24 % more mentions a second (model card, int8 section).
+//! Without VNNI (a CPU with AVX2 but no AVX512-VNNI) fbgemm sums each pair
+//! of u8 × i8 products in a saturating int16, and the smoothed activations
+//! overflow it: on the sentiment bench's texts, with fbgemm held to AVX2 on
+//! the same VM, 18 of 200 labels differed from fp32 (largest probability
+//! difference 0.59) against 4 (0.10) with the projection in fp32. The int8
+//! projection was faster there (116 against 101 mentions/s at batch 16,
+//! alternating passes), but wrong, so there the projection stays fp32.
+//! [`VAR`] chooses another way (`fp32`: the projection as before).
 //!
 //! * **Outlier channels apart**: a channel whose calibration maximum is over
 //!   [`SPLIT_RATIO`] times the layer's [`SPLIT_REF`]-th largest (at most
@@ -57,9 +65,21 @@ pub(crate) enum FfnOutput {
     Int8 { alpha: Option<f64>, split: bool },
 }
 
-/// What runs unless [`VAR`] says otherwise: [`CANDIDATE`] (see the module
+/// What runs unless [`VAR`] says otherwise: [`CANDIDATE`] where fbgemm's
+/// int8 products use VNNI, the projection in fp32 elsewhere (see the module
 /// doc).
-pub(crate) const DEFAULT: FfnOutput = CANDIDATE;
+pub(crate) fn default_for(vnni: bool) -> FfnOutput {
+    if vnni {
+        CANDIDATE
+    } else {
+        FfnOutput::Fp32
+    }
+}
+
+/// [`default_for`] this CPU and fbgemm's `FBGEMM_ENABLE_INSTRUCTIONS`.
+pub(crate) fn default_here() -> FfnOutput {
+    default_for(earshot::sentiment::fbgemm_vnni())
+}
 
 /// The method chosen on the corpus-held-out sets (see
 /// `models/sentiment/MODEL_CARD.md`): outlier channels apart and SmoothQuant
@@ -116,8 +136,8 @@ impl FfnOutput {
         }
     }
 
-    /// [`DEFAULT`], or what [`VAR`] names (a warning and the default when
-    /// it names nothing known).
+    /// [`default_here`], or what [`VAR`] names (a warning and the default
+    /// when it names nothing known).
     pub(crate) fn from_env() -> FfnOutput {
         match std::env::var(VAR) {
             Ok(v) => FfnOutput::parse(&v).unwrap_or_else(|| {
@@ -125,9 +145,9 @@ impl FfnOutput {
                     value = %v,
                     "{VAR} must be fp32, plain, split, smooth=α or split+smooth=α (α from 0 to 1); using the default"
                 );
-                DEFAULT
+                default_here()
             }),
-            Err(_) => DEFAULT,
+            Err(_) => default_here(),
         }
     }
 }
@@ -269,7 +289,8 @@ mod tests {
             })
         );
         assert_eq!(FfnOutput::parse("split+smooth=0.5"), Some(CANDIDATE));
-        assert_eq!(FfnOutput::parse("split+smooth=0.5"), Some(DEFAULT));
+        assert_eq!(default_for(true), CANDIDATE);
+        assert_eq!(default_for(false), FfnOutput::Fp32);
         assert_eq!(FfnOutput::parse("fp32"), Some(FfnOutput::Fp32));
         assert_eq!(
             FfnOutput::parse("smooth=0.8"),

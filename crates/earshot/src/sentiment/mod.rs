@@ -196,6 +196,42 @@ pub fn amx_bf16() -> bool {
     }
 }
 
+/// Whether libtorch's fbgemm runs its int8 products with VNNI here
+/// (AVX512-VNNI's `vpdpbusd`, which accumulates u8 × i8 products in int32).
+/// Without VNNI fbgemm's kernels sum each pair of products in a saturating
+/// int16 (`vpmaddubsw`), so an activation quantised over a wide range loses
+/// the products that overflow. fbgemm's own override,
+/// `FBGEMM_ENABLE_INSTRUCTIONS`, is read as fbgemm reads it: `AVX2`,
+/// `AVX512` and `AVX512_256` hold it to kernels without VNNI.
+pub fn fbgemm_vnni() -> bool {
+    let forced = std::env::var("FBGEMM_ENABLE_INSTRUCTIONS").ok();
+    vnni_kernels(cpu_vnni(), forced.as_deref())
+}
+
+/// [`fbgemm_vnni`] for a CPU with or without AVX512-VNNI and fbgemm's
+/// override, if any.
+fn vnni_kernels(cpu: bool, forced: Option<&str>) -> bool {
+    match forced.map(str::to_ascii_uppercase).as_deref() {
+        Some("AVX2" | "AVX512" | "AVX512_256") => false,
+        _ => cpu,
+    }
+}
+
+/// AVX512-VNNI (cpuid leaf 7: ECX bit 11), with AVX512F (EBX bit 16).
+fn cpu_vnni() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: as in `amx_bf16`.
+        #[allow(unused_unsafe)]
+        let leaf7 = unsafe { std::arch::x86_64::__cpuid_count(7, 0) };
+        leaf7.ebx & (1 << 16) != 0 && leaf7.ecx & (1 << 11) != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Whether libtorch's fbgemm int8 kernels have their fast path on this CPU
 /// (x86-64 with AVX2 and FMA; elsewhere `auto` runs fp32).
 pub fn fbgemm_cpu() -> bool {
@@ -509,6 +545,20 @@ pub struct TorchInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vnni_kernels_follow_the_cpu_unless_fbgemm_is_held_below_them() {
+        assert!(vnni_kernels(true, None));
+        assert!(!vnni_kernels(false, None));
+        for held in ["AVX2", "avx2", "AVX512", "AVX512_256"] {
+            assert!(!vnni_kernels(true, Some(held)), "{held}");
+        }
+        // fbgemm cannot add VNNI to a CPU without it; unknown values are
+        // ignored by fbgemm, so the CPU decides
+        assert!(vnni_kernels(true, Some("AVX512_E1")));
+        assert!(!vnni_kernels(false, Some("AVX512_E1_256")));
+        assert!(vnni_kernels(true, Some("nonsense")));
+    }
 
     #[test]
     fn windows_cover_every_token_with_overlap() {
