@@ -287,7 +287,7 @@ impl ScorerClient {
         // takes the CPU the other threads need: on 2 cores with 3 busy
         // processes beside it the int8 bench scored 19 mentions/s spinning
         // and 35 waiting passively; on idle cores passive waiting costs up
-        // to a third (README, "Speed"). A user's own setting wins.
+        // to a third (README, "Sentiment"). A user's own setting wins.
         if std::env::var_os("OMP_WAIT_POLICY").is_none()
             && std::env::var_os("GOMP_SPINCOUNT").is_none()
         {
