@@ -213,7 +213,7 @@ fn mean3sigma_from(tl: &Timeline, first: usize) -> Found {
     out
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Score {
     bursts: usize,
     found: usize,
@@ -280,6 +280,16 @@ fn score_days(s: &mut Score, tl: &Timeline, found: &Found, days: f64) {
 }
 
 impl Score {
+    /// Adds another cell's counts (pooling the rates of a family).
+    fn absorb(&mut self, other: &Score) {
+        self.bursts += other.bursts;
+        self.found += other.found;
+        self.alerts += other.alerts;
+        self.true_alerts += other.true_alerts;
+        self.delays.extend_from_slice(&other.delays);
+        self.days += other.days;
+    }
+
     fn row(&self, name: &str, label: &str) -> String {
         let mut d = self.delays.clone();
         d.sort();
