@@ -55,6 +55,9 @@
 //! On 2026-12-07 all six families were looked at while a quiet watch
 //! (under 5 negatives an hour) kept its day baseline after week 4
 //! (`detect::cold::quiet`): every family is a training family since.
+//! `ALERT_BENCH_EXPLAIN=FAMILY,RATE,WATCH,FROM,TO` (e.g.
+//! `office,100,1,1850,1864`) prints each bucket's decision in that range
+//! beside the generator's true rate.
 //! `ALERT_BENCH_TRACE=1` prints one line per burst and alert on stderr, which
 //! `scripts/alert_trace.py` turns into recall per volume and period of a
 //! watch's life (weeks 1–3, 4–6, 7–12).
@@ -372,6 +375,26 @@ pub fn first_month(cfg: &DetectorConfig, watches: u64) {
                     eprintln!("== {name} {rate}/h watch {w}");
                 }
                 let found = alerts(&tl, cfg);
+                if let Ok(x) = std::env::var("ALERT_BENCH_EXPLAIN") {
+                    // FAMILY,RATE,WATCH,FROM,TO: every bucket's decision.
+                    let v: Vec<&str> = x.split(',').collect();
+                    if v.len() == 5
+                        && v[0] == name
+                        && v[1] == format!("{rate}")
+                        && v[2] == format!("{w}")
+                    {
+                        let (a, b): (usize, usize) =
+                            (v[3].parse().unwrap_or(0), v[4].parse().unwrap_or(0));
+                        for i in a..b.min(tl.points.len()) {
+                            let p = tl.points[i];
+                            let d = detect::decide(&tl.points, i, cfg, Duration::hours(1));
+                            eprintln!(
+                                "{i} {} tot {} neg {} rate {:.1} -> {:?}",
+                                p.time, p.total, p.negative, tl.rate[i], d
+                            );
+                        }
+                    }
+                }
                 if std::env::var("ALERT_BENCH_TRACE").is_ok() {
                     trace(name, *rate, w, &tl, &found);
                 }
