@@ -36,7 +36,7 @@ pub(super) fn run(cli: &Cli, args: &RescoreArgs) -> Result<Exit> {
     let bar = super::output::bar(todo.len() as u64, "rescoring");
     let (mut changed, mut same) = (0u64, 0u64);
     for chunk in todo.chunks(256) {
-        let scores = score.score(chunk.iter().map(earshot::crawl::scored_text).collect())?;
+        let scores = earshot::crawl::score_mentions(&score, chunk)?;
         let mut batch = Vec::with_capacity(chunk.len());
         for (m, s) in chunk.iter().zip(scores) {
             if m.sentiment.as_ref().map(|o| o.label) != Some(s.label) {

@@ -99,13 +99,52 @@ fn the_demo_battery_defect_mention_reads_negative_under_its_headline_on_every_ne
     demo_story_reads_negative(true);
 }
 
-fn demo_story_reads_negative(context_too: bool) {
-    let scorer = Scorer::load(&SentimentConfig {
-        model: MODEL.into(),
-        precision: Precision::Fp32,
-        ..Default::default()
-    })
-    .expect("the shipped model loads");
+/// As the crawler reads the mention (`earshot::crawl::score_mentions`): the
+/// text under its headline, and the headline alone weighed by its stance.
+/// In int8 (what `auto` runs on a CPU without native bf16) the reworded
+/// copy's text under its headline is a coin toss (p 0.37 / 0.25 / 0.38 on
+/// this release) and the demo report showed it in green; its headline
+/// alone reads 0.96 negative. The company's reply (news-d: "admits a batch
+/// of cells was faulty, starts free replacements") reads as much neutral as
+/// negative in int8 (0.46 / 0.46 / 0.08) with its headline 0.43 / 0.48 /
+/// 0.10: it must read negative too.
+#[test]
+fn the_demo_battery_defect_mention_reads_negative_as_the_crawler_reads_it_in_fp32_and_int8() {
+    for precision in [Precision::Fp32, Precision::Int8] {
+        let scorer = Scorer::load(&SentimentConfig {
+            model: MODEL.into(),
+            precision,
+            ..Default::default()
+        })
+        .expect("the shipped model loads");
+        for (page, headline, context) in demo_mentions() {
+            let headline = headline.expect("the story has a headline");
+            let scored = earshot::crawl::headline_and_context(Some(&headline), &context);
+            let p = scorer
+                .probabilities(&[scored.as_str(), headline.as_str()])
+                .expect("scores");
+            let read = earshot::crawl::with_headline(p[0], p[1]);
+            assert!(
+                read[0] > read[1] && read[0] > read[2] + 0.2,
+                "{precision:?} {page}: the mention reads {read:.2?} (negative, neutral, positive; text {:.2?}, headline {:.2?}), not clearly negative: {scored}",
+                p[0],
+                p[1]
+            );
+        }
+    }
+}
+
+/// The demo's three copies of the story as the crawler extracts them:
+/// (page, headline, the 云雀 mention's context).
+fn demo_mentions() -> Vec<(&'static str, Option<String>, String)> {
+    demo_story_pages()
+        .into_iter()
+        .map(|(page, headline, _text, context)| (page, headline, context))
+        .collect()
+}
+
+/// (page, headline, story text, the 云雀 mention's context) of each copy.
+fn demo_story_pages() -> Vec<(&'static str, Option<String>, String, String)> {
     let site = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/site");
     let pages = [
         "news-a/2026/11/21/yunque-x5-battery.html",
@@ -118,29 +157,48 @@ fn demo_story_reads_negative(context_too: bool) {
         ..Default::default()
     }])
     .expect("the watch compiles");
-    for page in pages {
-        // news-b is GBK: decoded as the crawler decodes it
-        let bytes = std::fs::read(format!("{site}/{page}")).expect("demo page");
-        let (html, _) = earshot::fetch::charset::decode(&bytes, None);
-        let url = url::Url::parse(&format!("http://news.example/{page}")).expect("url");
-        let e = earshot::extract::extract(&url, &html, None, chrono_tz::Asia::Shanghai, fetched)
-            .expect("the demo page extracts");
-        let text = &e.posts.first().expect("the story's text").text;
-        assert!(text.contains("电池"), "{page}: {text}");
-        let post = e.posts.first().expect("the story");
-        // The page's title is the story's (a post's own title wins), as the crawler takes it.
-        let headline = post.title.as_deref().or(e.title.as_deref());
-        let title = headline.unwrap_or("");
-        let found = matcher.find(&earshot::watch::Doc {
-            title,
-            text,
-            author: "",
-            site: "",
-            source: "news",
-            lang: Some("zh"),
-        });
-        let context = &found.first().expect("the story mentions 云雀").context;
-        let scored = earshot::crawl::headline_and_context(headline, context);
+    pages
+        .into_iter()
+        .map(|page| {
+            // news-b is GBK: decoded as the crawler decodes it
+            let bytes = std::fs::read(format!("{site}/{page}")).expect("demo page");
+            let (html, _) = earshot::fetch::charset::decode(&bytes, None);
+            let url = url::Url::parse(&format!("http://news.example/{page}")).expect("url");
+            let e =
+                earshot::extract::extract(&url, &html, None, chrono_tz::Asia::Shanghai, fetched)
+                    .expect("the demo page extracts");
+            let post = e.posts.first().expect("the story");
+            let text = post.text.clone();
+            assert!(text.contains("电池"), "{page}: {text}");
+            // The page's title is the story's (a post's own title wins), as the crawler takes it.
+            let headline = post.title.clone().or(e.title.clone());
+            let found = matcher.find(&earshot::watch::Doc {
+                title: headline.as_deref().unwrap_or(""),
+                text: &text,
+                author: "",
+                site: "",
+                source: "news",
+                lang: Some("zh"),
+            });
+            let context = found
+                .first()
+                .expect("the story mentions 云雀")
+                .context
+                .clone();
+            (page, headline, text, context)
+        })
+        .collect()
+}
+
+fn demo_story_reads_negative(context_too: bool) {
+    let scorer = Scorer::load(&SentimentConfig {
+        model: MODEL.into(),
+        precision: Precision::Fp32,
+        ..Default::default()
+    })
+    .expect("the shipped model loads");
+    for (page, headline, text, context) in demo_story_pages() {
+        let scored = earshot::crawl::headline_and_context(headline.as_deref(), &context);
         let mut checks = vec![("story", text.as_str())];
         if context_too {
             assert!(headline.is_some(), "{page}: no headline");

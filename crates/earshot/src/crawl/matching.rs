@@ -7,6 +7,7 @@ use crate::extract::{self, PageKind};
 use crate::store::{Mention, Post, Rating, Store, StoreError};
 use crate::watch::{spam, Doc, Matcher};
 
+use super::scoring::{score_mentions, scoring_texts};
 use super::Work;
 
 /// The posts of one extracted page. A feed's items are the pages it links
@@ -172,32 +173,6 @@ pub fn mentions_unchecked(post: &Post, matcher: &Matcher) -> Vec<Mention> {
         .collect()
 }
 
-/// What a mention's sentiment is scored on: its context window, led by the
-/// title when the post owns it (an article, a listing's post, a thread's
-/// first post) and the context does not already hold it. A story's stance
-/// is in its headline; the sentences around the first mention are often
-/// calm background (the demo's battery story: "users report the phone
-/// swelling… the thread went viral" reads positive alone, negative under
-/// its headline). A reply does not own its thread's title and is scored on
-/// its own words. The same text everywhere a mention is scored: the crawl,
-/// a fleet's scorers and `earshot rescore`.
-pub fn scored_text(m: &Mention) -> String {
-    // The post that owns the title is its page's position 1 (a thread's
-    // first post, an article) or a listing's post under its own address.
-    let owns_title = m.post_id == Mention::make_id(&m.canonical_url, 1);
-    headline_and_context(m.title.as_deref().filter(|_| owns_title), &m.context)
-}
-
-/// A context under its headline (see [`scored_text`]): the title, a line
-/// break, the context; the context alone when there is no title or the
-/// context already holds it.
-pub fn headline_and_context(title: Option<&str>, context: &str) -> String {
-    match title.map(str::trim) {
-        Some(t) if !t.is_empty() && !context.contains(t) => format!("{t}\n{context}"),
-        _ => context.to_string(),
-    }
-}
-
 /// Flags as spam the mentions whose text the same author already posted
 /// elsewhere (copy-paste), by the stored mentions with the same hash.
 pub fn flag_copies(mentions: &mut [Mention], store: &Store) -> Result<(), StoreError> {
@@ -231,7 +206,7 @@ pub fn flag_copies(mentions: &mut [Mention], store: &Store) -> Result<(), StoreE
 /// Readies mentions for the store: what an earlier crawl learnt about a
 /// mention is kept (when it was first seen, its cluster, and its score while
 /// the text it is scored on is the same), a new one joins a syndication cluster,
-/// and what has no score is scored on [`scored_text`].
+/// and what has no score is scored as [`super::scoring`] says.
 pub(crate) fn settle(
     mentions: &mut [Mention],
     store: &Store,
@@ -242,7 +217,7 @@ pub(crate) fn settle(
         let m = &mut mentions[i];
         if let Some(old) = store.get_mention(m.id)? {
             m.fetched_at = old.fetched_at;
-            if m.sentiment.is_none() && scored_text(&old) == scored_text(m) {
+            if m.sentiment.is_none() && scoring_texts(&old) == scoring_texts(m) {
                 m.sentiment = old.sentiment;
             }
             if m.cluster_id.is_none() {
@@ -268,8 +243,7 @@ pub(crate) fn settle(
             .filter(|&i| mentions[i].sentiment.is_none())
             .collect();
         if !todo.is_empty() {
-            let texts = todo.iter().map(|&i| scored_text(&mentions[i])).collect();
-            let scores = score.score(texts)?;
+            let scores = score_mentions(score, todo.iter().map(|&i| &mentions[i]))?;
             for (i, s) in todo.into_iter().zip(scores) {
                 mentions[i].sentiment = Some(s);
             }
@@ -318,38 +292,4 @@ pub(crate) fn cluster_index(store: &Store) -> Result<crate::cluster::ClusterInde
         }
     }
     Ok(clusters)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::synthetic_mention;
-
-    #[test]
-    fn a_first_post_is_scored_under_its_title_and_a_reply_on_its_own_words() {
-        let start = chrono::Utc::now();
-        // Synthetic mention i is position i % 20 of thread i / 20.
-        let first = synthetic_mention(21, &["云雀"], start);
-        let reply = synthetic_mention(22, &["云雀"], start);
-        assert_eq!(first.title.as_deref(), Some("thread 1"));
-        assert_eq!(scored_text(&first), format!("thread 1\n{}", first.context));
-        assert_eq!(scored_text(&reply), reply.context);
-        // No title, a blank one, or one the context already holds: the context.
-        let mut untitled = first.clone();
-        untitled.title = None;
-        assert_eq!(scored_text(&untitled), first.context);
-        untitled.title = Some("  ".into());
-        assert_eq!(scored_text(&untitled), first.context);
-        let mut holds = first.clone();
-        holds.context = format!("thread 1: {}", first.context);
-        assert_eq!(scored_text(&holds), holds.context);
-        // A listing's post under its own address owns its title.
-        let mut listed = reply.clone();
-        listed.canonical_url = "https://news.example/item?id=7".into();
-        listed.post_id = Mention::make_id(&listed.canonical_url, 1);
-        assert_eq!(
-            scored_text(&listed),
-            format!("thread 1\n{}", listed.context)
-        );
-    }
 }

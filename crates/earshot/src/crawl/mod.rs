@@ -25,6 +25,7 @@ mod matching;
 mod rematch;
 pub mod remote;
 mod revisit;
+mod scoring;
 pub mod search;
 pub mod sitemap;
 
@@ -35,8 +36,11 @@ use crate::watch::Matcher;
 pub use bound::{bound_sources, end_pass, SourceEnd};
 pub use config::{CrawlSetup, SourceConfig, SourceKind};
 pub use crawler::{succeeded, CrawlMetrics, Crawler, PassFuture, RemotePass, SourceMetrics};
-pub use matching::{headline_and_context, mentions_in, scored_text};
+pub use matching::mentions_in;
 pub use rematch::{fingerprint, rematch, stale_watches, RematchSummary};
+pub use scoring::{
+    headline_and_context, owned_headline, score_mentions, scored_text, scoring_texts, with_headline,
+};
 
 /// What is wrong with the `[[source]]` list, each entry on its own, the
 /// names together, and the `search` sources against the watches.

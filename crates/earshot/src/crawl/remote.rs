@@ -410,9 +410,13 @@ impl PageWorker {
                 mentions.extend(matching::mentions_unchecked(post, &self.matcher));
             }
             if let (Some(scorer), false) = (&self.scorer, mentions.is_empty()) {
-                let texts: Vec<String> = mentions.iter().map(matching::scored_text).collect();
                 let scorer = scorer.clone();
-                match tokio::task::spawn_blocking(move || scorer.score(texts)).await {
+                let to_score = mentions.clone();
+                match tokio::task::spawn_blocking(move || {
+                    super::scoring::score_mentions(&scorer, &to_score)
+                })
+                .await
+                {
                     Ok(Ok(scores)) => {
                         for (m, s) in mentions.iter_mut().zip(scores) {
                             m.sentiment = Some(s);

@@ -46,8 +46,11 @@ pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 /// coordinator). 4: a page result over [`PAGE_PART_BYTES`] goes in
 /// self-contained parts (`RemotePage::split`, `parts.rs`), each scored
 /// alone by any score-only worker and gathered by the coordinator; byte
-/// pieces only for a single post larger than one message.
-pub const PROTOCOL: u32 = 4;
+/// pieces only for a single post larger than one message. 5: a mention
+/// that owns its post's headline is scored on its text under the headline
+/// and on the headline alone (`crawl::score_mentions`), so a worker of
+/// protocol 4 would score such mentions differently.
+pub const PROTOCOL: u32 = 5;
 
 /// The most JSON (scores included) one part of a page's result carries
 /// (`crate::crawl::remote::RemotePage::split`); under [`wire::PIECE_BYTES`],

@@ -191,19 +191,19 @@ async fn score_batch(
             }
         }
     }
-    let texts: Vec<String> = pages
+    let to_score: Vec<crate::store::Mention> = pages
         .iter()
         .filter_map(|(_, r)| match &r.outcome {
-            PageOutcome::Page(p) => Some(p.mentions.iter().map(crate::crawl::scored_text)),
+            PageOutcome::Page(p) => Some(p.mentions.iter().cloned()),
             _ => None,
         })
         .flatten()
         .collect();
-    let n = texts.len();
+    let n = to_score.len();
     let started = Instant::now();
     let work = {
         let scorer = scorer.clone();
-        tokio::task::spawn_blocking(move || scorer.score(texts))
+        tokio::task::spawn_blocking(move || crate::crawl::score_mentions(&scorer, &to_score))
     };
     tokio::pin!(work);
     // Keep the pages ours while the model works.

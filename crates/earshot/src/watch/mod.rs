@@ -12,8 +12,9 @@
 //!
 //! Each match keeps a context window: the sentence holding the first
 //! mention plus neighbours while they fit in [`CONTEXT_CHARS`], cut from
-//! the original text. That, under the post's own title when it has one
-//! (`crawl::scored_text`), is what sentiment is scored on.
+//! the original text. That, under the post's own title when it has one,
+//! with the title also read alone (`crawl::score_mentions`), is what
+//! sentiment is scored on.
 
 mod config;
 pub mod query;
