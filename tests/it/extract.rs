@@ -79,6 +79,18 @@ const FIXTURES: &[(&str, &str)] = &[
         "review-editorial.html",
         "https://gadgetledger.test/reviews/xingzhou-s3/",
     ),
+    (
+        "news-end-matter-en.html",
+        "https://millbrook-courier.test/news/library-sundays",
+    ),
+    (
+        "blog-entry-nav-en.html",
+        "https://pianoshed.test/archives/2026/11/old-upright.html",
+    ),
+    (
+        "note-one-paragraph-en.html",
+        "https://readinggroup.test/notes/thursday",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

@@ -194,6 +194,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
     let body = tidy_body(&body, title.as_deref(), ctx);
     let (body, comments) = super::flat_comments::cut(&body);
     let (body, section) = super::tail_section::cut(&body);
+    let (body, end_matter) = super::tail_section::cut_end_matter(&body);
     let (body, end) = byline::take_last(&body, ctx, is_post_trailer);
     let byline = top.or(end);
     let meta = meta_line::find(doc, title.as_deref(), ctx);
@@ -201,7 +202,11 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
         Vec::new()
     } else {
         vec![Post {
-            removed: comments.into_iter().chain(section).collect(),
+            removed: comments
+                .into_iter()
+                .chain(section)
+                .chain(end_matter)
+                .collect(),
             author: author(doc)
                 .or_else(|| meta.as_ref().and_then(|m| m.author.clone()))
                 .or_else(|| byline.as_ref().and_then(|b| b.author.clone())),
@@ -236,6 +241,7 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
+    super::entry_nav::drop(&mut paras);
     let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     let title = title.map(squash).unwrap_or_default();
     let mut lead = 0;

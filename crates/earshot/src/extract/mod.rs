@@ -13,6 +13,7 @@
 mod byline;
 mod config;
 pub mod date;
+mod entry_nav;
 mod flat_comments;
 mod generic;
 mod index_page;

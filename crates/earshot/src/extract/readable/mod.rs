@@ -444,7 +444,7 @@ fn best_text(doc: &Html) -> String {
     for flags in all {
         let a = attempt(&arena, flags);
         if a.chars >= MIN_ARTICLE {
-            if let Some(s) = short.filter(|s| !a.text.contains(s.text.trim())) {
+            if let Some(s) = short.take_if(|s| !a.text.contains(s.text.trim())) {
                 return s.text;
             }
             best = Some(a);
@@ -462,7 +462,9 @@ fn best_text(doc: &Html) -> String {
     }
     match best {
         Some(a) if a.chars >= MIN_ARTICLE => a.text,
-        _ => String::new(),
+        // No attempt found an article: a page whose text is a sentence or
+        // two (a one-paragraph note, a list of one item) is that text.
+        _ => short.map(|s| s.text).unwrap_or_default(),
     }
 }
 

@@ -74,6 +74,21 @@ fn a_one_sentence_post_is_not_replaced_by_the_footer() {
     }
 }
 
+/// A page whose whole text is one short paragraph in a list (fixture
+/// written for earshot), under `MIN_ARTICLE` in every attempt: that
+/// paragraph is the text, not nothing.
+#[test]
+fn a_page_of_one_short_paragraph_is_that_paragraph() {
+    let page = include_bytes!("../../../../../tests/fixtures/extract/note-one-paragraph-en.html");
+    let (e, _) = article(page, "https://readinggroup.test/notes/thursday");
+    assert_eq!(e.profile, "generic");
+    let body = &e.posts.first().expect("a post").text;
+    assert_eq!(
+        body,
+        "The reading group moves to Thursday this week. Bring the second half of the novel read."
+    );
+}
+
 /// Only a short text with a sentence in it is kept over a relaxed
 /// attempt's: a masthead line or a headline with its byline is not a post.
 #[test]
