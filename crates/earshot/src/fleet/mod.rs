@@ -485,16 +485,17 @@ mod tests {
 
     #[test]
     fn another_protocol_or_model_is_refused_with_the_reason() {
-        let ok = br#"{"protocol":4,"model":"m1","id":"x"}"#;
+        let ok = br#"{"protocol":5,"model":"m1","id":"x"}"#;
         assert!(check_versions(ok, Some("m1")).is_ok());
         assert!(
             check_versions(ok, None).is_ok(),
             "a worker that does not score takes any model"
         );
-        let old = br#"{"protocol":3,"model":"m1"}"#;
+        // Protocol 4 scored a headline's mention without the headline's own reading.
+        let old = br#"{"protocol":4,"model":"m1"}"#;
         assert!(check_versions(old, None).is_err());
         let e = check_versions(old, Some("m1")).unwrap_err();
-        assert!(e.to_string().contains("protocol 3"), "{e}");
+        assert!(e.to_string().contains("protocol 4"), "{e}");
         let e = check_versions(ok, Some("m2")).unwrap_err();
         assert!(
             e.to_string().contains("model `m1`") && e.to_string().contains("`m2`"),
