@@ -20,7 +20,6 @@ mod lang;
 mod main_post;
 mod meta_line;
 mod profile;
-mod raw_text;
 mod readable;
 mod repeated;
 mod structured;
@@ -316,21 +315,13 @@ pub fn extract_with(url: &Url, text: &str, o: &Options<'_>) -> Result<Extracted,
     Ok(out)
 }
 
-/// The DOM the HTML readers work on: html5ever through scraper, after the
-/// bodies of scripts (JSON ones kept), styles and comments, which nothing
-/// reads, are emptied (`raw_text`) so that the parser need not tokenize
-/// them.
-pub fn parse(text: &str) -> Html {
-    Html::parse_document(&raw_text::strip(text))
-}
-
 fn read_html(
     url: &Url,
     text: &str,
     forced: Option<&'static Profile>,
     ctx: &date::Context,
 ) -> Extracted {
-    let doc = parse(text);
+    let doc = Html::parse_document(text);
     // Links resolve against <base href> when the page has one.
     let base = css("base[href]").and_then(|sel| {
         doc.select(&sel)
