@@ -88,6 +88,8 @@ fn date_after_title(
     let want = title.chars().count() + 300;
     let mut all = String::new();
     let (mut gap, mut at) = (false, title.is_empty().then_some(0));
+    // The headline's searcher, built once for every text node.
+    let finder = memchr::memmem::Finder::new(title.as_bytes());
     for t in body.text() {
         for c in t.chars() {
             if c.is_whitespace() {
@@ -107,7 +109,7 @@ fn date_after_title(
             while !all.is_char_boundary(from) {
                 from -= 1;
             }
-            at = all[from..].find(title).map(|i| from + i);
+            at = finder.find(&all.as_bytes()[from..]).map(|i| from + i);
         }
         if at.is_some_and(|a| all[a..].chars().count() >= want) {
             break;

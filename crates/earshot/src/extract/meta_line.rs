@@ -164,7 +164,13 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
         let (mut chars, mut long) = (0usize, false);
         for n in el.descendants() {
             if let Some(t) = n.value().as_text() {
-                chars += t.chars().filter(|c| !c.is_whitespace()).count();
+                // Counted only until past the limit: a long text node
+                // (a page's inline data) is not read to its end.
+                chars += t
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .take(limit + 1 - chars.min(limit + 1))
+                    .count();
                 raw.push_str(t);
                 long = chars > limit;
                 if long {

@@ -51,8 +51,7 @@ fn res() -> &'static (Regex, Regex, Regex) {
 /// group (`answer best-answer` and `answer`, `comment even depth-1` and
 /// `comment odd`; numbered and state words aside).
 fn signature(e: &scraper::node::Element) -> (&str, &str) {
-    let word = e
-        .attr("class")
+    let word = text::attr(e, "class")
         .unwrap_or("")
         .split_whitespace()
         .find(|w| {
@@ -129,8 +128,8 @@ fn member(
     let mut tried: HashMap<NodeId, bool> = HashMap::new();
     for n in el.descendants() {
         let at = match n.value() {
-            Node::Element(e) if e.attr("datetime").is_some() => {
-                let d = e.attr("datetime").and_then(|d| date::parse(d, ctx));
+            Node::Element(e) if text::attr(e, "datetime").is_some() => {
+                let d = text::attr(e, "datetime").and_then(|d| date::parse(d, ctx));
                 d.map(|d| (n, d, short_text(n, SHORT).unwrap_or_default()))
             }
             Node::Text(t) if could_be_date(t) => {
@@ -171,13 +170,13 @@ fn member(
         if inside_other(n, el, skip) {
             continue;
         }
-        let named = e
-            .attr("class")
+        let named = text::attr(e, "class")
             .into_iter()
-            .chain(e.attr("itemprop"))
-            .chain(e.attr("rel"))
+            .chain(text::attr(e, "itemprop"))
+            .chain(text::attr(e, "rel"))
             .any(|c| author_class.is_match(c));
-        let linked = e.name() == "a" && e.attr("href").is_some_and(|h| user_link.is_match(h));
+        let linked =
+            e.name() == "a" && text::attr(e, "href").is_some_and(|h| user_link.is_match(h));
         let cue = n.children().any(|c| {
             c.value().as_text().is_some_and(|t| {
                 [

@@ -179,6 +179,17 @@ pub fn is_block(name: &str) -> bool {
     BLOCK.contains(&name)
 }
 
+/// `e`'s attribute `name`, the one `Element::attr` finds (no prefix, no
+/// namespace), by comparing names: `Element::attr` makes an atom of `name`
+/// on every call, which cost more than the search in loops over every
+/// element of a page.
+pub fn attr<'a>(e: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    e.attrs
+        .iter()
+        .find(|(q, _)| q.prefix.is_none() && q.ns.is_empty() && &*q.local == name)
+        .map(|(_, v)| &**v)
+}
+
 /// Smiley images: Discuz (`smilieid`, `static/image/smiley`), phpBB
 /// (`class="smilies"`), WordPress and Discourse emoji.
 fn is_smiley(e: &scraper::node::Element) -> bool {

@@ -16,72 +16,15 @@ use scraper::{Html, Node};
 use super::text;
 
 mod render;
+mod tags;
 #[cfg(test)]
 mod tests;
 mod twins;
 
 use render::{clean, finish, render, render_all};
+use tags::{is_block, is_skipped, Attrs};
 
 const NONE: usize = usize::MAX;
-
-/// Elements whose subtree never holds readable text.
-const SKIP: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
-    "canvas", "head", "title", "select", "option", "button", "textarea", "link", "meta", "map",
-    "audio", "video", "source", "track", "dialog",
-];
-
-/// Elements that start a new line of text.
-const BLOCK: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "frame",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
 
 /// Text blocks shorter than this (weighted characters) are not scored.
 const MIN_BLOCK: usize = 25;
@@ -100,6 +43,10 @@ struct Item<'a> {
     /// Element name; empty for a text node.
     tag: &'a str,
     text: &'a str,
+    /// `weigh(text)`, read once for every attempt.
+    weighed: (usize, usize),
+    /// `is_block(tag)`.
+    block: bool,
     /// The `class` attribute as written.
     class: &'a str,
     /// Class/id weight: +25 for article-like names, -25 for boilerplate names.
@@ -136,10 +83,6 @@ struct Sum {
 struct Arena<'a> {
     items: Vec<Item<'a>>,
     body: usize,
-}
-
-fn is_block(tag: &str) -> bool {
-    BLOCK.contains(&tag)
 }
 
 fn is_heading(tag: &str) -> bool {
@@ -252,21 +195,26 @@ impl<'a> Arena<'a> {
                 }
                 Node::Text(t) => {
                     item.text = t;
+                    item.weighed = weigh(t);
                     false
                 }
                 Node::Element(e) => {
                     let name = e.name();
-                    if SKIP.contains(&name)
-                        || e.attr("hidden").is_some()
-                        || e.attr("aria-hidden").is_some_and(|v| v == "true")
-                        || e.attr("style").is_some_and(|s| r.hidden_style.is_match(s))
+                    if is_skipped(name) {
+                        continue;
+                    }
+                    let at = Attrs::of(e);
+                    if at.hidden
+                        || at.aria_hidden.is_some_and(|v| v == "true")
+                        || at.style.is_some_and(|s| r.hidden_style.is_match(s))
                     {
                         continue;
                     }
                     item.tag = name;
-                    let class = e.attr("class").unwrap_or("");
+                    item.block = is_block(name);
+                    let class = at.class.unwrap_or("");
                     item.class = class;
-                    let id = e.attr("id").unwrap_or("");
+                    let id = at.id.unwrap_or("");
                     let (hc, hi) = (hints(class), hints(id));
                     let mut w = 0;
                     for h in [hc, hi] {
@@ -282,7 +230,7 @@ impl<'a> Arena<'a> {
                     // together would (no pattern spans the space between).
                     let both = hc | hi;
                     item.unlikely = (both & UNLIKELY != 0 && both & MAYBE == 0)
-                        || e.attr("role").is_some_and(|role| {
+                        || at.role.is_some_and(|role| {
                             matches!(
                                 role,
                                 "menu"
@@ -296,9 +244,8 @@ impl<'a> Arena<'a> {
                         })
                         || matches!(name, "nav" | "aside");
                     item.share = both & SHARE != 0;
-                    item.holds_article = name == "main"
-                        || e.attr("itemprop")
-                            .is_some_and(|p| p.contains("articleBody"));
+                    item.holds_article =
+                        name == "main" || at.itemprop.is_some_and(|p| p.contains("articleBody"));
                     true
                 }
                 _ => continue,
@@ -506,7 +453,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         let it = &items[i];
         let mut s = sums[i];
         if it.tag.is_empty() {
-            let (c, commas) = weigh(it.text);
+            let (c, commas) = it.weighed;
             s.chars = c;
             s.commas = commas;
             if in_link[i] {
@@ -529,7 +476,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         let p = it.parent;
         if p != NONE {
             let ps = &mut sums[p];
-            ps.chars += s.chars + usize::from(it.tag.is_empty() || is_block(it.tag));
+            ps.chars += s.chars + usize::from(it.tag.is_empty() || it.block);
             ps.link += s.link;
             ps.commas += s.commas;
             ps.li_chars += s.li_chars;
@@ -578,9 +525,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
             continue;
         }
         // Runs of inline children.
-        let has_block = arena
-            .children(e)
-            .any(|c| !dropped[c] && is_block(items[c].tag));
+        let has_block = arena.children(e).any(|c| !dropped[c] && items[c].block);
         let mut run = (0usize, 0usize, 0usize); // chars, commas, link
         let flush = |run: &mut (usize, usize, usize), score: &mut Vec<f64>| {
             let (chars, commas, link) = *run;
@@ -614,7 +559,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
                 continue;
             }
             let it = &items[c];
-            if it.tag.is_empty() || !is_block(it.tag) {
+            if it.tag.is_empty() || !it.block {
                 let s = &sums[c];
                 run.0 += s.chars;
                 run.1 += s.commas;
@@ -775,7 +720,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
 
 /// True when `i` has block children.
 fn is_block_parent(arena: &Arena<'_>, i: usize) -> bool {
-    arena.children(i).any(|c| is_block(arena.items[c].tag))
+    arena.children(i).any(|c| arena.items[c].block)
 }
 
 /// The text of `i` has a sentence end (`. ` or a final `.`).

@@ -123,7 +123,7 @@ pub(super) fn render(arena: &Arena<'_>, root: usize, removed: &[bool], out: &mut
             out.push('\n');
             continue;
         }
-        if is_block(it.tag) {
+        if it.block {
             out.push_str("\n\n");
             stack.push((i, false));
         }
