@@ -91,6 +91,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "note-one-paragraph-en.html",
         "https://readinggroup.test/notes/thursday",
     ),
+    (
+        "news-swallowed-script-en.html",
+        "https://millbrook-courier.test/news/pier-theatre",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

@@ -16,6 +16,7 @@ use scraper::{Html, Node};
 use super::text;
 
 mod render;
+mod swallowed;
 #[cfg(test)]
 mod tests;
 mod twins;
@@ -384,23 +385,16 @@ struct Attempt {
 /// The main text of `doc`, paragraphs separated by blank lines; empty when
 /// the page has no article (too little text outside links).
 pub fn main_text(doc: &Html) -> String {
-    let text = best_text(doc);
-    if !text.is_empty() {
-        return text;
+    let mut text = best_text(doc);
+    // Markup a raw-text element swallowed (`swallowed.rs`) is read as a
+    // page; its text wins when it is longer.
+    for markup in swallowed::markup(doc, &text) {
+        let t = best_text(&Html::parse_document(&markup));
+        if weigh(&t).0 > weigh(&text).0 {
+            text = t;
+        }
     }
-    // A `<title>` left open swallows the whole page as its text (browsers
-    // then show nothing, but the markup is all there): read that text as
-    // the page.
-    static TITLE: OnceLock<scraper::Selector> = OnceLock::new();
-    let sel = TITLE.get_or_init(|| scraper::Selector::parse("title").expect("static selector"));
-    let swallowed = doc
-        .select(sel)
-        .map(|t| t.text().collect::<String>())
-        .find(|t| t.len() > 2000 && t.contains("</"));
-    match swallowed {
-        Some(rest) => best_text(&Html::parse_document(&rest)),
-        None => text,
-    }
+    text
 }
 
 fn best_text(doc: &Html) -> String {

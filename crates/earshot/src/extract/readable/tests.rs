@@ -105,3 +105,47 @@ fn a_short_text_needs_a_sentence() {
         "What we're reading: Thursday\n\nRick Bosh\n\n6:29 AM on 05/23/2013"
     ));
 }
+
+/// A page whose `<script src="…` quote is never closed (fixture written
+/// for earshot): the parser reads the head's end, the body's start and
+/// the story as that script's text, up to the next `</script>`, and only
+/// the footer's site-requirements notice is left as the page. The script
+/// text that holds the page's `<body>` tag is read as the page.
+#[test]
+fn a_story_swallowed_by_an_open_script_tag_is_read() {
+    let page =
+        include_bytes!("../../../../../tests/fixtures/extract/news-swallowed-script-en.html");
+    let (e, _) = article(page, "https://millbrook-courier.test/news/pier-theatre");
+    assert_eq!(e.profile, "generic");
+    let body = &e.posts.first().expect("a post").text;
+    for part in [
+        "The pier theatre at Millbrook, shut since a winter storm",
+        "Local carpenters rebuilt the stage",
+        "a seat in the front row.",
+    ] {
+        assert!(body.contains(part), "{part:?} missing from {body:?}");
+    }
+    for junk in [
+        "Site Requirements",
+        "Site best viewed",
+        "To reach the newsroom",
+    ] {
+        assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+    }
+}
+
+/// Only a script that holds a `<body>` start tag and markup after it has
+/// swallowed the page; a script that writes markup of its own has not.
+#[test]
+fn a_script_has_swallowed_the_page_only_with_a_body_tag() {
+    use super::swallowed::holds_body_tag;
+    assert!(holds_body_tag(
+        "x\n</head>\n<BODY bgcolor=\"#fff\">\n<p>story</p>"
+    ));
+    assert!(holds_body_tag("<body>\n<table><tr><td>a</td></tr></table>"));
+    assert!(!holds_body_tag("document.write('<p>' + tease + '</p>');"));
+    assert!(!holds_body_tag(
+        "var bodyText = '<bodytext>'; el.innerHTML = '</b>';"
+    ));
+    assert!(!holds_body_tag("document.body.appendChild(el); // <body"));
+}
