@@ -238,6 +238,9 @@ impl<'a> Arena<'a> {
                     .fold(0u8, |bits, i| bits | HINT_BITS[i])
             })
         };
+        // Text before the head matter that landed in the body is left out
+        // (`swallowed::stray_text`).
+        let mut stray = Vec::new();
         while let Some((node, parent)) = stack.pop() {
             let mut item = Item {
                 parent,
@@ -251,6 +254,7 @@ impl<'a> Arena<'a> {
                     item.tag = "#document";
                     true
                 }
+                Node::Text(_) if stray.binary_search(&node.id()).is_ok() => continue,
                 Node::Text(t) => {
                     item.text = t;
                     false
@@ -307,6 +311,7 @@ impl<'a> Arena<'a> {
             let idx = items.len();
             if item.tag == "body" && body == NONE {
                 body = idx;
+                stray = swallowed::stray_text(node);
             }
             items.push(item);
             if parent != NONE {
