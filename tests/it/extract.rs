@@ -91,6 +91,14 @@ const FIXTURES: &[(&str, &str)] = &[
         "note-one-paragraph-en.html",
         "https://readinggroup.test/notes/thursday",
     ),
+    (
+        "news-swallowed-script-en.html",
+        "https://millbrook-courier.test/news/pier-theatre",
+    ),
+    (
+        "news-lost-start-en.html",
+        "https://harbour-gazette.test/news/ferry-winter",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

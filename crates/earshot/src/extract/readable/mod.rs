@@ -16,6 +16,7 @@ use scraper::{Html, Node};
 use super::text;
 
 mod render;
+mod swallowed;
 mod tags;
 #[cfg(test)]
 mod tests;
@@ -180,6 +181,9 @@ impl<'a> Arena<'a> {
                     .fold(0u8, |bits, i| bits | HINT_BITS[i])
             })
         };
+        // Text before the head matter that landed in the body is left out
+        // (`swallowed::stray_text`).
+        let mut stray = Vec::new();
         while let Some((node, parent)) = stack.pop() {
             let mut item = Item {
                 parent,
@@ -193,6 +197,7 @@ impl<'a> Arena<'a> {
                     item.tag = "#document";
                     true
                 }
+                Node::Text(_) if stray.binary_search(&node.id()).is_ok() => continue,
                 Node::Text(t) => {
                     item.text = t;
                     item.weighed = weigh(t);
@@ -253,6 +258,7 @@ impl<'a> Arena<'a> {
             let idx = items.len();
             if item.tag == "body" && body == NONE {
                 body = idx;
+                stray = swallowed::stray_text(node);
             }
             items.push(item);
             if parent != NONE {
@@ -331,23 +337,16 @@ struct Attempt {
 /// The main text of `doc`, paragraphs separated by blank lines; empty when
 /// the page has no article (too little text outside links).
 pub fn main_text(doc: &Html) -> String {
-    let text = best_text(doc);
-    if !text.is_empty() {
-        return text;
+    let mut text = best_text(doc);
+    // Markup a raw-text element swallowed (`swallowed.rs`) is read as a
+    // page; its text wins when it is longer.
+    for markup in swallowed::markup(doc, &text) {
+        let t = best_text(&Html::parse_document(&markup));
+        if weigh(&t).0 > weigh(&text).0 {
+            text = t;
+        }
     }
-    // A `<title>` left open swallows the whole page as its text (browsers
-    // then show nothing, but the markup is all there): read that text as
-    // the page.
-    static TITLE: OnceLock<scraper::Selector> = OnceLock::new();
-    let sel = TITLE.get_or_init(|| scraper::Selector::parse("title").expect("static selector"));
-    let swallowed = doc
-        .select(sel)
-        .map(|t| t.text().collect::<String>())
-        .find(|t| t.len() > 2000 && t.contains("</"));
-    match swallowed {
-        Some(rest) => best_text(&Html::parse_document(&rest)),
-        None => text,
-    }
+    text
 }
 
 fn best_text(doc: &Html) -> String {

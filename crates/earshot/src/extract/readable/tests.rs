@@ -105,3 +105,108 @@ fn a_short_text_needs_a_sentence() {
         "What we're reading: Thursday\n\nRick Bosh\n\n6:29 AM on 05/23/2013"
     ));
 }
+
+/// A page whose `<script src="…` quote is never closed (fixture written
+/// for earshot): the parser reads the head's end, the body's start and
+/// the story as that script's text, up to the next `</script>`, and only
+/// the footer's site-requirements notice is left as the page. The script
+/// text that holds the page's `<body>` tag is read as the page.
+#[test]
+fn a_story_swallowed_by_an_open_script_tag_is_read() {
+    let page =
+        include_bytes!("../../../../../tests/fixtures/extract/news-swallowed-script-en.html");
+    let (e, _) = article(page, "https://millbrook-courier.test/news/pier-theatre");
+    assert_eq!(e.profile, "generic");
+    let body = &e.posts.first().expect("a post").text;
+    for part in [
+        "The pier theatre at Millbrook, shut since a winter storm",
+        "Local carpenters rebuilt the stage",
+        "a seat in the front row.",
+    ] {
+        assert!(body.contains(part), "{part:?} missing from {body:?}");
+    }
+    for junk in [
+        "Site Requirements",
+        "Site best viewed",
+        "To reach the newsroom",
+    ] {
+        assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+    }
+}
+
+/// Only a script that holds a `<body>` start tag and markup after it has
+/// swallowed the page; a script that writes markup of its own has not.
+#[test]
+fn a_script_has_swallowed_the_page_only_with_a_body_tag() {
+    use super::swallowed::holds_body_tag;
+    assert!(holds_body_tag(
+        "x\n</head>\n<BODY bgcolor=\"#fff\">\n<p>story</p>"
+    ));
+    assert!(holds_body_tag("<body>\n<table><tr><td>a</td></tr></table>"));
+    assert!(!holds_body_tag("document.write('<p>' + tease + '</p>');"));
+    assert!(!holds_body_tag(
+        "var bodyText = '<bodytext>'; el.innerHTML = '</b>';"
+    ));
+    assert!(!holds_body_tag("document.body.appendChild(el); // <body"));
+}
+
+/// A page whose start was lost (fixture written for earshot): it opens in
+/// the middle of a script, whose code the parser reads as text in the
+/// body, and the head's `<style>` after it lands in the body too. The code
+/// before that head matter is left out; the story stays.
+#[test]
+fn script_code_before_the_head_matter_of_a_page_that_lost_its_start_is_left_out() {
+    let page = include_bytes!("../../../../../tests/fixtures/extract/news-lost-start-en.html");
+    let (e, _) = article(page, "https://harbour-gazette.test/news/ferry-winter");
+    assert_eq!(e.profile, "generic");
+    let body = &e.posts.first().expect("a post").text;
+    for part in [
+        "The harbour ferry will run every forty minutes",
+        "The last sailing from the town quay",
+        "The refit should be finished by the end of February.",
+    ] {
+        assert!(body.contains(part), "{part:?} missing from {body:?}");
+    }
+    for junk in [
+        "tipOffsetX",
+        "document.write",
+        "function showTip",
+        "tipOn=false",
+    ] {
+        assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+    }
+}
+
+/// Only a page with an empty head whose body opens with bare text has
+/// stray text; a page without a head whose body opens with an element, or
+/// whose only `<meta>` in the body is microdata, keeps all its text.
+#[test]
+fn stray_text_needs_an_empty_head_and_a_body_that_opens_with_text() {
+    let stray = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let body = doc
+            .tree
+            .nodes()
+            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+            .expect("a body");
+        super::swallowed::stray_text(body).len()
+    };
+    assert_eq!(
+        stray("var a=1\nfunction f(){}\n<style>p{}</style><p>Story.</p>"),
+        1
+    );
+    assert_eq!(
+        stray("<title>T</title>var a=1<style>p{}</style><p>Story.</p>"),
+        0
+    );
+    assert_eq!(stray("<p>Story.</p><style>p{}</style>"), 0);
+    // Text in a paragraph before a `<link>` in the body is the page's own.
+    assert_eq!(
+        stray("Headline</x><div><p>Story.</p></div><link rel=stylesheet>"),
+        0
+    );
+    assert_eq!(
+        stray("Story text.<span><meta itemprop=\"datePublished\" content=\"2026\"></span>"),
+        0
+    );
+}
