@@ -159,6 +159,17 @@ mod tests {
         }
     }
 
+    /// The generic extractor on a fixture page, as the crawler runs it.
+    fn generic(html: &str, url: &str) -> crate::extract::Extracted {
+        let doc = scraper::Html::parse_document(html);
+        let url = url::Url::parse(url).unwrap();
+        let ctx = crate::extract::date::Context {
+            tz: chrono_tz::UTC,
+            now: chrono::Utc::now(),
+        };
+        super::super::generic::extract(&url, &doc, &ctx)
+    }
+
     #[test]
     fn a_heading_at_the_top_is_not_cut() {
         let body = "Recent Posts\n\nA short article that follows the page's menu.";
@@ -171,14 +182,10 @@ mod tests {
     /// removed.
     #[test]
     fn the_related_list_and_closed_comments_after_a_story_leave_it() {
-        let html = include_str!("../../../../tests/fixtures/extract/news-comments-closed-en.html");
-        let doc = scraper::Html::parse_document(html);
-        let url = url::Url::parse("https://harbourpost.example.org/news/ferry-fares").unwrap();
-        let ctx = crate::extract::date::Context {
-            tz: chrono_tz::UTC,
-            now: chrono::Utc::now(),
-        };
-        let e = super::super::generic::extract(&url, &doc, &ctx);
+        let e = generic(
+            include_str!("../../../../tests/fixtures/extract/news-comments-closed-en.html"),
+            "https://harbourpost.example.org/news/ferry-fares",
+        );
         let post = &e.posts[0];
         assert!(
             post.text
@@ -264,14 +271,10 @@ mod tests {
     /// as removed.
     #[test]
     fn the_sites_end_matter_after_a_story_leaves_it() {
-        let html = include_str!("../../../../tests/fixtures/extract/news-end-matter-en.html");
-        let doc = scraper::Html::parse_document(html);
-        let url = url::Url::parse("https://millbrook-courier.test/news/library-sundays").unwrap();
-        let ctx = crate::extract::date::Context {
-            tz: chrono_tz::UTC,
-            now: chrono::Utc::now(),
-        };
-        let e = super::super::generic::extract(&url, &doc, &ctx);
+        let e = generic(
+            include_str!("../../../../tests/fixtures/extract/news-end-matter-en.html"),
+            "https://millbrook-courier.test/news/library-sundays",
+        );
         let post = &e.posts[0];
         assert!(
             post.text
