@@ -2,15 +2,15 @@
 
 use super::{Arena, Sum, MIN_ARTICLE, NONE};
 
+/// The share of the named cell's score that a twin found through an only
+/// child needs.
+const TWIN_SHARE: f64 = 0.5;
+
 /// The article split into blocks of one kind with figures, quotes or ads
 /// between them (`<div class="post__content">` … `<figure>` …
 /// `<div class="post__content">`): elements with the top candidate's tag
 /// and class that hold scored paragraphs and little link text join the
 /// roots, in document order.
-/// The share of the top candidate's score a twin found through an only
-/// child needs.
-const TWIN_SHARE: f64 = 0.5;
-
 pub(super) fn add(
     arena: &Arena<'_>,
     top: usize,
@@ -23,9 +23,9 @@ pub(super) fn add(
     let items = &arena.items;
     // The top candidate, or the only child it stands for (`<table>` of a
     // column whose one `<td class="col">` holds the text) when it has no
-    // class of its own.
-    // Such a twin must score like it and hold almost no link text: a list
-    // of teasers in the site's next box has that class too.
+    // class of its own. Such a twin must score like it and hold almost
+    // no link text: a list of teasers in the site's next box has that
+    // class too.
     let (named, floor, links) = if items[top].class.trim().is_empty() {
         (named, score[named] * TWIN_SHARE, 10)
     } else {
