@@ -99,6 +99,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "news-lost-start-en.html",
         "https://harbour-gazette.test/news/ferry-winter",
     ),
+    (
+        "history-two-columns-en.html",
+        "https://history.test/villages/harrowfield/",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and

@@ -26,6 +26,16 @@ pub struct Byline {
     pub published: DateTime<FixedOffset>,
 }
 
+impl Byline {
+    /// A byline that gave a date and no name of its own.
+    pub fn dated(published: DateTime<FixedOffset>) -> Self {
+        Byline {
+            author: None,
+            published,
+        }
+    }
+}
+
 /// Characters of a byline at most.
 const LINE_CHARS: usize = 120;
 /// Characters of a byline's date part at most (`Wednesday, November 18,
@@ -89,6 +99,61 @@ pub fn read(line: &str, ctx: &date::Context) -> Option<Byline> {
         });
     }
     None
+}
+
+/// Splits a byline element's text (`By NAME, DATE`, `By NAME | DATE`,
+/// `By NAME on DATE`, `By NAME - Month D, YYYY`) into the part before the
+/// date and the date: the first separator after which the rest is a date
+/// and date words only. `None` when no date ends the text (`By Jane Doe,
+/// Staff Writer` stays whole). The name part keeps its prefix (`By`), not
+/// a label before the date (`Published:`); it is empty when it is a date.
+pub fn split_date(raw: &str, ctx: &date::Context) -> Option<(String, DateTime<FixedOffset>)> {
+    static SEP: OnceLock<Regex> = OnceLock::new();
+    let sep = SEP.get_or_init(|| {
+        Regex::new(r"(?i)\s(?:on|at)\s|,|\||｜|·|•|/|\s-\s|\s–\s|\s—\s")
+            .expect("static separator regex")
+    });
+    let raw = strip_counts(raw.trim());
+    if raw.chars().count() > LINE_CHARS {
+        return None;
+    }
+    // At a separator or a space (`NAME Thursday, December 27, 2007`),
+    // leftmost first.
+    let mut cuts: Vec<(usize, usize)> = sep.find_iter(raw).map(|m| (m.start(), m.end())).collect();
+    cuts.extend(raw.match_indices(' ').map(|(i, _)| (i, i + 1)));
+    cuts.sort_unstable();
+    for (start, end) in cuts {
+        let (name, when) = (raw[..start].trim(), raw[end..].trim());
+        if name.is_empty()
+            || when.chars().count() > DATE_CHARS
+            || !when.chars().any(|c| c.is_ascii_digit())
+            || !only_date_words(when)
+        {
+            continue;
+        }
+        if let Some(d) = date::parse(when, ctx) {
+            return Some((name_before_date(name), d));
+        }
+    }
+    None
+}
+
+/// The part before a byline's date without its label (`Reuters
+/// Published:`, `Updated:`); empty when what is left is a date too (`Dec
+/// 16, 2007 | Updated Dec 17, 2007`).
+fn name_before_date(mut name: &str) -> String {
+    loop {
+        name = name.trim_end_matches(|c: char| c.is_whitespace() || ",|｜·•/:-–—".contains(c));
+        let (head, last) = name.rsplit_once(char::is_whitespace).unwrap_or(("", name));
+        if !["posted", "published", "updated", "last"].contains(&last.to_lowercase().as_str()) {
+            break;
+        }
+        name = head;
+    }
+    if name.chars().any(|c| c.is_ascii_digit()) && only_date_words(name) {
+        return String::new();
+    }
+    name.to_string()
 }
 
 /// Paragraphs of the top looked at for a byline: the headline, a kicker,
@@ -376,6 +441,76 @@ mod tests {
             got("Posted by admin on November 18, 2026"),
             Some((None, "2026-11-18 00:00".to_string()))
         );
+    }
+
+    /// A byline element's text: the date after the name leaves the name.
+    #[test]
+    fn a_byline_elements_date_is_split_from_its_name() {
+        let split = |raw: &str| {
+            split_date(raw, &ctx()).map(|(n, d)| (n, d.format("%Y-%m-%d %H:%M").to_string()))
+        };
+        for (raw, name, when) in [
+            (
+                "By Jane Doe, Nov 19, 2026",
+                "By Jane Doe",
+                "2026-11-19 00:00",
+            ),
+            (
+                "By Jane Doe | 2026-11-19",
+                "By Jane Doe",
+                "2026-11-19 00:00",
+            ),
+            (
+                "By Jane Doe on November 19, 2026 at 10:42 PM",
+                "By Jane Doe",
+                "2026-11-19 22:42",
+            ),
+            (
+                "By Jane Doe - November 19, 2026",
+                "By Jane Doe",
+                "2026-11-19 00:00",
+            ),
+            (
+                "By jane doe, 19 November 2026",
+                "By jane doe",
+                "2026-11-19 00:00",
+            ),
+            (
+                "Reuters Published: Nov 19, 2026",
+                "Reuters",
+                "2026-11-19 00:00",
+            ),
+            ("Updated: Nov 19, 2026", "", "2026-11-19 00:00"),
+            (
+                "Nov 18, 2026 18:22 | Updated Nov 19, 2026 11:52",
+                "",
+                "2026-11-19 11:52",
+            ),
+            (
+                "By Jane Doe Thursday, November 19, 2026",
+                "By Jane Doe",
+                "2026-11-19 00:00",
+            ),
+            (
+                "By Jane Doe, Staff Writer, Nov 19, 2026",
+                "By Jane Doe, Staff Writer",
+                "2026-11-19 00:00",
+            ),
+        ] {
+            assert_eq!(
+                split(raw),
+                Some((name.to_string(), when.to_string())),
+                "{raw}"
+            );
+        }
+        for raw in [
+            "By Jane Doe",
+            "By Jane Doe, Staff Writer",
+            "By Jane Doe, Boston Bureau 2",
+            "By Jane Doe, 3 hours ago",
+        ] {
+            assert_eq!(split(raw), None, "{raw}");
+        }
     }
 
     #[test]

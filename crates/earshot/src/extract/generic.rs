@@ -133,8 +133,9 @@ fn any_match(doc: &Html, selectors: &[&str]) -> bool {
 }
 
 /// The byline's name: `记者 李晓萌` → `李晓萌`, `By Jane Doe` → `Jane Doe`;
-/// placeholders (`佚名`, `未知`, `admin`) are no author.
-fn author(doc: &Html) -> Option<String> {
+/// placeholders (`佚名`, `未知`, `admin`) are no author; a date after it
+/// (`By Jane Doe, Nov 19, 2026`) is cut off and given as a byline.
+fn author(doc: &Html, ctx: &date::Context) -> Option<(String, Option<Byline>)> {
     const SELECTORS: &[&str] = &[
         "meta[name=author]@content",
         "meta[property='article:author']@content",
@@ -153,8 +154,9 @@ fn author(doc: &Html) -> Option<String> {
         if v.starts_with("http://") || v.starts_with("https://") {
             continue;
         }
+        let (v, when) = byline::split_date(&v, ctx).map_or((v, None), |(n, d)| (n, Some(d)));
         if let Some(name) = clean_byline(&v) {
-            return Some(name);
+            return Some((name, when.map(Byline::dated)));
         }
     }
     None
@@ -198,7 +200,8 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
     let (body, section) = super::tail_section::cut(&body);
     let (body, end_matter) = super::tail_section::cut_end_matter(&body);
     let (body, end) = byline::take_last(&body, ctx, is_post_trailer);
-    let byline = top.or(end);
+    let (by_el, el_date) = author(doc, ctx).unzip();
+    let byline = top.or(end).or(el_date.flatten());
     let meta = meta_line::find(doc, title.as_deref(), ctx);
     let posts = if body.is_empty() {
         Vec::new()
@@ -209,7 +212,7 @@ pub fn extract(url: &Url, doc: &Html, ctx: &date::Context) -> Extracted {
                 .chain(section)
                 .chain(end_matter)
                 .collect(),
-            author: author(doc)
+            author: by_el
                 .or_else(|| meta.as_ref().and_then(|m| m.author.clone()))
                 .or_else(|| byline.as_ref().and_then(|b| b.author.clone())),
             published_at: published(doc, title.as_deref(), meta.as_ref(), byline.as_ref(), ctx),
@@ -363,6 +366,31 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(clean_byline(raw).as_deref(), want, "{raw}");
+        }
+    }
+
+    /// `<p class="byline">By NAME, DATE</p>` (`|`, ` on `, ` - `): the name
+    /// alone, the date when the page states none.
+    #[test]
+    fn a_byline_element_with_a_date_gives_the_name_and_the_date() {
+        let para = "The earbuds held their charge through a week of commuting. ".repeat(6);
+        let url = Url::parse("https://news.test/a").expect("url");
+        for (line, head, day) in [
+            ("By Jane Doe, Nov 19, 2026", "", "2026-11-19"),
+            ("By Jane Doe | Nov 19, 2026", "", "2026-11-19"),
+            ("By Jane Doe on Nov 19, 2026", "", "2026-11-19"),
+            ("By Jane Doe - November 19, 2026", "", "2026-11-19"),
+            (
+                "By Jane Doe, Nov 19, 2026",
+                "<meta property=\"article:published_time\" content=\"2026-11-18T08:00:00Z\">",
+                "2026-11-18",
+            ),
+        ] {
+            let html = format!("<html><head>{head}</head><body><p class=\"byline\">{line}</p><article><h1>Review</h1><p>{para}</p><p>{para}</p></article></body></html>");
+            let e = extract(&url, &Html::parse_document(&html), &date::test_context());
+            let when = e.posts[0].published_at.map(|d| d.date_naive().to_string());
+            assert_eq!(e.posts[0].author.as_deref(), Some("Jane Doe"), "{line}");
+            assert_eq!(when.as_deref(), Some(day), "{line}");
         }
     }
 

@@ -645,6 +645,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
         parent = items[parent].parent;
     }
     // An only child stands for its parent.
+    let named = top;
     loop {
         let p = items[top].parent;
         if p == NONE || p == start || items[p].tag == "#document" {
@@ -704,7 +705,7 @@ fn attempt(arena: &Arena<'_>, flags: Flags) -> Attempt {
             }
         }
     }
-    twins::add(arena, top, &dropped, &sums, &score, &mut roots);
+    twins::add(arena, top, named, &dropped, &sums, &score, &mut roots);
     let mut out = String::new();
     let mut removed = dropped.clone();
     if flags.clean_conditionally {

@@ -210,3 +210,34 @@ fn stray_text_needs_an_empty_head_and_a_body_that_opens_with_text() {
         0
     );
 }
+
+/// A text in two columns of an old table layout, each column a table whose
+/// one cell (`td.colText`) holds the paragraphs: the top candidate is the
+/// left column's classless table, and its cell's twin on the right joins
+/// it; a box of teasers with that class (link titles) stays out.
+#[test]
+fn a_text_in_two_table_columns_is_read_whole() {
+    let page = include_bytes!("../../../../../tests/fixtures/extract/history-two-columns-en.html");
+    let (e, _) = article(page, "https://history.test/villages/harrowfield/");
+    let body = &e.posts[0].text;
+    let mut at = 0;
+    for f in [
+        "Harrowfield grew up around two corn mills",
+        "the long quarrel over the footbridge.",
+        "The footbridge was the village's great argument.",
+        "Please ask at the desk if you would like copies.",
+    ] {
+        let i = body[at..]
+            .find(f)
+            .unwrap_or_else(|| panic!("{f:?} missing or out of order in {body:?}"));
+        at += i + f.len();
+    }
+    for junk in [
+        "Tolley Edge -",
+        "sheep fair",
+        "Population in 1851",
+        "© 2026",
+    ] {
+        assert!(!body.contains(junk), "{junk:?} leaked into {body:?}");
+    }
+}
