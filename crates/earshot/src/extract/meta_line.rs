@@ -160,10 +160,15 @@ pub fn is_update_line(p: &str, ctx: &date::Context) -> bool {
         Regex::new(r"^[(（\[【]?\s*(?:更新时间|更新時間|最后更新|最後更新|最后修改|最後修改|修改时间|修改時間|更新日期|更新于|更新於)\s*[：:]?\s*")
             .expect("static regex")
     });
+    // The rest is the date alone (a closing bracket aside).
     p.chars().count() <= 48
         && !p.contains('\n')
-        && r.find(p)
-            .is_some_and(|m| date::parse_absolute(&p[m.end()..], ctx).is_some())
+        && r.find(p).is_some_and(|m| {
+            let rest = &p[m.end()..];
+            rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest.chars().count() <= 24
+                && date::parse_absolute(rest, ctx).is_some()
+        })
 }
 
 /// A site's link bar (`关于我们 · 帮助 · 协议 · 隐私 · 联系我们 © 2026 某站`,
