@@ -6,12 +6,21 @@
 
 use crate::extract::{authors_and_dates, extract_json, fixture_dir, posts};
 
+/// (fixture, its address, title, language, each post's author and date).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// Chinese pages of shapes no fixture had before (issue 26), read as a new
 /// user would: title, language, and each post's author and date, written
 /// down by hand before the extractor's output was looked at.
 #[test]
 fn chinese_pages_of_unseen_shapes() {
-    let cases: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             "tieba-thread.html",
             "https://tieba.baidu.test/p/8812345677",
