@@ -281,6 +281,8 @@ fn member(
             n.value()
                 .as_element()
                 .is_some_and(|e| !matches!(e.name(), "script" | "style"))
+                // A label is an element of a few nodes (`<em>4<sup>#</sup></em>`).
+                && sizes.get(&n.id()).copied().unwrap_or(usize::MAX) <= 4
                 && !inside_other(*n, el, skip)
                 && short_text(*n, 8).is_some_and(|t| forum_res().0.is_match(&t))
         })
