@@ -34,6 +34,8 @@ mod discovery;
 mod extract;
 #[path = "it/extract_crawl.rs"]
 mod extract_crawl;
+#[path = "it/extract_zh.rs"]
+mod extract_zh;
 #[path = "it/fetch.rs"]
 mod fetch;
 #[path = "it/fleet.rs"]

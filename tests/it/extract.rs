@@ -103,6 +103,27 @@ const FIXTURES: &[(&str, &str)] = &[
         "history-two-columns-en.html",
         "https://history.test/villages/harrowfield/",
     ),
+    ("tieba-thread.html", "https://tieba.baidu.test/p/8812345677"),
+    (
+        "discuz-mobile-gbk.html",
+        "http://bbs.erjizhijia.test/forum.php?mod=viewthread&tid=3321&mobile=2",
+    ),
+    (
+        "table-forum-gbk.html",
+        "http://www.shumachaguan.test/dispbbs.asp?boardid=12&id=88201",
+    ),
+    (
+        "news-big5-tw.html",
+        "https://news.dongan.test/tech/20261122/q7.html",
+    ),
+    (
+        "wordpress-zh-comments.html",
+        "https://ashu-bike.test/2026/11/q7-mount/",
+    ),
+    (
+        "qa-zhihu-like.html",
+        "https://www.zhiwen.test/question/41822",
+    ),
 ];
 
 /// Articles read by the generic extractor (no profile): a news story and
@@ -123,13 +144,13 @@ const GENERIC_FIXTURES: &[(&str, &str)] = &[
     ),
 ];
 
-fn fixture_dir() -> PathBuf {
+pub(crate) fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extract")
 }
 
 /// `earshot extract FILE --url URL --json`, with a fixed fetch time and
 /// the Chinese sites' default timezone.
-fn extract_json(file: &Path, url: &str, extra: &[&str]) -> Value {
+pub(crate) fn extract_json(file: &Path, url: &str, extra: &[&str]) -> Value {
     let out = earshot()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .arg("extract")
@@ -202,12 +223,14 @@ fn check_golden(fixtures: &[(&str, &str)]) {
     );
 }
 
-fn posts(v: &Value) -> &Vec<Value> {
+pub(crate) fn posts(v: &Value) -> &Vec<Value> {
     v["posts"].as_array().expect("posts")
 }
 
 /// Each post's author and publication time ("" where missing).
-fn authors_and_dates<'a>(posts: impl IntoIterator<Item = &'a Value>) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn authors_and_dates<'a>(
+    posts: impl IntoIterator<Item = &'a Value>,
+) -> Vec<(&'a str, &'a str)> {
     posts
         .into_iter()
         .map(|p| {

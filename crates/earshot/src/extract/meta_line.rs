@@ -35,6 +35,19 @@ fn keys() -> &'static Regex {
     })
 }
 
+/// A reporter's byline without a colon, as Taiwan and Hong Kong portals
+/// (and many mainland ones) print it: `記者林怡君／台北報導`,
+/// `(记者 王小明/北京报道)`, `記者林怡君、陳建宏／綜合報導`.
+fn reporter() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?:记者|記者)\s*([^\s／/|｜：:()（）、,，]{2,10}?)(?:[、,，][^\s／/|｜：:()（）]{2,10}?)*\s*[／/]\s*[^\s／/]{0,8}?(?:报道|報導|报导|報道)",
+        )
+        .expect("static regex")
+    })
+}
+
 /// The fields of `line` as (key, value) pairs, in order.
 fn fields(line: &str) -> Vec<(String, String)> {
     let found: Vec<_> = keys().captures_iter(line).collect();
@@ -69,8 +82,14 @@ pub fn is_meta(line: &str, ctx: &date::Context) -> bool {
     let f = fields(line);
     let distinct: std::collections::HashSet<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
     // A lone `文：` is too common in prose to count.
-    let keyed = distinct.iter().filter(|k| **k != "文").count();
-    keyed >= 2 || (keyed == 1 && date::parse_absolute(line, ctx).is_some())
+    let keyed =
+        distinct.iter().filter(|k| **k != "文").count() + usize::from(reporter().is_match(line));
+    keyed >= 2 || (keyed == 1 && date::parse_absolute(line, ctx).is_some()) || {
+        // A reporter's byline alone on its line.
+        reporter()
+            .find(line)
+            .is_some_and(|m| squash_len(line) <= squash_len(m.as_str()) + 4)
+    }
 }
 
 /// Reads a meta line.
@@ -116,8 +135,72 @@ pub fn read(line: &str, ctx: &date::Context) -> MetaLine {
             _ => {}
         }
     }
+    if out.author.is_none() {
+        out.author = reporter()
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string());
+    }
     out.published = date::parse_absolute(line, ctx);
     out
+}
+
+fn squash_len(s: &str) -> usize {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || super::is_cjk(*c))
+        .count()
+}
+
+/// A line at an article's end that says when it was last updated
+/// (`更新時間：2026/11/22 12:05`, `（最后更新：2026-11-22）`): not the text, and
+/// not its publication date.
+pub fn is_update_line(p: &str, ctx: &date::Context) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"^[(（\[【]?\s*(?:更新时间|更新時間|最后更新|最後更新|最后修改|最後修改|修改时间|修改時間|更新日期|更新于|更新於)\s*[：:]?\s*")
+            .expect("static regex")
+    });
+    // The rest is the date alone (a closing bracket aside).
+    p.chars().count() <= 48
+        && !p.contains('\n')
+        && r.find(p).is_some_and(|m| {
+            let rest = &p[m.end()..];
+            rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest.chars().count() <= 24
+                && date::parse_absolute(rest, ctx).is_some()
+        })
+}
+
+/// A site's link bar (`关于我们 · 帮助 · 协议 · 隐私 · 联系我们 © 2026 某站`,
+/// `Home | About | Contact | Privacy`): four parts or more, each a short
+/// label, between `·`, `|` or `｜`.
+pub fn is_link_bar(p: &str) -> bool {
+    if p.contains('\n') || p.chars().count() > 120 {
+        return false;
+    }
+    let parts: Vec<&str> = p
+        .split(['·', '|', '｜'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    parts.len() >= 4
+        && parts.iter().all(|s| {
+            s.chars().count() <= 16 && !s.contains(['。', '，', '！', '？', ',', '.', '!', '?'])
+        })
+}
+
+/// A Chinese blog post's trailer line: WordPress's `此条目发表在 X 分类目录。
+/// 将固定链接加入收藏夹。`, a `标签：` line.
+pub fn is_trailer(p: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"^(?:此条目(?:发表|发布)在|此文章(?:發表|發佈)於|标签\s*[：:]|標籤\s*[：:])|将固定链接加入收藏夹|將永久連結加入書籤")
+            .expect("static regex")
+    });
+    p.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .all(|l| l.chars().count() <= 200 && r.is_match(l))
 }
 
 /// Elements of the body looked at for a meta line: it sits near the top.
@@ -195,9 +278,9 @@ pub fn find(doc: &Html, title: Option<&str>, ctx: &date::Context) -> Option<Meta
             }
             continue;
         }
-        // Every field of a meta line has its colon (`keys`): a text without
-        // one is none.
-        if !raw.contains([':', '：']) {
+        // Every field of a meta line has its colon (`keys`), a reporter's
+        // byline its slash: a text with neither is none.
+        if !raw.contains([':', '：', '／', '/']) {
             continue;
         }
         let t = text::collapse(&raw);
@@ -326,6 +409,64 @@ mod tests {
         assert!(is_footer("（本文来源于网络，如有侵权请联系删除）"));
         assert!(is_footer("免责声明：本文仅代表作者个人观点。"));
         assert!(!is_footer("本文测试了云雀 X5 的续航，结论是电池发热严重。"));
+    }
+
+    /// `記者林怡君／台北報導` (no colon): the author, alone or beside the
+    /// date; prose that names a reporter is no meta line.
+    #[test]
+    fn a_reporters_byline_without_a_colon() {
+        let m = read("記者林怡君／台北報導 2026/11/22 08:30", &ctx());
+        assert_eq!(m.author.as_deref(), Some("林怡君"));
+        assert_eq!(
+            m.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-22T08:30:00+08:00")
+        );
+        assert!(is_meta("記者林怡君／台北報導 2026/11/22 08:30", &ctx()));
+        assert!(is_meta("（记者 王小明/北京报道）", &ctx()));
+        assert_eq!(
+            read("（记者 王小明/北京报道）", &ctx()).author.as_deref(),
+            Some("王小明")
+        );
+        assert_eq!(
+            read("記者林怡君、陳建宏／綜合報導", &ctx())
+                .author
+                .as_deref(),
+            Some("林怡君")
+        );
+        assert!(!is_meta(
+            "記者林怡君／台北報導，青禾科技今日證實部分平板在快充時溫度偏高，將於下週推送更新。",
+            &ctx()
+        ));
+        assert!(!is_meta(
+            "记者从云雀科技获悉，受影响的机器可以免费更换电池。",
+            &ctx()
+        ));
+    }
+
+    /// The end of an article: an update-time line, a WordPress-zh trailer,
+    /// a site's link bar; sentences that mention these words stay.
+    #[test]
+    fn update_lines_trailers_and_link_bars() {
+        assert!(is_update_line("更新時間：2026/11/22 12:05", &ctx()));
+        assert!(is_update_line("（最后更新：2026-11-22）", &ctx()));
+        assert!(!is_update_line("更新时间：未知", &ctx()));
+        assert!(!is_update_line(
+            "更新时间过长的问题，原厂说会在2026-11-30前解决。",
+            &ctx()
+        ));
+        assert!(is_trailer(
+            "此条目发表在 装备 分类目录。将固定链接加入收藏夹。"
+        ));
+        assert!(is_trailer("标签：平板, 支架"));
+        assert!(!is_trailer("此条目疑似由大量爱好者内容组成。"));
+        assert!(is_link_bar(
+            "刘看山 · 知问指南 · 知问协议 · 知问隐私保护指引 · 应用 · 工作 · 联系我们 © 2026 知问"
+        ));
+        assert!(is_link_bar("Home | About | Contact | Privacy"));
+        assert!(!is_link_bar(
+            "屏幕 · 续航 · 扬声器，三样里我最在意续航，其次是屏幕。"
+        ));
+        assert!(!is_link_bar("A · B · C"));
     }
 
     #[test]

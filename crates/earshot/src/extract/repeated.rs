@@ -17,6 +17,9 @@ use regex::Regex;
 use scraper::{Html, Node};
 
 use super::{date, text, Extracted, PageKind, Post};
+use forum::{client_tail, forum_res, plain_author, quoted, without_title};
+
+mod forum;
 
 /// Elements in one member at most: more, and it is a page section.
 const MEMBER_NODES: usize = 1_000;
@@ -28,7 +31,14 @@ struct Member {
     id: NodeId,
     author: String,
     published: chrono::DateTime<chrono::FixedOffset>,
+    /// The date the block shows, when it is not `published` (an edit date
+    /// beside microdata's creation date).
+    shown: Option<chrono::DateTime<chrono::FixedOffset>>,
     text: String,
+    /// Another post quoted at the top (`X 发表于 DATE`, `X wrote:`), kept apart.
+    quote: Option<String>,
+    /// The block names its floor (`楼主`, `沙发`, `2楼`, `4#`): a thread's post.
+    floor: bool,
 }
 
 fn res() -> &'static (Regex, Regex, Regex) {
@@ -132,7 +142,8 @@ fn member(
                 let d = text::attr(e, "datetime").and_then(|d| date::parse(d, ctx));
                 d.map(|d| (n, d, short_text(n, SHORT).unwrap_or_default()))
             }
-            Node::Text(t) if could_be_date(t) => {
+            // A user profile's `注册：2007-5-12` is no post date.
+            Node::Text(t) if could_be_date(t) && !forum_res().1.is_match(t.trim()) => {
                 let mut at = None;
                 for a in n.ancestors().take(2).take_while(|a| *a != el) {
                     match tried.get(&a.id()) {
@@ -158,7 +169,26 @@ fn member(
             break;
         }
     }
-    let (date_node, published, date_text) = when?;
+    // Microdata's creation date (`<meta itemprop="dateCreated">`) is the
+    // post's own: the date shown may be when it was last edited.
+    let created = el.descendants().skip(1).find_map(|n| {
+        let e = n.value().as_element()?;
+        if e.name() != "meta" || inside_other(n, el, skip) {
+            return None;
+        }
+        let prop = text::attr(e, "itemprop")?;
+        if !matches!(prop, "dateCreated" | "datePublished") {
+            return None;
+        }
+        date::parse(text::attr(e, "content")?, ctx)
+            .map(|d| (n, d.with_timezone(&ctx.tz).fixed_offset()))
+    });
+    let (date_node, published, date_text, shown) = match (when, created) {
+        (Some((n, s, t)), Some((_, d))) => (n, d, t, Some(s)),
+        (Some((n, d, t)), None) => (n, d, t, None),
+        (None, Some((n, d))) => (n, d, String::new(), None),
+        (None, None) => return None,
+    };
     let date_id = date_node.id();
     // The author: a short element named so by its class, a link to a user
     // page, or a labelled name; never the date.
@@ -231,10 +261,9 @@ fn member(
             None
         };
         let name = name.map(|s| {
-            s.trim()
-                .trim_end_matches([':', '：', '·', '|', ','])
-                .trim()
-                .to_string()
+            let s = s.trim().trim_end_matches([':', '：', '·', '|', ',']).trim();
+            // `阿树 说道：`, `Jo says:`: the name before its verb.
+            forum_res().2.replace(s, "").trim().to_string()
         });
         if let Some(name) = name
             .filter(|s| !s.is_empty() && s.chars().count() <= 30 && date::parse(s, ctx).is_none())
@@ -243,6 +272,38 @@ fn member(
             break;
         }
     }
+    // Floor labels (`楼主`, `2楼`, `4#`): the header's, and the block a
+    // thread's post.
+    let floors: Vec<NodeId> = el
+        .descendants()
+        .skip(1)
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| !matches!(e.name(), "script" | "style"))
+                // A label is an element of a few nodes (`<em>4<sup>#</sup></em>`).
+                && sizes.get(&n.id()).copied().unwrap_or(usize::MAX) <= 4
+                && !inside_other(*n, el, skip)
+                && short_text(*n, 8).is_some_and(|t| forum_res().0.is_match(&t))
+        })
+        .map(|n| n.id())
+        .collect();
+    let floor = !floors.is_empty();
+    // No name marked as one (old table layouts: `<b>陈喆</b>` atop the
+    // user column): the block's first short bold, cited or linked text
+    // alone in its element, not the date and not a floor or field label;
+    // trusted only in a forum's post, which names its floor or shows its
+    // user's profile fields.
+    let author = author.or_else(|| {
+        let fields = el.descendants().any(|n| {
+            n.value()
+                .as_text()
+                .is_some_and(|t| forum_res().1.is_match(t.trim()))
+        });
+        (floor || fields)
+            .then(|| plain_author(el, skip, date_id, ctx))
+            .flatten()
+    });
     let (author_id, author) = author?;
     // The header: the date and author elements and their ancestors below
     // the block that hold little else (`提问者：` labels, `发表于`).
@@ -274,6 +335,8 @@ fn member(
             header.insert(n.id());
         }
     }
+    header.extend(floors);
+    let quote = quoted(el, skip, &mut header, ctx);
     let raw = render(el, &header, skip);
     // Lines made of the block's links only (vote, reply, report controls).
     let links: Vec<String> = el
@@ -285,8 +348,16 @@ fn member(
     let kept: Vec<&str> = raw
         .split('\n')
         .filter(|l| {
-            if l.len() > 200 || l.trim().is_empty() {
+            if l.len() > 200 || l.trim().is_empty() || text::is_sig_delimiter(l) {
                 return true;
+            }
+            // A mobile client's tail (`来自手机`, `来自Android客户端`).
+            if client_tail(l.trim()) {
+                return false;
+            }
+            // A user profile's field lines (`帖子：312`, `注册：2007-5-12`).
+            if l.chars().count() <= 40 && forum_res().1.is_match(l.trim()) {
+                return false;
             }
             let mut rest = l.to_string();
             for a in links.iter().filter(|a| l.contains(a.as_str())) {
@@ -295,7 +366,10 @@ fn member(
             squash(&rest).chars().count() >= 2
         })
         .collect();
-    let text = text::clean(&kept.join("\n"));
+    // The separator after a name the text starts with (`小明:&nbsp;…`).
+    let text = text::clean(&kept.join("\n"))
+        .trim_start_matches([':', '：', ' '])
+        .to_string();
     let n = text.chars().count();
     let cjk = text.chars().filter(|c| super::is_cjk(*c)).count();
     if cjk < 6 && n < 20 {
@@ -305,7 +379,10 @@ fn member(
         id: el.id(),
         author,
         published,
+        shown,
         text,
+        quote,
+        floor,
     })
 }
 
@@ -393,8 +470,8 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
     let none = HashSet::new();
     let sizes = text::subtree_sizes(doc.tree.root());
     let mut read_once: HashMap<NodeId, Option<Member>> = HashMap::new();
-    let mut read: Vec<((&str, &str), usize)> = Vec::new();
-    for g in &groups {
+    let mut read: Vec<((&str, &str), usize, usize)> = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
         // A group stops being read once too few of its members can be
         // blocks (two at least, and half of them).
         let need = 2.max(g.len().div_ceil(2));
@@ -416,19 +493,19 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         }
         if found >= need {
             let sig = g[0].value().as_element().map(signature).unwrap_or(("", ""));
-            read.push((sig, chars));
+            read.push((sig, chars, gi));
         }
     }
     let Some(best) = read
         .iter()
-        .max_by_key(|(_, chars)| *chars)
-        .map(|(sig, _)| *sig)
+        .max_by_key(|(_, chars, _)| *chars)
+        .map(|(sig, _, _)| *sig)
     else {
         return Vec::new();
     };
     // Blocks alike anywhere: a lone reply nested in a comment is no group
     // of its own.
-    let ids: HashSet<NodeId> = doc
+    let mut ids: HashSet<NodeId> = doc
         .tree
         .nodes()
         .filter(|n| n.value().as_element().is_some_and(|e| signature(e) == best))
@@ -440,6 +517,18 @@ fn find(doc: &Html, ctx: &date::Context) -> Vec<Member> {
         })
         .map(|n| n.id())
         .collect();
+    // Groups of another kind nested in those blocks (a forum floor's
+    // replies, `楼中楼`; an answer's comments): posts of their own, after
+    // the block they sit in.
+    let nested: Vec<NodeId> = read
+        .iter()
+        .filter(|(sig, _, _)| *sig != best)
+        .flat_map(|(_, _, gi)| groups[*gi].iter())
+        .filter(|m| read_once.get(&m.id()).is_some_and(Option::is_some))
+        .filter(|m| m.ancestors().any(|a| ids.contains(&a.id())))
+        .map(|m| m.id())
+        .collect();
+    ids.extend(nested);
     // Read again without the nested ones, so a reply is not in its parent
     // (a block with none inside reads as it did).
     let nests: HashSet<NodeId> = ids
@@ -485,21 +574,31 @@ pub fn split(doc: &Html, e: &mut Extracted, ctx: &date::Context) {
     // Blocks the markup calls comments are an article's comments, even
     // under a headline that asks a question (a blog post titled "…?").
     let comments = marked_as_comments(doc, &members);
+    // Blocks that name their floors (`楼主`, `沙发`, `2楼`, `4#`), most of
+    // them, are a forum thread's posts, the first the opening post.
+    // Numbered comments under a blog post (`#1`, `2楼`) stay its comments.
+    let thread = !comments && members.iter().filter(|m| m.floor).count() * 2 >= members.len();
     let question = !comments
+        && !thread
         && e.title
             .as_deref()
             .is_some_and(|t| t.trim_end().ends_with(['?', '？']));
+    let mut own_text = true;
     if let Some(first) = e.posts.first() {
         // On an article, blocks that are most of what the article extractor
         // took are the article's own parts (dated sections, a list of
-        // quotes), not its comments: the page stays as it was.
+        // quotes), not its comments: the page stays as it was. On a
+        // thread, what is left of such a text is the posts' labels.
         let left = without(&first.text, &lines).len();
-        if !question && first.text.len().saturating_sub(left) * 2 > first.text.len() {
+        let mostly_blocks = first.text.len().saturating_sub(left) * 2 > first.text.len();
+        if thread {
+            own_text = !mostly_blocks;
+        } else if !question && mostly_blocks {
             return;
         }
     }
     let mut posts = Vec::with_capacity(members.len() + 1);
-    if let Some(mut first) = e.posts.drain(..).next() {
+    if let Some(mut first) = e.posts.drain(..).next().filter(|_| own_text) {
         first.text = without(&first.text, &lines);
         // A byline the generic extractor took from a comment's author.
         if let Some(a) = first.author.clone() {
@@ -509,7 +608,7 @@ pub fn split(doc: &Html, e: &mut Extracted, ctx: &date::Context) {
         }
         if members
             .iter()
-            .any(|m| Some(m.published) == first.published_at)
+            .any(|m| Some(m.published) == first.published_at || m.shown == first.published_at)
         {
             first.published_at = None;
         }
@@ -517,17 +616,22 @@ pub fn split(doc: &Html, e: &mut Extracted, ctx: &date::Context) {
             posts.push(first);
         }
     }
-    for m in members {
+    let title: String = e.title.as_deref().map(squash).unwrap_or_default();
+    for mut m in members {
+        m.text = without_title(&m.text, &title);
         posts.push(Post {
             author: Some(m.author),
             published_at: Some(m.published),
             text: m.text,
+            quote: m.quote,
             floor: Some(posts.len() as u32 + 1),
             ..Default::default()
         });
     }
     if question {
         e.kind = PageKind::Question;
+    } else if thread {
+        e.kind = PageKind::Thread;
     }
     e.posts = posts;
 }
@@ -594,5 +698,7 @@ fn without(text: &str, lines: &HashSet<String>) -> String {
         .join("\n\n")
 }
 
+#[cfg(test)]
+mod forum_tests;
 #[cfg(test)]
 mod tests;

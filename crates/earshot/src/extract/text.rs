@@ -320,6 +320,12 @@ fn sig_delimiter() -> &'static Regex {
     R.get_or_init(|| Regex::new(r"^(?:--|[-_—=~]{6,})$").expect("static regex"))
 }
 
+/// A signature delimiter line (`-- `, `——————`, `________`), for readers
+/// that filter lines before [`clean`] cuts the signature after it.
+pub fn is_sig_delimiter(line: &str) -> bool {
+    sig_delimiter().is_match(line.trim())
+}
+
 /// Tidies extracted text: strips forum boilerplate and emoticon codes,
 /// collapses spaces inside lines, keeps paragraphs (blank lines) and
 /// single line breaks.

@@ -21,6 +21,17 @@ pub fn title(doc: &Html) -> Option<String> {
     }
     let page = select_first(doc.root_element(), &["title".into()]);
     let site = page.as_deref().and_then(site_name);
+    // `<title>`'s middle parts: the sections (`帖子 - 星舟耳机 - 耳机之家`); a
+    // heading that is one names a section (the last part, the site, is
+    // `site`; a headline may be the last part after the site's name).
+    let sections: Vec<String> = page
+        .as_deref()
+        .map(later_parts)
+        .map(|mut p| {
+            p.pop();
+            p
+        })
+        .unwrap_or_default();
     let headings = |tag: &str| -> Vec<String> {
         let Some(sel) = super::css(tag) else {
             return Vec::new();
@@ -29,6 +40,7 @@ pub fn title(doc: &Html) -> Option<String> {
             .filter(|h| !is_logo(*h))
             .map(first_line)
             .filter(|t| t.chars().count() >= 4 && Some(t.as_str()) != site.as_deref())
+            .filter(|t| !sections.contains(t))
             .collect()
     };
     let (h1, h2) = (headings("h1"), headings("h2"));
@@ -38,7 +50,7 @@ pub fn title(doc: &Html) -> Option<String> {
             .chain(&h2)
             .find(|h| p.contains(h.as_str()))
             .cloned()
-            .or_else(|| Some(strip_site_suffix(p))),
+            .or_else(|| Some(strip_site_suffix(&without_site_prefix(doc, p)))),
         None => h1.into_iter().next(),
     }
 }
@@ -63,6 +75,72 @@ fn is_logo(h: scraper::ElementRef<'_>) -> bool {
         .trim_end_matches("index.htm")
         .trim_end_matches("index.php");
     path.is_empty() || (path.ends_with('/') && path.trim_matches('/').split('/').count() <= 1)
+}
+
+const SEPARATORS: [&str; 6] = [" -- ", " - ", " | ", "_", " — ", " – "];
+
+/// `<title>`'s parts after the first, split at its separators.
+fn later_parts(page: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = vec![page];
+    for sep in SEPARATORS {
+        parts = parts.iter().flat_map(|p| p.split(sep)).collect();
+    }
+    parts
+        .iter()
+        .skip(1)
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// `数码茶馆 -- 青禾 Q7 平板充电发烫` → `青禾 Q7 平板充电发烫`: a `<title>` that
+/// opens with the site's name, as a link to the home page shows it (its
+/// text or its logo's `alt`), without it.
+fn without_site_prefix(doc: &Html, page: &str) -> String {
+    let Some((i, sep)) = SEPARATORS
+        .iter()
+        .filter_map(|sep| page.find(sep).map(|i| (i, *sep)))
+        .min_by_key(|(i, sep)| (*i, usize::MAX - sep.len()))
+    else {
+        return page.to_string();
+    };
+    let (first, rest) = (page[..i].trim(), page[i + sep.len()..].trim());
+    if first.is_empty() || rest.chars().count() < 4 {
+        return page.to_string();
+    }
+    let Some(a) = super::css("a[href]") else {
+        return page.to_string();
+    };
+    let home = doc
+        .select(&a)
+        .filter(|a| is_home(a.value().attr("href").unwrap_or("")))
+        .any(|a| {
+            text::collapse(&a.text().collect::<String>()).trim() == first
+                || super::css("img[alt]").is_some_and(|img| {
+                    a.select(&img)
+                        .any(|i| i.value().attr("alt").is_some_and(|alt| alt.trim() == first))
+                })
+        });
+    if home {
+        rest.to_string()
+    } else {
+        page.to_string()
+    }
+}
+
+/// A link to the site's home page: `/`, `index.asp`, `https://host/`.
+fn is_home(href: &str) -> bool {
+    let href = href.trim();
+    let path = match url::Url::parse(href) {
+        Ok(u) => u.path().to_string(),
+        Err(_) => href.split(['?', '#']).next().unwrap_or("").to_string(),
+    };
+    let path = path.trim_start_matches("./");
+    path.is_empty()
+        || path == "/"
+        || ["index.", "/index.", "default.", "/default."]
+            .iter()
+            .any(|p| path.starts_with(p) && !path[p.len()..].contains('/'))
 }
 
 /// The site's name as `<title>` ends with it: `…_新品速递_数码天天看` →
@@ -143,6 +221,31 @@ mod tests {
         assert_eq!(
             title(&doc).as_deref(),
             Some("Lumio lamps recalled after fires")
+        );
+        // A section's name in an <h2> that <title> has in its middle (a
+        // Discuz! mobile thread's forum link) is no headline.
+        let doc = Html::parse_document(
+            "<html><head><title>S3 用了半年，说说电池衰减 - 星舟耳机 - 耳机之家手机版 - Powered by Discuz!</title></head><body>\
+             <h2><a href=\"forum.php?mod=forumdisplay&amp;fid=38\">星舟耳机</a></h2>\
+             <div class=\"view_tit\">S3 用了半年，说说电池衰减</div></body></html>",
+        );
+        assert_eq!(title(&doc).as_deref(), Some("S3 用了半年，说说电池衰减"));
+        // `<title>` opening with the site's name, as its home link shows it.
+        let doc = Html::parse_document(
+            "<html><head><title>数码茶馆 -- 青禾 Q7 平板充电发烫，正常吗？</title></head><body>\
+             <a href=\"index.asp\"><img src=\"logo.gif\" alt=\"数码茶馆\"></a><p>正文</p></body></html>",
+        );
+        assert_eq!(
+            title(&doc).as_deref(),
+            Some("青禾 Q7 平板充电发烫，正常吗？")
+        );
+        // Without a home link of that name, the title stays whole.
+        let doc = Html::parse_document(
+            "<html><head><title>数码茶馆 -- 青禾 Q7 平板充电发烫，正常吗？</title></head><body><p>正文</p></body></html>",
+        );
+        assert_eq!(
+            title(&doc).as_deref(),
+            Some("数码茶馆 -- 青禾 Q7 平板充电发烫，正常吗？")
         );
         // A headline that links to itself is still the headline.
         let doc = Html::parse_document(
