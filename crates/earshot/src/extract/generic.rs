@@ -269,13 +269,9 @@ fn tidy_body(body: &str, title: Option<&str>, ctx: &date::Context) -> String {
     // Reprint and copyright footers at the end, and a blog post's trailer
     // (tags, categories, the "You can leave a response" lines).
     while paras.len() > 1
-        && paras.last().is_some_and(|p| {
-            meta_line::is_footer(p)
-                || is_post_trailer(p)
-                || meta_line::is_trailer(p)
-                || meta_line::is_update_line(p, ctx)
-                || meta_line::is_link_bar(p)
-        })
+        && paras
+            .last()
+            .is_some_and(|p| is_post_trailer(p) || meta_line::is_end_line(p, ctx))
     {
         paras.pop();
     }

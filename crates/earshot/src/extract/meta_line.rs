@@ -337,6 +337,12 @@ pub fn footer_block_start(paras: &[&str]) -> Option<usize> {
     (tail <= 1_000).then_some(start)
 }
 
+/// A line that ends an article and is not its text: a reprint or copyright
+/// footer, a blog's category trailer, an update-time line, a link bar.
+pub(crate) fn is_end_line(p: &str, ctx: &date::Context) -> bool {
+    is_footer(p) || is_trailer(p) || is_update_line(p, ctx) || is_link_bar(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
