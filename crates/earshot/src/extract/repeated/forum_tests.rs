@@ -1,20 +1,8 @@
 //! Tests of `extract::repeated` on forum and Q&A shapes no profile knows,
 //! on fixtures of our own making (`tests/fixtures/extract/README.md`).
 
-use super::super::{extract_with, Extracted, Options, PageKind};
-
-fn read(bytes: &[u8], url: &str) -> Extracted {
-    let (text, _) = crate::fetch::decode(bytes, None);
-    let o = Options {
-        profile: None,
-        tz: chrono_tz::Asia::Shanghai,
-        fetched_at: chrono::DateTime::parse_from_rfc3339("2026-11-23T14:00:00+08:00")
-            .expect("date")
-            .to_utc(),
-        drop_lines: &[],
-    };
-    extract_with(&url::Url::parse(url).expect("url"), &text, &o).expect("extracts")
-}
+use super::super::{Extracted, PageKind};
+use super::tests::read;
 
 /// (author, date) of each post.
 fn who_when(e: &Extracted) -> Vec<(String, String)> {

@@ -4,7 +4,8 @@ use super::super::{extract_with, Extracted, Options, PageKind};
 use super::date;
 use scraper::Html;
 
-fn read(bytes: &[u8], url: &str) -> Extracted {
+/// A fixture's bytes extracted as the crawler does, at a fixed fetch time.
+pub(super) fn read(bytes: &[u8], url: &str) -> Extracted {
     let (text, _) = crate::fetch::decode(bytes, None);
     let o = Options {
         profile: None,
